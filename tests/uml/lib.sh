@@ -1,0 +1,153 @@
+# Sourced by every UML scenario (bash), inside the guest.
+#
+# Topology (topo_create; all addresses exist only inside UML):
+#
+#   lhost ── left ══════════════════ right ── rhost         (direct)
+#   lhost ── left ── router(NAT) ══ right ── rhost          (topo_create --nat)
+#
+#   lhost   10.1.0.10/24   (LHOST_IP)  on LEFT_NET  10.1.0.0/24, gw 10.1.0.1
+#   rhost   10.2.0.10/24   (RHOST_IP)  on RIGHT_NET 10.2.0.0/24, gw 10.2.0.1
+#   left    192.0.2.1 (LEFT_IP) directly on the wan 192.0.2.0/24 with right;
+#           with --nat, 10.99.0.2 on the router's inside net instead, and the
+#           router's outside address 192.0.2.1 (LEFT_PUBLIC_IP) masquerades it
+#   right   192.0.2.2 (RIGHT_IP)
+#
+# Each node is a network namespace; left and right forward between their
+# protected subnet and the wan, and route everything else across the wan
+# (their default route), as gateways to the internet do.
+
+set -eu -o pipefail
+
+LHOST_IP=10.1.0.10
+RHOST_IP=10.2.0.10
+LEFT_NET=10.1.0.0/24
+RIGHT_NET=10.2.0.0/24
+LEFT_GW_INNER=10.1.0.1
+RIGHT_GW_INNER=10.2.0.1
+RIGHT_IP=192.0.2.2
+LEFT_PUBLIC_IP=192.0.2.1
+LEFT_IP=192.0.2.1
+ROUTER_INSIDE_IP=10.99.0.1
+NAT=0
+
+JOB=${CONDUIT_JOB:-$(pwd)}
+SRCDIR=${CONDUIT_SRCDIR:?}
+BUILDDIR=${CONDUIT_BUILDDIR:?}
+
+log() { printf '[%6.2f] %s\n' "$(awk '{ print $1 }' /proc/uptime)" "$*"; }
+fail() { log "FAIL: $*"; exit 1; }
+skip() { log "skipping: $*"; echo "$*"; exit 77; }
+
+# modules NAME...: load kernel modules (see guest-init for how).
+modules() { "$SRCDIR/tests/uml/modprobe" -a "$@" || fail "modprobe $*"; }
+
+# on NODE CMD...: run CMD in NODE's network namespace.
+on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+topo_create() {
+	[ "${1:-}" = --nat ] && NAT=1
+	modules veth dummy xfrm_user esp4 esp6 xfrm4_tunnel tunnel4 ipcomp \
+		gcm ghash_generic seqiv echainiv ctr authenc cbc aes_generic \
+		sha256_generic sha512_generic hmac chacha20poly1305 \
+		chacha_generic poly1305_generic af_key 2>/dev/null || true
+	local b=$JOB/topo.batch
+	{
+		echo "netns add lhost"; echo "netns add left"
+		echo "netns add right"; echo "netns add rhost"
+		echo "link add lh0 netns lhost type veth peer name lan0 netns left"
+		echo "link add rh0 netns rhost type veth peer name lan0 netns right"
+		if [ $NAT = 1 ]; then
+			echo "netns add router"
+			echo "link add wan0 netns left type veth peer name in0 netns router"
+			echo "link add out0 netns router type veth peer name wan0 netns right"
+		else
+			echo "link add wan0 netns left type veth peer name wan0 netns right"
+		fi
+	} >"$b"
+	ip -batch "$b" || fail "topology: ip -batch $b"
+
+	if [ $NAT = 1 ]; then
+		LEFT_IP=10.99.0.2
+	fi
+	on lhost ip -batch - <<-EOB
+		link set lo up
+		link set lh0 up
+		addr add $LHOST_IP/24 dev lh0
+		route add default via $LEFT_GW_INNER
+	EOB
+	on rhost ip -batch - <<-EOB
+		link set lo up
+		link set rh0 up
+		addr add $RHOST_IP/24 dev rh0
+		route add default via $RIGHT_GW_INNER
+	EOB
+	on left ip -batch - <<-EOB
+		link set lo up
+		link set lan0 up
+		link set wan0 up
+		addr add $LEFT_GW_INNER/24 dev lan0
+	EOB
+	on right ip -batch - <<-EOB
+		link set lo up
+		link set lan0 up
+		link set wan0 up
+		addr add $RIGHT_GW_INNER/24 dev lan0
+		addr add $RIGHT_IP/24 dev wan0
+		route add default via $LEFT_PUBLIC_IP
+	EOB
+	if [ $NAT = 1 ]; then
+		on left ip -batch - <<-EOB
+			addr add $LEFT_IP/24 dev wan0
+			route add default via $ROUTER_INSIDE_IP
+		EOB
+		on router ip -batch - <<-EOB
+			link set lo up
+			link set in0 up
+			link set out0 up
+			addr add $ROUTER_INSIDE_IP/24 dev in0
+			addr add $LEFT_PUBLIC_IP/24 dev out0
+		EOB
+		on router sysctl -qw net.ipv4.ip_forward=1
+		on router iptables-legacy -t nat -A POSTROUTING -o out0 -j MASQUERADE ||
+			fail "router: iptables-legacy MASQUERADE"
+	else
+		on left ip -batch - <<-EOB
+			addr add $LEFT_IP/24 dev wan0
+			route add default via $RIGHT_IP
+		EOB
+	fi
+	on left sysctl -qw net.ipv4.ip_forward=1
+	on right sysctl -qw net.ipv4.ip_forward=1
+	log "topology up: lhost $LHOST_IP - left $LEFT_IP$([ $NAT = 1 ] && echo " (NAT to $LEFT_PUBLIC_IP)") - right $RIGHT_IP - rhost $RHOST_IP"
+}
+
+# xfrm_warmup NODE: the first AEAD SA makes the kernel load crypto modules
+# (seconds in UML); do it once before anything is timed.
+xfrm_warmup() {
+	on "$1" ip xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0xfffffff0 \
+		mode tunnel aead 'rfc4106(gcm(aes))' 0x$(printf '%040d' 0) 128
+	on "$1" ip xfrm state delete src 203.0.113.1 dst 203.0.113.2 proto esp spi 0xfffffff0
+}
+
+# ping_ok FROM DST [COUNT]: COUNT pings from FROM's namespace must all be answered.
+ping_ok() {
+	local out
+	out=$(on "$1" ping -n -q -c "${3:-3}" -i 0.2 -W 2 "$2" 2>&1) ||
+		fail "ping $1 -> $2 failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	log "ping $1 -> $2: $(echo "$out" | grep -o '[0-9]* received.*loss')"
+}
+
+# ping_fails FROM DST: no ping from FROM to DST may be answered.
+ping_fails() {
+	if on "$1" ping -n -q -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; then
+		fail "ping $1 -> $2 was answered, expected no reply"
+	fi
+	log "ping $1 -> $2: no reply, as expected"
+}
+
+# sa_packets NODE SPI: the packet counter of the SA with that SPI (ip -s).
+sa_packets() {
+	on "$1" ip -s xfrm state list spi "$2" |
+		awk '/lifetime current:/ { cur = 1; next }
+		     cur && /\(packets\)/ { sub(/\(packets\).*/, "", $2); print $2; exit }'
+}
