@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The IKEv2 engine: RFC 7296 as a library with no I/O.
+ *
+ * The daemon feeds it datagrams, kernel events and commands; the engine
+ * decides and acts only through the struct ike_env it was given: send a
+ * datagram, install or delete a CHILD SA, ask for a wake-up, report an
+ * event. Time and randomness come from the environment too, so two engines
+ * can negotiate with each other in memory under a fake clock.
+ */
+#ifndef CONDUIT_IKE_H
+#define CONDUIT_IKE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike_const.h"
+#include "ike/types.h"
+
+struct ike_engine;
+
+enum ike_log_level {
+	IKE_LOG_ERROR,
+	IKE_LOG_WARN,
+	IKE_LOG_INFO,
+	IKE_LOG_DEBUG,
+	IKE_LOG_TRACE,
+};
+
+enum ike_mode {
+	IKE_MODE_TUNNEL,
+	IKE_MODE_TRANSPORT,
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration handed to the engine (the daemon converts conf/'s model) */
+
+struct ike_id {
+	uint8_t type; /* enum ike_id_type; 0: none configured */
+	uint8_t len;
+	uint8_t data[255];
+};
+
+struct ike_child_cfg {
+	char name[64];
+	enum ike_mode mode;
+	/* Traffic selectors as strongSwan strings ("10.1.0.0/24", "dynamic"...). */
+	const char *local_ts;
+	const char *remote_ts;
+	const char *esp_proposals; /* "aes256gcm16-x25519,aes128-sha256" */
+	uint32_t rekey_time; /* seconds; 0: never */
+	uint32_t life_time;
+	uint32_t rand_time;
+	uint64_t rekey_bytes, life_bytes;
+	uint64_t rekey_packets, life_packets;
+	bool start; /* start_action = start */
+};
+
+struct ike_conn_cfg {
+	char name[64];
+	struct ike_addr local; /* family 0: any */
+	struct ike_addr remote; /* family 0: any (responder only) */
+	const char *proposals; /* "aes256gcm16-prfsha256-x25519,..." */
+	struct ike_id local_id; /* type 0: our address */
+	struct ike_id remote_id; /* type 0: accept any */
+	const uint8_t *psk; /* shared key for this peer; copied by the engine */
+	size_t psk_len;
+	bool encap; /* force UDP encapsulation */
+	uint32_t rekey_time, reauth_time, over_time, rand_time, dpd_delay;
+	uint32_t keyingtries; /* 0: forever */
+	size_t n_children;
+	const struct ike_child_cfg *children;
+};
+
+/* ------------------------------------------------------------------ */
+/* What the engine asks of the kernel (through the daemon)             */
+
+#define IKE_MAX_KEY 68 /* 64-octet key + 4-octet salt */
+
+/* One direction of an ESP SA. */
+struct ike_esp_sa {
+	uint32_t spi; /* host byte order */
+	struct ike_addr src, dst;
+	uint8_t enc_key[IKE_MAX_KEY];
+	uint8_t enc_key_len;
+	uint8_t integ_key[64];
+	uint8_t integ_key_len;
+};
+
+/* Everything the kernel needs for one CHILD SA: both directions, the
+ * algorithms by their kernel names, the selectors, lifetimes, NAT-T ports.
+ * Key material is wiped by the engine after the call returns. */
+struct ike_child_install {
+	uint32_t child_id; /* unique, stable for the CHILD SA's life */
+	uint32_t reqid; /* shared by SAs and policies of one child */
+	const char *conn_name;
+	const char *child_name;
+	uint32_t ike_sa_id;
+	enum ike_mode mode;
+	const char *enc_alg; /* "rfc4106(gcm(aes))", "cbc(aes)"... */
+	uint16_t icv_bits; /* AEAD only */
+	const char *integ_alg; /* "hmac(sha256)"; NULL for AEAD */
+	uint16_t integ_trunc_bits;
+	bool esn;
+	struct ike_esp_sa in, out;
+	size_t n_local_ts, n_remote_ts;
+	struct ike_ts local_ts[IKE_MAX_TS], remote_ts[IKE_MAX_TS];
+	uint32_t soft_time, hard_time; /* seconds; 0: none */
+	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
+	bool encap; /* espinudp with the ports of in/out's addresses */
+	bool update; /* an existing child's SAs change (e.g. NAT mapping) */
+};
+
+/* ------------------------------------------------------------------ */
+/* Events reported to the daemon (logging, control socket, systemd)    */
+
+enum ike_event_type {
+	IKE_EV_IKE_UP, /* IKE SA established */
+	IKE_EV_IKE_DOWN, /* IKE SA deleted or failed; reason says why */
+	IKE_EV_CHILD_UP,
+	IKE_EV_CHILD_DOWN,
+	IKE_EV_FAILED, /* an initiate did not succeed; reason says why */
+};
+
+struct ike_event {
+	enum ike_event_type type;
+	const char *conn_name;
+	const char *child_name; /* NULL for IKE SA events */
+	uint32_t ike_sa_id;
+	uint32_t child_id;
+	uint16_t notify; /* the notify that decided a failure, or 0 */
+	const char *reason; /* human-readable, never secret */
+};
+
+struct ike_env {
+	void *ctx;
+	/* Send one IKE datagram; the daemon adds the non-ESP marker on 4500. */
+	void (*send)(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+		     const struct ike_addr *remote);
+	/* Allocate an inbound ESP SPI (the kernel's ALLOCSPI). 0 or -errno. */
+	int (*alloc_spi)(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
+			 uint32_t *spi);
+	/* Install (or update) a CHILD SA's SAs and policies. 0 or -errno. */
+	int (*child_install)(void *ctx, const struct ike_child_install *child);
+	/* Remove a CHILD SA's SAs and policies; in_spi/out_spi name its SAs. */
+	void (*child_delete)(void *ctx, uint32_t child_id, uint32_t reqid,
+			     const struct ike_child_install *child);
+	/* Monotonic time in milliseconds. */
+	uint64_t (*now_ms)(void *ctx);
+	/* Fill buf with cryptographically secure random octets. */
+	void (*random)(void *ctx, uint8_t *buf, size_t len);
+	/* Call ike_engine_run_timers() at (or after) this monotonic time;
+	 * replaces any earlier request. UINT64_MAX: nothing pending. */
+	void (*wake_at)(void *ctx, uint64_t at_ms);
+	void (*event)(void *ctx, const struct ike_event *ev);
+	void (*log)(void *ctx, enum ike_log_level level, const char *fmt, va_list ap);
+};
+
+/* Retransmission: base timeout and count (RFC 7296 2.1: exponential). */
+struct ike_engine_opts {
+	uint32_t retransmit_base_ms; /* default 1000: 1, 2, 4, 8, 16 s */
+	uint32_t retransmit_tries; /* default 5 */
+	uint32_t half_open_max; /* default 1000; then cookies */
+};
+
+struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_engine_opts *opts);
+void ike_engine_free(struct ike_engine *e);
+
+/* Add or replace a connection (by name); the config is copied. 0 or -errno;
+ * on error *err names the fault (e.g. a bad proposal string). */
+int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, const char **err);
+/* Remove a connection, deleting its SAs (DELETE sent to the peer). */
+int ike_engine_remove_conn(struct ike_engine *e, const char *name);
+
+/* A datagram arrived (non-ESP marker already stripped). */
+void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
+		      const struct ike_addr *local, const struct ike_addr *remote);
+/* The time given to wake_at has come. */
+void ike_engine_run_timers(struct ike_engine *e);
+
+/* Start a connection, or one child of it (child NULL: all its children).
+ * Returns the IKE SA id (> 0) or -errno. */
+int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child);
+/* Delete the IKE SA(s) of a connection, or one IKE SA by id. */
+int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa_id);
+/* Delete every SA (DELETE sent), for shutdown. */
+void ike_engine_terminate_all(struct ike_engine *e);
+
+/* Kernel events, by the child_id/reqid given at install. */
+void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard);
+
+/* ------------------------------------------------------------------ */
+/* Listing, for the control socket                                     */
+
+enum ike_sa_state_pub {
+	IKE_STATE_CONNECTING,
+	IKE_STATE_ESTABLISHED,
+	IKE_STATE_REKEYING,
+	IKE_STATE_DELETING,
+};
+
+struct ike_child_info {
+	uint32_t child_id, reqid;
+	const char *name;
+	enum ike_mode mode;
+	uint32_t spi_in, spi_out;
+	char algorithms[96]; /* e.g. "AES_GCM_16_256" */
+	char local_ts[160], remote_ts[160];
+	uint64_t established_ms;
+};
+
+struct ike_sa_info {
+	uint32_t id;
+	const char *conn_name;
+	enum ike_sa_state_pub state;
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	struct ike_addr local, remote;
+	char local_id[128], remote_id[128];
+	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
+	bool nat_local, nat_remote;
+	uint64_t established_ms; /* 0: not established */
+	size_t n_children;
+	const struct ike_child_info *children;
+};
+
+/* Call fn for every IKE SA; stops early if fn returns non-zero. */
+int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),
+			  void *arg);
+
+const char *ike_notify_name(uint16_t type);
+const char *ike_exchange_name(uint8_t type);
+
+#endif
