@@ -77,17 +77,17 @@ struct conf_child {
 	TAILQ_ENTRY(conf_child) entry;
 	char *name;
 	struct conf_loc loc;
-	struct conf_list local_ts; /* default "dynamic" */
-	struct conf_list remote_ts; /* default "dynamic" */
-	struct conf_list esp_proposals; /* default "default" */
-	enum conf_mode mode; /* default tunnel */
-	enum conf_action start_action; /* default none */
-	enum conf_action close_action; /* default none */
-	enum conf_action dpd_action; /* default none (strongSwan: clear) */
-	uint64_t rekey_time; /* default 1h */
-	uint64_t life_time; /* default rekey_time + 10% */
-	uint64_t rand_time; /* default life_time - rekey_time */
-	uint64_t rekey_bytes, life_bytes, rand_bytes; /* default 0, +10%, diff */
+	struct conf_list local_ts;			    /* default "dynamic" */
+	struct conf_list remote_ts;			    /* default "dynamic" */
+	struct conf_list esp_proposals;			    /* default "default" */
+	enum conf_mode mode;				    /* default tunnel */
+	enum conf_action start_action;			    /* default none */
+	enum conf_action close_action;			    /* default none */
+	enum conf_action dpd_action;			    /* default none (strongSwan: clear) */
+	uint64_t rekey_time;				    /* default 1h */
+	uint64_t life_time;				    /* default rekey_time + 10% */
+	uint64_t rand_time;				    /* default life_time - rekey_time */
+	uint64_t rekey_bytes, life_bytes, rand_bytes;	    /* default 0, +10%, diff */
 	uint64_t rekey_packets, life_packets, rand_packets; /* same */
 };
 
@@ -100,18 +100,18 @@ struct conf_conn {
 	/* 0 (strongSwan's default: any version as responder, IKEv2 as
 	 * initiator) or 2. conduit speaks IKEv2 only, so both mean IKEv2. */
 	unsigned int version;
-	struct conf_list local_addrs; /* default "%any" */
+	struct conf_list local_addrs;  /* default "%any" */
 	struct conf_list remote_addrs; /* default "%any" */
-	uint16_t local_port; /* default 500 */
-	uint16_t remote_port; /* default 500 */
-	struct conf_list proposals; /* default "default" */
-	bool encap; /* default no */
-	uint64_t dpd_delay; /* default 0: no DPD */
-	uint64_t rekey_time; /* default 4h, or 0 when only reauth_time is set */
-	uint64_t reauth_time; /* default 0 */
-	uint64_t over_time; /* default 10% of max(rekey_time, reauth_time) */
-	uint64_t rand_time; /* default min(over_time, rekey/reauth time / 2) */
-	uint32_t keyingtries; /* default 1; 0 = forever */
+	uint16_t local_port;	       /* default 500 */
+	uint16_t remote_port;	       /* default 500 */
+	struct conf_list proposals;    /* default "default" */
+	bool encap;		       /* default no */
+	uint64_t dpd_delay;	       /* default 0: no DPD */
+	uint64_t rekey_time;	       /* default 4h, or 0 when only reauth_time is set */
+	uint64_t reauth_time;	       /* default 0 */
+	uint64_t over_time;	       /* default 10% of max(rekey_time, reauth_time) */
+	uint64_t rand_time;	       /* default min(over_time, rekey/reauth time / 2) */
+	uint32_t keyingtries;	       /* default 1; 0 = forever */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
 	struct conf_child_list children;
@@ -152,10 +152,10 @@ enum conf_severity {
 
 struct conf_diag {
 	enum conf_severity severity;
-	char *file; /* NULL when no file is concerned */
+	char *file;	   /* NULL when no file is concerned */
 	unsigned int line; /* 0 when no line is concerned */
-	char *text; /* the message alone */
-	char *msg; /* "file:line: text" (or "file: text", or "text"), ready to print */
+	char *text;	   /* the message alone */
+	char *msg;	   /* "file:line: text" (or "file: text", or "text"), ready to print */
 };
 
 struct conf_diags {

@@ -25,7 +25,7 @@ struct conf_ref {
 
 struct conf_section {
 	TAILQ_ENTRY(conf_section) entry;
-	char *name; /* NULL for the root */
+	char *name;	     /* NULL for the root */
 	struct conf_loc loc; /* where it was first opened */
 	struct conf_section *parent;
 	TAILQ_HEAD(, conf_kv) kvs;
@@ -65,8 +65,8 @@ struct conf *conf_build(struct conf_ctx *ctx);
 
 /* conf_values.c: each returns 0 or -EINVAL; none accepts an empty string. */
 int conf_parse_uint(const char *s, uint64_t max, uint64_t *out); /* strtoul base 0 */
-int conf_parse_duration(const char *s, uint64_t *out); /* s m h d */
-int conf_parse_volume(const char *s, uint64_t *out); /* k m g, powers of 1024 */
+int conf_parse_duration(const char *s, uint64_t *out);		 /* s m h d */
+int conf_parse_volume(const char *s, uint64_t *out);		 /* k m g, powers of 1024 */
 int conf_parse_bool(const char *s, bool *out);
 /* Split at commas, trimming spaces as swanctl does; -EINVAL on an empty item. */
 int conf_split_list(const char *s, const struct conf_loc *loc, struct conf_list *out);

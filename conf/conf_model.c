@@ -110,30 +110,29 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",		"aggressive",	 "pull",      "dscp",	     "mobike",
-	"dpd_timeout",	"fragmentation", "childless", "send_certreq", "send_cert",
-	"ocsp",		"ppk_id",	 "ppk_required", "unique",   "pools",
-	"if_id_in",	"if_id_out",	 "mediation", "mediated_by", "mediation_peer",
-	NULL,
+	"vips",		 "aggressive",	   "pull",	   "dscp",	"mobike",    "dpd_timeout",
+	"fragmentation", "childless",	   "send_certreq", "send_cert", "ocsp",	     "ppk_id",
+	"ppk_required",	 "unique",	   "pools",	   "if_id_in",	"if_id_out", "mediation",
+	"mediated_by",	 "mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
-	"certs",    "pubkeys", "cacerts", "groups",   "cert_policy", "revocation",
-	"eap_id",   "aaa_id",  "xauth_id", "ca_id",   NULL,
+	"certs",  "pubkeys", "cacerts",	 "groups", "cert_policy", "revocation",
+	"eap_id", "aaa_id",  "xauth_id", "ca_id",  NULL,
 };
 
 static const char *const child_not_impl[] = {
-	"ah_proposals", "sha256_96",	 "updown",	 "hostaccess",	  "policies",
-	"policies_fwd_out", "ipcomp",	 "inactivity",	 "reqid",	  "priority",
-	"interface",	"mark_in",	 "mark_in_sa",	 "mark_out",	  "set_mark_in",
-	"set_mark_out", "if_id_in",	 "if_id_out",	 "label",	  "label_mode",
-	"tfc_padding",	"replay_window", "hw_offload",	 "copy_df",	  "copy_ecn",
-	"copy_dscp",	"per_cpu_sas",	 NULL,
+	"ah_proposals",	    "sha256_96",     "updown",	   "hostaccess", "policies",
+	"policies_fwd_out", "ipcomp",	     "inactivity", "reqid",	 "priority",
+	"interface",	    "mark_in",	     "mark_in_sa", "mark_out",	 "set_mark_in",
+	"set_mark_out",	    "if_id_in",	     "if_id_out",  "label",	 "label_mode",
+	"tfc_padding",	    "replay_window", "hw_offload", "copy_df",	 "copy_ecn",
+	"copy_dscp",	    "per_cpu_sas",   NULL,
 };
 
 static const char *const secret_not_impl[] = {
-	"eap", "xauth", "ntlm", "ppk", "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12",
-	"token", NULL,
+	"eap",	 "xauth", "ntlm",  "ppk",    "private", "rsa",
+	"ecdsa", "bliss", "pkcs8", "pkcs12", "token",	NULL,
 };
 
 static bool in_list(const char *const *list, const char *key)
@@ -241,8 +240,7 @@ static bool get_duration(struct conf_ctx *ctx, const struct conf_kv *kv, uint64_
 	return true;
 }
 
-static bool get_uint(struct conf_ctx *ctx, const struct conf_kv *kv, uint64_t max,
-		     uint64_t *out)
+static bool get_uint(struct conf_ctx *ctx, const struct conf_kv *kv, uint64_t max, uint64_t *out)
 {
 	if (conf_parse_uint(kv->value, max, out) < 0) {
 		char what[64];
@@ -325,7 +323,7 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 	round->loc = sec->loc;
 	if (local)
 		st->local_loc = sec->loc;
-	TAILQ_FOREACH(kv, &sec->kvs, entry) {
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
 		uint64_t v;
 
 		if (!kv->value) {
@@ -370,7 +368,7 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 			unknown_key(ctx, kv, sec);
 		}
 	}
-	TAILQ_FOREACH(sub, &sec->sections, entry) {
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
 		if (conf_has_prefix(sub->name, "cert") || conf_has_prefix(sub->name, "cacert"))
 			not_impl(ctx, &sub->loc, sub->name);
 		else if (strcmp(sub->name, "auth") == 0 || strcmp(sub->name, "id") == 0 ||
@@ -391,9 +389,9 @@ static void free_child(struct conf_child *child)
 }
 
 static const char *const child_keys[] = {
-	"local_ts",	"remote_ts",	 "esp_proposals", "mode",	   "start_action",
-	"close_action", "dpd_action",	 "rekey_time",	  "life_time",	   "rand_time",
-	"rekey_bytes",	"life_bytes",	 "rand_bytes",	  "rekey_packets", "life_packets",
+	"local_ts",	"remote_ts",  "esp_proposals", "mode",		"start_action",
+	"close_action", "dpd_action", "rekey_time",    "life_time",	"rand_time",
+	"rekey_bytes",	"life_bytes", "rand_bytes",    "rekey_packets", "life_packets",
 	"rand_packets", NULL,
 };
 
@@ -422,11 +420,12 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 	}
 	child->loc = sec->loc;
 	child->rekey_time = 60 * 60; /* swanctl.conf(5): rekey_time = 1h */
-	TAILQ_FOREACH(kv, &sec->kvs, entry) {
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
 		const char *k = kv->key;
 
 		if (!kv->value) {
-			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does", k);
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  k);
 			continue;
 		}
 		if (strcmp(k, "local_ts") == 0) {
@@ -465,17 +464,17 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 			get_duration(ctx, kv, &st.rand_time);
 		} else if (strcmp(k, "rekey_bytes") == 0 || strcmp(k, "life_bytes") == 0 ||
 			   strcmp(k, "rand_bytes") == 0) {
-			uint64_t *dst = k[1] == 'e' ? &child->rekey_bytes :
-					k[1] == 'i' ? &st.life_bytes :
-						      &st.rand_bytes;
+			uint64_t *dst = k[1] == 'e'   ? &child->rekey_bytes
+					: k[1] == 'i' ? &st.life_bytes
+						      : &st.rand_bytes;
 
 			if (conf_parse_volume(kv->value, dst) < 0)
 				bad_value(ctx, kv, EXPECT_VOLUME);
 		} else if (strcmp(k, "rekey_packets") == 0 || strcmp(k, "life_packets") == 0 ||
 			   strcmp(k, "rand_packets") == 0) {
-			uint64_t *dst = k[1] == 'e' ? &child->rekey_packets :
-					k[1] == 'i' ? &st.life_packets :
-						      &st.rand_packets;
+			uint64_t *dst = k[1] == 'e'   ? &child->rekey_packets
+					: k[1] == 'i' ? &st.life_packets
+						      : &st.rand_packets;
 
 			get_uint(ctx, kv, UINT64_MAX, dst);
 		} else if (in_list(child_not_impl, k)) {
@@ -484,7 +483,7 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 			unknown_key(ctx, kv, sec);
 		}
 	}
-	TAILQ_FOREACH(sub, &sec->sections, entry) {
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
 		if (in_list(child_keys, sub->name) || in_list(child_not_impl, sub->name))
 			not_a_section(ctx, sub);
 		else
@@ -494,24 +493,24 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 	 * the soft one, the random range to the difference of the two */
 	child->life_time = st.life_time != UNDEF ? st.life_time : plus10(child->rekey_time);
 	child->life_bytes = st.life_bytes != UNDEF ? st.life_bytes : plus10(child->rekey_bytes);
-	child->life_packets = st.life_packets != UNDEF ? st.life_packets :
-							 plus10(child->rekey_packets);
-	child->rand_time = st.rand_time != UNDEF ?
-				   st.rand_time :
-				   child->life_time - (child->life_time < child->rekey_time ?
-							       child->life_time :
-							       child->rekey_time);
-	child->rand_bytes = st.rand_bytes != UNDEF ?
-				    st.rand_bytes :
-				    child->life_bytes - (child->life_bytes < child->rekey_bytes ?
-								 child->life_bytes :
-								 child->rekey_bytes);
+	child->life_packets =
+	    st.life_packets != UNDEF ? st.life_packets : plus10(child->rekey_packets);
+	child->rand_time =
+	    st.rand_time != UNDEF
+		? st.rand_time
+		: child->life_time -
+		      (child->life_time < child->rekey_time ? child->life_time : child->rekey_time);
+	child->rand_bytes =
+	    st.rand_bytes != UNDEF
+		? st.rand_bytes
+		: child->life_bytes - (child->life_bytes < child->rekey_bytes ? child->life_bytes
+									      : child->rekey_bytes);
 	child->rand_packets =
-		st.rand_packets != UNDEF ?
-			st.rand_packets :
-			child->life_packets - (child->life_packets < child->rekey_packets ?
-						       child->life_packets :
-						       child->rekey_packets);
+	    st.rand_packets != UNDEF
+		? st.rand_packets
+		: child->life_packets - (child->life_packets < child->rekey_packets
+					     ? child->life_packets
+					     : child->rekey_packets);
 	if (child->rekey_time && child->life_time <= child->rekey_time)
 		conf_warn(ctx, &child->loc,
 			  "child '%s': life_time is not above rekey_time: the CHILD_SA expires "
@@ -621,8 +620,8 @@ static void conn_times(struct conf_conn *conn, const struct conn_state *st)
 		reauth = 0;
 	conn->rekey_time = rekey;
 	conn->reauth_time = reauth;
-	conn->over_time = st->over_time != UNDEF ? st->over_time :
-						   (rekey > reauth ? rekey : reauth) / 10;
+	conn->over_time =
+	    st->over_time != UNDEF ? st->over_time : (rekey > reauth ? rekey : reauth) / 10;
 	if (st->rand_time != UNDEF) {
 		conn->rand_time = st->rand_time;
 		return;
@@ -651,7 +650,7 @@ static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct con
 	conn->local_port = 500; /* the socket's port, usually 500 */
 	conn->remote_port = 500;
 	conn->keyingtries = 1;
-	TAILQ_FOREACH(kv, &sec->kvs, entry) {
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
 		if (!kv->value) {
 			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
 				  kv->key);
@@ -659,14 +658,14 @@ static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct con
 		}
 		conn_kv(ctx, conn, &st, kv, sec);
 	}
-	TAILQ_FOREACH(sub, &sec->sections, entry) {
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
 		struct conf_section *c;
 
 		/* vici_config.c peer_sn(): these names are case-insensitive */
 		if (strcasecmp(sub->name, "children") == 0) {
-			TAILQ_FOREACH(c, &sub->sections, entry)
+			TAILQ_FOREACH (c, &sub->sections, entry)
 				build_child(ctx, conn, c);
-			TAILQ_FOREACH(kv, &sub->kvs, entry)
+			TAILQ_FOREACH (kv, &sub->kvs, entry)
 				conf_err(ctx, &kv->loc,
 					 "'%s' in children: a child is a section, name { ... }",
 					 kv->key);
@@ -729,7 +728,7 @@ static void build_ike_secret(struct conf_ctx *ctx, struct conf *conf,
 		return;
 	}
 	s->loc = sec->loc;
-	TAILQ_FOREACH(kv, &sec->kvs, entry)
+	TAILQ_FOREACH (kv, &sec->kvs, entry)
 		n += strncmp(kv->key, "id", 2) == 0 && kv->value;
 	s->ids = calloc(n ? n : 1, sizeof(*s->ids));
 	if (!s->ids) {
@@ -737,7 +736,7 @@ static void build_ike_secret(struct conf_ctx *ctx, struct conf *conf,
 		ctx->oom = 1;
 		return;
 	}
-	TAILQ_FOREACH(kv, &sec->kvs, entry) {
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
 		if (!kv->value) {
 			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
 				  kv->key);
@@ -767,7 +766,7 @@ static void build_ike_secret(struct conf_ctx *ctx, struct conf *conf,
 			unknown_key(ctx, kv, sec);
 		}
 	}
-	TAILQ_FOREACH(sub, &sec->sections, entry)
+	TAILQ_FOREACH (sub, &sec->sections, entry)
 		unknown_section(ctx, sub);
 	if (!s->key && !bad && !ctx->oom) {
 		conf_err(ctx, &s->loc, "secret '%s' has no 'secret' key", s->name);
@@ -786,9 +785,9 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 	struct conf_kv *kv;
 	struct conf_section *sub;
 
-	TAILQ_FOREACH(kv, &sec->kvs, entry)
+	TAILQ_FOREACH (kv, &sec->kvs, entry)
 		unknown_key(ctx, kv, sec);
-	TAILQ_FOREACH(sub, &sec->sections, entry) {
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
 		/* load_creds.c: the type is a case-sensitive prefix of the name */
 		if (strncmp(sub->name, "ike", 3) == 0) {
 			build_ike_secret(ctx, conf, sub);
@@ -804,8 +803,9 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 			}
 		}
 		conf_err(ctx, &sub->loc,
-			 "unknown secret type '%s' in secrets (conduit has ike<suffix>)", sub->name);
-next:;
+			 "unknown secret type '%s' in secrets (conduit has ike<suffix>)",
+			 sub->name);
+	next:;
 	}
 }
 
@@ -838,19 +838,19 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 {
 	struct conf_conn *conn;
 
-	TAILQ_FOREACH(conn, &conf->conns, entry) {
+	TAILQ_FOREACH (conn, &conf->conns, entry) {
 		struct conf_child *child;
 		struct conf_secret *s;
 		bool found = false;
 
-		TAILQ_FOREACH(child, &conn->children, entry) {
+		TAILQ_FOREACH (child, &conn->children, entry) {
 			/* swanctl.conf(5): "To initiate a connection, at least one
 			 * specific address or DNS name must be specified." */
 			if (child->start_action == CONF_ACTION_START &&
 			    !has_specific_addr(&conn->remote_addrs)) {
-				const struct conf_loc *loc = conn->remote_addrs.loc.line ?
-								     &conn->remote_addrs.loc :
-								     &child->loc;
+				const struct conf_loc *loc = conn->remote_addrs.loc.line
+								 ? &conn->remote_addrs.loc
+								 : &child->loc;
 
 				conf_err(ctx, loc,
 					 "child '%s' of '%s' has start_action = start, which needs "
@@ -863,7 +863,7 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 		    (!conn->local.id.value && !conn->remote.id.value && conf->n_secrets))
 			continue;
 		/* strongSwan finds out at run time; a warning now saves a trip */
-		TAILQ_FOREACH(s, &conf->secrets, entry)
+		TAILQ_FOREACH (s, &conf->secrets, entry)
 			found = found || id_matches(s, conn);
 		if (!found)
 			conf_warn(ctx, &conn->loc,
@@ -885,18 +885,18 @@ struct conf *conf_build(struct conf_ctx *ctx)
 	}
 	TAILQ_INIT(&conf->conns);
 	TAILQ_INIT(&conf->secrets);
-	TAILQ_FOREACH(kv, &ctx->root->kvs, entry)
+	TAILQ_FOREACH (kv, &ctx->root->kvs, entry)
 		conf_err(ctx, &kv->loc, "unknown key '%s' at the top level", kv->key);
-	TAILQ_FOREACH(sec, &ctx->root->sections, entry) {
+	TAILQ_FOREACH (sec, &ctx->root->sections, entry) {
 		if (strcmp(sec->name, "connections") == 0) {
 			struct conf_section *c;
 
-			TAILQ_FOREACH(kv, &sec->kvs, entry)
+			TAILQ_FOREACH (kv, &sec->kvs, entry)
 				conf_err(ctx, &kv->loc,
 					 "'%s' in connections: a connection is a section, name { "
 					 "... }",
 					 kv->key);
-			TAILQ_FOREACH(c, &sec->sections, entry)
+			TAILQ_FOREACH (c, &sec->sections, entry)
 				build_conn(ctx, conf, c);
 		} else if (strcmp(sec->name, "secrets") == 0) {
 			build_secrets(ctx, conf, sec);
@@ -967,8 +967,8 @@ static void sort_diags(struct conf_diags *d, size_t first, const struct conf_ctx
 	}
 }
 
-static int load(const char *name, const char *text, size_t len, bool from_file,
-		struct conf **out, struct conf_diags *diags)
+static int load(const char *name, const char *text, size_t len, bool from_file, struct conf **out,
+		struct conf_diags *diags)
 {
 	struct conf_ctx ctx = { .diags = diags };
 	size_t errors = diags->n_errors, first = diags->n;
@@ -1017,7 +1017,7 @@ struct conf_conn *conf_find_conn(const struct conf *conf, const char *name)
 {
 	struct conf_conn *conn;
 
-	TAILQ_FOREACH(conn, &conf->conns, entry)
+	TAILQ_FOREACH (conn, &conf->conns, entry)
 		if (strcmp(conn->name, name) == 0)
 			return conn;
 	return NULL;
@@ -1027,7 +1027,7 @@ struct conf_child *conf_find_child(const struct conf_conn *conn, const char *nam
 {
 	struct conf_child *child;
 
-	TAILQ_FOREACH(child, &conn->children, entry)
+	TAILQ_FOREACH (child, &conn->children, entry)
 		if (strcmp(child->name, name) == 0)
 			return child;
 	return NULL;

@@ -234,7 +234,7 @@ static struct conf_section *find_sub(struct conf_section *sec, const char *name)
 {
 	struct conf_section *sub;
 
-	TAILQ_FOREACH(sub, &sec->sections, entry)
+	TAILQ_FOREACH (sub, &sec->sections, entry)
 		if (strcmp(sub->name, name) == 0)
 			return sub;
 	return NULL;
@@ -244,7 +244,7 @@ static struct conf_kv *find_kv(struct conf_section *sec, const char *key)
 {
 	struct conf_kv *kv;
 
-	TAILQ_FOREACH(kv, &sec->kvs, entry)
+	TAILQ_FOREACH (kv, &sec->kvs, entry)
 		if (strcmp(kv->key, key) == 0)
 			return kv;
 	return NULL;
@@ -446,11 +446,15 @@ static int read_file(const char *path, char **buf, size_t *len)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
 
 		close(fd);
 		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	}
 	if (st.st_size > (off_t)CONF_MAX_FILE_SIZE) {
 		close(fd);
@@ -588,8 +592,8 @@ static void do_include(struct parser *p, const char *pattern, const struct conf_
 		/* strongSwan only logs this: an empty conf.d is normal, but a
 		 * missing plain file name is most likely a mistake */
 		if (!strpbrk(pattern, "*?["))
-			conf_warn(p->ctx, loc, "include '%s': no such file, ignored as strongSwan does",
-				  full);
+			conf_warn(p->ctx, loc,
+				  "include '%s': no such file, ignored as strongSwan does", full);
 	} else if (r == GLOB_NOSPACE) {
 		oom(p);
 	} else if (r != 0) {
@@ -652,7 +656,8 @@ static int parse_refs(struct parser *p, struct conf_section *sec)
 		if (read_name(p, &b, true) < 0 || !b.s) {
 			sbuf_wipe(&b);
 			if (!p->ctx->oom)
-				conf_err(p->ctx, &loc, "expected the name of a section to reference");
+				conf_err(p->ctx, &loc,
+					 "expected the name of a section to reference");
 			return -EINVAL;
 		}
 		refs = realloc(sec->refs, (sec->n_refs + 1) * sizeof(*refs));
@@ -846,7 +851,7 @@ static void resolve_deep(struct conf_ctx *ctx, struct conf_section *sec)
 	struct conf_section *sub;
 
 	resolve_self(ctx, sec);
-	TAILQ_FOREACH(sub, &sec->sections, entry)
+	TAILQ_FOREACH (sub, &sec->sections, entry)
 		resolve_deep(ctx, sub);
 }
 
@@ -880,7 +885,7 @@ static struct conf_section *copy_section(struct conf_ctx *ctx, const struct conf
 	}
 	dst->parent = parent;
 	dst->resolved = true;
-	TAILQ_FOREACH(kv, &src->kvs, entry) {
+	TAILQ_FOREACH (kv, &src->kvs, entry) {
 		struct conf_kv *c = calloc(1, sizeof(*c));
 
 		if (!c || !(c->key = strdup(kv->key)) ||
@@ -895,7 +900,7 @@ static struct conf_section *copy_section(struct conf_ctx *ctx, const struct conf
 		c->loc = kv->loc;
 		TAILQ_INSERT_TAIL(&dst->kvs, c, entry);
 	}
-	TAILQ_FOREACH(sub, &src->sections, entry) {
+	TAILQ_FOREACH (sub, &src->sections, entry) {
 		struct conf_section *c = copy_section(ctx, sub, dst);
 
 		if (!c) {
@@ -913,7 +918,7 @@ static void merge_missing(struct conf_ctx *ctx, struct conf_section *dst,
 	struct conf_kv *kv;
 	struct conf_section *sub;
 
-	TAILQ_FOREACH(kv, &src->kvs, entry) {
+	TAILQ_FOREACH (kv, &src->kvs, entry) {
 		struct conf_kv *c;
 
 		if (find_kv(dst, kv->key))
@@ -930,7 +935,7 @@ static void merge_missing(struct conf_ctx *ctx, struct conf_section *dst,
 		c->loc = kv->loc;
 		TAILQ_INSERT_TAIL(&dst->kvs, c, entry);
 	}
-	TAILQ_FOREACH(sub, &src->sections, entry) {
+	TAILQ_FOREACH (sub, &src->sections, entry) {
 		struct conf_section *d = find_sub(dst, sub->name);
 
 		if (d) {
@@ -965,7 +970,8 @@ static void resolve_self(struct conf_ctx *ctx, struct conf_section *sec)
 		if (!target) {
 			if (!ctx->oom)
 				conf_err(ctx, &sec->refs[i].loc,
-					 "referenced section '%s' does not exist", sec->refs[i].path);
+					 "referenced section '%s' does not exist",
+					 sec->refs[i].path);
 			continue;
 		}
 		for (struct conf_section *a = sec; a && target; a = a->parent) {

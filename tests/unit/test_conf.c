@@ -95,25 +95,24 @@ static bool ends_with(const char *s, const char *suffix)
 
 START_TEST(test_syntax_nesting_comments_quoting)
 {
-	struct conf *c = load_clean(
-		"# a comment line\n"
-		"connections   # comment after a section name\n"
-		"{\n" /* the brace may follow on a later line */
-		"  c\n"
-		"\n"
-		"  {\n"
-		"    remote_addrs = 192.0.2.1 # trailing comment\n"
-		"    local { auth = psk\n"
-		"      id = \"quoted \\\"id\\\" with\\ttab and # hash\"\n"
-		"    }\n"
-		"    remote { id = two   words\there }\n"
-		"    proposals = \"aes128-sha256 ,\"modp2048\n"
-		"    children { x { mode = transport } }\n"
-		"  }\n"
-		"}\n"
-		"secrets { ike { secret = \"a\\\n"
-		"b\\nc\\\\d\\qe\"\n"
-		"} }\n");
+	struct conf *c = load_clean("# a comment line\n"
+				    "connections   # comment after a section name\n"
+				    "{\n" /* the brace may follow on a later line */
+				    "  c\n"
+				    "\n"
+				    "  {\n"
+				    "    remote_addrs = 192.0.2.1 # trailing comment\n"
+				    "    local { auth = psk\n"
+				    "      id = \"quoted \\\"id\\\" with\\ttab and # hash\"\n"
+				    "    }\n"
+				    "    remote { id = two   words\there }\n"
+				    "    proposals = \"aes128-sha256 ,\"modp2048\n"
+				    "    children { x { mode = transport } }\n"
+				    "  }\n"
+				    "}\n"
+				    "secrets { ike { secret = \"a\\\n"
+				    "b\\nc\\\\d\\qe\"\n"
+				    "} }\n");
 	struct conf_conn *conn = conf_find_conn(c, "c");
 	struct conf_secret *s;
 
@@ -138,7 +137,8 @@ END_TEST
 
 START_TEST(test_syntax_value_ends_at_brace)
 {
-	struct conf *c = load_clean("connections { c { local { auth = psk } dpd_delay = 5 } }\n" SECRET);
+	struct conf *c =
+	    load_clean("connections { c { local { auth = psk } dpd_delay = 5 } }\n" SECRET);
 
 	ck_assert_uint_eq(conf_find_conn(c, "c")->dpd_delay, 5);
 	conf_free(c);
@@ -195,7 +195,8 @@ START_TEST(test_syntax_empty_value_is_unset)
 	conf_diags_clear(&d);
 	/* an empty quoted string is a value, and not a valid time */
 	ck_assert_int_eq(load_text(HEAD "  rekey_time = \"\"\n" TAIL, &c, &d), -EINVAL);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "invalid value '' for 'rekey_time'"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "invalid value '' for 'rekey_time'"),
+			  1);
 	conf_diags_clear(&d);
 }
 END_TEST
@@ -203,8 +204,8 @@ END_TEST
 START_TEST(test_lists)
 {
 	struct conf *c = load_clean(
-		HEAD "  local_addrs =  192.0.2.1 ,2001:db8::1,host-1.example.org , 10.0.0.0/8,"
-		     "10.0.0.1-10.0.0.9, %any6\n" TAIL);
+	    HEAD "  local_addrs =  192.0.2.1 ,2001:db8::1,host-1.example.org , 10.0.0.0/8,"
+		 "10.0.0.1-10.0.0.9, %any6\n" TAIL);
 	const struct conf_list *l = &conf_find_conn(c, "c")->local_addrs;
 	static const char *const want[] = { "192.0.2.1",  "2001:db8::1",       "host-1.example.org",
 					    "10.0.0.0/8", "10.0.0.1-10.0.0.9", "%any6" };
@@ -495,13 +496,14 @@ START_TEST(test_every_key_bad)
 		char *text;
 
 		if (cases[i].child)
-			ck_assert_int_ge(asprintf(&text, HEAD "  children { n {\n   %s = %s\n  } }\n" TAIL,
+			ck_assert_int_ge(asprintf(&text,
+						  HEAD "  children { n {\n   %s = %s\n  } }\n" TAIL,
 						  cases[i].key, cases[i].value),
 					 0);
 		else
-			ck_assert_int_ge(asprintf(&text, HEAD "  %s = %s\n" TAIL, cases[i].key,
-						  cases[i].value),
-					 0);
+			ck_assert_int_ge(
+			    asprintf(&text, HEAD "  %s = %s\n" TAIL, cases[i].key, cases[i].value),
+			    0);
 		ck_assert_int_eq(load_text(text, &c, &d), -EINVAL);
 		if (d.n_errors != 1)
 			dump(&d);
@@ -522,33 +524,33 @@ START_TEST(test_defaults)
 	struct conf_conn *k = conf_find_conn(c, "c");
 	struct conf_child *ch = conf_find_child(k, "n");
 
-	ck_assert_uint_eq(k->version, 0); /* version = 0: any; IKEv2 here */
+	ck_assert_uint_eq(k->version, 0);	/* version = 0: any; IKEv2 here */
 	ck_assert_uint_eq(k->local_addrs.n, 1); /* local_addrs = %any */
 	ck_assert_str_eq(k->local_addrs.items[0].value, "%any");
 	ck_assert_uint_eq(k->local_addrs.items[0].loc.line, 0);
 	ck_assert_str_eq(k->remote_addrs.items[0].value, "%any"); /* remote_addrs = %any */
-	ck_assert_uint_eq(k->local_port, 500); /* local_port = 500 */
-	ck_assert_uint_eq(k->remote_port, 500); /* remote_port = 500 */
+	ck_assert_uint_eq(k->local_port, 500);			  /* local_port = 500 */
+	ck_assert_uint_eq(k->remote_port, 500);			  /* remote_port = 500 */
 	ck_assert_str_eq(k->proposals.items[0].value, "default"); /* proposals = default */
-	ck_assert(!k->encap); /* encap = no */
-	ck_assert_uint_eq(k->dpd_delay, 0); /* dpd_delay = 0s */
-	ck_assert_uint_eq(k->rekey_time, 4 * 3600); /* rekey_time = 4h */
-	ck_assert_uint_eq(k->reauth_time, 0); /* reauth_time = 0s */
-	ck_assert_uint_eq(k->over_time, 1440); /* 10% of rekey_time/reauth_time */
-	ck_assert_uint_eq(k->rand_time, 1440); /* rand_time = over_time */
-	ck_assert_uint_eq(k->keyingtries, 1); /* keyingtries = 1 */
+	ck_assert(!k->encap);					  /* encap = no */
+	ck_assert_uint_eq(k->dpd_delay, 0);			  /* dpd_delay = 0s */
+	ck_assert_uint_eq(k->rekey_time, 4 * 3600);		  /* rekey_time = 4h */
+	ck_assert_uint_eq(k->reauth_time, 0);			  /* reauth_time = 0s */
+	ck_assert_uint_eq(k->over_time, 1440);		 /* 10% of rekey_time/reauth_time */
+	ck_assert_uint_eq(k->rand_time, 1440);		 /* rand_time = over_time */
+	ck_assert_uint_eq(k->keyingtries, 1);		 /* keyingtries = 1 */
 	ck_assert_int_eq(k->remote.auth, CONF_AUTH_ANY); /* no remote auth: any */
 	ck_assert_ptr_null(k->local.id.value);
-	ck_assert_ptr_null(k->remote.id.value); /* remote id = %any */
-	ck_assert_str_eq(ch->local_ts.items[0].value, "dynamic"); /* local_ts = dynamic */
+	ck_assert_ptr_null(k->remote.id.value);			   /* remote id = %any */
+	ck_assert_str_eq(ch->local_ts.items[0].value, "dynamic");  /* local_ts = dynamic */
 	ck_assert_str_eq(ch->remote_ts.items[0].value, "dynamic"); /* remote_ts = dynamic */
 	ck_assert_str_eq(ch->esp_proposals.items[0].value, "default");
-	ck_assert_int_eq(ch->mode, CONF_MODE_TUNNEL); /* mode = tunnel */
+	ck_assert_int_eq(ch->mode, CONF_MODE_TUNNEL);	      /* mode = tunnel */
 	ck_assert_int_eq(ch->start_action, CONF_ACTION_NONE); /* start_action = none */
 	ck_assert_int_eq(ch->close_action, CONF_ACTION_NONE); /* close_action = none */
-	ck_assert_int_eq(ch->dpd_action, CONF_ACTION_NONE); /* dpd_action = clear */
-	ck_assert_uint_eq(ch->rekey_time, 3600); /* rekey_time = 1h */
-	ck_assert_uint_eq(ch->life_time, 3960); /* life_time = rekey_time + 10% */
+	ck_assert_int_eq(ch->dpd_action, CONF_ACTION_NONE);   /* dpd_action = clear */
+	ck_assert_uint_eq(ch->rekey_time, 3600);	      /* rekey_time = 1h */
+	ck_assert_uint_eq(ch->life_time, 3960);		      /* life_time = rekey_time + 10% */
 	ck_assert_uint_eq(ch->rand_time, 360); /* rand_time = life_time - rekey_time */
 	ck_assert_uint_eq(ch->rekey_bytes, 0); /* rekey_bytes = 0 */
 	ck_assert_uint_eq(ch->life_bytes, 0);
@@ -671,19 +673,22 @@ START_TEST(test_version_and_actions)
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "IKEv1"), 1);
 	conf_diags_clear(&d);
 
-	ck_assert_int_eq(load_text(HEAD "  children { n {\n   start_action = trap\n"
-					"   close_action = route\n   dpd_action = trap|start\n  } }\n" TAIL,
-				   &c, &d),
-			 -EINVAL);
+	ck_assert_int_eq(
+	    load_text(HEAD "  children { n {\n   start_action = trap\n"
+			   "   close_action = route\n   dpd_action = trap|start\n  } }\n" TAIL,
+		      &c, &d),
+	    -EINVAL);
 	ck_assert_uint_eq(d.n_errors, 3);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 5, "start_action = trap is not implemented"),
-			  1);
+	ck_assert_uint_eq(
+	    count_diag(&d, CONF_SEV_ERROR, 5, "start_action = trap is not implemented"), 1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 6, "close_action = route"), 1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 7, "dpd_action = trap|start"), 1);
 	conf_diags_clear(&d);
 
-	ck_assert_int_eq(load_text(HEAD "  children { n { mode = beet } }\n" TAIL, &c, &d), -EINVAL);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "mode = beet is a strongSwan option"), 1);
+	ck_assert_int_eq(load_text(HEAD "  children { n { mode = beet } }\n" TAIL, &c, &d),
+			 -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "mode = beet is a strongSwan option"),
+			  1);
 	conf_diags_clear(&d);
 }
 END_TEST
@@ -721,21 +726,22 @@ END_TEST
 
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike", "fragmentation", "pools",    "vips",
-						 "aggressive", "pull",	    "dscp",	"unique",
-						 "send_cert", "if_id_in",  "dpd_timeout" };
-	static const char *const child_keys[] = { "updown",	"hw_offload", "if_id_in",
-						  "ah_proposals", "policies",	"interface",
-						  "copy_df",	"mark_in",    "sha256_96",
-						  "replay_window", "reqid",	"inactivity" };
-	static const char *const auth_keys[] = { "certs", "cacerts", "pubkeys", "eap_id",
-						 "revocation", "groups" };
+	static const char *const conn_keys[] = { "mobike",   "fragmentation", "pools",
+						 "vips",     "aggressive",    "pull",
+						 "dscp",     "unique",	      "send_cert",
+						 "if_id_in", "dpd_timeout" };
+	static const char *const child_keys[] = { "updown",	   "hw_offload", "if_id_in",
+						  "ah_proposals",  "policies",	 "interface",
+						  "copy_df",	   "mark_in",	 "sha256_96",
+						  "replay_window", "reqid",	 "inactivity" };
+	static const char *const auth_keys[] = { "certs",  "cacerts",	 "pubkeys",
+						 "eap_id", "revocation", "groups" };
 
 	for (size_t set = 0; set < 3; set++) {
 		const char *const *keys = set == 0 ? conn_keys : set == 1 ? child_keys : auth_keys;
-		size_t n = set == 0 ? sizeof(conn_keys) / sizeof(conn_keys[0]) :
-			   set == 1 ? sizeof(child_keys) / sizeof(child_keys[0]) :
-				      sizeof(auth_keys) / sizeof(auth_keys[0]);
+		size_t n = set == 0   ? sizeof(conn_keys) / sizeof(conn_keys[0])
+			   : set == 1 ? sizeof(child_keys) / sizeof(child_keys[0])
+				      : sizeof(auth_keys) / sizeof(auth_keys[0]);
 
 		for (size_t i = 0; i < n; i++) {
 			struct conf_diags d;
@@ -743,20 +749,23 @@ START_TEST(test_not_implemented_keys)
 			char *text, *want;
 
 			if (set == 0)
-				ck_assert_int_ge(asprintf(&text, HEAD "  %s = x\n" TAIL, keys[i]), 0);
+				ck_assert_int_ge(asprintf(&text, HEAD "  %s = x\n" TAIL, keys[i]),
+						 0);
 			else if (set == 1)
-				ck_assert_int_ge(asprintf(&text, HEAD "  children { n {\n%s = x\n} }\n" TAIL,
-							  keys[i]),
-						 0);
+				ck_assert_int_ge(
+				    asprintf(&text, HEAD "  children { n {\n%s = x\n} }\n" TAIL,
+					     keys[i]),
+				    0);
 			else
-				ck_assert_int_ge(asprintf(&text, HEAD "  remote {\n%s = x\n  }\n" TAIL,
-							  keys[i]),
-						 0);
-			ck_assert_int_ge(asprintf(&want,
-						  "conduit.conf:%d: '%s' is a strongSwan option conduit "
-						  "does not implement yet",
-						  set == 0 ? 4 : 5, keys[i]),
-					 0);
+				ck_assert_int_ge(
+				    asprintf(&text, HEAD "  remote {\n%s = x\n  }\n" TAIL, keys[i]),
+				    0);
+			ck_assert_int_ge(
+			    asprintf(&want,
+				     "conduit.conf:%d: '%s' is a strongSwan option conduit "
+				     "does not implement yet",
+				     set == 0 ? 4 : 5, keys[i]),
+			    0);
 			ck_assert_int_eq(load_text(text, &c, &d), -EINVAL);
 			ck_assert_uint_eq(d.n, 1);
 			ck_assert_str_eq(d.list[0].msg, want);
@@ -776,8 +785,8 @@ START_TEST(test_not_implemented_sections)
 	ck_assert_int_eq(load_text("pools {\n p { addrs = 10.0.0.0/24 }\n}\n"
 				   "authorities {\n}\n"
 				   "secrets {\n eap-1 { secret = x }\n private-1 { file = k.pem }\n"
-				   " weird { }\n}\n"
-				   HEAD "  remote-2nd { auth = psk }\n  remote-3rd { auth = psk }\n"
+				   " weird { }\n}\n" HEAD
+				   "  remote-2nd { auth = psk }\n  remote-3rd { auth = psk }\n"
 				   "  local { cert-1 { } }\n" TAIL,
 				   &c, &d),
 			 -EINVAL);
@@ -786,10 +795,12 @@ START_TEST(test_not_implemented_sections)
 	ck_assert_uint_eq(d.n_errors, 7);
 	ck_assert_str_eq(d.list[0].text,
 			 "'pools' is a strongSwan section conduit does not implement yet");
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "'authorities' is a strongSwan section"),
+	ck_assert_uint_eq(
+	    count_diag(&d, CONF_SEV_ERROR, 4, "'authorities' is a strongSwan section"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 7, "'eap-1' is a strongSwan secret type"),
 			  1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 7, "'eap-1' is a strongSwan secret type"), 1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8, "'private-1' is a strongSwan secret"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8, "'private-1' is a strongSwan secret"),
+			  1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 9, "unknown secret type 'weird'"), 1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 15, "second remote authentication round"),
 			  1);
@@ -838,8 +849,8 @@ START_TEST(test_auth_rules)
 
 	ck_assert_int_eq(load_text(HEAD "  remote { auth = eap-tls }\n" TAIL, &c, &d), -EINVAL);
 	ck_assert_uint_eq(d.n_errors, 1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "auth = eap-tls is a strongSwan option"),
-			  1);
+	ck_assert_uint_eq(
+	    count_diag(&d, CONF_SEV_ERROR, 4, "auth = eap-tls is a strongSwan option"), 1);
 	conf_diags_clear(&d);
 
 	/* start_action = start needs somewhere to send IKE_SA_INIT */
@@ -879,12 +890,13 @@ END_TEST
 START_TEST(test_secrets)
 {
 	struct conf_diags d;
-	struct conf *c = load_clean(HEAD TAIL "secrets {\n"
-					      " ike-a { secret = plain text\n id = a }\n"
-					      " ike-b { secret = 0XdeadBEEF\n id = b\n id-2 = c\n id_x = d }\n"
-					      " ike-c { secret = 0saGVsbG8= }\n"
-					      " ikeD { secret = 0sAAE= }\n"
-					      "}\n");
+	struct conf *c =
+	    load_clean(HEAD TAIL "secrets {\n"
+				 " ike-a { secret = plain text\n id = a }\n"
+				 " ike-b { secret = 0XdeadBEEF\n id = b\n id-2 = c\n id_x = d }\n"
+				 " ike-c { secret = 0saGVsbG8= }\n"
+				 " ikeD { secret = 0sAAE= }\n"
+				 "}\n");
 	struct conf_secret *s = TAILQ_FIRST(&c->secrets);
 
 	ck_assert_uint_eq(c->n_secrets, 5);
@@ -1010,12 +1022,14 @@ START_TEST(test_compare)
 				       "connections { c { local { auth = PSK }\n"
 				       "remote_addrs = \"192.0.2.1\"\n"
 				       "children { n { rekey_time = 3600s } m { } } } }\n" SECRET);
-	struct conf *other_child = load_clean(HEAD "  remote_addrs = 192.0.2.1\n"
-						   "  children { n { rekey_time = 2h } m { } }\n" TAIL);
+	struct conf *other_child =
+	    load_clean(HEAD "  remote_addrs = 192.0.2.1\n"
+			    "  children { n { rekey_time = 2h } m { } }\n" TAIL);
 	struct conf *fewer = load_clean(HEAD "  remote_addrs = 192.0.2.1\n"
 					     "  children { n { rekey_time = 1h } }\n" TAIL);
-	struct conf *other_addr = load_clean(HEAD "  remote_addrs = 192.0.2.2\n"
-						  "  children { n { rekey_time = 1h } m { } }\n" TAIL);
+	struct conf *other_addr =
+	    load_clean(HEAD "  remote_addrs = 192.0.2.2\n"
+			    "  children { n { rekey_time = 1h } m { } }\n" TAIL);
 	struct conf *order = load_clean(HEAD "  remote_addrs = 192.0.2.1\n"
 					     "  children { m { } n { rekey_time = 1h } }\n" TAIL);
 	const struct conf_conn *ca = conf_find_conn(a, "c");
