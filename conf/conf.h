@@ -160,7 +160,7 @@ struct conf_diag {
 
 struct conf_diags {
 	struct conf_diag *list;
-	size_t n; /* errors and warnings, in the order found */
+	size_t n; /* errors and warnings, by file (as read), then line */
 	size_t n_errors;
 	size_t n_warnings;
 	size_t cap;
