@@ -422,7 +422,8 @@ static int parse_id(struct dec *d, struct ike_reader *body, struct ike_id_pl *id
 	if (ike_reader_at_end(body))
 		return fail(d, "empty identification data");
 	if (id->type == IKE_ID_IPV4_ADDR && ike_reader_remaining(body) != 4)
-		return failv(d, "ID_IPV4_ADDR is not 4 octets", (uint32_t)ike_reader_remaining(body));
+		return failv(d, "ID_IPV4_ADDR is not 4 octets",
+			     (uint32_t)ike_reader_remaining(body));
 	if (id->type == IKE_ID_IPV6_ADDR && ike_reader_remaining(body) != 16)
 		return failv(d, "ID_IPV6_ADDR is not 16 octets",
 			     (uint32_t)ike_reader_remaining(body));
@@ -468,8 +469,7 @@ static int parse_delete(struct dec *d, struct ike_reader *body)
 		return fail(d, "shorter than 4 octets");
 	if (del->protocol == IKE_PROTO_IKE && (del->spi_len != 0 || del->n_spi != 0))
 		return failv(d, "IKE SA deletion with SPIs, size", del->spi_len);
-	if ((del->protocol == IKE_PROTO_ESP || del->protocol == IKE_PROTO_AH) &&
-	    del->spi_len != 4)
+	if ((del->protocol == IKE_PROTO_ESP || del->protocol == IKE_PROTO_AH) && del->spi_len != 4)
 		return failv(d, "ESP/AH SPI size is not 4", del->spi_len);
 	if ((size_t)del->n_spi * del->spi_len != ike_reader_remaining(body))
 		return failv(d, "SPI count times size differs from payload, count", del->n_spi);
@@ -989,8 +989,7 @@ void ike_add_ts(struct ike_builder *b, uint8_t type, const struct ike_ts *ts, si
 	pl_end(b, off);
 }
 
-void ike_add_cp(struct ike_builder *b, uint8_t cfg_type, const struct ike_cp_attr *attrs,
-		size_t n)
+void ike_add_cp(struct ike_builder *b, uint8_t cfg_type, const struct ike_cp_attr *attrs, size_t n)
 {
 	size_t off = pl_begin(b, IKE_PL_CP, 0);
 

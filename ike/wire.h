@@ -53,9 +53,9 @@ struct ike_hdr {
 	uint64_t spi_i;
 	uint64_t spi_r;
 	uint8_t next_payload;
-	uint8_t version; /* IKE_VERSION: major in the high nibble */
+	uint8_t version;  /* IKE_VERSION: major in the high nibble */
 	uint8_t exchange; /* enum ike_exchange */
-	uint8_t flags; /* IKE_FLAG_* */
+	uint8_t flags;	  /* IKE_FLAG_* */
 	uint32_t msg_id;
 	uint32_t length; /* ignored by the builder, which computes it */
 };
@@ -113,8 +113,8 @@ struct ike_auth_pl {
 };
 
 struct ike_notify {
-	uint16_t type; /* enum ike_notify_type */
-	uint8_t protocol; /* enum ike_protocol_id, 0 with no SPI */
+	uint16_t type;	      /* enum ike_notify_type */
+	uint8_t protocol;     /* enum ike_protocol_id, 0 with no SPI */
 	struct ike_slice spi; /* 0..IKE_MAX_SPI_LEN octets */
 	struct ike_slice data;
 };
@@ -152,7 +152,7 @@ struct ike_sk_pl {
 
 struct ike_msg {
 	struct ike_hdr hdr;
-	uint32_t present; /* IKE_PL_BIT() of each known payload decoded */
+	uint32_t present;   /* IKE_PL_BIT() of each known payload decoded */
 	uint32_t encrypted; /* those of them that came from inside SK */
 	struct ike_sa_pl sa;
 	struct ike_ke_pl ke;
@@ -263,7 +263,7 @@ uint32_t ike_delete_spi32(const struct ike_delete_pl *d, size_t i);
  */
 struct ike_builder {
 	struct ike_writer *w;
-	size_t start; /* offset of the IKE header */
+	size_t start;  /* offset of the IKE header */
 	size_t np_off; /* the next-payload octet the next payload patches */
 	uint8_t first; /* type of the first payload */
 	bool inner;
@@ -273,11 +273,11 @@ struct ike_builder {
 /* Where the parts of an SK payload are, as offsets in the writer. */
 struct ike_sk_layout {
 	size_t msg_off; /* the IKE header */
-	size_t sk_off; /* the SK generic header */
-	size_t iv_off; /* sk_off + 4: AEAD associated data is [msg_off, iv_off) */
-	size_t ct_off; /* ciphertext: plaintext, padding, pad length */
+	size_t sk_off;	/* the SK generic header */
+	size_t iv_off;	/* sk_off + 4: AEAD associated data is [msg_off, iv_off) */
+	size_t ct_off;	/* ciphertext: plaintext, padding, pad length */
 	size_t icv_off; /* CBC+HMAC: the ICV covers [msg_off, icv_off) */
-	size_t end; /* end of the message */
+	size_t end;	/* end of the message */
 };
 
 void ike_build_begin(struct ike_builder *b, struct ike_writer *w, const struct ike_hdr *h);
@@ -311,8 +311,7 @@ struct ike_cp_attr {
 	uint16_t len;
 };
 
-void ike_add_cp(struct ike_builder *b, uint8_t cfg_type, const struct ike_cp_attr *attrs,
-		size_t n);
+void ike_add_cp(struct ike_builder *b, uint8_t cfg_type, const struct ike_cp_attr *attrs, size_t n);
 void ike_add_eap(struct ike_builder *b, const void *eap, size_t len);
 /*
  * The SK payload, last: next-payload is first_inner, and iv_len + ct_len +

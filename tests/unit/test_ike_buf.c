@@ -250,7 +250,10 @@ START_TEST(test_writer_reserve_patch)
 	ike_patch_u32(&w, o32, 0xdeadbeef);
 	ike_patch_u8(&w, 0, 0x2b);
 	ck_assert_int_eq(ike_writer_error(&w), 0);
-	ck_assert_mem_eq(ike_writer_slice(&w).ptr, "\x2b\xbe\xef\xde\xad\xbe\xef" "abc", 10);
+	ck_assert_mem_eq(ike_writer_slice(&w).ptr,
+			 "\x2b\xbe\xef\xde\xad\xbe\xef"
+			 "abc",
+			 10);
 
 	p = ike_writer_span(&w, 7, 3);
 	ck_assert_ptr_nonnull(p);

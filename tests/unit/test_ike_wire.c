@@ -84,8 +84,7 @@ static struct ike_wire_err fail1(uint8_t type, const void *body, size_t len, uin
 	return e;
 }
 
-static void ok1(uint8_t type, const void *body, size_t len, struct ike_msg *m,
-		struct ike_writer *w)
+static void ok1(uint8_t type, const void *body, size_t len, struct ike_msg *m, struct ike_writer *w)
 {
 	msg1(w, &req_hdr, type, body, len);
 	expect_ok(m, w->buf, w->len);
@@ -241,7 +240,7 @@ static const struct ike_cp_attr cp_attrs[] = {
 	{ 1, cp_ip4, sizeof(cp_ip4) }, /* INTERNAL_IP4_ADDRESS */
 	{ 3, cp_dns, sizeof(cp_dns) }, /* INTERNAL_IP4_DNS */
 	{ 8, cp_ip6, sizeof(cp_ip6) }, /* INTERNAL_IP6_ADDRESS */
-	{ 10, NULL, 0 }, /* INTERNAL_IP6_DNS, asked for with no value */
+	{ 10, NULL, 0 },	       /* INTERNAL_IP6_DNS, asked for with no value */
 };
 
 /* Every payload type but SK, several of the repeatable ones. */
@@ -427,8 +426,8 @@ START_TEST(test_sa_init_roundtrip)
 	ck_assert_uint_eq(m.hdr.msg_id, 0);
 	ck_assert_uint_eq(m.hdr.length, w.len);
 	ck_assert_uint_eq(m.present, IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) |
-					     IKE_PL_BIT(IKE_PL_NONCE) | IKE_PL_BIT(IKE_PL_NOTIFY) |
-					     IKE_PL_BIT(IKE_PL_VENDOR));
+					 IKE_PL_BIT(IKE_PL_NONCE) | IKE_PL_BIT(IKE_PL_NOTIFY) |
+					 IKE_PL_BIT(IKE_PL_VENDOR));
 	ck_assert_uint_eq(m.encrypted, 0);
 	assert_proposals(&m.sa, ike_props, 2);
 	ck_assert_uint_eq(m.ke.group, IKE_DH_CURVE25519);
@@ -528,9 +527,8 @@ START_TEST(test_sk_roundtrip)
 	ck_assert_uint_eq(m.sk.body.len, 16 + plain_len + 16);
 	ck_assert_ptr_eq(m.sk.body.ptr, outer.buf + lay.iv_off);
 
-	ck_assert_int_eq(ike_msg_decode_inner(&m, m.sk.body.ptr + 16, plain_len,
-					      m.sk.first_payload, &e),
-			 0);
+	ck_assert_int_eq(
+	    ike_msg_decode_inner(&m, m.sk.body.ptr + 16, plain_len, m.sk.first_payload, &e), 0);
 	ck_assert_uint_eq(m.n_notify, 4); /* the outer COOKIE, then the inner three */
 	ck_assert_uint_eq(m.notify[0].type, IKE_N_COOKIE);
 	/* assert_all_payloads counts notifies from 0: check the rest by hand */
@@ -543,9 +541,9 @@ START_TEST(test_sk_roundtrip)
 	ck_assert_slice_eq(m.eap, eap_identity, sizeof(eap_identity));
 
 	/* a second decode of the same plaintext duplicates every singleton */
-	ck_assert_int_eq(ike_msg_decode_inner(&m, m.sk.body.ptr + 16, plain_len,
-					      m.sk.first_payload, &e),
-			 -EBADMSG);
+	ck_assert_int_eq(
+	    ike_msg_decode_inner(&m, m.sk.body.ptr + 16, plain_len, m.sk.first_payload, &e),
+	    -EBADMSG);
 	ck_assert_uint_eq(e.notify, IKE_N_INVALID_SYNTAX);
 	ck_assert_uint_eq(e.payload, IKE_PL_SA);
 	ck_assert(e.inner);
@@ -596,6 +594,7 @@ END_TEST
  * ("[ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) N(HASH_ALG)
  * N(REDIR_SUP) ]"), written out field by field after RFC 7296 section 3.
  */
+/* clang-format off */
 static const uint8_t strongswan_sa_init[] = {
 	/* IKE header */
 	0xa3, 0x6f, 0x1c, 0x2b, 0x9d, 0x84, 0xe5, 0x07, /* SPIi */
@@ -646,6 +645,7 @@ static const uint8_t strongswan_sa_init[] = {
 	/* 268: N(REDIRECT_SUPPORTED), length 8, last payload */
 	0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x40, 0x16,
 };
+/* clang-format on */
 
 START_TEST(test_strongswan_sa_init)
 {
@@ -892,8 +892,8 @@ END_TEST
 START_TEST(test_length_fields_off_by_one)
 {
 	/* offsets of 16-bit length fields in strongswan_sa_init */
-	static const size_t len16[] = { 30, 34, 42, 54, 62, 70, 78, 90, 98, 106,
-					114, 154, 190, 218, 246, 254, 270 };
+	static const size_t len16[] = { 30,  34,  42,  54,  62,	 70,  78,  90, 98,
+					106, 114, 154, 190, 218, 246, 254, 270 };
 	/* 8-bit fields: transform counts and SPI sizes of both proposals */
 	static const size_t cnt8[] = { 39, 75, 38, 74 };
 	uint8_t pkt[sizeof(strongswan_sa_init)];
@@ -977,70 +977,116 @@ START_TEST(test_sa_malformed)
 	e = fail1(IKE_PL_SA, NULL, 0, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "no proposals");
 	/* count 2, one transform, which says it is the last */
-	e = fail1(IKE_PL_SA, "\0\0\0\x10\x01\x01\0\x02" "\0\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x02"
+		  "\0\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "transform marked last before the transform count");
 	/* count 2, one transform, which says more follow */
-	e = fail1(IKE_PL_SA, "\0\0\0\x10\x01\x01\0\x02" "\x03\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x02"
+		  "\x03\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "proposal holds fewer transforms than its count");
 	/* count 1, two transforms */
 	e = fail1(IKE_PL_SA,
-		  "\0\0\0\x18\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c" "\0\0\0\x08\x02\0\0\x05", 24,
-		  IKE_N_INVALID_SYNTAX);
+		  "\0\0\0\x18\x01\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c"
+		  "\0\0\0\x08\x02\0\0\x05",
+		  24, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "octets after the last transform of proposal");
+	/* count 1, and that transform says more follow */
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x01"
+		  "\x03\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "transform count reached but transform not marked last");
 	/* transform marker neither 0 nor 3 */
-	e = fail1(IKE_PL_SA, "\0\0\0\x10\x01\x01\0\x01" "\x02\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x01"
+		  "\x02\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_uint_eq(e.value, 2);
 	/* proposal length 7 and 17 (SA holds 16) */
-	e = fail1(IKE_PL_SA, "\0\0\0\x07\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x07\x01\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "proposal length below 8");
-	e = fail1(IKE_PL_SA, "\0\0\0\x11\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x11\x01\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "proposal length exceeds SA payload");
 	/* transform length 7 and 9 */
-	e = fail1(IKE_PL_SA, "\0\0\0\x10\x01\x01\0\x01" "\0\0\0\x07\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x01"
+		  "\0\0\0\x07\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "transform length below 8");
-	e = fail1(IKE_PL_SA, "\0\0\0\x10\x01\x01\0\x01" "\0\0\0\x09\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x10\x01\x01\0\x01"
+		  "\0\0\0\x09\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "transform length exceeds its proposal");
 	/* a transform with 2 stray octets: a truncated attribute */
-	e = fail1(IKE_PL_SA, "\0\0\0\x12\x01\x01\0\x01" "\0\0\0\x0a\x01\0\0\x0c\x80\x0e", 18,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x12\x01\x01\0\x01"
+		  "\0\0\0\x0a\x01\0\0\x0c\x80\x0e",
+		  18, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "transform attribute truncated");
 	/* a TLV attribute whose length runs past the transform */
-	e = fail1(IKE_PL_SA, "\0\0\0\x14\x01\x01\0\x01" "\0\0\0\x0c\x01\0\0\x0c\x00\x63\x00\x01",
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x14\x01\x01\0\x01"
+		  "\0\0\0\x0c\x01\0\0\x0c\x00\x63\x00\x01",
 		  20, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "transform attribute length exceeds transform");
 	/* proposal marked "more" but nothing follows */
-	e = fail1(IKE_PL_SA, "\x02\0\0\x10\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\x02\0\0\x10\x01\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c",
+		  16, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "last proposal not marked last");
 	/* proposal marked last but another follows */
 	e = fail1(IKE_PL_SA,
-		  "\0\0\0\x10\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c"
-		  "\0\0\0\x10\x02\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c",
+		  "\0\0\0\x10\x01\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c"
+		  "\0\0\0\x10\x02\x01\0\x01"
+		  "\0\0\0\x08\x01\0\0\x0c",
 		  32, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "octets after the last proposal");
 	/* proposal marker 1 */
-	fail1(IKE_PL_SA, "\x01\0\0\x10\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16,
-	      IKE_N_INVALID_SYNTAX);
+	fail1(IKE_PL_SA,
+	      "\x01\0\0\x10\x01\x01\0\x01"
+	      "\0\0\0\x08\x01\0\0\x0c",
+	      16, IKE_N_INVALID_SYNTAX);
 	/* IKE SPI size 4, ESP SPI size 0, SPI size 9 for another protocol */
-	e = fail1(IKE_PL_SA, "\0\0\0\x14\x01\x01\x04\x01" "\1\2\3\4" "\0\0\0\x08\x01\0\0\x0c", 20,
-		  IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x14\x01\x01\x04\x01"
+		  "\1\2\3\4"
+		  "\0\0\0\x08\x01\0\0\x0c",
+		  20, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "IKE proposal SPI size is not 0 or 8");
-	fail1(IKE_PL_SA, "\0\0\0\x10\x01\x03\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16,
-	      IKE_N_INVALID_SYNTAX);
-	fail1(IKE_PL_SA, "\0\0\0\x19\x01\x09\x09\x01" "\1\2\3\4\5\6\7\x08\x09" "\0\0\0\x08\x01\0\0\x0c",
+	fail1(IKE_PL_SA,
+	      "\0\0\0\x10\x01\x03\0\x01"
+	      "\0\0\0\x08\x01\0\0\x0c",
+	      16, IKE_N_INVALID_SYNTAX);
+	fail1(IKE_PL_SA,
+	      "\0\0\0\x19\x01\x09\x09\x01"
+	      "\1\2\3\4\5\6\7\x08\x09"
+	      "\0\0\0\x08\x01\0\0\x0c",
 	      25, IKE_N_INVALID_SYNTAX);
 	/* SPI longer than the proposal */
-	e = fail1(IKE_PL_SA, "\0\0\0\x0a\x01\x03\x04\x01" "\1\2", 10, IKE_N_INVALID_SYNTAX);
+	e = fail1(IKE_PL_SA,
+		  "\0\0\0\x0a\x01\x03\x04\x01"
+		  "\1\2",
+		  10, IKE_N_INVALID_SYNTAX);
 	ck_assert_str_eq(e.reason, "proposal SPI exceeds proposal length");
 	/* proposal number 0 */
-	fail1(IKE_PL_SA, "\0\0\0\x10\0\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 16, IKE_N_INVALID_SYNTAX);
+	fail1(IKE_PL_SA,
+	      "\0\0\0\x10\0\x01\0\x01"
+	      "\0\0\0\x08\x01\0\0\x0c",
+	      16, IKE_N_INVALID_SYNTAX);
 }
 END_TEST
 
@@ -1060,7 +1106,7 @@ START_TEST(test_sa_too_many)
 		many[i].n_transforms = IKE_MAX_TRANSFORMS;
 		for (unsigned int j = 0; j < IKE_MAX_TRANSFORMS; j++)
 			many[i].transforms[j] =
-				(struct ike_transform){ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 };
+			    (struct ike_transform){ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 };
 	}
 	/* 32 proposals of 64 transforms: the maximum, accepted */
 	ike_writer_init(&w);
@@ -1096,7 +1142,10 @@ START_TEST(test_sa_too_many)
 			ike_put_u8(&sw, 0);
 			ike_put_u16(&sw, 16);
 			ike_put_u8(&sw, (uint8_t)(i + 1));
-			ike_put_bytes(&sw, "\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c", 11);
+			ike_put_bytes(&sw,
+				      "\x01\0\x01"
+				      "\0\0\0\x08\x01\0\0\x0c",
+				      11);
 		}
 		ck_assert_int_eq(ike_writer_error(&sw), 0);
 		e = fail1(IKE_PL_SA, sa, sizeof(sa), IKE_N_INVALID_SYNTAX);
@@ -1105,8 +1154,8 @@ START_TEST(test_sa_too_many)
 	/* 65 transforms */
 	memcpy(body, "\0\0\x02\x10\x01\x01\0\x41", 8);
 	for (unsigned int j = 0; j < 65; j++)
-		memcpy(body + 8 + 8 * j, j < 64 ? "\x03\0\0\x08\x01\0\0\x0c" : "\0\0\0\x08\x01\0\0\x0c",
-		       8);
+		memcpy(body + 8 + 8 * j,
+		       j < 64 ? "\x03\0\0\x08\x01\0\0\x0c" : "\0\0\0\x08\x01\0\0\x0c", 8);
 	e = fail1(IKE_PL_SA, body, sizeof(body), IKE_N_INVALID_SYNTAX);
 	ck_assert_uint_eq(e.value, 65);
 	free(many);
@@ -1119,9 +1168,12 @@ START_TEST(test_sa_numbering)
 	struct ike_msg m;
 	struct ike_hdr resp = req_hdr;
 	struct ike_wire_err e;
-	static const char one_at_3[] = "\0\0\0\x10\x03\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c";
-	static const char gap[] = "\x02\0\0\x10\x01\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c"
-				  "\0\0\0\x10\x03\x01\0\x01" "\0\0\0\x08\x01\0\0\x0c";
+	static const char one_at_3[] = "\0\0\0\x10\x03\x01\0\x01"
+				       "\0\0\0\x08\x01\0\0\x0c";
+	static const char gap[] = "\x02\0\0\x10\x01\x01\0\x01"
+				  "\0\0\0\x08\x01\0\0\x0c"
+				  "\0\0\0\x10\x03\x01\0\x01"
+				  "\0\0\0\x08\x01\0\0\x0c";
 
 	/* an offer starts at 1 */
 	e = fail1(IKE_PL_SA, one_at_3, 16, IKE_N_INVALID_SYNTAX);
@@ -1154,16 +1206,15 @@ START_TEST(test_sa_unknown_attributes)
 	struct ike_msg m;
 	struct ike_sa_iter it;
 	struct ike_proposal p;
-	static const char body[] =
-		"\0\0\0\x3e\x01\x01\0\x04"
-		/* AES_CBC with an unknown TV attribute 99 */
-		"\x03\0\0\x0c\x01\0\0\x0c\x80\x63\0\x01"
-		/* AES_CBC, Key Length 128 twice */
-		"\x03\0\0\x10\x01\0\0\x0c\x80\x0e\0\x80\x80\x0e\0\x80"
-		/* AES_CBC, Key Length in TLV form */
-		"\x03\0\0\x0e\x01\0\0\x0c\0\x0e\0\x02\x01\0"
-		/* AES_CBC 256: fine */
-		"\0\0\0\x0c\x01\0\0\x0c\x80\x0e\x01\0";
+	static const char body[] = "\0\0\0\x3e\x01\x01\0\x04"
+				   /* AES_CBC with an unknown TV attribute 99 */
+				   "\x03\0\0\x0c\x01\0\0\x0c\x80\x63\0\x01"
+				   /* AES_CBC, Key Length 128 twice */
+				   "\x03\0\0\x10\x01\0\0\x0c\x80\x0e\0\x80\x80\x0e\0\x80"
+				   /* AES_CBC, Key Length in TLV form */
+				   "\x03\0\0\x0e\x01\0\0\x0c\0\x0e\0\x02\x01\0"
+				   /* AES_CBC 256: fine */
+				   "\0\0\0\x0c\x01\0\0\x0c\x80\x0e\x01\0";
 
 	ok1(IKE_PL_SA, body, 0x3e, &m, &w);
 	ike_sa_iter_init(&it, &m.sa);
@@ -1288,7 +1339,10 @@ START_TEST(test_ts_malformed)
 	static const char v4[] = "\x07\0\0\x10\0\0\xff\xff\x0a\0\0\0\x0a\0\0\xff";
 
 	/* an IPv4 selector claiming 12 octets */
-	memcpy(body, "\x01\0\0\0" "\x07\0\0\x0c\0\0\xff\xff\x0a\0\0\0", 16);
+	memcpy(body,
+	       "\x01\0\0\0"
+	       "\x07\0\0\x0c\0\0\xff\xff\x0a\0\0\0",
+	       16);
 	e = fail1(IKE_PL_TSI, body, 16, IKE_N_INVALID_SYNTAX);
 	ck_assert_uint_eq(e.value, 12);
 	ike_wire_err_format(&e, txt, sizeof(txt));
@@ -1320,7 +1374,11 @@ START_TEST(test_ts_malformed)
 	e = fail1(IKE_PL_TSI, body, sizeof(body), IKE_N_INVALID_SYNTAX);
 	ck_assert_uint_eq(e.value, 17);
 	/* unknown selector type (e.g. TS_SECLABEL): kept in the count, skipped when read */
-	memcpy(body, "\x02\0\0\0" "\x0a\0\0\x0a" "\0\0abcdef", 14);
+	memcpy(body,
+	       "\x02\0\0\0"
+	       "\x0a\0\0\x0a"
+	       "\0\0abcdef",
+	       14);
 	memcpy(body + 14, v4, 16);
 	ok1(IKE_PL_TSI, body, 30, &m, &w);
 	ck_assert_uint_eq(m.tsi.n_ts, 2);
@@ -1330,7 +1388,11 @@ START_TEST(test_ts_malformed)
 	ck_assert_uint_eq(ts[0].end_port, 0xffff);
 	ike_writer_free(&w);
 	/* an unknown type shorter than the fixed part */
-	memcpy(body, "\x01\0\0\0" "\x0a\0\0\x06" "\0\0", 10);
+	memcpy(body,
+	       "\x01\0\0\0"
+	       "\x0a\0\0\x06"
+	       "\0\0",
+	       10);
 	fail1(IKE_PL_TSI, body, 10, IKE_N_INVALID_SYNTAX);
 }
 END_TEST
@@ -1344,10 +1406,19 @@ START_TEST(test_cp_malformed)
 	struct ike_slice v;
 
 	fail1(IKE_PL_CP, "\x01\0\0", 3, IKE_N_INVALID_SYNTAX);
-	fail1(IKE_PL_CP, "\x01\0\0\0" "\0\x01\0\x05\x0a\0\0\x01", 12, IKE_N_INVALID_SYNTAX);
-	fail1(IKE_PL_CP, "\x01\0\0\0" "\0\x01\0", 7, IKE_N_INVALID_SYNTAX);
+	fail1(IKE_PL_CP,
+	      "\x01\0\0\0"
+	      "\0\x01\0\x05\x0a\0\0\x01",
+	      12, IKE_N_INVALID_SYNTAX);
+	fail1(IKE_PL_CP,
+	      "\x01\0\0\0"
+	      "\0\x01\0",
+	      7, IKE_N_INVALID_SYNTAX);
 	/* the reserved bit is masked off the type */
-	ok1(IKE_PL_CP, "\x01\0\0\0" "\x80\x01\0\0", 8, &m, &w);
+	ok1(IKE_PL_CP,
+	    "\x01\0\0\0"
+	    "\x80\x01\0\0",
+	    8, &m, &w);
 	ck_assert_uint_eq(m.cp.type, IKE_CP_REQUEST);
 	ck_assert_uint_eq(m.cp.n_attrs, 1);
 	ike_cp_iter_init(&it, &m.cp);
