@@ -378,6 +378,22 @@ START_TEST(test_ecp_invalid)
 	memcpy(bad, pub, n);
 	memset(bad + f, 0xff, f);
 	ck_assert_int_eq(ike_dh_compute(dh, bad, n), -EINVAL);
+	/* P-521 (p = 2^521 - 1) leaves room in 66 octets for x + p: the same
+	 * point modulo p, but not its canonical encoding */
+	if (k->group == IKE_DH_ECP521) {
+		unsigned int carry = 0;
+
+		memcpy(bad, pub, n);
+		for (size_t j = f; j-- > 0;) {
+			unsigned int pj = j == 0 ? 0x01 : 0xff;
+			unsigned int sum = bad[j] + pj + carry;
+
+			bad[j] = (uint8_t)sum;
+			carry = sum >> 8;
+		}
+		ck_assert_uint_eq(carry, 0);
+		ck_assert_int_eq(ike_dh_compute(dh, bad, n), -EINVAL);
+	}
 	/* the 0x04 prefix of SEC1 is not part of the IKEv2 encoding */
 	bad[0] = 0x04;
 	memcpy(bad + 1, pub, n);
