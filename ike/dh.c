@@ -29,9 +29,9 @@
 #define ECP_EXTRA_LEN 8
 
 enum dh_kind {
-	DH_MODP,
-	DH_ECP,
-	DH_ECX,
+	KE_MODP,
+	KE_ECP,
+	KE_ECX,
 };
 
 struct dh_group {
@@ -46,13 +46,13 @@ struct dh_group {
 };
 
 static const struct dh_group groups[] = {
-	{ IKE_DH_MODP2048, DH_MODP, 256, 256, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_2048 },
-	{ IKE_DH_MODP3072, DH_MODP, 384, 384, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_3072 },
-	{ IKE_DH_ECP256, DH_ECP, 64, 32, 32 + ECP_EXTRA_LEN, NID_X9_62_prime256v1, NULL, NULL },
-	{ IKE_DH_ECP384, DH_ECP, 96, 48, 48 + ECP_EXTRA_LEN, NID_secp384r1, NULL, NULL },
-	{ IKE_DH_ECP521, DH_ECP, 132, 66, 66 + ECP_EXTRA_LEN, NID_secp521r1, NULL, NULL },
-	{ IKE_DH_CURVE25519, DH_ECX, 32, 32, 32, 0, "X25519", NULL },
-	{ IKE_DH_CURVE448, DH_ECX, 56, 56, 56, 0, "X448", NULL },
+	{ IKE_DH_MODP2048, KE_MODP, 256, 256, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_2048 },
+	{ IKE_DH_MODP3072, KE_MODP, 384, 384, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_3072 },
+	{ IKE_DH_ECP256, KE_ECP, 64, 32, 32 + ECP_EXTRA_LEN, NID_X9_62_prime256v1, NULL, NULL },
+	{ IKE_DH_ECP384, KE_ECP, 96, 48, 48 + ECP_EXTRA_LEN, NID_secp384r1, NULL, NULL },
+	{ IKE_DH_ECP521, KE_ECP, 132, 66, 66 + ECP_EXTRA_LEN, NID_secp521r1, NULL, NULL },
+	{ IKE_DH_CURVE25519, KE_ECX, 32, 32, 32, 0, "X25519", NULL },
+	{ IKE_DH_CURVE448, KE_ECX, 56, 56, 56, 0, "X448", NULL },
 };
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -148,9 +148,9 @@ int ike_dh_groups_init(void)
 	if (!ctx)
 		return -ENOMEM;
 	for (size_t i = 0; i < N_GROUPS && ret == 0; i++) {
-		if (groups[i].kind == DH_MODP)
+		if (groups[i].kind == KE_MODP)
 			ret = modp_state_init(&groups[i], &states[i], ctx);
-		else if (groups[i].kind == DH_ECP)
+		else if (groups[i].kind == KE_ECP)
 			ret = ecp_state_init(&groups[i], &states[i], ctx);
 	}
 	BN_CTX_free(ctx);
@@ -381,7 +381,7 @@ int ike_dh_new(struct ike_dh **out, uint16_t group, const uint8_t *rnd, size_t r
 	dh->size = size;
 	dh->pub = dh->buf;
 	dh->shared = dh->buf + grp->pub_len;
-	if (grp->kind != DH_ECX) {
+	if (grp->kind != KE_ECX) {
 		ctx = BN_CTX_new();
 		if (!ctx) {
 			ike_dh_free(dh);
@@ -389,10 +389,10 @@ int ike_dh_new(struct ike_dh **out, uint16_t group, const uint8_t *rnd, size_t r
 		}
 	}
 	switch (grp->kind) {
-	case DH_MODP:
+	case KE_MODP:
 		ret = modp_new(dh, rnd, rnd_len, ctx);
 		break;
-	case DH_ECP:
+	case KE_ECP:
 		ret = ecp_new(dh, rnd, rnd_len, ctx);
 		break;
 	default:
@@ -431,13 +431,13 @@ int ike_dh_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len)
 	OPENSSL_cleanse(dh->shared, dh->grp->shared_len);
 	if (!peer || peer_len != dh->grp->pub_len)
 		return -EINVAL;
-	if (dh->grp->kind == DH_ECX) {
+	if (dh->grp->kind == KE_ECX) {
 		ret = ecx_compute(dh, peer, peer_len);
 	} else {
 		ctx = BN_CTX_new();
 		if (!ctx)
 			return -ENOMEM;
-		if (dh->grp->kind == DH_MODP)
+		if (dh->grp->kind == KE_MODP)
 			ret = modp_compute(dh, peer, peer_len, ctx);
 		else
 			ret = ecp_compute(dh, peer, peer_len, ctx);
@@ -463,7 +463,7 @@ void ike_dh_free(struct ike_dh *dh)
 {
 	if (!dh)
 		return;
-	if (dh->grp->kind == DH_ECX)
+	if (dh->grp->kind == KE_ECX)
 		EVP_PKEY_free(dh->priv.pkey);
 	else
 		BN_clear_free(dh->priv.bn);
