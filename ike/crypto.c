@@ -324,21 +324,6 @@ bool ike_encr_ike_supported(uint16_t encr, uint16_t key_bits)
 	return ike_encr_alg_find(encr, key_bits) != NULL;
 }
 
-bool ike_encr_is_aead(uint16_t encr)
-{
-	switch (encr) {
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-	case IKE_ENCR_CHACHA20_POLY1305:
-		return true;
-	default:
-		return false;
-	}
-}
 
 static bool aes_key_bits_ok(uint16_t key_bits)
 {

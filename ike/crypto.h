@@ -71,7 +71,6 @@ int ike_integ_icv(uint16_t integ, const uint8_t *key, size_t key_len, const uint
 /* True when the encryption transform can protect an IKE SA. key_bits is the
  * Key Length attribute (0 when absent, which ChaCha20-Poly1305 requires). */
 bool ike_encr_ike_supported(uint16_t encr, uint16_t key_bits);
-bool ike_encr_is_aead(uint16_t encr);
 
 /* Octets of ESP keying material for one direction: the cipher key plus the
  * salt of AEAD and counter modes. 0 when unsupported (ENCR_NULL: see
