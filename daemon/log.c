@@ -15,10 +15,11 @@
 
 #include "daemon/log.h"
 
-_Static_assert((int)LOG_LEVEL_ERROR == (int)IKE_LOG_ERROR && (int)LOG_LEVEL_WARN == (int)IKE_LOG_WARN &&
-		       (int)LOG_LEVEL_INFO == (int)IKE_LOG_INFO &&
-		       (int)LOG_LEVEL_DEBUG == (int)IKE_LOG_DEBUG &&
-		       (int)LOG_LEVEL_TRACE == (int)IKE_LOG_TRACE,
+_Static_assert((int)LOG_LEVEL_ERROR == (int)IKE_LOG_ERROR &&
+		   (int)LOG_LEVEL_WARN == (int)IKE_LOG_WARN &&
+		   (int)LOG_LEVEL_INFO == (int)IKE_LOG_INFO &&
+		   (int)LOG_LEVEL_DEBUG == (int)IKE_LOG_DEBUG &&
+		   (int)LOG_LEVEL_TRACE == (int)IKE_LOG_TRACE,
 	       "log levels must match the engine's");
 
 static int log_fd = STDERR_FILENO;
@@ -220,7 +221,7 @@ static void emit(enum log_level level, const char *prefix, bool secret, const ch
 }
 
 static void emit_f(enum log_level level, bool secret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void emit_f(enum log_level level, bool secret, const char *fmt, ...)
 {
 	va_list ap;

@@ -70,11 +70,11 @@ bool log_fd_is_journal(int fd, const char *journal_stream);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /* "conn[ike_sa_id]: message" */
 void log_sa(enum log_level level, const char *conn, uint32_t ike_sa_id, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* "conn[ike_sa_id]/child{child_id}: message" */
 void log_child(enum log_level level, const char *conn, uint32_t ike_sa_id, const char *child,
 	       uint32_t child_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -86,6 +86,6 @@ void log_hex_secret(enum log_level level, const char *what, const uint8_t *data,
 
 /* For struct ike_env.log: the engine's levels map one to one. */
 void log_ike(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 #endif

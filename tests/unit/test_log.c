@@ -86,13 +86,14 @@ START_TEST(plain_format_has_timestamp)
 	log_msg(LOG_LEVEL_ERROR, "%s", "bad");
 
 	regex_t re;
-	ck_assert_int_eq(regcomp(&re,
-				 "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} "
-				 "\\[info\\] hello 5\n"
-				 "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} "
-				 "\\[error\\] bad\n$",
-				 REG_EXTENDED),
-			 0);
+	ck_assert_int_eq(
+	    regcomp(&re,
+		    "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} "
+		    "\\[info\\] hello 5\n"
+		    "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} "
+		    "\\[error\\] bad\n$",
+		    REG_EXTENDED),
+	    0);
 	const char *out = read_back(fd);
 	ck_assert_msg(regexec(&re, out, 0, NULL, 0) == 0, "got: %s", out);
 	regfree(&re);
@@ -221,7 +222,8 @@ START_TEST(control_characters_escaped)
 	log_init(fd, LOG_LEVEL_INFO);
 	/* A peer's identity trying to forge a second line and a color. */
 	log_sa(LOG_LEVEL_INFO, "c\n", 1, "peer id '%s'", "evil\n<3>forged\x1b[31m\x7f");
-	ck_assert_str_eq(read_back(fd), "<6>c\\x0a[1]: peer id 'evil\\x0a<3>forged\\x1b[31m\\x7f'\n");
+	ck_assert_str_eq(read_back(fd),
+			 "<6>c\\x0a[1]: peer id 'evil\\x0a<3>forged\\x1b[31m\\x7f'\n");
 	close(fd);
 }
 END_TEST
@@ -280,7 +282,7 @@ START_TEST(secret_hidden_below_trace)
 END_TEST
 
 static void call_ike_log(enum ike_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void call_ike_log(enum ike_log_level level, const char *fmt, ...)
 {
 	va_list ap;
