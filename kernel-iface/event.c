@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* XFRM events: ACQUIRE and EXPIRE, drained from a non-blocking socket, and
  * a re-synchronisation from a state dump when the socket overflowed. */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -37,7 +39,8 @@ static int parse_acquire(const struct nlmsghdr *nlh, struct kif_acquire *a)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
 		return -EBADMSG;
 	x = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*x), ev_attr, &at) < 0)
+	if (!kif_attrs_valid(nlh, sizeof(*x)) ||
+	    mnl_attr_parse(nlh, sizeof(*x), ev_attr, &at) < 0)
 		return -EBADMSG;
 	if (x->sel.family != AF_INET && x->sel.family != AF_INET6)
 		return -EBADMSG;
@@ -92,6 +95,8 @@ static int parse_expire(const struct nlmsghdr *nlh, struct kif_expire *e)
 		return -EBADMSG;
 	x = mnl_nlmsg_get_payload(nlh);
 	p = &x->state;
+	if (!kif_attrs_valid(nlh, sizeof(*x)))
+		return -EBADMSG;
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return -EBADMSG;
 	memset(e, 0, sizeof(*e));

@@ -44,6 +44,10 @@ void kif_addr_from_xfrm(struct kif_addr *a, const xfrm_address_t *x,
 int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 		 struct kif_sa_stats *st, struct xfrm_usersa_info *raw);
 
+/* Do the attributes after a fixed part of offset octets fill the message
+ * exactly, each well-formed? (mnl_attr_parse stops quietly at a bad one.) */
+bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset);
+
 /* Dump every SA (GETSA with NLM_F_DUMP), cb per NEWSA message. */
 int kif_dump_sas(struct kif *k, kif_reply_cb *cb, void *arg, bool *intr);
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Socket options for IKE sockets: ESP in UDP, and bypassing the SPD. */
+#include "config.h"
+
 #include <errno.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* XFRM netlink requests: SPIs, SAs, policies, ownership-aware flush. */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -620,6 +622,24 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 	return fail(k, r, op, what, hint, ext);
 }
 
+bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset)
+{
+	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
+	const uint8_t *p;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(offset))
+		return false;
+	p = mnl_nlmsg_get_payload_offset(nlh, offset);
+	while (p < end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		if ((size_t)(end - p) < sizeof(*a) || a->nla_len < sizeof(*a) ||
+		    a->nla_len > (size_t)(end - p))
+			return false;
+		p += MNL_ALIGN(a->nla_len);
+	}
+	return true;
+}
+
 struct mark_attrs {
 	const struct nlattr *mark, *if_id, *tmpl;
 };
@@ -657,7 +677,8 @@ int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 	p = mnl_nlmsg_get_payload(nlh);
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*p), collect_attr, &m) < 0)
+	if (!kif_attrs_valid(nlh, sizeof(*p)) ||
+	    mnl_attr_parse(nlh, sizeof(*p), collect_attr, &m) < 0)
 		return -EBADMSG;
 	if (raw)
 		*raw = *p;
@@ -731,6 +752,8 @@ static int sa_get(struct kif *k, const struct kif_sa_id *id,
 	st->reqid = 0;
 	put_sa_id(nlh, XFRM_MSG_GETSA, id);
 	r = kif_talk(k, nlh, sa_reply, st, ext, sizeof(ext), NULL);
+	if (r == -ESRCH)
+		r = -ENOENT; /* XFRM's "no such SA": say it like policies do */
 	if (r < 0)
 		return fail(k, r, op, what, NULL, ext);
 	k->err[0] = '\0';
@@ -901,7 +924,8 @@ static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
 		return -EBADMSG;
 	x = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*x), collect_attr, &m) < 0)
+	if (!kif_attrs_valid(nlh, sizeof(*x)) ||
+	    mnl_attr_parse(nlh, sizeof(*x), collect_attr, &m) < 0)
 		return -EBADMSG;
 	kif_sel_from_xfrm(&p->sel, &x->sel);
 	p->dir = (enum kif_dir)x->dir;
@@ -1221,7 +1245,7 @@ int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
 			int e = kif_talk(k, nlh, NULL, NULL, ext, sizeof(ext), NULL);
 			if (e == 0) {
 				nsa++;
-			} else if (e != -ENOENT) {
+			} else if (e != -ENOENT && e != -ESRCH) {
 				describe_sa_id(what, sizeof(what), &o->id, o->reqid);
 				r = fail(k, e, "delete SA", what, NULL, ext);
 			}

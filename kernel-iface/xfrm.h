@@ -216,7 +216,7 @@ int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
 int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update);
 /* DELSA, only if the SA is conduit's (-EPERM otherwise). */
 int kif_sa_delete(struct kif *k, const struct kif_sa_id *id);
-/* GETSA: counters and lifetimes. */
+/* GETSA: counters and lifetimes. A missing SA is -ENOENT (for delete too). */
 int kif_sa_get(struct kif *k, const struct kif_sa_id *id,
 	       struct kif_sa_stats *st);
 
@@ -241,7 +241,8 @@ enum kif_event_type {
 	 * RESYNC_BEGIN, then one KIF_EV_SA per conduit-owned SA in the kernel
 	 * (and a KIF_EV_ACQUIRE with resync set for each pending acquire),
 	 * then RESYNC_END. An SA the daemon knows of that was not reported is
-	 * gone (treat as a hard expire). */
+	 * gone (treat as a hard expire). An acquire the kernel could not
+	 * queue left no larval SA: the next matching packet raises it again. */
 	KIF_EV_RESYNC_BEGIN,
 	KIF_EV_SA,
 	KIF_EV_RESYNC_END,

@@ -20,6 +20,8 @@
  *   xfrmtool monitor [count N] [timeout SECS]
  *   xfrmtool encap-listen PORT
  */
+#include "config.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
