@@ -10,6 +10,8 @@
 #include "kernel-iface/xfrm.h"
 
 #define KIF_RBUF_SIZE 65536
+/* Netlink buffers are read as structs: align them. */
+#define KIF_ALIGNED __attribute__((aligned(8)))
 
 struct mnl_socket;
 
@@ -20,8 +22,8 @@ struct kif {
 	uint32_t seq;
 	bool overflow; /* the event socket reported ENOBUFS */
 	char err[512];
-	uint8_t rbuf[KIF_RBUF_SIZE]; /* request socket replies */
-	uint8_t ebuf[KIF_RBUF_SIZE]; /* event socket */
+	uint8_t rbuf[KIF_RBUF_SIZE] KIF_ALIGNED; /* request socket replies */
+	uint8_t ebuf[KIF_RBUF_SIZE] KIF_ALIGNED; /* event socket */
 };
 
 /* Called for each data message of a reply (not errors or DONE). */

@@ -528,7 +528,7 @@ static int esp_probe(struct kif *k, uint8_t family)
 {
 	static const uint8_t key[32];
 	struct kif_sa sa;
-	char buf[KIF_REQ_SIZE];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED;
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -579,7 +579,7 @@ static int esp_probe(struct kif *k, uint8_t family)
 
 int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256], h[160];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256], h[160];
 	const char *op = update ? "update SA" : "add SA";
 	const char *bad, *hint = NULL;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -739,7 +739,7 @@ static void put_sa_id(struct nlmsghdr *nlh, int type, const struct kif_sa_id *id
 static int sa_get(struct kif *k, const struct kif_sa_id *id,
 		  struct kif_sa_stats *st, const char *op)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	int r;
 
@@ -768,7 +768,7 @@ int kif_sa_get(struct kif *k, const struct kif_sa_id *id,
 
 int kif_sa_delete(struct kif *k, const struct kif_sa_id *id)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	struct kif_sa_stats st;
 	struct nlmsghdr *nlh;
 	int r;
@@ -804,7 +804,7 @@ static int spi_reply(const struct nlmsghdr *nlh, void *arg)
 int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
 		  uint32_t max, uint32_t *spi)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct xfrm_userspi_info *p;
 	uint32_t got = 0;
@@ -1007,7 +1007,7 @@ static const char *build_policy(struct nlmsghdr *nlh, const struct kif_policy *p
 
 int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	const char *op = update ? "update policy" : "add policy";
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	const char *bad;
@@ -1057,7 +1057,7 @@ static int policy_reply(const struct nlmsghdr *nlh, void *arg)
 static int policy_get(struct kif *k, const struct kif_policy *key,
 		      struct kif_policy *out, const char *op)
 {
-	char buf[KIF_REQ_SIZE], what[160], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	const char *bad;
 	int r;
@@ -1084,7 +1084,7 @@ int kif_policy_get(struct kif *k, const struct kif_policy *key,
 static int policy_del_index(struct kif *k, const struct kif_policy *p,
 			    const char *what)
 {
-	char buf[KIF_REQ_SIZE], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, ext[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	int r;
 
@@ -1186,7 +1186,7 @@ static int dump_owned_sa(const struct nlmsghdr *nlh, void *arg)
 static int dump(struct kif *k, int type, size_t hdr, kif_reply_cb *cb,
 		struct collect *c, bool *intr)
 {
-	char buf[KIF_REQ_SIZE], ext[256];
+	char buf[KIF_REQ_SIZE] KIF_ALIGNED, ext[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	int r;
 
@@ -1238,7 +1238,7 @@ int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
 		r = kif_dump_sas(k, dump_owned_sa, &s, &intr2);
 		for (size_t i = 0; r == 0 && i < s.n; i++) {
 			struct owned_sa *o = (struct owned_sa *)s.items + i;
-			char b[KIF_REQ_SIZE], ext[256];
+			char b[KIF_REQ_SIZE] KIF_ALIGNED, ext[256];
 			struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 
 			put_sa_id(nlh, XFRM_MSG_DELSA, &o->id);

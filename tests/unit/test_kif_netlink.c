@@ -207,7 +207,7 @@ END_TEST
 static void raw_request(struct nlmsghdr *nlh)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_XFRM);
-	char rb[8192];
+	char rb[8192] __attribute__((aligned(8)));
 
 	ck_assert_ptr_nonnull(nl);
 	ck_assert_int_eq(mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID), 0);
@@ -227,7 +227,7 @@ static void raw_request(struct nlmsghdr *nlh)
 
 static void foreign_policy(const char *src, const char *dst, uint32_t reqid)
 {
-	char b[4096];
+	char b[4096] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	struct xfrm_userpolicy_info *p;
 	struct xfrm_user_tmpl t;
@@ -255,7 +255,7 @@ static void foreign_policy(const char *src, const char *dst, uint32_t reqid)
 
 static void foreign_spi(uint32_t spi, uint32_t reqid)
 {
-	char b[4096];
+	char b[4096] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	struct xfrm_userspi_info *p;
 
