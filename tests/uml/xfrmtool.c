@@ -19,6 +19,8 @@
  *   xfrmtool flush
  *   xfrmtool monitor [count N] [timeout SECS]
  *   xfrmtool encap-listen PORT
+ *   xfrmtool batch   (the commands above but monitor/encap-listen/prio,
+ *                     one per line on stdin)
  */
 #include "config.h"
 
@@ -276,12 +278,10 @@ static void print_tmpl(const struct kif_tmpl *t)
 	       modes[t->mode & 1], t->reqid);
 }
 
-static double t0;
-
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -290,7 +290,8 @@ static void on_event(const struct kif_event *ev, void *arg)
 	char a[64], b[64];
 	int *count = arg;
 
-	printf("%.2f ", now() - t0);
+	/* Seconds since boot, as /proc/uptime: scenarios compare the two. */
+	printf("%.2f ", now());
 	switch (ev->type) {
 	case KIF_EV_ACQUIRE:
 		printf("acquire%s dir %s index %u ",
@@ -383,12 +384,38 @@ static int encap_listen(const char *port)
 	}
 }
 
+static int run(struct kif *k, const char *cmd, int argc, char **argv);
+
+/* batch: one command per line on stdin, one netlink handle for all (each
+ * process start costs in UML). Stops at the first failure. */
+static int batch(struct kif *k)
+{
+	char line[4096];
+	int lineno = 0;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		char *words[128], *save = NULL;
+		int n = 0;
+
+		lineno++;
+		for (char *w = strtok_r(line, " \t\n", &save); w && n < 128;
+		     w = strtok_r(NULL, " \t\n", &save))
+			words[n++] = w;
+		if (n == 0 || words[0][0] == '#')
+			continue;
+		if (run(k, words[0], n - 1, words + 1) < 0) {
+			fprintf(stderr, "xfrmtool: batch line %d failed\n", lineno);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kif *k;
 	int r = 0;
 
-	t0 = now();
 	if (argc < 2) {
 		fprintf(stderr, "usage: see the comment at the top of xfrmtool.c\n");
 		return 2;
@@ -412,6 +439,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xfrmtool: cannot open XFRM netlink: %s\n", strerror(-r));
 		return 1;
 	}
+	r = !strcmp(cmd, "batch") ? batch(k) : run(k, cmd, argc, argv);
+	explicit_bzero(enckey, sizeof(enckey));
+	explicit_bzero(integkey, sizeof(integkey));
+	kif_close(k);
+	return r < 0 ? 1 : 0;
+}
+
+static int run(struct kif *k, const char *cmd, int argc, char **argv)
+{
+	int r;
+
 	if (!strcmp(cmd, "sa-add") || !strcmp(cmd, "sa-update")) {
 		struct kif_sa sa;
 		parse_sa(&sa, argc, argv);
@@ -479,8 +517,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xfrmtool: %s\n", kif_error(k));
 	else if (r < 0)
 		fprintf(stderr, "xfrmtool: %s: %s\n", cmd, strerror(-r));
-	explicit_bzero(enckey, sizeof(enckey));
-	explicit_bzero(integkey, sizeof(integkey));
-	kif_close(k);
-	return r < 0 ? 1 : 0;
+	fflush(stdout);
+	return r;
 }
