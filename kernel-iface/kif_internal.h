@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared between the files of kernel-iface/; not for users of the API. */
+#ifndef CONDUIT_KIF_INTERNAL_H
+#define CONDUIT_KIF_INTERNAL_H
+
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
+#include <stdarg.h>
+
+#include "kernel-iface/xfrm.h"
+
+#define KIF_RBUF_SIZE 65536
+/* Netlink buffers are read as structs: align them. */
+#define KIF_ALIGNED __attribute__((aligned(8)))
+
+struct mnl_socket;
+
+struct kif {
+	struct mnl_socket *req;
+	struct mnl_socket *ev;
+	uint32_t req_portid;
+	uint32_t seq;
+	bool overflow; /* the event socket reported ENOBUFS */
+	char err[512];
+	uint8_t rbuf[KIF_RBUF_SIZE] KIF_ALIGNED; /* request socket replies */
+	uint8_t ebuf[KIF_RBUF_SIZE] KIF_ALIGNED; /* event socket */
+};
+
+/* Called for each data message of a reply (not errors or DONE). */
+typedef int kif_reply_cb(const struct nlmsghdr *nlh, void *arg);
+
+/* Send nlh (REQUEST|ACK added) and read to the ack or, for dumps, to DONE.
+ * Returns 0, a negative errno from the kernel (its extack text in ext), or
+ * cb's first negative result. *intr is set when a dump was interrupted. */
+int kif_talk(struct kif *k, struct nlmsghdr *nlh, kif_reply_cb *cb, void *arg,
+	     char *ext, size_t extlen, bool *intr);
+
+void kif_seterr(struct kif *k, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Decoders shared by the request and event paths. */
+void kif_sel_from_xfrm(struct kif_selector *s, const struct xfrm_selector *x);
+void kif_addr_from_xfrm(struct kif_addr *a, const xfrm_address_t *x,
+			unsigned int family);
+/* One SA from a NEWSA message (GETSA reply, dump); -EBADMSG if malformed. */
+int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
+		 struct kif_sa_stats *st, struct xfrm_usersa_info *raw);
+
+/* Do the attributes after a fixed part of offset octets fill the message
+ * exactly, each well-formed? (mnl_attr_parse stops quietly at a bad one.) */
+bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset);
+
+/* Dump every SA (GETSA with NLM_F_DUMP), cb per NEWSA message. */
+int kif_dump_sas(struct kif *k, kif_reply_cb *cb, void *arg, bool *intr);
+
+#endif

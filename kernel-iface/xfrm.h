@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conduit's interface to the kernel's XFRM framework over netlink (libmnl).
+ *
+ * kernel-iface knows nothing of IKE: it takes plain descriptions of SAs and
+ * policies and turns them into XFRM netlink messages, and turns the kernel's
+ * ACQUIRE and EXPIRE messages into plain structs.
+ *
+ * Ownership. Every SA and policy conduit installs carries a reqid in
+ * [KIF_REQID_MIN, KIF_REQID_MAX] (on the SA, and in every template of the
+ * policy). The kernel has no free "owner" field, and a mark cannot be used
+ * for this: a mark on an SA or policy changes which packets it matches. So
+ * the reqid range is the owner tag:
+ *   - kif_sa_add/kif_spi_alloc/kif_policy_add refuse a reqid outside it;
+ *   - kif_sa_delete and kif_policy_delete read the entry back first and
+ *     refuse (-EPERM) to remove one whose reqid is not conduit's;
+ *   - kif_flush removes only SAs whose reqid is in the range and policies
+ *     that have at least one template and only conduit reqids in them.
+ * Administrators and other daemons (strongSwan uses reqids from 1 upwards,
+ * `ip xfrm` defaults to 0) never meet this range in practice.
+ *
+ * Errors. Every function that talks to the kernel returns 0 or a negative
+ * errno, and leaves a one-line description in kif_error(): the operation,
+ * the SA or policy, strerror(errno) and the kernel's extended-ack text, e.g.
+ *   "add SA esp spi 0x0000c001 192.0.2.1->192.0.2.2 reqid 0xc0d00001:
+ *    the kernel lacks ESP support (CONFIG_INET_ESP): Protocol not supported
+ *    [kernel: Requested type not found]"
+ * A kernel without ESP yields -EPROTONOSUPPORT and that text, whatever the
+ * algorithm (a missing algorithm alone yields -ENOSYS and names it).
+ *
+ * Not thread-safe; meant for a single-threaded event loop: poll
+ * kif_event_fd() for reading and call kif_event_drain() when it is readable.
+ */
+#ifndef CONDUIT_KIF_XFRM_H
+#define CONDUIT_KIF_XFRM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* conduit's reqids (the owner tag, see above): "c0d" for conduit. */
+#define KIF_REQID_MIN 0xc0d00000u
+#define KIF_REQID_MAX 0xc0d0ffffu
+
+static inline bool kif_reqid_owned(uint32_t reqid)
+{
+	return reqid >= KIF_REQID_MIN && reqid <= KIF_REQID_MAX;
+}
+
+/* An IP address: family AF_INET or AF_INET6 (0: unset/any); network byte
+ * order, IPv4 in the first 4 octets and the rest zero. */
+struct kif_addr {
+	uint8_t family;
+	uint8_t ip[16];
+};
+
+/* Fill *a from text ("192.0.2.1", "2001:db8::1"); 0 or -EINVAL. */
+int kif_addr_parse(struct kif_addr *a, const char *text);
+/* Text form into buf (at least 46 bytes); returns buf. "any" if unset. */
+const char *kif_addr_str(const struct kif_addr *a, char *buf, size_t len);
+
+enum kif_mode {
+	KIF_MODE_TRANSPORT = 0, /* XFRM_MODE_TRANSPORT */
+	KIF_MODE_TUNNEL = 1, /* XFRM_MODE_TUNNEL */
+};
+
+enum kif_dir {
+	KIF_DIR_IN = 0, /* XFRM_POLICY_IN */
+	KIF_DIR_OUT = 1, /* XFRM_POLICY_OUT */
+	KIF_DIR_FWD = 2, /* XFRM_POLICY_FWD */
+};
+
+/*
+ * Encryption: an AEAD (no integrity algorithm) or AES-CBC (with one).
+ * Key lengths include the salt: AES-GCM 16/24/32 + 4 octets, ChaCha20-
+ * Poly1305 32 + 4 octets (RFC 4106, RFC 7634), AES-CBC 16/24/32 octets.
+ */
+enum kif_encr {
+	KIF_ENCR_NONE = 0,
+	KIF_ENCR_AES_GCM_16, /* rfc4106(gcm(aes)), ICV 128 bits */
+	KIF_ENCR_CHACHA20_POLY1305, /* rfc7539esp(chacha20,poly1305), ICV 128 */
+	KIF_ENCR_AES_CBC, /* cbc(aes) */
+};
+
+/* Integrity, truncated as IKEv2 negotiates it (RFC 4868): key length equals
+ * the hash length, ICV is half of it. */
+enum kif_integ {
+	KIF_INTEG_NONE = 0,
+	KIF_INTEG_HMAC_SHA2_256_128, /* hmac(sha256), 32-octet key */
+	KIF_INTEG_HMAC_SHA2_384_192, /* hmac(sha384), 48-octet key */
+	KIF_INTEG_HMAC_SHA2_512_256, /* hmac(sha512), 64-octet key */
+};
+
+/* The kernel's name for an algorithm, or NULL for NONE/unknown. */
+const char *kif_encr_name(enum kif_encr e);
+const char *kif_integ_name(enum kif_integ i);
+
+/* Lifetimes; 0 means no limit. Seconds count from the SA's addition. */
+struct kif_lifetime {
+	uint64_t soft_bytes, hard_bytes;
+	uint64_t soft_packets, hard_packets;
+	uint64_t soft_secs, hard_secs;
+};
+
+/* What identifies an SA in the kernel. spi in host byte order. The mark
+ * (value/mask, 0/0 for none) is part of the identity. */
+struct kif_sa_id {
+	struct kif_addr src, dst;
+	uint32_t spi;
+	uint8_t proto; /* IPPROTO_ESP */
+	uint32_t mark_value, mark_mask;
+};
+
+/* An SA to install. Keys are only read during the call; kernel-iface keeps
+ * no copy (the netlink buffer that carried them is wiped). */
+struct kif_sa {
+	struct kif_sa_id id;
+	enum kif_mode mode;
+	uint32_t reqid; /* KIF_REQID_MIN..KIF_REQID_MAX */
+	enum kif_encr encr;
+	const uint8_t *encr_key;
+	size_t encr_key_len;
+	enum kif_integ integ;
+	const uint8_t *integ_key;
+	size_t integ_key_len;
+	bool esn; /* 64-bit extended sequence numbers */
+	uint32_t replay_window; /* packets, 0..4096; 0 = no anti-replay */
+	struct kif_lifetime life;
+	uint32_t if_id; /* XFRM interface id, 0 = none */
+	/* UDP encapsulation (RFC 3948), ports in host byte order. */
+	bool encap;
+	uint16_t encap_sport, encap_dport;
+};
+
+/* Counters of an installed SA (GETSA). Times in seconds since the epoch,
+ * use_time 0 until the first packet. */
+struct kif_sa_stats {
+	uint32_t reqid;
+	uint64_t bytes, packets;
+	uint64_t add_time, use_time;
+	struct kif_lifetime life;
+};
+
+/* Traffic selector of a policy: prefixes, protocol (0 any) and ports with
+ * masks (host byte order; mask 0 = any port, 0xffff = exactly that port).
+ * The family is src.family; src and dst must share it. */
+struct kif_selector {
+	struct kif_addr src, dst;
+	uint8_t src_plen, dst_plen;
+	uint8_t proto;
+	uint16_t sport, sport_mask;
+	uint16_t dport, dport_mask;
+};
+
+/* A policy template: which SA (by endpoints, protocol, mode, reqid)
+ * protects the traffic. Addresses may be unset in transport mode. */
+struct kif_tmpl {
+	struct kif_addr src, dst;
+	uint8_t proto; /* IPPROTO_ESP */
+	enum kif_mode mode;
+	uint32_t reqid;
+};
+
+#define KIF_MAX_TMPL 4
+
+struct kif_policy {
+	struct kif_selector sel;
+	enum kif_dir dir;
+	uint32_t mark_value, mark_mask;
+	uint32_t if_id;
+	unsigned int n_tmpl; /* 1..KIF_MAX_TMPL */
+	struct kif_tmpl tmpl[KIF_MAX_TMPL];
+	/* Output only (kif_policy_get): what the kernel holds. */
+	uint32_t priority;
+	uint32_t index;
+};
+
+/*
+ * Policy priority from the selector's specificity; lower wins in XFRM.
+ *
+ *   score    = (src_plen + dst_plen) * 128      prefix lengths dominate
+ *            + (proto != 0) * 64                then a protocol
+ *            + popcount(sport_mask) + popcount(dport_mask)   then ports
+ *   priority = KIF_PRIO_BASE - score
+ *
+ * Every term grows when the selector narrows, so if selector A matches a
+ * strict subset of what B matches, A's score is strictly larger and A's
+ * priority strictly lower (A wins). The weights make the order
+ * lexicographic (prefixes, then protocol, then ports) for selectors that
+ * merely overlap: proto + ports add at most 96 < 128. IPv4 and IPv6
+ * selectors never match the same packet, so their scales need not agree.
+ */
+#define KIF_PRIO_BASE 100000u
+uint32_t kif_policy_priority(const struct kif_selector *sel);
+
+struct kif;
+
+/* Open the request socket (blocking, NETLINK_EXT_ACK + NETLINK_CAP_ACK)
+ * and the event socket (non-blocking, ACQUIRE and EXPIRE groups, receive
+ * buffer of KIF_EVENT_RCVBUF). */
+#define KIF_EVENT_RCVBUF (8u << 20)
+int kif_open(struct kif **out);
+void kif_close(struct kif *k);
+
+/* The last failure's description ("" if none). Valid until the next call. */
+const char *kif_error(const struct kif *k);
+
+/* Allocate an SPI in [min, max] (host order) for an inbound SA from
+ * sa->id.src to sa->id.dst; sa supplies proto, mode, reqid, mark, if_id.
+ * The kernel holds a larval SA until kif_sa_add(..., update = true). */
+int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
+		  uint32_t max, uint32_t *spi);
+
+/* NEWSA (update false) or UPDSA (update true; the SPI came from
+ * kif_spi_alloc or the SA exists). */
+int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update);
+/* DELSA, only if the SA is conduit's (-EPERM otherwise). */
+int kif_sa_delete(struct kif *k, const struct kif_sa_id *id);
+/* GETSA: counters and lifetimes. A missing SA is -ENOENT (for delete too). */
+int kif_sa_get(struct kif *k, const struct kif_sa_id *id,
+	       struct kif_sa_stats *st);
+
+/* NEWPOLICY (update false) or UPDPOLICY; the priority is
+ * kif_policy_priority(&p->sel), whatever p->priority says. */
+int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update);
+/* DELPOLICY by selector, dir, mark and if_id; only conduit's (-EPERM). */
+int kif_policy_delete(struct kif *k, const struct kif_policy *key);
+/* GETPOLICY by selector, dir, mark and if_id into *out. */
+int kif_policy_get(struct kif *k, const struct kif_policy *key,
+		   struct kif_policy *out);
+
+/* Remove every conduit-owned SA and policy, nothing else. The counts of
+ * removed entries are stored when the pointers are not NULL. */
+int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
+
+/* Events. */
+enum kif_event_type {
+	KIF_EV_ACQUIRE, /* traffic matched an out policy with no SA */
+	KIF_EV_EXPIRE, /* an SA reached a soft or hard lifetime */
+	/* After the event socket overflowed (ENOBUFS), events were lost:
+	 * RESYNC_BEGIN, then one KIF_EV_SA per conduit-owned SA in the kernel
+	 * (and a KIF_EV_ACQUIRE with resync set for each pending acquire),
+	 * then RESYNC_END. An SA the daemon knows of that was not reported is
+	 * gone (treat as a hard expire). An acquire the kernel could not
+	 * queue left no larval SA: the next matching packet raises it again. */
+	KIF_EV_RESYNC_BEGIN,
+	KIF_EV_SA,
+	KIF_EV_RESYNC_END,
+};
+
+struct kif_acquire {
+	struct kif_selector sel; /* the packet's flow */
+	uint32_t policy_index; /* 0 when resync */
+	enum kif_dir policy_dir;
+	struct kif_tmpl tmpl; /* the matching template, addresses resolved */
+	uint32_t seq; /* kernel's acquire sequence number */
+	bool resync; /* reconstructed from a larval SA after an overflow */
+};
+
+struct kif_expire {
+	struct kif_sa_id id;
+	uint32_t reqid;
+	bool hard;
+};
+
+struct kif_sa_state {
+	struct kif_sa_id id;
+	uint32_t reqid;
+	uint64_t bytes, packets, add_time;
+	bool soft_expired; /* a soft limit has been reached */
+};
+
+struct kif_event {
+	enum kif_event_type type;
+	union {
+		struct kif_acquire acquire;
+		struct kif_expire expire;
+		struct kif_sa_state sa;
+	};
+};
+
+int kif_event_fd(const struct kif *k);
+
+typedef void kif_event_cb(const struct kif_event *ev, void *arg);
+
+/* Read every queued event, calling cb for each (cb may call other kif_
+ * functions, but not kif_close). Returns the number of events delivered, or
+ * a negative errno for a socket failure. An overflow is reported with the
+ * RESYNC sequence, once, after the queue is drained. */
+int kif_event_drain(struct kif *k, kif_event_cb *cb, void *arg);
+
+/* Test hook: shrink the event socket's receive buffer (to provoke ENOBUFS). */
+int kif_event_set_rcvbuf(struct kif *k, int bytes);
+
+/*
+ * Decode one XFRM netlink message of len octets (kif_event_drain uses it;
+ * public for tests). Returns 1 and fills *ev for an ACQUIRE or EXPIRE, 0
+ * for a type that is not delivered (POLEXPIRE, ...), -EBADMSG for a
+ * truncated or malformed message.
+ */
+int kif_event_parse(const void *msg, size_t len, struct kif_event *ev);
+
+/* Sockets. */
+/* Mark a UDP socket as receiving ESP in UDP (UDP_ENCAP_ESPINUDP, RFC 3948):
+ * non-ESP packets (IKE, with the non-ESP marker) still reach recvmsg. */
+int kif_socket_udp_encap(int fd);
+/* Per-socket bypass policies in and out (IP_XFRM_POLICY or
+ * IPV6_XFRM_POLICY by the socket's family), so IKE packets on this socket
+ * are never caught by tunnel policies. */
+int kif_socket_bypass(int fd);
+
+#endif
