@@ -293,9 +293,10 @@ int kif_event_drain(struct kif *k, kif_event_cb *cb, void *arg);
 int kif_event_set_rcvbuf(struct kif *k, int bytes);
 
 /*
- * Decode one XFRM netlink message (ACQUIRE or EXPIRE) of len octets.
- * Returns 1 and fills *ev, 0 for a message kernel-iface does not deliver
- * (POLEXPIRE, other types, a malformed message is -EBADMSG).
+ * Decode one XFRM netlink message of len octets (kif_event_drain uses it;
+ * public for tests). Returns 1 and fills *ev for an ACQUIRE or EXPIRE, 0
+ * for a type that is not delivered (POLEXPIRE, ...), -EBADMSG for a
+ * truncated or malformed message.
  */
 int kif_event_parse(const void *msg, size_t len, struct kif_event *ev);
 

@@ -147,9 +147,10 @@ ping_fails() {
 
 # sa_packets NODE SPI: the packet counter of the SA with that SPI (ip -s).
 sa_packets() {
+	# awk reads to the end: exiting early could SIGPIPE ip under pipefail.
 	on "$1" ip -s xfrm state list spi "$2" |
 		awk '/lifetime current:/ { cur = 1; next }
-		     cur && /\(packets\)/ { sub(/\(packets\).*/, "", $2); print $2; exit }'
+		     cur && !done && /\(packets\)/ { sub(/\(packets\).*/, "", $2); print $2; done = 1 }'
 }
 
 # node NODE CMD...: run CMD in NODE's network namespace with NODE's own /run
@@ -208,4 +209,14 @@ charon_start() {
 swanctl_on() {
 	local n=$1; shift
 	node "$n" env STRONGSWAN_CONF="$JOB/strongswan-$n/strongswan.conf" swanctl "$@"
+}
+
+# stop PID: end a background job started as `on NODE cmd &` or `node NODE
+# cmd &`. ip netns exec forks, and background jobs of a script ignore
+# SIGINT, so signal the command itself (the child) first, then ip.
+stop() {
+	local p=$1
+	pkill -TERM -P "$p" 2>/dev/null || true
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
 }
