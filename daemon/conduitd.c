@@ -323,6 +323,18 @@ static void env_event(void *ctx, const struct ike_event *ev)
 			  ev->type == IKE_EV_CHILD_UP ? "up" : "down");
 		break;
 	}
+	if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
+		struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, ev->conn_name) : NULL;
+		struct ike_addr paddr;
+		bool wild;
+		char err[DCFG_ERR_LEN];
+
+		if (cc && cc->remote_addrs.n &&
+		    !dcfg_addr_parse(cc->remote_addrs.items[0].value, &paddr, &wild, err,
+				     sizeof(err)) &&
+		    paddr.family)
+			dkern_larval_drop(d->kern, &paddr);
+	}
 	pending_answer(d, ev);
 	update_status(d);
 }
@@ -363,6 +375,17 @@ static const struct ike_env check_env = {
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
+/* --check prints diagnostics bare ("file:line: text"), for an operator. */
+static bool plain_diags;
+
+static void diag(enum log_level level, const char *msg)
+{
+	if (plain_diags)
+		fprintf(stderr, "%s\n", msg);
+	else
+		log_msg(level, "%s", msg);
+}
+
 /* Print every diagnostic; NULL when the file has errors. */
 static struct conf *load_conf(const char *path, json_t *errors)
 {
@@ -373,8 +396,8 @@ static struct conf *load_conf(const char *path, json_t *errors)
 	conf_diags_init(&diags);
 	rc = conf_load_file(path, &conf, &diags);
 	for (size_t i = 0; i < diags.n; i++) {
-		log_msg(diags.list[i].severity == CONF_SEV_ERROR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN,
-			"%s", diags.list[i].msg);
+		diag(diags.list[i].severity == CONF_SEV_ERROR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN,
+		     diags.list[i].msg);
 		if (errors && diags.list[i].severity == CONF_SEV_ERROR)
 			json_array_append_new(errors, json_string(diags.list[i].msg));
 	}
@@ -413,7 +436,7 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors)
 		}
 		dcfg_conn_free(&dc);
 		if (rc) {
-			log_msg(LOG_LEVEL_ERROR, "%s", err);
+			diag(LOG_LEVEL_ERROR, err);
 			if (errors)
 				json_array_append_new(errors, json_string(err));
 			n_err++;
@@ -1048,10 +1071,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(STDERR_FILENO, level);
+	plain_diags = check;
 
 	d->conf = load_conf(d->config_path, NULL);
 	if (!d->conf || validate_conf(d->conf, NULL)) {
-		log_msg(LOG_LEVEL_ERROR, "%s: configuration refused", d->config_path);
+		if (check)
+			fprintf(stderr, "%s: configuration refused\n", d->config_path);
+		else
+			log_msg(LOG_LEVEL_ERROR, "%s: configuration refused", d->config_path);
 		conf_free(d->conf);
 		return 1;
 	}

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <sys/queue.h>
+
 #include <uthash.h>
 
 #include "daemon/log.h"
@@ -24,8 +26,15 @@ struct dkern_child {
 	UT_hash_handle hr; /* by kreqid */
 };
 
+/* A larval SA from ALLOCSPI, until its child is installed. */
+struct dkern_larval {
+	LIST_ENTRY(dkern_larval) entry;
+	struct kif_sa_id id;
+};
+
 struct dkern {
 	struct kif *kif;
+	LIST_HEAD(, dkern_larval) larval;
 	struct dkern_child *by_id, *by_reqid;
 	uint32_t next_reqid;
 };
@@ -52,9 +61,14 @@ static void child_forget(struct dkern *d, struct dkern_child *c)
 void dkern_free(struct dkern *d)
 {
 	struct dkern_child *c, *tmp;
+	struct dkern_larval *l;
 
 	if (!d)
 		return;
+	while ((l = LIST_FIRST(&d->larval))) {
+		LIST_REMOVE(l, entry);
+		free(l);
+	}
 	HASH_ITER (hh, d->by_id, c, tmp)
 		child_forget(d, c);
 	free(d);
@@ -86,9 +100,55 @@ int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ik
 	sa.reqid = KIF_REQID_MIN;
 	/* Below 0x100 are reserved (RFC 4303 2.1). */
 	rc = kif_spi_alloc(d->kif, &sa, 0xc0000000u, 0xcfffffffu, spi);
-	if (rc)
+	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "cannot allocate an SPI: %s", kif_error(d->kif));
-	return rc;
+		return rc;
+	}
+	{
+		struct dkern_larval *l = calloc(1, sizeof(*l));
+
+		/* Without a record the kernel still expires it on its own. */
+		if (l) {
+			l->id = sa.id;
+			l->id.spi = *spi;
+			LIST_INSERT_HEAD(&d->larval, l, entry);
+		}
+	}
+	return 0;
+}
+
+static void larval_forget(struct dkern *d, const struct kif_sa_id *id)
+{
+	struct dkern_larval *l;
+
+	LIST_FOREACH (l, &d->larval, entry) {
+		if (l->id.spi == id->spi && !memcmp(&l->id.dst, &id->dst, sizeof(id->dst))) {
+			LIST_REMOVE(l, entry);
+			free(l);
+			return;
+		}
+	}
+}
+
+void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer)
+{
+	struct dkern_larval *l, *next;
+	struct kif_addr p;
+
+	to_kaddr(&p, peer);
+	for (l = LIST_FIRST(&d->larval); l; l = next) {
+		next = LIST_NEXT(l, entry);
+		if (memcmp(&l->id.src, &p, sizeof(p)))
+			continue;
+		int rc = kif_sa_delete(d->kif, &l->id);
+
+		if (rc && rc != -ENOENT)
+			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
+		else if (!rc)
+			log_msg(LOG_LEVEL_DEBUG, "removed larval SA %08x", l->id.spi);
+		LIST_REMOVE(l, entry);
+		free(l);
+	}
 }
 
 int dkern_encr_from_name(const char *name, uint16_t icv_bits, enum kif_encr *out)
@@ -362,6 +422,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 		goto fail;
 	}
 	in_ok = true;
+	larval_forget(d, &c->in);
 	fill_sa(&sa, ci, &ci->out, kreqid, encr, integ);
 	c->out = sa.id;
 	rc = kif_sa_add(d->kif, &sa, false);

@@ -31,6 +31,13 @@ void dkern_free(struct dkern *d);
 
 int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ike_addr *dst,
 		    uint32_t *spi);
+/* Remove the larval SAs ALLOCSPI left for SAs from peer (src = peer) that
+ * were never installed: an IKE SA that failed before its child was
+ * installed leaves one otherwise (until the kernel's acquire timeout). A
+ * negotiation still in progress with that peer falls back from UPDSA to
+ * NEWSA, so dropping its larval SA does no harm. */
+void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer);
+
 /* Both SAs, then the policies. On failure nothing of this child stays and
  * err says what failed. 0 or -errno. */
 int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
