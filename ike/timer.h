@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 struct ike_timer;
-typedef void (*ike_timer_fn)(struct ike_timer *t);
+/* ctx: what the heap's runner passes (the engine) */
+typedef void (*ike_timer_fn)(struct ike_timer *t, void *ctx);
 
 struct ike_timer {
 	uint64_t at; /* monotonic ms */
