@@ -61,6 +61,8 @@ static void check_nat(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 {
 	const struct ike_notify *dst = ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
 	bool src_match = false, any_src = false;
+	/* As in that message's header: SPIr is zero in the request. */
+	uint64_t spi_i = m->hdr.spi_i, spi_r = m->hdr.spi_r;
 	uint8_t h[20];
 
 	for (size_t i = 0; i < m->n_notify; i++) {
@@ -69,11 +71,11 @@ static void check_nat(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 		if (n->type != IKE_N_NAT_DETECTION_SOURCE_IP)
 			continue;
 		any_src = true;
-		if (n->data.len == 20 && !ike_nat_hash(sa->spi_i, sa->spi_r, &sa->remote, h) &&
+		if (n->data.len == 20 && !ike_nat_hash(spi_i, spi_r, &sa->remote, h) &&
 		    !memcmp(h, n->data.ptr, 20))
 			src_match = true;
 	}
-	if (dst && dst->data.len == 20 && !ike_nat_hash(sa->spi_i, sa->spi_r, &sa->local, h) &&
+	if (dst && dst->data.len == 20 && !ike_nat_hash(spi_i, spi_r, &sa->local, h) &&
 	    memcmp(h, dst->data.ptr, 20))
 		ike_log_sa(e, IKE_LOG_INFO, sa, "local host is behind NAT (not handled yet)");
 	if (any_src && !src_match)
