@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conduit's configuration: the swanctl.conf language of strongSwan (syntax of
+ * strongswan.conf(5), key names and meanings of swanctl.conf(5)) for the
+ * subset of keys conduit implements. A file strongSwan accepts for these keys
+ * means the same to conduit; a strongSwan key conduit does not implement yet is
+ * an error that says so, never silently ignored.
+ *
+ * Loading collects every diagnostic of every file (it does not stop at the
+ * first) with file:line, so the daemon can print them all and exit non-zero.
+ * Strings the other modules interpret (addresses, identities, proposals,
+ * traffic selectors) are kept as text with the place they came from, so a
+ * later validation error can name that place.
+ */
+#ifndef CONDUIT_CONF_H
+#define CONDUIT_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+/* Where a value was written. file points into the owning struct conf (or
+ * struct conf_diags) and lives as long as it. line counts from 1; 0 means the
+ * value is a default, not written anywhere. */
+struct conf_loc {
+	const char *file;
+	unsigned int line;
+};
+
+/* One string value (a list item, an identity) and its place. */
+struct conf_str {
+	char *value;
+	struct conf_loc loc;
+};
+
+/* A comma-separated list value. n == 0 never happens after loading for the
+ * keys that have a default: the default is filled in with loc.line == 0. */
+struct conf_list {
+	size_t n;
+	struct conf_str *items;
+	struct conf_loc loc; /* of the key */
+};
+
+/* Authentication of one side. strongSwan's default for local is pubkey,
+ * which conduit does not implement, so a loaded local round is always PSK.
+ * A remote round without "auth" accepts any method in strongSwan; conduit
+ * implements PSK only, so ANY behaves as PSK at run time. */
+enum conf_auth {
+	CONF_AUTH_ANY = 0,
+	CONF_AUTH_PSK,
+};
+
+struct conf_auth_round {
+	enum conf_auth auth;
+	/* NULL value when not configured: strongSwan then uses the local IP
+	 * address as local identity, and accepts any remote identity (%any). */
+	struct conf_str id;
+	struct conf_loc loc; /* of the section */
+};
+
+enum conf_mode {
+	CONF_MODE_TUNNEL = 0,
+	CONF_MODE_TRANSPORT,
+};
+
+/* start_action, close_action, dpd_action. strongSwan spells the same action
+ * several ways: none = clear, start = restart (trap = route is not
+ * implemented yet and rejected at load). */
+enum conf_action {
+	CONF_ACTION_NONE = 0,
+	CONF_ACTION_START,
+};
+
+/* Durations are in seconds, volumes in bytes, packet counts plain. */
+struct conf_child {
+	TAILQ_ENTRY(conf_child) entry;
+	char *name;
+	struct conf_loc loc;
+	struct conf_list local_ts;			    /* default "dynamic" */
+	struct conf_list remote_ts;			    /* default "dynamic" */
+	struct conf_list esp_proposals;			    /* default "default" */
+	enum conf_mode mode;				    /* default tunnel */
+	enum conf_action start_action;			    /* default none */
+	enum conf_action close_action;			    /* default none */
+	enum conf_action dpd_action;			    /* default none (strongSwan: clear) */
+	uint64_t rekey_time;				    /* default 1h */
+	uint64_t life_time;				    /* default rekey_time + 10% */
+	uint64_t rand_time;				    /* default life_time - rekey_time */
+	uint64_t rekey_bytes, life_bytes, rand_bytes;	    /* default 0, +10%, diff */
+	uint64_t rekey_packets, life_packets, rand_packets; /* same */
+};
+
+TAILQ_HEAD(conf_child_list, conf_child);
+
+struct conf_conn {
+	TAILQ_ENTRY(conf_conn) entry;
+	char *name;
+	struct conf_loc loc;
+	/* 0 (strongSwan's default: any version as responder, IKEv2 as
+	 * initiator) or 2. conduit speaks IKEv2 only, so both mean IKEv2. */
+	unsigned int version;
+	struct conf_list local_addrs;  /* default "%any" */
+	struct conf_list remote_addrs; /* default "%any" */
+	uint16_t local_port;	       /* default 500 */
+	uint16_t remote_port;	       /* default 500 */
+	struct conf_list proposals;    /* default "default" */
+	bool encap;		       /* default no */
+	uint64_t dpd_delay;	       /* default 0: no DPD */
+	uint64_t rekey_time;	       /* default 4h, or 0 when only reauth_time is set */
+	uint64_t reauth_time;	       /* default 0 */
+	uint64_t over_time;	       /* default 10% of max(rekey_time, reauth_time) */
+	uint64_t rand_time;	       /* default min(over_time, rekey/reauth time / 2) */
+	uint32_t keyingtries;	       /* default 1; 0 = forever */
+	struct conf_auth_round local;
+	struct conf_auth_round remote;
+	struct conf_child_list children;
+	size_t n_children;
+};
+
+TAILQ_HEAD(conf_conn_list, conf_conn);
+
+/* An IKE pre-shared key (secrets.ike<suffix>). The key is wiped on free and
+ * never appears in a diagnostic. A secret without any id belongs to every
+ * identity, as in strongSwan. */
+struct conf_secret {
+	TAILQ_ENTRY(conf_secret) entry;
+	char *name; /* section name, e.g. "ike-site-b" */
+	struct conf_loc loc;
+	uint8_t *key;
+	size_t key_len;
+	size_t n_ids;
+	struct conf_str *ids;
+};
+
+TAILQ_HEAD(conf_secret_list, conf_secret);
+
+struct conf {
+	struct conf_conn_list conns;
+	size_t n_conns;
+	struct conf_secret_list secrets;
+	size_t n_secrets;
+	/* private: the names of every file read, which conf_loc points into */
+	char **files;
+	size_t n_files;
+};
+
+enum conf_severity {
+	CONF_SEV_ERROR,
+	CONF_SEV_WARNING,
+};
+
+struct conf_diag {
+	enum conf_severity severity;
+	char *file;	   /* NULL when no file is concerned */
+	unsigned int line; /* 0 when no line is concerned */
+	char *text;	   /* the message alone */
+	char *msg;	   /* "file:line: text" (or "file: text", or "text"), ready to print */
+};
+
+struct conf_diags {
+	struct conf_diag *list;
+	size_t n; /* errors and warnings, by file (as read), then line */
+	size_t n_errors;
+	size_t n_warnings;
+	size_t cap;
+};
+
+/* Limits against hostile files. */
+#define CONF_MAX_FILE_SIZE (4u * 1024 * 1024)
+#define CONF_MAX_VALUE_LEN (64u * 1024)
+#define CONF_MAX_DEPTH 32 /* nested sections */
+#define CONF_MAX_INCLUDE_DEPTH 16
+#define CONF_MAX_FILES 256
+
+void conf_diags_init(struct conf_diags *diags);
+void conf_diags_clear(struct conf_diags *diags);
+
+/* Load the file at path, following includes. On success returns 0 and sets
+ * *out (warnings may be in diags); when the file has any error returns
+ * -EINVAL, sets *out to NULL and diags holds every error; -ENOMEM when
+ * memory runs out; -ENOENT (or another -errno) when path cannot be read,
+ * with a diagnostic. */
+int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags);
+
+/* The same for text in memory; name is used in diagnostics and relative
+ * includes are resolved against its directory. text need not be
+ * NUL-terminated. */
+int conf_load_string(const char *name, const char *text, size_t len, struct conf **out,
+		     struct conf_diags *diags);
+
+/* Frees everything, wiping the keys. NULL is fine. */
+void conf_free(struct conf *conf);
+
+struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
+struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);
+
+/* Whether two connections configure the same thing (names, every value and
+ * every child, in order), whatever file or line they came from: on reload an
+ * equal connection is left alone. */
+bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
+bool conf_child_equal(const struct conf_child *a, const struct conf_child *b);
+/* Equal keys and ids (in constant time over the key bytes). */
+bool conf_secret_equal(const struct conf_secret *a, const struct conf_secret *b);
+
+#endif

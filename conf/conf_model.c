@@ -1,0 +1,1094 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * From the syntax tree to struct conf: the keys of swanctl.conf(5) conduit
+ * implements, with strongSwan's defaults (vici_config.c), and an error naming
+ * every other strongSwan key so that nothing a strongSwan user wrote is
+ * silently dropped.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "conf/conf_internal.h"
+
+/* ---- diagnostics ---- */
+
+void conf_diags_init(struct conf_diags *diags)
+{
+	memset(diags, 0, sizeof(*diags));
+}
+
+void conf_diags_clear(struct conf_diags *diags)
+{
+	for (size_t i = 0; i < diags->n; i++) {
+		free(diags->list[i].file);
+		free(diags->list[i].text);
+		free(diags->list[i].msg);
+	}
+	free(diags->list);
+	conf_diags_init(diags);
+}
+
+void conf_diag(struct conf_ctx *ctx, enum conf_severity sev, const struct conf_loc *loc,
+	       const char *fmt, ...)
+{
+	struct conf_diags *d = ctx->diags;
+	struct conf_diag diag = { .severity = sev };
+	const char *w = sev == CONF_SEV_WARNING ? "warning: " : "";
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&diag.text, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		ctx->oom = 1;
+		return;
+	}
+	if (loc && loc->file) {
+		diag.file = strdup(loc->file);
+		diag.line = loc->line;
+		if (loc->line)
+			r = asprintf(&diag.msg, "%s:%u: %s%s", loc->file, loc->line, w, diag.text);
+		else
+			r = asprintf(&diag.msg, "%s: %s%s", loc->file, w, diag.text);
+	} else {
+		r = asprintf(&diag.msg, "%s%s", w, diag.text);
+	}
+	if (r < 0 || (loc && loc->file && !diag.file))
+		goto nomem;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct conf_diag *l = realloc(d->list, cap * sizeof(*l));
+
+		if (!l)
+			goto nomem;
+		d->list = l;
+		d->cap = cap;
+	}
+	d->list[d->n++] = diag;
+	if (sev == CONF_SEV_ERROR)
+		d->n_errors++;
+	else
+		d->n_warnings++;
+	return;
+nomem:
+	if (r >= 0 && diag.msg)
+		free(diag.msg);
+	free(diag.text);
+	free(diag.file);
+	ctx->oom = 1;
+}
+
+/* A value as it may appear in a message: bounded, control bytes replaced. */
+struct shown {
+	char s[72];
+};
+
+static struct shown show(const char *v)
+{
+	struct shown out;
+	size_t i;
+
+	for (i = 0; v[i] && i < 60; i++)
+		out.s[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
+	if (v[i])
+		memcpy(out.s + i, "...", 4);
+	else
+		out.s[i] = '\0';
+	return out;
+}
+
+/* ---- key tables ---- */
+
+/* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
+static const char *const conn_not_impl[] = {
+	"vips",		 "aggressive",	   "pull",	   "dscp",	"mobike",    "dpd_timeout",
+	"fragmentation", "childless",	   "send_certreq", "send_cert", "ocsp",	     "ppk_id",
+	"ppk_required",	 "unique",	   "pools",	   "if_id_in",	"if_id_out", "mediation",
+	"mediated_by",	 "mediation_peer", NULL,
+};
+
+static const char *const auth_not_impl[] = {
+	"certs",  "pubkeys", "cacerts",	 "groups", "cert_policy", "revocation",
+	"eap_id", "aaa_id",  "xauth_id", "ca_id",  NULL,
+};
+
+static const char *const child_not_impl[] = {
+	"ah_proposals",	    "sha256_96",     "updown",	   "hostaccess", "policies",
+	"policies_fwd_out", "ipcomp",	     "inactivity", "reqid",	 "priority",
+	"interface",	    "mark_in",	     "mark_in_sa", "mark_out",	 "set_mark_in",
+	"set_mark_out",	    "if_id_in",	     "if_id_out",  "label",	 "label_mode",
+	"tfc_padding",	    "replay_window", "hw_offload", "copy_df",	 "copy_ecn",
+	"copy_dscp",	    "per_cpu_sas",   NULL,
+};
+
+static const char *const secret_not_impl[] = {
+	"eap",	 "xauth", "ntlm",  "ppk",    "private", "rsa",
+	"ecdsa", "bliss", "pkcs8", "pkcs12", "token",	NULL,
+};
+
+static bool in_list(const char *const *list, const char *key)
+{
+	for (; *list; list++)
+		if (strcmp(*list, key) == 0)
+			return true;
+	return false;
+}
+
+static void not_impl(struct conf_ctx *ctx, const struct conf_loc *loc, const char *key)
+{
+	conf_err(ctx, loc, "'%s' is a strongSwan option conduit does not implement yet", key);
+}
+
+static void unknown_key(struct conf_ctx *ctx, const struct conf_kv *kv,
+			const struct conf_section *sec)
+{
+	char *path = conf_section_path(sec);
+
+	conf_err(ctx, &kv->loc, "unknown key '%s' in %s", kv->key, path ? path : "?");
+	free(path);
+}
+
+static void unknown_section(struct conf_ctx *ctx, const struct conf_section *sub)
+{
+	char *path = conf_section_path(sub->parent);
+
+	if (path && *path)
+		conf_err(ctx, &sub->loc, "unknown section '%s' in %s", sub->name, path);
+	else
+		conf_err(ctx, &sub->loc, "unknown section '%s'", sub->name);
+	free(path);
+}
+
+static void not_a_section(struct conf_ctx *ctx, const struct conf_section *sub)
+{
+	conf_err(ctx, &sub->loc, "'%s' takes a value (%s = ...), not a section", sub->name,
+		 sub->name);
+}
+
+static void bad_value(struct conf_ctx *ctx, const struct conf_kv *kv, const char *expected)
+{
+	conf_err(ctx, &kv->loc, "invalid value '%s' for '%s': expected %s", show(kv->value).s,
+		 kv->key, expected);
+}
+
+#define EXPECT_DURATION "a time in seconds, or with an s, m, h or d suffix"
+#define EXPECT_VOLUME "a number of bytes, or with a k, m or g suffix"
+
+/* ---- value helpers ---- */
+
+static void set_list(struct conf_ctx *ctx, const struct conf_kv *kv, struct conf_list *l,
+		     bool addrs)
+{
+	struct conf_list nl = { 0 };
+	int r = conf_split_list(kv->value, &kv->loc, &nl);
+
+	if (r == -ENOMEM) {
+		ctx->oom = 1;
+		return;
+	}
+	if (r < 0) {
+		conf_err(ctx, &kv->loc, "'%s': empty item in the comma-separated list", kv->key);
+		return;
+	}
+	if (addrs) {
+		for (size_t i = 0; i < nl.n; i++) {
+			bool specific;
+
+			if (conf_check_addr(nl.items[i].value, &specific) < 0) {
+				conf_err(ctx, &kv->loc,
+					 "'%s': '%s' is not an IP address, subnet, range, DNS "
+					 "name or %%any",
+					 kv->key, show(nl.items[i].value).s);
+				conf_list_free(&nl);
+				return;
+			}
+		}
+	}
+	conf_list_free(l);
+	*l = nl;
+}
+
+static int default_list(struct conf_ctx *ctx, struct conf_list *l, const char *value,
+			const struct conf_loc *owner)
+{
+	struct conf_loc loc = { .file = owner->file, .line = 0 };
+
+	if (l->n)
+		return 0;
+	if (conf_split_list(value, &loc, l) < 0) {
+		ctx->oom = 1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool get_duration(struct conf_ctx *ctx, const struct conf_kv *kv, uint64_t *out)
+{
+	if (conf_parse_duration(kv->value, out) < 0) {
+		bad_value(ctx, kv, EXPECT_DURATION);
+		return false;
+	}
+	return true;
+}
+
+static bool get_uint(struct conf_ctx *ctx, const struct conf_kv *kv, uint64_t max, uint64_t *out)
+{
+	if (conf_parse_uint(kv->value, max, out) < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "a number from 0 to %llu", (unsigned long long)max);
+		bad_value(ctx, kv, what);
+		return false;
+	}
+	return true;
+}
+
+static bool get_port(struct conf_ctx *ctx, const struct conf_kv *kv, uint16_t *out)
+{
+	uint64_t v;
+
+	if (conf_parse_uint(kv->value, 65535, &v) < 0 || v == 0) {
+		bad_value(ctx, kv, "a UDP port from 1 to 65535");
+		return false;
+	}
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* strongSwan's action names (vici_config.c parse_action): none = clear,
+ * start = restart, trap = route; 6.0 also takes "trap|start". */
+static bool get_action(struct conf_ctx *ctx, const struct conf_kv *kv, enum conf_action *out)
+{
+	const char *v = kv->value;
+
+	if (strcasecmp(v, "none") == 0 || strcasecmp(v, "clear") == 0) {
+		*out = CONF_ACTION_NONE;
+		return true;
+	}
+	if (strcasecmp(v, "start") == 0 || strcasecmp(v, "restart") == 0) {
+		*out = CONF_ACTION_START;
+		return true;
+	}
+	if (strcasecmp(v, "trap") == 0 || strcasecmp(v, "route") == 0 ||
+	    strcasecmp(v, "trap|start") == 0 || strcasecmp(v, "start|trap") == 0) {
+		conf_err(ctx, &kv->loc,
+			 "%s = %s is not implemented yet: conduit has no trap policies "
+			 "(on-demand tunnels) yet",
+			 kv->key, show(v).s);
+		return false;
+	}
+	bad_value(ctx, kv, "none, start or trap (or clear, restart, route)");
+	return false;
+}
+
+/* ---- connections ---- */
+
+#define UNDEF UINT64_MAX
+
+struct conn_state {
+	uint64_t rekey_time, reauth_time, over_time, rand_time;
+	bool local_seen, remote_seen, local_auth_set;
+	struct conf_loc local_loc;
+};
+
+struct child_state {
+	uint64_t life_time, rand_time, life_bytes, rand_bytes, life_packets, rand_packets;
+};
+
+static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
+			const struct conf_section *sec, bool local)
+{
+	struct conf_auth_round *round = local ? &conn->local : &conn->remote;
+	bool *seen = local ? &st->local_seen : &st->remote_seen;
+	struct conf_kv *kv;
+	struct conf_section *sub;
+
+	if (*seen) {
+		conf_err(ctx, &sec->loc,
+			 "'%s': a second %s authentication round (RFC 4739) is a strongSwan option "
+			 "conduit does not implement yet",
+			 sec->name, local ? "local" : "remote");
+		return;
+	}
+	*seen = true;
+	round->loc = sec->loc;
+	if (local)
+		st->local_loc = sec->loc;
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
+		uint64_t v;
+
+		if (!kv->value) {
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  kv->key);
+			continue;
+		}
+		if (strcmp(kv->key, "auth") == 0) {
+			const char *a = kv->value;
+
+			if (local)
+				st->local_auth_set = true;
+			if (strcasecmp(a, "psk") == 0) {
+				round->auth = CONF_AUTH_PSK;
+			} else if (conf_has_prefix(a, "eap") || conf_has_prefix(a, "xauth") ||
+				   strncmp(a, "pubkey", 6) == 0 || strncmp(a, "rsa", 3) == 0 ||
+				   strncmp(a, "ecdsa", 5) == 0 || strncmp(a, "bliss", 5) == 0 ||
+				   strncmp(a, "ike:", 4) == 0) {
+				conf_err(ctx, &kv->loc,
+					 "auth = %s is a strongSwan option conduit does not "
+					 "implement yet (conduit has psk only)",
+					 show(a).s);
+			} else {
+				bad_value(ctx, kv, "psk (or pubkey, eap, xauth: not implemented)");
+			}
+		} else if (strcmp(kv->key, "id") == 0) {
+			char *id = strdup(kv->value);
+
+			if (!id) {
+				ctx->oom = 1;
+				return;
+			}
+			free(round->id.value);
+			round->id.value = id;
+			round->id.loc = kv->loc;
+		} else if (strcmp(kv->key, "round") == 0) {
+			/* orders rounds; with one round per side it changes nothing */
+			get_uint(ctx, kv, UINT32_MAX, &v);
+		} else if (in_list(auth_not_impl, kv->key)) {
+			not_impl(ctx, &kv->loc, kv->key);
+		} else {
+			unknown_key(ctx, kv, sec);
+		}
+	}
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
+		if (conf_has_prefix(sub->name, "cert") || conf_has_prefix(sub->name, "cacert"))
+			not_impl(ctx, &sub->loc, sub->name);
+		else if (strcmp(sub->name, "auth") == 0 || strcmp(sub->name, "id") == 0 ||
+			 strcmp(sub->name, "round") == 0)
+			not_a_section(ctx, sub);
+		else
+			unknown_section(ctx, sub);
+	}
+}
+
+static void free_child(struct conf_child *child)
+{
+	conf_list_free(&child->local_ts);
+	conf_list_free(&child->remote_ts);
+	conf_list_free(&child->esp_proposals);
+	free(child->name);
+	free(child);
+}
+
+static const char *const child_keys[] = {
+	"local_ts",	"remote_ts",  "esp_proposals", "mode",		"start_action",
+	"close_action", "dpd_action", "rekey_time",    "life_time",	"rand_time",
+	"rekey_bytes",	"life_bytes", "rand_bytes",    "rekey_packets", "life_packets",
+	"rand_packets", NULL,
+};
+
+/* x * 110 / 100 without overflow (saturating) */
+static uint64_t plus10(uint64_t x)
+{
+	uint64_t q = x / 100, r = x % 100;
+
+	if (q > (UINT64_MAX - 110) / 110)
+		return UINT64_MAX;
+	return q * 110 + r * 110 / 100;
+}
+
+static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
+			const struct conf_section *sec)
+{
+	struct conf_child *child = calloc(1, sizeof(*child));
+	struct child_state st = { UNDEF, UNDEF, UNDEF, UNDEF, UNDEF, UNDEF };
+	struct conf_kv *kv;
+	struct conf_section *sub;
+
+	if (!child || !(child->name = strdup(sec->name))) {
+		free(child);
+		ctx->oom = 1;
+		return;
+	}
+	child->loc = sec->loc;
+	child->rekey_time = 60 * 60; /* swanctl.conf(5): rekey_time = 1h */
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
+		const char *k = kv->key;
+
+		if (!kv->value) {
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  k);
+			continue;
+		}
+		if (strcmp(k, "local_ts") == 0) {
+			set_list(ctx, kv, &child->local_ts, false);
+		} else if (strcmp(k, "remote_ts") == 0) {
+			set_list(ctx, kv, &child->remote_ts, false);
+		} else if (strcmp(k, "esp_proposals") == 0) {
+			set_list(ctx, kv, &child->esp_proposals, false);
+		} else if (strcmp(k, "mode") == 0) {
+			const char *m = kv->value;
+
+			if (strcasecmp(m, "tunnel") == 0)
+				child->mode = CONF_MODE_TUNNEL;
+			else if (strcasecmp(m, "transport") == 0)
+				child->mode = CONF_MODE_TRANSPORT;
+			else if (strcasecmp(m, "transport_proxy") == 0 ||
+				 strcasecmp(m, "beet") == 0 || strcasecmp(m, "pass") == 0 ||
+				 strcasecmp(m, "drop") == 0)
+				conf_err(ctx, &kv->loc,
+					 "mode = %s is a strongSwan option conduit does not "
+					 "implement yet (tunnel and transport are)",
+					 show(m).s);
+			else
+				bad_value(ctx, kv, "tunnel or transport");
+		} else if (strcmp(k, "start_action") == 0) {
+			get_action(ctx, kv, &child->start_action);
+		} else if (strcmp(k, "close_action") == 0) {
+			get_action(ctx, kv, &child->close_action);
+		} else if (strcmp(k, "dpd_action") == 0) {
+			get_action(ctx, kv, &child->dpd_action);
+		} else if (strcmp(k, "rekey_time") == 0) {
+			get_duration(ctx, kv, &child->rekey_time);
+		} else if (strcmp(k, "life_time") == 0) {
+			get_duration(ctx, kv, &st.life_time);
+		} else if (strcmp(k, "rand_time") == 0) {
+			get_duration(ctx, kv, &st.rand_time);
+		} else if (strcmp(k, "rekey_bytes") == 0 || strcmp(k, "life_bytes") == 0 ||
+			   strcmp(k, "rand_bytes") == 0) {
+			uint64_t *dst = k[1] == 'e'   ? &child->rekey_bytes
+					: k[1] == 'i' ? &st.life_bytes
+						      : &st.rand_bytes;
+
+			if (conf_parse_volume(kv->value, dst) < 0)
+				bad_value(ctx, kv, EXPECT_VOLUME);
+		} else if (strcmp(k, "rekey_packets") == 0 || strcmp(k, "life_packets") == 0 ||
+			   strcmp(k, "rand_packets") == 0) {
+			uint64_t *dst = k[1] == 'e'   ? &child->rekey_packets
+					: k[1] == 'i' ? &st.life_packets
+						      : &st.rand_packets;
+
+			get_uint(ctx, kv, UINT64_MAX, dst);
+		} else if (in_list(child_not_impl, k)) {
+			not_impl(ctx, &kv->loc, k);
+		} else {
+			unknown_key(ctx, kv, sec);
+		}
+	}
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
+		if (in_list(child_keys, sub->name) || in_list(child_not_impl, sub->name))
+			not_a_section(ctx, sub);
+		else
+			unknown_section(ctx, sub);
+	}
+	/* vici_config.c check_lifetimes(): the hard limit defaults to 110% of
+	 * the soft one, the random range to the difference of the two */
+	child->life_time = st.life_time != UNDEF ? st.life_time : plus10(child->rekey_time);
+	child->life_bytes = st.life_bytes != UNDEF ? st.life_bytes : plus10(child->rekey_bytes);
+	child->life_packets =
+	    st.life_packets != UNDEF ? st.life_packets : plus10(child->rekey_packets);
+	child->rand_time =
+	    st.rand_time != UNDEF
+		? st.rand_time
+		: child->life_time -
+		      (child->life_time < child->rekey_time ? child->life_time : child->rekey_time);
+	child->rand_bytes =
+	    st.rand_bytes != UNDEF
+		? st.rand_bytes
+		: child->life_bytes - (child->life_bytes < child->rekey_bytes ? child->life_bytes
+									      : child->rekey_bytes);
+	child->rand_packets =
+	    st.rand_packets != UNDEF
+		? st.rand_packets
+		: child->life_packets - (child->life_packets < child->rekey_packets
+					     ? child->life_packets
+					     : child->rekey_packets);
+	if (child->rekey_time && child->life_time <= child->rekey_time)
+		conf_warn(ctx, &child->loc,
+			  "child '%s': life_time is not above rekey_time: the CHILD_SA expires "
+			  "before it is rekeyed",
+			  child->name);
+	if (default_list(ctx, &child->local_ts, "dynamic", &child->loc) < 0 ||
+	    default_list(ctx, &child->remote_ts, "dynamic", &child->loc) < 0 ||
+	    default_list(ctx, &child->esp_proposals, "default", &child->loc) < 0) {
+		free_child(child);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conn->children, child, entry);
+	conn->n_children++;
+}
+
+static void free_conn(struct conf_conn *conn)
+{
+	struct conf_child *child;
+
+	while ((child = TAILQ_FIRST(&conn->children))) {
+		TAILQ_REMOVE(&conn->children, child, entry);
+		free_child(child);
+	}
+	conf_list_free(&conn->local_addrs);
+	conf_list_free(&conn->remote_addrs);
+	conf_list_free(&conn->proposals);
+	free(conn->local.id.value);
+	free(conn->remote.id.value);
+	free(conn->name);
+	free(conn);
+}
+
+static const char *const conn_keys[] = {
+	"version",   "local_addrs", "remote_addrs", "local_port", "remote_port",
+	"proposals", "encap",	    "dpd_delay",    "rekey_time", "reauth_time",
+	"over_time", "rand_time",   "keyingtries",  NULL,
+};
+
+static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
+		    const struct conf_kv *kv, const struct conf_section *sec)
+{
+	const char *k = kv->key;
+	uint64_t v;
+
+	if (strcmp(k, "version") == 0) {
+		if (!get_uint(ctx, kv, UINT32_MAX, &v))
+			return;
+		if (v == 1)
+			conf_err(ctx, &kv->loc,
+				 "version = 1 (IKEv1) is a strongSwan option conduit does not "
+				 "implement: conduit speaks IKEv2 only");
+		else if (v != 0 && v != 2)
+			bad_value(ctx, kv, "2 (IKEv2) or 0 (any)");
+		else
+			conn->version = (unsigned int)v;
+	} else if (strcmp(k, "local_addrs") == 0) {
+		set_list(ctx, kv, &conn->local_addrs, true);
+	} else if (strcmp(k, "remote_addrs") == 0) {
+		set_list(ctx, kv, &conn->remote_addrs, true);
+	} else if (strcmp(k, "local_port") == 0) {
+		get_port(ctx, kv, &conn->local_port);
+	} else if (strcmp(k, "remote_port") == 0) {
+		get_port(ctx, kv, &conn->remote_port);
+	} else if (strcmp(k, "proposals") == 0) {
+		set_list(ctx, kv, &conn->proposals, false);
+	} else if (strcmp(k, "encap") == 0) {
+		if (conf_parse_bool(kv->value, &conn->encap) < 0)
+			bad_value(ctx, kv, "yes or no");
+	} else if (strcmp(k, "dpd_delay") == 0) {
+		get_duration(ctx, kv, &conn->dpd_delay);
+	} else if (strcmp(k, "rekey_time") == 0) {
+		get_duration(ctx, kv, &st->rekey_time);
+	} else if (strcmp(k, "reauth_time") == 0) {
+		get_duration(ctx, kv, &st->reauth_time);
+	} else if (strcmp(k, "over_time") == 0) {
+		get_duration(ctx, kv, &st->over_time);
+	} else if (strcmp(k, "rand_time") == 0) {
+		get_duration(ctx, kv, &st->rand_time);
+	} else if (strcmp(k, "keyingtries") == 0) {
+		if (get_uint(ctx, kv, UINT32_MAX, &v))
+			conn->keyingtries = (uint32_t)v;
+	} else if (in_list(conn_not_impl, k)) {
+		not_impl(ctx, &kv->loc, k);
+	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
+		   strcasecmp(k, "remote") == 0 || conf_has_prefix(k, "local-") ||
+		   conf_has_prefix(k, "remote-")) {
+		conf_err(ctx, &kv->loc, "'%s' must be a section: %s { ... }", k, k);
+	} else {
+		unknown_key(ctx, kv, sec);
+	}
+}
+
+/* vici_config.c config_sn(): rekey_time defaults to 4h unless only
+ * reauth_time is set; over_time to 10% of the longer of the two; rand_time
+ * to over_time, but at most half of the shorter nonzero of the two. */
+static void conn_times(struct conf_conn *conn, const struct conn_state *st)
+{
+	uint64_t rekey = st->rekey_time, reauth = st->reauth_time, base;
+
+	if (rekey == UNDEF && reauth == UNDEF) {
+		rekey = 4 * 60 * 60;
+		reauth = 0;
+	}
+	if (rekey == UNDEF)
+		rekey = 0;
+	if (reauth == UNDEF)
+		reauth = 0;
+	conn->rekey_time = rekey;
+	conn->reauth_time = reauth;
+	conn->over_time =
+	    st->over_time != UNDEF ? st->over_time : (rekey > reauth ? rekey : reauth) / 10;
+	if (st->rand_time != UNDEF) {
+		conn->rand_time = st->rand_time;
+		return;
+	}
+	if (rekey && reauth)
+		base = rekey < reauth ? rekey : reauth;
+	else
+		base = rekey > reauth ? rekey : reauth;
+	conn->rand_time = conn->over_time < base / 2 ? conn->over_time : base / 2;
+}
+
+static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct conf_section *sec)
+{
+	struct conf_conn *conn = calloc(1, sizeof(*conn));
+	struct conn_state st = { UNDEF, UNDEF, UNDEF, UNDEF, false, false, false, { 0 } };
+	struct conf_kv *kv;
+	struct conf_section *sub;
+
+	if (!conn || !(conn->name = strdup(sec->name))) {
+		free(conn);
+		ctx->oom = 1;
+		return;
+	}
+	TAILQ_INIT(&conn->children);
+	conn->loc = sec->loc;
+	conn->local_port = 500; /* the socket's port, usually 500 */
+	conn->remote_port = 500;
+	conn->keyingtries = 1;
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
+		if (!kv->value) {
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  kv->key);
+			continue;
+		}
+		conn_kv(ctx, conn, &st, kv, sec);
+	}
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
+		struct conf_section *c;
+
+		/* vici_config.c peer_sn(): these names are case-insensitive */
+		if (strcasecmp(sub->name, "children") == 0) {
+			TAILQ_FOREACH (c, &sub->sections, entry)
+				build_child(ctx, conn, c);
+			TAILQ_FOREACH (kv, &sub->kvs, entry)
+				conf_err(ctx, &kv->loc,
+					 "'%s' in children: a child is a section, name { ... }",
+					 kv->key);
+		} else if (conf_has_prefix(sub->name, "local")) {
+			build_round(ctx, conn, &st, sub, true);
+		} else if (conf_has_prefix(sub->name, "remote")) {
+			build_round(ctx, conn, &st, sub, false);
+		} else if (in_list(conn_keys, sub->name) || in_list(conn_not_impl, sub->name)) {
+			not_a_section(ctx, sub);
+		} else {
+			unknown_section(ctx, sub);
+		}
+	}
+	conn_times(conn, &st);
+	if (!st.local_auth_set && !ctx->oom) {
+		struct conf_loc loc = st.local_seen ? st.local_loc : conn->loc;
+
+		conf_err(ctx, &loc,
+			 "connection '%s': local authentication defaults to pubkey in strongSwan, "
+			 "which conduit does not implement yet: set local { auth = psk }",
+			 conn->name);
+	}
+	if (default_list(ctx, &conn->local_addrs, "%any", &conn->loc) < 0 ||
+	    default_list(ctx, &conn->remote_addrs, "%any", &conn->loc) < 0 ||
+	    default_list(ctx, &conn->proposals, "default", &conn->loc) < 0) {
+		free_conn(conn);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->conns, conn, entry);
+	conf->n_conns++;
+}
+
+/* ---- secrets ---- */
+
+static void free_secret(struct conf_secret *s)
+{
+	if (s->key) {
+		OPENSSL_cleanse(s->key, s->key_len);
+		free(s->key);
+	}
+	for (size_t i = 0; i < s->n_ids; i++)
+		free(s->ids[i].value);
+	free(s->ids);
+	free(s->name);
+	free(s);
+}
+
+static void build_ike_secret(struct conf_ctx *ctx, struct conf *conf,
+			     const struct conf_section *sec)
+{
+	struct conf_secret *s = calloc(1, sizeof(*s));
+	struct conf_kv *kv;
+	struct conf_section *sub;
+	bool bad = false;
+	size_t n = 0;
+
+	if (!s || !(s->name = strdup(sec->name))) {
+		free(s);
+		ctx->oom = 1;
+		return;
+	}
+	s->loc = sec->loc;
+	TAILQ_FOREACH (kv, &sec->kvs, entry)
+		n += strncmp(kv->key, "id", 2) == 0 && kv->value;
+	s->ids = calloc(n ? n : 1, sizeof(*s->ids));
+	if (!s->ids) {
+		free_secret(s);
+		ctx->oom = 1;
+		return;
+	}
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
+		if (!kv->value) {
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  kv->key);
+			continue;
+		}
+		if (strcmp(kv->key, "secret") == 0) {
+			int r = conf_decode_secret(kv->value, &s->key, &s->key_len);
+
+			if (r == -ENOMEM) {
+				ctx->oom = 1;
+			} else if (r < 0) {
+				/* never show the secret itself */
+				conf_err(ctx, &kv->loc,
+					 "invalid secret: expected text, 0x and an even number of "
+					 "hex digits, or 0s and base64");
+				bad = true;
+			}
+		} else if (strncmp(kv->key, "id", 2) == 0) {
+			/* load_creds.c: every key starting with "id" is an owner */
+			s->ids[s->n_ids].value = strdup(kv->value);
+			s->ids[s->n_ids].loc = kv->loc;
+			if (!s->ids[s->n_ids].value)
+				ctx->oom = 1;
+			else
+				s->n_ids++;
+		} else {
+			unknown_key(ctx, kv, sec);
+		}
+	}
+	TAILQ_FOREACH (sub, &sec->sections, entry)
+		unknown_section(ctx, sub);
+	if (!s->key && !bad && !ctx->oom) {
+		conf_err(ctx, &s->loc, "secret '%s' has no 'secret' key", s->name);
+		bad = true;
+	}
+	if (bad || ctx->oom) {
+		free_secret(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->secrets, s, entry);
+	conf->n_secrets++;
+}
+
+static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct conf_section *sec)
+{
+	struct conf_kv *kv;
+	struct conf_section *sub;
+
+	TAILQ_FOREACH (kv, &sec->kvs, entry)
+		unknown_key(ctx, kv, sec);
+	TAILQ_FOREACH (sub, &sec->sections, entry) {
+		/* load_creds.c: the type is a case-sensitive prefix of the name */
+		if (strncmp(sub->name, "ike", 3) == 0) {
+			build_ike_secret(ctx, conf, sub);
+			continue;
+		}
+		for (const char *const *t = secret_not_impl; *t; t++) {
+			if (strncmp(sub->name, *t, strlen(*t)) == 0) {
+				conf_err(ctx, &sub->loc,
+					 "'%s' is a strongSwan secret type conduit does not "
+					 "implement yet (conduit has ike<suffix>)",
+					 sub->name);
+				goto next;
+			}
+		}
+		conf_err(ctx, &sub->loc,
+			 "unknown secret type '%s' in secrets (conduit has ike<suffix>)",
+			 sub->name);
+	next:;
+	}
+}
+
+/* ---- the whole file ---- */
+
+static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
+{
+	if (s->n_ids == 0)
+		return true;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		if ((conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
+		    (conn->remote.id.value && strcmp(s->ids[i].value, conn->remote.id.value) == 0))
+			return true;
+	}
+	return false;
+}
+
+static bool has_specific_addr(const struct conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		bool specific;
+
+		if (conf_check_addr(l->items[i].value, &specific) == 0 && specific)
+			return true;
+	}
+	return false;
+}
+
+static void validate(struct conf_ctx *ctx, struct conf *conf)
+{
+	struct conf_conn *conn;
+
+	TAILQ_FOREACH (conn, &conf->conns, entry) {
+		struct conf_child *child;
+		struct conf_secret *s;
+		bool found = false;
+
+		TAILQ_FOREACH (child, &conn->children, entry) {
+			/* swanctl.conf(5): "To initiate a connection, at least one
+			 * specific address or DNS name must be specified." */
+			if (child->start_action == CONF_ACTION_START &&
+			    !has_specific_addr(&conn->remote_addrs)) {
+				const struct conf_loc *loc = conn->remote_addrs.loc.line
+								 ? &conn->remote_addrs.loc
+								 : &child->loc;
+
+				conf_err(ctx, loc,
+					 "child '%s' of '%s' has start_action = start, which needs "
+					 "a remote address or DNS name in remote_addrs",
+					 child->name, conn->name);
+				break;
+			}
+		}
+		if (conn->local.auth != CONF_AUTH_PSK ||
+		    (!conn->local.id.value && !conn->remote.id.value && conf->n_secrets))
+			continue;
+		/* strongSwan finds out at run time; a warning now saves a trip */
+		TAILQ_FOREACH (s, &conf->secrets, entry)
+			found = found || id_matches(s, conn);
+		if (!found)
+			conf_warn(ctx, &conn->loc,
+				  "connection '%s' uses psk, but no secrets.ike section has its "
+				  "local or remote id: authentication will fail",
+				  conn->name);
+	}
+}
+
+struct conf *conf_build(struct conf_ctx *ctx)
+{
+	struct conf *conf = calloc(1, sizeof(*conf));
+	struct conf_kv *kv;
+	struct conf_section *sec;
+
+	if (!conf) {
+		ctx->oom = 1;
+		return NULL;
+	}
+	TAILQ_INIT(&conf->conns);
+	TAILQ_INIT(&conf->secrets);
+	TAILQ_FOREACH (kv, &ctx->root->kvs, entry)
+		conf_err(ctx, &kv->loc, "unknown key '%s' at the top level", kv->key);
+	TAILQ_FOREACH (sec, &ctx->root->sections, entry) {
+		if (strcmp(sec->name, "connections") == 0) {
+			struct conf_section *c;
+
+			TAILQ_FOREACH (kv, &sec->kvs, entry)
+				conf_err(ctx, &kv->loc,
+					 "'%s' in connections: a connection is a section, name { "
+					 "... }",
+					 kv->key);
+			TAILQ_FOREACH (c, &sec->sections, entry)
+				build_conn(ctx, conf, c);
+		} else if (strcmp(sec->name, "secrets") == 0) {
+			build_secrets(ctx, conf, sec);
+		} else if (strcmp(sec->name, "pools") == 0 ||
+			   strcmp(sec->name, "authorities") == 0) {
+			conf_err(ctx, &sec->loc,
+				 "'%s' is a strongSwan section conduit does not implement yet",
+				 sec->name);
+		} else if (!sec->referenced) {
+			/* a section only referenced by others is a template, which
+			 * swanctl ignores too */
+			unknown_section(ctx, sec);
+		}
+	}
+	validate(ctx, conf);
+	return conf;
+}
+
+/* ---- public ---- */
+
+void conf_free(struct conf *conf)
+{
+	struct conf_conn *conn;
+	struct conf_secret *s;
+
+	if (!conf)
+		return;
+	while ((conn = TAILQ_FIRST(&conf->conns))) {
+		TAILQ_REMOVE(&conf->conns, conn, entry);
+		free_conn(conn);
+	}
+	while ((s = TAILQ_FIRST(&conf->secrets))) {
+		TAILQ_REMOVE(&conf->secrets, s, entry);
+		free_secret(s);
+	}
+	for (size_t i = 0; i < conf->n_files; i++)
+		free(conf->files[i]);
+	free(conf->files);
+	free(conf);
+}
+
+static size_t file_rank(const struct conf_ctx *ctx, const char *file)
+{
+	for (size_t i = 0; file && i < ctx->n_files; i++)
+		if (strcmp(ctx->files[i], file) == 0)
+			return i;
+	return 0;
+}
+
+/* In the order of the files as read, then of lines; stable (insertion sort:
+ * the list is short and mostly sorted already). */
+static void sort_diags(struct conf_diags *d, size_t first, const struct conf_ctx *ctx)
+{
+	for (size_t i = first + 1; i < d->n; i++) {
+		struct conf_diag x = d->list[i];
+		size_t rx = file_rank(ctx, x.file), j = i;
+
+		while (j > first) {
+			const struct conf_diag *y = &d->list[j - 1];
+			size_t ry = file_rank(ctx, y->file);
+
+			if (ry < rx || (ry == rx && y->line <= x.line))
+				break;
+			d->list[j] = *y;
+			j--;
+		}
+		d->list[j] = x;
+	}
+}
+
+static int load(const char *name, const char *text, size_t len, bool from_file, struct conf **out,
+		struct conf_diags *diags)
+{
+	struct conf_ctx ctx = { .diags = diags };
+	size_t errors = diags->n_errors, first = diags->n;
+	struct conf *conf = NULL;
+	int r;
+
+	*out = NULL;
+	ctx.root = conf_section_new(NULL, NULL);
+	if (!ctx.root)
+		return -ENOMEM;
+	r = from_file ? conf_parse_path(&ctx, name) : conf_parse_buffer(&ctx, name, text, len);
+	if (!ctx.oom)
+		conf_resolve_refs(&ctx);
+	/* build even after syntax errors, to report the value errors too */
+	if (!ctx.oom)
+		conf = conf_build(&ctx);
+	conf_section_free(ctx.root);
+	sort_diags(diags, first, &ctx);
+	if (ctx.oom || diags->n_errors > errors) {
+		conf_free(conf);
+		for (size_t i = 0; i < ctx.n_files; i++)
+			free(ctx.files[i]);
+		free(ctx.files);
+		if (ctx.oom)
+			return -ENOMEM;
+		return r < 0 ? r : -EINVAL;
+	}
+	conf->files = ctx.files;
+	conf->n_files = ctx.n_files;
+	*out = conf;
+	return 0;
+}
+
+int conf_load_file(const char *path, struct conf **out, struct conf_diags *diags)
+{
+	return load(path, NULL, 0, true, out, diags);
+}
+
+int conf_load_string(const char *name, const char *text, size_t len, struct conf **out,
+		     struct conf_diags *diags)
+{
+	return load(name, text, len, false, out, diags);
+}
+
+struct conf_conn *conf_find_conn(const struct conf *conf, const char *name)
+{
+	struct conf_conn *conn;
+
+	TAILQ_FOREACH (conn, &conf->conns, entry)
+		if (strcmp(conn->name, name) == 0)
+			return conn;
+	return NULL;
+}
+
+struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name)
+{
+	struct conf_child *child;
+
+	TAILQ_FOREACH (child, &conn->children, entry)
+		if (strcmp(child->name, name) == 0)
+			return child;
+	return NULL;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool list_equal(const struct conf_list *a, const struct conf_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!str_equal(a->items[i].value, b->items[i].value))
+			return false;
+	return true;
+}
+
+bool conf_child_equal(const struct conf_child *a, const struct conf_child *b)
+{
+	return str_equal(a->name, b->name) && list_equal(&a->local_ts, &b->local_ts) &&
+	       list_equal(&a->remote_ts, &b->remote_ts) &&
+	       list_equal(&a->esp_proposals, &b->esp_proposals) && a->mode == b->mode &&
+	       a->start_action == b->start_action && a->close_action == b->close_action &&
+	       a->dpd_action == b->dpd_action && a->rekey_time == b->rekey_time &&
+	       a->life_time == b->life_time && a->rand_time == b->rand_time &&
+	       a->rekey_bytes == b->rekey_bytes && a->life_bytes == b->life_bytes &&
+	       a->rand_bytes == b->rand_bytes && a->rekey_packets == b->rekey_packets &&
+	       a->life_packets == b->life_packets && a->rand_packets == b->rand_packets;
+}
+
+bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
+{
+	const struct conf_child *ca, *cb;
+
+	if (!str_equal(a->name, b->name) || a->version != b->version ||
+	    !list_equal(&a->local_addrs, &b->local_addrs) ||
+	    !list_equal(&a->remote_addrs, &b->remote_addrs) || a->local_port != b->local_port ||
+	    a->remote_port != b->remote_port || !list_equal(&a->proposals, &b->proposals) ||
+	    a->encap != b->encap || a->dpd_delay != b->dpd_delay ||
+	    a->rekey_time != b->rekey_time || a->reauth_time != b->reauth_time ||
+	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
+	    a->keyingtries != b->keyingtries || a->local.auth != b->local.auth ||
+	    a->remote.auth != b->remote.auth || !str_equal(a->local.id.value, b->local.id.value) ||
+	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
+		return false;
+	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;
+	     ca = TAILQ_NEXT(ca, entry), cb = TAILQ_NEXT(cb, entry))
+		if (!conf_child_equal(ca, cb))
+			return false;
+	return !ca && !cb;
+}
+
+bool conf_secret_equal(const struct conf_secret *a, const struct conf_secret *b)
+{
+	if (!str_equal(a->name, b->name) || a->key_len != b->key_len || a->n_ids != b->n_ids)
+		return false;
+	for (size_t i = 0; i < a->n_ids; i++)
+		if (!str_equal(a->ids[i].value, b->ids[i].value))
+			return false;
+	return CRYPTO_memcmp(a->key, b->key, a->key_len) == 0;
+}

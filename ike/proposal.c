@@ -1,0 +1,1123 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Algorithm proposals: parsing strongSwan proposal strings, selection,
+ * checking the responder's choice, formatting, kernel algorithm names.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ike/proposal.h"
+
+/* Loop bound over a proposal's transforms: a decoded proposal might claim
+ * more than the array holds. */
+#define NT(p)                                                                                      \
+	((size_t)((p)->n_transforms > IKE_MAX_TRANSFORMS ? IKE_MAX_TRANSFORMS : (p)->n_transforms))
+
+#define TYPE_MIN IKE_TRANS_ENCR
+#define TYPE_MAX IKE_TRANS_ESN
+
+struct keyword {
+	const char *name;
+	uint8_t type;
+	uint16_t id;
+	uint16_t key_len;
+};
+
+/*
+ * strongSwan's keywords (proposal_keywords_static.txt) for the algorithms
+ * ike_const.h knows. The first keyword for a (type, id, key_len) is the one
+ * the short format prints, so canonical names come before their aliases.
+ */
+static const struct keyword keywords[] = {
+	{ "aes128", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 },
+	{ "aes192", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 192 },
+	{ "aes256", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 256 },
+	{ "aes", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 },
+	{ "aes128ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 128 },
+	{ "aes192ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 192 },
+	{ "aes256ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 256 },
+	{ "aes128gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+	{ "aes192gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
+	{ "aes256gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+	{ "aes128gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+	{ "aes192gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
+	{ "aes256gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+	{ "aes128gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+	{ "aes192gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
+	{ "aes256gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+	{ "aes128gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 128 },
+	{ "aes192gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 192 },
+	{ "aes256gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 256 },
+	{ "aes128gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 128 },
+	{ "aes192gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 192 },
+	{ "aes256gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 256 },
+	{ "aes128gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 128 },
+	{ "aes192gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 192 },
+	{ "aes256gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 256 },
+	{ "aes128gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 128 },
+	{ "aes192gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 192 },
+	{ "aes256gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 256 },
+	{ "aes128ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
+	{ "aes192ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
+	{ "aes256ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
+	{ "aes128ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
+	{ "aes192ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
+	{ "aes256ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
+	{ "aes128ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
+	{ "aes192ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
+	{ "aes256ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
+	{ "aes128ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 128 },
+	{ "aes192ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 192 },
+	{ "aes256ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 256 },
+	{ "aes128ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 128 },
+	{ "aes192ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 192 },
+	{ "aes256ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 256 },
+	{ "aes128ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 128 },
+	{ "aes192ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 192 },
+	{ "aes256ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 256 },
+	{ "aes128ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 128 },
+	{ "aes192ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 192 },
+	{ "aes256ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 256 },
+	{ "chacha20poly1305", IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305, 0 },
+	{ "3des", IKE_TRANS_ENCR, IKE_ENCR_3DES, 0 },
+	{ "null", IKE_TRANS_ENCR, IKE_ENCR_NULL, 0 },
+
+	{ "sha1", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, 0 },
+	{ "sha", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, 0 },
+	{ "sha256", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
+	{ "sha2_256", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
+	{ "sha384", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0 },
+	{ "sha2_384", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0 },
+	{ "sha512", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0 },
+	{ "sha2_512", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0 },
+	{ "md5", IKE_TRANS_INTEG, IKE_INTEG_HMAC_MD5_96, 0 },
+	{ "aesxcbc", IKE_TRANS_INTEG, IKE_INTEG_AES_XCBC_96, 0 },
+
+	{ "prfsha1", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA1, 0 },
+	{ "prfsha256", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+	{ "prfsha384", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
+	{ "prfsha512", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_512, 0 },
+	{ "prfmd5", IKE_TRANS_PRF, IKE_PRF_HMAC_MD5, 0 },
+	{ "prfaesxcbc", IKE_TRANS_PRF, IKE_PRF_AES128_XCBC, 0 },
+	{ "prfaescmac", IKE_TRANS_PRF, IKE_PRF_AES128_CMAC, 0 },
+
+	{ "none", IKE_TRANS_DH, IKE_DH_NONE, 0 },
+	{ "modpnone", IKE_TRANS_DH, IKE_DH_NONE, 0 },
+	{ "modp1024", IKE_TRANS_DH, IKE_DH_MODP1024, 0 },
+	{ "modp1536", IKE_TRANS_DH, IKE_DH_MODP1536, 0 },
+	{ "modp2048", IKE_TRANS_DH, IKE_DH_MODP2048, 0 },
+	{ "modp3072", IKE_TRANS_DH, IKE_DH_MODP3072, 0 },
+	{ "modp4096", IKE_TRANS_DH, IKE_DH_MODP4096, 0 },
+	{ "modp6144", IKE_TRANS_DH, IKE_DH_MODP6144, 0 },
+	{ "modp8192", IKE_TRANS_DH, IKE_DH_MODP8192, 0 },
+	{ "ecp256", IKE_TRANS_DH, IKE_DH_ECP256, 0 },
+	{ "ecp384", IKE_TRANS_DH, IKE_DH_ECP384, 0 },
+	{ "ecp521", IKE_TRANS_DH, IKE_DH_ECP521, 0 },
+	{ "x25519", IKE_TRANS_DH, IKE_DH_CURVE25519, 0 },
+	{ "curve25519", IKE_TRANS_DH, IKE_DH_CURVE25519, 0 },
+	{ "x448", IKE_TRANS_DH, IKE_DH_CURVE448, 0 },
+	{ "curve448", IKE_TRANS_DH, IKE_DH_CURVE448, 0 },
+
+	{ "noesn", IKE_TRANS_ESN, IKE_ESN_NO, 0 },
+	{ "esn", IKE_TRANS_ESN, IKE_ESN_YES, 0 },
+};
+
+#define N_KEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+struct name {
+	uint8_t type;
+	uint16_t id;
+	const char *name;
+};
+
+/* strongSwan's enum names, as its logs and list-sas print them. */
+static const struct name names[] = {
+	{ IKE_TRANS_ENCR, IKE_ENCR_3DES, "3DES_CBC" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_NULL, "NULL" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, "AES_CBC" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, "AES_CTR" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, "AES_CCM_8" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, "AES_CCM_12" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, "AES_CCM_16" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, "AES_GCM_8" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, "AES_GCM_12" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, "AES_GCM_16" },
+	{ IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305, "CHACHA20_POLY1305" },
+	{ IKE_TRANS_PRF, IKE_PRF_HMAC_MD5, "PRF_HMAC_MD5" },
+	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA1, "PRF_HMAC_SHA1" },
+	{ IKE_TRANS_PRF, IKE_PRF_AES128_XCBC, "PRF_AES128_XCBC" },
+	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_256, "PRF_HMAC_SHA2_256" },
+	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_384, "PRF_HMAC_SHA2_384" },
+	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_512, "PRF_HMAC_SHA2_512" },
+	{ IKE_TRANS_PRF, IKE_PRF_AES128_CMAC, "PRF_AES128_CMAC" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_NONE, "NONE" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_MD5_96, "HMAC_MD5_96" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, "HMAC_SHA1_96" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_AES_XCBC_96, "AES_XCBC_96" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, "HMAC_SHA2_256_128" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, "HMAC_SHA2_384_192" },
+	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, "HMAC_SHA2_512_256" },
+	{ IKE_TRANS_DH, IKE_DH_NONE, "KE_NONE" },
+	{ IKE_TRANS_DH, IKE_DH_MODP1024, "MODP_1024" },
+	{ IKE_TRANS_DH, IKE_DH_MODP1536, "MODP_1536" },
+	{ IKE_TRANS_DH, IKE_DH_MODP2048, "MODP_2048" },
+	{ IKE_TRANS_DH, IKE_DH_MODP3072, "MODP_3072" },
+	{ IKE_TRANS_DH, IKE_DH_MODP4096, "MODP_4096" },
+	{ IKE_TRANS_DH, IKE_DH_MODP6144, "MODP_6144" },
+	{ IKE_TRANS_DH, IKE_DH_MODP8192, "MODP_8192" },
+	{ IKE_TRANS_DH, IKE_DH_ECP256, "ECP_256" },
+	{ IKE_TRANS_DH, IKE_DH_ECP384, "ECP_384" },
+	{ IKE_TRANS_DH, IKE_DH_ECP521, "ECP_521" },
+	{ IKE_TRANS_DH, IKE_DH_CURVE25519, "CURVE_25519" },
+	{ IKE_TRANS_DH, IKE_DH_CURVE448, "CURVE_448" },
+	{ IKE_TRANS_ESN, IKE_ESN_NO, "NO_EXT_SEQ" },
+	{ IKE_TRANS_ESN, IKE_ESN_YES, "EXT_SEQ" },
+};
+
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
+
+/* strongSwan derives an IKE PRF from each integrity algorithm. */
+static const struct {
+	uint16_t integ;
+	uint16_t prf;
+} integ_prf[] = {
+	{ IKE_INTEG_HMAC_SHA1_96, IKE_PRF_HMAC_SHA1 },
+	{ IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256 },
+	{ IKE_INTEG_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384 },
+	{ IKE_INTEG_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512 },
+	{ IKE_INTEG_HMAC_MD5_96, IKE_PRF_HMAC_MD5 },
+	{ IKE_INTEG_AES_XCBC_96, IKE_PRF_AES128_XCBC },
+};
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !err_len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *proto_name(uint8_t protocol)
+{
+	switch (protocol) {
+	case IKE_PROTO_IKE:
+		return "IKE";
+	case IKE_PROTO_AH:
+		return "AH";
+	case IKE_PROTO_ESP:
+		return "ESP";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+bool ike_encr_is_aead(uint16_t encr_id)
+{
+	switch (encr_id) {
+	case IKE_ENCR_AES_CCM_8:
+	case IKE_ENCR_AES_CCM_12:
+	case IKE_ENCR_AES_CCM_16:
+	case IKE_ENCR_AES_GCM_8:
+	case IKE_ENCR_AES_GCM_12:
+	case IKE_ENCR_AES_GCM_16:
+	case IKE_ENCR_CHACHA20_POLY1305:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool ike_transform_is_weak(const struct ike_transform *t)
+{
+	switch (t->type) {
+	case IKE_TRANS_ENCR:
+		return t->id == IKE_ENCR_3DES || t->id == IKE_ENCR_NULL;
+	case IKE_TRANS_PRF:
+		return t->id == IKE_PRF_HMAC_MD5;
+	case IKE_TRANS_INTEG:
+		return t->id == IKE_INTEG_HMAC_MD5_96;
+	case IKE_TRANS_DH:
+		return t->id == IKE_DH_MODP1024 || t->id == IKE_DH_MODP1536;
+	default:
+		return false;
+	}
+}
+
+bool ike_proposal_has_weak(const struct ike_proposal *p)
+{
+	for (size_t i = 0; i < NT(p); i++)
+		if (ike_transform_is_weak(&p->transforms[i]))
+			return true;
+	return false;
+}
+
+/* ----- transform list helpers ----- */
+
+static bool has_transform(const struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t key_len)
+{
+	for (size_t i = 0; i < NT(p); i++) {
+		const struct ike_transform *t = &p->transforms[i];
+
+		if (t->type == type && t->id == id && t->key_len == key_len)
+			return true;
+	}
+	return false;
+}
+
+static size_t count_type(const struct ike_proposal *p, uint8_t type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NT(p); i++)
+		if (p->transforms[i].type == type)
+			n++;
+	return n;
+}
+
+static bool has_id(const struct ike_proposal *p, uint8_t type, uint16_t id)
+{
+	for (size_t i = 0; i < NT(p); i++)
+		if (p->transforms[i].type == type && p->transforms[i].id == id)
+			return true;
+	return false;
+}
+
+/* Appends unless already present. Returns 0 or -ENOSPC. */
+static int add_transform(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t key_len)
+{
+	if (has_transform(p, type, id, key_len))
+		return 0;
+	if (p->n_transforms >= IKE_MAX_TRANSFORMS)
+		return -ENOSPC;
+	p->transforms[p->n_transforms++] = (struct ike_transform){
+		.type = type,
+		.id = id,
+		.key_len = key_len,
+	};
+	return 0;
+}
+
+/* Removes transforms of type (and of id, if id >= 0). */
+static void remove_transforms(struct ike_proposal *p, uint8_t type, int id)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < NT(p); i++) {
+		const struct ike_transform *t = &p->transforms[i];
+
+		if (t->type == type && (id < 0 || t->id == id))
+			continue;
+		p->transforms[j++] = *t;
+	}
+	p->n_transforms = (uint8_t)j;
+}
+
+/* Stable: keeps the order of preference within each type. */
+static void sort_by_type(struct ike_proposal *p)
+{
+	for (size_t i = 1; i < NT(p); i++) {
+		struct ike_transform t = p->transforms[i];
+		size_t j = i;
+
+		while (j > 0 && p->transforms[j - 1].type > t.type) {
+			p->transforms[j] = p->transforms[j - 1];
+			j--;
+		}
+		p->transforms[j] = t;
+	}
+}
+
+/* ----- parsing ----- */
+
+static const struct keyword *lookup_keyword(const char *s, size_t len)
+{
+	for (size_t i = 0; i < N_KEYWORDS; i++)
+		if (strlen(keywords[i].name) == len && !memcmp(keywords[i].name, s, len))
+			return &keywords[i];
+	return NULL;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len && is_blank(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && is_blank((*s)[*len - 1]))
+		(*len)--;
+}
+
+/* Proposal text in messages: enough to recognise it, never unbounded. */
+#define QLEN(len) ((int)((len) > 120 ? 120 : (len)))
+
+/* strongSwan's check_proposal(), with conduit's messages. */
+static int check_proposal(struct ike_proposal *p, const char *s, size_t len, char *err,
+			  size_t err_len)
+{
+	bool any_enc = false, any_aead = false, all_aead = true;
+	int ret;
+
+	if (p->protocol == IKE_PROTO_IKE) {
+		if (!count_type(p, IKE_TRANS_PRF)) {
+			/* Iterating over a copy: add_transform() appends. */
+			struct ike_proposal integ = *p;
+
+			for (size_t i = 0; i < NT(&integ); i++) {
+				if (integ.transforms[i].type != IKE_TRANS_INTEG)
+					continue;
+				for (size_t k = 0; k < sizeof(integ_prf) / sizeof(integ_prf[0]);
+				     k++) {
+					if (integ_prf[k].integ != integ.transforms[i].id)
+						continue;
+					ret = add_transform(p, IKE_TRANS_PRF, integ_prf[k].prf, 0);
+					if (ret) {
+						set_err(err, err_len,
+							"too many algorithms in proposal '%.*s'",
+							QLEN(len), s);
+						return ret;
+					}
+				}
+			}
+		}
+		if (!count_type(p, IKE_TRANS_PRF)) {
+			set_err(err, err_len,
+				"a PRF is mandatory in IKE proposals: add one (e.g. prfsha256) "
+				"to proposal '%.*s'",
+				QLEN(len), s);
+			return -EINVAL;
+		}
+		remove_transforms(p, IKE_TRANS_DH, IKE_DH_NONE);
+		if (!count_type(p, IKE_TRANS_DH)) {
+			set_err(err, err_len,
+				"a key exchange method (DH group) is mandatory in IKE proposals: "
+				"add one (e.g. x25519) to proposal '%.*s'",
+				QLEN(len), s);
+			return -EINVAL;
+		}
+	} else {
+		remove_transforms(p, IKE_TRANS_PRF, -1);
+	}
+
+	for (size_t i = 0; i < NT(p); i++) {
+		if (p->transforms[i].type != IKE_TRANS_ENCR)
+			continue;
+		any_enc = true;
+		if (ike_encr_is_aead(p->transforms[i].id))
+			any_aead = true;
+		else
+			all_aead = false;
+	}
+	if (!any_enc) {
+		set_err(err, err_len,
+			"an encryption algorithm is mandatory in %s proposals: none in "
+			"proposal '%.*s'",
+			proto_name(p->protocol), QLEN(len), s);
+		return -EINVAL;
+	}
+	if (any_aead && !all_aead) {
+		set_err(err, err_len,
+			"classic and combined-mode (AEAD) encryption algorithms can't be "
+			"mixed in one %s proposal: '%.*s' (use two proposals)",
+			proto_name(p->protocol), QLEN(len), s);
+		return -EINVAL;
+	}
+	if (all_aead) {
+		remove_transforms(p, IKE_TRANS_INTEG, -1);
+	} else if (p->protocol == IKE_PROTO_IKE && !count_type(p, IKE_TRANS_INTEG)) {
+		set_err(err, err_len,
+			"an integrity algorithm is mandatory in IKE proposals with classic "
+			"(non-AEAD) encryption: none in proposal '%.*s'",
+			QLEN(len), s);
+		return -EINVAL;
+	}
+	if (p->protocol == IKE_PROTO_ESP && !count_type(p, IKE_TRANS_ESN)) {
+		ret = add_transform(p, IKE_TRANS_ESN, IKE_ESN_NO, 0);
+		if (ret) {
+			set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
+				s);
+			return ret;
+		}
+	}
+	sort_by_type(p);
+	return 0;
+}
+
+static int parse_one(const char *s, size_t len, uint8_t protocol, struct ike_proposal *p, char *err,
+		     size_t err_len)
+{
+	size_t pos = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->protocol = protocol;
+
+	while (pos <= len) {
+		const char *tok = s + pos;
+		const char *dash = memchr(tok, '-', len - pos);
+		size_t tlen = dash ? (size_t)(dash - tok) : len - pos;
+		const struct keyword *kw;
+
+		pos += tlen + 1;
+		trim(&tok, &tlen);
+		if (!tlen) {
+			set_err(err, err_len, "empty algorithm in proposal '%.*s'", QLEN(len), s);
+			return -EINVAL;
+		}
+		kw = lookup_keyword(tok, tlen);
+		if (!kw) {
+			set_err(err, err_len, "unknown algorithm '%.*s' in proposal '%.*s'",
+				QLEN(tlen), tok, QLEN(len), s);
+			return -EINVAL;
+		}
+		if (add_transform(p, kw->type, kw->id, kw->key_len)) {
+			set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
+				s);
+			return -ENOSPC;
+		}
+	}
+	return check_proposal(p, s, len, err, err_len);
+}
+
+static void add_all(struct ike_proposal *p, uint8_t type, const uint16_t *ids, size_t n,
+		    uint16_t key_len)
+{
+	/* The default lists are far below IKE_MAX_TRANSFORMS. */
+	for (size_t i = 0; i < n; i++)
+		(void)add_transform(p, type, ids[i], key_len);
+}
+
+#define ADD_ALL(p, type, ids, key_len) add_all(p, type, ids, sizeof(ids) / sizeof(ids[0]), key_len)
+
+int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max)
+{
+	static const uint16_t integ_ike[] = { IKE_INTEG_HMAC_SHA2_256_128,
+					      IKE_INTEG_HMAC_SHA2_384_192,
+					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96 };
+	static const uint16_t integ_esp[] = { IKE_INTEG_HMAC_SHA2_256_128,
+					      IKE_INTEG_HMAC_SHA2_384_192,
+					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96,
+					      IKE_INTEG_AES_XCBC_96 };
+	static const uint16_t prfs[] = { IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
+					 IKE_PRF_HMAC_SHA2_512, IKE_PRF_HMAC_SHA1 };
+	static const uint16_t groups[] = { IKE_DH_ECP256,     IKE_DH_ECP384,   IKE_DH_ECP521,
+					   IKE_DH_CURVE25519, IKE_DH_CURVE448, IKE_DH_MODP3072,
+					   IKE_DH_MODP4096,   IKE_DH_MODP6144, IKE_DH_MODP8192,
+					   IKE_DH_MODP2048 };
+	static const uint16_t cbc[] = { IKE_ENCR_AES_CBC };
+	static const uint16_t gcm16[] = { IKE_ENCR_AES_GCM_16 };
+	static const uint16_t chacha[] = { IKE_ENCR_CHACHA20_POLY1305 };
+	static const uint16_t gcm_short[] = { IKE_ENCR_AES_GCM_12, IKE_ENCR_AES_GCM_8 };
+	static const uint16_t noesn[] = { IKE_ESN_NO };
+	static const uint16_t aes_bits[] = { 128, 192, 256 };
+	struct ike_proposal *classic = &out[0], *aead = &out[1];
+
+	if (protocol != IKE_PROTO_IKE && protocol != IKE_PROTO_ESP)
+		return -EINVAL;
+	if (max < 2)
+		return -ENOSPC;
+	memset(classic, 0, sizeof(*classic));
+	memset(aead, 0, sizeof(*aead));
+	classic->protocol = aead->protocol = protocol;
+	classic->num = 1;
+	aead->num = 2;
+
+	for (size_t k = 0; k < 3; k++) {
+		ADD_ALL(classic, IKE_TRANS_ENCR, cbc, aes_bits[k]);
+		ADD_ALL(aead, IKE_TRANS_ENCR, gcm16, aes_bits[k]);
+	}
+	if (protocol == IKE_PROTO_IKE) {
+		/* strongSwan's second round: shorter ICVs after ChaCha20. */
+		ADD_ALL(aead, IKE_TRANS_ENCR, chacha, 0);
+		for (size_t g = 0; g < 2; g++)
+			for (size_t k = 0; k < 3; k++)
+				add_all(aead, IKE_TRANS_ENCR, &gcm_short[g], 1, aes_bits[k]);
+		ADD_ALL(classic, IKE_TRANS_INTEG, integ_ike, 0);
+		ADD_ALL(classic, IKE_TRANS_PRF, prfs, 0);
+		ADD_ALL(aead, IKE_TRANS_PRF, prfs, 0);
+		ADD_ALL(classic, IKE_TRANS_DH, groups, 0);
+		ADD_ALL(aead, IKE_TRANS_DH, groups, 0);
+	} else {
+		ADD_ALL(classic, IKE_TRANS_INTEG, integ_esp, 0);
+		ADD_ALL(classic, IKE_TRANS_ESN, noesn, 0);
+		ADD_ALL(aead, IKE_TRANS_ESN, noesn, 0);
+	}
+	sort_by_type(classic);
+	sort_by_type(aead);
+	return 2;
+}
+
+int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *out, size_t max,
+			size_t *n_out, char *err, size_t err_len)
+{
+	size_t n = 0, total;
+	const char *pos;
+
+	if (err && err_len)
+		err[0] = '\0';
+	if (!str || !out || !n_out)
+		return -EINVAL;
+	*n_out = 0;
+	if (protocol != IKE_PROTO_IKE && protocol != IKE_PROTO_ESP) {
+		set_err(err, err_len, "unsupported protocol %u for proposals", protocol);
+		return -EINVAL;
+	}
+	total = strlen(str);
+	pos = str;
+	for (;;) {
+		const char *comma = strchr(pos, ',');
+		const char *item = pos;
+		size_t len = comma ? (size_t)(comma - pos) : strlen(pos);
+		int ret;
+
+		trim(&item, &len);
+		if (!len) {
+			set_err(err, err_len, "empty proposal in '%.*s'", QLEN(total), str);
+			return -EINVAL;
+		}
+		if (len == 7 && !strncasecmp(item, "default", 7)) {
+			if (max - n < 2) {
+				set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
+					str);
+				return -ENOSPC;
+			}
+			ike_proposals_default(protocol, &out[n], max - n);
+			n += 2;
+		} else {
+			if (n >= max) {
+				set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
+					str);
+				return -ENOSPC;
+			}
+			ret = parse_one(item, len, protocol, &out[n], err, err_len);
+			if (ret)
+				return ret;
+			n++;
+		}
+		if (!comma)
+			break;
+		pos = comma + 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i].num = (uint8_t)(i + 1);
+	*n_out = n;
+	return 0;
+}
+
+void ike_proposals_strip_dh(struct ike_proposal *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		remove_transforms(&p[i], IKE_TRANS_DH, -1);
+}
+
+/* ----- selection ----- */
+
+static bool known_types_only(const struct ike_proposal *p)
+{
+	if (p->n_transforms > IKE_MAX_TRANSFORMS || p->spi_len > IKE_MAX_SPI_LEN)
+		return false;
+	for (size_t i = 0; i < NT(p); i++)
+		if (p->transforms[i].type < TYPE_MIN || p->transforms[i].type > TYPE_MAX)
+			return false;
+	return true;
+}
+
+static void sel_set(struct ike_selected *sel, uint8_t type, uint16_t id, uint16_t key_len)
+{
+	sel->types |= (uint8_t)(1u << type);
+	switch (type) {
+	case IKE_TRANS_ENCR:
+		sel->encr = id;
+		sel->encr_key_len = key_len;
+		break;
+	case IKE_TRANS_PRF:
+		sel->prf = id;
+		break;
+	case IKE_TRANS_INTEG:
+		sel->integ = id;
+		break;
+	case IKE_TRANS_DH:
+		sel->dh = id;
+		break;
+	case IKE_TRANS_ESN:
+		sel->esn = id;
+		break;
+	}
+}
+
+/*
+ * strongSwan's select_algo(): pick the first of our transforms of this type
+ * that the peer offers too. *found_none is set when DH was negotiated away.
+ */
+static bool select_type(const struct ike_proposal *ours, const struct ike_proposal *peer,
+			uint8_t type, struct ike_transform *chosen)
+{
+	bool optional = type == IKE_TRANS_DH && ours->protocol != IKE_PROTO_IKE;
+	size_t n_ours = count_type(ours, type), n_peer = count_type(peer, type);
+
+	chosen->type = type;
+	chosen->id = 0;
+	chosen->key_len = 0;
+	if (!n_ours && !n_peer)
+		return true;
+	if (!n_ours)
+		return optional && has_id(peer, type, 0);
+	if (!n_peer)
+		return optional && has_id(ours, type, 0);
+	for (size_t i = 0; i < NT(ours); i++) {
+		const struct ike_transform *t = &ours->transforms[i];
+
+		if (t->type != type)
+			continue;
+		if (has_transform(peer, type, t->id, t->key_len)) {
+			*chosen = *t;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool select_pair(const struct ike_proposal *ours, const struct ike_proposal *peer,
+			unsigned int flags, struct ike_selected *sel)
+{
+	bool aead = false;
+
+	if (ours->protocol != peer->protocol || !known_types_only(peer))
+		return false;
+	memset(sel, 0, sizeof(*sel));
+	for (uint8_t type = TYPE_MIN; type <= TYPE_MAX; type++) {
+		struct ike_transform t;
+
+		if (type == IKE_TRANS_INTEG && aead)
+			continue;
+		if (type == IKE_TRANS_DH && (flags & IKE_SELECT_SKIP_DH))
+			continue;
+		if (!select_type(ours, peer, type, &t))
+			return false;
+		if (!count_type(ours, type) && !count_type(peer, type))
+			continue;
+		/* ID 0 is NONE (or reserved), except for ESN where it means "no" */
+		if (t.id == 0 && type != IKE_TRANS_ESN)
+			continue;
+		sel_set(sel, type, t.id, t.key_len);
+		if (type == IKE_TRANS_ENCR && ike_encr_is_aead(t.id))
+			aead = true;
+	}
+	sel->protocol = peer->protocol;
+	sel->proposal_num = peer->num;
+	sel->spi_len = peer->spi_len <= IKE_MAX_SPI_LEN ? peer->spi_len : 0;
+	memcpy(sel->spi, peer->spi, sel->spi_len);
+	return true;
+}
+
+int ike_proposal_select(const struct ike_proposal *ours, size_t n_ours,
+			const struct ike_proposal *peer, size_t n_peer, unsigned int flags,
+			struct ike_selected *sel)
+{
+	if (!sel)
+		return -EINVAL;
+	memset(sel, 0, sizeof(*sel));
+	for (size_t i = 0; i < n_ours; i++) {
+		for (size_t j = 0; j < n_peer; j++) {
+			if (select_pair(&ours[i], &peer[j], flags, sel))
+				return 0;
+		}
+	}
+	memset(sel, 0, sizeof(*sel));
+	return -ENOENT;
+}
+
+int ike_selected_to_proposal(const struct ike_selected *sel, const uint8_t *spi, uint8_t spi_len,
+			     struct ike_proposal *out)
+{
+	if (!sel || !out || spi_len > IKE_MAX_SPI_LEN || (spi_len && !spi))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->num = sel->proposal_num;
+	out->protocol = sel->protocol;
+	out->spi_len = spi_len;
+	if (spi_len)
+		memcpy(out->spi, spi, spi_len);
+	if (IKE_SEL_HAS(sel, IKE_TRANS_ENCR))
+		add_transform(out, IKE_TRANS_ENCR, sel->encr, sel->encr_key_len);
+	if (IKE_SEL_HAS(sel, IKE_TRANS_PRF))
+		add_transform(out, IKE_TRANS_PRF, sel->prf, 0);
+	if (IKE_SEL_HAS(sel, IKE_TRANS_INTEG))
+		add_transform(out, IKE_TRANS_INTEG, sel->integ, 0);
+	if (IKE_SEL_HAS(sel, IKE_TRANS_DH))
+		add_transform(out, IKE_TRANS_DH, sel->dh, 0);
+	if (IKE_SEL_HAS(sel, IKE_TRANS_ESN))
+		add_transform(out, IKE_TRANS_ESN, sel->esn, 0);
+	return 0;
+}
+
+int ike_proposal_check_reply(const struct ike_proposal *offered, size_t n_offered,
+			     const struct ike_proposal *reply, size_t n_reply,
+			     struct ike_selected *sel)
+{
+	const struct ike_proposal *r, *o = NULL;
+	uint8_t seen = 0;
+	bool aead = false;
+
+	if (!sel || !reply)
+		return -EINVAL;
+	memset(sel, 0, sizeof(*sel));
+	if (n_reply != 1)
+		return -EBADMSG;
+	r = &reply[0];
+	if (r->n_transforms > IKE_MAX_TRANSFORMS || r->spi_len > IKE_MAX_SPI_LEN)
+		return -EBADMSG;
+	for (size_t i = 0; i < NT(r); i++) {
+		uint8_t type = r->transforms[i].type;
+
+		if (type < TYPE_MIN || type > TYPE_MAX || (seen & (1u << type)))
+			return -EBADMSG;
+		seen |= (uint8_t)(1u << type);
+	}
+	for (size_t i = 0; i < n_offered; i++) {
+		if (offered[i].num == r->num && offered[i].protocol == r->protocol) {
+			o = &offered[i];
+			break;
+		}
+	}
+	if (!o)
+		return -ENOENT;
+	for (size_t i = 0; i < NT(r); i++) {
+		const struct ike_transform *t = &r->transforms[i];
+
+		if (t->type == IKE_TRANS_ENCR && ike_encr_is_aead(t->id))
+			aead = true;
+	}
+	for (size_t i = 0; i < NT(r); i++) {
+		const struct ike_transform *t = &r->transforms[i];
+
+		/* INTEG NONE next to an AEAD is redundant, not a choice */
+		if (t->type == IKE_TRANS_INTEG && t->id == IKE_INTEG_NONE && aead)
+			continue;
+		if (!has_transform(o, t->type, t->id, t->key_len))
+			return -ENOENT;
+		if (t->id == 0 && t->type != IKE_TRANS_ESN)
+			continue;
+		sel_set(sel, t->type, t->id, t->key_len);
+	}
+	for (uint8_t type = TYPE_MIN; type <= TYPE_MAX; type++) {
+		if (!count_type(o, type) || (seen & (1u << type)))
+			continue;
+		if (type == IKE_TRANS_INTEG && aead)
+			continue;
+		if (type == IKE_TRANS_DH && o->protocol != IKE_PROTO_IKE &&
+		    has_id(o, IKE_TRANS_DH, IKE_DH_NONE))
+			continue;
+		return -ENOENT;
+	}
+	sel->protocol = r->protocol;
+	sel->proposal_num = r->num;
+	sel->spi_len = r->spi_len;
+	memcpy(sel->spi, r->spi, r->spi_len);
+	return 0;
+}
+
+/* ----- INVALID_KE_PAYLOAD ----- */
+
+bool ike_proposals_have_dh(const struct ike_proposal *p, size_t n, uint16_t group)
+{
+	if (group == IKE_DH_NONE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (has_id(&p[i], IKE_TRANS_DH, group))
+			return true;
+	return false;
+}
+
+uint16_t ike_proposals_preferred_dh(const struct ike_proposal *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < NT(&p[i]); k++)
+			if (p[i].transforms[k].type == IKE_TRANS_DH && p[i].transforms[k].id)
+				return p[i].transforms[k].id;
+	return IKE_DH_NONE;
+}
+
+static void promote_in(struct ike_proposal *p, uint16_t group)
+{
+	size_t n = NT(p), first = n, at = n;
+	struct ike_transform t;
+
+	for (size_t i = 0; i < NT(p); i++) {
+		if (p->transforms[i].type != IKE_TRANS_DH)
+			continue;
+		if (first == n)
+			first = i;
+		if (p->transforms[i].id == group) {
+			at = i;
+			break;
+		}
+	}
+	if (at == n)
+		return;
+	t = p->transforms[at];
+	memmove(&p->transforms[first + 1], &p->transforms[first], (at - first) * sizeof(t));
+	p->transforms[first] = t;
+}
+
+int ike_proposals_promote_dh(struct ike_proposal *p, size_t n, uint16_t group)
+{
+	struct ike_proposal tmp;
+	size_t placed = 0;
+
+	if (!ike_proposals_have_dh(p, n, group))
+		return -ENOENT;
+	/* Stable partition: proposals with the group first. One proposal
+	 * copy at a time keeps this off the heap. */
+	for (size_t i = 0; i < n; i++) {
+		if (!has_id(&p[i], IKE_TRANS_DH, group))
+			continue;
+		promote_in(&p[i], group);
+		if (i != placed) {
+			tmp = p[i];
+			memmove(&p[placed + 1], &p[placed], (i - placed) * sizeof(tmp));
+			p[placed] = tmp;
+		}
+		placed++;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i].num = (uint8_t)(i + 1);
+	return 0;
+}
+
+/* ----- formatting ----- */
+
+struct out {
+	char *buf;
+	size_t len;
+	size_t pos;
+};
+
+static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
+		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n;
+}
+
+static const char *long_name(uint8_t type, uint16_t id)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (names[i].type == type && names[i].id == id)
+			return names[i].name;
+	return NULL;
+}
+
+static const char *short_name(uint8_t type, uint16_t id, uint16_t key_len)
+{
+	for (size_t i = 0; i < N_KEYWORDS; i++)
+		if (keywords[i].type == type && keywords[i].id == id &&
+		    keywords[i].key_len == key_len)
+			return keywords[i].name;
+	return NULL;
+}
+
+/* strongSwan prints INTEG before PRF. */
+static const uint8_t print_order[] = { IKE_TRANS_ENCR, IKE_TRANS_INTEG, IKE_TRANS_PRF, IKE_TRANS_DH,
+				       IKE_TRANS_ESN };
+
+int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *buf, size_t len)
+{
+	struct out o = { .buf = buf, .len = len };
+	bool first = true;
+
+	if (!p || (!buf && len))
+		return -EINVAL;
+	if (len)
+		buf[0] = '\0';
+	if ((fmt & IKE_FMT_PROTO) && !(fmt & IKE_FMT_SHORT))
+		outf(&o, "%s:", proto_name(p->protocol));
+	for (size_t k = 0; k < sizeof(print_order); k++) {
+		for (size_t i = 0; i < NT(p); i++) {
+			const struct ike_transform *t = &p->transforms[i];
+			const char *sep = first ? "" : (fmt & IKE_FMT_SHORT) ? "-" : "/";
+			const char *name;
+
+			if (t->type != print_order[k])
+				continue;
+			first = false;
+			if (fmt & IKE_FMT_SHORT) {
+				name = short_name(t->type, t->id, t->key_len);
+				if (name)
+					outf(&o, "%s%s", sep, name);
+				else
+					outf(&o, "%s%u:%u", sep, t->type, t->id);
+				continue;
+			}
+			name = long_name(t->type, t->id);
+			if (name)
+				outf(&o, "%s%s", sep, name);
+			else
+				outf(&o, "%sUNKNOWN_%u_%u", sep, t->type, t->id);
+			if (t->key_len)
+				outf(&o, "_%u", t->key_len);
+		}
+	}
+	/* Transforms of unknown types (from the wire) last, so nothing is hidden. */
+	for (size_t i = 0; i < NT(p); i++) {
+		const struct ike_transform *t = &p->transforms[i];
+
+		if (t->type >= TYPE_MIN && t->type <= TYPE_MAX)
+			continue;
+		outf(&o, "%s%s%u_%u",
+		     first		     ? ""
+		     : (fmt & IKE_FMT_SHORT) ? "-"
+					     : "/",
+		     (fmt & IKE_FMT_SHORT) ? "" : "UNKNOWN_", t->type, t->id);
+		first = false;
+	}
+	return o.pos > (size_t)INT32_MAX ? -EINVAL : (int)o.pos;
+}
+
+int ike_selected_format(const struct ike_selected *sel, unsigned int fmt, char *buf, size_t len)
+{
+	struct ike_proposal p;
+
+	if (!sel)
+		return -EINVAL;
+	ike_selected_to_proposal(sel, NULL, 0, &p);
+	return ike_proposal_format(&p, fmt, buf, len);
+}
+
+/* ----- kernel ----- */
+
+int ike_selected_kernel_algs(const struct ike_selected *sel, struct ike_kernel_algs *out)
+{
+	uint16_t kl;
+
+	if (!sel || !out || sel->protocol != IKE_PROTO_ESP || !IKE_SEL_HAS(sel, IKE_TRANS_ENCR))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	kl = sel->encr_key_len;
+	switch (sel->encr) {
+	case IKE_ENCR_AES_CBC:
+	case IKE_ENCR_AES_CTR:
+	case IKE_ENCR_AES_GCM_8:
+	case IKE_ENCR_AES_GCM_12:
+	case IKE_ENCR_AES_GCM_16:
+	case IKE_ENCR_AES_CCM_8:
+	case IKE_ENCR_AES_CCM_12:
+	case IKE_ENCR_AES_CCM_16:
+		if (kl != 128 && kl != 192 && kl != 256)
+			return -ENOTSUP;
+		break;
+	default:
+		if (kl)
+			return -ENOTSUP;
+		break;
+	}
+	switch (sel->encr) {
+	case IKE_ENCR_AES_CBC:
+		out->encr_name = "cbc(aes)";
+		out->encr_key_bits = kl;
+		break;
+	case IKE_ENCR_AES_CTR:
+		/* RFC 3686: KEYMAT is the key and a 4-octet nonce */
+		out->encr_name = "rfc3686(ctr(aes))";
+		out->encr_key_bits = kl + 32;
+		break;
+	case IKE_ENCR_AES_GCM_8:
+	case IKE_ENCR_AES_GCM_12:
+	case IKE_ENCR_AES_GCM_16:
+		/* RFC 4106 8.1: key and 4-octet salt */
+		out->aead = true;
+		out->encr_name = "rfc4106(gcm(aes))";
+		out->encr_key_bits = kl + 32;
+		out->icv_bits = sel->encr == IKE_ENCR_AES_GCM_8	   ? 64
+				: sel->encr == IKE_ENCR_AES_GCM_12 ? 96
+								   : 128;
+		break;
+	case IKE_ENCR_AES_CCM_8:
+	case IKE_ENCR_AES_CCM_12:
+	case IKE_ENCR_AES_CCM_16:
+		/* RFC 4309 7.1: key and 3-octet salt */
+		out->aead = true;
+		out->encr_name = "rfc4309(ccm(aes))";
+		out->encr_key_bits = kl + 24;
+		out->icv_bits = sel->encr == IKE_ENCR_AES_CCM_8	   ? 64
+				: sel->encr == IKE_ENCR_AES_CCM_12 ? 96
+								   : 128;
+		break;
+	case IKE_ENCR_CHACHA20_POLY1305:
+		/* RFC 7634 2: 256-bit key and 4-octet salt */
+		out->aead = true;
+		out->encr_name = "rfc7539esp(chacha20,poly1305)";
+		out->encr_key_bits = 256 + 32;
+		out->icv_bits = 128;
+		break;
+	case IKE_ENCR_3DES:
+		out->encr_name = "cbc(des3_ede)";
+		out->encr_key_bits = 192;
+		break;
+	case IKE_ENCR_NULL:
+		out->encr_name = "ecb(cipher_null)";
+		out->encr_key_bits = 0;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	out->encr_keymat = out->encr_key_bits / 8;
+	if (out->aead || !IKE_SEL_HAS(sel, IKE_TRANS_INTEG))
+		return 0;
+	switch (sel->integ) {
+	case IKE_INTEG_HMAC_SHA1_96:
+		out->integ_name = "hmac(sha1)";
+		out->integ_key_bits = 160;
+		out->integ_trunc_bits = 96;
+		break;
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		out->integ_name = "hmac(sha256)";
+		out->integ_key_bits = 256;
+		out->integ_trunc_bits = 128;
+		break;
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		out->integ_name = "hmac(sha384)";
+		out->integ_key_bits = 384;
+		out->integ_trunc_bits = 192;
+		break;
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		out->integ_name = "hmac(sha512)";
+		out->integ_key_bits = 512;
+		out->integ_trunc_bits = 256;
+		break;
+	case IKE_INTEG_HMAC_MD5_96:
+		out->integ_name = "hmac(md5)";
+		out->integ_key_bits = 128;
+		out->integ_trunc_bits = 96;
+		break;
+	case IKE_INTEG_AES_XCBC_96:
+		out->integ_name = "xcbc(aes)";
+		out->integ_key_bits = 128;
+		out->integ_trunc_bits = 96;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	out->integ_keymat = out->integ_key_bits / 8;
+	return 0;
+}
