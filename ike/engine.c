@@ -150,23 +150,28 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 		 ike_addr_str(&sa->remote, peer, sizeof(peer)), msg);
 }
 
-void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
-	       const struct ike_child *child, uint16_t notify, const char *reason)
+void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
 {
 	struct ike_event ev = {
 		.type = type,
 		.conn_name = sa->conn->name,
+		.child_name = child_name,
 		.ike_sa_id = sa->id,
+		.child_id = child_id,
 		.notify = notify,
 		.reason = reason,
 	};
 
-	if (child) {
-		ev.child_name = sa->conn->children[child->cfg_idx].cfg.name;
-		ev.child_id = child->id;
-	}
 	if (e->env.event)
 		e->env.event(e->env.ctx, &ev);
+}
+
+void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+	       const struct ike_child *child, uint16_t notify, const char *reason)
+{
+	ike_event_named(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
+			child ? child->id : 0, notify, reason);
 }
 
 /* ------------------------------------------------------------------ */
@@ -737,13 +742,11 @@ static void input(struct ike_engine *e, struct ike_rx *rx)
 void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 		      const struct ike_addr *local, const struct ike_addr *remote)
 {
-	struct ike_rx *rx;
+	/* struct ike_msg is a few KiB: one per engine, reused (handlers
+	 * never feed a datagram back in). */
+	struct ike_rx *rx = e->rxm;
 
 	if (!pkt || !local || !remote)
-		return;
-	/* struct ike_msg is a few KiB: keep it off small stacks. */
-	rx = malloc(sizeof(*rx));
-	if (!rx)
 		return;
 	memset(rx, 0, offsetof(struct ike_rx, m));
 	rx->pkt = pkt;
@@ -757,7 +760,6 @@ void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 	if (e->rx.len)
 		OPENSSL_cleanse(e->rx.buf, e->rx.len);
 	ike_writer_reset(&e->rx);
-	free(rx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1069,6 +1071,11 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
+	e->rxm = malloc(sizeof(*e->rxm));
+	if (!e->rxm) {
+		free(e);
+		return NULL;
+	}
 	e->env = *env;
 	e->opts.retransmit_base_ms = 1000;
 	e->opts.retransmit_tries = 5;
@@ -1076,8 +1083,8 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 	if (opts) {
 		if (opts->retransmit_base_ms)
 			e->opts.retransmit_base_ms = opts->retransmit_base_ms;
-		/* 0 is meaningful: no retransmission at all */
-		e->opts.retransmit_tries = opts->retransmit_tries;
+		if (opts->retransmit_tries)
+			e->opts.retransmit_tries = opts->retransmit_tries;
 		if (opts->half_open_max)
 			e->opts.half_open_max = opts->half_open_max;
 	}
@@ -1111,6 +1118,7 @@ void ike_engine_free(struct ike_engine *e)
 		conn_unlink(e, c);
 	ike_timer_heap_free(&e->timers);
 	ike_writer_free(&e->rx);
+	free(e->rxm);
 	free(e);
 }
 

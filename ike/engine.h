@@ -19,6 +19,8 @@
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
 #define IKE_MAX_KE_RETRIES 2 /* INVALID_KE_PAYLOAD round trips per IKE SA */
 
+struct ike_rx;
+
 struct ike_engine {
 	struct ike_env env;
 	struct ike_engine_opts opts;
@@ -35,6 +37,7 @@ struct ike_engine {
 	uint32_t n_half_open;
 	uint32_t next_sa_id, next_child_id;
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
+	struct ike_rx *rxm; /* the message being processed */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -75,6 +78,9 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 	       const struct ike_child *child, uint16_t notify, const char *reason);
+/* The same for a CHILD_SA that never came to be. */
+void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason);
 const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
 #define IKE_ADDR_STR_LEN 56
 

@@ -444,7 +444,8 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 		snprintf(reason, sizeof(reason), "CHILD_SA %s failed: %s",
 			 sa->conn->children[sa->ho->child_cfg].cfg.name, why);
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s (%s)", reason, ike_notify_name(n));
-		ike_event(e, IKE_EV_FAILED, sa, NULL, n, reason);
+		ike_event_named(e, IKE_EV_FAILED, sa,
+				sa->conn->children[sa->ho->child_cfg].cfg.name, 0, n, reason);
 	}
 	ike_sa_half_open_free(e, sa);
 	return IKE_KEEP;

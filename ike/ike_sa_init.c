@@ -391,7 +391,14 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	char algs[128];
 	int rc;
 
-	if (!(m->present & IKE_PL_BIT(IKE_PL_SA)) || ike_msg_notify(m, IKE_N_INVALID_KE_PAYLOAD))
+	const uint32_t need = IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) | IKE_PL_BIT(IKE_PL_NONCE);
+	bool refused = (m->present & need) != need;
+
+	/* The table let an error notify stand in for SA, KE and Nonce; an
+	 * answer with both is no acceptance either. */
+	for (size_t i = 0; i < m->n_notify && !refused; i++)
+		refused = m->notify[i].type <= IKE_N_ERROR_MAX;
+	if (refused)
 		return on_error_notify(e, sa, m);
 	if (!m->hdr.spi_r)
 		return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, "IKE_SA_INIT response without SPI");

@@ -19,9 +19,9 @@ static struct tpeer A, B; /* A initiates, B responds */
 static void setup(void)
 {
 	tverbose = getenv("CONDUIT_TEST_VERBOSE") != NULL;
-	tclock = 1000000;
-	tpeer_init(&A, "A", "192.0.2.1", 0x1111, NULL);
-	tpeer_init(&B, "B", "192.0.2.2", 0x2222, NULL);
+	tclock = TCLOCK_START;
+	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
+	tpeer_init(&B, "B", TIP_B, TSEED_B, NULL);
 	ck_assert_ptr_nonnull(A.e);
 	ck_assert_ptr_nonnull(B.e);
 }
@@ -32,21 +32,8 @@ static void teardown(void)
 	tpeer_free(&B);
 }
 
-static const struct tconf conf_a = {
-	.proposals = "aes256gcm16-prfsha256-x25519",
-	.esp = "aes256gcm16",
-	.psk = "a shared secret of reasonable length",
-	.local_ts = "10.1.0.0/24",
-	.remote_ts = "10.2.0.0/24",
-};
-
-static const struct tconf conf_b = {
-	.proposals = "aes256gcm16-prfsha256-x25519",
-	.esp = "aes256gcm16",
-	.psk = "a shared secret of reasonable length",
-	.local_ts = "10.2.0.0/24",
-	.remote_ts = "10.1.0.0/24",
-};
+#define conf_a tconf_a
+#define conf_b tconf_b
 
 static void connect_ab(const struct tconf *ca, const struct tconf *cb)
 {
@@ -139,10 +126,7 @@ START_TEST(test_matrix)
 	snprintf(ike, sizeof(ike), "%s-%s", suites[s].ike, groups[g].kw);
 	ca.proposals = cb.proposals = ike;
 	ca.esp = cb.esp = suites[s].esp;
-	if (_i == 0 && getenv("CONDUIT_DUMP_CORPUS"))
-		tdump_dir = getenv("CONDUIT_DUMP_CORPUS");
 	connect_ab(&ca, &cb);
-	tdump_dir = NULL;
 	check_up();
 	ck_assert_str_eq(A.inst[0].enc_alg, suites[s].enc_alg);
 	ck_assert_int_eq(A.inst[0].integ_alg == NULL, suites[s].aead);
@@ -641,6 +625,99 @@ START_TEST(test_unknown_spi)
 }
 END_TEST
 
+/* ---- recorded exchanges: fuzz corpus seeds ---- */
+
+static void write_seed(const char *dir, const char *name, uint8_t mode, const struct trec *r)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputc(mode, f);
+	ck_assert_uint_eq(fwrite(r->buf, 1, r->len, f), r->len);
+	fclose(f);
+}
+
+/*
+ * A whole life (IKE_SA_INIT, IKE_AUTH, a child Delete, an IKE Delete, or a
+ * variant given by _i) recorded per receiver, then replayed into a fresh
+ * engine as the fuzz target does: the deterministic environment makes the
+ * replay reach the same state, which is what makes the recordings good
+ * fuzz seeds. CONDUIT_DUMP_CORPUS=DIR writes them there.
+ */
+START_TEST(test_record_and_replay)
+{
+	static struct trec to_a, to_b;
+	static const char *names[] = { "life", "invalid-ke", "wrong-psk", "ts-unacceptable" };
+	const char *dir = getenv("CONDUIT_DUMP_CORPUS");
+	struct tconf ca = conf_a, cb = conf_b;
+	struct tpeer r;
+	char name[64];
+
+	to_a.len = to_b.len = 0;
+	trec_to_a = &to_a;
+	trec_to_b = &to_b;
+	if (_i == 1)
+		ca.proposals = "aes256gcm16-prfsha256-ecp256-x25519";
+	if (_i == 2)
+		ca.psk = "not the same";
+	if (_i == 3)
+		ca.local_ts = "10.9.0.0/24";
+	/* Only A is varied: replays go into engines configured as tconf_b
+	 * (and, for the life, tconf_a). */
+	connect_ab(&ca, &cb);
+	if (_i == 0) {
+		ike_engine_child_expired(A.e, A.inst[0].reqid, 0, true);
+		tpump(&A, &B);
+		ike_engine_terminate(B.e, "gw", 0);
+		tpump(&A, &B);
+	}
+	trec_to_a = trec_to_b = NULL;
+	ck_assert_uint_gt(to_b.len, 0);
+	if (dir) {
+		snprintf(name, sizeof(name), "to-responder-%s", names[_i]);
+		write_seed(dir, name, 0, &to_b);
+		if (_i == 0) {
+			snprintf(name, sizeof(name), "to-initiator-%s", names[_i]);
+			write_seed(dir, name, 1, &to_a);
+		}
+	}
+
+	/* B's side replayed: the same events as B had, except at the end of
+	 * the life, where B's own command to delete the IKE SA is not part
+	 * of what it received. */
+	memmove(to_b.buf + 1, to_b.buf, to_b.len);
+	to_b.buf[0] = 0;
+	tfuzz_run(&r, to_b.buf, to_b.len + 1);
+	ck_assert_uint_eq(r.n_ev, _i == 0 ? 3 : B.n_ev);
+	for (size_t k = 0; k < r.n_ev; k++) {
+		ck_assert_int_eq(r.ev[k].type, B.ev[k].type);
+		ck_assert_uint_eq(r.ev[k].notify, B.ev[k].notify);
+	}
+	ck_assert_uint_eq(r.n_inst, B.n_inst);
+	if (r.n_inst)
+		ck_assert_mem_eq(r.inst[0].in.enc_key, B.inst[0].in.enc_key,
+				 B.inst[0].in.enc_key_len);
+	tpeer_free(&r);
+	tclock = TCLOCK_START;
+
+	if (_i == 0) {
+		/* A's side replayed: its child Delete is not in what it
+		 * received, B's IKE Delete is, and takes the child along. */
+		memmove(to_a.buf + 1, to_a.buf, to_a.len);
+		to_a.buf[0] = 1;
+		tfuzz_run(&r, to_a.buf, to_a.len + 1);
+		ck_assert_uint_eq(r.n_ev, A.n_ev);
+		for (size_t k = 0; k < r.n_ev; k++)
+			ck_assert_int_eq(r.ev[k].type, A.ev[k].type);
+		ck_assert_uint_eq(r.n_del, 1);
+		tpeer_free(&r);
+	}
+}
+END_TEST
+
 /* ---- hostile input ---- */
 
 static uint32_t lcg(uint32_t *s)
@@ -792,6 +869,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_remove_conn);
 	tcase_add_test(tc, test_replace_conn_keeps_sa);
 	tcase_add_test(tc, test_unknown_spi);
+	tcase_add_loop_test(tc, test_record_and_replay, 0, 4);
 	tcase_add_test(tc, test_malformed_into_established);
 	tcase_add_test(tc, test_malformed_handshake);
 	tcase_add_test(tc, test_bad_config);

@@ -57,13 +57,33 @@ struct tpeer {
 	char last_log[512];
 };
 
-static uint64_t tclock = 1000000;
+static uint64_t tclock = 1000000; /* TCLOCK_START */
 static bool tverbose;
-/* Where to write delivered datagrams (a fuzz corpus), or NULL. */
-static const char *tdump_dir;
-static unsigned int tdump_n;
+/*
+ * Recording what one peer receives, in the fuzz target's input format: a
+ * mode octet (0: the input goes to a responder B, 1: to an initiator A
+ * that has just sent its IKE_SA_INIT request), then per datagram a 2-octet
+ * big-endian length (bit 15: first run the timers that are due) and the
+ * datagram.
+ */
+#define TREC_MAX 65536
+struct trec {
+	uint8_t buf[TREC_MAX];
+	size_t len;
+};
+static struct trec *trec_to_a, *trec_to_b;
 
-static void tenv_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+static inline void trec_add(struct trec *r, const uint8_t *pkt, size_t len, bool timers)
+{
+	if (!r || len > 0x7fff || r->len + 2 + len > TREC_MAX)
+		return;
+	r->buf[r->len++] = (uint8_t)(len >> 8 | (timers ? 0x80 : 0));
+	r->buf[r->len++] = (uint8_t)len;
+	memcpy(r->buf + r->len, pkt, len);
+	r->len += len;
+}
+
+static inline void tenv_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
 		      const struct ike_addr *remote)
 {
 	struct tpeer *p = ctx;
@@ -81,7 +101,7 @@ static void tenv_send(void *ctx, const uint8_t *pkt, size_t len, const struct ik
 	p->n_q++;
 }
 
-static int tenv_alloc_spi(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
+static inline int tenv_alloc_spi(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
 			  uint32_t *spi)
 {
 	struct tpeer *p = ctx;
@@ -92,7 +112,7 @@ static int tenv_alloc_spi(void *ctx, const struct ike_addr *src, const struct ik
 	return 0;
 }
 
-static int tenv_child_install(void *ctx, const struct ike_child_install *c)
+static inline int tenv_child_install(void *ctx, const struct ike_child_install *c)
 {
 	struct tpeer *p = ctx;
 
@@ -103,7 +123,7 @@ static int tenv_child_install(void *ctx, const struct ike_child_install *c)
 	return 0;
 }
 
-static void tenv_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
+static inline void tenv_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
 			      const struct ike_child_install *c)
 {
 	struct tpeer *p = ctx;
@@ -114,14 +134,14 @@ static void tenv_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
 		p->del[p->n_del++] = child_id;
 }
 
-static uint64_t tenv_now(void *ctx)
+static inline uint64_t tenv_now(void *ctx)
 {
 	(void)ctx;
 	return tclock;
 }
 
 /* xorshift64*: deterministic, which is all a test needs */
-static void tenv_random(void *ctx, uint8_t *buf, size_t len)
+static inline void tenv_random(void *ctx, uint8_t *buf, size_t len)
 {
 	struct tpeer *p = ctx;
 
@@ -133,7 +153,7 @@ static void tenv_random(void *ctx, uint8_t *buf, size_t len)
 	}
 }
 
-static void tenv_wake_at(void *ctx, uint64_t at)
+static inline void tenv_wake_at(void *ctx, uint64_t at)
 {
 	struct tpeer *p = ctx;
 
@@ -141,7 +161,7 @@ static void tenv_wake_at(void *ctx, uint64_t at)
 	p->n_wake_calls++;
 }
 
-static void tenv_event(void *ctx, const struct ike_event *ev)
+static inline void tenv_event(void *ctx, const struct ike_event *ev)
 {
 	struct tpeer *p = ctx;
 	struct tevent *t;
@@ -159,7 +179,7 @@ static void tenv_event(void *ctx, const struct ike_event *ev)
 	snprintf(t->reason, sizeof(t->reason), "%s", ev->reason ? ev->reason : "");
 }
 
-static void tenv_log(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
+static inline void tenv_log(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
 {
 	struct tpeer *p = ctx;
 
@@ -168,7 +188,7 @@ static void tenv_log(void *ctx, enum ike_log_level level, const char *fmt, va_li
 		fprintf(stderr, "%s %d: %s\n", p->name, level, p->last_log);
 }
 
-static void taddr(struct ike_addr *a, const char *ip, uint16_t port)
+static inline void taddr(struct ike_addr *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	if (strchr(ip, ':')) {
@@ -181,7 +201,7 @@ static void taddr(struct ike_addr *a, const char *ip, uint16_t port)
 	a->port = port;
 }
 
-static void tpeer_init(struct tpeer *p, const char *name, const char *ip, uint64_t seed,
+static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip, uint64_t seed,
 		       const struct ike_engine_opts *opts)
 {
 	struct ike_env env = {
@@ -206,14 +226,14 @@ static void tpeer_init(struct tpeer *p, const char *name, const char *ip, uint64
 	p->e = ike_engine_new(&env, opts);
 }
 
-static void tq_clear(struct tpeer *p)
+static inline void tq_clear(struct tpeer *p)
 {
 	for (size_t i = 0; i < p->n_q; i++)
 		free(p->q[i].data);
 	p->n_q = 0;
 }
 
-static void tpeer_free(struct tpeer *p)
+static inline void tpeer_free(struct tpeer *p)
 {
 	ike_engine_free(p->e);
 	p->e = NULL;
@@ -221,7 +241,7 @@ static void tpeer_free(struct tpeer *p)
 }
 
 /* Removes and returns the first queued datagram (caller frees data). */
-static bool tq_pop(struct tpeer *p, struct tpkt *out)
+static inline bool tq_pop(struct tpeer *p, struct tpkt *out)
 {
 	if (!p->n_q)
 		return false;
@@ -231,28 +251,13 @@ static bool tq_pop(struct tpeer *p, struct tpkt *out)
 	return true;
 }
 
-static void tdump(const struct tpkt *k)
-{
-	char path[512];
-	FILE *f;
-
-	if (!tdump_dir)
-		return;
-	snprintf(path, sizeof(path), "%s/msg-%04u", tdump_dir, tdump_n++);
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(k->data, 1, k->len, f);
-	fclose(f);
-}
-
 /* Decides whether a datagram from `from` reaches `to`: return false to
  * drop it. n counts the datagrams from `from` seen by the filter. */
 typedef bool (*tfilter)(const struct tpeer *from, const struct tpkt *k, size_t n, void *arg);
 
 /* Delivers queued datagrams both ways until none is left. Returns how
  * many were delivered. */
-static size_t tpump_f(struct tpeer *a, struct tpeer *b, tfilter f, void *arg)
+static inline size_t tpump_f(struct tpeer *a, struct tpeer *b, tfilter f, void *arg)
 {
 	size_t delivered = 0, na = 0, nb = 0;
 	struct tpkt k;
@@ -260,7 +265,7 @@ static size_t tpump_f(struct tpeer *a, struct tpeer *b, tfilter f, void *arg)
 	for (int guard = 0; guard < 1000 && (a->n_q || b->n_q); guard++) {
 		if (tq_pop(a, &k)) {
 			if (!f || f(a, &k, na++, arg)) {
-				tdump(&k);
+				trec_add(trec_to_b, k.data, k.len, false);
 				ike_engine_input(b->e, k.data, k.len, &k.dst, &k.src);
 				delivered++;
 			}
@@ -268,7 +273,7 @@ static size_t tpump_f(struct tpeer *a, struct tpeer *b, tfilter f, void *arg)
 		}
 		if (tq_pop(b, &k)) {
 			if (!f || f(b, &k, nb++, arg)) {
-				tdump(&k);
+				trec_add(trec_to_a, k.data, k.len, false);
 				ike_engine_input(a->e, k.data, k.len, &k.dst, &k.src);
 				delivered++;
 			}
@@ -278,13 +283,13 @@ static size_t tpump_f(struct tpeer *a, struct tpeer *b, tfilter f, void *arg)
 	return delivered;
 }
 
-static size_t tpump(struct tpeer *a, struct tpeer *b)
+static inline size_t tpump(struct tpeer *a, struct tpeer *b)
 {
 	return tpump_f(a, b, NULL, NULL);
 }
 
 /* Moves the clock to the earliest wake-up of either peer and runs it. */
-static bool tadvance(struct tpeer *a, struct tpeer *b)
+static inline bool tadvance(struct tpeer *a, struct tpeer *b)
 {
 	uint64_t at = a->wake < b->wake ? a->wake : b->wake;
 
@@ -315,7 +320,7 @@ struct tconf {
 	bool remote_any;
 };
 
-static void tid(struct ike_id *id, const char *fqdn)
+static inline void tid(struct ike_id *id, const char *fqdn)
 {
 	memset(id, 0, sizeof(*id));
 	if (!fqdn)
@@ -326,7 +331,7 @@ static void tid(struct ike_id *id, const char *fqdn)
 }
 
 /* A connection from p to peer; returns ike_engine_add_conn's result. */
-static int tconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc)
+static inline int tconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc)
 {
 	struct ike_child_cfg child;
 	struct ike_conn_cfg cfg;
@@ -359,7 +364,32 @@ static int tconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	return rc;
 }
 
-static const struct tevent *tfind_event(const struct tpeer *p, enum ike_event_type type)
+/* The usual pair: A (192.0.2.1, seed 0x1111) initiates to B (192.0.2.2,
+ * seed 0x2222). The fuzz target uses the same, so that messages recorded
+ * by the unit tests are valid input for it. */
+#define TSEED_A 0x1111
+#define TSEED_B 0x2222
+#define TIP_A "192.0.2.1"
+#define TIP_B "192.0.2.2"
+#define TCLOCK_START 1000000
+
+static const struct tconf tconf_a = {
+	.proposals = "aes256gcm16-prfsha256-x25519",
+	.esp = "aes256gcm16",
+	.psk = "a shared secret of reasonable length",
+	.local_ts = "10.1.0.0/24",
+	.remote_ts = "10.2.0.0/24",
+};
+
+static const struct tconf tconf_b = {
+	.proposals = "aes256gcm16-prfsha256-x25519",
+	.esp = "aes256gcm16",
+	.psk = "a shared secret of reasonable length",
+	.local_ts = "10.2.0.0/24",
+	.remote_ts = "10.1.0.0/24",
+};
+
+static inline const struct tevent *tfind_event(const struct tpeer *p, enum ike_event_type type)
 {
 	for (size_t i = 0; i < p->n_ev; i++)
 		if (p->ev[i].type == type)
@@ -367,13 +397,54 @@ static const struct tevent *tfind_event(const struct tpeer *p, enum ike_event_ty
 	return NULL;
 }
 
-static size_t tcount_events(const struct tpeer *p, enum ike_event_type type)
+static inline size_t tcount_events(const struct tpeer *p, enum ike_event_type type)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->n_ev; i++)
 		n += p->ev[i].type == type;
 	return n;
+}
+
+/*
+ * The fuzz target's body: a fresh engine in the role the first octet says,
+ * configured as in the unit tests, fed each datagram of the input in turn
+ * (what it sends is discarded). p is left for the caller to inspect and
+ * free with tpeer_free().
+ */
+static inline void tfuzz_run(struct tpeer *p, const uint8_t *data, size_t size)
+{
+	bool initiator = size && (data[0] & 1);
+	struct tpeer other;
+	size_t pos = 1;
+
+	tclock = TCLOCK_START;
+	memset(&other, 0, sizeof(other));
+	taddr(&other.addr, initiator ? TIP_B : TIP_A, 500);
+	tpeer_init(p, initiator ? "A" : "B", initiator ? TIP_A : TIP_B,
+		   initiator ? TSEED_A : TSEED_B, NULL);
+	if (!p->e || tconn(p, &other, initiator ? &tconf_a : &tconf_b))
+		return;
+	if (initiator)
+		ike_engine_initiate(p->e, "gw", NULL);
+	tq_clear(p);
+	while (size && pos + 2 <= size) {
+		size_t len = (size_t)(data[pos] & 0x7f) << 8 | data[pos + 1];
+		bool timers = data[pos] & 0x80;
+
+		pos += 2;
+		if (len > size - pos)
+			len = size - pos;
+		if (timers && p->wake != UINT64_MAX) {
+			if (p->wake > tclock)
+				tclock = p->wake;
+			p->wake = UINT64_MAX;
+			ike_engine_run_timers(p->e);
+		}
+		ike_engine_input(p->e, data + pos, len, &p->addr, &other.addr);
+		pos += len;
+		tq_clear(p);
+	}
 }
 
 #endif
