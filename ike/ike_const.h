@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * IKEv2 protocol numbers (RFC 7296 and the IANA "IKEv2 Parameters"
- * registry). Only numbers: no behaviour lives here.
+ * registry), and the few pure classifications of them.
  */
 #ifndef CONDUIT_IKE_CONST_H
 #define CONDUIT_IKE_CONST_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #define IKE_VERSION 0x20 /* major 2, minor 0 */
 #define IKE_HDR_LEN 28
@@ -74,6 +77,23 @@ enum ike_encr_id {
 	IKE_ENCR_AES_GCM_16 = 20,
 	IKE_ENCR_CHACHA20_POLY1305 = 28,
 };
+
+/* Combined-mode ciphers carry their own integrity: no INTEG transform. */
+static inline bool ike_encr_is_aead(uint16_t encr)
+{
+	switch (encr) {
+	case IKE_ENCR_AES_CCM_8:
+	case IKE_ENCR_AES_CCM_12:
+	case IKE_ENCR_AES_CCM_16:
+	case IKE_ENCR_AES_GCM_8:
+	case IKE_ENCR_AES_GCM_12:
+	case IKE_ENCR_AES_GCM_16:
+	case IKE_ENCR_CHACHA20_POLY1305:
+		return true;
+	default:
+		return false;
+	}
+}
 
 enum ike_prf_id {
 	IKE_PRF_HMAC_MD5 = 1,

@@ -220,21 +220,6 @@ static const char *proto_name(uint8_t protocol)
 	}
 }
 
-bool ike_encr_is_aead(uint16_t encr_id)
-{
-	switch (encr_id) {
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-	case IKE_ENCR_CHACHA20_POLY1305:
-		return true;
-	default:
-		return false;
-	}
-}
 
 bool ike_transform_is_weak(const struct ike_transform *t)
 {

@@ -67,8 +67,6 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
  */
 int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max);
 
-/* Whether an encryption transform ID is a combined-mode (AEAD) cipher. */
-bool ike_encr_is_aead(uint16_t encr_id);
 
 /* Whether a transform is considered weak (MODP-1024/1536, 3DES, NULL
  * encryption, MD5): parsed and negotiated, but worth a warning. */

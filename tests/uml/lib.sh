@@ -151,3 +151,61 @@ sa_packets() {
 		awk '/lifetime current:/ { cur = 1; next }
 		     cur && /\(packets\)/ { sub(/\(packets\).*/, "", $2); print $2; exit }'
 }
+
+# node NODE CMD...: run CMD in NODE's network namespace with NODE's own /run
+# (a tmpfs directory bound over /run), so daemons with compiled-in paths
+# (pid files, control sockets) can run once per node.
+node() {
+	local n=$1; shift
+	mkdir -p "/run/nodes/$n"
+	ip netns exec "$n" bash -c 'mount --bind "$1" /run && shift && exec "$@"' _ "/run/nodes/$n" "$@"
+}
+
+# charon_start NODE SWANCTL_CONF: start strongSwan's charon in NODE with the
+# given swanctl.conf, load it, and wait until charon answers. Its log goes
+# to $JOB/charon-NODE.log.
+charon_start() {
+	local n=$1 conf=$2 dir=$JOB/strongswan-$1
+	mkdir -p "$dir"/swanctl/{x509,x509ca,x509aa,x509ac,x509crl,x509ocsp,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
+	cp "$conf" "$dir/swanctl/swanctl.conf"
+	cat >"$dir/strongswan.conf" <<-EOC
+		charon {
+			load = random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+			install_routes = no
+			retransmit_timeout = 1.0
+			retransmit_tries = 3
+			filelog {
+				log {
+					path = $JOB/charon-$n.log
+					time_format = %H:%M:%S
+					default = 1
+					ike = 2
+					cfg = 2
+					knl = 1
+					flush_line = yes
+				}
+			}
+		}
+		swanctl {
+			load = pem pkcs1 x509 pubkey
+		}
+	EOC
+	node "$n" env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/lib/ipsec/charon \
+		>"$JOB/charon-$n.out" 2>&1 &
+	echo $! >"$JOB/charon-$n.pid"
+	local i
+	for i in $(seq 1 50); do
+		[ -S "/run/nodes/$n/charon.vici" ] && break
+		sleep 0.1
+	done
+	[ -S "/run/nodes/$n/charon.vici" ] || fail "charon on $n did not start: $(tail -n 5 "$JOB/charon-$n.out")"
+	swanctl_on "$n" --load-all --noprompt --file "$dir/swanctl/swanctl.conf" >/dev/null ||
+		fail "swanctl --load-all on $n failed"
+	log "charon started on $n"
+}
+
+# swanctl_on NODE ARGS...: swanctl against NODE's charon.
+swanctl_on() {
+	local n=$1; shift
+	node "$n" env STRONGSWAN_CONF="$JOB/strongswan-$n/strongswan.conf" swanctl "$@"
+}
