@@ -22,6 +22,8 @@
 
 static struct tpeer A, B;
 static struct ike_sa *sa_a;
+/* The forged requests in the fuzz target's mode 2 format, for seeds. */
+static struct trec seed;
 
 static void setup(void)
 {
@@ -42,6 +44,24 @@ static void setup(void)
 
 static void teardown(void)
 {
+	const char *dir = getenv("CONDUIT_DUMP_CORPUS");
+
+	if (dir && seed.len) {
+		uint32_t h = 2166136261u; /* FNV-1a names the file by content */
+		char path[512];
+		FILE *f;
+
+		for (size_t i = 0; i < seed.len; i++)
+			h = (h ^ seed.buf[i]) * 16777619u;
+		snprintf(path, sizeof(path), "%s/inner-%08x", dir, h);
+		f = fopen(path, "wb");
+		if (f) {
+			fputc(2, f);
+			fwrite(seed.buf, 1, seed.len, f);
+			fclose(f);
+		}
+	}
+	seed.len = 0;
 	tpeer_free(&A);
 	tpeer_free(&B);
 }
@@ -58,6 +78,14 @@ static bool exchange(uint8_t exchange_type, struct ike_writer *w, struct ike_bui
 	uint8_t first;
 
 	ck_assert_int_eq(ike_build_end_inner(b, &first), 0);
+	if (seed.len + 4 + w->len < TREC_MAX) {
+		seed.buf[seed.len++] = (uint8_t)(w->len >> 8);
+		seed.buf[seed.len++] = (uint8_t)w->len;
+		seed.buf[seed.len++] = exchange_type;
+		seed.buf[seed.len++] = first;
+		memcpy(seed.buf + seed.len, w->buf, w->len);
+		seed.len += w->len;
+	}
 	ck_assert_int_eq(ike_send_protected(A.e, sa_a, exchange_type, false, 0, w, first,
 					    IKE_REQ_EMPTY_INFO),
 			 0);
