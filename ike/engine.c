@@ -27,8 +27,7 @@
 /* ------------------------------------------------------------------ */
 /* The transitions: (state, exchange, request/response) -> handler      */
 
-typedef enum ike_verdict (*ike_handler)(struct ike_engine *e, struct ike_sa *sa,
-					struct ike_rx *rx);
+typedef enum ike_verdict (*ike_handler)(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 
 /* A pseudo-state for an IKE_SA_INIT request that has no SA yet. */
 #define IKE_S_NONE IKE_S_COUNT
@@ -52,8 +51,8 @@ static const struct ike_transition transitions[] = {
 	{ S(INIT_SENT), IKE_SA_INIT, true, true, PL(SA) | PL(KE) | PL(NONCE),
 	  ike_sa_init_on_response },
 	/* IKE_AUTH carrying the first CHILD_SA (no childless IKE SAs yet) */
-	{ S(INIT_RCVD), IKE_AUTH, false, false,
-	  PL(IDI) | PL(AUTH) | PL(SA) | PL(TSI) | PL(TSR), ike_auth_on_request },
+	{ S(INIT_RCVD), IKE_AUTH, false, false, PL(IDI) | PL(AUTH) | PL(SA) | PL(TSI) | PL(TSR),
+	  ike_auth_on_request },
 	{ S(AUTH_SENT), IKE_AUTH, true, true, PL(IDR) | PL(AUTH), ike_auth_on_response },
 	/* established */
 	{ S(ESTABLISHED) | S(DELETING), IKE_INFORMATIONAL, false, false, 0, ike_info_on_request },
@@ -100,7 +99,7 @@ static uint8_t missing_payload(const struct ike_transition *t, uint32_t have)
 /* Logging and events                                                   */
 
 static void call_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void call_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
 {
@@ -230,9 +229,9 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 {
 	struct ike_engine *e = ctx;
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_rtx);
-	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT" :
-			   sa->req_kind == IKE_REQ_AUTH	   ? "IKE_AUTH" :
-							     "INFORMATIONAL";
+	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT"
+			   : sa->req_kind == IKE_REQ_AUTH  ? "IKE_AUTH"
+							   : "INFORMATIONAL";
 	char reason[96];
 
 	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
@@ -301,8 +300,8 @@ static void start_request(struct ike_engine *e, struct ike_sa *sa, uint8_t req_k
 	ike_timer_arm(e, &sa->t_rtx, ike_now(e) + rtx_timeout(e, 0));
 }
 
-int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt,
-			   size_t len, uint8_t req_kind)
+int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
+			   uint8_t req_kind)
 {
 	ike_sa_set_packet(&sa->req_pkt, &sa->req_len, pkt, len);
 	if (!sa->req_pkt)
@@ -345,8 +344,8 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 		memcpy(p, ike_writer_slice(inner).ptr, plain_len);
 	e->env.random(e->env.ctx, iv, iv_len);
 	p = ike_writer_span(&w, lay.msg_off, lay.end - lay.msg_off);
-	rc = p ? ike_sk_seal(&c, p, lay.end - lay.msg_off, lay.iv_off - lay.msg_off, plain_len, iv) :
-		 -EINVAL;
+	rc = p ? ike_sk_seal(&c, p, lay.end - lay.msg_off, lay.iv_off - lay.msg_off, plain_len, iv)
+	       : -EINVAL;
 	if (rc) {
 		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot protect %s message: %s",
 			   ike_exchange_name(exchange), strerror(-rc));
@@ -467,7 +466,8 @@ static void reply_unprotected(struct ike_engine *e, const struct ike_hdr *req,
 		.version = IKE_VERSION,
 		.exchange = req->exchange,
 		/* We answer as whatever the sender's peer is. */
-		.flags = IKE_FLAG_RESPONSE | (req->flags & IKE_FLAG_INITIATOR ? 0 : IKE_FLAG_INITIATOR),
+		.flags =
+		    IKE_FLAG_RESPONSE | (req->flags & IKE_FLAG_INITIATOR ? 0 : IKE_FLAG_INITIATOR),
 		.msg_id = req->msg_id,
 	};
 
@@ -579,7 +579,8 @@ static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	ike_sk_cipher_from_keys(&c, &sa->keys, !!(rx->m.hdr.flags & IKE_FLAG_INITIATOR));
 	rc = ike_sk_open(&c, buf, rx->len, rx->m.sk.body_off, &poff, &plen);
 	if (rc) {
-		*why = rc == -EBADMSG ? "integrity check failed" : "undecryptable Encrypted payload";
+		*why =
+		    rc == -EBADMSG ? "integrity check failed" : "undecryptable Encrypted payload";
 		return -EBADMSG;
 	}
 	buf = ike_writer_span(&e->rx, poff, plen);
@@ -615,7 +616,8 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			log_drop(e, &rx->remote, "unexpected before IKE_SA_INIT completes", h);
 			return;
 		}
-	} else if ((sa->initiator ? h->spi_r : h->spi_i) != (sa->initiator ? sa->spi_r : sa->spi_i)) {
+	} else if ((sa->initiator ? h->spi_r : h->spi_i) !=
+		   (sa->initiator ? sa->spi_r : sa->spi_i)) {
 		log_drop(e, &rx->remote, "peer SPI does not match the SA", h);
 		return;
 	}
@@ -658,11 +660,13 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		if (rc > 0) {
 			/* Authenticated but malformed (RFC 7296 2.21.2 and 3.2). */
 			ike_log_sa(e, IKE_LOG_WARN, sa, "malformed %s %s %u (%s): %s",
-				   ike_exchange_name(h->exchange), response ? "response" : "request",
-				   h->msg_id, why, ike_notify_name((uint16_t)rc));
+				   ike_exchange_name(h->exchange),
+				   response ? "response" : "request", h->msg_id, why,
+				   ike_notify_name((uint16_t)rc));
 			if (!response) {
 				ike_respond_notify(e, sa, rx, (uint16_t)rc, &bad_type,
-						   rc == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD ? 1 : 0);
+						   rc == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD ? 1
+											    : 0);
 				return;
 			}
 			sa->req_kind = IKE_REQ_NONE;
@@ -808,7 +812,8 @@ static void conn_unlink(struct ike_engine *e, struct ike_conn *c)
 	if (c->cfg.remote.family) {
 		struct ike_conn *head, **pp;
 
-		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key), head);
+		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
+			  head);
 		if (head == c) {
 			HASH_DELETE(hh_remote, e->conns_by_remote, c);
 			if (c->next_same_remote)
@@ -853,9 +858,11 @@ static void conn_link(struct ike_engine *e, struct ike_conn *c)
 	if (c->cfg.remote.family) {
 		struct ike_conn *head, *last;
 
-		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key), head);
+		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
+			  head);
 		if (!head) {
-			HASH_ADD(hh_remote, e->conns_by_remote, remote_key, sizeof(c->remote_key), c);
+			HASH_ADD(hh_remote, e->conns_by_remote, remote_key, sizeof(c->remote_key),
+				 c);
 		} else {
 			/* Configuration order decides among equals. */
 			for (last = head; last->next_same_remote; last = last->next_same_remote)
@@ -1277,9 +1284,9 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		memset(&info, 0, sizeof(info));
 		info.id = sa->id;
 		info.conn_name = sa->conn->name;
-		info.state = sa->state == IKE_S_ESTABLISHED ? IKE_STATE_ESTABLISHED :
-			     sa->state == IKE_S_DELETING    ? IKE_STATE_DELETING :
-							      IKE_STATE_CONNECTING;
+		info.state = sa->state == IKE_S_ESTABLISHED ? IKE_STATE_ESTABLISHED
+			     : sa->state == IKE_S_DELETING  ? IKE_STATE_DELETING
+							    : IKE_STATE_CONNECTING;
 		info.initiator = sa->initiator;
 		info.spi_i = sa->spi_i;
 		info.spi_r = sa->spi_r;

@@ -17,7 +17,7 @@
 
 #define IKE_NONCE_LEN 32 /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
-#define IKE_MAX_KE_RETRIES 2 /* INVALID_KE_PAYLOAD round trips per IKE SA */
+#define IKE_MAX_KE_RETRIES 2	       /* INVALID_KE_PAYLOAD round trips per IKE SA */
 
 struct ike_rx;
 
@@ -26,8 +26,8 @@ struct ike_engine {
 	struct ike_engine_opts opts;
 	struct ike_timer_heap timers;
 	uint64_t wake_requested; /* the last at_ms given to env->wake_at */
-	uint32_t batch; /* >0 while inside an entry point: wake_at once at the end */
-	struct ike_conn *conns; /* by name */
+	uint32_t batch;		 /* >0 while inside an entry point: wake_at once at the end */
+	struct ike_conn *conns;	 /* by name */
 	struct ike_conn *conns_by_remote; /* chain heads, by remote address */
 	TAILQ_HEAD(, ike_conn) conns_any;
 	struct ike_sa *sas_by_spi;
@@ -37,7 +37,7 @@ struct ike_engine {
 	uint32_t n_half_open;
 	uint32_t next_sa_id, next_child_id;
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
-	struct ike_rx *rxm; /* the message being processed */
+	struct ike_rx *rxm;   /* the message being processed */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -47,8 +47,8 @@ struct ike_rx {
 	size_t len;
 	struct ike_addr local, remote;
 	struct ike_conn *conn; /* IKE_SA_INIT request: the connection chosen */
-	uint8_t req_kind; /* response: what our request was */
-	uint32_t req_child; /* response to IKE_REQ_DELETE_CHILD: which */
+	uint8_t req_kind;      /* response: what our request was */
+	uint32_t req_child;    /* response to IKE_REQ_DELETE_CHILD: which */
 	struct ike_msg m;
 };
 
@@ -72,7 +72,7 @@ static inline void ike_be32(uint8_t out[4], uint32_t v)
 
 /* ---- logging and events ---- */
 void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* "conn[id] peer: ..." */
 void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_sa *sa,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -80,7 +80,8 @@ void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_
 	       const struct ike_child *child, uint16_t notify, const char *reason);
 /* The same for a CHILD_SA that never came to be. */
 void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
-		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason);
+		     const char *child_name, uint32_t child_id, uint16_t notify,
+		     const char *reason);
 const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
 #define IKE_ADDR_STR_LEN 56
 
@@ -100,8 +101,8 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 		       uint16_t type, const void *data, size_t len);
 /* Record a request already built (IKE_SA_INIT) as outstanding and send it. */
-int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt,
-			   size_t len, uint8_t req_kind);
+int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
+			   uint8_t req_kind);
 /* Start the next queued request (deletes) if the window is free. */
 enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa);
 /* Fill a header for a message of sa. */
@@ -129,8 +130,7 @@ void ike_sa_init_reply_notify(struct ike_engine *e, const struct ike_rx *rx, uin
 			      const void *data, size_t len);
 /* ike_sa_init.c */
 int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa);
-enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *sa,
-					struct ike_rx *rx);
+enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa,
 					 struct ike_rx *rx);
 /* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port). */
@@ -139,8 +139,7 @@ int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8
 /* ike_auth.c */
 int ike_auth_start(struct ike_engine *e, struct ike_sa *sa);
 enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
-enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa,
-				      struct ike_rx *rx);
+enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 /* The AUTH payload data of a PSK (RFC 7296 2.15); out_len = prf length. */
 int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);

@@ -150,8 +150,8 @@ static int resolve_ts(const struct ike_sa *sa, const struct ike_conn_child *cc, 
 }
 
 static void fill_esp(struct ike_esp_sa *d, uint32_t spi, const struct ike_addr *src,
-		     const struct ike_addr *dst, const uint8_t *ek, size_t ek_len, const uint8_t *ik,
-		     size_t ik_len)
+		     const struct ike_addr *dst, const uint8_t *ek, size_t ek_len,
+		     const uint8_t *ik, size_t ik_len)
 {
 	d->spi = spi;
 	d->src = *src;
@@ -338,8 +338,8 @@ static uint16_t initiator_child(struct ike_engine *e, struct ike_sa *sa, const s
 			return m->notify[i].type;
 		}
 	}
-	if ((m->encrypted & (IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_TSI) |
-			     IKE_PL_BIT(IKE_PL_TSR))) !=
+	if ((m->encrypted &
+	     (IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_TSI) | IKE_PL_BIT(IKE_PL_TSR))) !=
 	    (IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_TSI) | IKE_PL_BIT(IKE_PL_TSR))) {
 		*why = "IKE_AUTH response without SA, TSi or TSr";
 		return IKE_N_INVALID_SYNTAX;
@@ -384,8 +384,8 @@ static uint16_t initiator_child(struct ike_engine *e, struct ike_sa *sa, const s
 		c = ike_child_new(e, sa, 0, 0);
 		if (c) {
 			c->spi_in = sa->ho->child_spi_in;
-			c->spi_out = (uint32_t)sel.spi[0] << 24 | sel.spi[1] << 16 | sel.spi[2] << 8 |
-				     sel.spi[3];
+			c->spi_out = (uint32_t)sel.spi[0] << 24 | sel.spi[1] << 16 |
+				     sel.spi[2] << 8 | sel.spi[3];
 			c->cfg_idx = (uint16_t)sa->ho->child_cfg;
 			c->delete_pending = true; /* it exists at the peer */
 		}
@@ -431,8 +431,8 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 		return ike_sa_fail(e, sa, n, reason);
 	}
 	if (!id_acceptable(sa, &m->idr) || !auth_ok(sa, false, m, &m->idr)) {
-		why = !id_acceptable(sa, &m->idr) ? "peer identity does not match remote_id" :
-						     "peer's AUTH payload does not verify";
+		why = !id_acceptable(sa, &m->idr) ? "peer identity does not match remote_id"
+						  : "peer's AUTH payload does not verify";
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: sending AUTHENTICATION_FAILED", why);
 		/* RFC 7296 2.21.2: a separate INFORMATIONAL, then we are done. */
 		ike_info_send_notify_once(e, sa, IKE_N_AUTHENTICATION_FAILED);
@@ -515,9 +515,9 @@ static uint16_t responder_child(struct ike_engine *e, struct ike_sa *sa, const s
 	c->spi_in = spi_in;
 	c->spi_out = (uint32_t)sel.spi[0] << 24 | sel.spi[1] << 16 | sel.spi[2] << 8 | sel.spi[3];
 	c->mode = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) &&
-				  sa->conn->children[idx].cfg.mode == IKE_MODE_TRANSPORT ?
-			  IKE_MODE_TRANSPORT :
-			  IKE_MODE_TUNNEL;
+			  sa->conn->children[idx].cfg.mode == IKE_MODE_TRANSPORT
+		      ? IKE_MODE_TRANSPORT
+		      : IKE_MODE_TUNNEL;
 	memcpy(c->ts, nl, n_nl * sizeof(struct ike_ts));
 	memcpy(c->ts + n_nl, nr, n_nr * sizeof(struct ike_ts));
 	if (install_child(e, sa, c)) {
@@ -542,8 +542,8 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	int rc;
 
 	if (!id_acceptable(sa, &m->idi) || !auth_ok(sa, true, m, &m->idi)) {
-		why = !id_acceptable(sa, &m->idi) ? "peer identity does not match remote_id" :
-						     "peer's AUTH payload does not verify";
+		why = !id_acceptable(sa, &m->idi) ? "peer identity does not match remote_id"
+						  : "peer's AUTH payload does not verify";
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", why);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);

@@ -257,8 +257,8 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 		return IKE_GONE;
 	}
 	peer = read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
-	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, &sel) :
-		    -ENOENT;
+	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, &sel)
+		  : -ENOENT;
 	free(peer);
 	if (rc || !IKE_SEL_HAS(&sel, IKE_TRANS_DH) || !sel.dh) {
 		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no acceptable proposal");
@@ -349,7 +349,8 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 	char reason[96];
 
 	if (n) {
-		uint16_t g = n->data.len == 2 ? (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]) : 0;
+		uint16_t g =
+		    n->data.len == 2 ? (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]) : 0;
 
 		if (!g || g == ho->dh_group ||
 		    !ike_proposals_have_dh(sa->conn->ike, sa->conn->n_ike, g))
@@ -380,8 +381,7 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 	return ike_sa_fail(e, sa, 0, "peer refused IKE_SA_INIT");
 }
 
-enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa,
-					 struct ike_rx *rx)
+enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx)
 {
 	const struct ike_msg *m = &rx->m;
 	struct ike_half_open *ho = sa->ho;
@@ -391,7 +391,8 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	char algs[128];
 	int rc;
 
-	const uint32_t need = IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) | IKE_PL_BIT(IKE_PL_NONCE);
+	const uint32_t need =
+	    IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) | IKE_PL_BIT(IKE_PL_NONCE);
 	bool refused = (m->present & need) != need;
 
 	/* The table let an error notify stand in for SA, KE and Nonce; an
@@ -404,13 +405,13 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 		return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, "IKE_SA_INIT response without SPI");
 	offered = offered_ike(sa, &n_offered);
 	reply = read_proposals(&m->sa, 2, &n_reply);
-	rc = offered && reply ? ike_proposal_check_reply(offered, n_offered, reply, n_reply, &sel) :
-				-ENOENT;
+	rc = offered && reply ? ike_proposal_check_reply(offered, n_offered, reply, n_reply, &sel)
+			      : -ENOENT;
 	free(offered);
 	free(reply);
 	if (rc)
-		return ike_sa_fail(e, sa, rc == -EBADMSG ? IKE_N_INVALID_SYNTAX :
-							   IKE_N_NO_PROPOSAL_CHOSEN,
+		return ike_sa_fail(e, sa,
+				   rc == -EBADMSG ? IKE_N_INVALID_SYNTAX : IKE_N_NO_PROPOSAL_CHOSEN,
 				   "peer chose a proposal we did not offer");
 	if (!IKE_SEL_HAS(&sel, IKE_TRANS_DH) || sel.dh != ho->dh_group ||
 	    m->ke.group != ho->dh_group)

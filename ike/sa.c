@@ -252,8 +252,7 @@ bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, si
 
 /* ---- CHILD SAs ---- */
 
-struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
-				size_t n_rts)
+struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts, size_t n_rts)
 {
 	struct ike_child *c;
 

@@ -42,21 +42,21 @@ struct ike_conn_child {
 
 struct ike_conn {
 	char name[64];
-	UT_hash_handle hh; /* engine->conns, by name */
+	UT_hash_handle hh;	  /* engine->conns, by name */
 	UT_hash_handle hh_remote; /* engine->conns_by_remote, first of a chain */
 	struct ike_conn *next_same_remote;
 	TAILQ_ENTRY(ike_conn) any_entry; /* engine->conns_any (remote: any) */
-	uint32_t refcnt; /* the table's reference and one per IKE SA */
-	bool linked; /* still in the tables (not replaced or removed) */
-	uint8_t remote_key[17]; /* family | ip: the by-remote key */
-	struct ike_conn_cfg cfg; /* pointers into this struct's copies */
+	uint32_t refcnt;		 /* the table's reference and one per IKE SA */
+	bool linked;			 /* still in the tables (not replaced or removed) */
+	uint8_t remote_key[17];		 /* family | ip: the by-remote key */
+	struct ike_conn_cfg cfg;	 /* pointers into this struct's copies */
 	char *proposals_str;
 	uint8_t *psk;
 	uint8_t n_ike;
 	struct ike_proposal *ike;
 	struct ike_conn_child *children;
 	LIST_HEAD(, ike_sa) sas; /* the IKE SAs made with this version */
-	struct ike_conn *older; /* replaced versions that still have SAs */
+	struct ike_conn *older;	 /* replaced versions that still have SAs */
 };
 
 enum ike_sa_state {
@@ -82,13 +82,13 @@ enum ike_req_kind {
 
 struct ike_child {
 	LIST_ENTRY(ike_child) entry; /* ike_sa->children */
-	UT_hash_handle hh; /* engine->children, by reqid */
+	UT_hash_handle hh;	     /* engine->children, by reqid */
 	struct ike_sa *ike;
 	uint32_t id, reqid;
 	uint32_t spi_in, spi_out; /* host order */
 	uint64_t established_ms;
 	uint16_t cfg_idx; /* in ike->conn->children */
-	uint8_t mode; /* enum ike_mode */
+	uint8_t mode;	  /* enum ike_mode */
 	bool installed;
 	bool delete_pending; /* a Delete for it is queued or out */
 	struct ike_selected sel;
@@ -110,7 +110,7 @@ struct ike_half_open {
 	UT_hash_handle hh; /* engine->half_open (responder only) */
 	struct ike_init_key key;
 	bool in_table;
-	uint16_t dh_group; /* the group of our KE (initiator) */
+	uint16_t dh_group;  /* the group of our KE (initiator) */
 	uint8_t retries_ke; /* INVALID_KE_PAYLOAD retries so far */
 	struct ike_dh *dh;
 	uint16_t ni_len, nr_len;
@@ -125,25 +125,25 @@ struct ike_half_open {
 
 struct ike_sa {
 	uint32_t id;
-	uint8_t state; /* enum ike_sa_state */
-	bool initiator; /* we are the original initiator */
-	uint8_t req_kind; /* enum ike_req_kind of our outstanding request */
-	uint8_t req_tries; /* retransmissions of it so far */
-	bool pending_delete; /* delete the IKE SA once the window is free */
-	bool dead; /* being freed: no more events */
+	uint8_t state;	       /* enum ike_sa_state */
+	bool initiator;	       /* we are the original initiator */
+	uint8_t req_kind;      /* enum ike_req_kind of our outstanding request */
+	uint8_t req_tries;     /* retransmissions of it so far */
+	bool pending_delete;   /* delete the IKE SA once the window is free */
+	bool dead;	       /* being freed: no more events */
 	uint64_t spi_i, spi_r; /* as in the header (host order) */
-	uint64_t spi_local; /* the table key: spi_i or spi_r */
+	uint64_t spi_local;    /* the table key: spi_i or spi_r */
 	struct ike_addr local, remote;
 	struct ike_conn *conn;
 	LIST_ENTRY(ike_sa) conn_entry; /* in the name's connection ->sas */
 	/* RFC 7296 2.3 with a window of one in each direction */
-	uint32_t msgid_next; /* our next (or outstanding) request */
-	uint32_t msgid_peer; /* the peer's next request */
+	uint32_t msgid_next;	     /* our next (or outstanding) request */
+	uint32_t msgid_peer;	     /* the peer's next request */
 	uint8_t *req_pkt, *resp_pkt; /* last sent request, cached response */
 	uint32_t req_len, resp_len;
-	uint32_t req_child; /* child id a DELETE_CHILD request is for */
+	uint32_t req_child;	/* child id a DELETE_CHILD request is for */
 	struct ike_timer t_rtx; /* retransmission of our request */
-	struct ike_timer t_sa; /* half-open timeout */
+	struct ike_timer t_sa;	/* half-open timeout */
 	struct ike_selected sel;
 	struct ike_sa_keys keys;
 	bool keys_valid;
@@ -152,9 +152,9 @@ struct ike_sa {
 	uint32_t n_children;
 	uint64_t established_ms;
 	uint8_t peer_id_type, peer_id_len;
-	uint8_t *peer_id; /* the authenticated peer identity */
+	uint8_t *peer_id;      /* the authenticated peer identity */
 	UT_hash_handle hh_spi; /* engine->sas_by_spi */
-	UT_hash_handle hh_id; /* engine->sas_by_id */
+	UT_hash_handle hh_id;  /* engine->sas_by_id */
 };
 
 /* ---- connections ---- */

@@ -17,8 +17,8 @@ struct ike_timer;
 typedef void (*ike_timer_fn)(struct ike_timer *t, void *ctx);
 
 struct ike_timer {
-	uint64_t at; /* monotonic ms */
-	uint32_t pos; /* index in the heap + 1; 0: not armed */
+	uint64_t at;	 /* monotonic ms */
+	uint32_t pos;	 /* index in the heap + 1; 0: not armed */
 	ike_timer_fn fn; /* the owner recovers itself with container_of */
 };
 

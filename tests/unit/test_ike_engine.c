@@ -45,9 +45,9 @@ static void connect_ab(const struct tconf *ca, const struct tconf *cb)
 
 static bool ts_eq(const struct ike_ts *a, const struct ike_ts *b)
 {
-	return a->type == b->type && a->ip_proto == b->ip_proto &&
-	       a->start_port == b->start_port && a->end_port == b->end_port &&
-	       !memcmp(a->start_addr, b->start_addr, 16) && !memcmp(a->end_addr, b->end_addr, 16);
+	return a->type == b->type && a->ip_proto == b->ip_proto && a->start_port == b->start_port &&
+	       a->end_port == b->end_port && !memcmp(a->start_addr, b->start_addr, 16) &&
+	       !memcmp(a->end_addr, b->end_addr, 16);
 }
 
 /* The two halves of one CHILD_SA mirror each other. */
@@ -107,8 +107,7 @@ static const struct {
 	bool aead;
 } suites[] = {
 	{ "aes256gcm16-prfsha256", "aes256gcm16", "rfc4106(gcm(aes))", true },
-	{ "chacha20poly1305-prfsha256", "chacha20poly1305", "rfc7539esp(chacha20,poly1305)",
-	  true },
+	{ "chacha20poly1305-prfsha256", "chacha20poly1305", "rfc7539esp(chacha20,poly1305)", true },
 	{ "aes256-sha256", "aes256-sha256", "cbc(aes)", false },
 };
 
@@ -340,7 +339,7 @@ END_TEST
 
 struct drop_spec {
 	const struct tpeer *from;
-	size_t nth; /* drop the nth datagram from `from` */
+	size_t nth;   /* drop the nth datagram from `from` */
 	size_t times; /* how many retransmissions of it to drop too */
 	size_t dropped;
 	uint8_t *kept; /* copy of the first delivered response, for byte compare */

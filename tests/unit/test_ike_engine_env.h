@@ -83,8 +83,8 @@ static inline void trec_add(struct trec *r, const uint8_t *pkt, size_t len, bool
 	r->len += len;
 }
 
-static inline void tenv_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
-		      const struct ike_addr *remote)
+static inline void tenv_send(void *ctx, const uint8_t *pkt, size_t len,
+			     const struct ike_addr *local, const struct ike_addr *remote)
 {
 	struct tpeer *p = ctx;
 
@@ -102,7 +102,7 @@ static inline void tenv_send(void *ctx, const uint8_t *pkt, size_t len, const st
 }
 
 static inline int tenv_alloc_spi(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
-			  uint32_t *spi)
+				 uint32_t *spi)
 {
 	struct tpeer *p = ctx;
 
@@ -124,7 +124,7 @@ static inline int tenv_child_install(void *ctx, const struct ike_child_install *
 }
 
 static inline void tenv_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
-			      const struct ike_child_install *c)
+				     const struct ike_child_install *c)
 {
 	struct tpeer *p = ctx;
 
@@ -202,7 +202,7 @@ static inline void taddr(struct ike_addr *a, const char *ip, uint16_t port)
 }
 
 static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip, uint64_t seed,
-		       const struct ike_engine_opts *opts)
+			      const struct ike_engine_opts *opts)
 {
 	struct ike_env env = {
 		.ctx = p,
@@ -315,7 +315,7 @@ struct tconf {
 	const char *psk;
 	const char *local_ts, *remote_ts;
 	enum ike_mode mode;
-	const char *local_id; /* FQDN, or NULL: our address */
+	const char *local_id;  /* FQDN, or NULL: our address */
 	const char *remote_id; /* FQDN, or NULL: any */
 	bool remote_any;
 };

@@ -83,12 +83,13 @@ static bool exchange(uint8_t exchange_type, struct ike_writer *w, struct ike_bui
 		seed.buf[seed.len++] = (uint8_t)w->len;
 		seed.buf[seed.len++] = exchange_type;
 		seed.buf[seed.len++] = first;
-		memcpy(seed.buf + seed.len, w->buf, w->len);
+		if (w->len)
+			memcpy(seed.buf + seed.len, w->buf, w->len);
 		seed.len += w->len;
 	}
-	ck_assert_int_eq(ike_send_protected(A.e, sa_a, exchange_type, false, 0, w, first,
-					    IKE_REQ_EMPTY_INFO),
-			 0);
+	ck_assert_int_eq(
+	    ike_send_protected(A.e, sa_a, exchange_type, false, 0, w, first, IKE_REQ_EMPTY_INFO),
+	    0);
 	ike_writer_free(w);
 	ck_assert(tq_pop(&A, &k));
 	ike_engine_input(B.e, k.data, k.len, &k.dst, &k.src);

@@ -78,7 +78,8 @@ START_TEST(test_heap_matches_reference)
 				min = ref[k];
 		if (ike_timer_next(&h) != min)
 			ck_abort_msg("step %d: next %llu, expected %llu", step,
-				     (unsigned long long)ike_timer_next(&h), (unsigned long long)min);
+				     (unsigned long long)ike_timer_next(&h),
+				     (unsigned long long)min);
 	}
 	ike_timer_heap_free(&h);
 	for (int k = 0; k < N; k++)
