@@ -443,9 +443,16 @@ START_TEST(test_replayed_request)
 	tpump(&A, &B);
 	check_up();
 
-	/* An old request with an unexpected message ID: dropped, no answer */
-	ike_engine_input(B.e, init_req.data, init_req.len, &init_req.dst, &init_req.src);
+	/* After one more exchange, the IKE_AUTH request's message ID is
+	 * neither the next one nor the last one: dropped, no answer, no
+	 * second IKE_UP (RFC 7296 2.3). */
+	ike_engine_child_expired(A.e, A.inst[0].reqid, 0, true);
+	tpump(&A, &B);
+	ck_assert_uint_eq(B.n_del, 1);
+	ike_engine_input(B.e, auth_req.data, auth_req.len, &auth_req.dst, &auth_req.src);
+	ck_assert_uint_eq(B.n_q, 0);
 	ck_assert_uint_eq(tcount_events(&B, IKE_EV_IKE_UP), 1);
+	ck_assert_uint_eq(B.n_inst, 1);
 	free(init_req.data);
 	free(auth_req.data);
 	free(init_resp);
