@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/wire.h"
 #include "tests/unit/test_ike_engine_env.h"
 #include "tests/unit/unit.h"
 
@@ -724,6 +725,41 @@ START_TEST(test_record_and_replay)
 }
 END_TEST
 
+START_TEST(test_init_unsupported_critical)
+{
+	struct ike_hdr h = { .spi_i = 0x0102030405060708ULL,
+			     .version = IKE_VERSION,
+			     .exchange = IKE_SA_INIT,
+			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_wire_err err;
+	struct ike_builder b;
+	struct ike_writer w;
+	struct ike_msg m;
+	struct tpkt k;
+
+	ck_assert_int_eq(tconn(&B, &A, &conf_b), 0);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_raw(&b, 201, IKE_PAYLOAD_CRITICAL, "abc", 3);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	ike_engine_input(B.e, w.buf, w.len, &B.addr, &A.addr);
+	ike_writer_free(&w);
+	ck_assert(tq_pop(&B, &k));
+	ck_assert_int_eq(ike_msg_decode(&m, k.data, k.len, &err), 0);
+	ck_assert_uint_eq(m.hdr.spi_i, h.spi_i);
+	ck_assert_uint_eq(m.hdr.spi_r, 0);
+	ck_assert_uint_eq(m.hdr.flags, IKE_FLAG_RESPONSE);
+	ck_assert_uint_eq(m.n_notify, 1);
+	ck_assert_uint_eq(m.notify[0].type, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	ck_assert_uint_eq(m.notify[0].data.len, 1);
+	ck_assert_uint_eq(m.notify[0].data.ptr[0], 201);
+	free(k.data);
+	/* stateless: nothing kept */
+	ck_assert_uint_eq(B.n_ev, 0);
+	ck_assert_uint_eq(B.wake, UINT64_MAX);
+}
+END_TEST
+
 /* ---- hostile input ---- */
 
 static uint32_t lcg(uint32_t *s)
@@ -875,6 +911,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_remove_conn);
 	tcase_add_test(tc, test_replace_conn_keeps_sa);
 	tcase_add_test(tc, test_unknown_spi);
+	tcase_add_test(tc, test_init_unsupported_critical);
 	tcase_add_loop_test(tc, test_record_and_replay, 0, 4);
 	tcase_add_test(tc, test_malformed_into_established);
 	tcase_add_test(tc, test_malformed_handshake);
