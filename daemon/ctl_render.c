@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "daemon/ctl_render.h"
+
+/* Strings come from the daemon, and some from peers: never let them reach
+ * the terminal raw. */
+static void put_str(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static void put_field(FILE *out, const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	put_str(out, s != NULL ? s : "?");
+}
+
+static void put_int(FILE *out, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (json_is_integer(v))
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		fputc('?', out);
+}
+
+/* The strings of an array joined by sep; empty (or not an array): none. */
+static void put_list(FILE *out, const json_t *arr, const char *sep, const char *none)
+{
+	size_t i;
+	json_t *v;
+	bool first = true;
+
+	if (json_is_array(arr)) {
+		json_array_foreach(arr, i, v)
+		{
+			if (!first)
+				fputs(sep, out);
+			first = false;
+			if (json_is_string(v))
+				put_str(out, json_string_value(v));
+			else if (json_is_integer(v))
+				fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			else
+				fputc('?', out);
+		}
+	}
+	if (first)
+		fputs(none, out);
+}
+
+static bool get_bool(const json_t *obj, const char *key)
+{
+	return json_is_true(json_object_get(obj, key));
+}
+
+static void upper(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		char c = *s;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		put_str(out, (char[]){ c, '\0' });
+	}
+}
+
+void ctl_render_duration(char *buf, size_t len, json_int_t s)
+{
+	if (s < 0)
+		snprintf(buf, len, "?");
+	else if (s < 60)
+		snprintf(buf, len, "%ds", (int)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%dm %ds", (int)(s / 60), (int)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%dh %dm", (int)(s / 3600), (int)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT "d %dh", s / 86400,
+			 (int)(s % 86400 / 3600));
+}
+
+/* ------------------------------------------------------------------ */
+
+static void render_status(FILE *out, const json_t *r)
+{
+	char up[32] = "?";
+	const json_t *u = json_object_get(r, "uptime");
+	if (json_is_integer(u))
+		ctl_render_duration(up, sizeof(up), json_integer_value(u));
+	fputs("conduitd ", out);
+	put_field(out, r, "version");
+	fputs(", pid ", out);
+	put_int(out, r, "pid");
+	fprintf(out, ", up %s\n", up);
+	fputs("  connections: ", out);
+	put_int(out, r, "connections");
+	fputs("\n  IKE SAs:     ", out);
+	put_int(out, r, "ike_sas");
+	fputs("\n  CHILD SAs:   ", out);
+	put_int(out, r, "child_sas");
+	fputc('\n', out);
+}
+
+/* "192.0.2.1[left]", with ":port" when the port is not 500. */
+static void put_endpoint(FILE *out, const json_t *addr_obj, const char *id)
+{
+	const json_t *port = json_object_get(addr_obj, "port");
+	const char *a = json_string_value(json_object_get(addr_obj, "address"));
+	if (a == NULL)
+		a = "?";
+	bool v6 = strchr(a, ':') != NULL;
+	bool show_port = json_is_integer(port) && json_integer_value(port) != 500;
+	if (show_port && v6)
+		fputc('[', out);
+	put_str(out, a);
+	if (show_port)
+		fprintf(out, "%s:%" JSON_INTEGER_FORMAT, v6 ? "]" : "", json_integer_value(port));
+	if (id != NULL) {
+		fputc('[', out);
+		put_str(out, id);
+		fputc(']', out);
+	}
+}
+
+static void render_conn(FILE *out, const json_t *c)
+{
+	put_field(out, c, "name");
+	fputs(": ", out);
+	put_list(out, json_object_get(c, "local_addrs"), ",", "%any");
+	fputc('[', out);
+	put_field(out, c, "local_id");
+	fputs("]...", out);
+	put_list(out, json_object_get(c, "remote_addrs"), ",", "%any");
+	fputc('[', out);
+	put_field(out, c, "remote_id");
+	fputs("]\n", out);
+
+	fputs("  proposals: ", out);
+	put_list(out, json_object_get(c, "proposals"), ", ", "default");
+	fputc('\n', out);
+	const json_t *lp = json_object_get(c, "local_port");
+	const json_t *rp = json_object_get(c, "remote_port");
+	if ((json_is_integer(lp) && json_integer_value(lp) != 500) ||
+	    (json_is_integer(rp) && json_integer_value(rp) != 500)) {
+		fputs("  ports:     ", out);
+		put_int(out, c, "local_port");
+		fputs(" -> ", out);
+		put_int(out, c, "remote_port");
+		fputc('\n', out);
+	}
+	if (get_bool(c, "encap"))
+		fputs("  UDP encapsulation forced\n", out);
+
+	const json_t *children = json_object_get(c, "children");
+	size_t i;
+	json_t *ch;
+	json_array_foreach(children, i, ch)
+	{
+		fputs("  ", out);
+		put_field(out, ch, "name");
+		fputs(": ", out);
+		const char *mode = json_string_value(json_object_get(ch, "mode"));
+		upper(out, mode ? mode : "?");
+		const char *sa = json_string_value(json_object_get(ch, "start_action"));
+		if (sa != NULL) {
+			fputs(", start_action ", out);
+			put_str(out, sa);
+		}
+		fputs("\n    ", out);
+		put_list(out, json_object_get(ch, "local_ts"), ", ", "dynamic");
+		fputs(" === ", out);
+		put_list(out, json_object_get(ch, "remote_ts"), ", ", "dynamic");
+		fputs("\n    esp: ", out);
+		put_list(out, json_object_get(ch, "esp_proposals"), ", ", "default");
+		fputc('\n', out);
+	}
+}
+
+static void render_child_sa(FILE *out, const json_t *ch)
+{
+	fputs("  ", out);
+	put_field(out, ch, "name");
+	fputc('{', out);
+	put_int(out, ch, "id");
+	fputs("}: ", out);
+	put_field(out, ch, "state");
+	fputs(", ", out);
+	const char *mode = json_string_value(json_object_get(ch, "mode"));
+	upper(out, mode ? mode : "?");
+	fputs(", SPIs ", out);
+	put_field(out, ch, "spi_in");
+	fputs("_i ", out);
+	put_field(out, ch, "spi_out");
+	fputs("_o, ", out);
+	put_field(out, ch, "algorithms");
+	fputc('\n', out);
+
+	fputs("    in  ", out);
+	put_int(out, ch, "bytes_in");
+	fputs(" bytes, ", out);
+	put_int(out, ch, "packets_in");
+	fputs(" packets\n    out ", out);
+	put_int(out, ch, "bytes_out");
+	fputs(" bytes, ", out);
+	put_int(out, ch, "packets_out");
+	fputs(" packets\n    ", out);
+	put_list(out, json_object_get(ch, "local_ts"), ", ", "?");
+	fputs(" === ", out);
+	put_list(out, json_object_get(ch, "remote_ts"), ", ", "?");
+	fputc('\n', out);
+}
+
+static void render_ike_sa(FILE *out, const json_t *sa)
+{
+	put_field(out, sa, "connection");
+	fputc('[', out);
+	put_int(out, sa, "id");
+	fputs("]: ", out);
+	put_field(out, sa, "state");
+	const json_t *est = json_object_get(sa, "established");
+	if (json_is_integer(est)) {
+		char d[32];
+		ctl_render_duration(d, sizeof(d), json_integer_value(est));
+		fprintf(out, " %s ago", d);
+	}
+	fputs(", ", out);
+	const char *lid = json_string_value(json_object_get(sa, "local_id"));
+	const char *rid = json_string_value(json_object_get(sa, "remote_id"));
+	put_endpoint(out, json_object_get(sa, "local"), lid);
+	fputs("...", out);
+	put_endpoint(out, json_object_get(sa, "remote"), rid);
+	fputc('\n', out);
+
+	/* None yet while connecting. */
+	const char *alg = json_string_value(json_object_get(sa, "algorithms"));
+	if (alg != NULL && alg[0] != '\0') {
+		fputs("  ", out);
+		put_str(out, alg);
+		fputc('\n', out);
+	}
+	fputs("  SPIs ", out);
+	put_field(out, sa, "spi_i");
+	fputs("_i ", out);
+	put_field(out, sa, "spi_r");
+	fputs("_r, ", out);
+	fputs(get_bool(sa, "initiator") ? "we initiated\n" : "peer initiated\n", out);
+
+	const json_t *nat = json_object_get(sa, "nat");
+	bool nl = get_bool(nat, "local"), nr = get_bool(nat, "remote");
+	if (nl || nr)
+		fprintf(out, "  NAT: %s%s%s\n", nl ? "we are behind a NAT" : "",
+			nl && nr ? ", " : "", nr ? "peer is behind a NAT" : "");
+
+	size_t i;
+	json_t *ch;
+	json_array_foreach(json_object_get(sa, "child_sas"), i, ch) render_child_sa(out, ch);
+}
+
+static void render_array(FILE *out, const json_t *arr, const char *none,
+			 void (*fn)(FILE *, const json_t *))
+{
+	size_t i;
+	json_t *v;
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		fprintf(out, "%s\n", none);
+		return;
+	}
+	json_array_foreach(arr, i, v)
+	{
+		if (json_is_object(v))
+			fn(out, v);
+	}
+}
+
+static void render_initiate(FILE *out, const json_t *req, const json_t *r)
+{
+	put_field(out, req, "name");
+	fputs(": established (IKE SA ", out);
+	put_int(out, r, "ike_sa");
+	const json_t *kids = json_object_get(r, "child_sas");
+	size_t n = json_array_size(kids);
+	if (n > 0) {
+		fputs(n == 1 ? ", CHILD SA " : ", CHILD SAs ", out);
+		put_list(out, kids, ", ", "");
+	}
+	fputs(")\n", out);
+}
+
+static void render_terminate(FILE *out, const json_t *req, const json_t *r)
+{
+	put_field(out, req, "name");
+	const json_t *t = json_object_get(r, "terminated");
+	if (!json_is_integer(t))
+		fputs(": terminated\n", out);
+	else if (json_integer_value(t) == 0)
+		fputs(": no IKE SA was up\n", out);
+	else
+		fprintf(out, ": terminated %" JSON_INTEGER_FORMAT " IKE SA%s\n",
+			json_integer_value(t), json_integer_value(t) == 1 ? "" : "s");
+}
+
+static void render_reload(FILE *out, const json_t *r)
+{
+	static const char *const keys[] = { "added", "removed", "changed", "unchanged" };
+
+	fputs("configuration reloaded:", out);
+	for (size_t i = 0; i < 4; i++)
+		fprintf(out, "%s %zu %s", i ? "," : "",
+			json_array_size(json_object_get(r, keys[i])), keys[i]);
+	fputc('\n', out);
+	/* Name what changed; "unchanged" is the bulk and says nothing new. */
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *a = json_object_get(r, keys[i]);
+		if (json_array_size(a) == 0)
+			continue;
+		char label[16];
+		snprintf(label, sizeof(label), "%s:", keys[i]);
+		fprintf(out, "  %-9s", label);
+		put_list(out, a, ", ", "");
+		fputc('\n', out);
+	}
+}
+
+int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
+{
+	const json_t *ok = json_object_get(reply, "ok");
+	if (!json_is_boolean(ok)) {
+		fputs("conduitctl: the daemon's answer is not a reply (no \"ok\")\n", err);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (!json_is_true(ok)) {
+		fputs("conduitctl: ", err);
+		const char *e = json_string_value(json_object_get(reply, "error"));
+		put_str(err, e != NULL ? e : "the daemon reported an error without saying which");
+		fputc('\n', err);
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(reply, "errors"), i, v)
+		{
+			fputs("  ", err);
+			put_str(err, json_is_string(v) ? json_string_value(v) : "?");
+			fputc('\n', err);
+		}
+		return CTL_EXIT_FAILED;
+	}
+
+	const char *cmd = json_string_value(json_object_get(request, "cmd"));
+	if (cmd == NULL)
+		cmd = "";
+	if (strcmp(cmd, "status") == 0) {
+		render_status(out, reply);
+	} else if (strcmp(cmd, "list-conns") == 0) {
+		render_array(out, json_object_get(reply, "connections"), "no connections",
+			     render_conn);
+	} else if (strcmp(cmd, "list-sas") == 0) {
+		render_array(out, json_object_get(reply, "ike_sas"), "no IKE SAs", render_ike_sa);
+	} else if (strcmp(cmd, "initiate") == 0) {
+		render_initiate(out, request, reply);
+	} else if (strcmp(cmd, "terminate") == 0) {
+		render_terminate(out, request, reply);
+	} else if (strcmp(cmd, "reload") == 0) {
+		render_reload(out, reply);
+	} else {
+		/* A command this conduitctl does not know how to show. */
+		json_dumpf(reply, out, JSON_INDENT(2));
+		fputc('\n', out);
+	}
+	return CTL_EXIT_OK;
+}

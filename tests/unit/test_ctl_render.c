@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* conduitctl's readable output, from fixed daemon replies. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon/ctl_render.h"
+#include "tests/unit/unit.h"
+
+static char *out_text, *err_text;
+
+/* Render reply_json as the answer to request_json; returns the exit code. */
+static int render(const char *request_json, const char *reply_json)
+{
+	size_t olen, elen;
+	free(out_text);
+	free(err_text);
+	FILE *out = open_memstream(&out_text, &olen);
+	FILE *err = open_memstream(&err_text, &elen);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(err);
+	json_error_t e;
+	json_t *req = json_loads(request_json, 0, &e);
+	ck_assert_msg(req != NULL, "request: %s", e.text);
+	json_t *reply = json_loads(reply_json, JSON_DECODE_ANY, &e);
+	ck_assert_msg(reply != NULL, "reply: %s", e.text);
+	int rc = ctl_render(out, err, req, reply);
+	fclose(out);
+	fclose(err);
+	json_decref(req);
+	json_decref(reply);
+	return rc;
+}
+
+static void teardown(void)
+{
+	free(out_text);
+	free(err_text);
+	out_text = err_text = NULL;
+}
+
+static const char list_sas_json[] =
+    "{\"ok\":true,\"ike_sas\":[{\"id\":3,\"connection\":\"site-b\",\"state\":\"ESTABLISHED\","
+    "\"initiator\":true,\"local\":{\"address\":\"192.0.2.1\",\"port\":500},"
+    "\"remote\":{\"address\":\"192.0.2.2\",\"port\":500},\"local_id\":\"left\","
+    "\"remote_id\":\"right\",\"spi_i\":\"0123456789abcdef\",\"spi_r\":\"fedcba9876543210\","
+    "\"algorithms\":\"AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\","
+    "\"nat\":{\"local\":false,\"remote\":false},\"established\":17,"
+    "\"child_sas\":[{\"id\":4,\"name\":\"net\",\"mode\":\"tunnel\",\"state\":\"INSTALLED\","
+    "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"d1e2f3a4\",\"algorithms\":\"AES_GCM_16_256\","
+    "\"local_ts\":[\"10.1.0.0/24\"],\"remote_ts\":[\"10.2.0.0/24\"],\"bytes_in\":840,"
+    "\"packets_in\":10,\"bytes_out\":840,\"packets_out\":10,\"established\":17}]},"
+    /* a second SA: connecting, NAT, port 4500, IPv6, no children */
+    "{\"id\":9,\"connection\":\"road\",\"state\":\"CONNECTING\",\"initiator\":false,"
+    "\"local\":{\"address\":\"2001:db8::1\",\"port\":4500},"
+    "\"remote\":{\"address\":\"198.51.100.7\",\"port\":4500},\"local_id\":\"gw\","
+    "\"remote_id\":\"carol\",\"spi_i\":\"1111111111111111\",\"spi_r\":\"0000000000000000\","
+    "\"algorithms\":\"\",\"nat\":{\"local\":false,\"remote\":true},\"child_sas\":[]}]}";
+
+static const char list_conns_json[] =
+    "{\"ok\":true,\"connections\":[{\"name\":\"site-b\",\"local_addrs\":[\"192.0.2.1\"],"
+    "\"remote_addrs\":[\"192.0.2.2\"],\"local_port\":500,\"remote_port\":500,"
+    "\"local_id\":\"left\",\"remote_id\":\"right\","
+    "\"proposals\":[\"aes256gcm16-prfsha256-x25519\"],\"encap\":false,"
+    "\"children\":[{\"name\":\"net\",\"mode\":\"tunnel\",\"local_ts\":[\"10.1.0.0/24\"],"
+    "\"remote_ts\":[\"10.2.0.0/24\"],\"esp_proposals\":[\"aes256gcm16\"],"
+    "\"start_action\":\"start\"}]},"
+    "{\"name\":\"road\",\"local_addrs\":[\"192.0.2.1\",\"2001:db8::1\"],\"remote_addrs\":[],"
+    "\"local_port\":4500,\"remote_port\":4500,\"local_id\":\"gw\",\"remote_id\":\"%any\","
+    "\"proposals\":[\"aes128-sha256-modp2048\",\"aes256gcm16-prfsha384-ecp384\"],"
+    "\"encap\":true,\"children\":[{\"name\":\"host\",\"mode\":\"transport\","
+    "\"local_ts\":[\"dynamic\"],\"remote_ts\":[\"10.3.0.0/16\",\"10.4.0.0/16\"],"
+    "\"esp_proposals\":[\"aes128-sha256\"],\"start_action\":\"none\"}]}]}";
+
+START_TEST(status)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}",
+				"{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":3725,"
+				"\"connections\":2,\"ike_sas\":1,\"child_sas\":1}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "conduitd 0.1.0, pid 123, up 1h 2m\n"
+				   "  connections: 2\n"
+				   "  IKE SAs:     1\n"
+				   "  CHILD SAs:   1\n");
+	ck_assert_str_eq(err_text, "");
+}
+END_TEST
+
+START_TEST(list_sas)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}", list_sas_json), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b[3]: ESTABLISHED 17s ago, 192.0.2.1[left]...192.0.2.2[right]\n"
+			 "  AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\n"
+			 "  SPIs 0123456789abcdef_i fedcba9876543210_r, we initiated\n"
+			 "  net{4}: INSTALLED, TUNNEL, SPIs c1a2b3c4_i d1e2f3a4_o, AES_GCM_16_256\n"
+			 "    in  840 bytes, 10 packets\n"
+			 "    out 840 bytes, 10 packets\n"
+			 "    10.1.0.0/24 === 10.2.0.0/24\n"
+			 "road[9]: CONNECTING, [2001:db8::1]:4500[gw]...198.51.100.7:4500[carol]\n"
+			 "  SPIs 1111111111111111_i 0000000000000000_r, peer initiated\n"
+			 "  NAT: peer is behind a NAT\n");
+
+	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}", "{\"ok\":true,\"ike_sas\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "no IKE SAs\n");
+}
+END_TEST
+
+START_TEST(list_conns)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"list-conns\"}", list_conns_json), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b: 192.0.2.1[left]...192.0.2.2[right]\n"
+			 "  proposals: aes256gcm16-prfsha256-x25519\n"
+			 "  net: TUNNEL, start_action start\n"
+			 "    10.1.0.0/24 === 10.2.0.0/24\n"
+			 "    esp: aes256gcm16\n"
+			 "road: 192.0.2.1,2001:db8::1[gw]...%any[%any]\n"
+			 "  proposals: aes128-sha256-modp2048, aes256gcm16-prfsha384-ecp384\n"
+			 "  ports:     4500 -> 4500\n"
+			 "  UDP encapsulation forced\n"
+			 "  host: TRANSPORT, start_action none\n"
+			 "    dynamic === 10.3.0.0/16, 10.4.0.0/16\n"
+			 "    esp: aes128-sha256\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-conns\"}", "{\"ok\":true}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "no connections\n");
+}
+END_TEST
+
+START_TEST(initiate)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"initiate\",\"name\":\"site-b\"}",
+				"{\"ok\":true,\"ike_sa\":3,\"child_sas\":[4]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: established (IKE SA 3, CHILD SA 4)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"initiate\",\"name\":\"site-b\"}",
+				"{\"ok\":true,\"ike_sa\":3,\"child_sas\":[4,5]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: established (IKE SA 3, CHILD SAs 4, 5)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"initiate\",\"name\":\"site-b\"}",
+				"{\"ok\":true,\"ike_sa\":3,\"child_sas\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: established (IKE SA 3)\n");
+
+	ck_assert_int_eq(render("{\"cmd\":\"initiate\",\"name\":\"site-b\"}",
+				"{\"ok\":false,\"error\":\"site-b[3]: AUTHENTICATION_FAILED: peer "
+				"192.0.2.2 rejected our PSK authentication\"}"),
+			 CTL_EXIT_FAILED);
+	ck_assert_str_eq(out_text, "");
+	ck_assert_str_eq(err_text, "conduitctl: site-b[3]: AUTHENTICATION_FAILED: peer 192.0.2.2 "
+				   "rejected our PSK authentication\n");
+}
+END_TEST
+
+START_TEST(terminate)
+{
+	const char *req = "{\"cmd\":\"terminate\",\"name\":\"site-b\"}";
+	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":1}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: terminated 1 IKE SA\n");
+	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":2}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: terminated 2 IKE SAs\n");
+	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":0}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: no IKE SA was up\n");
+}
+END_TEST
+
+START_TEST(reload)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"reload\"}",
+				"{\"ok\":true,\"added\":[\"x\",\"y\"],\"removed\":[],"
+				"\"changed\":[\"z\"],\"unchanged\":[\"site-b\"]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "configuration reloaded: 2 added, 0 removed, 1 changed, "
+				   "1 unchanged\n"
+				   "  added:   x, y\n"
+				   "  changed: z\n");
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"reload\"}",
+		   "{\"ok\":false,\"error\":\"configuration has 2 errors\",\"errors\":"
+		   "[\"/etc/conduit/conduit.conf:3: unknown key 'foo'\",\"/etc/conduit/"
+		   "conduit.conf:9: missing '}'\"]}"),
+	    CTL_EXIT_FAILED);
+	ck_assert_str_eq(err_text, "conduitctl: configuration has 2 errors\n"
+				   "  /etc/conduit/conduit.conf:3: unknown key 'foo'\n"
+				   "  /etc/conduit/conduit.conf:9: missing '}'\n");
+}
+END_TEST
+
+START_TEST(not_a_reply)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}", "{\"version\":\"0.1.0\"}"),
+			 CTL_EXIT_UNREACHABLE);
+	ck_assert_str_eq(err_text, "conduitctl: the daemon's answer is not a reply (no \"ok\")\n");
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}", "[true]"), CTL_EXIT_UNREACHABLE);
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}", "{\"ok\":\"yes\"}"), CTL_EXIT_UNREACHABLE);
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}", "{\"ok\":false}"), CTL_EXIT_FAILED);
+	ck_assert_str_eq(err_text,
+			 "conduitctl: the daemon reported an error without saying which\n");
+}
+END_TEST
+
+START_TEST(unknown_command_shown_as_json)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"frobnicate\"}", "{\"ok\":true,\"n\":1}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "{\n  \"ok\": true,\n  \"n\": 1\n}\n");
+}
+END_TEST
+
+START_TEST(terminal_escapes_neutralised)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}",
+				"{\"ok\":true,\"ike_sas\":[{\"id\":1,\"connection\":\"c\","
+				"\"state\":\"ESTABLISHED\",\"local_id\":\"a\",\"remote_id\":"
+				"\"\\u001b]0;pwned\\u0007\\nfake line\"}]}"),
+			 CTL_EXIT_OK);
+	ck_assert_ptr_null(strchr(out_text, '\x1b'));
+	ck_assert_ptr_nonnull(strstr(out_text, "[\\x1b]0;pwned\\x07\\x0afake line]"));
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}", "{\"ok\":false,\"error\":\"\\u001b[2J\"}"),
+			 CTL_EXIT_FAILED);
+	ck_assert_str_eq(err_text, "conduitctl: \\x1b[2J\n");
+}
+END_TEST
+
+START_TEST(durations)
+{
+	char b[32];
+	ctl_render_duration(b, sizeof(b), 0);
+	ck_assert_str_eq(b, "0s");
+	ctl_render_duration(b, sizeof(b), 59);
+	ck_assert_str_eq(b, "59s");
+	ctl_render_duration(b, sizeof(b), 60);
+	ck_assert_str_eq(b, "1m 0s");
+	ctl_render_duration(b, sizeof(b), 3599);
+	ck_assert_str_eq(b, "59m 59s");
+	ctl_render_duration(b, sizeof(b), 3600);
+	ck_assert_str_eq(b, "1h 0m");
+	ctl_render_duration(b, sizeof(b), 86399);
+	ck_assert_str_eq(b, "23h 59m");
+	ctl_render_duration(b, sizeof(b), 90061);
+	ck_assert_str_eq(b, "1d 1h");
+	ctl_render_duration(b, sizeof(b), -5);
+	ck_assert_str_eq(b, "?");
+	ctl_render_duration(b, sizeof(b), (json_int_t)1 << 62);
+	ck_assert_uint_gt(strlen(b), 3);
+}
+END_TEST
+
+/* Every field of the fixtures replaced by every wrong type: output with
+ * "?" placeholders, never a crash (the sanitizer build checks memory). */
+static void mutate_all(const char *cmd, json_t *node, json_t *root)
+{
+	static const char *const junk[] = { "null", "5",	 "-1",	"\"x\"", "[]",
+					    "{}",   "[null,{}]", "1.5", "true" };
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(node)) {
+		void *tmp;
+		json_object_foreach_safe(node, tmp, key, v)
+		{
+			json_t *saved = json_incref(v);
+			for (size_t j = 0; j < sizeof(junk) / sizeof(junk[0]); j++) {
+				json_object_set_new(node, key,
+						    json_loads(junk[j], JSON_DECODE_ANY, NULL));
+				char *text = json_dumps(root, JSON_COMPACT);
+				char req[64];
+				snprintf(req, sizeof(req), "{\"cmd\":\"%s\",\"name\":\"n\"}", cmd);
+				int rc = render(req, text);
+				ck_assert(rc == CTL_EXIT_OK || rc == CTL_EXIT_FAILED ||
+					  rc == CTL_EXIT_UNREACHABLE);
+				free(text);
+			}
+			json_object_set_new(node, key, saved);
+			mutate_all(cmd, saved, root);
+		}
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, v) mutate_all(cmd, v, root);
+	}
+}
+
+START_TEST(malformed_replies)
+{
+	static const struct {
+		const char *cmd, *json;
+	} fixtures[] = {
+		{ "list-sas", list_sas_json },
+		{ "list-conns", list_conns_json },
+		{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":1,\"uptime\":4,"
+			    "\"connections\":2,\"ike_sas\":1,\"child_sas\":1}" },
+		{ "initiate", "{\"ok\":true,\"ike_sa\":3,\"child_sas\":[4]}" },
+		{ "terminate", "{\"ok\":true,\"terminated\":1}" },
+		{ "reload", "{\"ok\":true,\"added\":[\"x\"],\"removed\":[],\"changed\":[],"
+			    "\"unchanged\":[]}" },
+		{ "reload", "{\"ok\":false,\"error\":\"e\",\"errors\":[\"a\",\"b\"]}" },
+	};
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		json_t *root = json_loads(fixtures[i].json, 0, NULL);
+		ck_assert_ptr_nonnull(root);
+		mutate_all(fixtures[i].cmd, root, root);
+		json_decref(root);
+	}
+	/* Spot check: a wrong type prints "?". */
+	render("{\"cmd\":\"status\"}", "{\"ok\":true,\"version\":5,\"pid\":\"x\"}");
+	ck_assert_str_eq(out_text, "conduitd ?, pid ?, up ?\n"
+				   "  connections: ?\n"
+				   "  IKE SAs:     ?\n"
+				   "  CHILD SAs:   ?\n");
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("ctl_render");
+	TCase *tc = tcase_create("render");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, status);
+	tcase_add_test(tc, list_sas);
+	tcase_add_test(tc, list_conns);
+	tcase_add_test(tc, initiate);
+	tcase_add_test(tc, terminate);
+	tcase_add_test(tc, reload);
+	tcase_add_test(tc, not_a_reply);
+	tcase_add_test(tc, unknown_command_shown_as_json);
+	tcase_add_test(tc, terminal_escapes_neutralised);
+	tcase_add_test(tc, durations);
+	tcase_add_test(tc, malformed_replies);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(make_suite)
