@@ -121,7 +121,11 @@ enum ike_event_type {
 	IKE_EV_IKE_DOWN, /* IKE SA deleted or failed; reason says why */
 	IKE_EV_CHILD_UP,
 	IKE_EV_CHILD_DOWN,
-	IKE_EV_FAILED, /* an initiate did not succeed; reason says why */
+	/* An IKE SA failed before it was established (either role: the
+	 * initiate, or a responder's half-open SA), or a CHILD_SA could not be
+	 * created (child_name set, child_id 0; the IKE SA stays). reason says
+	 * why, notify names the notify that decided it when there is one. */
+	IKE_EV_FAILED,
 };
 
 struct ike_event {
@@ -144,7 +148,9 @@ struct ike_env {
 			 uint32_t *spi);
 	/* Install (or update) a CHILD SA's SAs and policies. 0 or -errno. */
 	int (*child_install)(void *ctx, const struct ike_child_install *child);
-	/* Remove a CHILD SA's SAs and policies; in_spi/out_spi name its SAs. */
+	/* Remove a CHILD SA's SAs and policies. child describes them as at
+	 * install (SPIs, addresses, selectors, mode) without keys or
+	 * algorithms. */
 	void (*child_delete)(void *ctx, uint32_t child_id, uint32_t reqid,
 			     const struct ike_child_install *child);
 	/* Monotonic time in milliseconds. */
@@ -158,18 +164,29 @@ struct ike_env {
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt, va_list ap);
 };
 
-/* Retransmission: base timeout and count (RFC 7296 2.1: exponential). */
+/* Retransmission: base timeout and count (RFC 7296 2.1: exponential).
+ * A request is retransmitted retransmit_tries times, the k-th time
+ * base << (k - 1) ms after the previous send; the exchange fails base <<
+ * tries ms after the last one (defaults: sent at 0, 1, 3, 7, 15, 31 s,
+ * failed at 63 s). 0 in any field: its default. */
 struct ike_engine_opts {
-	uint32_t retransmit_base_ms; /* default 1000: 1, 2, 4, 8, 16 s */
+	uint32_t retransmit_base_ms; /* default 1000 */
 	uint32_t retransmit_tries; /* default 5 */
-	uint32_t half_open_max; /* default 1000; then cookies */
+	uint32_t half_open_max; /* default 1000; beyond it IKE_SA_INIT is dropped
+				 * (cookies are not implemented yet) */
 };
 
+/* send, alloc_spi, child_install, child_delete, now_ms and random are
+ * required; opts may be NULL. NULL on error. */
 struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_engine_opts *opts);
+/* Frees everything without a message or child_delete: kernel SAs stay
+ * unless ike_engine_terminate_all() ran (and its exchanges) first. */
 void ike_engine_free(struct ike_engine *e);
 
 /* Add or replace a connection (by name); the config is copied. 0 or -errno;
- * on error *err names the fault (e.g. a bad proposal string). */
+ * on error *err names the fault (e.g. a bad proposal string). IKE SAs made
+ * with a replaced version keep it until they go; terminate by name still
+ * reaches them. */
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, const char **err);
 /* Remove a connection, deleting its SAs (DELETE sent to the peer). */
 int ike_engine_remove_conn(struct ike_engine *e, const char *name);
@@ -180,15 +197,20 @@ void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 /* The time given to wake_at has come. */
 void ike_engine_run_timers(struct ike_engine *e);
 
-/* Start a connection, or one child of it (child NULL: all its children).
- * Returns the IKE SA id (> 0) or -errno. */
+/* Start a connection with one child of it in IKE_AUTH (child NULL: its
+ * first child; more children need CREATE_CHILD_SA, not implemented yet).
+ * Returns the IKE SA id (> 0) or -errno: -ENOENT (no such connection or
+ * child), -EDESTADDRREQ (no remote address), -EINVAL (no child: childless
+ * IKE SAs are not supported). */
 int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child);
 /* Delete the IKE SA(s) of a connection, or one IKE SA by id. */
 int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa_id);
 /* Delete every SA (DELETE sent), for shutdown. */
 void ike_engine_terminate_all(struct ike_engine *e);
 
-/* Kernel events, by the child_id/reqid given at install. */
+/* Kernel events, by the reqid given at install (spi 0: any of its SAs).
+ * Hard: the CHILD_SA is deleted (Delete sent). Soft: logged only, until
+ * rekeying is implemented. */
 void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard);
 
 /* ------------------------------------------------------------------ */
@@ -230,7 +252,10 @@ struct ike_sa_info {
 int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),
 			  void *arg);
 
+/* "AUTHENTICATION_FAILED"; unknown types: "UNKNOWN_ERROR_NOTIFY" or
+ * "UNKNOWN_STATUS_NOTIFY". Static strings. */
 const char *ike_notify_name(uint16_t type);
+/* "IKE_SA_INIT" ... "INFORMATIONAL"; otherwise "UNKNOWN_EXCHANGE". */
 const char *ike_exchange_name(uint8_t type);
 
 #endif

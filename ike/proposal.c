@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ike/fmt.h"
 #include "ike/proposal.h"
 
 /* Loop bound over a proposal's transforms: a decoded proposal might claim
@@ -884,27 +885,6 @@ int ike_proposals_promote_dh(struct ike_proposal *p, size_t n, uint16_t group)
 
 /* ----- formatting ----- */
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
-		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
 static const char *long_name(uint8_t type, uint16_t id)
 {
 	for (size_t i = 0; i < N_NAMES; i++)
@@ -928,7 +908,7 @@ static const uint8_t print_order[] = { IKE_TRANS_ENCR, IKE_TRANS_INTEG, IKE_TRAN
 
 int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *buf, size_t len)
 {
-	struct out o = { .buf = buf, .len = len };
+	struct ike_fmt o = { .buf = buf, .len = len };
 	bool first = true;
 
 	if (!p || (!buf && len))
@@ -936,7 +916,7 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 	if (len)
 		buf[0] = '\0';
 	if ((fmt & IKE_FMT_PROTO) && !(fmt & IKE_FMT_SHORT))
-		outf(&o, "%s:", proto_name(p->protocol));
+		ike_fmt(&o, "%s:", proto_name(p->protocol));
 	for (size_t k = 0; k < sizeof(print_order); k++) {
 		for (size_t i = 0; i < NT(p); i++) {
 			const struct ike_transform *t = &p->transforms[i];
@@ -949,18 +929,18 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 			if (fmt & IKE_FMT_SHORT) {
 				name = short_name(t->type, t->id, t->key_len);
 				if (name)
-					outf(&o, "%s%s", sep, name);
+					ike_fmt(&o, "%s%s", sep, name);
 				else
-					outf(&o, "%s%u:%u", sep, t->type, t->id);
+					ike_fmt(&o, "%s%u:%u", sep, t->type, t->id);
 				continue;
 			}
 			name = long_name(t->type, t->id);
 			if (name)
-				outf(&o, "%s%s", sep, name);
+				ike_fmt(&o, "%s%s", sep, name);
 			else
-				outf(&o, "%sUNKNOWN_%u_%u", sep, t->type, t->id);
+				ike_fmt(&o, "%sUNKNOWN_%u_%u", sep, t->type, t->id);
 			if (t->key_len)
-				outf(&o, "_%u", t->key_len);
+				ike_fmt(&o, "_%u", t->key_len);
 		}
 	}
 	/* Transforms of unknown types (from the wire) last, so nothing is hidden. */
@@ -969,7 +949,7 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 
 		if (t->type >= TYPE_MIN && t->type <= TYPE_MAX)
 			continue;
-		outf(&o, "%s%s%u_%u",
+		ike_fmt(&o, "%s%s%u_%u",
 		     first		     ? ""
 		     : (fmt & IKE_FMT_SHORT) ? "-"
 					     : "/",

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "ike/fmt.h"
 #include "ike/ts.h"
 
 #define PROTO_ICMP 1
@@ -648,38 +649,17 @@ int ike_ts_port_masks(uint16_t start, uint16_t end, struct ike_port_mask *out, s
 
 /* ----- formatting ----- */
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
-		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
-static void out_icmp(struct out *o, uint16_t v)
+static void out_icmp(struct ike_fmt *o, uint16_t v)
 {
 	if (v & 0xff)
-		outf(o, "%u(%u)", v >> 8, v & 0xff);
+		ike_fmt(o, "%u(%u)", v >> 8, v & 0xff);
 	else
-		outf(o, "%u", v >> 8);
+		ike_fmt(o, "%u", v >> 8);
 }
 
 int ike_ts_format(const struct ike_ts *ts, char *buf, size_t len)
 {
-	struct out o = { .buf = buf, .len = len };
+	struct ike_fmt o = { .buf = buf, .len = len };
 	char a1[INET6_ADDRSTRLEN], a2[INET6_ADDRSTRLEN];
 	struct ike_prefix pfx;
 	size_t n;
@@ -691,7 +671,7 @@ int ike_ts_format(const struct ike_ts *ts, char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	if (!ike_ts_valid(ts)) {
-		outf(&o, "(invalid)");
+		ike_fmt(&o, "(invalid)");
 		return (int)o.pos;
 	}
 	af = ts->type == IKE_TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
@@ -699,15 +679,15 @@ int ike_ts_format(const struct ike_ts *ts, char *buf, size_t len)
 	    !inet_ntop(af, ts->end_addr, a2, sizeof(a2)))
 		return -EINVAL;
 	if (!ike_ts_to_prefixes(ts, &pfx, 1, &n))
-		outf(&o, "%s/%u", a1, pfx.len);
+		ike_fmt(&o, "%s/%u", a1, pfx.len);
 	else
-		outf(&o, "%s..%s", a1, a2);
+		ike_fmt(&o, "%s..%s", a1, a2);
 
 	has_proto = ts->ip_proto != 0;
 	has_ports = !ports_any(ts);
 	if (!has_proto && !has_ports)
 		return (int)o.pos;
-	outf(&o, "[");
+	ike_fmt(&o, "[");
 	if (has_proto) {
 		const char *name = NULL;
 
@@ -715,30 +695,30 @@ int ike_ts_format(const struct ike_ts *ts, char *buf, size_t len)
 			if (protocols[i].num == ts->ip_proto)
 				name = protocols[i].name;
 		if (name)
-			outf(&o, "%s", name);
+			ike_fmt(&o, "%s", name);
 		else
-			outf(&o, "%u", ts->ip_proto);
+			ike_fmt(&o, "%u", ts->ip_proto);
 	} else {
 		/* strongSwan prints "[80]", which would read back as protocol 80 */
-		outf(&o, "any");
+		ike_fmt(&o, "any");
 	}
 	if (has_ports) {
 		icmp = ts->ip_proto == PROTO_ICMP || ts->ip_proto == PROTO_ICMPV6;
-		outf(&o, "/");
+		ike_fmt(&o, "/");
 		if (ports_opaque(ts)) {
-			outf(&o, "OPAQUE");
+			ike_fmt(&o, "OPAQUE");
 		} else if (icmp) {
 			out_icmp(&o, ts->start_port);
 			if (ts->end_port != ts->start_port) {
-				outf(&o, "-");
+				ike_fmt(&o, "-");
 				out_icmp(&o, ts->end_port);
 			}
 		} else if (ts->start_port == ts->end_port) {
-			outf(&o, "%u", ts->start_port);
+			ike_fmt(&o, "%u", ts->start_port);
 		} else {
-			outf(&o, "%u-%u", ts->start_port, ts->end_port);
+			ike_fmt(&o, "%u-%u", ts->start_port, ts->end_port);
 		}
 	}
-	outf(&o, "]");
+	ike_fmt(&o, "]");
 	return (int)o.pos;
 }

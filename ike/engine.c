@@ -1,0 +1,1338 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The engine: connections, the entry points of ike.h, routing a datagram to
+ * its SA, the message ID window and retransmissions (RFC 7296 2.1, 2.3),
+ * the Encrypted payload, and the table of transitions below, which is the
+ * only place that decides whether a message is expected at all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/crypto.h"
+#include "ike/dh.h"
+#include "ike/engine.h"
+#include "ike/proposal.h"
+#include "ike/ts.h"
+#include "ike/wire.h"
+
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ------------------------------------------------------------------ */
+/* The transitions: (state, exchange, request/response) -> handler      */
+
+typedef enum ike_verdict (*ike_handler)(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+
+/* A pseudo-state for an IKE_SA_INIT request that has no SA yet. */
+#define IKE_S_NONE IKE_S_COUNT
+
+struct ike_transition {
+	uint32_t states; /* IKE_S_BIT() of the states it applies in */
+	uint8_t exchange;
+	bool response;
+	/* An error notify replaces the required payloads (a refusal). */
+	bool error_ok;
+	uint32_t required; /* IKE_PL_BIT() of each payload that must be there */
+	ike_handler handler;
+};
+
+#define PL(t) IKE_PL_BIT(IKE_PL_##t)
+#define S(s) IKE_S_BIT(IKE_S_##s)
+
+static const struct ike_transition transitions[] = {
+	/* IKE_SA_INIT: a new SA is created only if this request is acceptable */
+	{ S(NONE), IKE_SA_INIT, false, false, PL(SA) | PL(KE) | PL(NONCE), ike_sa_init_on_request },
+	{ S(INIT_SENT), IKE_SA_INIT, true, true, PL(SA) | PL(KE) | PL(NONCE),
+	  ike_sa_init_on_response },
+	/* IKE_AUTH carrying the first CHILD_SA (no childless IKE SAs yet) */
+	{ S(INIT_RCVD), IKE_AUTH, false, false, PL(IDI) | PL(AUTH) | PL(SA) | PL(TSI) | PL(TSR),
+	  ike_auth_on_request },
+	{ S(AUTH_SENT), IKE_AUTH, true, true, PL(IDR) | PL(AUTH), ike_auth_on_response },
+	/* established */
+	{ S(ESTABLISHED) | S(DELETING), IKE_INFORMATIONAL, false, false, 0, ike_info_on_request },
+	{ S(ESTABLISHED) | S(DELETING), IKE_INFORMATIONAL, true, true, 0, ike_info_on_response },
+	{ S(ESTABLISHED), IKE_CREATE_CHILD_SA, false, false, PL(SA) | PL(NONCE),
+	  ike_create_child_on_request },
+	/* while deleting, a new CHILD_SA is refused (RFC 7296 1.4.1) */
+	{ S(DELETING), IKE_CREATE_CHILD_SA, false, false, 0, ike_create_child_on_request },
+};
+
+static const struct ike_transition *find_transition(unsigned int state, uint8_t exchange,
+						    bool response)
+{
+	for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
+		const struct ike_transition *t = &transitions[i];
+
+		if ((t->states & (1u << state)) && t->exchange == exchange &&
+		    t->response == response)
+			return t;
+	}
+	return NULL;
+}
+
+static bool has_error_notify(const struct ike_msg *m)
+{
+	for (size_t i = 0; i < m->n_notify; i++)
+		if (m->notify[i].type <= IKE_N_ERROR_MAX)
+			return true;
+	return false;
+}
+
+/* The first required payload missing, or IKE_PL_NONE. */
+static uint8_t missing_payload(const struct ike_transition *t, uint32_t have)
+{
+	uint32_t miss = t->required & ~have;
+
+	for (uint8_t type = 32; type < 64 && miss; type++)
+		if (miss & IKE_PL_BIT(type))
+			return type;
+	return IKE_PL_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Logging and events                                                   */
+
+static void call_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void call_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	e->env.log(e->env.ctx, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e->env.log)
+		return;
+	va_start(ap, fmt);
+	e->env.log(e->env.ctx, lvl, fmt, ap);
+	va_end(ap);
+}
+
+const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (a->family == AF_INET && inet_ntop(AF_INET, a->ip, ip, sizeof(ip)))
+		snprintf(buf, len, "%s[%u]", ip, a->port);
+	else if (a->family == AF_INET6 && inet_ntop(AF_INET6, a->ip, ip, sizeof(ip)))
+		snprintf(buf, len, "[%s]:%u", ip, a->port);
+	else
+		snprintf(buf, len, "%%any");
+	return buf;
+}
+
+void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_sa *sa,
+		const char *fmt, ...)
+{
+	char msg[512], peer[IKE_ADDR_STR_LEN];
+	va_list ap;
+
+	if (!e->env.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	call_log(e, lvl, "%s[%u] %s: %s", sa->conn->name, sa->id,
+		 ike_addr_str(&sa->remote, peer, sizeof(peer)), msg);
+}
+
+void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
+{
+	struct ike_event ev = {
+		.type = type,
+		.conn_name = sa->conn->name,
+		.child_name = child_name,
+		.ike_sa_id = sa->id,
+		.child_id = child_id,
+		.notify = notify,
+		.reason = reason,
+	};
+
+	if (e->env.event)
+		e->env.event(e->env.ctx, &ev);
+}
+
+void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+	       const struct ike_child *child, uint16_t notify, const char *reason)
+{
+	ike_event_named(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
+			child ? child->id : 0, notify, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                               */
+
+uint64_t ike_now(struct ike_engine *e)
+{
+	return e->env.now_ms(e->env.ctx);
+}
+
+static void update_wake(struct ike_engine *e)
+{
+	uint64_t next = ike_timer_next(&e->timers);
+
+	if (next != e->wake_requested) {
+		e->wake_requested = next;
+		if (e->env.wake_at)
+			e->env.wake_at(e->env.ctx, next);
+	}
+}
+
+void ike_timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at)
+{
+	if (ike_timer_set(&e->timers, t, at))
+		ike_log(e, IKE_LOG_ERROR, "out of memory arming a timer");
+	if (!e->batch)
+		update_wake(e);
+}
+
+void ike_timer_disarm(struct ike_engine *e, struct ike_timer *t)
+{
+	ike_timer_cancel(&e->timers, t);
+	if (!e->batch)
+		update_wake(e);
+}
+
+static void enter(struct ike_engine *e)
+{
+	e->batch++;
+}
+
+static void leave(struct ike_engine *e)
+{
+	if (!--e->batch)
+		update_wake(e);
+}
+
+static uint64_t rtx_timeout(const struct ike_engine *e, unsigned int tries)
+{
+	uint64_t ms = e->opts.retransmit_base_ms;
+
+	return ms << (tries < 20 ? tries : 20);
+}
+
+void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
+{
+	struct ike_engine *e = ctx;
+	struct ike_sa *sa = container_of(t, struct ike_sa, t_rtx);
+	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT"
+			   : sa->req_kind == IKE_REQ_AUTH  ? "IKE_AUTH"
+							   : "INFORMATIONAL";
+	char reason[96];
+
+	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
+		return;
+	if (sa->req_tries >= e->opts.retransmit_tries) {
+		snprintf(reason, sizeof(reason), "peer did not answer %s after %u retransmissions",
+			 what, sa->req_tries);
+		ike_sa_fail(e, sa, 0, reason);
+		return;
+	}
+	sa->req_tries++;
+	ike_log_sa(e, IKE_LOG_INFO, sa, "retransmit %u of %s request %u", sa->req_tries, what,
+		   sa->msgid_next);
+	ike_send_raw(e, sa, sa->req_pkt, sa->req_len);
+	ike_timer_arm(e, &sa->t_rtx, ike_now(e) + rtx_timeout(e, sa->req_tries));
+}
+
+void ike_sa_life_timer(struct ike_timer *t, void *ctx)
+{
+	struct ike_engine *e = ctx;
+	struct ike_sa *sa = container_of(t, struct ike_sa, t_sa);
+
+	if (sa->state == IKE_S_INIT_RCVD)
+		ike_sa_fail(e, sa, 0, "half-open IKE SA timed out waiting for IKE_AUTH");
+}
+
+void ike_engine_run_timers(struct ike_engine *e)
+{
+	uint64_t now = ike_now(e);
+	struct ike_timer *t;
+
+	enter(e);
+	/* A handler may arm timers due now; they run in this same call. */
+	while ((t = ike_timer_pop_due(&e->timers, now)))
+		t->fn(t, e);
+	/* The wake-up we asked for has been consumed. */
+	e->wake_requested = IKE_TIMER_NONE - 1;
+	leave(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending                                                              */
+
+void ike_send_raw(struct ike_engine *e, const struct ike_sa *sa, const uint8_t *pkt, size_t len)
+{
+	e->env.send(e->env.ctx, pkt, len, &sa->local, &sa->remote);
+}
+
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
+		uint32_t msgid)
+{
+	memset(h, 0, sizeof(*h));
+	h->spi_i = sa->spi_i;
+	h->spi_r = sa->spi_r;
+	h->version = IKE_VERSION;
+	h->exchange = exchange;
+	h->flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) | (response ? IKE_FLAG_RESPONSE : 0);
+	h->msg_id = msgid;
+}
+
+static void start_request(struct ike_engine *e, struct ike_sa *sa, uint8_t req_kind)
+{
+	sa->req_kind = req_kind;
+	sa->req_tries = 0;
+	ike_send_raw(e, sa, sa->req_pkt, sa->req_len);
+	ike_timer_arm(e, &sa->t_rtx, ike_now(e) + rtx_timeout(e, 0));
+}
+
+int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
+			   uint8_t req_kind)
+{
+	ike_sa_set_packet(&sa->req_pkt, &sa->req_len, pkt, len);
+	if (!sa->req_pkt)
+		return -ENOMEM;
+	start_request(e, sa, req_kind);
+	return 0;
+}
+
+int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, bool response,
+		       uint32_t msgid, struct ike_writer *inner, uint8_t first, uint8_t req_kind)
+{
+	struct ike_sk_cipher c;
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_sk_layout lay;
+	struct ike_hdr h;
+	uint8_t iv[IKE_SK_IV_MAX_LEN];
+	size_t plain_len, iv_len;
+	uint8_t *p;
+	int rc;
+
+	if (ike_writer_error(inner) || !sa->keys_valid)
+		return ike_writer_error(inner) ? ike_writer_error(inner) : -EINVAL;
+	if (!response)
+		msgid = sa->msgid_next;
+	ike_sk_cipher_from_keys(&c, &sa->keys, sa->initiator);
+	plain_len = ike_writer_len(inner);
+	iv_len = ike_sk_iv_len(&c);
+	ike_sa_hdr(sa, &h, exchange, response, msgid);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_sk(&b, first, iv_len, ike_sk_ct_len(&c, plain_len), ike_sk_icv_len(&c), &lay);
+	rc = ike_build_end(&b);
+	p = rc ? NULL : ike_writer_span(&w, lay.ct_off, plain_len);
+	if (!p) {
+		ike_writer_free(&w);
+		return rc ? rc : -EINVAL;
+	}
+	if (plain_len)
+		memcpy(p, ike_writer_slice(inner).ptr, plain_len);
+	e->env.random(e->env.ctx, iv, iv_len);
+	p = ike_writer_span(&w, lay.msg_off, lay.end - lay.msg_off);
+	rc = p ? ike_sk_seal(&c, p, lay.end - lay.msg_off, lay.iv_off - lay.msg_off, plain_len, iv)
+	       : -EINVAL;
+	if (rc) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot protect %s message: %s",
+			   ike_exchange_name(exchange), strerror(-rc));
+		w.wipe = true;
+		ike_writer_free(&w);
+		return rc;
+	}
+	if (response) {
+		free(sa->resp_pkt);
+		sa->resp_pkt = w.buf;
+		sa->resp_len = (uint32_t)(lay.end - lay.msg_off);
+		sa->msgid_peer = msgid + 1;
+		ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+	} else {
+		free(sa->req_pkt);
+		sa->req_pkt = w.buf;
+		sa->req_len = (uint32_t)(lay.end - lay.msg_off);
+		start_request(e, sa, req_kind);
+	}
+	return 0;
+}
+
+int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+		       uint16_t type, const void *data, size_t len)
+{
+	struct ike_writer w;
+	struct ike_builder b;
+	uint8_t first;
+	int rc;
+
+	ike_writer_init(&w);
+	ike_build_begin_inner(&b, &w);
+	ike_add_notify(&b, 0, NULL, 0, type, data, len);
+	rc = ike_build_end_inner(&b, &first);
+	if (!rc)
+		rc = ike_send_protected(e, sa, rx->m.hdr.exchange, true, rx->m.hdr.msg_id, &w,
+					first, IKE_REQ_NONE);
+	ike_writer_free(&w);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* SA life                                                              */
+
+enum ike_verdict ike_sa_fail(struct ike_engine *e, struct ike_sa *sa, uint16_t notify,
+			     const char *reason)
+{
+	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING)
+		return ike_sa_close(e, sa, reason);
+	ike_log_sa(e, IKE_LOG_WARN, sa, "IKE SA failed%s%s: %s", notify ? " with " : "",
+		   notify ? ike_notify_name(notify) : "", reason);
+	ike_event(e, IKE_EV_FAILED, sa, NULL, notify, reason);
+	ike_sa_free(e, sa);
+	return IKE_GONE;
+}
+
+enum ike_verdict ike_sa_close(struct ike_engine *e, struct ike_sa *sa, const char *reason)
+{
+	struct ike_child *c;
+
+	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE SA deleted: %s", reason);
+	sa->dead = true;
+	/* Children go first so that CHILD_DOWN precedes IKE_DOWN. */
+	while ((c = LIST_FIRST(&sa->children)))
+		ike_child_free(e, c, reason);
+	ike_event(e, IKE_EV_IKE_DOWN, sa, NULL, 0, reason);
+	ike_sa_free(e, sa);
+	return IKE_GONE;
+}
+
+enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_child *c;
+
+	if (sa->req_kind != IKE_REQ_NONE || sa->state < IKE_S_ESTABLISHED)
+		return IKE_KEEP;
+	if (sa->pending_delete) {
+		sa->pending_delete = false;
+		if (ike_info_send_delete_ike(e, sa))
+			return ike_sa_close(e, sa, "cannot send Delete");
+		sa->state = IKE_S_DELETING;
+		return IKE_KEEP;
+	}
+	LIST_FOREACH (c, &sa->children, entry) {
+		if (c->delete_pending) {
+			if (ike_info_send_delete_child(e, sa, c))
+				ike_child_free(e, c, "cannot send Delete");
+			return IKE_KEEP;
+		}
+	}
+	return IKE_KEEP;
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                                */
+
+static void log_drop(struct ike_engine *e, const struct ike_addr *remote, const char *why,
+		     const struct ike_hdr *h)
+{
+	char peer[IKE_ADDR_STR_LEN];
+
+	ike_log(e, IKE_LOG_DEBUG, "dropping message from %s (%s %s %u): %s",
+		ike_addr_str(remote, peer, sizeof(peer)), h ? ike_exchange_name(h->exchange) : "?",
+		h ? (h->flags & IKE_FLAG_RESPONSE ? "response" : "request") : "", h ? h->msg_id : 0,
+		why);
+}
+
+/* An unprotected reply with one notify, to a message that has no SA. */
+static void reply_unprotected(struct ike_engine *e, const struct ike_hdr *req,
+			      const struct ike_addr *local, const struct ike_addr *remote,
+			      uint16_t type, const void *data, size_t len)
+{
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_hdr h = {
+		.spi_i = req->spi_i,
+		.spi_r = req->spi_r,
+		.version = IKE_VERSION,
+		.exchange = req->exchange,
+		/* We answer as whatever the sender's peer is. */
+		.flags =
+		    IKE_FLAG_RESPONSE | (req->flags & IKE_FLAG_INITIATOR ? 0 : IKE_FLAG_INITIATOR),
+		.msg_id = req->msg_id,
+	};
+
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_notify(&b, 0, NULL, 0, type, data, len);
+	if (!ike_build_end(&b))
+		e->env.send(e->env.ctx, w.buf, w.len, local, remote);
+	ike_writer_free(&w);
+}
+
+void ike_sa_init_reply_notify(struct ike_engine *e, const struct ike_rx *rx, uint16_t type,
+			      const void *data, size_t len)
+{
+	reply_unprotected(e, &rx->m.hdr, &rx->local, &rx->remote, type, data, len);
+}
+
+static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const struct ike_hdr *h)
+{
+	struct ike_wire_err err;
+	const struct ike_transition *t;
+	struct ike_sa *sa;
+	uint8_t miss;
+
+	sa = ike_sa_half_open_find(e, h->spi_i, &rx->remote);
+	if (sa) {
+		/* RFC 7296 2.1: the same request again gets the same answer. */
+		if (sa->state == IKE_S_INIT_RCVD && sa->resp_pkt && h->msg_id == 0 &&
+		    sa->msgid_peer == 1) {
+			ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE_SA_INIT request retransmitted");
+			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+		}
+		return;
+	}
+	if (h->spi_r != 0 || h->msg_id != 0) {
+		log_drop(e, &rx->remote, "IKE_SA_INIT request with a responder SPI or message ID",
+			 h);
+		return;
+	}
+	if (e->n_half_open >= e->opts.half_open_max) {
+		log_drop(e, &rx->remote, "too many half-open IKE SAs", h);
+		return;
+	}
+	if (ike_msg_decode(&rx->m, rx->pkt, rx->len, &err)) {
+		char why[160];
+
+		ike_wire_err_format(&err, why, sizeof(why));
+		log_drop(e, &rx->remote, why, h);
+		/* Unprotected errors are allowed in IKE_SA_INIT (RFC 7296 2.21.1). */
+		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD) {
+			uint8_t type = err.payload;
+
+			reply_unprotected(e, h, &rx->local, &rx->remote, err.notify, &type, 1);
+		}
+		return;
+	}
+	t = find_transition(IKE_S_NONE, IKE_SA_INIT, false);
+	miss = missing_payload(t, rx->m.present);
+	if (miss != IKE_PL_NONE) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "no %s payload", ike_payload_name(miss));
+		log_drop(e, &rx->remote, why, h);
+		return;
+	}
+	t->handler(e, NULL, rx);
+}
+
+/* Unknown SPI (RFC 7296 2.21.4): never answer a response; a request may
+ * get an unprotected INVALID_IKE_SPI. */
+static void input_unknown_spi(struct ike_engine *e, struct ike_rx *rx, const struct ike_hdr *h)
+{
+	log_drop(e, &rx->remote, "unknown IKE SPI", h);
+	if (!(h->flags & IKE_FLAG_RESPONSE) && h->exchange != IKE_SA_INIT)
+		reply_unprotected(e, h, &rx->local, &rx->remote, IKE_N_INVALID_IKE_SPI, NULL, 0);
+}
+
+/* Decrypts in e->rx and decodes the inner payloads. 0, -EBADMSG (drop
+ * silently), or a notify to answer (> 0) with *bad_type for
+ * UNSUPPORTED_CRITICAL_PAYLOAD. */
+static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx, uint8_t *bad_type,
+		     const char **why)
+{
+	struct ike_wire_err err;
+	struct ike_sk_cipher c;
+	size_t poff, plen;
+	uint8_t *buf;
+	int rc;
+
+	ike_writer_reset(&e->rx);
+	ike_put_bytes(&e->rx, rx->pkt, rx->len);
+	buf = ike_writer_span(&e->rx, 0, rx->len);
+	if (!buf) {
+		*why = "out of memory";
+		return -EBADMSG;
+	}
+	if (ike_msg_decode(&rx->m, buf, rx->len, &err)) {
+		*why = err.reason ? err.reason : "malformed";
+		return -EBADMSG;
+	}
+	if (!(rx->m.present & PL(SK))) {
+		*why = "no Encrypted payload";
+		return -EBADMSG;
+	}
+	if (rx->m.present & ~PL(SK)) {
+		*why = "payloads outside the Encrypted payload";
+		return -EBADMSG;
+	}
+	ike_sk_cipher_from_keys(&c, &sa->keys, !!(rx->m.hdr.flags & IKE_FLAG_INITIATOR));
+	rc = ike_sk_open(&c, buf, rx->len, rx->m.sk.body_off, &poff, &plen);
+	if (rc) {
+		*why =
+		    rc == -EBADMSG ? "integrity check failed" : "undecryptable Encrypted payload";
+		return -EBADMSG;
+	}
+	buf = ike_writer_span(&e->rx, poff, plen);
+	if (plen && !buf) {
+		*why = "bad plaintext length";
+		return -EBADMSG;
+	}
+	if (ike_msg_decode_inner(&rx->m, buf, plen, rx->m.sk.first_payload, &err)) {
+		*why = err.reason ? err.reason : "malformed";
+		*bad_type = err.payload;
+		return err.notify ? err.notify : IKE_N_INVALID_SYNTAX;
+	}
+	return 0;
+}
+
+static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
+		     const struct ike_hdr *h)
+{
+	bool response = h->flags & IKE_FLAG_RESPONSE;
+	const struct ike_transition *t;
+	const char *why = NULL;
+	uint8_t bad_type = 0;
+	uint8_t miss;
+	int rc;
+
+	/* Our role must be the opposite of the sender's. */
+	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator) {
+		log_drop(e, &rx->remote, "initiator flag does not match the SA", h);
+		return;
+	}
+	if (sa->initiator && sa->state == IKE_S_INIT_SENT) {
+		if (h->exchange != IKE_SA_INIT || !response) {
+			log_drop(e, &rx->remote, "unexpected before IKE_SA_INIT completes", h);
+			return;
+		}
+	} else if ((sa->initiator ? h->spi_r : h->spi_i) !=
+		   (sa->initiator ? sa->spi_r : sa->spi_i)) {
+		log_drop(e, &rx->remote, "peer SPI does not match the SA", h);
+		return;
+	}
+
+	/* The message ID window (RFC 7296 2.3), before any expensive work. */
+	if (response) {
+		if (sa->req_kind == IKE_REQ_NONE || h->msg_id != sa->msgid_next) {
+			log_drop(e, &rx->remote, "response to no outstanding request", h);
+			return;
+		}
+	} else if (h->msg_id != sa->msgid_peer) {
+		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt) {
+			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s request %u retransmitted, resending",
+				   ike_exchange_name(h->exchange), h->msg_id);
+			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+		} else {
+			log_drop(e, &rx->remote, "unexpected message ID", h);
+		}
+		return;
+	}
+
+	if (h->exchange == IKE_SA_INIT) {
+		struct ike_wire_err err;
+
+		if (ike_msg_decode(&rx->m, rx->pkt, rx->len, &err)) {
+			/* Unauthenticated: a forged reply must not kill the SA. */
+			log_drop(e, &rx->remote, err.reason ? err.reason : "malformed", h);
+			return;
+		}
+	} else {
+		if (!sa->keys_valid) {
+			log_drop(e, &rx->remote, "no keys yet", h);
+			return;
+		}
+		rc = unprotect(e, sa, rx, &bad_type, &why);
+		if (rc == -EBADMSG) {
+			log_drop(e, &rx->remote, why, h);
+			return;
+		}
+		if (rc > 0) {
+			/* Authenticated but malformed (RFC 7296 2.21.2 and 3.2). */
+			ike_log_sa(e, IKE_LOG_WARN, sa, "malformed %s %s %u (%s): %s",
+				   ike_exchange_name(h->exchange),
+				   response ? "response" : "request", h->msg_id, why,
+				   ike_notify_name((uint16_t)rc));
+			if (!response) {
+				ike_respond_notify(e, sa, rx, (uint16_t)rc, &bad_type,
+						   rc == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD ? 1
+											    : 0);
+				return;
+			}
+			sa->req_kind = IKE_REQ_NONE;
+			ike_sa_fail(e, sa, (uint16_t)rc, "malformed response");
+			return;
+		}
+	}
+
+	t = find_transition(sa->state, h->exchange, response);
+	if (!t) {
+		ike_log_sa(e, IKE_LOG_WARN, sa, "unexpected %s %s %u in state %u, ignored",
+			   ike_exchange_name(h->exchange), response ? "response" : "request",
+			   h->msg_id, sa->state);
+		return;
+	}
+	miss = IKE_PL_NONE;
+	if (!(t->error_ok && has_error_notify(&rx->m)))
+		miss = missing_payload(t, rx->m.present);
+	if (miss != IKE_PL_NONE) {
+		char reason[80];
+
+		snprintf(reason, sizeof(reason), "%s %s without %s payload",
+			 ike_exchange_name(h->exchange), response ? "response" : "request",
+			 ike_payload_name(miss));
+		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: INVALID_SYNTAX", reason);
+		if (!response) {
+			if (h->exchange != IKE_SA_INIT)
+				ike_respond_notify(e, sa, rx, IKE_N_INVALID_SYNTAX, NULL, 0);
+			return;
+		}
+		if (h->exchange == IKE_SA_INIT)
+			return; /* unauthenticated: wait for a proper one */
+		sa->req_kind = IKE_REQ_NONE;
+		ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, reason);
+		return;
+	}
+	if (response) {
+		/* The exchange is over: the handler may start the next one. */
+		rx->req_kind = sa->req_kind;
+		rx->req_child = sa->req_child;
+		sa->req_kind = IKE_REQ_NONE;
+		sa->req_child = 0;
+		sa->msgid_next++;
+		ike_timer_disarm(e, &sa->t_rtx);
+		free(sa->req_pkt);
+		sa->req_pkt = NULL;
+		sa->req_len = 0;
+	}
+	if (t->handler(e, sa, rx) == IKE_KEEP)
+		ike_sa_kick(e, sa);
+}
+
+static void input(struct ike_engine *e, struct ike_rx *rx)
+{
+	struct ike_wire_err err;
+	struct ike_hdr h;
+	struct ike_sa *sa;
+
+	if (ike_hdr_decode(&h, rx->pkt, rx->len, &err)) {
+		log_drop(e, &rx->remote, err.reason ? err.reason : "malformed header", NULL);
+		return;
+	}
+	if (h.exchange == IKE_SA_INIT && !(h.flags & IKE_FLAG_RESPONSE) &&
+	    (h.flags & IKE_FLAG_INITIATOR)) {
+		input_init_request(e, rx, &h);
+		return;
+	}
+	sa = ike_sa_by_spi(e, h.flags & IKE_FLAG_INITIATOR ? h.spi_r : h.spi_i);
+	if (!sa) {
+		input_unknown_spi(e, rx, &h);
+		return;
+	}
+	/* Once the IKE SA exists, replies go where the peer sends from. */
+	input_sa(e, sa, rx, &h);
+}
+
+void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
+		      const struct ike_addr *local, const struct ike_addr *remote)
+{
+	/* struct ike_msg is a few KiB: one per engine, reused (handlers
+	 * never feed a datagram back in). */
+	struct ike_rx *rx = e->rxm;
+
+	if (!pkt || !local || !remote)
+		return;
+	memset(rx, 0, offsetof(struct ike_rx, m));
+	rx->pkt = pkt;
+	rx->len = len;
+	rx->local = *local;
+	rx->remote = *remote;
+	enter(e);
+	input(e, rx);
+	leave(e);
+	/* The plaintext of the last message is no one's business. */
+	if (e->rx.len)
+		OPENSSL_cleanse(e->rx.buf, e->rx.len);
+	ike_writer_reset(&e->rx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                          */
+
+static char *dup_or(const char *s, const char *dflt)
+{
+	return strdup(s && *s ? s : dflt);
+}
+
+static int check_ike_algs(const struct ike_proposal *p, size_t n, const char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < p[i].n_transforms; j++) {
+			const struct ike_transform *t = &p[i].transforms[j];
+			bool ok = true;
+
+			switch (t->type) {
+			case IKE_TRANS_ENCR:
+				ok = ike_encr_ike_supported(t->id, t->key_len);
+				break;
+			case IKE_TRANS_PRF:
+				ok = ike_prf_len(t->id) != 0;
+				break;
+			case IKE_TRANS_INTEG:
+				ok = t->id == IKE_INTEG_NONE || ike_integ_key_len(t->id) != 0;
+				break;
+			case IKE_TRANS_DH:
+				ok = ike_dh_public_len(t->id) != 0;
+				break;
+			}
+			if (!ok) {
+				*err = "an IKE algorithm of the proposals is not implemented";
+				return -ENOTSUP;
+			}
+		}
+	}
+	return 0;
+}
+
+static void conn_unlink(struct ike_engine *e, struct ike_conn *c)
+{
+	if (!c->linked)
+		return;
+	HASH_DELETE(hh, e->conns, c);
+	if (c->cfg.remote.family) {
+		struct ike_conn *head, **pp;
+
+		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
+			  head);
+		if (head == c) {
+			HASH_DELETE(hh_remote, e->conns_by_remote, c);
+			if (c->next_same_remote)
+				HASH_ADD(hh_remote, e->conns_by_remote, remote_key,
+					 sizeof(c->remote_key), c->next_same_remote);
+		} else if (head) {
+			for (pp = &head->next_same_remote; *pp; pp = &(*pp)->next_same_remote)
+				if (*pp == c) {
+					*pp = c->next_same_remote;
+					break;
+				}
+		}
+		c->next_same_remote = NULL;
+	} else {
+		TAILQ_REMOVE(&e->conns_any, c, any_entry);
+	}
+	c->linked = false;
+	ike_conn_put(e, c);
+}
+
+/* Forget older versions of c that no SA uses any more. */
+static void conn_prune_older(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_conn **pp = &c->older;
+
+	while (*pp) {
+		struct ike_conn *o = *pp;
+
+		if (LIST_EMPTY(&o->sas)) {
+			*pp = o->older;
+			o->older = NULL;
+			ike_conn_put(e, o);
+		} else {
+			pp = &o->older;
+		}
+	}
+}
+
+static void conn_link(struct ike_engine *e, struct ike_conn *c)
+{
+	HASH_ADD_STR(e->conns, name, c);
+	if (c->cfg.remote.family) {
+		struct ike_conn *head, *last;
+
+		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
+			  head);
+		if (!head) {
+			HASH_ADD(hh_remote, e->conns_by_remote, remote_key, sizeof(c->remote_key),
+				 c);
+		} else {
+			/* Configuration order decides among equals. */
+			for (last = head; last->next_same_remote; last = last->next_same_remote)
+				;
+			last->next_same_remote = c;
+		}
+	} else {
+		TAILQ_INSERT_TAIL(&e->conns_any, c, any_entry);
+	}
+	c->linked = true;
+	c->refcnt++;
+}
+
+static int conn_child_init(struct ike_conn_child *cc, const struct ike_child_cfg *cfg,
+			   const char **err)
+{
+	struct ike_proposal tmp[IKE_CONN_MAX_PROPOSALS];
+	size_t n = 0;
+	int rc;
+
+	cc->cfg = *cfg;
+	cc->local_ts_str = dup_or(cfg->local_ts, "dynamic");
+	cc->remote_ts_str = dup_or(cfg->remote_ts, "dynamic");
+	cc->esp_str = dup_or(cfg->esp_proposals, "default");
+	if (!cc->local_ts_str || !cc->remote_ts_str || !cc->esp_str) {
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	cc->cfg.local_ts = cc->local_ts_str;
+	cc->cfg.remote_ts = cc->remote_ts_str;
+	cc->cfg.esp_proposals = cc->esp_str;
+	if (!cfg->name[0] || memchr(cfg->name, 0, sizeof(cfg->name)) == NULL) {
+		*err = "child name missing or too long";
+		return -EINVAL;
+	}
+	rc = ike_proposals_parse(cc->esp_str, IKE_PROTO_ESP, tmp, IKE_CONN_MAX_PROPOSALS, &n, NULL,
+				 0);
+	if (rc || !n) {
+		*err = "bad esp_proposals";
+		return rc ? rc : -EINVAL;
+	}
+	/* The first CHILD_SA rides on IKE_AUTH: no KE, so no DH offered. */
+	ike_proposals_strip_dh(tmp, n);
+	for (size_t i = 0; i < n; i++) {
+		struct ike_selected probe = { 0 };
+		struct ike_kernel_algs ka;
+
+		for (size_t j = 0; j < tmp[i].n_transforms; j++) {
+			const struct ike_transform *t = &tmp[i].transforms[j];
+
+			if (t->type == IKE_TRANS_ENCR) {
+				probe.types |= 1 << IKE_TRANS_ENCR;
+				probe.encr = t->id;
+				probe.encr_key_len = t->key_len;
+				probe.protocol = IKE_PROTO_ESP;
+				if (ike_selected_kernel_algs(&probe, &ka)) {
+					*err = "an ESP algorithm has no kernel mapping";
+					return -ENOTSUP;
+				}
+			}
+		}
+	}
+	cc->esp = malloc(n * sizeof(*cc->esp));
+	if (!cc->esp) {
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	memcpy(cc->esp, tmp, n * sizeof(*cc->esp));
+	cc->n_esp = (uint8_t)n;
+	n = 0;
+	if (ike_ts_parse_list(cc->local_ts_str, cc->lts, IKE_MAX_TS, &n, NULL, 0) || !n) {
+		*err = "bad local_ts";
+		return -EINVAL;
+	}
+	cc->n_lts = (uint8_t)n;
+	n = 0;
+	if (ike_ts_parse_list(cc->remote_ts_str, cc->rts, IKE_MAX_TS, &n, NULL, 0) || !n) {
+		*err = "bad remote_ts";
+		return -EINVAL;
+	}
+	cc->n_rts = (uint8_t)n;
+	return 0;
+}
+
+int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, const char **err)
+{
+	struct ike_proposal *tmp;
+	struct ike_conn *c, *old;
+	const char *dummy;
+	size_t n = 0;
+	int rc;
+
+	if (!err)
+		err = &dummy;
+	*err = NULL;
+	if (!cfg || !cfg->name[0] || !memchr(cfg->name, 0, sizeof(cfg->name))) {
+		*err = "connection name missing or too long";
+		return -EINVAL;
+	}
+	if (cfg->n_children > UINT16_MAX || (cfg->n_children && !cfg->children)) {
+		*err = "bad children";
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	tmp = calloc(IKE_CONN_MAX_PROPOSALS, sizeof(*tmp));
+	if (!c || !tmp) {
+		free(c);
+		free(tmp);
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	c->refcnt = 1; /* ours until linked */
+	LIST_INIT(&c->sas);
+	memcpy(c->name, cfg->name, sizeof(c->name));
+	c->cfg = *cfg;
+	c->cfg.children = NULL;
+	c->cfg.psk = NULL;
+	c->cfg.n_children = 0;
+	rc = -ENOMEM;
+	c->proposals_str = dup_or(cfg->proposals, "default");
+	if (!c->proposals_str)
+		goto fail;
+	c->cfg.proposals = c->proposals_str;
+	rc = ike_proposals_parse(c->proposals_str, IKE_PROTO_IKE, tmp, IKE_CONN_MAX_PROPOSALS, &n,
+				 NULL, 0);
+	if (rc || !n) {
+		*err = "bad IKE proposals";
+		rc = rc ? rc : -EINVAL;
+		goto fail;
+	}
+	rc = check_ike_algs(tmp, n, err);
+	if (rc)
+		goto fail;
+	rc = -ENOMEM;
+	c->ike = malloc(n * sizeof(*c->ike));
+	if (!c->ike)
+		goto fail;
+	memcpy(c->ike, tmp, n * sizeof(*c->ike));
+	c->n_ike = (uint8_t)n;
+	if (cfg->psk_len) {
+		if (!cfg->psk)
+			goto fail;
+		c->psk = malloc(cfg->psk_len);
+		if (!c->psk)
+			goto fail;
+		memcpy(c->psk, cfg->psk, cfg->psk_len);
+		c->cfg.psk = c->psk;
+	}
+	c->children = calloc(cfg->n_children ? cfg->n_children : 1, sizeof(*c->children));
+	if (!c->children)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_children; i++) {
+		c->cfg.n_children = i + 1;
+		rc = conn_child_init(&c->children[i], &cfg->children[i], err);
+		if (rc)
+			goto fail;
+	}
+	c->remote_key[0] = cfg->remote.family;
+	memcpy(c->remote_key + 1, cfg->remote.ip, cfg->remote.family == AF_INET ? 4 : 16);
+	if (cfg->remote.family && cfg->remote.family != AF_INET && cfg->remote.family != AF_INET6) {
+		*err = "bad remote address family";
+		rc = -EINVAL;
+		goto fail;
+	}
+	free(tmp);
+	old = ike_conn_find(e, c->name);
+	if (old) {
+		/* Its SAs keep the configuration they were made with; the
+		 * new version remembers the old ones that still have SAs, so
+		 * that terminating the name reaches those too. */
+		old->refcnt++;
+		c->older = old;
+		conn_unlink(e, old);
+		conn_prune_older(e, c);
+	}
+	conn_link(e, c);
+	ike_conn_put(e, c); /* the tables hold it now */
+	return 0;
+fail:
+	if (!*err)
+		*err = "out of memory";
+	free(tmp);
+	ike_conn_put(e, c);
+	return rc;
+}
+
+int ike_engine_remove_conn(struct ike_engine *e, const char *name)
+{
+	struct ike_conn *c = name ? ike_conn_find(e, name) : NULL;
+	int rc;
+
+	if (!c)
+		return -ENOENT;
+	enter(e);
+	rc = ike_engine_terminate(e, name, 0);
+	conn_unlink(e, c);
+	leave(e);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life of the engine                                                   */
+
+struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_engine_opts *opts)
+{
+	struct ike_engine *e;
+
+	if (!env || !env->send || !env->now_ms || !env->random || !env->alloc_spi ||
+	    !env->child_install || !env->child_delete)
+		return NULL;
+	if (ike_crypto_init())
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->rxm = malloc(sizeof(*e->rxm));
+	if (!e->rxm) {
+		free(e);
+		return NULL;
+	}
+	e->env = *env;
+	e->opts.retransmit_base_ms = 1000;
+	e->opts.retransmit_tries = 5;
+	e->opts.half_open_max = 1000;
+	if (opts) {
+		if (opts->retransmit_base_ms)
+			e->opts.retransmit_base_ms = opts->retransmit_base_ms;
+		if (opts->retransmit_tries)
+			e->opts.retransmit_tries = opts->retransmit_tries;
+		if (opts->half_open_max)
+			e->opts.half_open_max = opts->half_open_max;
+	}
+	ike_timer_heap_init(&e->timers);
+	e->wake_requested = IKE_TIMER_NONE;
+	TAILQ_INIT(&e->conns_any);
+	ike_writer_init(&e->rx);
+	return e;
+}
+
+void ike_engine_free(struct ike_engine *e)
+{
+	struct ike_sa *sa, *tmp_sa;
+	struct ike_conn *c, *tmp_c;
+
+	if (!e)
+		return;
+	/* Freeing is not deleting: the kernel SAs stay unless the daemon
+	 * called ike_engine_terminate_all() first. */
+	e->batch++;
+	HASH_ITER (hh_id, e->sas_by_id, sa, tmp_sa) {
+		struct ike_child *ch;
+
+		while ((ch = LIST_FIRST(&sa->children))) {
+			ch->installed = false;
+			ike_child_free(e, ch, "engine stopped");
+		}
+		ike_sa_free(e, sa);
+	}
+	HASH_ITER (hh, e->conns, c, tmp_c)
+		conn_unlink(e, c);
+	ike_timer_heap_free(&e->timers);
+	ike_writer_free(&e->rx);
+	free(e->rxm);
+	free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                             */
+
+int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child)
+{
+	struct ike_conn *c = conn ? ike_conn_find(e, conn) : NULL;
+	struct ike_addr local;
+	struct ike_sa *sa;
+	int child_idx = -1;
+	int rc;
+
+	if (!c)
+		return -ENOENT;
+	if (!c->cfg.remote.family)
+		return -EDESTADDRREQ;
+	if (child) {
+		for (size_t i = 0; i < c->cfg.n_children; i++)
+			if (!strcmp(c->children[i].cfg.name, child))
+				child_idx = (int)i;
+		if (child_idx < 0)
+			return -ENOENT;
+	} else if (c->cfg.n_children) {
+		/* More children need CREATE_CHILD_SA, which comes later. */
+		child_idx = 0;
+	}
+	if (child_idx < 0)
+		return -EINVAL; /* childless IKE SAs (RFC 6023) are not supported */
+	local = c->cfg.local;
+	if (!local.port)
+		local.port = 500;
+	enter(e);
+	sa = ike_sa_new(e, c, true, &local, &c->cfg.remote);
+	if (!sa) {
+		leave(e);
+		return -ENOMEM;
+	}
+	if (!sa->remote.port)
+		sa->remote.port = 500;
+	sa->ho->child_cfg = (int16_t)child_idx;
+	rc = ike_sa_init_start(e, sa);
+	if (rc) {
+		ike_sa_fail(e, sa, 0, "cannot start IKE_SA_INIT");
+		leave(e);
+		return rc;
+	}
+	rc = (int)sa->id;
+	leave(e);
+	return rc;
+}
+
+/* Established: a Delete exchange; otherwise it just goes. */
+static void terminate_sa(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state == IKE_S_ESTABLISHED) {
+		sa->pending_delete = true;
+		ike_sa_kick(e, sa);
+	} else if (sa->state != IKE_S_DELETING) {
+		ike_sa_fail(e, sa, 0, "terminated by request");
+	}
+}
+
+int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa_id)
+{
+	struct ike_sa *sa, *tmp;
+	int found = 0;
+
+	enter(e);
+	if (ike_sa_id) {
+		sa = ike_sa_by_id(e, ike_sa_id);
+		if (sa && (!conn || !strcmp(sa->conn->name, conn))) {
+			terminate_sa(e, sa);
+			found = 1;
+		}
+	} else if (conn) {
+		struct ike_conn *c = ike_conn_find(e, conn);
+
+		for (; c; c = c->older) {
+			for (sa = LIST_FIRST(&c->sas); sa; sa = tmp) {
+				tmp = LIST_NEXT(sa, conn_entry);
+				terminate_sa(e, sa);
+				found = 1;
+			}
+		}
+	}
+	leave(e);
+	return found ? 0 : -ENOENT;
+}
+
+void ike_engine_terminate_all(struct ike_engine *e)
+{
+	struct ike_sa *sa, *tmp;
+
+	enter(e);
+	HASH_ITER (hh_id, e->sas_by_id, sa, tmp)
+		terminate_sa(e, sa);
+	leave(e);
+}
+
+void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard)
+{
+	struct ike_child *c = ike_child_by_reqid(e, reqid);
+
+	if (!c || (spi && spi != c->spi_in && spi != c->spi_out))
+		return;
+	enter(e);
+	if (!hard) {
+		ike_log_sa(e, IKE_LOG_INFO, c->ike,
+			   "CHILD_SA {%u} reached its soft lifetime; rekeying is not implemented",
+			   c->id);
+	} else if (!c->delete_pending) {
+		ike_log_sa(e, IKE_LOG_INFO, c->ike, "CHILD_SA {%u} expired, deleting", c->id);
+		c->delete_pending = true;
+		ike_sa_kick(e, c->ike);
+	}
+	leave(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                              */
+
+static void id_str(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (type == IKE_ID_IPV4_ADDR && len == 4 && inet_ntop(AF_INET, data, ip, sizeof(ip))) {
+		snprintf(buf, size, "%s", ip);
+	} else if (type == IKE_ID_IPV6_ADDR && len == 16 &&
+		   inet_ntop(AF_INET6, data, ip, sizeof(ip))) {
+		snprintf(buf, size, "%s", ip);
+	} else if (type == IKE_ID_FQDN || type == IKE_ID_RFC822_ADDR) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < len && n + 1 < size; i++)
+			buf[n++] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] : '?';
+		buf[n] = 0;
+	} else {
+		snprintf(buf, size, "%s", len ? "(binary)" : "%any");
+	}
+}
+
+int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),
+			  void *arg)
+{
+	struct ike_sa *sa, *tmp;
+	int rc = 0;
+
+	HASH_ITER (hh_id, e->sas_by_id, sa, tmp) {
+		struct ike_sa_info info;
+		struct ike_child_info *ci = NULL;
+		struct ike_child *c;
+		size_t i = 0;
+
+		memset(&info, 0, sizeof(info));
+		info.id = sa->id;
+		info.conn_name = sa->conn->name;
+		info.state = sa->state == IKE_S_ESTABLISHED ? IKE_STATE_ESTABLISHED
+			     : sa->state == IKE_S_DELETING  ? IKE_STATE_DELETING
+							    : IKE_STATE_CONNECTING;
+		info.initiator = sa->initiator;
+		info.spi_i = sa->spi_i;
+		info.spi_r = sa->spi_r;
+		info.local = sa->local;
+		info.remote = sa->remote;
+		if (sa->conn->cfg.local_id.type)
+			id_str(sa->conn->cfg.local_id.type, sa->conn->cfg.local_id.data,
+			       sa->conn->cfg.local_id.len, info.local_id, sizeof(info.local_id));
+		else
+			id_str(sa->local.family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR,
+			       sa->local.ip, sa->local.family == AF_INET ? 4 : 16, info.local_id,
+			       sizeof(info.local_id));
+		id_str(sa->peer_id_type, sa->peer_id, sa->peer_id ? sa->peer_id_len : 0,
+		       info.remote_id, sizeof(info.remote_id));
+		if (sa->keys_valid)
+			ike_selected_format(&sa->sel, 0, info.algorithms, sizeof(info.algorithms));
+		info.established_ms = sa->established_ms;
+		if (sa->n_children) {
+			ci = calloc(sa->n_children, sizeof(*ci));
+			if (!ci)
+				return -ENOMEM;
+		}
+		LIST_FOREACH (c, &sa->children, entry) {
+			if (!ci || i >= sa->n_children)
+				break;
+			ci[i].child_id = c->id;
+			ci[i].reqid = c->reqid;
+			ci[i].name = sa->conn->children[c->cfg_idx].cfg.name;
+			ci[i].mode = c->mode;
+			ci[i].spi_in = c->spi_in;
+			ci[i].spi_out = c->spi_out;
+			ike_selected_format(&c->sel, 0, ci[i].algorithms, sizeof(ci[i].algorithms));
+			if (c->n_lts)
+				ike_ts_format(&c->ts[0], ci[i].local_ts, sizeof(ci[i].local_ts));
+			if (c->n_rts)
+				ike_ts_format(&c->ts[c->n_lts], ci[i].remote_ts,
+					      sizeof(ci[i].remote_ts));
+			ci[i].established_ms = c->established_ms;
+			i++;
+		}
+		info.n_children = i;
+		info.children = ci;
+		rc = fn(arg, &info);
+		free(ci);
+		if (rc)
+			break;
+	}
+	return rc;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Inside the engine: what engine.c shares with the per-exchange files
+ * (ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c). Not
+ * for the daemon: its API is ike/ike.h.
+ */
+#ifndef CONDUIT_IKE_ENGINE_H
+#define CONDUIT_IKE_ENGINE_H
+
+#include <stdarg.h>
+
+#include "ike/buf.h"
+#include "ike/ike.h"
+#include "ike/sa.h"
+#include "ike/timer.h"
+#include "ike/wire.h"
+
+#define IKE_NONCE_LEN 32 /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
+#define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
+#define IKE_MAX_KE_RETRIES 2	       /* INVALID_KE_PAYLOAD round trips per IKE SA */
+
+struct ike_rx;
+
+struct ike_engine {
+	struct ike_env env;
+	struct ike_engine_opts opts;
+	struct ike_timer_heap timers;
+	uint64_t wake_requested; /* the last at_ms given to env->wake_at */
+	uint32_t batch;		 /* >0 while inside an entry point: wake_at once at the end */
+	struct ike_conn *conns;	 /* by name */
+	struct ike_conn *conns_by_remote; /* chain heads, by remote address */
+	TAILQ_HEAD(, ike_conn) conns_any;
+	struct ike_sa *sas_by_spi;
+	struct ike_sa *sas_by_id;
+	struct ike_half_open *half_open;
+	struct ike_child *children; /* by reqid */
+	uint32_t n_half_open;
+	uint32_t next_sa_id, next_child_id;
+	struct ike_writer rx; /* mutable copy of the datagram being processed */
+	struct ike_rx *rxm;   /* the message being processed */
+};
+
+/* A received message, decoded (and decrypted: m describes inner payloads
+ * too, pointing into e->rx). */
+struct ike_rx {
+	const uint8_t *pkt; /* the datagram as received */
+	size_t len;
+	struct ike_addr local, remote;
+	struct ike_conn *conn; /* IKE_SA_INIT request: the connection chosen */
+	uint8_t req_kind;      /* response: what our request was */
+	uint32_t req_child;    /* response to IKE_REQ_DELETE_CHILD: which */
+	struct ike_msg m;
+};
+
+/* What a handler leaves behind. */
+enum ike_verdict {
+	IKE_KEEP, /* the SA lives on */
+	IKE_GONE, /* the handler freed the SA */
+};
+
+static inline void ike_be64(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+static inline void ike_be32(uint8_t out[4], uint32_t v)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+/* ---- logging and events ---- */
+void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "conn[id] peer: ..." */
+void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_sa *sa,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+	       const struct ike_child *child, uint16_t notify, const char *reason);
+/* The same for a CHILD_SA that never came to be. */
+void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		     const char *child_name, uint32_t child_id, uint16_t notify,
+		     const char *reason);
+const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
+#define IKE_ADDR_STR_LEN 56
+
+/* ---- sending ---- */
+/* Send bytes to the SA's peer from its local address. */
+void ike_send_raw(struct ike_engine *e, const struct ike_sa *sa, const uint8_t *pkt, size_t len);
+/*
+ * Finish and send an encrypted message of sa: inner holds the payloads
+ * (built with ike_build_begin_inner and ended, first = their first type).
+ * A response (to msgid) is cached for retransmitted requests; a request
+ * takes msgid_next, is kept for retransmission and arms the timer.
+ * 0 or -errno (the SA is left as it was).
+ */
+int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, bool response,
+		       uint32_t msgid, struct ike_writer *inner, uint8_t first, uint8_t req_kind);
+/* A response carrying one notify (and nothing else), protected. */
+int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+		       uint16_t type, const void *data, size_t len);
+/* Record a request already built (IKE_SA_INIT) as outstanding and send it. */
+int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
+			   uint8_t req_kind);
+/* Start the next queued request (deletes) if the window is free. */
+enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa);
+/* Fill a header for a message of sa. */
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
+		uint32_t msgid);
+
+/* ---- timers ---- */
+void ike_timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
+void ike_timer_disarm(struct ike_engine *e, struct ike_timer *t);
+uint64_t ike_now(struct ike_engine *e);
+/* The SA's timers (ctx: the engine): retransmit or give up; half-open expiry. */
+void ike_sa_rtx_timer(struct ike_timer *t, void *ctx);
+void ike_sa_life_timer(struct ike_timer *t, void *ctx);
+
+/* ---- failure paths ---- */
+/* The initiate failed or the SA is going: event, log, free. */
+enum ike_verdict ike_sa_fail(struct ike_engine *e, struct ike_sa *sa, uint16_t notify,
+			     const char *reason);
+/* Established SA closes (Delete exchanged, or peer gone): IKE_DOWN, free. */
+enum ike_verdict ike_sa_close(struct ike_engine *e, struct ike_sa *sa, const char *reason);
+
+/* ---- exchanges ---- */
+/* An unprotected IKE_SA_INIT response with one notify, no SA kept. */
+void ike_sa_init_reply_notify(struct ike_engine *e, const struct ike_rx *rx, uint16_t type,
+			      const void *data, size_t len);
+/* ike_sa_init.c */
+int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa);
+enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa,
+					 struct ike_rx *rx);
+/* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port). */
+int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20]);
+
+/* ike_auth.c */
+int ike_auth_start(struct ike_engine *e, struct ike_sa *sa);
+enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+/* The AUTH payload data of a PSK (RFC 7296 2.15); out_len = prf length. */
+int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
+		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);
+
+/* create_child_sa.c */
+enum ike_verdict ike_create_child_on_request(struct ike_engine *e, struct ike_sa *sa,
+					     struct ike_rx *rx);
+
+/* informational.c */
+enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+enum ike_verdict ike_info_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+/* Send the request for what is queued (IKE or child delete). */
+int ike_info_send_delete_ike(struct ike_engine *e, struct ike_sa *sa);
+int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+/* One unanswered INFORMATIONAL carrying a notify (AUTHENTICATION_FAILED
+ * from the initiator, RFC 7296 2.21.2); nothing is kept for it. */
+void ike_info_send_notify_once(struct ike_engine *e, struct ike_sa *sa, uint16_t type);
+
+#endif

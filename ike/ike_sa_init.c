@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * IKE_SA_INIT (RFC 7296 1.2): proposals, key exchange, nonces, and the
+ * keys of the IKE SA. The responder keeps no state for a request it
+ * refuses (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD): those answers are
+ * unprotected and stateless.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ike/crypto.h"
+#include "ike/dh.h"
+#include "ike/engine.h"
+#include "ike/proposal.h"
+#include "ike/wire.h"
+
+#define RND_MAX 1024 /* random octets a DH private value may take */
+
+int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20])
+{
+	uint8_t buf[8 + 8 + 16 + 2];
+	size_t n = 16;
+	unsigned int len = 0;
+
+	ike_be64(buf, spi_i);
+	ike_be64(buf + 8, spi_r);
+	if (a->family == AF_INET6) {
+		memcpy(buf + n, a->ip, 16);
+		n += 16;
+	} else {
+		/* An unknown local address hashes as 0.0.0.0: the peer then
+		 * sees a NAT, which is the safe conclusion. */
+		memcpy(buf + n, a->ip, 4);
+		n += 4;
+	}
+	buf[n++] = (uint8_t)(a->port >> 8);
+	buf[n++] = (uint8_t)a->port;
+	if (!EVP_Digest(buf, n, out, &len, EVP_sha1(), NULL) || len != 20)
+		return -EIO;
+	return 0;
+}
+
+static void add_nat_notifies(struct ike_builder *b, const struct ike_sa *sa)
+{
+	uint8_t h[20];
+
+	if (!ike_nat_hash(sa->spi_i, sa->spi_r, &sa->local, h))
+		ike_add_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	if (!ike_nat_hash(sa->spi_i, sa->spi_r, &sa->remote, h))
+		ike_add_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+}
+
+/* Logs what the peer's NAT_DETECTION_* notifies say; NAT-T itself comes
+ * later, so nothing else changes. */
+static void check_nat(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_notify *dst = ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
+	bool src_match = false, any_src = false;
+	/* As in that message's header: SPIr is zero in the request. */
+	uint64_t spi_i = m->hdr.spi_i, spi_r = m->hdr.spi_r;
+	uint8_t h[20];
+
+	for (size_t i = 0; i < m->n_notify; i++) {
+		const struct ike_notify *n = &m->notify[i];
+
+		if (n->type != IKE_N_NAT_DETECTION_SOURCE_IP)
+			continue;
+		any_src = true;
+		if (n->data.len == 20 && !ike_nat_hash(spi_i, spi_r, &sa->remote, h) &&
+		    !memcmp(h, n->data.ptr, 20))
+			src_match = true;
+	}
+	if (dst && dst->data.len == 20 && !ike_nat_hash(spi_i, spi_r, &sa->local, h) &&
+	    memcmp(h, dst->data.ptr, 20))
+		ike_log_sa(e, IKE_LOG_INFO, sa, "local host is behind NAT (not handled yet)");
+	if (any_src && !src_match)
+		ike_log_sa(e, IKE_LOG_INFO, sa, "remote host is behind NAT (not handled yet)");
+}
+
+static void algs_of(const struct ike_selected *sel, struct ike_sa_algs *algs)
+{
+	memset(algs, 0, sizeof(*algs));
+	algs->encr = sel->encr;
+	algs->encr_key_bits = sel->encr_key_len;
+	algs->prf = sel->prf;
+	algs->integ = IKE_SEL_HAS(sel, IKE_TRANS_INTEG) ? sel->integ : IKE_INTEG_NONE;
+}
+
+/* SKEYSEED and the SK_* of the SA, from ho->dh's g^ir and both nonces. */
+static int derive_keys(struct ike_sa *sa)
+{
+	struct ike_half_open *ho = sa->ho;
+	struct ike_sa_algs algs;
+	uint8_t spi_i[8], spi_r[8];
+	const uint8_t *gir;
+	size_t gir_len = 0;
+	int rc;
+
+	algs_of(&sa->sel, &algs);
+	gir = ike_dh_shared(ho->dh, &gir_len);
+	if (!gir)
+		return -EINVAL;
+	ike_be64(spi_i, sa->spi_i);
+	ike_be64(spi_r, sa->spi_r);
+	rc = ike_sa_keys_derive(&sa->keys, &algs, gir, gir_len, ho->ni, ho->ni_len, ho->nr,
+				ho->nr_len, spi_i, spi_r);
+	/* The private value and g^ir are of no further use. */
+	ike_dh_free(ho->dh);
+	ho->dh = NULL;
+	if (rc)
+		return rc;
+	sa->keys_valid = true;
+	return 0;
+}
+
+static int new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
+{
+	uint8_t rnd[RND_MAX];
+	size_t n = ike_dh_random_len(group);
+	int rc;
+
+	if (!n || n > sizeof(rnd))
+		return -ENOTSUP;
+	e->env.random(e->env.ctx, rnd, n);
+	rc = ike_dh_new(dh, group, rnd, n);
+	OPENSSL_cleanse(rnd, n);
+	return rc;
+}
+
+/* What we offer: the connection's proposals with the KE group first. */
+static struct ike_proposal *offered_ike(const struct ike_sa *sa, size_t *n)
+{
+	const struct ike_conn *c = sa->conn;
+	struct ike_proposal *p = malloc(c->n_ike * sizeof(*p));
+
+	if (!p)
+		return NULL;
+	memcpy(p, c->ike, c->n_ike * sizeof(*p));
+	if (sa->ho->dh_group != ike_proposals_preferred_dh(p, c->n_ike))
+		ike_proposals_promote_dh(p, c->n_ike, sa->ho->dh_group);
+	*n = c->n_ike;
+	return p;
+}
+
+int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_half_open *ho = sa->ho;
+	struct ike_proposal *props;
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_hdr h;
+	const uint8_t *pub;
+	size_t n_props, pub_len = 0;
+	int rc;
+
+	if (!ho->dh_group)
+		ho->dh_group = ike_proposals_preferred_dh(sa->conn->ike, sa->conn->n_ike);
+	ike_dh_free(ho->dh);
+	ho->dh = NULL;
+	rc = new_dh(e, &ho->dh, ho->dh_group);
+	if (rc) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot make a key exchange value for group %u",
+			   ho->dh_group);
+		return rc;
+	}
+	pub = ike_dh_public(ho->dh, &pub_len);
+	ho->ni_len = IKE_NONCE_LEN;
+	e->env.random(e->env.ctx, ho->ni, ho->ni_len);
+	props = offered_ike(sa, &n_props);
+	if (!props)
+		return -ENOMEM;
+	sa->spi_r = 0;
+	sa->msgid_next = 0;
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_sa(&b, props, n_props);
+	ike_add_ke(&b, ho->dh_group, pub, pub_len);
+	ike_add_nonce(&b, ho->ni, ho->ni_len);
+	add_nat_notifies(&b, sa);
+	rc = ike_build_end(&b);
+	free(props);
+	if (!rc) {
+		free(ho->msg1);
+		ho->msg1 = malloc(w.len);
+		ho->msg1_len = w.len;
+		rc = ho->msg1 ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		memcpy(ho->msg1, w.buf, w.len);
+		sa->state = IKE_S_INIT_SENT;
+		ike_log_sa(e, IKE_LOG_INFO, sa, "initiating IKE_SA (SPI %016llx, group %u)",
+			   (unsigned long long)sa->spi_i, ho->dh_group);
+		rc = ike_send_request_plain(e, sa, w.buf, w.len, IKE_REQ_SA_INIT);
+	}
+	ike_writer_free(&w);
+	return rc;
+}
+
+/* Reads an SA payload's proposals into a new array (NULL: none or ENOMEM). */
+static struct ike_proposal *read_proposals(const struct ike_sa_pl *pl, size_t max, size_t *n)
+{
+	struct ike_proposal *p;
+	struct ike_sa_iter it;
+
+	*n = 0;
+	if (!pl->n_proposals)
+		return NULL;
+	if (max > pl->n_proposals)
+		max = pl->n_proposals;
+	p = malloc(max * sizeof(*p));
+	if (!p)
+		return NULL;
+	ike_sa_iter_init(&it, pl);
+	while (*n < max && ike_sa_iter_next(&it, &p[*n]))
+		(*n)++;
+	return p;
+}
+
+/* ---- responder ---- */
+
+static void refuse(struct ike_engine *e, struct ike_rx *rx, uint16_t notify, const void *data,
+		   size_t len, const char *why)
+{
+	char peer[IKE_ADDR_STR_LEN];
+
+	ike_log(e, IKE_LOG_INFO, "%s[-] %s: IKE_SA_INIT refused with %s: %s",
+		rx->conn ? rx->conn->name : "-", ike_addr_str(&rx->remote, peer, sizeof(peer)),
+		ike_notify_name(notify), why);
+	ike_sa_init_reply_notify(e, rx, notify, data, len);
+}
+
+enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unused,
+					struct ike_rx *rx)
+{
+	const struct ike_msg *m = &rx->m;
+	struct ike_selected sel;
+	struct ike_proposal *peer, reply;
+	struct ike_half_open *ho;
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_hdr h;
+	struct ike_sa *sa;
+	const uint8_t *pub;
+	size_t n_peer, pub_len = 0;
+	int rc;
+
+	(void)unused;
+	rx->conn = ike_conn_for_peer(e, &rx->local, &rx->remote);
+	if (!rx->conn) {
+		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no connection for this peer");
+		return IKE_GONE;
+	}
+	peer = read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
+	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, &sel)
+		  : -ENOENT;
+	free(peer);
+	if (rc || !IKE_SEL_HAS(&sel, IKE_TRANS_DH) || !sel.dh) {
+		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no acceptable proposal");
+		return IKE_GONE;
+	}
+	if (m->ke.group != sel.dh) {
+		uint8_t g[2] = { (uint8_t)(sel.dh >> 8), (uint8_t)sel.dh };
+
+		refuse(e, rx, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g),
+		       "key exchange group differs from the selected one");
+		return IKE_GONE;
+	}
+	sa = ike_sa_new(e, rx->conn, false, &rx->local, &rx->remote);
+	if (!sa)
+		return IKE_GONE;
+	ho = sa->ho;
+	sa->spi_i = m->hdr.spi_i;
+	sa->sel = sel;
+	rc = new_dh(e, &ho->dh, sel.dh);
+	if (!rc)
+		rc = ike_dh_compute(ho->dh, m->ke.data.ptr, m->ke.data.len);
+	if (rc) {
+		refuse(e, rx, IKE_N_INVALID_SYNTAX, NULL, 0,
+		       rc == -EINVAL ? "invalid key exchange value" : "key exchange failed");
+		ike_sa_free(e, sa);
+		return IKE_GONE;
+	}
+	memcpy(ho->ni, m->nonce.ptr, m->nonce.len);
+	ho->ni_len = (uint16_t)m->nonce.len;
+	ho->nr_len = IKE_NONCE_LEN;
+	e->env.random(e->env.ctx, ho->nr, ho->nr_len);
+	pub = ike_dh_public(ho->dh, &pub_len);
+
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	if (ike_selected_to_proposal(&sel, NULL, 0, &reply))
+		ike_writer_fail(&w, -EINVAL);
+	ike_add_sa(&b, &reply, 1);
+	ike_add_ke(&b, sel.dh, pub, pub_len);
+	ike_add_nonce(&b, ho->nr, ho->nr_len);
+	add_nat_notifies(&b, sa);
+	rc = ike_build_end(&b);
+	if (!rc)
+		rc = derive_keys(sa);
+	if (!rc) {
+		ho->msg1 = malloc(rx->len);
+		ho->msg2 = malloc(w.len);
+		rc = ho->msg1 && ho->msg2 ? 0 : -ENOMEM;
+	}
+	if (rc) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot answer IKE_SA_INIT: %s", strerror(-rc));
+		ike_writer_free(&w);
+		ike_sa_free(e, sa);
+		return IKE_GONE;
+	}
+	memcpy(ho->msg1, rx->pkt, rx->len);
+	ho->msg1_len = rx->len;
+	memcpy(ho->msg2, w.buf, w.len);
+	ho->msg2_len = w.len;
+	check_nat(e, sa, m);
+	/* The response is kept for a retransmitted request; the buffer
+	 * moves to the SA. */
+	free(sa->resp_pkt);
+	sa->resp_pkt = w.buf;
+	sa->resp_len = (uint32_t)w.len;
+	sa->msgid_peer = 1;
+	sa->state = IKE_S_INIT_RCVD;
+	ike_sa_half_open_add(e, sa);
+	ike_timer_arm(e, &sa->t_sa, ike_now(e) + IKE_HALF_OPEN_TIMEOUT_MS);
+	{
+		char algs[128];
+
+		ike_selected_format(&sel, 0, algs, sizeof(algs));
+		ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, selected %s", algs);
+	}
+	ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+	return IKE_KEEP;
+}
+
+/* ---- initiator ---- */
+
+static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
+					const struct ike_msg *m)
+{
+	const struct ike_notify *n = ike_msg_notify(m, IKE_N_INVALID_KE_PAYLOAD);
+	struct ike_half_open *ho = sa->ho;
+	char reason[96];
+
+	if (n) {
+		uint16_t g =
+		    n->data.len == 2 ? (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]) : 0;
+
+		if (!g || g == ho->dh_group ||
+		    !ike_proposals_have_dh(sa->conn->ike, sa->conn->n_ike, g))
+			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
+					   "peer asked for a group we did not offer");
+		if (ho->retries_ke >= IKE_MAX_KE_RETRIES)
+			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
+					   "too many INVALID_KE_PAYLOAD round trips");
+		ho->retries_ke++;
+		ike_log_sa(e, IKE_LOG_INFO, sa,
+			   "peer sent INVALID_KE_PAYLOAD, retrying with group %u instead of %u", g,
+			   ho->dh_group);
+		ho->dh_group = g;
+		if (ike_sa_init_start(e, sa))
+			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
+					   "cannot restart IKE_SA_INIT");
+		return IKE_KEEP;
+	}
+	for (size_t i = 0; i < m->n_notify; i++) {
+		uint16_t t = m->notify[i].type;
+
+		if (t <= IKE_N_ERROR_MAX) {
+			snprintf(reason, sizeof(reason), "peer refused IKE_SA_INIT with %s",
+				 ike_notify_name(t));
+			return ike_sa_fail(e, sa, t, reason);
+		}
+	}
+	return ike_sa_fail(e, sa, 0, "peer refused IKE_SA_INIT");
+}
+
+enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx)
+{
+	const struct ike_msg *m = &rx->m;
+	struct ike_half_open *ho = sa->ho;
+	struct ike_proposal *offered, *reply;
+	struct ike_selected sel;
+	size_t n_offered = 0, n_reply = 0;
+	char algs[128];
+	int rc;
+
+	const uint32_t need =
+	    IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) | IKE_PL_BIT(IKE_PL_NONCE);
+	bool refused = (m->present & need) != need;
+
+	/* The table let an error notify stand in for SA, KE and Nonce; an
+	 * answer with both is no acceptance either. */
+	for (size_t i = 0; i < m->n_notify && !refused; i++)
+		refused = m->notify[i].type <= IKE_N_ERROR_MAX;
+	if (refused)
+		return on_error_notify(e, sa, m);
+	if (!m->hdr.spi_r)
+		return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, "IKE_SA_INIT response without SPI");
+	offered = offered_ike(sa, &n_offered);
+	reply = read_proposals(&m->sa, 2, &n_reply);
+	rc = offered && reply ? ike_proposal_check_reply(offered, n_offered, reply, n_reply, &sel)
+			      : -ENOENT;
+	free(offered);
+	free(reply);
+	if (rc)
+		return ike_sa_fail(e, sa,
+				   rc == -EBADMSG ? IKE_N_INVALID_SYNTAX : IKE_N_NO_PROPOSAL_CHOSEN,
+				   "peer chose a proposal we did not offer");
+	if (!IKE_SEL_HAS(&sel, IKE_TRANS_DH) || sel.dh != ho->dh_group ||
+	    m->ke.group != ho->dh_group)
+		return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
+				   "peer answered with another key exchange group");
+	rc = ike_dh_compute(ho->dh, m->ke.data.ptr, m->ke.data.len);
+	if (rc)
+		return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, "invalid key exchange value");
+	sa->spi_r = m->hdr.spi_r;
+	sa->sel = sel;
+	memcpy(ho->nr, m->nonce.ptr, m->nonce.len);
+	ho->nr_len = (uint16_t)m->nonce.len;
+	/* We now know which of our addresses the peer reaches. */
+	if (!sa->local.family)
+		sa->local = rx->local;
+	rc = derive_keys(sa);
+	if (rc)
+		return ike_sa_fail(e, sa, 0, "key derivation failed");
+	ho->msg2 = malloc(rx->len);
+	if (!ho->msg2)
+		return ike_sa_fail(e, sa, 0, "out of memory");
+	memcpy(ho->msg2, rx->pkt, rx->len);
+	ho->msg2_len = rx->len;
+	check_nat(e, sa, m);
+	ike_selected_format(&sel, 0, algs, sizeof(algs));
+	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
+	if (ike_auth_start(e, sa))
+		return ike_sa_fail(e, sa, 0, "cannot start IKE_AUTH");
+	return IKE_KEEP;
+}

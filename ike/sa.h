@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Connections, IKE SAs and CHILD SAs as the engine keeps them, and the hash
+ * tables that find them: IKE SAs by our own SPI (every message after
+ * IKE_SA_INIT), half-open responder SAs by the initiator's SPI and address
+ * (a retransmitted IKE_SA_INIT request carries no SPI of ours), IKE SAs by
+ * id (the control socket), CHILD SAs by reqid (kernel events), connections
+ * by name and, for the responder's first guess, by the peer's address.
+ *
+ * Memory: an established IKE SA is one allocation (its keys inline), a
+ * CHILD SA one more (selectors inline). What IKE_SA_INIT and IKE_AUTH need
+ * only once (the first two messages, the nonces, the DH private key) lives
+ * in struct ike_half_open, freed when IKE_AUTH completes.
+ */
+#ifndef CONDUIT_IKE_SA_H
+#define CONDUIT_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <uthash.h>
+
+#include "ike/crypto.h"
+#include "ike/ike.h"
+#include "ike/proposal.h"
+#include "ike/timer.h"
+#include "ike/ts.h"
+
+struct ike_engine;
+struct ike_dh;
+
+#define IKE_CONN_MAX_PROPOSALS 16
+
+/* One child of a connection, parsed once when the connection is added. */
+struct ike_conn_child {
+	struct ike_child_cfg cfg; /* strings point into this struct's copies */
+	char *local_ts_str, *remote_ts_str, *esp_str;
+	uint8_t n_esp, n_lts, n_rts;
+	struct ike_proposal *esp; /* DH stripped: what IKE_AUTH offers */
+	struct ike_ts_conf lts[IKE_MAX_TS], rts[IKE_MAX_TS];
+};
+
+struct ike_conn {
+	char name[64];
+	UT_hash_handle hh;	  /* engine->conns, by name */
+	UT_hash_handle hh_remote; /* engine->conns_by_remote, first of a chain */
+	struct ike_conn *next_same_remote;
+	TAILQ_ENTRY(ike_conn) any_entry; /* engine->conns_any (remote: any) */
+	uint32_t refcnt;		 /* the table's reference and one per IKE SA */
+	bool linked;			 /* still in the tables (not replaced or removed) */
+	uint8_t remote_key[17];		 /* family | ip: the by-remote key */
+	struct ike_conn_cfg cfg;	 /* pointers into this struct's copies */
+	char *proposals_str;
+	uint8_t *psk;
+	uint8_t n_ike;
+	struct ike_proposal *ike;
+	struct ike_conn_child *children;
+	LIST_HEAD(, ike_sa) sas; /* the IKE SAs made with this version */
+	struct ike_conn *older;	 /* replaced versions that still have SAs */
+};
+
+enum ike_sa_state {
+	IKE_S_INIT_SENT, /* initiator: our IKE_SA_INIT request is out */
+	IKE_S_INIT_RCVD, /* responder: IKE_SA_INIT answered, IKE_AUTH awaited */
+	IKE_S_AUTH_SENT, /* initiator: our IKE_AUTH request is out */
+	IKE_S_ESTABLISHED,
+	IKE_S_DELETING, /* our Delete of the IKE SA is out */
+	IKE_S_COUNT,
+};
+
+#define IKE_S_BIT(s) (1u << (s))
+
+/* Our request kinds, for the response handlers and the pending queue. */
+enum ike_req_kind {
+	IKE_REQ_NONE,
+	IKE_REQ_SA_INIT,
+	IKE_REQ_AUTH,
+	IKE_REQ_DELETE_IKE,
+	IKE_REQ_DELETE_CHILD,
+	IKE_REQ_EMPTY_INFO, /* liveness check */
+};
+
+struct ike_child {
+	LIST_ENTRY(ike_child) entry; /* ike_sa->children */
+	UT_hash_handle hh;	     /* engine->children, by reqid */
+	struct ike_sa *ike;
+	uint32_t id, reqid;
+	uint32_t spi_in, spi_out; /* host order */
+	uint64_t established_ms;
+	uint16_t cfg_idx; /* in ike->conn->children */
+	uint8_t mode;	  /* enum ike_mode */
+	bool installed;
+	bool delete_pending; /* a Delete for it is queued or out */
+	struct ike_selected sel;
+	uint8_t n_lts, n_rts;
+	struct ike_ts ts[]; /* n_lts local, then n_rts remote */
+};
+
+/* Key of the half-open table: no implicit padding, so memcmp-safe. */
+struct ike_init_key {
+	uint64_t spi_i;
+	uint8_t family;
+	uint8_t pad;
+	uint16_t port;
+	uint8_t ip[16];
+};
+
+struct ike_half_open {
+	struct ike_sa *sa;
+	UT_hash_handle hh; /* engine->half_open (responder only) */
+	struct ike_init_key key;
+	bool in_table;
+	uint16_t dh_group;  /* the group of our KE (initiator) */
+	uint8_t retries_ke; /* INVALID_KE_PAYLOAD retries so far */
+	struct ike_dh *dh;
+	uint16_t ni_len, nr_len;
+	uint8_t ni[IKE_NONCE_MAX_LEN], nr[IKE_NONCE_MAX_LEN];
+	/* RealMessage1 and RealMessage2 of RFC 7296 2.15 */
+	uint8_t *msg1, *msg2;
+	size_t msg1_len, msg2_len;
+	/* Initiator: the first child requested, its inbound SPI */
+	int16_t child_cfg; /* -1: none */
+	uint32_t child_spi_in;
+};
+
+struct ike_sa {
+	uint32_t id;
+	uint8_t state;	       /* enum ike_sa_state */
+	bool initiator;	       /* we are the original initiator */
+	uint8_t req_kind;      /* enum ike_req_kind of our outstanding request */
+	uint8_t req_tries;     /* retransmissions of it so far */
+	bool pending_delete;   /* delete the IKE SA once the window is free */
+	bool dead;	       /* being freed: no more events */
+	uint64_t spi_i, spi_r; /* as in the header (host order) */
+	uint64_t spi_local;    /* the table key: spi_i or spi_r */
+	struct ike_addr local, remote;
+	struct ike_conn *conn;
+	LIST_ENTRY(ike_sa) conn_entry; /* in the name's connection ->sas */
+	/* RFC 7296 2.3 with a window of one in each direction */
+	uint32_t msgid_next;	     /* our next (or outstanding) request */
+	uint32_t msgid_peer;	     /* the peer's next request */
+	uint8_t *req_pkt, *resp_pkt; /* last sent request, cached response */
+	uint32_t req_len, resp_len;
+	uint32_t req_child;	/* child id a DELETE_CHILD request is for */
+	struct ike_timer t_rtx; /* retransmission of our request */
+	struct ike_timer t_sa;	/* half-open timeout */
+	struct ike_selected sel;
+	struct ike_sa_keys keys;
+	bool keys_valid;
+	struct ike_half_open *ho;
+	LIST_HEAD(, ike_child) children;
+	uint32_t n_children;
+	uint64_t established_ms;
+	uint8_t peer_id_type, peer_id_len;
+	uint8_t *peer_id;      /* the authenticated peer identity */
+	UT_hash_handle hh_spi; /* engine->sas_by_spi */
+	UT_hash_handle hh_id;  /* engine->sas_by_id */
+};
+
+/* ---- connections ---- */
+struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
+/* The first connection that may answer an IKE_SA_INIT from remote to local
+ * (exact remote first, then those accepting any remote), or NULL. */
+struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *local,
+				   const struct ike_addr *remote);
+void ike_conn_put(struct ike_engine *e, struct ike_conn *c);
+
+/* ---- IKE SAs ---- */
+/* A new SA with a fresh random SPI of ours (unique), added to the tables. */
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			  const struct ike_addr *local, const struct ike_addr *remote);
+struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi_local);
+struct ike_sa *ike_sa_by_id(struct ike_engine *e, uint32_t id);
+struct ike_sa *ike_sa_half_open_find(struct ike_engine *e, uint64_t spi_i,
+				     const struct ike_addr *remote);
+int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa);
+/* Drop what only the first two exchanges needed. */
+void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa);
+/* Frees the SA, its children (child_delete for installed ones), its timers
+ * and cached messages; wipes keys. No message is sent. */
+void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_set_packet(uint8_t **slot, uint32_t *slot_len, const uint8_t *pkt, size_t len);
+bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, size_t len);
+
+/* ---- CHILD SAs ---- */
+struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
+				size_t n_rts);
+struct ike_child *ike_child_by_reqid(struct ike_engine *e, uint32_t reqid);
+/* By the SPI the peer uses inbound (= our outbound SPI): Delete payloads. */
+struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi);
+struct ike_child *ike_child_by_id(struct ike_sa *sa, uint32_t id);
+/* Unlink and free; calls env->child_delete if it was installed. */
+void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reason);
+
+#endif

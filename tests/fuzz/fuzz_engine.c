@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fuzz target for the engine: arbitrary datagrams into a responder, or
+ * into an initiator waiting for its IKE_SA_INIT response, in the fake
+ * environment of the unit tests (tfuzz_run() describes the input format).
+ * Seeds in tests/fuzz/corpus/engine are whole recorded exchanges, written
+ * by CONDUIT_DUMP_CORPUS=DIR tests/unit/test_ike_engine.
+ *
+ * libFuzzer (clang), from the source tree, after a configured build:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibuild \
+ *     -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
+ *     tests/fuzz/fuzz_engine.c ike/ *.c -lcrypto -o /tmp/fuzz_engine
+ *   /tmp/fuzz_engine -runs=1000000 /tmp/corpus tests/fuzz/corpus/engine
+ * Built with -DFUZZ_REPLAY_MAIN (no clang needed) it is a plain program
+ * that runs every file of the directories or files it is given (default:
+ * $CONDUIT_SRCDIR/tests/fuzz/corpus/engine) through the same entry point;
+ * `make check` runs it so.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ike/engine.h"
+#include "tests/unit/test_ike_engine_env.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * Mode 2 (first octet & 2) goes past the Encrypted payload, which random
+ * bytes never get through: A and B establish an IKE SA, then each record
+ * (2-octet length, exchange type, first payload type, plaintext) becomes
+ * a request A protects with its real keys, B answers and A reads the
+ * answer. Seeds: inner-* files, written by test_ike_engine_forged.
+ */
+static void run_inner(const uint8_t *data, size_t size)
+{
+	static struct tpeer a, b;
+	struct ike_sa *sa;
+	size_t pos = 1;
+
+	tclock = TCLOCK_START;
+	tpeer_init(&a, "A", TIP_A, TSEED_A, NULL);
+	tpeer_init(&b, "B", TIP_B, TSEED_B, NULL);
+	if (!a.e || !b.e || tconn(&a, &b, &tconf_a) || tconn(&b, &a, &tconf_b) ||
+	    ike_engine_initiate(a.e, "gw", NULL) <= 0)
+		goto out;
+	tpump(&a, &b);
+	while (pos + 4 <= size) {
+		size_t len = (size_t)(data[pos] & 0x7f) << 8 | data[pos + 1];
+		uint8_t exchange = data[pos + 2], first = data[pos + 3];
+		struct ike_writer w;
+
+		pos += 4;
+		if (len > size - pos)
+			len = size - pos;
+		sa = ike_sa_by_id(a.e, 1);
+		if (!sa || sa->state != IKE_S_ESTABLISHED)
+			break;
+		/* A's window is the harness's: one request after another. */
+		ike_timer_disarm(a.e, &sa->t_rtx);
+		if (sa->req_kind != IKE_REQ_NONE)
+			sa->msgid_next++;
+		sa->req_kind = IKE_REQ_NONE;
+		ike_writer_init(&w);
+		ike_put_bytes(&w, data + pos, len);
+		ike_send_protected(a.e, sa, exchange, false, 0, &w, first, IKE_REQ_EMPTY_INFO);
+		ike_writer_free(&w);
+		tpump(&a, &b);
+		pos += len;
+	}
+out:
+	tpeer_free(&a);
+	tpeer_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct tpeer p;
+
+	if (size && (data[0] & 2)) {
+		run_inner(data, size);
+		return 0;
+	}
+	tfuzz_run(&p, data, size);
+	tpeer_free(&p);
+	return 0;
+}
+
+#ifdef FUZZ_REPLAY_MAIN
+static int run_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long len;
+
+	if (!f)
+		return -1;
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return -1;
+	}
+	buf = malloc(len ? (size_t)len : 1);
+	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, (size_t)len);
+	free(buf);
+	return 0;
+}
+
+static int run_path(const char *path, unsigned int *n)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (stat(path, &st))
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		(*n)++;
+		return run_file(path);
+	}
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char sub[4096];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (run_path(sub, n))
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char dflt[4096];
+	unsigned int n = 0;
+	int rc = 0;
+
+	if (argc < 2) {
+		const char *src = getenv("CONDUIT_SRCDIR");
+
+		snprintf(dflt, sizeof(dflt), "%s/tests/fuzz/corpus/engine", src ? src : ".");
+		rc = run_path(dflt, &n);
+	}
+	for (int i = 1; i < argc; i++)
+		if (run_path(argv[i], &n))
+			rc = -1;
+	printf("fuzz_engine: %u inputs replayed%s\n", n, rc ? ", some unreadable" : "");
+	/* An empty corpus is a broken test, not a pass. */
+	return rc || !n ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif
