@@ -1,0 +1,1202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conduitd: the IKEv2 daemon. Glues the engine (ike/) to the world: UDP
+ * sockets (net.c), the kernel (kernel.c over kernel-iface), the control
+ * socket (ctl.c), the configuration (conf/, converted by config.c),
+ * timers, signals and systemd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "conf/conf.h"
+#include "daemon/dcfg.h"
+#include "daemon/ctl.h"
+#include "daemon/kernel.h"
+#include "daemon/log.h"
+#include "daemon/net.h"
+#include "ike/ike.h"
+#include "ike/ts.h"
+#include "kernel-iface/xfrm.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR_CONDUIT "/conduit.conf"
+#define INITIATE_TIMEOUT_S 30
+#define SHUTDOWN_GRACE_MS 1000
+
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	uint32_t ike_sa_id;
+	struct ctl_reply *reply;
+	struct daemon *d;
+};
+
+TAILQ_HEAD(pending_list, pending);
+
+struct daemon {
+	struct event_base *base;
+	struct ike_engine *engine;
+	struct kif *kif;
+	struct dkern *kern;
+	struct net *net;
+	struct ctl_server *ctl;
+	struct conf *conf;
+	const char *config_path;
+	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
+	struct pending_list pending;
+	time_t started;
+	bool stopping;
+	uint64_t stop_deadline;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void notify(const char *fmt, ...)
+{
+#ifdef HAVE_SYSTEMD
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notify(0, buf);
+#else
+	(void)fmt;
+#endif
+}
+
+static const char *addr_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	if (!a->family)
+		snprintf(buf, len, "%%any");
+	else if (!inet_ntop(a->family, a->ip, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Counting SAs                                                        */
+
+struct sa_count {
+	const char *conn;
+	unsigned int ike, child;
+};
+
+static int count_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct sa_count *c = arg;
+
+	if (c->conn && strcmp(c->conn, sa->conn_name))
+		return 0;
+	c->ike++;
+	c->child += (unsigned int)sa->n_children;
+	return 0;
+}
+
+static struct sa_count count_sas(struct daemon *d, const char *conn)
+{
+	struct sa_count c = {.conn = conn};
+
+	ike_engine_foreach_sa(d->engine, count_fn, &c);
+	return c;
+}
+
+static void update_status(struct daemon *d)
+{
+	struct sa_count c = count_sas(d, NULL);
+
+	notify("STATUS=%zu connections, %u IKE SAs, %u CHILD SAs", d->conf ? d->conf->n_conns : 0,
+	       c.ike, c.child);
+}
+
+/* ------------------------------------------------------------------ */
+/* The engine's environment                                            */
+
+static void env_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+		     const struct ike_addr *remote)
+{
+	struct daemon *d = ctx;
+
+	net_send(d->net, pkt, len, local, remote);
+}
+
+static int env_alloc_spi(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
+			 uint32_t *spi)
+{
+	struct daemon *d = ctx;
+
+	return dkern_alloc_spi(d->kern, src, dst, spi);
+}
+
+static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		char one[IKE_TS_STR_LEN];
+
+		if (ike_ts_format(&ts[i], one, sizeof(one)) < 0)
+			snprintf(one, sizeof(one), "?");
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", one);
+	}
+}
+
+static int env_child_install(void *ctx, const struct ike_child_install *ci)
+{
+	struct daemon *d = ctx;
+	char err[512], lts[512], rts[512];
+	int rc;
+
+	rc = dkern_child_install(d->kern, ci, err, sizeof(err));
+	ts_list(ci->local_ts, ci->n_local_ts, lts, sizeof(lts));
+	ts_list(ci->remote_ts, ci->n_remote_ts, rts, sizeof(rts));
+	if (rc) {
+		log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id, ci->child_name,
+			  ci->child_id, "cannot install CHILD_SA in the kernel: %s", err);
+		return rc;
+	}
+	log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, ci->child_id,
+		  "installed %s SAs in %08x out %08x (%s%s%s%s), %s === %s",
+		  ci->mode == IKE_MODE_TUNNEL ? "tunnel" : "transport", ci->in.spi, ci->out.spi,
+		  ci->enc_alg, ci->integ_alg ? "/" : "", ci->integ_alg ? ci->integ_alg : "",
+		  ci->encap ? ", UDP-encapsulated" : "", lts, rts);
+	return 0;
+}
+
+static void env_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
+			     const struct ike_child_install *ci)
+{
+	struct daemon *d = ctx;
+
+	(void)reqid;
+	dkern_child_delete(d->kern, child_id);
+	if (ci)
+		log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, child_id,
+			  "removed SAs in %08x out %08x and their policies", ci->in.spi,
+			  ci->out.spi);
+}
+
+static uint64_t env_now_ms(void *ctx)
+{
+	(void)ctx;
+	return mono_ms();
+}
+
+static void env_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	if (RAND_bytes(buf, (int)len) != 1) {
+		/* Never hand out predictable octets: the kernel's pool, or die. */
+		size_t off = 0;
+
+		while (off < len) {
+			ssize_t r = getrandom(buf + off, len - off, 0);
+
+			if (r < 0 && errno != EINTR) {
+				log_msg(LOG_LEVEL_ERROR, "no random source: %s", strerror(errno));
+				abort();
+			}
+			if (r > 0)
+				off += (size_t)r;
+		}
+	}
+}
+
+static void env_wake_at(void *ctx, uint64_t at_ms)
+{
+	struct daemon *d = ctx;
+	uint64_t now = mono_ms();
+	struct timeval tv;
+
+	if (at_ms == UINT64_MAX) {
+		evtimer_del(d->wake_ev);
+		return;
+	}
+	at_ms = at_ms > now ? at_ms - now : 0;
+	tv.tv_sec = (time_t)(at_ms / 1000);
+	tv.tv_usec = (suseconds_t)(at_ms % 1000) * 1000;
+	evtimer_add(d->wake_ev, &tv);
+}
+
+static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t len)
+{
+	struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, conn) : NULL;
+
+	if (cc && cc->remote_addrs.n)
+		snprintf(buf, len, "%s", cc->remote_addrs.items[0].value);
+	else
+		snprintf(buf, len, "%%any");
+	return buf;
+}
+
+static void pending_answer(struct daemon *d, const struct ike_event *ev)
+{
+	struct pending *p, *tmp;
+
+	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
+		json_t *r;
+
+		tmp = TAILQ_NEXT(p, entry);
+		if (p->ike_sa_id != ev->ike_sa_id)
+			continue;
+		if (ev->type == IKE_EV_CHILD_UP) {
+			r = json_pack("{s:b, s:i, s:[i]}", "ok", 1, "ike_sa", (json_int_t)ev->ike_sa_id,
+				      "child_sas", (json_int_t)ev->child_id);
+		} else if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s[%u]: %s%s%s", ev->conn_name, ev->ike_sa_id,
+				 ev->notify ? ike_notify_name(ev->notify) : "",
+				 ev->notify ? ": " : "", ev->reason ? ev->reason : "failed");
+			r = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+		} else {
+			continue;
+		}
+		TAILQ_REMOVE(&d->pending, p, entry);
+		ctl_reply_send(p->reply, r);
+		free(p);
+	}
+}
+
+static void env_event(void *ctx, const struct ike_event *ev)
+{
+	struct daemon *d = ctx;
+	char peer[128];
+
+	switch (ev->type) {
+	case IKE_EV_FAILED:
+		if (ev->child_name)
+			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
+			       "CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
+			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
+			       ev->notify ? ike_notify_name(ev->notify) : "",
+			       ev->notify ? ": " : "", ev->reason ? ev->reason : "");
+		else
+			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
+			       "connection with %s failed: %s%s%s",
+			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
+			       ev->notify ? ike_notify_name(ev->notify) : "",
+			       ev->notify ? ": " : "", ev->reason ? ev->reason : "");
+		break;
+	case IKE_EV_IKE_UP:
+		log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "event: IKE SA up");
+		break;
+	case IKE_EV_IKE_DOWN:
+		log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "event: IKE SA down: %s",
+		       ev->reason ? ev->reason : "");
+		break;
+	case IKE_EV_CHILD_UP:
+	case IKE_EV_CHILD_DOWN:
+		log_child(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id,
+			  ev->child_name ? ev->child_name : "?", ev->child_id, "event: CHILD SA %s",
+			  ev->type == IKE_EV_CHILD_UP ? "up" : "down");
+		break;
+	}
+	if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
+		struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, ev->conn_name) : NULL;
+		struct ike_addr paddr;
+		bool wild;
+		char err[DCFG_ERR_LEN];
+
+		if (cc && cc->remote_addrs.n &&
+		    !dcfg_addr_parse(cc->remote_addrs.items[0].value, &paddr, &wild, err,
+				     sizeof(err)) &&
+		    paddr.family)
+			dkern_larval_drop(d->kern, &paddr);
+	}
+	pending_answer(d, ev);
+	update_status(d);
+}
+
+static void dummy_send(void *c, const uint8_t *p, size_t l, const struct ike_addr *a,
+		       const struct ike_addr *b)
+{
+	(void)c, (void)p, (void)l, (void)a, (void)b;
+}
+
+static int dummy_spi(void *c, const struct ike_addr *a, const struct ike_addr *b, uint32_t *s)
+{
+	(void)c, (void)a, (void)b, (void)s;
+	return -ENOTSUP;
+}
+
+static int dummy_install(void *c, const struct ike_child_install *ci)
+{
+	(void)c, (void)ci;
+	return -ENOTSUP;
+}
+
+static void dummy_delete(void *c, uint32_t id, uint32_t r, const struct ike_child_install *ci)
+{
+	(void)c, (void)id, (void)r, (void)ci;
+}
+
+/* For validation: an engine that never talks to anything. */
+static const struct ike_env check_env = {
+	.send = dummy_send,
+	.alloc_spi = dummy_spi,
+	.child_install = dummy_install,
+	.child_delete = dummy_delete,
+	.now_ms = env_now_ms,
+	.random = env_random,
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+/* --check prints diagnostics bare ("file:line: text"), for an operator. */
+static bool plain_diags;
+
+static void diag(enum log_level level, const char *msg)
+{
+	if (plain_diags)
+		fprintf(stderr, "%s\n", msg);
+	else
+		log_msg(level, "%s", msg);
+}
+
+/* Print every diagnostic; NULL when the file has errors. */
+static struct conf *load_conf(const char *path, json_t *errors)
+{
+	struct conf_diags diags;
+	struct conf *conf = NULL;
+	int rc;
+
+	conf_diags_init(&diags);
+	rc = conf_load_file(path, &conf, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		diag(diags.list[i].severity == CONF_SEV_ERROR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN,
+		     diags.list[i].msg);
+		if (errors && diags.list[i].severity == CONF_SEV_ERROR)
+			json_array_append_new(errors, json_string(diags.list[i].msg));
+	}
+	if (rc && !diags.n) {
+		log_msg(LOG_LEVEL_ERROR, "%s: %s", path, strerror(-rc));
+		if (errors)
+			json_array_append_new(errors, json_sprintf("%s: %s", path, strerror(-rc)));
+	}
+	conf_diags_clear(&diags);
+	if (rc) {
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/* Convert every connection and let a scratch engine parse its proposals
+ * and selectors: what the real engine would refuse is a config error. */
+static unsigned int validate_conf(const struct conf *conf, json_t *errors)
+{
+	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
+	const struct conf_conn *cc;
+	unsigned int n_err = 0;
+
+	TAILQ_FOREACH (cc, &conf->conns, entry) {
+		struct dcfg_conn dc;
+		char err[DCFG_ERR_LEN + 320];
+		const char *eerr = NULL;
+		int rc;
+
+		rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
+		if (!rc && scratch && ike_engine_add_conn(scratch, &dc.cfg, &eerr)) {
+			snprintf(err, sizeof(err), "%s:%u: connection %s: %s", cc->loc.file,
+				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
+			rc = -EINVAL;
+		}
+		dcfg_conn_free(&dc);
+		if (rc) {
+			diag(LOG_LEVEL_ERROR, err);
+			if (errors)
+				json_array_append_new(errors, json_string(err));
+			n_err++;
+		}
+	}
+	ike_engine_free(scratch);
+	return n_err;
+}
+
+/* %any as our address while the peer's is known: the kernel's route to
+ * the peer gives the source address the engine must use for its SAs. */
+static void resolve_local(struct ike_conn_cfg *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	if (cfg->local.family || !cfg->remote.family)
+		return;
+	fd = socket(cfg->remote.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (cfg->remote.family == AF_INET) {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(cfg->remote.port ? cfg->remote.port : 500);
+		memcpy(&a->sin_addr, cfg->remote.ip, 4);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(cfg->remote.port ? cfg->remote.port : 500);
+		memcpy(&a->sin6_addr, cfg->remote.ip, 16);
+		sl = sizeof(*a);
+	}
+	if (!connect(fd, (struct sockaddr *)&ss, sl)) {
+		sl = sizeof(ss);
+		if (!getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+			uint16_t port = cfg->local.port;
+			char buf[64];
+
+			cfg->local.family = cfg->remote.family;
+			if (ss.ss_family == AF_INET)
+				memcpy(cfg->local.ip, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			else
+				memcpy(cfg->local.ip, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			cfg->local.port = port;
+			log_msg(LOG_LEVEL_DEBUG, "%s: local address %s (route to the peer)",
+				cfg->name, addr_str(&cfg->local, buf, sizeof(buf)));
+		}
+	}
+	close(fd);
+}
+
+static int add_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
+{
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+	const char *eerr = NULL;
+	int rc;
+
+	rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		dcfg_conn_free(&dc);
+		return rc;
+	}
+	resolve_local(&dc.cfg);
+	if (dc.cfg.local.port != NET_PORT_IKE && dc.cfg.local.port != NET_PORT_NATT)
+		log_msg(LOG_LEVEL_WARN, "connection %s: local_port %u: conduitd listens on %u and %u only",
+			cc->name, dc.cfg.local.port, NET_PORT_IKE, NET_PORT_NATT);
+	rc = ike_engine_add_conn(d->engine, &dc.cfg, &eerr);
+	if (rc)
+		log_msg(LOG_LEVEL_ERROR, "connection %s: %s", cc->name, eerr ? eerr : strerror(-rc));
+	else
+		log_msg(LOG_LEVEL_INFO, "loaded connection %s", cc->name);
+	dcfg_conn_free(&dc);
+	return rc;
+}
+
+static void start_conn(struct daemon *d, const struct conf_conn *cc)
+{
+	const struct conf_child *ch;
+
+	/* One IKE SA per connection, started for its first start child; the
+	 * engine brings up one child per IKE SA so far. */
+	TAILQ_FOREACH (ch, &cc->children, entry) {
+		if (ch->start_action != CONF_ACTION_START)
+			continue;
+		int rc = ike_engine_initiate(d->engine, cc->name, ch->name);
+
+		if (rc < 0)
+			log_msg(LOG_LEVEL_ERROR, "cannot start %s/%s: %s", cc->name, ch->name,
+				strerror(-rc));
+		return;
+	}
+}
+
+/* Whether the PSK a connection uses differs between two configs. */
+static bool psk_changed(const struct conf *a, const struct conf_conn *ca, const struct conf *b,
+			const struct conf_conn *cb)
+{
+	struct dcfg_conn x, y;
+	char err[DCFG_ERR_LEN + 320];
+	bool changed;
+	int ra = dcfg_conn_convert(a, ca, &x, err, sizeof(err));
+	int rb = dcfg_conn_convert(b, cb, &y, err, sizeof(err));
+
+	changed = ra || rb || x.psk_len != y.psk_len ||
+		  CRYPTO_memcmp(x.psk, y.psk, x.psk_len) != 0;
+	dcfg_conn_free(&x);
+	dcfg_conn_free(&y);
+	return changed;
+}
+
+/* Returns the reply object ({"ok":...}). */
+static json_t *do_reload(struct daemon *d)
+{
+	json_t *errors = json_array(), *added = json_array(), *removed = json_array(),
+	       *changed = json_array(), *unchanged = json_array();
+	struct conf *nc;
+	struct conf_conn *cc, *oc;
+	unsigned int n_err;
+
+	log_msg(LOG_LEVEL_INFO, "reloading %s", d->config_path);
+	nc = load_conf(d->config_path, errors);
+	n_err = nc ? validate_conf(nc, errors) : 0;
+	if (!nc || n_err) {
+		size_t n = json_array_size(errors);
+
+		log_msg(LOG_LEVEL_ERROR, "reload refused: the configuration has %zu error%s; keeping the old one",
+			n, n == 1 ? "" : "s");
+		conf_free(nc);
+		json_decref(added), json_decref(removed), json_decref(changed),
+		    json_decref(unchanged);
+		return json_pack("{s:b, s:s+, s:o}", "ok", 0, "error", "configuration has errors",
+				 "", "errors", errors);
+	}
+	TAILQ_FOREACH (oc, &d->conf->conns, entry) {
+		if (!conf_find_conn(nc, oc->name)) {
+			ike_engine_remove_conn(d->engine, oc->name);
+			log_msg(LOG_LEVEL_INFO, "removed connection %s", oc->name);
+			json_array_append_new(removed, json_string(oc->name));
+		}
+	}
+	TAILQ_FOREACH (cc, &nc->conns, entry) {
+		oc = conf_find_conn(d->conf, cc->name);
+		if (oc && conf_conn_equal(oc, cc) && !psk_changed(d->conf, oc, nc, cc)) {
+			json_array_append_new(unchanged, json_string(cc->name));
+			continue;
+		}
+		if (oc)
+			ike_engine_remove_conn(d->engine, cc->name);
+		add_conn(d, nc, cc);
+		json_array_append_new(oc ? changed : added, json_string(cc->name));
+		start_conn(d, cc);
+	}
+	conf_free(d->conf);
+	d->conf = nc;
+	json_decref(errors);
+	update_status(d);
+	return json_pack("{s:b, s:o, s:o, s:o, s:o}", "ok", 1, "added", added, "removed", removed,
+			 "changed", changed, "unchanged", unchanged);
+}
+
+/* ------------------------------------------------------------------ */
+/* Control handlers                                                    */
+
+static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	struct sa_count c = count_sas(d, NULL);
+
+	(void)req;
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i}", "ok", 1, "version",
+					PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+					(json_int_t)(time(NULL) - d->started), "connections",
+					(json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)c.ike,
+					"child_sas", (json_int_t)c.child));
+}
+
+static json_t *str_list(const struct conf_list *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->items[i].value));
+	return a;
+}
+
+static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *conns = json_array();
+	struct conf_conn *cc;
+
+	(void)req;
+	TAILQ_FOREACH (cc, &d->conf->conns, entry) {
+		json_t *children = json_array(), *c;
+		struct conf_child *ch;
+
+		TAILQ_FOREACH (ch, &cc->children, entry)
+			json_array_append_new(
+			    children,
+			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "name", ch->name, "mode",
+				      ch->mode == CONF_MODE_TRANSPORT ? "transport" : "tunnel",
+				      "local_ts", str_list(&ch->local_ts), "remote_ts",
+				      str_list(&ch->remote_ts), "esp_proposals",
+				      str_list(&ch->esp_proposals), "start_action",
+				      ch->start_action == CONF_ACTION_START ? "start" : "none"));
+		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name", cc->name,
+			      "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
+			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
+			      "remote_port", (json_int_t)cc->remote_port, "local_id",
+			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
+			      cc->remote.id.value ? cc->remote.id.value : "%any", "proposals",
+			      str_list(&cc->proposals), "encap", cc->encap, "children", children);
+		json_array_append_new(conns, c);
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));
+}
+
+static const char *state_name(enum ike_sa_state_pub s)
+{
+	switch (s) {
+	case IKE_STATE_CONNECTING:
+		return "CONNECTING";
+	case IKE_STATE_ESTABLISHED:
+		return "ESTABLISHED";
+	case IKE_STATE_REKEYING:
+		return "REKEYING";
+	case IKE_STATE_DELETING:
+		return "DELETING";
+	}
+	return "UNKNOWN";
+}
+
+/* "10.1.0.0/24 10.3.0.0/24" (the engine's form) into a JSON list. */
+static json_t *split_ts(const char *s)
+{
+	json_t *a = json_array();
+	char buf[160];
+	char *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+		json_array_append_new(a, json_string(tok));
+	return a;
+}
+
+struct list_ctx {
+	struct daemon *d;
+	json_t *sas;
+	uint64_t now;
+};
+
+static int list_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct list_ctx *lc = arg;
+	char l[64], r[64], spi_i[17], spi_r[17];
+	json_t *children = json_array(), *o;
+
+	for (size_t i = 0; i < sa->n_children; i++) {
+		const struct ike_child_info *ci = &sa->children[i];
+		struct kif_sa_stats in, out;
+		char si[9], so[9];
+		json_t *c;
+
+		memset(&in, 0, sizeof(in));
+		memset(&out, 0, sizeof(out));
+		dkern_child_stats(lc->d->kern, ci->child_id, &in, &out);
+		snprintf(si, sizeof(si), "%08x", ci->spi_in);
+		snprintf(so, sizeof(so), "%08x", ci->spi_out);
+		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I}",
+			      "id", (json_int_t)ci->child_id, "name", ci->name ? ci->name : "",
+			      "mode", ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
+			      "state", "INSTALLED", "spi_in", si, "spi_out", so, "algorithms",
+			      ci->algorithms, "local_ts", split_ts(ci->local_ts), "remote_ts",
+			      split_ts(ci->remote_ts), "bytes_in", (json_int_t)in.bytes,
+			      "packets_in", (json_int_t)in.packets, "bytes_out",
+			      (json_int_t)out.bytes, "packets_out", (json_int_t)out.packets);
+		if (c && ci->established_ms && lc->now >= ci->established_ms)
+			json_object_set_new(c, "established",
+					    json_integer((json_int_t)((lc->now - ci->established_ms) / 1000)));
+		json_array_append_new(children, c);
+	}
+	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
+	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)sa->spi_r);
+	o = json_pack("{s:i, s:s, s:s, s:b, s:{s:s, s:i}, s:{s:s, s:i}, s:s, s:s, s:s, s:s, s:s, "
+		      "s:{s:b, s:b}, s:o}",
+		      "id", (json_int_t)sa->id, "connection", sa->conn_name, "state",
+		      state_name(sa->state), "initiator", sa->initiator, "local", "address",
+		      addr_str(&sa->local, l, sizeof(l)), "port", (json_int_t)sa->local.port,
+		      "remote", "address", addr_str(&sa->remote, r, sizeof(r)), "port",
+		      (json_int_t)sa->remote.port, "local_id", sa->local_id, "remote_id",
+		      sa->remote_id, "spi_i", spi_i, "spi_r", spi_r, "algorithms", sa->algorithms,
+		      "nat", "local", sa->nat_local, "remote", sa->nat_remote, "child_sas",
+		      children);
+	if (o && sa->established_ms && lc->now >= sa->established_ms)
+		json_object_set_new(o, "established",
+				    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
+	json_array_append_new(lc->sas, o);
+	return 0;
+}
+
+static void h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	struct list_ctx lc = {.d = d, .sas = json_array(), .now = mono_ms()};
+
+	(void)req;
+	ike_engine_foreach_sa(d->engine, list_fn, &lc);
+	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
+}
+
+static void pending_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_why why)
+{
+	struct pending *p = arg;
+	struct daemon *d = p->d;
+
+	(void)reply;
+	if (why == CTL_CANCEL_TIMEOUT)
+		log_msg(LOG_LEVEL_WARN, "initiate of IKE SA %u: no result in time", p->ike_sa_id);
+	TAILQ_REMOVE(&d->pending, p, entry);
+	free(p);
+}
+
+static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	json_int_t timeout = INITIATE_TIMEOUT_S;
+	char conn[128], *child;
+	struct pending *p;
+	int rc;
+
+	ctl_arg_integer(req, "timeout", &timeout);
+	if (timeout <= 0 || timeout > 3600) {
+		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
+		return;
+	}
+	if (strlen(name) >= sizeof(conn)) {
+		ctl_reply_error(reply, "no connection named %.64s...", name);
+		return;
+	}
+	strcpy(conn, name);
+	child = strchr(conn, '/');
+	if (child)
+		*child++ = '\0';
+	rc = ike_engine_initiate(d->engine, conn, child);
+	if (rc < 0) {
+		if (rc == -ENOENT)
+			ctl_reply_error(reply, "no connection named %s", name);
+		else if (rc == -EDESTADDRREQ)
+			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to", conn);
+		else
+			ctl_reply_error(reply, "%s: cannot initiate: %s", name, strerror(-rc));
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	p->ike_sa_id = (uint32_t)rc;
+	p->reply = reply;
+	p->d = d;
+	TAILQ_INSERT_TAIL(&d->pending, p, entry);
+	ctl_reply_defer(reply, (unsigned int)timeout * 1000, pending_cancel, p);
+}
+
+static void h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	struct sa_count c;
+
+	if (!conf_find_conn(d->conf, name)) {
+		ctl_reply_error(reply, "no connection named %s", name);
+		return;
+	}
+	c = count_sas(d, name);
+	ike_engine_terminate(d->engine, name, 0);
+	ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated", (json_int_t)c.ike));
+}
+
+static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	(void)req;
+	ctl_reply_send(reply, do_reload(arg));
+}
+
+static const struct ctl_command commands[] = {
+	{"status", h_status, NULL},
+	{"list-conns", h_list_conns, NULL},
+	{"list-sas", h_list_sas, NULL},
+	{"initiate", h_initiate, ctl_args_initiate},
+	{"terminate", h_terminate, ctl_args_name},
+	{"reload", h_reload, NULL},
+};
+
+static const struct ctl_handlers handlers = {commands, sizeof(commands) / sizeof(commands[0])};
+
+/* ------------------------------------------------------------------ */
+/* Loop                                                                */
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd, (void)what;
+	ike_engine_run_timers(d->engine);
+}
+
+static void on_input(void *arg, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+		     const struct ike_addr *remote)
+{
+	struct daemon *d = arg;
+
+	ike_engine_input(d->engine, pkt, len, local, remote);
+}
+
+static void on_kif_event(const struct kif_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	char s[64], t[64];
+
+	switch (ev->type) {
+	case KIF_EV_EXPIRE: {
+		uint32_t reqid = dkern_engine_reqid(d->kern, ev->expire.reqid);
+
+		log_msg(LOG_LEVEL_DEBUG, "kernel: %s expire of SA %08x (reqid %08x)",
+			ev->expire.hard ? "hard" : "soft", ev->expire.id.spi, ev->expire.reqid);
+		if (reqid)
+			ike_engine_child_expired(d->engine, reqid, ev->expire.id.spi,
+						 ev->expire.hard);
+		break;
+	}
+	case KIF_EV_ACQUIRE:
+		log_msg(LOG_LEVEL_DEBUG, "kernel: acquire for %s -> %s (trap policies are not implemented)",
+			kif_addr_str(&ev->acquire.sel.src, s, sizeof(s)),
+			kif_addr_str(&ev->acquire.sel.dst, t, sizeof(t)));
+		break;
+	case KIF_EV_RESYNC_BEGIN:
+		log_msg(LOG_LEVEL_WARN, "kernel: events were lost (socket overflow); resynchronising");
+		break;
+	case KIF_EV_SA:
+	case KIF_EV_RESYNC_END:
+		break;
+	}
+}
+
+static void on_kif(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	int rc;
+
+	(void)fd, (void)what;
+	rc = kif_event_drain(d->kif, on_kif_event, d);
+	if (rc < 0)
+		log_msg(LOG_LEVEL_WARN, "kernel events: %s", strerror(-rc));
+}
+
+static void on_stop_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct sa_count c = count_sas(d, NULL);
+
+	(void)fd, (void)what;
+	if (!c.ike || mono_ms() >= d->stop_deadline) {
+		if (c.ike)
+			log_msg(LOG_LEVEL_INFO, "%u IKE SA%s still waiting for the peer; leaving", c.ike,
+				c.ike == 1 ? "" : "s");
+		event_base_loopbreak(d->base);
+	}
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = {0, 50 * 1000};
+
+	(void)what;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_msg(LOG_LEVEL_INFO, "%s: deleting every SA and stopping", strsignal((int)sig));
+	notify("STOPPING=1");
+	d->stop_deadline = mono_ms() + SHUTDOWN_GRACE_MS;
+	ike_engine_terminate_all(d->engine);
+	d->stop_ev = event_new(d->base, -1, EV_PERSIST, on_stop_tick, d);
+	if (!d->stop_ev || event_add(d->stop_ev, &tv))
+		event_base_loopbreak(d->base);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig, (void)what;
+	json_decref(do_reload(arg));
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	notify("WATCHDOG=1");
+}
+
+static void setup_watchdog(struct daemon *d)
+{
+	const char *s = getenv("WATCHDOG_USEC");
+	unsigned long long usec;
+	struct timeval tv;
+	char *end;
+
+	if (!s)
+		return;
+	usec = strtoull(s, &end, 10);
+	if (*end || !usec)
+		return;
+	usec /= 2;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+	if (d->watchdog_ev)
+		event_add(d->watchdog_ev, &tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conduitd [OPTION]...\n"
+		"The conduit IKEv2/IPsec daemon.\n"
+		"\n"
+		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -f, --foreground      stay in the foreground (for systemd)\n"
+		"  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
+		"  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
+		"  -n, --check           load and validate the configuration, print every\n"
+		"                        problem, exit 0 if it is valid; touches nothing\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n");
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	if (chdir("/"))
+		return -errno;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"control", required_argument, NULL, 's'},
+		{"check", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct daemon dd, *d = &dd;
+	const char *control = CTL_DEFAULT_PATH;
+	enum log_level level = LOG_LEVEL_INFO;
+	bool foreground = false, check = false;
+	struct ike_env env;
+	struct conf_conn *cc;
+	unsigned int n_sa = 0, n_pol = 0;
+	char err[512];
+	int c, rc, status = 1;
+
+	memset(d, 0, sizeof(*d));
+	TAILQ_INIT(&d->pending);
+	d->config_path = DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d->config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'l':
+			if (log_level_parse(optarg, &level)) {
+				fprintf(stderr, "conduitd: unknown log level \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			control = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("conduitd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "conduitd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init(STDERR_FILENO, level);
+	plain_diags = check;
+
+	d->conf = load_conf(d->config_path, NULL);
+	if (!d->conf || validate_conf(d->conf, NULL)) {
+		if (check)
+			fprintf(stderr, "%s: configuration refused\n", d->config_path);
+		else
+			log_msg(LOG_LEVEL_ERROR, "%s: configuration refused", d->config_path);
+		conf_free(d->conf);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK (%zu connection%s, %zu secret%s)\n", d->config_path,
+		       d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", d->conf->n_secrets,
+		       d->conf->n_secrets == 1 ? "" : "s");
+		conf_free(d->conf);
+		return 0;
+	}
+
+	rc = kif_open(&d->kif);
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "cannot open the kernel's XFRM interface: %s",
+			d->kif ? kif_error(d->kif) : strerror(-rc));
+		goto out;
+	}
+	rc = kif_flush(d->kif, &n_sa, &n_pol);
+	if (rc)
+		log_msg(LOG_LEVEL_WARN, "flushing conduit's old kernel state: %s", kif_error(d->kif));
+	else if (n_sa || n_pol)
+		log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s left by an earlier conduitd",
+			n_sa, n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+	d->kern = dkern_new(d->kif);
+	d->base = event_base_new();
+	if (!d->kern || !d->base) {
+		log_msg(LOG_LEVEL_ERROR, "out of memory");
+		goto out;
+	}
+	d->net = net_new(d->base, NET_PORT_IKE, NET_PORT_NATT, on_input, d, err, sizeof(err));
+	if (!d->net) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		goto out;
+	}
+	d->ctl = ctl_server_new(d->base, control, (gid_t)-1, &handlers, d, err, sizeof(err));
+	if (!d->ctl) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		goto out;
+	}
+	if (!foreground) {
+		rc = daemonize();
+		if (rc) {
+			log_msg(LOG_LEVEL_ERROR, "cannot daemonize: %s", strerror(-rc));
+			goto out;
+		}
+		event_reinit(d->base);
+	}
+	d->started = time(NULL);
+
+	memset(&env, 0, sizeof(env));
+	env.ctx = d;
+	env.send = env_send;
+	env.alloc_spi = env_alloc_spi;
+	env.child_install = env_child_install;
+	env.child_delete = env_child_delete;
+	env.now_ms = env_now_ms;
+	env.random = env_random;
+	env.wake_at = env_wake_at;
+	env.event = env_event;
+	env.log = log_ike;
+	d->wake_ev = evtimer_new(d->base, on_wake, d);
+	d->kif_ev = event_new(d->base, kif_event_fd(d->kif), EV_READ | EV_PERSIST, on_kif, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
+	d->engine = ike_engine_new(&env, NULL);
+	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int ||
+	    !d->engine || event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
+	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL)) {
+		log_msg(LOG_LEVEL_ERROR, "cannot set up the event loop");
+		goto out;
+	}
+	TAILQ_FOREACH (cc, &d->conf->conns, entry)
+		add_conn(d, d->conf, cc);
+	TAILQ_FOREACH (cc, &d->conf->conns, entry)
+		start_conn(d, cc);
+	setup_watchdog(d);
+	log_msg(LOG_LEVEL_INFO, "conduitd %s started: %zu connection%s, control socket %s",
+		PACKAGE_VERSION, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", control);
+	notify("READY=1");
+	update_status(d);
+
+	event_base_dispatch(d->base);
+	status = 0;
+out:
+	/* Answer waiting initiates before the server goes. */
+	ctl_server_free(d->ctl);
+	if (d->engine)
+		ike_engine_free(d->engine);
+	if (d->kif) {
+		n_sa = n_pol = 0;
+		if (kif_flush(d->kif, &n_sa, &n_pol))
+			log_msg(LOG_LEVEL_WARN, "flushing kernel state: %s", kif_error(d->kif));
+		else if (status == 0)
+			log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s from the kernel", n_sa,
+				n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+	}
+	net_free(d->net);
+	dkern_free(d->kern);
+	if (d->wake_ev)
+		event_free(d->wake_ev);
+	if (d->kif_ev)
+		event_free(d->kif_ev);
+	if (d->sig_hup)
+		event_free(d->sig_hup);
+	if (d->sig_term)
+		event_free(d->sig_term);
+	if (d->sig_int)
+		event_free(d->sig_int);
+	if (d->watchdog_ev)
+		event_free(d->watchdog_ev);
+	if (d->stop_ev)
+		event_free(d->stop_ev);
+	if (d->base)
+		event_base_free(d->base);
+	kif_close(d->kif);
+	conf_free(d->conf);
+	if (status == 0)
+		log_msg(LOG_LEVEL_INFO, "conduitd stopped");
+	return status;
+}

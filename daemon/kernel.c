@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/kernel.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <sys/queue.h>
+
+#include <uthash.h>
+
+#include "daemon/log.h"
+#include "ike/ts.h"
+
+struct dkern_child {
+	uint32_t child_id;
+	uint32_t kreqid;
+	uint32_t ereqid; /* the engine's */
+	struct kif_sa_id in, out;
+	size_t n_pol, cap_pol;
+	struct kif_policy *pol;
+	UT_hash_handle hh; /* by child_id */
+	UT_hash_handle hr; /* by kreqid */
+};
+
+/* A larval SA from ALLOCSPI, until its child is installed. */
+struct dkern_larval {
+	LIST_ENTRY(dkern_larval) entry;
+	struct kif_sa_id id;
+};
+
+struct dkern {
+	struct kif *kif;
+	LIST_HEAD(, dkern_larval) larval;
+	struct dkern_child *by_id, *by_reqid;
+	uint32_t next_reqid;
+};
+
+struct dkern *dkern_new(struct kif *kif)
+{
+	struct dkern *d = calloc(1, sizeof(*d));
+
+	if (d) {
+		d->kif = kif;
+		d->next_reqid = KIF_REQID_MIN + 1;
+	}
+	return d;
+}
+
+static void child_forget(struct dkern *d, struct dkern_child *c)
+{
+	HASH_DELETE(hh, d->by_id, c);
+	HASH_DELETE(hr, d->by_reqid, c);
+	free(c->pol);
+	free(c);
+}
+
+void dkern_free(struct dkern *d)
+{
+	struct dkern_child *c, *tmp;
+	struct dkern_larval *l;
+
+	if (!d)
+		return;
+	while ((l = LIST_FIRST(&d->larval))) {
+		LIST_REMOVE(l, entry);
+		free(l);
+	}
+	HASH_ITER (hh, d->by_id, c, tmp)
+		child_forget(d, c);
+	free(d);
+}
+
+unsigned int dkern_count(const struct dkern *d)
+{
+	return HASH_CNT(hh, d->by_id);
+}
+
+static void to_kaddr(struct kif_addr *k, const struct ike_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->family;
+	memcpy(k->ip, a->ip, 16);
+}
+
+int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ike_addr *dst,
+		    uint32_t *spi)
+{
+	struct kif_sa sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	to_kaddr(&sa.id.src, src);
+	to_kaddr(&sa.id.dst, dst);
+	sa.id.proto = IPPROTO_ESP;
+	sa.mode = KIF_MODE_TUNNEL;
+	sa.reqid = KIF_REQID_MIN;
+	/* Below 0x100 are reserved (RFC 4303 2.1). */
+	rc = kif_spi_alloc(d->kif, &sa, 0xc0000000u, 0xcfffffffu, spi);
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "cannot allocate an SPI: %s", kif_error(d->kif));
+		return rc;
+	}
+	{
+		struct dkern_larval *l = calloc(1, sizeof(*l));
+
+		/* Without a record the kernel still expires it on its own. */
+		if (l) {
+			l->id = sa.id;
+			l->id.spi = *spi;
+			LIST_INSERT_HEAD(&d->larval, l, entry);
+		}
+	}
+	return 0;
+}
+
+static void larval_forget(struct dkern *d, const struct kif_sa_id *id)
+{
+	struct dkern_larval *l;
+
+	LIST_FOREACH (l, &d->larval, entry) {
+		if (l->id.spi == id->spi && !memcmp(&l->id.dst, &id->dst, sizeof(id->dst))) {
+			LIST_REMOVE(l, entry);
+			free(l);
+			return;
+		}
+	}
+}
+
+void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer)
+{
+	struct dkern_larval *l, *next;
+	struct kif_addr p;
+
+	to_kaddr(&p, peer);
+	for (l = LIST_FIRST(&d->larval); l; l = next) {
+		next = LIST_NEXT(l, entry);
+		if (memcmp(&l->id.src, &p, sizeof(p)))
+			continue;
+		int rc = kif_sa_delete(d->kif, &l->id);
+
+		if (rc && rc != -ENOENT)
+			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
+		else if (!rc)
+			log_msg(LOG_LEVEL_DEBUG, "removed larval SA %08x", l->id.spi);
+		LIST_REMOVE(l, entry);
+		free(l);
+	}
+}
+
+int dkern_encr_from_name(const char *name, uint16_t icv_bits, enum kif_encr *out)
+{
+	static const enum kif_encr all[] = {KIF_ENCR_AES_GCM_16, KIF_ENCR_CHACHA20_POLY1305,
+					    KIF_ENCR_AES_CBC};
+
+	if (!name)
+		return -ENOTSUP;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *n = kif_encr_name(all[i]);
+
+		if (n && !strcmp(n, name)) {
+			/* kernel-iface's AEADs have a 16-octet ICV. */
+			if (all[i] != KIF_ENCR_AES_CBC && icv_bits && icv_bits != 128)
+				return -ENOTSUP;
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -ENOTSUP;
+}
+
+int dkern_integ_from_name(const char *name, enum kif_integ *out)
+{
+	static const enum kif_integ all[] = {KIF_INTEG_HMAC_SHA2_256_128,
+					     KIF_INTEG_HMAC_SHA2_384_192,
+					     KIF_INTEG_HMAC_SHA2_512_256};
+
+	if (!name) {
+		*out = KIF_INTEG_NONE;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *n = kif_integ_name(all[i]);
+
+		if (n && !strcmp(n, name)) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -ENOTSUP;
+}
+
+static uint32_t reqid_alloc(struct dkern *d)
+{
+	for (uint32_t tries = 0; tries < KIF_REQID_MAX - KIF_REQID_MIN; tries++) {
+		uint32_t r = d->next_reqid;
+		struct dkern_child *c;
+
+		d->next_reqid = r == KIF_REQID_MAX ? KIF_REQID_MIN + 1 : r + 1;
+		HASH_FIND(hr, d->by_reqid, &r, sizeof(r), c);
+		if (!c)
+			return r;
+	}
+	return 0;
+}
+
+static void fill_sa(struct kif_sa *k, const struct ike_child_install *ci,
+		    const struct ike_esp_sa *e, uint32_t kreqid, enum kif_encr encr,
+		    enum kif_integ integ)
+{
+	memset(k, 0, sizeof(*k));
+	to_kaddr(&k->id.src, &e->src);
+	to_kaddr(&k->id.dst, &e->dst);
+	k->id.spi = e->spi;
+	k->id.proto = IPPROTO_ESP;
+	k->mode = ci->mode == IKE_MODE_TRANSPORT ? KIF_MODE_TRANSPORT : KIF_MODE_TUNNEL;
+	k->reqid = kreqid;
+	k->encr = encr;
+	k->encr_key = e->enc_key;
+	k->encr_key_len = e->enc_key_len;
+	k->integ = integ;
+	k->integ_key = e->integ_key;
+	k->integ_key_len = e->integ_key_len;
+	k->esn = ci->esn;
+	k->replay_window = 32;
+	k->life.soft_secs = ci->soft_time;
+	k->life.hard_secs = ci->hard_time;
+	k->life.soft_bytes = ci->soft_bytes;
+	k->life.hard_bytes = ci->hard_bytes;
+	k->life.soft_packets = ci->soft_packets;
+	k->life.hard_packets = ci->hard_packets;
+	if (ci->encap) {
+		k->encap = true;
+		k->encap_sport = e->src.port;
+		k->encap_dport = e->dst.port;
+	}
+}
+
+static void remove_installed(struct dkern *d, struct dkern_child *c, bool sa_in, bool sa_out)
+{
+	int rc;
+
+	/* Already gone (e.g. a hard expire) is fine. */
+	for (size_t i = c->n_pol; i-- > 0;) {
+		rc = kif_policy_delete(d->kif, &c->pol[i]);
+		if (rc && rc != -ENOENT)
+			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
+	}
+	c->n_pol = 0;
+	rc = sa_in ? kif_sa_delete(d->kif, &c->in) : 0;
+	if (rc && rc != -ENOENT)
+		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
+	rc = sa_out ? kif_sa_delete(d->kif, &c->out) : 0;
+	if (rc && rc != -ENOENT)
+		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
+}
+
+/* Policies for one direction pair of selectors: every prefix and port
+ * mask combination, out (+ in, + fwd in tunnel mode). */
+static int add_policies(struct dkern *d, struct dkern_child *c, const struct ike_child_install *ci,
+			const struct ike_ts *lt, const struct ike_ts *rt, char *err, size_t errlen)
+{
+	struct ike_prefix *lp = NULL, *rp = NULL;
+	struct ike_port_mask lpm[30], rpm[30];
+	size_t nl, nr, nlpm = 1, nrpm = 1;
+	uint8_t proto;
+	int rc = 0;
+
+	if (lt->ip_proto && rt->ip_proto && lt->ip_proto != rt->ip_proto)
+		return 0;
+	proto = lt->ip_proto ? lt->ip_proto : rt->ip_proto;
+	lp = calloc(256, sizeof(*lp));
+	rp = calloc(256, sizeof(*rp));
+	if (!lp || !rp) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = ike_ts_to_prefixes(lt, lp, 256, &nl)) || (rc = ike_ts_to_prefixes(rt, rp, 256, &nr))) {
+		snprintf(err, errlen, "a traffic selector has no XFRM form");
+		goto out;
+	}
+	/* Ports: OPAQUE and ICMP type/code are installed as any port, as
+	 * strongSwan does for OPAQUE. */
+	memset(lpm, 0, sizeof(lpm));
+	memset(rpm, 0, sizeof(rpm));
+	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6) {
+		if (ike_ts_port_masks(lt->start_port, lt->end_port, lpm, 30, &nlpm))
+			nlpm = 1, lpm[0].port = lpm[0].mask = 0;
+		if (ike_ts_port_masks(rt->start_port, rt->end_port, rpm, 30, &nrpm))
+			nrpm = 1, rpm[0].port = rpm[0].mask = 0;
+	}
+	for (size_t a = 0; a < nl; a++)
+		for (size_t b = 0; b < nr; b++) {
+			if (lp[a].family != rp[b].family)
+				continue;
+			for (size_t x = 0; x < nlpm; x++)
+				for (size_t y = 0; y < nrpm; y++) {
+					int ndir = ci->mode == IKE_MODE_TUNNEL ? 3 : 2;
+
+					for (int dir = 0; dir < ndir; dir++) {
+						struct kif_policy *p;
+						bool out = dir == 0;
+						const struct ike_esp_sa *e = out ? &ci->out : &ci->in;
+
+						if (c->n_pol >= DKERN_MAX_POLICIES) {
+							snprintf(err, errlen, "more than %d policies", DKERN_MAX_POLICIES);
+							rc = -E2BIG;
+							goto out;
+						}
+						if (c->n_pol == c->cap_pol) {
+							size_t cap = c->cap_pol ? 2 * c->cap_pol : 4;
+							struct kif_policy *np = realloc(c->pol, cap * sizeof(*np));
+
+							if (!np) {
+								snprintf(err, errlen, "out of memory");
+								rc = -ENOMEM;
+								goto out;
+							}
+							c->pol = np;
+							c->cap_pol = cap;
+						}
+						p = &c->pol[c->n_pol];
+						memset(p, 0, sizeof(*p));
+						p->dir = out ? KIF_DIR_OUT : dir == 1 ? KIF_DIR_IN : KIF_DIR_FWD;
+						p->sel.proto = proto;
+						if (out) {
+							p->sel.src.family = p->sel.dst.family = lp[a].family;
+							memcpy(p->sel.src.ip, lp[a].addr, 16);
+							memcpy(p->sel.dst.ip, rp[b].addr, 16);
+							p->sel.src_plen = lp[a].len;
+							p->sel.dst_plen = rp[b].len;
+							p->sel.sport = lpm[x].port;
+							p->sel.sport_mask = lpm[x].mask;
+							p->sel.dport = rpm[y].port;
+							p->sel.dport_mask = rpm[y].mask;
+						} else {
+							p->sel.src.family = p->sel.dst.family = lp[a].family;
+							memcpy(p->sel.src.ip, rp[b].addr, 16);
+							memcpy(p->sel.dst.ip, lp[a].addr, 16);
+							p->sel.src_plen = rp[b].len;
+							p->sel.dst_plen = lp[a].len;
+							p->sel.sport = rpm[y].port;
+							p->sel.sport_mask = rpm[y].mask;
+							p->sel.dport = lpm[x].port;
+							p->sel.dport_mask = lpm[x].mask;
+						}
+						p->n_tmpl = 1;
+						p->tmpl[0].proto = IPPROTO_ESP;
+						p->tmpl[0].mode = ci->mode == IKE_MODE_TRANSPORT ? KIF_MODE_TRANSPORT : KIF_MODE_TUNNEL;
+						p->tmpl[0].reqid = c->kreqid;
+						if (ci->mode == IKE_MODE_TUNNEL) {
+							to_kaddr(&p->tmpl[0].src, &e->src);
+							to_kaddr(&p->tmpl[0].dst, &e->dst);
+						}
+						rc = kif_policy_add(d->kif, p, false);
+						if (rc == -EEXIST)
+							rc = kif_policy_add(d->kif, p, true);
+						if (rc) {
+							snprintf(err, errlen, "%s", kif_error(d->kif));
+							goto out;
+						}
+						c->n_pol++;
+					}
+				}
+		}
+out:
+	free(lp);
+	free(rp);
+	return rc;
+}
+
+int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
+			size_t errlen)
+{
+	struct dkern_child *c, *old;
+	enum kif_encr encr;
+	enum kif_integ integ;
+	struct kif_sa sa;
+	uint32_t kreqid = 0;
+	bool in_ok = false, out_ok = false;
+	int rc;
+
+	if (dkern_encr_from_name(ci->enc_alg, ci->icv_bits, &encr) ||
+	    dkern_integ_from_name(ci->integ_alg, &integ)) {
+		snprintf(err, errlen, "algorithm %s%s%s not supported by kernel-iface", ci->enc_alg ? ci->enc_alg : "(none)",
+			 ci->integ_alg ? "/" : "", ci->integ_alg ? ci->integ_alg : "");
+		return -ENOTSUP;
+	}
+	HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
+	if (old) {
+		/* An update replaces everything, under the same reqid. */
+		kreqid = old->kreqid;
+		remove_installed(d, old, true, true);
+		child_forget(d, old);
+	}
+	if (!kreqid)
+		kreqid = reqid_alloc(d);
+	if (!kreqid) {
+		snprintf(err, errlen, "no free reqid");
+		return -ENOSPC;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->child_id = ci->child_id;
+	c->kreqid = kreqid;
+	c->ereqid = ci->reqid;
+
+	fill_sa(&sa, ci, &ci->in, kreqid, encr, integ);
+	c->in = sa.id;
+	/* The inbound SPI came from ALLOCSPI: a larval SA to update. */
+	rc = kif_sa_add(d->kif, &sa, true);
+	if (rc == -ENOENT || rc == -ESRCH)
+		rc = kif_sa_add(d->kif, &sa, false);
+	if (rc) {
+		snprintf(err, errlen, "%s", kif_error(d->kif));
+		goto fail;
+	}
+	in_ok = true;
+	larval_forget(d, &c->in);
+	fill_sa(&sa, ci, &ci->out, kreqid, encr, integ);
+	c->out = sa.id;
+	rc = kif_sa_add(d->kif, &sa, false);
+	if (rc) {
+		snprintf(err, errlen, "%s", kif_error(d->kif));
+		goto fail;
+	}
+	out_ok = true;
+	for (size_t i = 0; i < ci->n_local_ts && i < IKE_MAX_TS; i++)
+		for (size_t j = 0; j < ci->n_remote_ts && j < IKE_MAX_TS; j++) {
+			rc = add_policies(d, c, ci, &ci->local_ts[i], &ci->remote_ts[j], err, errlen);
+			if (rc)
+				goto fail;
+		}
+	if (!c->n_pol) {
+		snprintf(err, errlen, "the traffic selectors give no policy (families differ?)");
+		rc = -EINVAL;
+		goto fail;
+	}
+	HASH_ADD(hh, d->by_id, child_id, sizeof(c->child_id), c);
+	HASH_ADD(hr, d->by_reqid, kreqid, sizeof(c->kreqid), c);
+	return 0;
+fail:
+	remove_installed(d, c, in_ok, out_ok);
+	free(c->pol);
+	free(c);
+	return rc;
+}
+
+void dkern_child_delete(struct dkern *d, uint32_t child_id)
+{
+	struct dkern_child *c;
+
+	HASH_FIND(hh, d->by_id, &child_id, sizeof(child_id), c);
+	if (!c)
+		return;
+	remove_installed(d, c, true, true);
+	child_forget(d, c);
+}
+
+int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *in,
+		      struct kif_sa_stats *out)
+{
+	struct dkern_child *c;
+	int rc;
+
+	HASH_FIND(hh, d->by_id, &child_id, sizeof(child_id), c);
+	if (!c)
+		return -ENOENT;
+	rc = kif_sa_get(d->kif, &c->in, in);
+	if (!rc)
+		rc = kif_sa_get(d->kif, &c->out, out);
+	return rc;
+}
+
+uint32_t dkern_engine_reqid(struct dkern *d, uint32_t kreqid)
+{
+	struct dkern_child *c;
+
+	HASH_FIND(hr, d->by_reqid, &kreqid, sizeof(kreqid), c);
+	return c ? c->ereqid : 0;
+}

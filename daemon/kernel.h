@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's side of CHILD SAs in the kernel: what the engine's
+ * alloc_spi, child_install and child_delete ask, carried out through
+ * kernel-iface, with a record per child (by child id, and by kernel reqid
+ * for EXPIRE events) of what was installed so it can be removed exactly.
+ *
+ * Reqids: the engine numbers children's reqids from 1; the kernel's must be
+ * in conduit's range (KIF_REQID_MIN..MAX, kernel-iface's owner tag). The
+ * daemon gives each child a kernel reqid KIF_REQID_MIN + 1.. (reusing freed
+ * ones) and maps EXPIRE events back to the engine's reqid. KIF_REQID_MIN
+ * itself is only used on larval SAs from ALLOCSPI, until the install.
+ */
+#ifndef CONDUIT_DAEMON_KERNEL_H
+#define CONDUIT_DAEMON_KERNEL_H
+
+#include <stdint.h>
+
+#include "ike/ike.h"
+#include "kernel-iface/xfrm.h"
+
+/* Most policies one CHILD SA may install (selector pairs x prefixes x
+ * port masks x directions). */
+#define DKERN_MAX_POLICIES 1024
+
+struct dkern;
+
+struct dkern *dkern_new(struct kif *kif);
+/* Forgets the records; does not touch the kernel (kif_flush does). */
+void dkern_free(struct dkern *d);
+
+int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ike_addr *dst,
+		    uint32_t *spi);
+/* Remove the larval SAs ALLOCSPI left for SAs from peer (src = peer) that
+ * were never installed: an IKE SA that failed before its child was
+ * installed leaves one otherwise (until the kernel's acquire timeout). A
+ * negotiation still in progress with that peer falls back from UPDSA to
+ * NEWSA, so dropping its larval SA does no harm. */
+void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer);
+
+/* Both SAs, then the policies. On failure nothing of this child stays and
+ * err says what failed. 0 or -errno. */
+int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
+			size_t errlen);
+/* Removes what dkern_child_install put in; unknown ids are ignored. */
+void dkern_child_delete(struct dkern *d, uint32_t child_id);
+/* Counters of a child's SAs; 0 or -errno (-ENOENT: no such child). */
+int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *in,
+		      struct kif_sa_stats *out);
+/* The engine's reqid of the child holding kernel reqid kreqid, 0 if none. */
+uint32_t dkern_engine_reqid(struct dkern *d, uint32_t kreqid);
+unsigned int dkern_count(const struct dkern *d);
+
+/* Map kernel algorithm names onto kernel-iface's enums: 0 or -ENOTSUP. */
+int dkern_encr_from_name(const char *name, uint16_t icv_bits, enum kif_encr *out);
+int dkern_integ_from_name(const char *name, enum kif_integ *out);
+
+#endif

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE /* struct in6_pktinfo */
+#include "daemon/net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "kernel-iface/xfrm.h"
+
+/* The IKE header alone is 28 octets. */
+#define IKE_HDR_LEN 28
+#define NET_MAX_DGRAM 65535
+
+struct net_sock {
+	int fd;
+	int family;
+	uint16_t port;
+	bool natt;
+	struct event *ev;
+	struct net *net;
+};
+
+struct net {
+	struct net_sock socks[4];
+	unsigned int n;
+	net_input_fn *fn;
+	void *arg;
+	uint8_t *buf;
+};
+
+enum net_verdict net_classify(const uint8_t *pkt, size_t len, bool natt, size_t *off)
+{
+	*off = 0;
+	if (natt) {
+		if (len == 1 && pkt[0] == 0xff)
+			return NET_KEEPALIVE;
+		/* Non-zero first four octets are an ESP SPI: the kernel
+		 * decapsulates those; one here is not ours to parse. */
+		if (len < 4 || pkt[0] || pkt[1] || pkt[2] || pkt[3])
+			return NET_DROP;
+		*off = 4;
+	}
+	if (len - *off < IKE_HDR_LEN)
+		return NET_DROP;
+	return NET_IKE;
+}
+
+static void from_sockaddr(struct ike_addr *a, const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		a->family = AF_INET;
+		a->port = ntohs(s->sin_port);
+		memcpy(a->ip, &s->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		a->family = AF_INET6;
+		a->port = ntohs(s->sin6_port);
+		memcpy(a->ip, &s->sin6_addr, 16);
+	}
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_sock *s = arg;
+	struct net *n = s->net;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf;
+	(void)what;
+
+	/* Drain a few per wake-up, so one busy socket cannot starve others. */
+	for (int i = 0; i < 32; i++) {
+		struct sockaddr_storage peer;
+		struct iovec iov = {.iov_base = n->buf, .iov_len = NET_MAX_DGRAM};
+		struct msghdr msg = {
+			.msg_name = &peer,
+			.msg_namelen = sizeof(peer),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf.buf,
+			.msg_controllen = sizeof(cbuf.buf),
+		};
+		struct ike_addr local, remote;
+		struct cmsghdr *cm;
+		enum net_verdict v;
+		ssize_t len;
+		size_t off;
+
+		len = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s", s->port,
+					strerror(errno));
+			return;
+		}
+		if (msg.msg_flags & MSG_TRUNC)
+			continue;
+		from_sockaddr(&remote, &peer);
+		memset(&local, 0, sizeof(local));
+		local.family = (uint8_t)s->family;
+		local.port = s->port;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				memcpy(local.ip, &pi.ipi_addr, 4);
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				memcpy(local.ip, &pi.ipi6_addr, 16);
+			}
+		}
+		v = net_classify(n->buf, (size_t)len, s->natt, &off);
+		if (v == NET_KEEPALIVE) {
+			log_msg(LOG_LEVEL_TRACE, "NAT-T keepalive received");
+			continue;
+		}
+		if (v == NET_DROP) {
+			log_msg(LOG_LEVEL_DEBUG, "dropped a %zd-octet datagram on port %u", len,
+				s->port);
+			continue;
+		}
+		n->fn(n->arg, n->buf + off, (size_t)len - off, &local, &remote);
+	}
+}
+
+static int open_sock(struct net *n, struct event_base *base, int family, uint16_t port, bool natt)
+{
+	struct net_sock *s = &n->socks[n->n];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1, fd;
+	const char *what;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		what = "socket";
+		goto fail;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		sl = sizeof(*a);
+		what = "IP_PKTINFO";
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+			goto fail;
+	} else {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		sl = sizeof(*a);
+		what = "IPV6_V6ONLY";
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+			goto fail;
+		what = "IPV6_RECVPKTINFO";
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+			goto fail;
+	}
+	what = "SO_REUSEADDR";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	what = "bind";
+	if (bind(fd, (struct sockaddr *)&ss, sl))
+		goto fail;
+	what = "bypass policy";
+	if (kif_socket_bypass(fd))
+		goto fail;
+	what = "UDP encapsulation";
+	if (natt && kif_socket_udp_encap(fd))
+		goto fail;
+	s->fd = fd;
+	s->family = family;
+	s->port = port;
+	s->natt = natt;
+	s->net = n;
+	s->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, s);
+	if (!s->ev || event_add(s->ev, NULL)) {
+		what = "event";
+		errno = ENOMEM;
+		goto fail;
+	}
+	n->n++;
+	log_msg(LOG_LEVEL_DEBUG, "listening on UDP %s port %u", family == AF_INET ? "IPv4" : "IPv6",
+		port);
+	return 0;
+fail:
+	log_msg(LOG_LEVEL_WARN, "UDP %s port %u: %s: %s; going on without it",
+		family == AF_INET ? "IPv4" : "IPv6", port, what, strerror(errno));
+	if (s->ev)
+		event_free(s->ev);
+	s->ev = NULL;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+struct net *net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_port,
+		    net_input_fn *fn, void *arg, char *err, size_t errlen)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	if (!n || !(n->buf = malloc(NET_MAX_DGRAM))) {
+		free(n);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->fn = fn;
+	n->arg = arg;
+	open_sock(n, base, AF_INET, ike_port, false);
+	open_sock(n, base, AF_INET, natt_port, true);
+	open_sock(n, base, AF_INET6, ike_port, false);
+	open_sock(n, base, AF_INET6, natt_port, true);
+	if (!n->n) {
+		snprintf(err, errlen, "cannot bind any IKE socket (UDP %u/%u)", ike_port, natt_port);
+		net_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void net_free(struct net *n)
+{
+	if (!n)
+		return;
+	for (unsigned int i = 0; i < n->n; i++) {
+		event_free(n->socks[i].ev);
+		close(n->socks[i].fd);
+	}
+	free(n->buf);
+	free(n);
+}
+
+unsigned int net_count(const struct net *n)
+{
+	return n->n;
+}
+
+int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+	     const struct ike_addr *remote)
+{
+	static const uint8_t marker[4];
+	struct net_sock *s = NULL;
+	struct sockaddr_storage ss;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov[2];
+	struct msghdr msg;
+	static const uint8_t zero[16];
+	ssize_t sent;
+
+	for (unsigned int i = 0; i < n->n; i++)
+		if (n->socks[i].family == remote->family && n->socks[i].port == local->port)
+			s = &n->socks[i];
+	if (!s) {
+		log_msg(LOG_LEVEL_ERROR, "no %s socket on UDP port %u to send from",
+			remote->family == AF_INET6 ? "IPv6" : "IPv4", local->port);
+		return -EADDRNOTAVAIL;
+	}
+	memset(&ss, 0, sizeof(ss));
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	if (remote->family == AF_INET) {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(remote->port);
+		memcpy(&a->sin_addr, remote->ip, 4);
+		msg.msg_namelen = sizeof(*a);
+		if (local->family == AF_INET && memcmp(local->ip, zero, 4)) {
+			struct in_pktinfo pi;
+			struct cmsghdr *cm;
+
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi_spec_dst, local->ip, 4);
+			msg.msg_control = cbuf.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		}
+	} else {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(remote->port);
+		memcpy(&a->sin6_addr, remote->ip, 16);
+		msg.msg_namelen = sizeof(*a);
+		if (local->family == AF_INET6 && memcmp(local->ip, zero, 16)) {
+			struct in6_pktinfo pi;
+			struct cmsghdr *cm;
+
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi6_addr, local->ip, 16);
+			msg.msg_control = cbuf.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		}
+	}
+	msg.msg_name = &ss;
+	msg.msg_iov = iov;
+	if (s->natt) {
+		iov[0].iov_base = (void *)(uintptr_t)marker;
+		iov[0].iov_len = sizeof(marker);
+		iov[1].iov_base = (void *)(uintptr_t)pkt;
+		iov[1].iov_len = len;
+		msg.msg_iovlen = 2;
+	} else {
+		iov[0].iov_base = (void *)(uintptr_t)pkt;
+		iov[0].iov_len = len;
+		msg.msg_iovlen = 1;
+	}
+	sent = sendmsg(s->fd, &msg, 0);
+	if (sent < 0) {
+		int e = errno;
+
+		log_msg(LOG_LEVEL_WARN, "send to UDP port %u: %s", remote->port, strerror(e));
+		return -e;
+	}
+	return 0;
+}
