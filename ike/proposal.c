@@ -487,6 +487,13 @@ static void add_all(struct ike_proposal *p, uint8_t type, const uint16_t *ids, s
 
 #define ADD_ALL(p, type, ids, key_len) add_all(p, type, ids, sizeof(ids) / sizeof(ids[0]), key_len)
 
+/*
+ * strongSwan's default proposals, restricted to what conduit implements end
+ * to end: the IKE crypto (no MODP above 3072, no GCM with short ICVs for
+ * IKE) and the kernel interface for ESP (AES-GCM-16, AES-CBC with HMAC-SHA2;
+ * no HMAC-SHA1, AES-XCBC or short-ICV GCM). A default must never offer what
+ * conduit would then fail to use.
+ */
 int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max)
 {
 	static const uint16_t integ_ike[] = { IKE_INTEG_HMAC_SHA2_256_128,
@@ -494,18 +501,15 @@ int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max
 					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96 };
 	static const uint16_t integ_esp[] = { IKE_INTEG_HMAC_SHA2_256_128,
 					      IKE_INTEG_HMAC_SHA2_384_192,
-					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96,
-					      IKE_INTEG_AES_XCBC_96 };
+					      IKE_INTEG_HMAC_SHA2_512_256 };
 	static const uint16_t prfs[] = { IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
 					 IKE_PRF_HMAC_SHA2_512, IKE_PRF_HMAC_SHA1 };
 	static const uint16_t groups[] = { IKE_DH_ECP256,     IKE_DH_ECP384,   IKE_DH_ECP521,
 					   IKE_DH_CURVE25519, IKE_DH_CURVE448, IKE_DH_MODP3072,
-					   IKE_DH_MODP4096,   IKE_DH_MODP6144, IKE_DH_MODP8192,
 					   IKE_DH_MODP2048 };
 	static const uint16_t cbc[] = { IKE_ENCR_AES_CBC };
 	static const uint16_t gcm16[] = { IKE_ENCR_AES_GCM_16 };
 	static const uint16_t chacha[] = { IKE_ENCR_CHACHA20_POLY1305 };
-	static const uint16_t gcm_short[] = { IKE_ENCR_AES_GCM_12, IKE_ENCR_AES_GCM_8 };
 	static const uint16_t noesn[] = { IKE_ESN_NO };
 	static const uint16_t aes_bits[] = { 128, 192, 256 };
 	struct ike_proposal *classic = &out[0], *aead = &out[1];
@@ -525,11 +529,7 @@ int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max
 		ADD_ALL(aead, IKE_TRANS_ENCR, gcm16, aes_bits[k]);
 	}
 	if (protocol == IKE_PROTO_IKE) {
-		/* strongSwan's second round: shorter ICVs after ChaCha20. */
 		ADD_ALL(aead, IKE_TRANS_ENCR, chacha, 0);
-		for (size_t g = 0; g < 2; g++)
-			for (size_t k = 0; k < 3; k++)
-				add_all(aead, IKE_TRANS_ENCR, &gcm_short[g], 1, aes_bits[k]);
 		ADD_ALL(classic, IKE_TRANS_INTEG, integ_ike, 0);
 		ADD_ALL(classic, IKE_TRANS_PRF, prfs, 0);
 		ADD_ALL(aead, IKE_TRANS_PRF, prfs, 0);

@@ -140,6 +140,24 @@ START_TEST(test_matrix)
 }
 END_TEST
 
+/* "default" (strongSwan's keyword) must only offer what conduit can use:
+ * both ends configured with it negotiate, and the ESP algorithms chosen
+ * are among those the kernel interface installs. */
+START_TEST(test_default_proposals)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	ca.proposals = cb.proposals = "default";
+	ca.esp = cb.esp = "default";
+	connect_ab(&ca, &cb);
+	check_up();
+	ck_assert(!strcmp(A.inst[0].enc_alg, "cbc(aes)") ||
+		  !strcmp(A.inst[0].enc_alg, "rfc4106(gcm(aes))"));
+	if (A.inst[0].integ_alg)
+		ck_assert_str_eq(A.inst[0].integ_alg, "hmac(sha256)");
+}
+END_TEST
+
 static int count_sa(void *arg, const struct ike_sa_info *info)
 {
 	int *n = arg;
@@ -888,6 +906,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_matrix, 0, 9);
+	tcase_add_test(tc, test_default_proposals);
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
 	tcase_add_test(tc, test_wrong_psk);

@@ -212,17 +212,29 @@ START_TEST(test_parse_default)
 	ck_assert_int_eq(
 	    ike_proposals_parse("default", IKE_PROTO_IKE, p, MAXP, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 2);
-	/* classic: 3 AES-CBC, 4 PRF, 4 INTEG, 10 groups */
-	ck_assert_uint_eq(p[0].n_transforms, 3 + 4 + 4 + 10);
+	/* classic: 3 AES-CBC, 4 PRF, 4 INTEG, 7 groups (none above MODP 3072) */
+	ck_assert_uint_eq(p[0].n_transforms, 3 + 4 + 4 + 7);
+	ck_assert(!ike_proposals_have_dh(p, 2, IKE_DH_MODP4096));
 	ck_assert_uint_eq(p[0].transforms[0].type, IKE_TRANS_ENCR);
 	ck_assert_uint_eq(p[0].transforms[0].key_len, 128);
 	ck_assert(ike_proposals_have_dh(p, 1, IKE_DH_CURVE25519));
 	ck_assert_uint_eq(ike_proposals_preferred_dh(p, n), IKE_DH_ECP256);
-	/* AEAD: 3 GCM16, ChaCha20, 6 shorter ICVs, 4 PRF, no INTEG, 10 groups */
-	ck_assert_uint_eq(p[1].n_transforms, 3 + 1 + 6 + 4 + 10);
+	/* AEAD: 3 GCM16, ChaCha20, 4 PRF, no INTEG, 7 groups */
+	ck_assert_uint_eq(p[1].n_transforms, 3 + 1 + 4 + 7);
 	for (size_t i = 0; i < p[1].n_transforms; i++)
 		ck_assert_uint_ne(p[1].transforms[i].type, IKE_TRANS_INTEG);
 	ck_assert_uint_eq(p[1].num, 2);
+
+	/* ESP: only what the kernel interface installs: AES-CBC with the
+	 * three HMAC-SHA2, and AES-GCM-16; no HMAC-SHA1 */
+	ck_assert_int_eq(
+	    ike_proposals_parse("default", IKE_PROTO_ESP, p, MAXP, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(p[0].n_transforms, 3 + 3 + 1);
+	ck_assert_uint_eq(p[1].n_transforms, 3 + 1);
+	for (size_t i = 0; i < p[0].n_transforms; i++)
+		ck_assert_uint_ne(p[0].transforms[i].id * (p[0].transforms[i].type == IKE_TRANS_INTEG),
+				  IKE_INTEG_HMAC_SHA1_96);
 
 	/* case-insensitive, combinable with explicit proposals */
 	ck_assert_int_eq(ike_proposals_parse("aes128gcm16-x25519, DEFAULT", IKE_PROTO_ESP, p, MAXP,
