@@ -249,7 +249,32 @@ static int install_child(struct ike_engine *e, struct ike_sa *sa, struct ike_chi
 	return 0;
 }
 
-static void established(struct ike_engine *e, struct ike_sa *sa, const struct ike_id_pl *peer)
+/* Another established IKE SA of this connection with the same peer? */
+static bool other_sa_with_peer(const struct ike_sa *sa, const struct ike_sa *o)
+{
+	return o != sa && !o->dead && o->state >= IKE_S_ESTABLISHED &&
+	       o->peer_id_type == sa->peer_id_type && o->peer_id_len == sa->peer_id_len &&
+	       (!o->peer_id_len || !memcmp(o->peer_id, sa->peer_id, o->peer_id_len));
+}
+
+/*
+ * RFC 7296 2.4: INITIAL_CONTACT says the peer has no other IKE SA with us
+ * (it restarted). Ours with the same identity are stale: close them, and
+ * their CHILD SAs, without a Delete the peer could not recognise.
+ */
+static void initial_contact(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_sa *o, *next;
+
+	for (o = LIST_FIRST(&sa->conn->sas); o; o = next) {
+		next = LIST_NEXT(o, conn_entry);
+		if (other_sa_with_peer(sa, o))
+			ike_sa_close(e, o, "replaced: the peer restarted (INITIAL_CONTACT)");
+	}
+}
+
+static void established(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			const struct ike_id_pl *peer)
 {
 	sa->state = IKE_S_ESTABLISHED;
 	sa->established_ms = ike_now(e);
@@ -258,6 +283,21 @@ static void established(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE SA established (SPIs %016llx_i %016llx_r)",
 		   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 	ike_event(e, IKE_EV_IKE_UP, sa, NULL, 0, NULL);
+	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
+		initial_contact(e, sa);
+}
+
+/* We send INITIAL_CONTACT while we have no established IKE SA on this
+ * connection, as after a start or a crash, so the peer drops its stale
+ * ones (strongSwan does). */
+static bool first_contact(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	LIST_FOREACH(o, &sa->conn->sas, conn_entry)
+		if (o != sa && !o->dead && o->state >= IKE_S_ESTABLISHED)
+			return false;
+	return true;
 }
 
 /* ---- initiator ---- */
@@ -302,6 +342,8 @@ int ike_auth_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_build_begin_inner(&b, &w);
 	if (!add_id_auth(&b, sa, true))
 		ike_writer_fail(&w, -EINVAL);
+	if (first_contact(sa))
+		ike_add_notify(&b, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (cc->cfg.mode == IKE_MODE_TRANSPORT)
 		ike_add_notify(&b, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_add_sa(&b, props, cc->n_esp);
@@ -438,7 +480,7 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 		ike_info_send_notify_once(e, sa, IKE_N_AUTHENTICATION_FAILED);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
-	established(e, sa, &m->idr);
+	established(e, sa, m, &m->idr);
 	n = initiator_child(e, sa, m, &why);
 	if (n) {
 		snprintf(reason, sizeof(reason), "CHILD_SA %s failed: %s",
@@ -549,7 +591,7 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
 	/* Authenticated: the SA must no longer be found as half-open. */
-	established(e, sa, &m->idi);
+	established(e, sa, m, &m->idi);
 	child_err = responder_child(e, sa, m, &c, &why);
 	if (child_err)
 		ike_log_sa(e, IKE_LOG_WARN, sa, "CHILD_SA refused with %s: %s",

@@ -898,6 +898,37 @@ START_TEST(test_bad_config)
 }
 END_TEST
 
+/* RFC 7296 2.4 INITIAL_CONTACT: a peer that restarted makes us drop the
+ * IKE SAs (and CHILD SAs) it no longer knows; a second SA while the first
+ * lives must not. */
+START_TEST(test_initial_contact)
+{
+	int n = 0;
+
+	connect_ab(&conf_a, &conf_b);
+	check_up();
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+	ike_engine_foreach_sa(B.e, count_sa, &n);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(B.n_del, 0);
+
+	/* A restarts: a new engine that remembers nothing. */
+	tpeer_free(&A);
+	tpeer_init(&A, "A", TIP_A, TSEED_A + 1, NULL);
+	ck_assert_int_eq(tconn(&A, &B, &conf_a), 0);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+	n = 0;
+	ike_engine_foreach_sa(B.e, count_sa, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(B.n_del, 2); /* both stale CHILD SAs left the kernel */
+	ck_assert_uint_eq(B.n_inst, 3);
+	ck_assert_uint_eq(A.n_inst, 1);
+	check_child_pair(&A.inst[0], &B.inst[2]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -907,6 +938,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_matrix, 0, 9);
 	tcase_add_test(tc, test_default_proposals);
+	tcase_add_test(tc, test_initial_contact);
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
 	tcase_add_test(tc, test_wrong_psk);
