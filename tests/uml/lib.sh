@@ -129,6 +129,15 @@ xfrm_warmup() {
 	on "$1" ip xfrm state delete src 203.0.113.1 dst 203.0.113.2 proto esp spi 0xfffffff0
 }
 
+# kif_warmup NODE: as xfrm_warmup, through conduit's own xfrmtool (for
+# scenarios that set no state with ip xfrm).
+kif_warmup() {
+	on "$1" "$BUILDDIR/tests/uml/xfrmtool" batch <<-EOB || fail "$1: warm-up SA"
+		sa-add src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0 reqid 0xc0d0ffff enc aes-gcm enckey 0x$(printf '%040d' 0)
+		sa-del src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0
+	EOB
+}
+
 # ping_ok FROM DST [COUNT]: COUNT pings from FROM's namespace must all be answered.
 ping_ok() {
 	local out
@@ -156,11 +165,56 @@ sa_packets() {
 # node NODE CMD...: run CMD in NODE's network namespace with NODE's own /run
 # (a tmpfs directory bound over /run), so daemons with compiled-in paths
 # (pid files, control sockets) can run once per node.
-node() {
+node() { (node_exec "$@"); }
+
+# node_exec NODE CMD...: the same, replacing the shell. In the background,
+# `(node_exec NODE cmd) &` makes $! the command's own pid, so signals and
+# wait reach it (with `node NODE cmd &`, $! is a subshell).
+node_exec() {
 	local n=$1; shift
 	mkdir -p "/run/nodes/$n"
-	ip netns exec "$n" bash -c 'mount --bind "$1" /run && shift && exec "$@"' _ "/run/nodes/$n" "$@"
+	exec ip netns exec "$n" bash -c 'mount --bind "$1" /run && shift && exec "$@"' _ "/run/nodes/$n" "$@"
 }
+
+CONDUITD=$BUILDDIR/daemon/conduitd
+CONDUITCTL=$BUILDDIR/daemon/conduitctl
+
+# conduitd_start NODE [CONF]: start conduitd in NODE (config $JOB/NODE.conf
+# by default) and wait for its control socket. Log: $JOB/conduitd-NODE.log
+# (appended to, across restarts). CONDUITD_ENV adds environment
+# variables (e.g. NOTIFY_SOCKET=...).
+conduitd_start() {
+	local n=$1 conf=${2:-$JOB/$1.conf} i
+	rm -f "/run/nodes/$n/conduit/conduit.sock"
+	(node_exec "$n" env ${CONDUITD_ENV:-} "$CONDUITD" --foreground --config "$conf" \
+		--log-level debug >>"$JOB/conduitd-$n.log" 2>&1) &
+	echo $! >"$JOB/conduitd-$n.pid"
+	for i in $(seq 1 50); do
+		[ -S "/run/nodes/$n/conduit/conduit.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "/run/nodes/$n/conduit/conduit.sock" ] ||
+		fail "conduitd on $n did not start: $(tail -n 5 "$JOB/conduitd-$n.log")"
+	log "conduitd started on $n"
+}
+
+# conduitd_stop NODE: SIGTERM; conduitd must exit 0 within 5 s.
+conduitd_stop() {
+	local pid rc=0 i
+	pid=$(cat "$JOB/conduitd-$1.pid")
+	kill -TERM "$pid"
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "conduitd on $1 still running 5 s after SIGTERM"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || fail "conduitd on $1 exited with $rc after SIGTERM"
+	log "conduitd on $1 stopped (exit 0)"
+}
+
+# ctl NODE ARGS...: conduitctl against NODE's conduitd.
+ctl() { local n=$1; shift; node "$n" "$CONDUITCTL" "$@"; }
 
 # charon_start NODE SWANCTL_CONF: start strongSwan's charon in NODE with the
 # given swanctl.conf, load it, and wait until charon answers. Its log goes
@@ -191,8 +245,8 @@ charon_start() {
 			load = pem pkcs1 x509 pubkey
 		}
 	EOC
-	node "$n" env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/lib/ipsec/charon \
-		>"$JOB/charon-$n.out" 2>&1 &
+	(node_exec "$n" env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/lib/ipsec/charon \
+		>"$JOB/charon-$n.out" 2>&1) &
 	echo $! >"$JOB/charon-$n.pid"
 	local i
 	for i in $(seq 1 50); do
@@ -203,6 +257,15 @@ charon_start() {
 	swanctl_on "$n" --load-all --noprompt --file "$dir/swanctl/swanctl.conf" >/dev/null ||
 		fail "swanctl --load-all on $n failed"
 	log "charon started on $n"
+}
+
+# charon_stop NODE: end NODE's charon (a running charon slows the guest's
+# power-off by minutes).
+charon_stop() {
+	local pid
+	pid=$(cat "$JOB/charon-$1.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 # swanctl_on NODE ARGS...: swanctl against NODE's charon.
