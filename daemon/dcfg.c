@@ -132,55 +132,52 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 	return -ENOTSUP;
 }
 
-static int id_score(const struct conf_secret *s, const struct ike_id *want)
-{
-	int best = 0;
+/*
+ * How well a secret's ids match an identity, on strongSwan's scale: 20 an
+ * equal id, 1 "%any" (a secret without ids stands for %any), 0 none.
+ */
+enum { MATCH_NONE = 0, MATCH_ANY = 1, MATCH_PERFECT = 20 };
 
-	if (!s->n_ids)
-		return 1;
-	for (size_t i = 0; i < s->n_ids; i++) {
+static int id_match(const struct conf_secret *s, const struct ike_id *want)
+{
+	int best = s->n_ids ? MATCH_NONE : MATCH_ANY;
+
+	for (size_t i = 0; i < s->n_ids && best < MATCH_PERFECT; i++) {
 		struct ike_id id;
 		char err[DCFG_ERR_LEN];
 
-		if (!strcmp(s->ids[i].value, "%any")) {
-			best = best > 1 ? best : 1;
-			continue;
-		}
-		if (!want || !want->type) {
-			/* Any peer: every id matches, as a wildcard. */
-			best = best > 1 ? best : 1;
-			continue;
-		}
-		if (dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)))
-			continue;
-		if (dcfg_id_equal(&id, want))
-			best = 2;
+		if (!strcmp(s->ids[i].value, "%any"))
+			best = best > MATCH_ANY ? best : MATCH_ANY;
+		else if (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
+			 dcfg_id_equal(&id, want))
+			best = MATCH_PERFECT;
 	}
 	return best;
 }
 
+/*
+ * strongSwan's choice of a shared key: a secret applies when either
+ * identity is among its ids (or it has none); of those, the best match of
+ * the peer's identity wins, then the best match of ours, then the first in
+ * the file. With no remote id configured (any peer), ours alone decides.
+ */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id)
 {
 	const struct conf_secret *s, *best = NULL;
-	int best_score = 0;
+	int best_me = -1, best_other = -1;
+	bool any_peer = !remote_id || !remote_id->type;
 
 	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		int me, other;
+		int me = local_id && local_id->type ? id_match(s, local_id) : MATCH_NONE;
+		int other = any_peer ? MATCH_NONE : id_match(s, remote_id);
 
-		if (s->n_ids) {
-			/* strongSwan: a secret's ids are one set; each side
-			 * must find its identity in it. */
-			me = id_score(s, local_id);
-			other = id_score(s, remote_id);
-		} else {
-			me = other = 1;
-		}
-		if (!me || !other)
+		if (me == MATCH_NONE && other == MATCH_NONE)
 			continue;
-		if (me + other > best_score) {
-			best_score = me + other;
+		if (other > best_other || (other == best_other && me > best_me)) {
 			best = s;
+			best_me = me;
+			best_other = other;
 		}
 	}
 	return best;

@@ -155,17 +155,25 @@ START_TEST(psk_lookup)
 	ck_assert_str_eq(key_for(c, "a.example", "b.example"), "ike-ab");
 	ck_assert_str_eq(key_for(c, "b.example", "a.example"), "ike-ab");
 	ck_assert_str_eq(key_for(c, "a.example", "c.example"), "ike-ac");
-	/* Only one side matches a secret with ids: the one without ids. */
+	/* strongSwan: the peer's match ranks first. An unknown peer matches
+	 * only the secret without ids (%any), which beats secrets matching
+	 * just our id. */
 	ck_assert_str_eq(key_for(c, "a.example", "d.example"), "ike-any");
-	ck_assert_str_eq(key_for(c, "@192.0.2.1", "192.0.2.2"), "ike-any");
+	/* Our FQDN "192.0.2.1" is not the IPv4 id, but the peer's id matches
+	 * ike-ip perfectly: that beats %any. */
+	ck_assert_str_eq(key_for(c, "@192.0.2.1", "192.0.2.2"), "ike-ip");
 	ck_assert_str_eq(key_for(c, "192.0.2.1", "192.0.2.2"), "ike-ip");
 	/* Any peer: our id decides; the first best wins. */
 	ck_assert_str_eq(key_for(c, "a.example", NULL), "ike-ab");
 	conf_free(c);
 
+	/* One matching identity is enough, on either side (strongSwan's
+	 * mem_cred: a secret is skipped only when neither id matches). */
 	c = load("secrets { ike-x { id = x\nsecret = k\n} }\n");
-	ck_assert_str_eq(key_for(c, "y", "x"), "(none)");
-	ck_assert_str_eq(key_for(c, "x", "x"), "ike-x");
+	ck_assert_str_eq(key_for(c, "y", "x"), "ike-x");
+	ck_assert_str_eq(key_for(c, "x", "y"), "ike-x");
+	ck_assert_str_eq(key_for(c, "y", "z"), "(none)");
+	ck_assert_str_eq(key_for(c, "y", NULL), "(none)");
 	conf_free(c);
 }
 END_TEST
