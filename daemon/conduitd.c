@@ -601,6 +601,9 @@ static json_t *do_reload(struct daemon *d)
 	d->conf = nc;
 	json_decref(errors);
 	update_status(d);
+	log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu added, %zu removed, %zu changed, %zu unchanged",
+		d->config_path, json_array_size(added), json_array_size(removed),
+		json_array_size(changed), json_array_size(unchanged));
 	return json_pack("{s:b, s:o, s:o, s:o, s:o}", "ok", 1, "added", added, "removed", removed,
 			 "changed", changed, "unchanged", unchanged);
 }
