@@ -16,3 +16,14 @@ void ike_fmt(struct ike_fmt *o, const char *fmt, ...)
 	if (n > 0)
 		o->pos += (size_t)n;
 }
+
+void ike_set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !err_len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}

@@ -17,4 +17,8 @@ struct ike_fmt {
 
 void ike_fmt(struct ike_fmt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* An error message into a caller's buffer, which may be NULL or empty. */
+void ike_set_err(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -193,20 +193,6 @@ static const struct {
 	{ IKE_INTEG_AES_XCBC_96, IKE_PRF_AES128_XCBC },
 };
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *proto_name(uint8_t protocol)
 {
 	switch (protocol) {
@@ -371,7 +357,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 						continue;
 					ret = add_transform(p, IKE_TRANS_PRF, integ_prf[k].prf, 0);
 					if (ret) {
-						set_err(err, err_len,
+						ike_set_err(err, err_len,
 							"too many algorithms in proposal '%.*s'",
 							QLEN(len), s);
 						return ret;
@@ -380,7 +366,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 			}
 		}
 		if (!count_type(p, IKE_TRANS_PRF)) {
-			set_err(err, err_len,
+			ike_set_err(err, err_len,
 				"a PRF is mandatory in IKE proposals: add one (e.g. prfsha256) "
 				"to proposal '%.*s'",
 				QLEN(len), s);
@@ -388,7 +374,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 		}
 		remove_transforms(p, IKE_TRANS_DH, IKE_DH_NONE);
 		if (!count_type(p, IKE_TRANS_DH)) {
-			set_err(err, err_len,
+			ike_set_err(err, err_len,
 				"a key exchange method (DH group) is mandatory in IKE proposals: "
 				"add one (e.g. x25519) to proposal '%.*s'",
 				QLEN(len), s);
@@ -408,14 +394,14 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 			all_aead = false;
 	}
 	if (!any_enc) {
-		set_err(err, err_len,
+		ike_set_err(err, err_len,
 			"an encryption algorithm is mandatory in %s proposals: none in "
 			"proposal '%.*s'",
 			proto_name(p->protocol), QLEN(len), s);
 		return -EINVAL;
 	}
 	if (any_aead && !all_aead) {
-		set_err(err, err_len,
+		ike_set_err(err, err_len,
 			"classic and combined-mode (AEAD) encryption algorithms can't be "
 			"mixed in one %s proposal: '%.*s' (use two proposals)",
 			proto_name(p->protocol), QLEN(len), s);
@@ -424,7 +410,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 	if (all_aead) {
 		remove_transforms(p, IKE_TRANS_INTEG, -1);
 	} else if (p->protocol == IKE_PROTO_IKE && !count_type(p, IKE_TRANS_INTEG)) {
-		set_err(err, err_len,
+		ike_set_err(err, err_len,
 			"an integrity algorithm is mandatory in IKE proposals with classic "
 			"(non-AEAD) encryption: none in proposal '%.*s'",
 			QLEN(len), s);
@@ -433,7 +419,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 	if (p->protocol == IKE_PROTO_ESP && !count_type(p, IKE_TRANS_ESN)) {
 		ret = add_transform(p, IKE_TRANS_ESN, IKE_ESN_NO, 0);
 		if (ret) {
-			set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
+			ike_set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
 				s);
 			return ret;
 		}
@@ -459,17 +445,17 @@ static int parse_one(const char *s, size_t len, uint8_t protocol, struct ike_pro
 		pos += tlen + 1;
 		trim(&tok, &tlen);
 		if (!tlen) {
-			set_err(err, err_len, "empty algorithm in proposal '%.*s'", QLEN(len), s);
+			ike_set_err(err, err_len, "empty algorithm in proposal '%.*s'", QLEN(len), s);
 			return -EINVAL;
 		}
 		kw = lookup_keyword(tok, tlen);
 		if (!kw) {
-			set_err(err, err_len, "unknown algorithm '%.*s' in proposal '%.*s'",
+			ike_set_err(err, err_len, "unknown algorithm '%.*s' in proposal '%.*s'",
 				QLEN(tlen), tok, QLEN(len), s);
 			return -EINVAL;
 		}
 		if (add_transform(p, kw->type, kw->id, kw->key_len)) {
-			set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
+			ike_set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
 				s);
 			return -ENOSPC;
 		}
@@ -557,7 +543,7 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
 		return -EINVAL;
 	*n_out = 0;
 	if (protocol != IKE_PROTO_IKE && protocol != IKE_PROTO_ESP) {
-		set_err(err, err_len, "unsupported protocol %u for proposals", protocol);
+		ike_set_err(err, err_len, "unsupported protocol %u for proposals", protocol);
 		return -EINVAL;
 	}
 	total = strlen(str);
@@ -570,12 +556,12 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
 
 		trim(&item, &len);
 		if (!len) {
-			set_err(err, err_len, "empty proposal in '%.*s'", QLEN(total), str);
+			ike_set_err(err, err_len, "empty proposal in '%.*s'", QLEN(total), str);
 			return -EINVAL;
 		}
 		if (len == 7 && !strncasecmp(item, "default", 7)) {
 			if (max - n < 2) {
-				set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
+				ike_set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
 					str);
 				return -ENOSPC;
 			}
@@ -583,7 +569,7 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
 			n += 2;
 		} else {
 			if (n >= max) {
-				set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
+				ike_set_err(err, err_len, "too many proposals in '%.*s'", QLEN(total),
 					str);
 				return -ENOSPC;
 			}

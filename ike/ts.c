@@ -48,20 +48,6 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 static size_t addr_len(uint8_t type)
 {
 	return type == IKE_TS_IPV4_ADDR_RANGE ? 4 : type == IKE_TS_IPV6_ADDR_RANGE ? 16 : 0;
@@ -226,14 +212,14 @@ int ike_ts_parse(const char *str, struct ike_ts_conf *out, char *err, size_t err
 	while (len && is_blank(s[len - 1]))
 		len--;
 	if (!len) {
-		set_err(err, err_len, "empty traffic selector");
+		ike_set_err(err, err_len, "empty traffic selector");
 		return -EINVAL;
 	}
 #define TSERR(...)                                                                                 \
 	do {                                                                                       \
 		char msg_[160];                                                                    \
 		snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                         \
-		set_err(err, err_len, "invalid traffic selector '%.*s': %s",                       \
+		ike_set_err(err, err_len, "invalid traffic selector '%.*s': %s",                       \
 			(int)(len > 80 ? 80 : len), s, msg_);                                      \
 		return -EINVAL;                                                                    \
 	} while (0)
@@ -356,11 +342,11 @@ int ike_ts_parse_list(const char *str, struct ike_ts_conf *out, size_t max, size
 		int ret;
 
 		if (len >= sizeof(item)) {
-			set_err(err, err_len, "traffic selector too long: '%.40s...'", pos);
+			ike_set_err(err, err_len, "traffic selector too long: '%.40s...'", pos);
 			return -EINVAL;
 		}
 		if (n >= max) {
-			set_err(err, err_len, "too many traffic selectors (at most %zu)", max);
+			ike_set_err(err, err_len, "too many traffic selectors (at most %zu)", max);
 			return -ENOSPC;
 		}
 		memcpy(item, pos, len);
