@@ -159,7 +159,9 @@ static int id_match(const struct conf_secret *s, const struct ike_id *want)
  * strongSwan's choice of a shared key: a secret applies when either
  * identity is among its ids (or it has none); of those, the best match of
  * the peer's identity wins, then the best match of ours, then the first in
- * the file. With no remote id configured (any peer), ours alone decides.
+ * the file. An identity not known here (no remote id: any peer; no local
+ * id and no local address) is a wildcard every secret matches as %any, so
+ * with no remote id ours alone decides.
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id)
@@ -169,8 +171,8 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 	bool any_peer = !remote_id || !remote_id->type;
 
 	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		int me = local_id && local_id->type ? id_match(s, local_id) : MATCH_NONE;
-		int other = any_peer ? MATCH_NONE : id_match(s, remote_id);
+		int me = local_id && local_id->type ? id_match(s, local_id) : MATCH_ANY;
+		int other = any_peer ? MATCH_ANY : id_match(s, remote_id);
 
 		if (me == MATCH_NONE && other == MATCH_NONE)
 			continue;
