@@ -980,7 +980,8 @@ static void usage(FILE *f)
 		"The conduit IKEv2/IPsec daemon.\n"
 		"\n"
 		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
-		"  -f, --foreground      stay in the foreground (for systemd)\n"
+		"  -f, --foreground      stay in the foreground and log to stderr (for\n"
+		"                        systemd); without it, detach and log to syslog\n"
 		"  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
 		"  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
 		"  -n, --check           load and validate the configuration, print every\n"
@@ -1002,10 +1003,14 @@ static int daemonize(void)
 		return -errno;
 	if (chdir("/"))
 		return -errno;
+	/* No terminal from here on: log to syslog, and let nothing write to
+	 * the descriptors the parent's caller still holds. */
+	log_to_syslog("conduitd");
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}

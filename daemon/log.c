@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +26,15 @@ _Static_assert((int)LOG_LEVEL_ERROR == (int)IKE_LOG_ERROR &&
 static int log_fd = STDERR_FILENO;
 static enum log_level log_level = LOG_LEVEL_INFO;
 static bool log_journal;
+static bool log_syslog; /* a daemon with no terminal: syslog(3) */
 
 static const struct {
 	const char *name;
-	const char *prio; /* syslog priority, as journald parses it */
+	int prio; /* syslog priority; journald parses it as "<N>" */
 } levels[] = {
-	[LOG_LEVEL_ERROR] = { "error", "<3>" }, [LOG_LEVEL_WARN] = { "warn", "<4>" },
-	[LOG_LEVEL_INFO] = { "info", "<6>" },	[LOG_LEVEL_DEBUG] = { "debug", "<7>" },
-	[LOG_LEVEL_TRACE] = { "trace", "<7>" },
+	[LOG_LEVEL_ERROR] = { "error", LOG_ERR },   [LOG_LEVEL_WARN] = { "warn", LOG_WARNING },
+	[LOG_LEVEL_INFO] = { "info", LOG_INFO },    [LOG_LEVEL_DEBUG] = { "debug", LOG_DEBUG },
+	[LOG_LEVEL_TRACE] = { "trace", LOG_DEBUG },
 };
 
 static bool level_valid(enum log_level level)
@@ -66,6 +68,13 @@ void log_init(int fd, enum log_level level)
 	log_fd = fd;
 	log_set_level(level);
 	log_journal = log_fd_is_journal(fd, getenv("JOURNAL_STREAM"));
+}
+
+void log_to_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = true;
+	log_journal = false;
 }
 
 void log_set_level(enum log_level level)
@@ -158,8 +167,13 @@ static void line_put_escaped(struct line *l, const char *s, size_t n)
 
 static void line_prefix(struct line *l, enum log_level level)
 {
+	if (log_syslog)
+		return; /* syslog stamps the line itself */
 	if (log_journal) {
-		line_puts(l, levels[level].prio);
+		char prio[8];
+
+		snprintf(prio, sizeof(prio), "<%d>", levels[level].prio);
+		line_puts(l, prio);
 		return;
 	}
 	struct timespec ts;
@@ -173,12 +187,16 @@ static void line_prefix(struct line *l, enum log_level level)
 	line_puts(l, stamp);
 }
 
-static void line_write(struct line *l)
+static void line_write(struct line *l, enum log_level level)
 {
 	if (l->cut) {
 		/* LOG_LINE_MAX leaves room: buf has 8 spare octets. */
 		memcpy(l->buf + l->len, "...", 3);
 		l->len += 3;
+	}
+	if (log_syslog) {
+		syslog(levels[level].prio, "%.*s", (int)l->len, l->buf);
+		return;
 	}
 	l->buf[l->len++] = '\n';
 
@@ -213,7 +231,7 @@ static void emit(enum log_level level, const char *prefix, bool secret, const ch
 	line_put_escaped(&l, text, tlen);
 	if ((size_t)n >= sizeof(text))
 		l.cut = true;
-	line_write(&l);
+	line_write(&l, level);
 	if (secret) {
 		OPENSSL_cleanse(text, sizeof(text));
 		OPENSSL_cleanse(l.buf, sizeof(l.buf));

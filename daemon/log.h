@@ -51,6 +51,9 @@ enum log_level {
  * stream on fd through $JOURNAL_STREAM. May be called again (e.g. after the
  * daemon has redirected stderr). Before any call: stderr, info, no journal. */
 void log_init(int fd, enum log_level level);
+/* From now on, lines go to syslog(3) (facility daemon) under ident, with
+ * the level as priority: for a daemon detached from its terminal. */
+void log_to_syslog(const char *ident);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* True when a message at level would be written: guard expensive arguments. */
