@@ -148,6 +148,64 @@ static void not_impl(struct conf_ctx *ctx, const struct conf_loc *loc, const cha
 	conf_err(ctx, loc, "'%s' is a strongSwan option conduit does not implement yet", key);
 }
 
+/*
+ * Keys conduit does not implement, with the one value that says what
+ * conduit does anyway: files written for strongSwan often spell these out
+ * (mobike = no), and accepting exactly that value changes nothing.
+ */
+struct as_conduit_does {
+	const char *key;
+	const char *value;
+	bool boolean; /* compare as a strongSwan boolean (yes/no/true/...) */
+};
+
+static const struct as_conduit_does conn_as_is[] = {
+	{ "mobike", "no", true },	 /* no MOBIKE (RFC 4555) */
+	{ "aggressive", "no", true },	 /* IKEv1 only */
+	{ "fragmentation", "no", false }, /* no IKE fragmentation (RFC 7383) */
+	{ "send_certreq", "no", true },	 /* no certificates at all */
+	{ "send_cert", "never", false },
+	{ "childless", "never", false }, /* the first CHILD_SA rides in IKE_AUTH */
+	{ "unique", "no", false },	 /* INITIAL_CONTACT alone replaces SAs */
+	{ NULL, NULL, false },
+};
+
+static const struct as_conduit_does child_as_is[] = {
+	{ "ipcomp", "no", true },
+	{ "hostaccess", "no", true },
+	{ "sha256_96", "no", true },	 /* HMAC-SHA2-256 truncates to 128 bits */
+	{ "hw_offload", "no", false },
+	{ "per_cpu_sas", "no", true },
+	{ "copy_df", "yes", true },	 /* no XFRM_STATE_NOPMTUDISC */
+	{ "copy_ecn", "yes", true },	 /* no XFRM_STATE_NOECN */
+	{ "replay_window", "32", false }, /* the replay window conduit installs */
+	{ NULL, NULL, false },
+};
+
+/* A not-implemented key: fine with the value that is conduit's behaviour,
+ * otherwise an error that says which value would be accepted. */
+static void not_impl_kv(struct conf_ctx *ctx, const struct as_conduit_does *table,
+			const struct conf_kv *kv)
+{
+	for (; table->key; table++) {
+		bool a, b;
+
+		if (strcmp(table->key, kv->key) != 0)
+			continue;
+		if (kv->value &&
+		    (table->boolean ? !conf_parse_bool(kv->value, &a) &&
+					      !conf_parse_bool(table->value, &b) && a == b
+				    : strcasecmp(kv->value, table->value) == 0))
+			return;
+		conf_err(ctx, &kv->loc,
+			 "'%s' is a strongSwan option conduit does not implement yet; only "
+			 "'%s = %s', which is what conduit does, is accepted",
+			 kv->key, kv->key, table->value);
+		return;
+	}
+	not_impl(ctx, &kv->loc, kv->key);
+}
+
 static void unknown_key(struct conf_ctx *ctx, const struct conf_kv *kv,
 			const struct conf_section *sec)
 {
@@ -478,7 +536,7 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 
 			get_uint(ctx, kv, UINT64_MAX, dst);
 		} else if (in_list(child_not_impl, k)) {
-			not_impl(ctx, &kv->loc, k);
+			not_impl_kv(ctx, child_as_is, kv);
 		} else {
 			unknown_key(ctx, kv, sec);
 		}
@@ -593,7 +651,7 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 		if (get_uint(ctx, kv, UINT32_MAX, &v))
 			conn->keyingtries = (uint32_t)v;
 	} else if (in_list(conn_not_impl, k)) {
-		not_impl(ctx, &kv->loc, k);
+		not_impl_kv(ctx, conn_as_is, kv);
 	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
 		   strcasecmp(k, "remote") == 0 || conf_has_prefix(k, "local-") ||
 		   conf_has_prefix(k, "remote-")) {
