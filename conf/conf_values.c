@@ -64,7 +64,14 @@ static int mul_check(uint64_t *v, uint64_t m)
 	return 0;
 }
 
-int conf_parse_duration(const char *s, uint64_t *out)
+/* A unit suffix (either case) and what it multiplies by. */
+struct unit {
+	char suffix;
+	uint64_t mult;
+};
+
+/* A number, optional spaces, then at most one suffix of units[]. */
+static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t *out)
 {
 	const char *end;
 	uint64_t v, m = 1;
@@ -73,30 +80,16 @@ int conf_parse_duration(const char *s, uint64_t *out)
 		return -EINVAL;
 	while (*end == ' ')
 		end++;
-	switch (*end) {
-	case 'd':
-	case 'D':
-		m = 24 * 60 * 60;
+	if (*end != '\0') {
+		size_t i;
+
+		for (i = 0; i < n_units; i++)
+			if (tolower((unsigned char)*end) == units[i].suffix)
+				break;
+		if (i == n_units)
+			return -EINVAL;
+		m = units[i].mult;
 		end++;
-		break;
-	case 'h':
-	case 'H':
-		m = 60 * 60;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		m = 60;
-		end++;
-		break;
-	case 's':
-	case 'S':
-		end++;
-		break;
-	case '\0':
-		break;
-	default:
-		return -EINVAL;
 	}
 	if (*end != '\0' || mul_check(&v, m) < 0)
 		return -EINVAL;
@@ -104,40 +97,22 @@ int conf_parse_duration(const char *s, uint64_t *out)
 	return 0;
 }
 
+int conf_parse_duration(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ 'd', 24 * 60 * 60 }, { 'h', 60 * 60 }, { 'm', 60 }, { 's', 1 },
+	};
+
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), out);
+}
+
 int conf_parse_volume(const char *s, uint64_t *out)
 {
-	const char *end;
-	uint64_t v, m = 1;
+	static const struct unit units[] = {
+		{ 'g', 1024ull * 1024 * 1024 }, { 'm', 1024ull * 1024 }, { 'k', 1024 },
+	};
 
-	if (parse_number(s, &v, &end) < 0)
-		return -EINVAL;
-	while (*end == ' ')
-		end++;
-	switch (*end) {
-	case 'g':
-	case 'G':
-		m = 1024ull * 1024 * 1024;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		m = 1024ull * 1024;
-		end++;
-		break;
-	case 'k':
-	case 'K':
-		m = 1024;
-		end++;
-		break;
-	case '\0':
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end != '\0' || mul_check(&v, m) < 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), out);
 }
 
 int conf_parse_bool(const char *s, bool *out)
