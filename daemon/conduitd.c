@@ -934,14 +934,14 @@ static void on_kif_event(const struct kif_event *ev, void *arg)
 
 		kif_addr_str(&ev->acquire.sel.src, s, sizeof(s));
 		kif_addr_str(&ev->acquire.sel.dst, t, sizeof(t));
-		if (d->stopping ||
-		    !dtrap_acquire(d->trap, ev->acquire.tmpl.reqid, &conn, &child)) {
-			log_msg(LOG_LEVEL_DEBUG, "kernel: acquire for %s -> %s (reqid %08x) ignored",
-				s, t, ev->acquire.tmpl.reqid);
+		if (d->stopping || !dtrap_acquire(d->trap, ev->acquire.tmpl.reqid, &conn, &child)) {
+			log_msg(LOG_LEVEL_DEBUG,
+				"kernel: acquire for %s -> %s (reqid %08x) ignored", s, t,
+				ev->acquire.tmpl.reqid);
 			break;
 		}
-		log_msg(LOG_LEVEL_INFO, "kernel: acquire for %s -> %s: initiating %s/%s", s, t, conn,
-			child);
+		log_msg(LOG_LEVEL_INFO, "kernel: acquire for %s -> %s: initiating %s/%s", s, t,
+			conn, child);
 		rc = ike_engine_initiate(d->engine, conn, child);
 		if (rc < 0)
 			log_msg(LOG_LEVEL_ERROR, "cannot initiate %s/%s: %s", conn, child,
@@ -1170,15 +1170,17 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			if (parse_timeout_ms(optarg, &eopts.retransmit_base_ms)) {
-				fprintf(stderr, "conduitd: --retransmit-timeout \"%s\": give seconds "
-						"(0.05 to 3600, e.g. 0.5) or milliseconds (e.g. 500ms)\n",
+				fprintf(stderr,
+					"conduitd: --retransmit-timeout \"%s\": give seconds "
+					"(0.05 to 3600, e.g. 0.5) or milliseconds (e.g. 500ms)\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'R':
 			if (parse_tries(optarg, &eopts.retransmit_tries)) {
-				fprintf(stderr, "conduitd: --retransmit-tries \"%s\": give 1 to 20\n",
+				fprintf(stderr,
+					"conduitd: --retransmit-tries \"%s\": give 1 to 20\n",
 					optarg);
 				return 2;
 			}

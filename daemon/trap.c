@@ -160,12 +160,16 @@ static int add_pair(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg 
 						bool out = dir == 0;
 						const struct ike_prefix *s = out ? &lp[a] : &rp[b];
 						const struct ike_prefix *d = out ? &rp[b] : &lp[a];
-						const struct ike_port_mask *sp = out ? &lpm[x] : &rpm[y];
-						const struct ike_port_mask *dp = out ? &rpm[y] : &lpm[x];
+						const struct ike_port_mask *sp =
+						    out ? &lpm[x] : &rpm[y];
+						const struct ike_port_mask *dp =
+						    out ? &rpm[y] : &lpm[x];
 						struct kif_policy p;
 
 						memset(&p, 0, sizeof(p));
-						p.dir = out ? KIF_DIR_OUT : dir == 1 ? KIF_DIR_IN : KIF_DIR_FWD;
+						p.dir = out	   ? KIF_DIR_OUT
+							: dir == 1 ? KIF_DIR_IN
+								   : KIF_DIR_FWD;
 						p.sel.src.family = p.sel.dst.family = s->family;
 						memcpy(p.sel.src.ip, s->addr, 16);
 						memcpy(p.sel.dst.ip, d->addr, 16);
@@ -280,7 +284,8 @@ int dtrap_install(struct dtrap *t, const struct ike_conn_cfg *cfg,
 	char key[sizeof(tr->key)];
 	int rc;
 
-	if (strnlen(cfg->name, NAME_LEN) >= NAME_LEN || strnlen(child->name, NAME_LEN) >= NAME_LEN) {
+	if (strnlen(cfg->name, NAME_LEN) >= NAME_LEN ||
+	    strnlen(child->name, NAME_LEN) >= NAME_LEN) {
 		snprintf(err, errlen, "name too long");
 		return -EINVAL;
 	}
@@ -326,8 +331,8 @@ int dtrap_install(struct dtrap *t, const struct ike_conn_cfg *cfg,
 		}
 		return rc;
 	}
-	log_msg(LOG_LEVEL_INFO, "%s: trap installed (%zu policies, reqid %08x)", tr->key,
-		tr->n_pol, tr->reqid);
+	log_msg(LOG_LEVEL_INFO, "%s: trap installed (%zu policies, reqid %08x)", tr->key, tr->n_pol,
+		tr->reqid);
 	return 0;
 }
 

@@ -40,7 +40,8 @@
 #define RESTART_MAX_SHIFT 5 /* the retry delay grows to 32 retransmission bases */
 
 struct ike_restart {
-	char key[sizeof(((struct ike_conn *)0)->name) + 1 + sizeof(((struct ike_child_cfg *)0)->name)];
+	char key[sizeof(((struct ike_conn *)0)->name) + 1 +
+		 sizeof(((struct ike_child_cfg *)0)->name)];
 	char conn[sizeof(((struct ike_conn *)0)->name)];
 	char child[sizeof(((struct ike_child_cfg *)0)->name)];
 	uint32_t failed;    /* attempts that failed so far */
@@ -324,9 +325,10 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 		if (!has)
 			action = IKE_ACTION_NONE;
 		else if (action == IKE_ACTION_RESTART && !now->cfg.remote.family) {
-			ike_log_sa(e, IKE_LOG_WARN, sa,
-				   "CHILD_SA %s: cannot restart, the connection has no remote address",
-				   cfg->name);
+			ike_log_sa(
+			    e, IKE_LOG_WARN, sa,
+			    "CHILD_SA %s: cannot restart, the connection has no remote address",
+			    cfg->name);
 			action = IKE_ACTION_NONE;
 		}
 	}

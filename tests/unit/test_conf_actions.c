@@ -81,8 +81,9 @@ START_TEST(test_actions_refused)
 	struct conf *c = NULL;
 
 	/* trap|start is for start_action only; unknown words name the choices */
-	ck_assert_int_eq(load(HEAD "  children { n {\n   close_action = trap|start\n"
-				   "   dpd_action = hold\n   start_action = trap,start\n  } }\n" TAIL,
+	ck_assert_int_eq(load(HEAD
+			      "  children { n {\n   close_action = trap|start\n"
+			      "   dpd_action = hold\n   start_action = trap,start\n  } }\n" TAIL,
 			      &c, &d),
 			 -EINVAL);
 	ck_assert_ptr_null(c);
@@ -93,11 +94,12 @@ START_TEST(test_actions_refused)
 	conf_diags_clear(&d);
 
 	/* a trap initiates when traffic comes: it needs the peer's address */
-	ck_assert_int_eq(load("connections {\n c {\n  local { auth = psk }\n"
-			      "  remote_addrs = %any\n  children { n { start_action = trap|start } }\n"
-			      " }\n}\nsecrets { ike-any { secret = test } }\n",
-			      &c, &d),
-			 -EINVAL);
+	ck_assert_int_eq(
+	    load("connections {\n c {\n  local { auth = psk }\n"
+		 "  remote_addrs = %any\n  children { n { start_action = trap|start } }\n"
+		 " }\n}\nsecrets { ike-any { secret = test } }\n",
+		 &c, &d),
+	    -EINVAL);
 	ck_assert(has_error(&d, 4, "start_action = trap|start, which needs a remote address"));
 	conf_diags_clear(&d);
 }
@@ -131,9 +133,10 @@ START_TEST(test_actions_to_engine)
 	struct dcfg_conn dc;
 	char err[DCFG_ERR_LEN];
 
-	ck_assert_int_eq(load(HEAD "  children {\n   n { start_action = trap|start\n"
-				   "    dpd_action = restart\n    close_action = trap }\n"
-				   "   m { start_action = trap\n    dpd_action = clear }\n  }\n" TAIL,
+	ck_assert_int_eq(load(HEAD
+			      "  children {\n   n { start_action = trap|start\n"
+			      "    dpd_action = restart\n    close_action = trap }\n"
+			      "   m { start_action = trap\n    dpd_action = clear }\n  }\n" TAIL,
 			      &c, &d),
 			 0);
 	conf_diags_clear(&d);

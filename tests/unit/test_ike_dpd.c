@@ -483,7 +483,8 @@ END_TEST
 
 START_TEST(test_peer_delete_child_at_once)
 {
-	struct dcfg da = { .close_action = IKE_ACTION_TRAP }, db = { .close_action = IKE_ACTION_TRAP };
+	struct dcfg da = { .close_action = IKE_ACTION_TRAP },
+		    db = { .close_action = IKE_ACTION_TRAP };
 	const struct xev *x;
 
 	connect_ab(&da, &db);
