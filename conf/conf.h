@@ -65,11 +65,13 @@ enum conf_mode {
 };
 
 /* start_action, close_action, dpd_action. strongSwan spells the same action
- * several ways: none = clear, start = restart (trap = route is not
- * implemented yet and rejected at load). */
+ * several ways: none = clear, start = restart, trap = route. trap|start
+ * (strongSwan 6: both) is for start_action only. */
 enum conf_action {
 	CONF_ACTION_NONE = 0,
 	CONF_ACTION_START,
+	CONF_ACTION_TRAP,	/* trap policies; traffic that matches them initiates */
+	CONF_ACTION_TRAP_START, /* start_action only: trap policies, and initiate at load */
 };
 
 /* Durations are in seconds, volumes in bytes, packet counts plain. */
@@ -191,6 +193,9 @@ int conf_load_string(const char *name, const char *text, size_t len, struct conf
 
 /* Frees everything, wiping the keys. NULL is fine. */
 void conf_free(struct conf *conf);
+
+/* "none", "start", "trap", "trap|start". */
+const char *conf_action_name(enum conf_action a);
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);

@@ -322,8 +322,24 @@ static bool get_port(struct conf_ctx *ctx, const struct conf_kv *kv, uint16_t *o
 	return true;
 }
 
+const char *conf_action_name(enum conf_action a)
+{
+	switch (a) {
+	case CONF_ACTION_NONE:
+		return "none";
+	case CONF_ACTION_START:
+		return "start";
+	case CONF_ACTION_TRAP:
+		return "trap";
+	case CONF_ACTION_TRAP_START:
+		return "trap|start";
+	}
+	return "?";
+}
+
 /* strongSwan's action names (vici_config.c parse_action): none = clear,
- * start = restart, trap = route; 6.0 also takes "trap|start". */
+ * start = restart, trap = route; 6.0 also takes "trap|start" for
+ * start_action. */
 static bool get_action(struct conf_ctx *ctx, const struct conf_kv *kv, enum conf_action *out)
 {
 	const char *v = kv->value;
@@ -336,12 +352,17 @@ static bool get_action(struct conf_ctx *ctx, const struct conf_kv *kv, enum conf
 		*out = CONF_ACTION_START;
 		return true;
 	}
-	if (strcasecmp(v, "trap") == 0 || strcasecmp(v, "route") == 0 ||
-	    strcasecmp(v, "trap|start") == 0 || strcasecmp(v, "start|trap") == 0) {
-		conf_err(ctx, &kv->loc,
-			 "%s = %s is not implemented yet: conduit has no trap policies "
-			 "(on-demand tunnels) yet",
-			 kv->key, show(v).s);
+	if (strcasecmp(v, "trap") == 0 || strcasecmp(v, "route") == 0) {
+		*out = CONF_ACTION_TRAP;
+		return true;
+	}
+	if (strcasecmp(v, "trap|start") == 0 || strcasecmp(v, "start|trap") == 0) {
+		if (strcmp(kv->key, "start_action") == 0) {
+			*out = CONF_ACTION_TRAP_START;
+			return true;
+		}
+		conf_err(ctx, &kv->loc, "%s = %s: only start_action takes trap|start", kv->key,
+			 show(v).s);
 		return false;
 	}
 	bad_value(ctx, kv, "none, start or trap (or clear, restart, route)");
@@ -904,16 +925,17 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 		TAILQ_FOREACH (child, &conn->children, entry) {
 			/* swanctl.conf(5): "To initiate a connection, at least one
 			 * specific address or DNS name must be specified." */
-			if (child->start_action == CONF_ACTION_START &&
+			if (child->start_action != CONF_ACTION_NONE &&
 			    !has_specific_addr(&conn->remote_addrs)) {
 				const struct conf_loc *loc = conn->remote_addrs.loc.line
 								 ? &conn->remote_addrs.loc
 								 : &child->loc;
 
 				conf_err(ctx, loc,
-					 "child '%s' of '%s' has start_action = start, which needs "
+					 "child '%s' of '%s' has start_action = %s, which needs "
 					 "a remote address or DNS name in remote_addrs",
-					 child->name, conn->name);
+					 child->name, conn->name,
+					 conf_action_name(child->start_action));
 				break;
 			}
 		}

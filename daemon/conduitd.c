@@ -38,6 +38,7 @@
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
+#include "daemon/trap.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -60,6 +61,7 @@ struct daemon {
 	struct ike_engine *engine;
 	struct kif *kif;
 	struct dkern *kern;
+	struct dtrap *trap;
 	struct net *net;
 	struct ctl_server *ctl;
 	struct conf *conf;
@@ -289,6 +291,9 @@ static void pending_answer(struct daemon *d, const struct ike_event *ev)
 	}
 }
 
+static void trap_child(struct daemon *d, const struct conf *conf, const char *conn,
+		       const char *child);
+
 static void env_event(void *ctx, const struct ike_event *ev)
 {
 	struct daemon *d = ctx;
@@ -323,6 +328,12 @@ static void env_event(void *ctx, const struct ike_event *ev)
 			  ev->type == IKE_EV_CHILD_UP ? "up" : "down");
 		break;
 	}
+	/* dpd_action/close_action = trap: the engine leaves it to us. */
+	if (ev->type == IKE_EV_CHILD_DOWN && ev->action == IKE_ACTION_TRAP && ev->child_name)
+		trap_child(d, d->conf, ev->conn_name, ev->child_name);
+	/* An initiate a trap asked for is over (either way). */
+	if (ev->type != IKE_EV_CHILD_DOWN)
+		dtrap_sa_done(d->trap, ev->ike_sa_id);
 	if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
 		struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, ev->conn_name) : NULL;
 		struct ike_addr paddr;
@@ -520,22 +531,55 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
 	return rc;
 }
 
-static void start_conn(struct daemon *d, const struct conf_conn *cc)
+static void start_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
 {
 	const struct conf_child *ch;
+	bool started = false;
 
 	/* One IKE SA per connection, started for its first start child; the
 	 * engine brings up one child per IKE SA so far. */
 	TAILQ_FOREACH (ch, &cc->children, entry) {
-		if (ch->start_action != CONF_ACTION_START)
+		if (ch->start_action == CONF_ACTION_TRAP ||
+		    ch->start_action == CONF_ACTION_TRAP_START)
+			trap_child(d, conf, cc->name, ch->name);
+		if (started || (ch->start_action != CONF_ACTION_START &&
+				ch->start_action != CONF_ACTION_TRAP_START))
 			continue;
 		int rc = ike_engine_initiate(d->engine, cc->name, ch->name);
 
 		if (rc < 0)
 			log_msg(LOG_LEVEL_ERROR, "cannot start %s/%s: %s", cc->name, ch->name,
 				strerror(-rc));
-		return;
+		started = true;
 	}
+}
+
+/* Trap policies for a child of conf's connection (start_action = trap, or
+ * a CHILD_DOWN whose action is trap): resolved as the engine's copy. */
+static void trap_child(struct daemon *d, const struct conf *conf, const char *conn,
+		       const char *child)
+{
+	const struct conf_conn *cc = conf ? conf_find_conn(conf, conn) : NULL;
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+	int rc = -ENOENT;
+
+	if (!cc || d->stopping)
+		return;
+	rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
+	if (!rc) {
+		resolve_local(&dc.cfg);
+		rc = -ENOENT;
+		snprintf(err, sizeof(err), "no child %s", child);
+		for (size_t i = 0; i < dc.cfg.n_children; i++)
+			if (!strcmp(dc.children[i].name, child))
+				rc = dtrap_install(d->trap, &dc.cfg, &dc.children[i], err,
+						   sizeof(err));
+	}
+	if (rc)
+		log_msg(LOG_LEVEL_ERROR, "%s/%s: cannot install trap policies: %s", conn, child,
+			err);
+	dcfg_conn_free(&dc);
 }
 
 /* Whether the PSK a connection uses differs between two configs. */
@@ -580,6 +624,7 @@ static json_t *do_reload(struct daemon *d)
 	}
 	TAILQ_FOREACH (oc, &d->conf->conns, entry) {
 		if (!conf_find_conn(nc, oc->name)) {
+			dtrap_remove_conn(d->trap, oc->name);
 			ike_engine_remove_conn(d->engine, oc->name);
 			log_msg(LOG_LEVEL_INFO, "removed connection %s", oc->name);
 			json_array_append_new(removed, json_string(oc->name));
@@ -591,11 +636,13 @@ static json_t *do_reload(struct daemon *d)
 			json_array_append_new(unchanged, json_string(cc->name));
 			continue;
 		}
-		if (oc)
+		if (oc) {
+			dtrap_remove_conn(d->trap, cc->name);
 			ike_engine_remove_conn(d->engine, cc->name);
+		}
 		add_conn(d, nc, cc);
 		json_array_append_new(oc ? changed : added, json_string(cc->name));
-		start_conn(d, cc);
+		start_conn(d, nc, cc);
 	}
 	conf_free(d->conf);
 	d->conf = nc;
@@ -652,7 +699,7 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 				      "local_ts", str_list(&ch->local_ts), "remote_ts",
 				      str_list(&ch->remote_ts), "esp_proposals",
 				      str_list(&ch->esp_proposals), "start_action",
-				      ch->start_action == CONF_ACTION_START ? "start" : "none"));
+				      conf_action_name(ch->start_action)));
 		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name", cc->name,
 			      "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
 			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
@@ -881,11 +928,27 @@ static void on_kif_event(const struct kif_event *ev, void *arg)
 						 ev->expire.hard);
 		break;
 	}
-	case KIF_EV_ACQUIRE:
-		log_msg(LOG_LEVEL_DEBUG, "kernel: acquire for %s -> %s (trap policies are not implemented)",
-			kif_addr_str(&ev->acquire.sel.src, s, sizeof(s)),
-			kif_addr_str(&ev->acquire.sel.dst, t, sizeof(t)));
+	case KIF_EV_ACQUIRE: {
+		const char *conn, *child;
+		int rc;
+
+		kif_addr_str(&ev->acquire.sel.src, s, sizeof(s));
+		kif_addr_str(&ev->acquire.sel.dst, t, sizeof(t));
+		if (d->stopping || !dtrap_acquire(d->trap, ev->acquire.tmpl.reqid, &conn, &child)) {
+			log_msg(LOG_LEVEL_DEBUG,
+				"kernel: acquire for %s -> %s (reqid %08x) ignored", s, t,
+				ev->acquire.tmpl.reqid);
+			break;
+		}
+		log_msg(LOG_LEVEL_INFO, "kernel: acquire for %s -> %s: initiating %s/%s", s, t,
+			conn, child);
+		rc = ike_engine_initiate(d->engine, conn, child);
+		if (rc < 0)
+			log_msg(LOG_LEVEL_ERROR, "cannot initiate %s/%s: %s", conn, child,
+				strerror(-rc));
+		dtrap_initiated(d->trap, ev->acquire.tmpl.reqid, rc);
 		break;
+	}
 	case KIF_EV_RESYNC_BEGIN:
 		log_msg(LOG_LEVEL_WARN, "kernel: events were lost (socket overflow); resynchronising");
 		break;
@@ -932,6 +995,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	log_msg(LOG_LEVEL_INFO, "%s: deleting every SA and stopping", strsignal((int)sig));
 	notify("STOPPING=1");
 	d->stop_deadline = mono_ms() + SHUTDOWN_GRACE_MS;
+	dtrap_remove_conn(d->trap, NULL);
 	ike_engine_terminate_all(d->engine);
 	d->stop_ev = event_new(d->base, -1, EV_PERSIST, on_stop_tick, d);
 	if (!d->stop_ev || event_add(d->stop_ev, &tv))
@@ -986,8 +1050,46 @@ static void usage(FILE *f)
 		"  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
 		"  -n, --check           load and validate the configuration, print every\n"
 		"                        problem, exit 0 if it is valid; touches nothing\n"
+		"  -T, --retransmit-timeout TIME\n"
+		"                        first retransmission of an unanswered request\n"
+		"                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
+		"                        1), each next one after twice the wait before\n"
+		"  -R, --retransmit-tries N\n"
+		"                        retransmissions before the peer counts as gone\n"
+		"                        (default 5): with the defaults a request fails,\n"
+		"                        and a peer that stopped answering DPD is dead,\n"
+		"                        63 s after it was first sent (TIME * (2^(N+1) - 1))\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n");
+}
+
+/* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
+static int parse_timeout_ms(const char *s, uint32_t *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	if (!(v >= 0.05 && v <= 3600))
+		return -EINVAL;
+	*out = (uint32_t)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int parse_tries(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end || v < 1 || v > 20)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
 }
 
 static int daemonize(void)
@@ -1025,6 +1127,8 @@ int main(int argc, char **argv)
 		{"log-level", required_argument, NULL, 'l'},
 		{"control", required_argument, NULL, 's'},
 		{"check", no_argument, NULL, 'n'},
+		{"retransmit-timeout", required_argument, NULL, 'T'},
+		{"retransmit-tries", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -1034,15 +1138,17 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	bool foreground = false, check = false;
 	struct ike_env env;
+	struct ike_engine_opts eopts;
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
+	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d->config_path = optarg;
@@ -1061,6 +1167,23 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 'T':
+			if (parse_timeout_ms(optarg, &eopts.retransmit_base_ms)) {
+				fprintf(stderr,
+					"conduitd: --retransmit-timeout \"%s\": give seconds "
+					"(0.05 to 3600, e.g. 0.5) or milliseconds (e.g. 500ms)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (parse_tries(optarg, &eopts.retransmit_tries)) {
+				fprintf(stderr,
+					"conduitd: --retransmit-tries \"%s\": give 1 to 20\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -1111,8 +1234,9 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s left by an earlier conduitd",
 			n_sa, n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	d->kern = dkern_new(d->kif);
+	d->trap = dtrap_new(d->kif);
 	d->base = event_base_new();
-	if (!d->kern || !d->base) {
+	if (!d->kern || !d->trap || !d->base) {
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
@@ -1152,7 +1276,7 @@ int main(int argc, char **argv)
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
-	d->engine = ike_engine_new(&env, NULL);
+	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int ||
 	    !d->engine || event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
 	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL)) {
@@ -1162,7 +1286,7 @@ int main(int argc, char **argv)
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		add_conn(d, d->conf, cc);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
-		start_conn(d, cc);
+		start_conn(d, d->conf, cc);
 	setup_watchdog(d);
 	log_msg(LOG_LEVEL_INFO, "conduitd %s started: %zu connection%s, control socket %s",
 		PACKAGE_VERSION, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", control);
@@ -1176,6 +1300,7 @@ out:
 	ctl_server_free(d->ctl);
 	if (d->engine)
 		ike_engine_free(d->engine);
+	dtrap_free(d->trap);
 	if (d->kif) {
 		n_sa = n_pol = 0;
 		if (kif_flush(d->kif, &n_sa, &n_pol))

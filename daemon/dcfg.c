@@ -185,6 +185,20 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 	return best;
 }
 
+uint8_t dcfg_action(enum conf_action a)
+{
+	switch (a) {
+	case CONF_ACTION_START:
+		return IKE_ACTION_RESTART;
+	case CONF_ACTION_TRAP:
+	case CONF_ACTION_TRAP_START:
+		return IKE_ACTION_TRAP;
+	case CONF_ACTION_NONE:
+		break;
+	}
+	return IKE_ACTION_NONE;
+}
+
 static uint32_t clamp32(uint64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
@@ -329,7 +343,10 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 		k->life_bytes = ch->life_bytes;
 		k->rekey_packets = ch->rekey_packets;
 		k->life_packets = ch->life_packets;
-		k->start = ch->start_action == CONF_ACTION_START;
+		k->start = ch->start_action == CONF_ACTION_START ||
+			   ch->start_action == CONF_ACTION_TRAP_START;
+		k->dpd_action = dcfg_action(ch->dpd_action);
+		k->close_action = dcfg_action(ch->close_action);
 	}
 	cfg->n_children = i;
 	cfg->children = out->children;

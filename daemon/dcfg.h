@@ -64,6 +64,10 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id);
 
+/* A dpd_action or close_action as the engine takes it (enum
+ * ike_child_action): start/restart -> RESTART, trap -> TRAP, none -> NONE. */
+uint8_t dcfg_action(enum conf_action a);
+
 /*
  * Convert one connection. Errors name the connection and the file:line of
  * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases

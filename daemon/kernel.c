@@ -195,11 +195,11 @@ int dkern_integ_from_name(const char *name, enum kif_integ *out)
 
 static uint32_t reqid_alloc(struct dkern *d)
 {
-	for (uint32_t tries = 0; tries < KIF_REQID_MAX - KIF_REQID_MIN; tries++) {
+	for (uint32_t tries = 0; tries < DKERN_REQID_MAX - KIF_REQID_MIN; tries++) {
 		uint32_t r = d->next_reqid;
 		struct dkern_child *c;
 
-		d->next_reqid = r == KIF_REQID_MAX ? KIF_REQID_MIN + 1 : r + 1;
+		d->next_reqid = r >= DKERN_REQID_MAX ? KIF_REQID_MIN + 1 : r + 1;
 		HASH_FIND(hr, d->by_reqid, &r, sizeof(r), c);
 		if (!c)
 			return r;

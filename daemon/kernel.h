@@ -19,6 +19,10 @@
 #include "ike/ike.h"
 #include "kernel-iface/xfrm.h"
 
+/* Children's kernel reqids end here; above, up to KIF_REQID_MAX, are trap
+ * policies' (daemon/trap.c). */
+#define DKERN_REQID_MAX 0xc0d0efffu
+
 /* Most policies one CHILD SA may install (selector pairs x prefixes x
  * port masks x directions). */
 #define DKERN_MAX_POLICIES 1024

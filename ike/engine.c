@@ -160,6 +160,7 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		.child_id = child_id,
 		.notify = notify,
 		.reason = reason,
+		.cause = sa->down_cause,
 	};
 
 	if (e->env.event)
@@ -237,6 +238,10 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
 		return;
 	if (sa->req_tries >= e->opts.retransmit_tries) {
+		if (sa->state == IKE_S_ESTABLISHED) {
+			ike_dpd_peer_dead(e, sa);
+			return;
+		}
 		snprintf(reason, sizeof(reason), "peer did not answer %s after %u retransmissions",
 			 what, sa->req_tries);
 		ike_sa_fail(e, sa, 0, reason);
@@ -715,8 +720,10 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		sa->req_pkt = NULL;
 		sa->req_len = 0;
 	}
-	if (t->handler(e, sa, rx) == IKE_KEEP)
+	if (t->handler(e, sa, rx) == IKE_KEEP) {
+		ike_dpd_received(e, sa);
 		ike_sa_kick(e, sa);
+	}
 }
 
 static void input(struct ike_engine *e, struct ike_rx *rx)
@@ -1112,6 +1119,7 @@ void ike_engine_free(struct ike_engine *e)
 	/* Freeing is not deleting: the kernel SAs stay unless the daemon
 	 * called ike_engine_terminate_all() first. */
 	e->batch++;
+	ike_dpd_free(e);
 	HASH_ITER (hh_id, e->sas_by_id, sa, tmp_sa) {
 		struct ike_child *ch;
 
@@ -1196,9 +1204,13 @@ int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa
 	int found = 0;
 
 	enter(e);
+	/* A connection taken down on purpose is not restarted. */
+	if (conn)
+		ike_dpd_cancel_restarts(e, conn);
 	if (ike_sa_id) {
 		sa = ike_sa_by_id(e, ike_sa_id);
 		if (sa && (!conn || !strcmp(sa->conn->name, conn))) {
+			ike_dpd_cancel_restarts(e, sa->conn->name);
 			terminate_sa(e, sa);
 			found = 1;
 		}
@@ -1222,6 +1234,7 @@ void ike_engine_terminate_all(struct ike_engine *e)
 	struct ike_sa *sa, *tmp;
 
 	enter(e);
+	ike_dpd_cancel_restarts(e, NULL);
 	HASH_ITER (hh_id, e->sas_by_id, sa, tmp)
 		terminate_sa(e, sa);
 	leave(e);
@@ -1240,6 +1253,7 @@ void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi
 			   c->id);
 	} else if (!c->delete_pending) {
 		ike_log_sa(e, IKE_LOG_INFO, c->ike, "CHILD_SA {%u} expired, deleting", c->id);
+		c->down_cause = IKE_CAUSE_EXPIRED;
 		c->delete_pending = true;
 		ike_sa_kick(e, c->ike);
 	}

@@ -38,6 +38,7 @@ struct ike_engine {
 	uint32_t next_sa_id, next_child_id;
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
 	struct ike_rx *rxm;   /* the message being processed */
+	struct ike_restart *restarts; /* dpd.c: by "conn/child" */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -157,5 +158,21 @@ int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct i
 /* One unanswered INFORMATIONAL carrying a notify (AUTHENTICATION_FAILED
  * from the initiator, RFC 7296 2.21.2); nothing is kept for it. */
 void ike_info_send_notify_once(struct ike_engine *e, struct ike_sa *sa, uint16_t type);
+
+/* dpd.c: liveness (RFC 7296 2.4) and what becomes of SAs that go */
+/* An authenticated message of sa was handled (the SA lives on). */
+void ike_dpd_received(struct ike_engine *e, struct ike_sa *sa);
+/* An established SA's request went unanswered: the peer is dead. Closes
+ * the SA (no Delete can be sent) and applies its children's dpd_action. */
+enum ike_verdict ike_dpd_peer_dead(struct ike_engine *e, struct ike_sa *sa);
+/* A child that was installed goes: CHILD_DOWN with its cause and the
+ * action taken (ike_child_free calls it). */
+void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+			const char *reason);
+/* sa is being freed (ike_sa_free calls it): its timer, and its restart. */
+void ike_dpd_sa_gone(struct ike_engine *e, struct ike_sa *sa);
+/* Forget pending restarts of a connection (NULL: of all). */
+void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn);
+void ike_dpd_free(struct ike_engine *e);
 
 #endif

@@ -43,6 +43,15 @@ struct ike_id {
 	uint8_t data[255];
 };
 
+/* What becomes of a CHILD_SA's configuration when the SA goes (swanctl.conf
+ * dpd_action and close_action; strongSwan's "clear"/"none", "trap",
+ * "restart"/"start"). */
+enum ike_child_action {
+	IKE_ACTION_NONE = 0, /* nothing more */
+	IKE_ACTION_TRAP,     /* the daemon installs trap policies for it */
+	IKE_ACTION_RESTART,  /* the engine initiates it again (keyingtries) */
+};
+
 struct ike_child_cfg {
 	char name[64];
 	enum ike_mode mode;
@@ -56,6 +65,9 @@ struct ike_child_cfg {
 	uint64_t rekey_bytes, life_bytes;
 	uint64_t rekey_packets, life_packets;
 	bool start; /* start_action = start */
+	uint8_t dpd_action;   /* enum ike_child_action: the peer is dead (DPD) */
+	uint8_t close_action; /* enum ike_child_action: the peer deleted it (or its
+			       * IKE SA), or it expired with no rekey */
 };
 
 struct ike_conn_cfg {
@@ -69,7 +81,12 @@ struct ike_conn_cfg {
 	size_t psk_len;
 	bool encap; /* force UDP encapsulation */
 	uint32_t rekey_time, reauth_time, over_time, rand_time, dpd_delay;
-	uint32_t keyingtries; /* 0: forever */
+	/* dpd_delay (seconds, 0: off): an empty INFORMATIONAL goes to the peer
+	 * when nothing was received from it for that long; when it (or any
+	 * request) is never answered, the peer is dead. keyingtries: how many
+	 * initiates a restart (dpd_action/close_action = restart) makes before
+	 * it gives up; 0: forever. */
+	uint32_t keyingtries;
 	size_t n_children;
 	const struct ike_child_cfg *children;
 };
@@ -128,6 +145,15 @@ enum ike_event_type {
 	IKE_EV_FAILED,
 };
 
+/* Why an SA went down (IKE_DOWN, CHILD_DOWN). */
+enum ike_down_cause {
+	IKE_CAUSE_NONE = 0,    /* our own doing: terminate, reload, shutdown, an error */
+	IKE_CAUSE_PEER_DELETE, /* the peer deleted it, or its IKE SA */
+	IKE_CAUSE_DEAD,	       /* the peer is dead: a request went unanswered (DPD) */
+	IKE_CAUSE_EXPIRED,     /* its hard lifetime passed with no rekey */
+	IKE_CAUSE_REKEYED,     /* replaced by a rekey: never acted upon */
+};
+
 struct ike_event {
 	enum ike_event_type type;
 	const char *conn_name;
@@ -136,6 +162,12 @@ struct ike_event {
 	uint32_t child_id;
 	uint16_t notify; /* the notify that decided a failure, or 0 */
 	const char *reason; /* human-readable, never secret */
+	uint8_t cause;	    /* IKE_DOWN, CHILD_DOWN: enum ike_down_cause */
+	/* CHILD_DOWN: the enum ike_child_action taken (dpd_action for
+	 * IKE_CAUSE_DEAD, close_action for PEER_DELETE and EXPIRED). RESTART:
+	 * the engine initiates the child again itself; TRAP: the daemon is
+	 * to install the child's trap policies. */
+	uint8_t action;
 };
 
 struct ike_env {

@@ -113,6 +113,9 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 				ike_be32(spis + 4 * n_spis, c->spi_in);
 				n_spis++;
 			}
+			/* Unless we were deleting it ourselves. */
+			if (!c->down_cause && !c->delete_pending && c->id != sa->req_child)
+				c->down_cause = IKE_CAUSE_PEER_DELETE;
 			ike_child_free(e, c, "deleted by peer");
 		}
 	}
@@ -126,8 +129,11 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 		rc = ike_send_protected(e, sa, IKE_INFORMATIONAL, true, m->hdr.msg_id, &w, first,
 					IKE_REQ_NONE);
 	ike_writer_free(&w);
-	if (delete_ike)
+	if (delete_ike) {
+		if (sa->state == IKE_S_ESTABLISHED && !sa->pending_delete)
+			sa->down_cause = IKE_CAUSE_PEER_DELETE;
 		return ike_sa_close(e, sa, "deleted by peer");
+	}
 	if (auth_failed)
 		return ike_sa_close(e, sa, "peer reports AUTHENTICATION_FAILED");
 	if (rc)

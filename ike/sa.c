@@ -206,6 +206,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 		ike_child_free(e, c, "IKE SA deleted");
 	ike_timer_disarm(e, &sa->t_rtx);
 	ike_timer_disarm(e, &sa->t_sa);
+	ike_dpd_sa_gone(e, sa);
 	ike_sa_half_open_free(e, sa);
 	LIST_REMOVE(sa, conn_entry);
 	HASH_DELETE(hh_spi, e->sas_by_spi, sa);
@@ -331,7 +332,7 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 		e->env.child_delete(e->env.ctx, c->id, c->reqid, &ci);
 		ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA %s{%u} deleted (SPIs %08x_i %08x_o): %s",
 			   cc->cfg.name, c->id, c->spi_in, c->spi_out, reason);
-		ike_event(e, IKE_EV_CHILD_DOWN, sa, c, 0, reason);
+		ike_dpd_child_down(e, sa, c, reason);
 	}
 	LIST_REMOVE(c, entry);
 	sa->n_children--;

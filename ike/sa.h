@@ -28,6 +28,7 @@
 
 struct ike_engine;
 struct ike_dh;
+struct ike_restart;
 
 #define IKE_CONN_MAX_PROPOSALS 16
 
@@ -93,6 +94,7 @@ struct ike_child {
 	bool delete_pending; /* a Delete for it is queued or out */
 	struct ike_selected sel;
 	uint8_t n_lts, n_rts;
+	uint8_t down_cause; /* enum ike_down_cause, once decided (else the IKE SA's) */
 	struct ike_ts ts[]; /* n_lts local, then n_rts remote */
 };
 
@@ -155,6 +157,11 @@ struct ike_sa {
 	uint8_t *peer_id;      /* the authenticated peer identity */
 	UT_hash_handle hh_spi; /* engine->sas_by_spi */
 	UT_hash_handle hh_id;  /* engine->sas_by_id */
+	/* dpd.c */
+	uint64_t last_rx_ms;	     /* last authenticated message from the peer */
+	struct ike_timer t_dpd;	     /* the liveness check */
+	uint8_t down_cause;	     /* enum ike_down_cause, once decided */
+	struct ike_restart *restart; /* this SA is that restart's attempt */
 };
 
 /* ---- connections ---- */

@@ -866,6 +866,7 @@ static const char *sel_to_xfrm(struct xfrm_selector *x, const struct kif_selecto
 	x->sport_mask = htons(s->sport_mask);
 	x->dport = htons(s->dport & s->dport_mask);
 	x->dport_mask = htons(s->dport_mask);
+	x->user = s->tag;
 	return NULL;
 }
 
@@ -881,6 +882,7 @@ void kif_sel_from_xfrm(struct kif_selector *s, const struct xfrm_selector *x)
 	s->sport_mask = ntohs(x->sport_mask);
 	s->dport = ntohs(x->dport);
 	s->dport_mask = ntohs(x->dport_mask);
+	s->tag = x->user;
 }
 
 static void tmpl_from_xfrm(struct kif_tmpl *t, const struct xfrm_user_tmpl *x)
@@ -975,7 +977,7 @@ static const char *build_policy(struct nlmsghdr *nlh, const struct kif_policy *p
 		return bad;
 	x->lft.soft_byte_limit = x->lft.hard_byte_limit = XFRM_INF;
 	x->lft.soft_packet_limit = x->lft.hard_packet_limit = XFRM_INF;
-	x->priority = kif_policy_priority(&p->sel);
+	x->priority = kif_policy_priority(&p->sel) + p->priority_bias;
 	x->dir = p->dir;
 	x->action = XFRM_POLICY_ALLOW;
 	x->share = XFRM_SHARE_ANY;

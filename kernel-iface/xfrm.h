@@ -150,6 +150,10 @@ struct kif_selector {
 	uint8_t proto;
 	uint16_t sport, sport_mask;
 	uint16_t dport, dport_mask;
+	/* The kernel's selector "user" field: never matched against packets,
+	 * but part of a policy's identity, so two policies that differ only
+	 * in it coexist (daemon/trap.c's trap policies beside a child's). */
+	uint32_t tag;
 };
 
 /* A policy template: which SA (by endpoints, protocol, mode, reqid)
@@ -173,6 +177,9 @@ struct kif_policy {
 	/* Output only (kif_policy_get): what the kernel holds. */
 	uint32_t priority;
 	uint32_t index;
+	/* Input: added to the priority from the selector (larger: less
+	 * preferred). */
+	uint32_t priority_bias;
 };
 
 /*
@@ -221,7 +228,8 @@ int kif_sa_get(struct kif *k, const struct kif_sa_id *id,
 	       struct kif_sa_stats *st);
 
 /* NEWPOLICY (update false) or UPDPOLICY; the priority is
- * kif_policy_priority(&p->sel), whatever p->priority says. */
+ * kif_policy_priority(&p->sel) + p->priority_bias, whatever p->priority
+ * says. */
 int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update);
 /* DELPOLICY by selector, dir, mark and if_id; only conduit's (-EPERM). */
 int kif_policy_delete(struct kif *k, const struct kif_policy *key);

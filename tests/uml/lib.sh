@@ -182,12 +182,13 @@ CONDUITCTL=$BUILDDIR/daemon/conduitctl
 # conduitd_start NODE [CONF]: start conduitd in NODE (config $JOB/NODE.conf
 # by default) and wait for its control socket. Log: $JOB/conduitd-NODE.log
 # (appended to, across restarts). CONDUITD_ENV adds environment
-# variables (e.g. NOTIFY_SOCKET=...).
+# variables (e.g. NOTIFY_SOCKET=...), CONDUITD_ARGS options (e.g.
+# --retransmit-timeout 0.5).
 conduitd_start() {
 	local n=$1 conf=${2:-$JOB/$1.conf} i
 	rm -f "/run/nodes/$n/conduit/conduit.sock"
 	(node_exec "$n" env ${CONDUITD_ENV:-} "$CONDUITD" --foreground --config "$conf" \
-		--log-level debug >>"$JOB/conduitd-$n.log" 2>&1) &
+		--log-level debug ${CONDUITD_ARGS:-} >>"$JOB/conduitd-$n.log" 2>&1) &
 	echo $! >"$JOB/conduitd-$n.pid"
 	for i in $(seq 1 50); do
 		[ -S "/run/nodes/$n/conduit/conduit.sock" ] && break
