@@ -155,6 +155,11 @@ struct ike_sa {
 	uint8_t *peer_id;      /* the authenticated peer identity */
 	UT_hash_handle hh_spi; /* engine->sas_by_spi */
 	UT_hash_handle hh_id;  /* engine->sas_by_id */
+	/* NAT traversal (nat.c) */
+	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
+	bool nat_fake;		    /* encap = yes without a NAT */
+	uint64_t last_out_ms;	    /* when we last sent the peer anything */
+	struct ike_timer t_nat;	    /* NAT keepalives */
 };
 
 /* ---- connections ---- */
