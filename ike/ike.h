@@ -187,8 +187,9 @@ struct ike_engine_opts {
 	 * IKE_NAT_KEEPALIVE_OFF: none), as strongSwan's charon.keep_alive. */
 	uint32_t nat_keepalive_ms;
 	/* Allow transport mode CHILD SAs with UDP encapsulation. Refused by
-	 * default: the selectors name the private addresses, which the NAT
-	 * rewrote, and the kernel does not fix up the inner checksums. */
+	 * default: their selectors name the private address the NAT hides,
+	 * and the engine does not substitute the public one (strongSwan does),
+	 * so the policies would not match the translated traffic. */
 	bool nat_transport;
 };
 

@@ -257,6 +257,7 @@ charon_start() {
 			load = pem pkcs1 x509 pubkey
 		}
 	EOC
+	rm -f "/run/nodes/$n/charon.vici" # an earlier charon's, on a restart
 	(node_exec "$n" env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/lib/ipsec/charon \
 		>"$JOB/charon-$n.out" 2>&1) &
 	echo $! >"$JOB/charon-$n.pid"
