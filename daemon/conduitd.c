@@ -185,8 +185,18 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 	ts_list(ci->remote_ts, ci->n_remote_ts, rts, sizeof(rts));
 	if (rc) {
 		log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id, ci->child_name,
-			  ci->child_id, "cannot install CHILD_SA in the kernel: %s", err);
+			  ci->child_id, "cannot %s CHILD_SA in the kernel: %s",
+			  ci->update ? "update" : "install", err);
 		return rc;
+	}
+	if (ci->update) {
+		char peer[64];
+
+		log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name,
+			  ci->child_id, "moved SAs in %08x out %08x to peer %s port %u%s",
+			  ci->in.spi, ci->out.spi, addr_str(&ci->out.dst, peer, sizeof(peer)),
+			  ci->out.dst.port, ci->encap ? " (UDP-encapsulated)" : "");
+		return 0;
 	}
 	log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, ci->child_id,
 		  "installed %s SAs in %08x out %08x (%s%s%s%s), %s === %s",
@@ -207,6 +217,21 @@ static void env_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
 		log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, child_id,
 			  "removed SAs in %08x out %08x and their policies", ci->in.spi,
 			  ci->out.spi);
+}
+
+/* The kernel's last use of the child's outbound SA (XFRMA_LASTUSED, wall
+ * clock seconds) on the monotonic clock, for NAT keepalives. */
+static int env_child_last_out(void *ctx, uint32_t child_id, uint64_t *at_ms)
+{
+	struct daemon *d = ctx;
+	struct kif_sa_stats in, out;
+	uint64_t now = mono_ms(), wall = (uint64_t)time(NULL), ago;
+
+	if (dkern_child_stats(d->kern, child_id, &in, &out) || !out.last_used)
+		return -ENOENT;
+	ago = wall > out.last_used ? (wall - out.last_used) * 1000 : 0;
+	*at_ms = now > ago ? now - ago : 0;
+	return 0;
 }
 
 static uint64_t env_now_ms(void *ctx)
@@ -788,6 +813,13 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 		      sa->remote_id, "spi_i", spi_i, "spi_r", spi_r, "algorithms", sa->algorithms,
 		      "nat", "local", sa->nat_local, "remote", sa->nat_remote, "child_sas",
 		      children);
+	if (o) {
+		json_t *nat = json_object_get(o, "nat");
+
+		/* encap: ESP in UDP on the ports above; fake: encap = yes. */
+		json_object_set_new(nat, "encap", json_boolean(sa->encap));
+		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
+	}
 	if (o && sa->established_ms && lc->now >= sa->established_ms)
 		json_object_set_new(o, "established",
 				    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
@@ -952,6 +984,22 @@ static void on_kif_event(const struct kif_event *ev, void *arg)
 	case KIF_EV_RESYNC_BEGIN:
 		log_msg(LOG_LEVEL_WARN, "kernel: events were lost (socket overflow); resynchronising");
 		break;
+	case KIF_EV_MAPPING: {
+		uint32_t reqid = dkern_engine_reqid(d->kern, ev->mapping.reqid);
+		struct ike_addr peer;
+
+		log_msg(LOG_LEVEL_DEBUG, "kernel: ESP of SA %08x from %s port %u (was %s port %u)",
+			ev->mapping.id.spi, kif_addr_str(&ev->mapping.new_src, s, sizeof(s)),
+			ev->mapping.new_sport, kif_addr_str(&ev->mapping.old_src, t, sizeof(t)),
+			ev->mapping.old_sport);
+		memset(&peer, 0, sizeof(peer));
+		peer.family = ev->mapping.new_src.family;
+		memcpy(peer.ip, ev->mapping.new_src.ip, 16);
+		peer.port = ev->mapping.new_sport;
+		if (reqid)
+			ike_engine_nat_mapping(d->engine, reqid, ev->mapping.id.spi, &peer);
+		break;
+	}
 	case KIF_EV_SA:
 	case KIF_EV_RESYNC_END:
 		break;
@@ -1037,6 +1085,8 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
+#define OPT_NAT_TRANSPORT 1000 /* long option only */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1059,6 +1109,9 @@ static void usage(FILE *f)
 		"                        (default 5): with the defaults a request fails,\n"
 		"                        and a peer that stopped answering DPD is dead,\n"
 		"                        63 s after it was first sent (TIME * (2^(N+1) - 1))\n"
+		"  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
+		"                        seconds (default 20, 0: none; charon.keep_alive)\n"
+		"      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n");
 }
@@ -1129,6 +1182,8 @@ int main(int argc, char **argv)
 		{"check", no_argument, NULL, 'n'},
 		{"retransmit-timeout", required_argument, NULL, 'T'},
 		{"retransmit-tries", required_argument, NULL, 'R'},
+		{"nat-keepalive", required_argument, NULL, 'k'},
+		{"nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -1148,8 +1203,22 @@ int main(int argc, char **argv)
 	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v > 86400) {
+				fprintf(stderr, "conduitd: --nat-keepalive wants 0 to 86400 seconds\n");
+				return 2;
+			}
+			eopts.nat_keepalive_ms = v ? (uint32_t)v * 1000 : IKE_NAT_KEEPALIVE_OFF;
+			break;
+		}
+		case OPT_NAT_TRANSPORT:
+			eopts.nat_transport = true;
+			break;
 		case 'c':
 			d->config_path = optarg;
 			break;
@@ -1276,6 +1345,7 @@ int main(int argc, char **argv)
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
+	env.child_last_out = env_child_last_out;
 	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int ||
 	    !d->engine || event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||

@@ -258,9 +258,19 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 
 	const json_t *nat = json_object_get(sa, "nat");
 	bool nl = get_bool(nat, "local"), nr = get_bool(nat, "remote");
-	if (nl || nr)
-		fprintf(out, "  NAT: %s%s%s\n", nl ? "we are behind a NAT" : "",
-			nl && nr ? ", " : "", nr ? "peer is behind a NAT" : "");
+	bool enc = get_bool(nat, "encap"), fake = get_bool(nat, "fake");
+	if (nl || nr || enc) {
+		fprintf(out, "  NAT: %s%s%s%s", nl ? "we are behind a NAT" : "",
+			nl && nr ? ", " : "", nr ? "peer is behind a NAT" : "",
+			fake ? "none, UDP encapsulation forced (encap = yes)" : "");
+		if (enc) {
+			fputs("; ESP in UDP, ports ", out);
+			put_int(out, json_object_get(sa, "local"), "port");
+			fputs(" -> ", out);
+			put_int(out, json_object_get(sa, "remote"), "port");
+		}
+		fputc('\n', out);
+	}
 
 	size_t i;
 	json_t *ch;

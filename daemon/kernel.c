@@ -372,6 +372,61 @@ out:
 	return rc;
 }
 
+static bool kaddr_same(const struct kif_addr *a, const struct ike_addr *b)
+{
+	struct kif_addr k;
+
+	to_kaddr(&k, b);
+	return !memcmp(a, &k, sizeof(k));
+}
+
+/*
+ * Contract 2 (NAT-T): a child's SAs move to new endpoints or ports in
+ * place, keys and SPIs unchanged (the engine gives none). In tunnel mode
+ * the policies' templates name the endpoints: those are updated too when
+ * an address (not only a port) changed.
+ */
+static int child_move(struct dkern *d, struct dkern_child *c, const struct ike_child_install *ci,
+		      char *err, size_t errlen)
+{
+	bool moved = !kaddr_same(&c->in.src, &ci->in.src) || !kaddr_same(&c->in.dst, &ci->in.dst) ||
+		     !kaddr_same(&c->out.src, &ci->out.src) ||
+		     !kaddr_same(&c->out.dst, &ci->out.dst);
+	struct kif_addr s, t;
+	int rc;
+
+	to_kaddr(&s, &ci->in.src);
+	to_kaddr(&t, &ci->in.dst);
+	rc = kif_sa_move(d->kif, &c->in, &s, &t, ci->encap, ci->in.src.port, ci->in.dst.port);
+	if (rc) {
+		snprintf(err, errlen, "%s", kif_error(d->kif));
+		return rc;
+	}
+	c->in.src = s;
+	c->in.dst = t;
+	to_kaddr(&s, &ci->out.src);
+	to_kaddr(&t, &ci->out.dst);
+	rc = kif_sa_move(d->kif, &c->out, &s, &t, ci->encap, ci->out.src.port, ci->out.dst.port);
+	if (rc) {
+		snprintf(err, errlen, "%s", kif_error(d->kif));
+		return rc;
+	}
+	c->out.src = s;
+	c->out.dst = t;
+	if (!moved || ci->mode != IKE_MODE_TUNNEL)
+		return 0;
+	/* Same selectors, new templates: add_policies updates each. */
+	c->n_pol = 0;
+	for (size_t i = 0; i < ci->n_local_ts && i < IKE_MAX_TS; i++)
+		for (size_t j = 0; j < ci->n_remote_ts && j < IKE_MAX_TS; j++) {
+			rc = add_policies(d, c, ci, &ci->local_ts[i], &ci->remote_ts[j], err,
+					  errlen);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
 int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
 			size_t errlen)
 {
@@ -383,6 +438,14 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	bool in_ok = false, out_ok = false;
 	int rc;
 
+	if (ci->update) {
+		HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
+		if (!old) {
+			snprintf(err, errlen, "no CHILD_SA %u to update", ci->child_id);
+			return -ENOENT;
+		}
+		return child_move(d, old, ci, err, errlen);
+	}
 	if (dkern_encr_from_name(ci->enc_alg, ci->icv_bits, &encr) ||
 	    dkern_integ_from_name(ci->integ_alg, &integ)) {
 		snprintf(err, errlen, "algorithm %s%s%s not supported by kernel-iface", ci->enc_alg ? ci->enc_alg : "(none)",

@@ -43,7 +43,9 @@ int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ik
 void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer);
 
 /* Both SAs, then the policies. On failure nothing of this child stays and
- * err says what failed. 0 or -errno. */
+ * err says what failed. 0 or -errno. With ci->update (a NAT mapping moved)
+ * the installed child's SAs move to ci's addresses and ports in place
+ * (kif_sa_move), and its tunnel policies follow a changed address. */
 int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
 			size_t errlen);
 /* Removes what dkern_child_install put in; unknown ids are ignored. */

@@ -326,7 +326,8 @@ int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_add
 	}
 	msg.msg_name = &ss;
 	msg.msg_iov = iov;
-	if (s->natt) {
+	/* A NAT-T keepalive (one 0xFF octet, RFC 3948 2.3) goes bare. */
+	if (s->natt && !(len == 1 && pkt[0] == 0xff)) {
 		iov[0].iov_base = (void *)(uintptr_t)marker;
 		iov[0].iov_len = sizeof(marker);
 		iov[1].iov_base = (void *)(uintptr_t)pkt;

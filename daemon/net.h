@@ -35,7 +35,9 @@ void net_free(struct net *n);
 unsigned int net_count(const struct net *n);
 
 /* Send from local (address and port choose the socket and source; an unset
- * address lets the kernel choose) to remote. 0 or -errno. */
+ * address lets the kernel choose) to remote. On the NAT-T port the non-ESP
+ * marker goes first, except before a keepalive (the one octet 0xFF).
+ * 0 or -errno. */
 int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_addr *local,
 	     const struct ike_addr *remote);
 

@@ -280,8 +280,9 @@ void ike_engine_run_timers(struct ike_engine *e)
 /* ------------------------------------------------------------------ */
 /* Sending                                                              */
 
-void ike_send_raw(struct ike_engine *e, const struct ike_sa *sa, const uint8_t *pkt, size_t len)
+void ike_send_raw(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len)
 {
+	sa->last_out_ms = ike_now(e); /* NAT keepalives wait for idleness */
 	e->env.send(e->env.ctx, pkt, len, &sa->local, &sa->remote);
 }
 
@@ -678,6 +679,8 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			ike_sa_fail(e, sa, (uint16_t)rc, "malformed response");
 			return;
 		}
+		/* Authenticated and new: the peer may have moved (RFC 7296 2.23). */
+		ike_nat_on_authenticated(e, sa, rx, h->exchange == IKE_AUTH);
 	}
 
 	t = find_transition(sa->state, h->exchange, response);
@@ -1094,6 +1097,7 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 	e->opts.retransmit_base_ms = 1000;
 	e->opts.retransmit_tries = 5;
 	e->opts.half_open_max = 1000;
+	e->opts.nat_keepalive_ms = 20000;
 	if (opts) {
 		if (opts->retransmit_base_ms)
 			e->opts.retransmit_base_ms = opts->retransmit_base_ms;
@@ -1101,6 +1105,9 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 			e->opts.retransmit_tries = opts->retransmit_tries;
 		if (opts->half_open_max)
 			e->opts.half_open_max = opts->half_open_max;
+		if (opts->nat_keepalive_ms)
+			e->opts.nat_keepalive_ms = opts->nat_keepalive_ms;
+		e->opts.nat_transport = opts->nat_transport;
 	}
 	ike_timer_heap_init(&e->timers);
 	e->wake_requested = IKE_TIMER_NONE;
@@ -1175,6 +1182,10 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *chil
 	}
 	if (!sa->remote.port)
 		sa->remote.port = 500;
+	/* A peer on 4500 is talked to from 4500 from the start, with the
+	 * non-ESP marker (RFC 7296 2.23). */
+	if (sa->remote.port == 4500 && sa->local.port == 500)
+		sa->local.port = 4500;
 	sa->ho->child_cfg = (int16_t)child_idx;
 	rc = ike_sa_init_start(e, sa);
 	if (rc) {
@@ -1318,6 +1329,10 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		if (sa->keys_valid)
 			ike_selected_format(&sa->sel, 0, info.algorithms, sizeof(info.algorithms));
 		info.established_ms = sa->established_ms;
+		info.nat_local = sa->nat_local;
+		info.nat_remote = sa->nat_remote;
+		info.nat_fake = sa->nat_fake;
+		info.encap = ike_nat_encap(sa);
 		if (sa->n_children) {
 			ci = calloc(sa->n_children, sizeof(*ci));
 			if (!ci)

@@ -88,7 +88,7 @@ const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
 
 /* ---- sending ---- */
 /* Send bytes to the SA's peer from its local address. */
-void ike_send_raw(struct ike_engine *e, const struct ike_sa *sa, const uint8_t *pkt, size_t len);
+void ike_send_raw(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len);
 /*
  * Finish and send an encrypted message of sa: inner holds the payloads
  * (built with ike_build_begin_inner and ended, first = their first type).
@@ -136,6 +136,21 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 					 struct ike_rx *rx);
 /* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port). */
 int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20]);
+
+/* nat.c: NAT traversal (RFC 7296 2.23, RFC 3948) */
+/* What IKE_SA_INIT's NAT_DETECTION_* said: supported (both were there),
+ * here (a NAT in front of us), there (in front of the peer). Records it,
+ * moves the initiator to port 4500 and starts keepalives when needed. */
+void ike_nat_detected(struct ike_engine *e, struct ike_sa *sa, bool supported, bool here,
+		      bool there);
+/* UDP encapsulation in use: a NAT either side, or encap = yes. */
+bool ike_nat_encap(const struct ike_sa *sa);
+/* An authenticated message (of IKE_AUTH: ike_auth) from rx->remote to
+ * rx->local: follow a peer that moved. */
+void ike_nat_on_authenticated(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+			      bool ike_auth);
+/* 0, or -EPERM (logged) for transport mode across a NAT when not allowed. */
+int ike_nat_check_mode(struct ike_engine *e, struct ike_sa *sa, uint8_t mode);
 
 /* ike_auth.c */
 int ike_auth_start(struct ike_engine *e, struct ike_sa *sa);

@@ -127,7 +127,10 @@ struct ike_child_install {
 	uint32_t soft_time, hard_time; /* seconds; 0: none */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	bool encap; /* espinudp with the ports of in/out's addresses */
-	bool update; /* an existing child's SAs change (e.g. NAT mapping) */
+	/* An existing child's SAs change (a NAT mapping moved): same child_id,
+	 * reqid and SPIs, new in/out addresses and ports, no keys (lengths 0);
+	 * the kernel's SAs are updated in place, not renegotiated. */
+	bool update;
 };
 
 /* ------------------------------------------------------------------ */
@@ -172,7 +175,9 @@ struct ike_event {
 
 struct ike_env {
 	void *ctx;
-	/* Send one IKE datagram; the daemon adds the non-ESP marker on 4500. */
+	/* Send one IKE datagram; the daemon adds the non-ESP marker on 4500.
+	 * A datagram of the single octet 0xFF is a NAT-T keepalive (RFC 3948
+	 * 2.3), sent from port 4500 as it is, without the marker. */
 	void (*send)(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
 		     const struct ike_addr *remote);
 	/* Allocate an inbound ESP SPI (the kernel's ALLOCSPI). 0 or -errno. */
@@ -194,6 +199,10 @@ struct ike_env {
 	void (*wake_at)(void *ctx, uint64_t at_ms);
 	void (*event)(void *ctx, const struct ike_event *ev);
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt, va_list ap);
+	/* Optional: when the child's outbound SA last carried a packet, in
+	 * now_ms()'s time. 0, or -errno when unknown or never. NAT keepalives
+	 * go out only when neither IKE nor this ESP did for the interval. */
+	int (*child_last_out)(void *ctx, uint32_t child_id, uint64_t *at_ms);
 };
 
 /* Retransmission: base timeout and count (RFC 7296 2.1: exponential).
@@ -206,7 +215,17 @@ struct ike_engine_opts {
 	uint32_t retransmit_tries; /* default 5 */
 	uint32_t half_open_max; /* default 1000; beyond it IKE_SA_INIT is dropped
 				 * (cookies are not implemented yet) */
+	/* NAT keepalives from the side behind a NAT (default 20000 ms;
+	 * IKE_NAT_KEEPALIVE_OFF: none), as strongSwan's charon.keep_alive. */
+	uint32_t nat_keepalive_ms;
+	/* Allow transport mode CHILD SAs with UDP encapsulation. Refused by
+	 * default: their selectors name the private address the NAT hides,
+	 * and the engine does not substitute the public one (strongSwan does),
+	 * so the policies would not match the translated traffic. */
+	bool nat_transport;
 };
+
+#define IKE_NAT_KEEPALIVE_OFF UINT32_MAX
 
 /* send, alloc_spi, child_install, child_delete, now_ms and random are
  * required; opts may be NULL. NULL on error. */
@@ -245,6 +264,14 @@ void ike_engine_terminate_all(struct ike_engine *e);
  * rekeying is implemented. */
 void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard);
 
+/* The kernel accepted an ESP-in-UDP packet of the child with this reqid
+ * (inbound SPI spi; 0: any) from a new address or port: XFRM_MSG_MAPPING.
+ * When the peer is behind a NAT and we are not, the IKE SA and its CHILD
+ * SAs move there (child_install with update) and an empty INFORMATIONAL
+ * checks that the peer answers at the new address (RFC 7296 2.23). */
+void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
+			    const struct ike_addr *peer);
+
 /* ------------------------------------------------------------------ */
 /* Listing, for the control socket                                     */
 
@@ -274,10 +301,12 @@ struct ike_sa_info {
 	struct ike_addr local, remote;
 	char local_id[128], remote_id[128];
 	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
-	bool nat_local, nat_remote;
+	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	uint64_t established_ms; /* 0: not established */
 	size_t n_children;
 	const struct ike_child_info *children;
+	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
+	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
 };
 
 /* Call fn for every IKE SA; stops early if fn returns non-zero. */

@@ -172,7 +172,9 @@ static int install_child(struct ike_engine *e, struct ike_sa *sa, struct ike_chi
 	struct ike_kernel_algs ka;
 	int rc;
 
-	rc = ike_selected_kernel_algs(&c->sel, &ka);
+	rc = ike_nat_check_mode(e, sa, c->mode);
+	if (!rc)
+		rc = ike_selected_kernel_algs(&c->sel, &ka);
 	if (rc)
 		return rc;
 	memset(&algs, 0, sizeof(algs));
@@ -226,7 +228,8 @@ static int install_child(struct ike_engine *e, struct ike_sa *sa, struct ike_chi
 	ci->hard_bytes = cc->cfg.life_bytes;
 	ci->soft_packets = cc->cfg.rekey_packets;
 	ci->hard_packets = cc->cfg.life_packets;
-	ci->encap = sa->conn->cfg.encap;
+	/* in/out carry the peer's translated address and port (contract 2). */
+	ci->encap = ike_nat_encap(sa);
 	rc = e->env.child_install(e->env.ctx, ci);
 	OPENSSL_cleanse(ci, sizeof(*ci));
 	free(ci);

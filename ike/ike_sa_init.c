@@ -45,22 +45,30 @@ int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8
 	return 0;
 }
 
-static void add_nat_notifies(struct ike_builder *b, const struct ike_sa *sa)
+static void add_nat_notifies(struct ike_engine *e, struct ike_builder *b, const struct ike_sa *sa)
 {
 	uint8_t h[20];
+	int rc = 0;
 
-	if (!ike_nat_hash(sa->spi_i, sa->spi_r, &sa->local, h))
+	/* encap = yes: a source hash that matches nothing makes the peer see
+	 * a NAT in front of us, so both sides encapsulate (as strongSwan). */
+	if (sa->conn->cfg.encap)
+		e->env.random(e->env.ctx, h, sizeof(h));
+	else
+		rc = ike_nat_hash(sa->spi_i, sa->spi_r, &sa->local, h);
+	if (!rc)
 		ike_add_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
 	if (!ike_nat_hash(sa->spi_i, sa->spi_r, &sa->remote, h))
 		ike_add_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
 }
 
-/* Logs what the peer's NAT_DETECTION_* notifies say; NAT-T itself comes
- * later, so nothing else changes. */
+/* RFC 7296 2.23: the peer's DESTINATION hash is of the address it sent to
+ * (ours, unless a NAT rewrote it); any of its SOURCE hashes may be of the
+ * address we received from. */
 static void check_nat(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_notify *dst = ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
-	bool src_match = false, any_src = false;
+	bool src_match = false, any_src = false, dst_match = false;
 	/* As in that message's header: SPIr is zero in the request. */
 	uint64_t spi_i = m->hdr.spi_i, spi_r = m->hdr.spi_r;
 	uint8_t h[20];
@@ -76,10 +84,13 @@ static void check_nat(struct ike_engine *e, struct ike_sa *sa, const struct ike_
 			src_match = true;
 	}
 	if (dst && dst->data.len == 20 && !ike_nat_hash(spi_i, spi_r, &sa->local, h) &&
-	    memcmp(h, dst->data.ptr, 20))
-		ike_log_sa(e, IKE_LOG_INFO, sa, "local host is behind NAT (not handled yet)");
-	if (any_src && !src_match)
-		ike_log_sa(e, IKE_LOG_INFO, sa, "remote host is behind NAT (not handled yet)");
+	    !memcmp(h, dst->data.ptr, 20))
+		dst_match = true;
+	if (!any_src || !dst) {
+		ike_nat_detected(e, sa, false, false, false);
+		return;
+	}
+	ike_nat_detected(e, sa, true, !dst_match, !src_match);
 }
 
 static void algs_of(const struct ike_selected *sel, struct ike_sa_algs *algs)
@@ -182,7 +193,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_add_sa(&b, props, n_props);
 	ike_add_ke(&b, ho->dh_group, pub, pub_len);
 	ike_add_nonce(&b, ho->ni, ho->ni_len);
-	add_nat_notifies(&b, sa);
+	add_nat_notifies(e, &b, sa);
 	rc = ike_build_end(&b);
 	free(props);
 	if (!rc) {
@@ -300,7 +311,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ike_add_sa(&b, &reply, 1);
 	ike_add_ke(&b, sel.dh, pub, pub_len);
 	ike_add_nonce(&b, ho->nr, ho->nr_len);
-	add_nat_notifies(&b, sa);
+	add_nat_notifies(e, &b, sa);
 	rc = ike_build_end(&b);
 	if (!rc)
 		rc = derive_keys(sa);

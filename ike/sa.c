@@ -207,6 +207,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_rtx);
 	ike_timer_disarm(e, &sa->t_sa);
 	ike_dpd_sa_gone(e, sa);
+	ike_timer_disarm(e, &sa->t_nat);
 	ike_sa_half_open_free(e, sa);
 	LIST_REMOVE(sa, conn_entry);
 	HASH_DELETE(hh_spi, e->sas_by_spi, sa);

@@ -162,6 +162,11 @@ struct ike_sa {
 	struct ike_timer t_dpd;	     /* the liveness check */
 	uint8_t down_cause;	     /* enum ike_down_cause, once decided */
 	struct ike_restart *restart; /* this SA is that restart's attempt */
+	/* NAT traversal (nat.c) */
+	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
+	bool nat_fake;		    /* encap = yes without a NAT */
+	uint64_t last_out_ms;	    /* when we last sent the peer anything */
+	struct ike_timer t_nat;	    /* NAT keepalives */
 };
 
 /* ---- connections ---- */

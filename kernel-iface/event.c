@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* XFRM events: ACQUIRE and EXPIRE, drained from a non-blocking socket, and
+/* XFRM events: ACQUIRE, EXPIRE and MAPPING, drained from a non-blocking socket, and
  * a re-synchronisation from a state dump when the socket overflowed. */
 #include "config.h"
 
@@ -120,6 +120,29 @@ static int parse_expire(const struct nlmsghdr *nlh, struct kif_expire *e)
 	return 1;
 }
 
+static int parse_mapping(const struct nlmsghdr *nlh, struct kif_mapping *m)
+{
+	const struct xfrm_user_mapping *x;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
+		return -EBADMSG;
+	x = mnl_nlmsg_get_payload(nlh);
+	if (x->id.family != AF_INET && x->id.family != AF_INET6)
+		return -EBADMSG;
+	memset(m, 0, sizeof(*m));
+	kif_addr_from_xfrm(&m->id.dst, &x->id.daddr, x->id.family);
+	m->id.spi = ntohl(x->id.spi);
+	m->id.proto = x->id.proto;
+	m->reqid = x->reqid;
+	/* The kernel says nothing of the family of the peer's addresses:
+	 * ESP-in-UDP is one family end to end. */
+	kif_addr_from_xfrm(&m->old_src, &x->old_saddr, x->id.family);
+	kif_addr_from_xfrm(&m->new_src, &x->new_saddr, x->id.family);
+	m->old_sport = ntohs(x->old_sport);
+	m->new_sport = ntohs(x->new_sport);
+	return 1;
+}
+
 int kif_event_parse(const void *msg, size_t len, struct kif_event *ev)
 {
 	const struct nlmsghdr *nlh = msg;
@@ -135,6 +158,9 @@ int kif_event_parse(const void *msg, size_t len, struct kif_event *ev)
 	case XFRM_MSG_EXPIRE:
 		ev->type = KIF_EV_EXPIRE;
 		return parse_expire(nlh, &ev->expire);
+	case XFRM_MSG_MAPPING:
+		ev->type = KIF_EV_MAPPING;
+		return parse_mapping(nlh, &ev->mapping);
 	default:
 		/* POLEXPIRE and the rest: not delivered. */
 		return 0;

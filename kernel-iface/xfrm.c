@@ -156,7 +156,8 @@ int kif_open(struct kif **out)
 		goto fail_errno;
 	if (mnl_socket_bind(k->ev,
 			    (1u << (XFRMNLGRP_ACQUIRE - 1)) |
-				    (1u << (XFRMNLGRP_EXPIRE - 1)),
+				    (1u << (XFRMNLGRP_EXPIRE - 1)) |
+				    (1u << (XFRMNLGRP_MAPPING - 1)),
 			    MNL_SOCKET_AUTOPID) < 0)
 		goto fail_errno;
 	/* Bursts (thousands of SAs expiring together) must fit: a lost event
@@ -641,7 +642,7 @@ bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset)
 }
 
 struct mark_attrs {
-	const struct nlattr *mark, *if_id, *tmpl;
+	const struct nlattr *mark, *if_id, *tmpl, *lastused;
 };
 
 static int collect_attr(const struct nlattr *a, void *data)
@@ -659,6 +660,10 @@ static int collect_attr(const struct nlattr *a, void *data)
 		break;
 	case XFRMA_TMPL:
 		m->tmpl = a;
+		break;
+	case XFRMA_LASTUSED:
+		if (mnl_attr_get_payload_len(a) >= sizeof(uint64_t))
+			m->lastused = a;
 		break;
 	}
 	return MNL_CB_OK;
@@ -701,6 +706,9 @@ int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 		st->packets = p->curlft.packets;
 		st->add_time = p->curlft.add_time;
 		st->use_time = p->curlft.use_time;
+		if (m.lastused)
+			memcpy(&st->last_used, mnl_attr_get_payload(m.lastused),
+			       sizeof(st->last_used));
 #define UNLIM(v) ((v) == XFRM_INF ? 0 : (v))
 		st->life.soft_bytes = UNLIM(p->lft.soft_byte_limit);
 		st->life.hard_bytes = UNLIM(p->lft.hard_byte_limit);
@@ -1265,4 +1273,145 @@ out:
 	if (n_policy)
 		*n_policy = npol;
 	return r;
+}
+
+/* ---- moving an SA (NAT-T: the peer's mapping changed) ---- */
+
+struct sa_copy {
+	uint8_t *buf;
+	size_t cap, len;
+};
+
+static int sa_copy_reply(const struct nlmsghdr *nlh, void *arg)
+{
+	struct sa_copy *c = arg;
+
+	if (kif_parse_sa(nlh, NULL, NULL, NULL) < 0 || nlh->nlmsg_len > c->cap)
+		return -EBADMSG;
+	memcpy(c->buf, nlh, nlh->nlmsg_len);
+	c->len = nlh->nlmsg_len;
+	return 0;
+}
+
+int kif_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
+		const struct kif_addr *dst, bool encap, uint16_t sport, uint16_t dport)
+{
+	char got[KIF_REQ_SIZE] KIF_ALIGNED, buf[KIF_REQ_SIZE] KIF_ALIGNED;
+	char what[160], ext[256];
+	struct sa_copy c = { (uint8_t *)got, sizeof(got), 0 };
+	const struct xfrm_usersa_info *old;
+	struct xfrm_usersa_info *p;
+	const struct nlmsghdr *oh;
+	struct nlmsghdr *nlh;
+	const struct nlattr *a;
+	bool in_place, had_encap = false;
+	uint64_t now = (uint64_t)time(NULL), age;
+	int r;
+
+	describe_sa_id(what, sizeof(what), id, 0);
+	if (check_family(src, dst) || src->family != id->dst.family) {
+		kif_seterr(k, "move SA %s: new addresses of another family", what);
+		return -EINVAL;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	put_sa_id(nlh, XFRM_MSG_GETSA, id);
+	r = kif_talk(k, nlh, sa_copy_reply, &c, ext, sizeof(ext), NULL);
+	if (!r && !c.len)
+		r = -ENOENT;
+	if (r == -ESRCH)
+		r = -ENOENT;
+	if (r < 0) {
+		explicit_bzero(got, sizeof(got));
+		return fail(k, r, "move SA", what, NULL, ext);
+	}
+	oh = (const struct nlmsghdr *)got;
+	old = mnl_nlmsg_get_payload(oh);
+	if (!kif_reqid_owned(old->reqid)) {
+		explicit_bzero(got, sizeof(got));
+		kif_seterr(k, "move SA %s: not conduit's, left in place", what);
+		return -EPERM;
+	}
+	mnl_attr_for_each(a, oh, sizeof(*old)) {
+		if (mnl_attr_get_type(a) == XFRMA_ENCAP)
+			had_encap = true;
+	}
+	/* Same endpoints, encapsulated before and after: UPDSA changes the
+	 * encapsulation in place (counters and replay state stay). Other
+	 * endpoints are another SA to the kernel: delete, then add the same
+	 * keys and sequence numbers at the new addresses. */
+	{
+		size_t alen = src->family == AF_INET ? 4 : 16;
+		xfrm_address_t s, d;
+
+		addr_to_xfrm(&s, src);
+		addr_to_xfrm(&d, dst);
+		in_place = had_encap && encap && !memcmp(&s, &old->saddr, alen) &&
+			   !memcmp(&d, &old->id.daddr, alen);
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = in_place ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
+	if (!in_place)
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
+	*p = *old;
+	addr_to_xfrm(&p->saddr, src);
+	addr_to_xfrm(&p->id.daddr, dst);
+	memset(&p->curlft, 0, sizeof(p->curlft));
+	memset(&p->stats, 0, sizeof(p->stats));
+	/* A new SA's lifetime starts now: take off what the old one lived. */
+	age = old->curlft.add_time && now > old->curlft.add_time ? now - old->curlft.add_time : 0;
+	if (!in_place) {
+		if (p->lft.soft_add_expires_seconds)
+			p->lft.soft_add_expires_seconds =
+			    p->lft.soft_add_expires_seconds > age + 1
+				? p->lft.soft_add_expires_seconds - age
+				: 1;
+		if (p->lft.hard_add_expires_seconds)
+			p->lft.hard_add_expires_seconds =
+			    p->lft.hard_add_expires_seconds > age + 2
+				? p->lft.hard_add_expires_seconds - age
+				: 2;
+	}
+	mnl_attr_for_each(a, oh, sizeof(*old)) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		/* What the kernel reports but does not take back, and what
+		 * changes. */
+		if (t == XFRMA_ENCAP || t == XFRMA_LASTUSED || t == XFRMA_OFFLOAD_DEV)
+			continue;
+		if (nlh->nlmsg_len + MNL_ALIGN(a->nla_len) > sizeof(buf)) {
+			explicit_bzero(got, sizeof(got));
+			explicit_bzero(buf, sizeof(buf));
+			kif_seterr(k, "move SA %s: SA too large to copy", what);
+			return -E2BIG;
+		}
+		mnl_attr_put(nlh, t, mnl_attr_get_payload_len(a), mnl_attr_get_payload(a));
+	}
+	if (encap) {
+		struct xfrm_encap_tmpl enc;
+
+		memset(&enc, 0, sizeof(enc));
+		enc.encap_type = UDP_ENCAP_ESPINUDP;
+		enc.encap_sport = htons(sport);
+		enc.encap_dport = htons(dport);
+		mnl_attr_put(nlh, XFRMA_ENCAP, sizeof(enc), &enc);
+	}
+	explicit_bzero(got, sizeof(got));
+	if (!in_place) {
+		char dbuf[KIF_REQ_SIZE] KIF_ALIGNED;
+		struct nlmsghdr *dh = mnl_nlmsg_put_header(dbuf);
+
+		put_sa_id(dh, XFRM_MSG_DELSA, id);
+		r = kif_talk(k, dh, NULL, NULL, ext, sizeof(ext), NULL);
+		if (r < 0 && r != -ESRCH) {
+			explicit_bzero(buf, sizeof(buf));
+			return fail(k, r, "move SA (delete)", what, NULL, ext);
+		}
+	}
+	r = kif_talk(k, nlh, NULL, NULL, ext, sizeof(ext), NULL);
+	explicit_bzero(buf, sizeof(buf));
+	if (r < 0)
+		return fail(k, r, in_place ? "move SA (update)" : "move SA (add)", what, NULL, ext);
+	k->err[0] = '\0';
+	return 0;
 }

@@ -139,6 +139,9 @@ struct kif_sa_stats {
 	uint64_t bytes, packets;
 	uint64_t add_time, use_time;
 	struct kif_lifetime life;
+	/* Seconds since the epoch of the last packet (XFRMA_LASTUSED; the
+	 * kernel's use_time is the first one), 0 if none yet. */
+	uint64_t last_used;
 };
 
 /* Traffic selector of a policy: prefixes, protocol (0 any) and ports with
@@ -203,7 +206,7 @@ uint32_t kif_policy_priority(const struct kif_selector *sel);
 struct kif;
 
 /* Open the request socket (blocking, NETLINK_EXT_ACK + NETLINK_CAP_ACK)
- * and the event socket (non-blocking, ACQUIRE and EXPIRE groups, receive
+ * and the event socket (non-blocking, ACQUIRE, EXPIRE and MAPPING groups, receive
  * buffer of KIF_EVENT_RCVBUF). */
 #define KIF_EVENT_RCVBUF (8u << 20)
 int kif_open(struct kif **out);
@@ -237,6 +240,15 @@ int kif_policy_delete(struct kif *k, const struct kif_policy *key);
 int kif_policy_get(struct kif *k, const struct kif_policy *key,
 		   struct kif_policy *out);
 
+/* Move a conduit SA to new endpoints and UDP encapsulation ports (host
+ * order; encap false: none), keeping its SPI, keys and sequence numbers:
+ * a NAT mapping changed. With the same addresses and encapsulation before
+ * and after it is updated in place (UPDSA); otherwise it is deleted and
+ * added again at the new addresses (its lifetime shortened by its age).
+ * 0 or -errno (-ENOENT: no such SA, -EPERM: not conduit's). */
+int kif_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
+		const struct kif_addr *dst, bool encap, uint16_t sport, uint16_t dport);
+
 /* Remove every conduit-owned SA and policy, nothing else. The counts of
  * removed entries are stored when the pointers are not NULL. */
 int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
@@ -254,6 +266,9 @@ enum kif_event_type {
 	KIF_EV_RESYNC_BEGIN,
 	KIF_EV_SA,
 	KIF_EV_RESYNC_END,
+	/* An inbound ESP-in-UDP SA accepted a packet from another address or
+	 * port than its own (XFRM_MSG_MAPPING): a NAT mapping moved. */
+	KIF_EV_MAPPING,
 };
 
 struct kif_acquire {
@@ -278,12 +293,22 @@ struct kif_sa_state {
 	bool soft_expired; /* a soft limit has been reached */
 };
 
+/* The SA (dst, spi, proto), and the peer's old and new address and port
+ * (host order). */
+struct kif_mapping {
+	struct kif_sa_id id;
+	uint32_t reqid;
+	struct kif_addr old_src, new_src;
+	uint16_t old_sport, new_sport;
+};
+
 struct kif_event {
 	enum kif_event_type type;
 	union {
 		struct kif_acquire acquire;
 		struct kif_expire expire;
 		struct kif_sa_state sa;
+		struct kif_mapping mapping;
 	};
 };
 
@@ -302,7 +327,7 @@ int kif_event_set_rcvbuf(struct kif *k, int bytes);
 
 /*
  * Decode one XFRM netlink message of len octets (kif_event_drain uses it;
- * public for tests). Returns 1 and fills *ev for an ACQUIRE or EXPIRE, 0
+ * public for tests). Returns 1 and fills *ev for an ACQUIRE, EXPIRE or MAPPING, 0
  * for a type that is not delivered (POLEXPIRE, ...), -EBADMSG for a
  * truncated or malformed message.
  */

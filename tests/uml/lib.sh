@@ -10,6 +10,7 @@
 #   left    192.0.2.1 (LEFT_IP) directly on the wan 192.0.2.0/24 with right;
 #           with --nat, 10.99.0.2 on the router's inside net instead, and the
 #           router's outside address 192.0.2.1 (LEFT_PUBLIC_IP) masquerades it
+#           to random source ports (MASQUERADE --random; nat_flush forgets)
 #   right   192.0.2.2 (RIGHT_IP)
 #
 # Each node is a network namespace; left and right forward between their
@@ -108,7 +109,9 @@ topo_create() {
 			addr add $LEFT_PUBLIC_IP/24 dev out0
 		EOB
 		on router sysctl -qw net.ipv4.ip_forward=1
-		on router iptables-legacy -t nat -A POSTROUTING -o out0 -j MASQUERADE ||
+		# --random: a new mapping gets a new random source port, as many
+		# home routers do (and the conntrack flush below shows).
+		on router iptables-legacy -t nat -A POSTROUTING -o out0 -j MASQUERADE --random ||
 			fail "router: iptables-legacy MASQUERADE"
 	else
 		on left ip -batch - <<-EOB
@@ -119,6 +122,15 @@ topo_create() {
 	on left sysctl -qw net.ipv4.ip_forward=1
 	on right sysctl -qw net.ipv4.ip_forward=1
 	log "topology up: lhost $LHOST_IP - left $LEFT_IP$([ $NAT = 1 ] && echo " (NAT to $LEFT_PUBLIC_IP)") - right $RIGHT_IP - rhost $RHOST_IP"
+}
+
+# nat_flush: the router forgets its NAT mappings (as after a reboot or a
+# conntrack -F). The UML kernel has no conntrack tool here; MASQUERADE drops
+# the conntrack entries of an interface that goes down, so bounce out0.
+nat_flush() {
+	on router ip link set out0 down
+	on router ip link set out0 up
+	log "router: NAT mappings flushed (out0 down/up)"
 }
 
 # xfrm_warmup NODE: the first AEAD SA makes the kernel load crypto modules
@@ -246,6 +258,7 @@ charon_start() {
 			load = pem pkcs1 x509 pubkey
 		}
 	EOC
+	rm -f "/run/nodes/$n/charon.vici" # an earlier charon's, on a restart
 	(node_exec "$n" env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/lib/ipsec/charon \
 		>"$JOB/charon-$n.out" 2>&1) &
 	echo $! >"$JOB/charon-$n.pid"

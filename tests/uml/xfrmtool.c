@@ -320,6 +320,14 @@ static void on_event(const struct kif_event *ev, void *arg)
 	case KIF_EV_RESYNC_END:
 		printf("resync-end");
 		break;
+	case KIF_EV_MAPPING:
+		printf("mapping spi 0x%08x dst %s reqid 0x%08x %s:%u -> ",
+		       ev->mapping.id.spi, kif_addr_str(&ev->mapping.id.dst, a, sizeof(a)),
+		       ev->mapping.reqid, kif_addr_str(&ev->mapping.old_src, b, sizeof(b)),
+		       ev->mapping.old_sport);
+		printf("%s:%u", kif_addr_str(&ev->mapping.new_src, a, sizeof(a)),
+		       ev->mapping.new_sport);
+		break;
 	}
 	printf("\n");
 	fflush(stdout);
