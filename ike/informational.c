@@ -113,7 +113,7 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 				ike_be32(spis + 4 * n_spis, c->spi_in);
 				n_spis++;
 			}
-			ike_child_free(e, c, "deleted by peer");
+			ike_child_free(e, c, c->why_down ? c->why_down : "deleted by peer");
 		}
 	}
 
@@ -126,8 +126,10 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 		rc = ike_send_protected(e, sa, IKE_INFORMATIONAL, true, m->hdr.msg_id, &w, first,
 					IKE_REQ_NONE);
 	ike_writer_free(&w);
-	if (delete_ike)
-		return ike_sa_close(e, sa, "deleted by peer");
+	if (delete_ike) {
+		ike_rekey_on_peer_delete(e, sa);
+		return ike_sa_close(e, sa, sa->rekeyed ? "rekeyed" : "deleted by peer");
+	}
 	if (auth_failed)
 		return ike_sa_close(e, sa, "peer reports AUTHENTICATION_FAILED");
 	if (rc)
@@ -146,11 +148,11 @@ enum ike_verdict ike_info_on_response(struct ike_engine *e, struct ike_sa *sa, s
 				   ike_notify_name(m->notify[i].type));
 	switch (rx->req_kind) {
 	case IKE_REQ_DELETE_IKE:
-		return ike_sa_close(e, sa, "deleted");
+		return ike_sa_close(e, sa, sa->why_down ? sa->why_down : "deleted");
 	case IKE_REQ_DELETE_CHILD:
 		c = ike_child_by_id(sa, rx->req_child);
 		if (c)
-			ike_child_free(e, c, "deleted");
+			ike_child_free(e, c, c->why_down ? c->why_down : "deleted");
 		break;
 	default:
 		break;
