@@ -15,15 +15,27 @@
 #include "daemon/log.h"
 #include "ike/ts.h"
 
-struct dkern_child {
-	uint32_t child_id;
-	uint32_t kreqid;
+/*
+ * The kernel reqid of an engine reqid, and the policies that carry it.
+ * Several children share one while a rekeyed CHILD SA and its successor
+ * coexist (contract 1): the first child's install adds the policies, the
+ * last child's delete removes them.
+ */
+struct dkern_reqid {
 	uint32_t ereqid; /* the engine's */
-	struct kif_sa_id in, out;
+	uint32_t kreqid;
+	unsigned int n_children;
 	size_t n_pol, cap_pol;
 	struct kif_policy *pol;
+	UT_hash_handle he; /* by ereqid */
+	UT_hash_handle hk; /* by kreqid */
+};
+
+struct dkern_child {
+	uint32_t child_id;
+	struct dkern_reqid *r;
+	struct kif_sa_id in, out;
 	UT_hash_handle hh; /* by child_id */
-	UT_hash_handle hr; /* by kreqid */
 };
 
 /* A larval SA from ALLOCSPI, until its child is installed. */
@@ -35,7 +47,8 @@ struct dkern_larval {
 struct dkern {
 	struct kif *kif;
 	LIST_HEAD(, dkern_larval) larval;
-	struct dkern_child *by_id, *by_reqid;
+	struct dkern_child *by_id;
+	struct dkern_reqid *by_ereqid, *by_kreqid;
 	uint32_t next_reqid;
 };
 
@@ -50,17 +63,24 @@ struct dkern *dkern_new(struct kif *kif)
 	return d;
 }
 
+static void reqid_forget(struct dkern *d, struct dkern_reqid *r)
+{
+	HASH_DELETE(he, d->by_ereqid, r);
+	HASH_DELETE(hk, d->by_kreqid, r);
+	free(r->pol);
+	free(r);
+}
+
 static void child_forget(struct dkern *d, struct dkern_child *c)
 {
 	HASH_DELETE(hh, d->by_id, c);
-	HASH_DELETE(hr, d->by_reqid, c);
-	free(c->pol);
 	free(c);
 }
 
 void dkern_free(struct dkern *d)
 {
 	struct dkern_child *c, *tmp;
+	struct dkern_reqid *r, *rtmp;
 	struct dkern_larval *l;
 
 	if (!d)
@@ -71,6 +91,8 @@ void dkern_free(struct dkern *d)
 	}
 	HASH_ITER (hh, d->by_id, c, tmp)
 		child_forget(d, c);
+	HASH_ITER (he, d->by_ereqid, r, rtmp)
+		reqid_forget(d, r);
 	free(d);
 }
 
@@ -197,10 +219,10 @@ static uint32_t reqid_alloc(struct dkern *d)
 {
 	for (uint32_t tries = 0; tries < DKERN_REQID_MAX - KIF_REQID_MIN; tries++) {
 		uint32_t r = d->next_reqid;
-		struct dkern_child *c;
+		struct dkern_reqid *c;
 
 		d->next_reqid = r >= DKERN_REQID_MAX ? KIF_REQID_MIN + 1 : r + 1;
-		HASH_FIND(hr, d->by_reqid, &r, sizeof(r), c);
+		HASH_FIND(hk, d->by_kreqid, &r, sizeof(r), c);
 		if (!c)
 			return r;
 	}
@@ -239,17 +261,23 @@ static void fill_sa(struct kif_sa *k, const struct ike_child_install *ci,
 	}
 }
 
-static void remove_installed(struct dkern *d, struct dkern_child *c, bool sa_in, bool sa_out)
+static void remove_policies(struct dkern *d, struct dkern_reqid *r)
 {
 	int rc;
 
 	/* Already gone (e.g. a hard expire) is fine. */
-	for (size_t i = c->n_pol; i-- > 0;) {
-		rc = kif_policy_delete(d->kif, &c->pol[i]);
+	for (size_t i = r->n_pol; i-- > 0;) {
+		rc = kif_policy_delete(d->kif, &r->pol[i]);
 		if (rc && rc != -ENOENT)
 			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
 	}
-	c->n_pol = 0;
+	r->n_pol = 0;
+}
+
+static void remove_sas(struct dkern *d, struct dkern_child *c, bool sa_in, bool sa_out)
+{
+	int rc;
+
 	rc = sa_in ? kif_sa_delete(d->kif, &c->in) : 0;
 	if (rc && rc != -ENOENT)
 		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
@@ -258,9 +286,18 @@ static void remove_installed(struct dkern *d, struct dkern_child *c, bool sa_in,
 		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
 }
 
+/* One child of r fewer: the last one takes the policies along. */
+static void reqid_put(struct dkern *d, struct dkern_reqid *r)
+{
+	if (r->n_children && --r->n_children)
+		return;
+	remove_policies(d, r);
+	reqid_forget(d, r);
+}
+
 /* Policies for one direction pair of selectors: every prefix and port
  * mask combination, out (+ in, + fwd in tunnel mode). */
-static int add_policies(struct dkern *d, struct dkern_child *c, const struct ike_child_install *ci,
+static int add_policies(struct dkern *d, struct dkern_reqid *c, const struct ike_child_install *ci,
 			const struct ike_ts *lt, const struct ike_ts *rt, char *err, size_t errlen)
 {
 	struct ike_prefix *lp = NULL, *rp = NULL;
@@ -415,11 +452,12 @@ static int child_move(struct dkern *d, struct dkern_child *c, const struct ike_c
 	c->out.dst = t;
 	if (!moved || ci->mode != IKE_MODE_TUNNEL)
 		return 0;
-	/* Same selectors, new templates: add_policies updates each. */
-	c->n_pol = 0;
+	/* Same selectors, new templates: add_policies updates each (the
+	 * reqid's policies, shared with a rekeyed child's successor). */
+	c->r->n_pol = 0;
 	for (size_t i = 0; i < ci->n_local_ts && i < IKE_MAX_TS; i++)
 		for (size_t j = 0; j < ci->n_remote_ts && j < IKE_MAX_TS; j++) {
-			rc = add_policies(d, c, ci, &ci->local_ts[i], &ci->remote_ts[j], err,
+			rc = add_policies(d, c->r, ci, &ci->local_ts[i], &ci->remote_ts[j], err,
 					  errlen);
 			if (rc)
 				return rc;
@@ -431,10 +469,10 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 			size_t errlen)
 {
 	struct dkern_child *c, *old;
+	struct dkern_reqid *r;
 	enum kif_encr encr;
 	enum kif_integ integ;
 	struct kif_sa sa;
-	uint32_t kreqid = 0;
 	bool in_ok = false, out_ok = false;
 	int rc;
 
@@ -454,27 +492,44 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	}
 	HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
 	if (old) {
-		/* An update replaces everything, under the same reqid. */
-		kreqid = old->kreqid;
-		remove_installed(d, old, true, true);
+		/* An update replaces its SAs; the policies too when no other
+		 * child shares them. */
+		r = old->r;
+		remove_sas(d, old, true, true);
 		child_forget(d, old);
+		if (r->n_children == 1)
+			remove_policies(d, r);
+		r->n_children--;
+		if (r->ereqid != ci->reqid && !r->n_children)
+			reqid_forget(d, r);
 	}
-	if (!kreqid)
-		kreqid = reqid_alloc(d);
-	if (!kreqid) {
-		snprintf(err, errlen, "no free reqid");
-		return -ENOSPC;
+	HASH_FIND(he, d->by_ereqid, &ci->reqid, sizeof(ci->reqid), r);
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		r->ereqid = ci->reqid;
+		r->kreqid = reqid_alloc(d);
+		if (!r->kreqid) {
+			free(r);
+			snprintf(err, errlen, "no free reqid");
+			return -ENOSPC;
+		}
+		HASH_ADD(he, d->by_ereqid, ereqid, sizeof(r->ereqid), r);
+		HASH_ADD(hk, d->by_kreqid, kreqid, sizeof(r->kreqid), r);
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto fail_reqid;
 	}
 	c->child_id = ci->child_id;
-	c->kreqid = kreqid;
-	c->ereqid = ci->reqid;
+	c->r = r;
 
-	fill_sa(&sa, ci, &ci->in, kreqid, encr, integ);
+	fill_sa(&sa, ci, &ci->in, r->kreqid, encr, integ);
 	c->in = sa.id;
 	/* The inbound SPI came from ALLOCSPI: a larval SA to update. */
 	rc = kif_sa_add(d->kif, &sa, true);
@@ -486,7 +541,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	}
 	in_ok = true;
 	larval_forget(d, &c->in);
-	fill_sa(&sa, ci, &ci->out, kreqid, encr, integ);
+	fill_sa(&sa, ci, &ci->out, r->kreqid, encr, integ);
 	c->out = sa.id;
 	rc = kif_sa_add(d->kif, &sa, false);
 	if (rc) {
@@ -494,36 +549,53 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 		goto fail;
 	}
 	out_ok = true;
-	for (size_t i = 0; i < ci->n_local_ts && i < IKE_MAX_TS; i++)
-		for (size_t j = 0; j < ci->n_remote_ts && j < IKE_MAX_TS; j++) {
-			rc = add_policies(d, c, ci, &ci->local_ts[i], &ci->remote_ts[j], err, errlen);
-			if (rc)
-				goto fail;
+	/* A rekeyed child's successor finds its policies in place: the
+	 * kernel sends with the newest SA of the reqid at once. */
+	if (!r->n_pol) {
+		for (size_t i = 0; i < ci->n_local_ts && i < IKE_MAX_TS; i++)
+			for (size_t j = 0; j < ci->n_remote_ts && j < IKE_MAX_TS; j++) {
+				rc = add_policies(d, r, ci, &ci->local_ts[i], &ci->remote_ts[j],
+						  err, errlen);
+				if (rc)
+					goto fail;
+			}
+		if (!r->n_pol) {
+			snprintf(err, errlen,
+				 "the traffic selectors give no policy (families differ?)");
+			rc = -EINVAL;
+			goto fail;
 		}
-	if (!c->n_pol) {
-		snprintf(err, errlen, "the traffic selectors give no policy (families differ?)");
-		rc = -EINVAL;
-		goto fail;
 	}
+	r->n_children++;
 	HASH_ADD(hh, d->by_id, child_id, sizeof(c->child_id), c);
-	HASH_ADD(hr, d->by_reqid, kreqid, sizeof(c->kreqid), c);
 	return 0;
 fail:
-	remove_installed(d, c, in_ok, out_ok);
-	free(c->pol);
+	remove_sas(d, c, in_ok, out_ok);
 	free(c);
+fail_reqid:
+	if (!r->n_children) {
+		remove_policies(d, r);
+		reqid_forget(d, r);
+	}
 	return rc;
 }
 
 void dkern_child_delete(struct dkern *d, uint32_t child_id)
 {
 	struct dkern_child *c;
+	struct dkern_reqid *r;
 
 	HASH_FIND(hh, d->by_id, &child_id, sizeof(child_id), c);
 	if (!c)
 		return;
-	remove_installed(d, c, true, true);
+	r = c->r;
+	/* Policies first when they go: no packet may meet a policy whose
+	 * SAs are gone (it would be dropped, not sent in the clear). */
+	if (r->n_children == 1)
+		remove_policies(d, r);
+	remove_sas(d, c, true, true);
 	child_forget(d, c);
+	reqid_put(d, r);
 }
 
 int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *in,
@@ -543,8 +615,8 @@ int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *i
 
 uint32_t dkern_engine_reqid(struct dkern *d, uint32_t kreqid)
 {
-	struct dkern_child *c;
+	struct dkern_reqid *r;
 
-	HASH_FIND(hr, d->by_reqid, &kreqid, sizeof(kreqid), c);
-	return c ? c->ereqid : 0;
+	HASH_FIND(hk, d->by_kreqid, &kreqid, sizeof(kreqid), r);
+	return r ? r->ereqid : 0;
 }

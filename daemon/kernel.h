@@ -7,9 +7,12 @@
  *
  * Reqids: the engine numbers children's reqids from 1; the kernel's must be
  * in conduit's range (KIF_REQID_MIN..MAX, kernel-iface's owner tag). The
- * daemon gives each child a kernel reqid KIF_REQID_MIN + 1.. (reusing freed
- * ones) and maps EXPIRE events back to the engine's reqid. KIF_REQID_MIN
- * itself is only used on larval SAs from ALLOCSPI, until the install.
+ * daemon gives each engine reqid a kernel reqid KIF_REQID_MIN + 1.. (reusing
+ * freed ones) and maps EXPIRE events back to the engine's reqid. A rekeyed
+ * CHILD SA's successor keeps its reqid: both children's SAs carry the same
+ * kernel reqid and share the policies, which the first install adds and the
+ * last delete removes. KIF_REQID_MIN itself is only used on larval SAs from
+ * ALLOCSPI, until the install.
  */
 #ifndef CONDUIT_DAEMON_KERNEL_H
 #define CONDUIT_DAEMON_KERNEL_H
@@ -42,13 +45,15 @@ int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ik
  * NEWSA, so dropping its larval SA does no harm. */
 void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer);
 
-/* Both SAs, then the policies. On failure nothing of this child stays and
- * err says what failed. 0 or -errno. With ci->update (a NAT mapping moved)
+/* Both SAs, then the policies unless another child of the same engine
+ * reqid has them already. On failure nothing of this child stays and err
+ * says what failed. 0 or -errno. With ci->update (a NAT mapping moved)
  * the installed child's SAs move to ci's addresses and ports in place
- * (kif_sa_move), and its tunnel policies follow a changed address. */
+ * (kif_sa_move), and its reqid's tunnel policies follow a changed address. */
 int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
 			size_t errlen);
-/* Removes what dkern_child_install put in; unknown ids are ignored. */
+/* Removes the child's SAs, and the policies if it is the last child of
+ * its reqid; unknown ids are ignored. */
 void dkern_child_delete(struct dkern *d, uint32_t child_id);
 /* Counters of a child's SAs; 0 or -errno (-ENOENT: no such child). */
 int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *in,

@@ -299,7 +299,10 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 			const char *reason)
 {
 	const struct ike_child_cfg *cfg = &sa->conn->children[c->cfg_idx].cfg;
-	uint8_t cause = c->down_cause ? c->down_cause : sa->down_cause;
+	/* A rekey's predecessor (or a collision's loser) has a successor. */
+	uint8_t cause = c->rekeyed	  ? IKE_CAUSE_REKEYED
+			: c->down_cause ? c->down_cause
+					: sa->down_cause;
 	uint8_t action = IKE_ACTION_NONE;
 	struct ike_event ev;
 
@@ -343,6 +346,7 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 	ev.child_id = c->id;
 	ev.reason = reason;
 	ev.cause = cause;
+	ev.rekeyed = cause == IKE_CAUSE_REKEYED;
 	ev.action = action;
 	if (e->env.event)
 		e->env.event(e->env.ctx, &ev);

@@ -55,12 +55,19 @@ static const struct ike_transition transitions[] = {
 	  ike_auth_on_request },
 	{ S(AUTH_SENT), IKE_AUTH, true, true, PL(IDR) | PL(AUTH), ike_auth_on_response },
 	/* established */
-	{ S(ESTABLISHED) | S(DELETING), IKE_INFORMATIONAL, false, false, 0, ike_info_on_request },
-	{ S(ESTABLISHED) | S(DELETING), IKE_INFORMATIONAL, true, true, 0, ike_info_on_response },
+	{ S(ESTABLISHED) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, false, false, 0,
+	  ike_info_on_request },
+	{ S(ESTABLISHED) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, true, true, 0,
+	  ike_info_on_response },
 	{ S(ESTABLISHED), IKE_CREATE_CHILD_SA, false, false, PL(SA) | PL(NONCE),
 	  ike_create_child_on_request },
-	/* while deleting, a new CHILD_SA is refused (RFC 7296 1.4.1) */
-	{ S(DELETING), IKE_CREATE_CHILD_SA, false, false, 0, ike_create_child_on_request },
+	/* our rekeys (CHILD SA or IKE SA); a refusal carries an error notify */
+	{ S(ESTABLISHED), IKE_CREATE_CHILD_SA, true, true, PL(SA) | PL(NONCE),
+	  ike_create_child_on_response },
+	/* while deleting or rekeyed, new SAs and rekeys are refused (RFC 7296
+	 * 1.4.1, 2.25) */
+	{ S(DELETING) | S(REKEYED), IKE_CREATE_CHILD_SA, false, false, 0,
+	  ike_create_child_on_request },
 };
 
 static const struct ike_transition *find_transition(unsigned int state, uint8_t exchange,
@@ -149,8 +156,9 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 		 ike_addr_str(&sa->remote, peer, sizeof(peer)), msg);
 }
 
-void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
-		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
+static void emit_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		       const char *child_name, uint32_t child_id, uint16_t notify,
+		       const char *reason, bool rekeyed)
 {
 	struct ike_event ev = {
 		.type = type,
@@ -160,18 +168,29 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		.child_id = child_id,
 		.notify = notify,
 		.reason = reason,
-		.cause = sa->down_cause,
+		.cause = rekeyed ? IKE_CAUSE_REKEYED : sa->down_cause,
+		.rekeyed = rekeyed,
 	};
 
 	if (e->env.event)
 		e->env.event(e->env.ctx, &ev);
 }
 
+void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
+		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
+{
+	emit_event(e, type, sa, child_name, child_id, notify, reason,
+		   type == IKE_EV_IKE_DOWN && sa->rekeyed);
+}
+
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 	       const struct ike_child *child, uint16_t notify, const char *reason)
 {
-	ike_event_named(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
-			child ? child->id : 0, notify, reason);
+	bool rekeyed = (type == IKE_EV_IKE_DOWN && sa->rekeyed) ||
+		       (type == IKE_EV_CHILD_DOWN && child && child->rekeyed);
+
+	emit_event(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
+		   child ? child->id : 0, notify, reason, rekeyed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -232,7 +251,9 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_rtx);
 	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT"
 			   : sa->req_kind == IKE_REQ_AUTH  ? "IKE_AUTH"
-							   : "INFORMATIONAL";
+			   : sa->req_kind == IKE_REQ_REKEY_CHILD || sa->req_kind == IKE_REQ_REKEY_IKE
+			       ? "CREATE_CHILD_SA"
+			       : "INFORMATIONAL";
 	char reason[96];
 
 	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
@@ -261,6 +282,8 @@ void ike_sa_life_timer(struct ike_timer *t, void *ctx)
 
 	if (sa->state == IKE_S_INIT_RCVD)
 		ike_sa_fail(e, sa, 0, "half-open IKE SA timed out waiting for IKE_AUTH");
+	else if (sa->state == IKE_S_REKEYED)
+		ike_sa_close(e, sa, "rekeyed, and the peer did not delete it");
 }
 
 void ike_engine_run_timers(struct ike_engine *e)
@@ -399,7 +422,7 @@ int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike
 enum ike_verdict ike_sa_fail(struct ike_engine *e, struct ike_sa *sa, uint16_t notify,
 			     const char *reason)
 {
-	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING)
+	if (sa->state >= IKE_S_ESTABLISHED)
 		return ike_sa_close(e, sa, reason);
 	ike_log_sa(e, IKE_LOG_WARN, sa, "IKE SA failed%s%s: %s", notify ? " with " : "",
 		   notify ? ike_notify_name(notify) : "", reason);
@@ -442,7 +465,7 @@ enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
 			return IKE_KEEP;
 		}
 	}
-	return IKE_KEEP;
+	return ike_rekey_kick(e, sa);
 }
 
 /* ------------------------------------------------------------------ */
@@ -914,7 +937,15 @@ static int conn_child_init(struct ike_conn_child *cc, const struct ike_child_cfg
 		*err = "bad esp_proposals";
 		return rc ? rc : -EINVAL;
 	}
-	/* The first CHILD_SA rides on IKE_AUTH: no KE, so no DH offered. */
+	/* CREATE_CHILD_SA offers them as configured (PFS)... */
+	cc->esp_ke = malloc(n * sizeof(*cc->esp_ke));
+	if (!cc->esp_ke) {
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	memcpy(cc->esp_ke, tmp, n * sizeof(*cc->esp_ke));
+	cc->n_esp_ke = (uint8_t)n;
+	/* ...the first CHILD_SA rides on IKE_AUTH: no KE, so no DH offered. */
 	ike_proposals_strip_dh(tmp, n);
 	for (size_t i = 0; i < n; i++) {
 		struct ike_selected probe = { 0 };
@@ -1253,22 +1284,42 @@ void ike_engine_terminate_all(struct ike_engine *e)
 
 void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard)
 {
-	struct ike_child *c = ike_child_by_reqid(e, reqid);
+	struct ike_child *c = ike_child_by_reqid_spi(e, reqid, spi);
 
-	if (!c || (spi && spi != c->spi_in && spi != c->spi_out))
+	if (!c)
 		return;
 	enter(e);
-	if (!hard) {
-		ike_log_sa(e, IKE_LOG_INFO, c->ike,
-			   "CHILD_SA {%u} reached its soft lifetime; rekeying is not implemented",
-			   c->id);
-	} else if (!c->delete_pending) {
-		ike_log_sa(e, IKE_LOG_INFO, c->ike, "CHILD_SA {%u} expired, deleting", c->id);
-		c->down_cause = IKE_CAUSE_EXPIRED;
-		c->delete_pending = true;
-		ike_sa_kick(e, c->ike);
+	if (!hard)
+		ike_child_want_rekey(e, c, "soft lifetime reached (kernel)");
+	else
+		ike_child_expire(e, c, "hard lifetime expired (kernel)");
+	leave(e);
+}
+
+int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id);
+	struct ike_child *c;
+	int rc = 0;
+
+	if (!sa)
+		return -ENOENT;
+	enter(e);
+	if (child_id) {
+		c = ike_child_by_id(sa, child_id);
+		if (!c)
+			rc = -ENOENT;
+		else if (!ike_child_want_rekey(e, c, "rekey requested"))
+			rc = -EBUSY;
+	} else if (sa->state != IKE_S_ESTABLISHED || sa->rekey_pending ||
+		   (sa->rk && sa->rk->kind == IKE_REQ_REKEY_IKE)) {
+		rc = -EBUSY;
+	} else {
+		sa->rekey_pending = true;
+		ike_sa_kick(e, sa);
 	}
 	leave(e);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1312,6 +1363,11 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.state = sa->state == IKE_S_ESTABLISHED ? IKE_STATE_ESTABLISHED
 			     : sa->state == IKE_S_DELETING  ? IKE_STATE_DELETING
 							    : IKE_STATE_CONNECTING;
+		/* Rekeying: ours is out, or it was replaced and goes soon. */
+		if ((sa->state == IKE_S_ESTABLISHED && sa->rk &&
+		     sa->rk->kind == IKE_REQ_REKEY_IKE) ||
+		    sa->state == IKE_S_REKEYED)
+			info.state = IKE_STATE_REKEYING;
 		info.initiator = sa->initiator;
 		info.spi_i = sa->spi_i;
 		info.spi_r = sa->spi_r;

@@ -18,6 +18,8 @@
 #define IKE_NONCE_LEN 32 /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
 #define IKE_MAX_KE_RETRIES 2	       /* INVALID_KE_PAYLOAD round trips per IKE SA */
+#define IKE_REKEYED_TIMEOUT_MS 30000   /* a rekeyed IKE SA the peer does not delete */
+#define IKE_REKEY_RETRY_MS 2000	       /* after TEMPORARY_FAILURE: this, plus up to as much */
 
 struct ike_rx;
 
@@ -149,6 +151,8 @@ bool ike_nat_encap(const struct ike_sa *sa);
  * rx->local: follow a peer that moved. */
 void ike_nat_on_authenticated(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 			      bool ike_auth);
+/* An IKE SA made by rekeying old takes over its NAT state and keepalives. */
+void ike_nat_inherit(struct ike_engine *e, struct ike_sa *nsa, const struct ike_sa *old);
 /* 0, or -EPERM (logged) for transport mode across a NAT when not allowed. */
 int ike_nat_check_mode(struct ike_engine *e, struct ike_sa *sa, uint8_t mode);
 
@@ -160,9 +164,41 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);
 
-/* create_child_sa.c */
+/* create_child_sa.c: rekeying CHILD SAs and the IKE SA (RFC 7296 1.3.2,
+ * 1.3.3, 2.8) */
 enum ike_verdict ike_create_child_on_request(struct ike_engine *e, struct ike_sa *sa,
 					     struct ike_rx *rx);
+enum ike_verdict ike_create_child_on_response(struct ike_engine *e, struct ike_sa *sa,
+					      struct ike_rx *rx);
+/* Start the queued rekey (a child's, then the IKE SA's) if the window is
+ * free; called by ike_sa_kick after queued deletes. */
+enum ike_verdict ike_rekey_kick(struct ike_engine *e, struct ike_sa *sa);
+/* The IKE SA is established (IKE_AUTH or a rekey): arm rekey_time (minus
+ * a random part of rand_time) and over_time. */
+void ike_sa_lifetimes_arm(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_rekey_timer(struct ike_timer *t, void *ctx);
+/* The peer deletes sa while our rekey of it crossed the peer's: the
+ * children go to the IKE SA the peer's rekey made. */
+void ike_rekey_on_peer_delete(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_hard_timer(struct ike_timer *t, void *ctx);
+
+/* child.c: a CHILD SA's keys, install and lifetimes */
+/* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (RFC 7296 2.17), split by the
+ * initiator of the exchange that made the child (we_initiated), then
+ * env->child_install, CHILD_UP and the child's rekey and life timers.
+ * 0 or -errno (nothing installed). */
+int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+		      bool we_initiated, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		      size_t ni_len, const uint8_t *nr, size_t nr_len);
+void ike_child_rekey_timer(struct ike_timer *t, void *ctx);
+void ike_child_life_timer(struct ike_timer *t, void *ctx);
+/* Queue a rekey of c (rekey_time or a soft expire); false if it is
+ * already being rekeyed, replaced or deleted. */
+bool ike_child_want_rekey(struct ike_engine *e, struct ike_child *c, const char *why);
+/* Queue a Delete of c (hard expiry), with the reason CHILD_DOWN gives. */
+void ike_child_expire(struct ike_engine *e, struct ike_child *c, const char *why);
+/* A random delay in [0, max_s] seconds, in ms (rand_time jitter). */
+uint64_t ike_jitter_ms(struct ike_engine *e, uint32_t max_s);
 
 /* informational.c */
 enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);

@@ -171,6 +171,10 @@ struct ike_event {
 	 * the engine initiates the child again itself; TRAP: the daemon is
 	 * to install the child's trap policies. */
 	uint8_t action;
+	/* IKE_DOWN, CHILD_DOWN: the SA went because a rekey replaced it (or
+	 * it was the redundant one of a rekey collision); its successor is
+	 * up, so this is no reason for close_action. */
+	bool rekeyed;
 };
 
 struct ike_env {
@@ -259,9 +263,11 @@ int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa
 /* Delete every SA (DELETE sent), for shutdown. */
 void ike_engine_terminate_all(struct ike_engine *e);
 
-/* Kernel events, by the reqid given at install (spi 0: any of its SAs).
- * Hard: the CHILD_SA is deleted (Delete sent). Soft: logged only, until
- * rekeying is implemented. */
+/* Kernel events, by the reqid given at install and the SPI of the SA that
+ * expired (in or out; 0: the first child of the reqid). Several children
+ * share a reqid while one replaces another, so the SPI decides which.
+ * Hard: the CHILD_SA is deleted (Delete sent; CHILD_DOWN says "expired").
+ * Soft: the CHILD_SA is rekeyed (unless that is under way already). */
 void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi, bool hard);
 
 /* The kernel accepted an ESP-in-UDP packet of the child with this reqid
@@ -271,6 +277,10 @@ void ike_engine_child_expired(struct ike_engine *e, uint32_t reqid, uint32_t spi
  * checks that the peer answers at the new address (RFC 7296 2.23). */
 void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
 			    const struct ike_addr *peer);
+/* Rekey a CHILD_SA (child_id of IKE SA ike_sa_id) or, child_id 0, the IKE
+ * SA, now (or once the SA's exchange in progress is over). 0, -ENOENT, or
+ * -EBUSY (already being rekeyed, replaced or deleted). */
+int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id);
 
 /* ------------------------------------------------------------------ */
 /* Listing, for the control socket                                     */

@@ -2,7 +2,7 @@
 /*
  * IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys, and the first
  * CHILD_SA it carries (no key exchange of its own: KEYMAT from SK_d and the
- * IKE_SA_INIT nonces, RFC 7296 2.17).
+ * IKE_SA_INIT nonces, RFC 7296 2.17; child.c derives and installs it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -149,109 +149,6 @@ static int resolve_ts(const struct ike_sa *sa, const struct ike_conn_child *cc, 
 			      local ? &sa->local : &sa->remote, out, IKE_MAX_TS, n);
 }
 
-static void fill_esp(struct ike_esp_sa *d, uint32_t spi, const struct ike_addr *src,
-		     const struct ike_addr *dst, const uint8_t *ek, size_t ek_len,
-		     const uint8_t *ik, size_t ik_len)
-{
-	d->spi = spi;
-	d->src = *src;
-	d->dst = *dst;
-	memcpy(d->enc_key, ek, ek_len);
-	d->enc_key_len = (uint8_t)ek_len;
-	memcpy(d->integ_key, ik, ik_len);
-	d->integ_key_len = (uint8_t)ik_len;
-}
-
-/* KEYMAT (RFC 7296 2.17) and env->child_install. 0 or -errno. */
-static int install_child(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c)
-{
-	const struct ike_conn_child *cc = &sa->conn->children[c->cfg_idx];
-	struct ike_child_install *ci;
-	struct ike_child_keys keys;
-	struct ike_child_algs algs;
-	struct ike_kernel_algs ka;
-	int rc;
-
-	rc = ike_nat_check_mode(e, sa, c->mode);
-	if (!rc)
-		rc = ike_selected_kernel_algs(&c->sel, &ka);
-	if (rc)
-		return rc;
-	memset(&algs, 0, sizeof(algs));
-	algs.encr = c->sel.encr;
-	algs.encr_key_bits = c->sel.encr_key_len;
-	algs.integ = IKE_SEL_HAS(&c->sel, IKE_TRANS_INTEG) ? c->sel.integ : IKE_INTEG_NONE;
-	rc = ike_child_keys_derive(&keys, &sa->keys, &algs, NULL, 0, sa->ho->ni, sa->ho->ni_len,
-				   sa->ho->nr, sa->ho->nr_len);
-	if (rc)
-		return rc;
-	if (keys.encr_len > IKE_MAX_KEY || keys.integ_len > 64) {
-		ike_child_keys_wipe(&keys);
-		return -EINVAL;
-	}
-	ci = calloc(1, sizeof(*ci));
-	if (!ci) {
-		ike_child_keys_wipe(&keys);
-		return -ENOMEM;
-	}
-	ci->child_id = c->id;
-	ci->reqid = c->reqid;
-	ci->conn_name = sa->conn->name;
-	ci->child_name = cc->cfg.name;
-	ci->ike_sa_id = sa->id;
-	ci->mode = c->mode;
-	ci->enc_alg = ka.encr_name;
-	ci->icv_bits = ka.aead ? ka.icv_bits : 0;
-	ci->integ_alg = ka.aead ? NULL : ka.integ_name;
-	ci->integ_trunc_bits = ka.aead ? 0 : ka.integ_trunc_bits;
-	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
-	/* _i keys protect initiator->responder traffic. */
-	if (sa->initiator) {
-		fill_esp(&ci->out, c->spi_out, &sa->local, &sa->remote, keys.encr_i, keys.encr_len,
-			 keys.integ_i, keys.integ_len);
-		fill_esp(&ci->in, c->spi_in, &sa->remote, &sa->local, keys.encr_r, keys.encr_len,
-			 keys.integ_r, keys.integ_len);
-	} else {
-		fill_esp(&ci->in, c->spi_in, &sa->remote, &sa->local, keys.encr_i, keys.encr_len,
-			 keys.integ_i, keys.integ_len);
-		fill_esp(&ci->out, c->spi_out, &sa->local, &sa->remote, keys.encr_r, keys.encr_len,
-			 keys.integ_r, keys.integ_len);
-	}
-	ike_child_keys_wipe(&keys);
-	ci->n_local_ts = c->n_lts;
-	ci->n_remote_ts = c->n_rts;
-	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
-	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
-	ci->soft_time = cc->cfg.rekey_time;
-	ci->hard_time = cc->cfg.life_time;
-	ci->soft_bytes = cc->cfg.rekey_bytes;
-	ci->hard_bytes = cc->cfg.life_bytes;
-	ci->soft_packets = cc->cfg.rekey_packets;
-	ci->hard_packets = cc->cfg.life_packets;
-	/* in/out carry the peer's translated address and port (contract 2). */
-	ci->encap = ike_nat_encap(sa);
-	rc = e->env.child_install(e->env.ctx, ci);
-	OPENSSL_cleanse(ci, sizeof(*ci));
-	free(ci);
-	if (rc)
-		return rc;
-	c->installed = true;
-	c->established_ms = ike_now(e);
-	{
-		char algs_s[96], l[IKE_TS_STR_LEN], r[IKE_TS_STR_LEN];
-
-		ike_selected_format(&c->sel, 0, algs_s, sizeof(algs_s));
-		ike_ts_format(&c->ts[0], l, sizeof(l));
-		ike_ts_format(&c->ts[c->n_lts], r, sizeof(r));
-		ike_log_sa(e, IKE_LOG_INFO, sa,
-			   "CHILD_SA %s{%u} established, SPIs %08x_i %08x_o, %s, %s === %s%s",
-			   cc->cfg.name, c->id, c->spi_in, c->spi_out, algs_s, l, r,
-			   c->mode == IKE_MODE_TRANSPORT ? " (transport)" : "");
-	}
-	ike_event(e, IKE_EV_CHILD_UP, sa, c, 0, NULL);
-	return 0;
-}
-
 /* Another established IKE SA of this connection with the same peer? */
 static bool other_sa_with_peer(const struct ike_sa *sa, const struct ike_sa *o)
 {
@@ -286,6 +183,7 @@ static void established(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE SA established (SPIs %016llx_i %016llx_r)",
 		   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 	ike_event(e, IKE_EV_IKE_UP, sa, NULL, 0, NULL);
+	ike_sa_lifetimes_arm(e, sa);
 	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
 		initial_contact(e, sa);
 }
@@ -448,7 +346,8 @@ static uint16_t initiator_child(struct ike_engine *e, struct ike_sa *sa, const s
 	c->spi_out = (uint32_t)sel.spi[0] << 24 | sel.spi[1] << 16 | sel.spi[2] << 8 | sel.spi[3];
 	memcpy(c->ts, got_l, n_gl * sizeof(struct ike_ts));
 	memcpy(c->ts + n_gl, got_r, n_gr * sizeof(struct ike_ts));
-	rc = install_child(e, sa, c);
+	rc = ike_child_install(e, sa, c, true, NULL, 0, sa->ho->ni, sa->ho->ni_len, sa->ho->nr,
+			       sa->ho->nr_len);
 	if (rc) {
 		*why = "the kernel refused the CHILD_SA";
 		c->delete_pending = true; /* the peer has it: tell it */
@@ -565,7 +464,8 @@ static uint16_t responder_child(struct ike_engine *e, struct ike_sa *sa, const s
 		      : IKE_MODE_TUNNEL;
 	memcpy(c->ts, nl, n_nl * sizeof(struct ike_ts));
 	memcpy(c->ts + n_nl, nr, n_nr * sizeof(struct ike_ts));
-	if (install_child(e, sa, c)) {
+	if (ike_child_install(e, sa, c, false, NULL, 0, sa->ho->ni, sa->ho->ni_len, sa->ho->nr,
+			      sa->ho->nr_len)) {
 		ike_child_free(e, c, "install failed");
 		*why = "the kernel refused the CHILD_SA";
 		return IKE_N_NO_PROPOSAL_CHOSEN;

@@ -116,7 +116,7 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 			/* Unless we were deleting it ourselves. */
 			if (!c->down_cause && !c->delete_pending && c->id != sa->req_child)
 				c->down_cause = IKE_CAUSE_PEER_DELETE;
-			ike_child_free(e, c, "deleted by peer");
+			ike_child_free(e, c, c->why_down ? c->why_down : "deleted by peer");
 		}
 	}
 
@@ -130,9 +130,10 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 					IKE_REQ_NONE);
 	ike_writer_free(&w);
 	if (delete_ike) {
-		if (sa->state == IKE_S_ESTABLISHED && !sa->pending_delete)
+		ike_rekey_on_peer_delete(e, sa);
+		if (!sa->rekeyed && sa->state == IKE_S_ESTABLISHED && !sa->pending_delete)
 			sa->down_cause = IKE_CAUSE_PEER_DELETE;
-		return ike_sa_close(e, sa, "deleted by peer");
+		return ike_sa_close(e, sa, sa->rekeyed ? "rekeyed" : "deleted by peer");
 	}
 	if (auth_failed)
 		return ike_sa_close(e, sa, "peer reports AUTHENTICATION_FAILED");
@@ -152,11 +153,11 @@ enum ike_verdict ike_info_on_response(struct ike_engine *e, struct ike_sa *sa, s
 				   ike_notify_name(m->notify[i].type));
 	switch (rx->req_kind) {
 	case IKE_REQ_DELETE_IKE:
-		return ike_sa_close(e, sa, "deleted");
+		return ike_sa_close(e, sa, sa->why_down ? sa->why_down : "deleted");
 	case IKE_REQ_DELETE_CHILD:
 		c = ike_child_by_id(sa, rx->req_child);
 		if (c)
-			ike_child_free(e, c, "deleted");
+			ike_child_free(e, c, c->why_down ? c->why_down : "deleted");
 		break;
 	default:
 		break;

@@ -304,3 +304,13 @@ void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
 	move_to(e, sa, peer, "ESP from there");
 	check_peer(e, sa);
 }
+
+void ike_nat_inherit(struct ike_engine *e, struct ike_sa *nsa, const struct ike_sa *old)
+{
+	nsa->nat_local = old->nat_local;
+	nsa->nat_remote = old->nat_remote;
+	nsa->nat_fake = old->nat_fake;
+	nsa->last_out_ms = old->last_out_ms;
+	if (nsa->nat_local && e->opts.nat_keepalive_ms != IKE_NAT_KEEPALIVE_OFF)
+		keepalive_arm(e, nsa, old->last_out_ms ? old->last_out_ms : ike_now(e));
+}

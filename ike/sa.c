@@ -61,6 +61,7 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 		free(cc->remote_ts_str);
 		free(cc->esp_str);
 		free(cc->esp);
+		free(cc->esp_ke);
 	}
 	free(c->children);
 	ike_conn_put(e, c->older);
@@ -75,23 +76,11 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 
 /* ---- IKE SAs ---- */
 
-struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
-			  const struct ike_addr *local, const struct ike_addr *remote)
+uint64_t ike_sa_fresh_spi(struct ike_engine *e)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
-	struct ike_sa *other;
 	uint64_t spi;
 	int tries = 0;
 
-	if (!sa)
-		return NULL;
-	sa->ho = calloc(1, sizeof(*sa->ho));
-	if (!sa->ho) {
-		free(sa);
-		return NULL;
-	}
-	sa->ho->sa = sa;
-	sa->ho->child_cfg = -1;
 	/* A zero SPI means "not yet" on the wire; a clash would route the
 	 * peer's messages to the wrong SA. Both are rare enough to retry. */
 	do {
@@ -101,13 +90,30 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 		spi = 0;
 		for (int i = 0; i < 8; i++)
 			spi = spi << 8 | r[i];
-		other = spi ? ike_sa_by_spi(e, spi) : NULL;
-	} while ((!spi || other) && ++tries < 16);
-	if (!spi || other) {
-		free(sa->ho);
+	} while ((!spi || ike_sa_by_spi(e, spi)) && ++tries < 16);
+	return spi && !ike_sa_by_spi(e, spi) ? spi : 0;
+}
+
+struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			      const struct ike_addr *local, const struct ike_addr *remote,
+			      uint64_t spi)
+{
+	struct ike_sa *sa;
+
+	if (!spi)
+		spi = ike_sa_fresh_spi(e);
+	if (!spi || ike_sa_by_spi(e, spi))
+		return NULL;
+	sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->ho = calloc(1, sizeof(*sa->ho));
+	if (!sa->ho) {
 		free(sa);
 		return NULL;
 	}
+	sa->ho->sa = sa;
+	sa->ho->child_cfg = -1;
 	do
 		sa->id = ++e->next_sa_id;
 	while (!sa->id || ike_sa_by_id(e, sa->id));
@@ -125,9 +131,17 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 	LIST_INIT(&sa->children);
 	ike_timer_init(&sa->t_rtx, ike_sa_rtx_timer);
 	ike_timer_init(&sa->t_sa, ike_sa_life_timer);
+	ike_timer_init(&sa->t_rekey, ike_sa_rekey_timer);
+	ike_timer_init(&sa->t_hard, ike_sa_hard_timer);
 	HASH_ADD(hh_spi, e->sas_by_spi, spi_local, sizeof(sa->spi_local), sa);
 	HASH_ADD(hh_id, e->sas_by_id, id, sizeof(sa->id), sa);
 	return sa;
+}
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			  const struct ike_addr *local, const struct ike_addr *remote)
+{
+	return ike_sa_new_spi(e, conn, initiator, local, remote, 0);
 }
 
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi_local)
@@ -208,6 +222,10 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_sa);
 	ike_dpd_sa_gone(e, sa);
 	ike_timer_disarm(e, &sa->t_nat);
+	ike_timer_disarm(e, &sa->t_rekey);
+	ike_timer_disarm(e, &sa->t_hard);
+	ike_rekey_free(sa->rk);
+	sa->rk = NULL;
 	ike_sa_half_open_free(e, sa);
 	LIST_REMOVE(sa, conn_entry);
 	HASH_DELETE(hh_spi, e->sas_by_spi, sa);
@@ -252,9 +270,52 @@ bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, si
 	return true;
 }
 
+void ike_rekey_free(struct ike_rekey *rk)
+{
+	if (!rk)
+		return;
+	ike_dh_free(rk->dh);
+	OPENSSL_cleanse(rk, sizeof(*rk));
+	free(rk);
+}
+
 /* ---- CHILD SAs ---- */
 
-struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts, size_t n_rts)
+static void reqid_link(struct ike_engine *e, struct ike_child *c)
+{
+	struct ike_child *head, *last;
+
+	HASH_FIND(hh, e->children, &c->reqid, sizeof(c->reqid), head);
+	if (!head) {
+		HASH_ADD(hh, e->children, reqid, sizeof(c->reqid), c);
+		return;
+	}
+	for (last = head; last->reqid_next; last = last->reqid_next)
+		;
+	last->reqid_next = c;
+}
+
+static void reqid_unlink(struct ike_engine *e, struct ike_child *c)
+{
+	struct ike_child *head, **pp;
+
+	HASH_FIND(hh, e->children, &c->reqid, sizeof(c->reqid), head);
+	if (head == c) {
+		HASH_DELETE(hh, e->children, c);
+		if (c->reqid_next)
+			HASH_ADD(hh, e->children, reqid, sizeof(c->reqid), c->reqid_next);
+	} else if (head) {
+		for (pp = &head->reqid_next; *pp; pp = &(*pp)->reqid_next)
+			if (*pp == c) {
+				*pp = c->reqid_next;
+				break;
+			}
+	}
+	c->reqid_next = NULL;
+}
+
+struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
+				      size_t n_rts, uint32_t reqid)
 {
 	struct ike_child *c;
 
@@ -264,17 +325,26 @@ struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t 
 	if (!c)
 		return NULL;
 	c->ike = sa;
+	/* Ids are never reused while a child has one as its reqid, so a new
+	 * reqid (= the id) is free too. */
 	do
 		c->id = ++e->next_child_id;
 	while (!c->id || ike_child_by_reqid(e, c->id));
-	/* One reqid per CHILD SA for now; a rekey will keep its child's. */
-	c->reqid = c->id;
+	/* A rekey's successor keeps its predecessor's reqid (and policies). */
+	c->reqid = reqid ? reqid : c->id;
 	c->n_lts = (uint8_t)n_lts;
 	c->n_rts = (uint8_t)n_rts;
+	ike_timer_init(&c->t_rekey, ike_child_rekey_timer);
+	ike_timer_init(&c->t_life, ike_child_life_timer);
 	LIST_INSERT_HEAD(&sa->children, c, entry);
 	sa->n_children++;
-	HASH_ADD(hh, e->children, reqid, sizeof(c->reqid), c);
+	reqid_link(e, c);
 	return c;
+}
+
+struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts, size_t n_rts)
+{
+	return ike_child_new_reqid(e, sa, n_lts, n_rts, 0);
 }
 
 struct ike_child *ike_child_by_reqid(struct ike_engine *e, uint32_t reqid)
@@ -283,6 +353,27 @@ struct ike_child *ike_child_by_reqid(struct ike_engine *e, uint32_t reqid)
 
 	HASH_FIND(hh, e->children, &reqid, sizeof(reqid), c);
 	return c;
+}
+
+struct ike_child *ike_child_by_reqid_spi(struct ike_engine *e, uint32_t reqid, uint32_t spi)
+{
+	struct ike_child *c = ike_child_by_reqid(e, reqid);
+
+	if (!spi)
+		return c;
+	for (; c; c = c->reqid_next)
+		if (c->spi_in == spi || c->spi_out == spi)
+			return c;
+	return NULL;
+}
+
+void ike_child_move(struct ike_child *c, struct ike_sa *to)
+{
+	LIST_REMOVE(c, entry);
+	c->ike->n_children--;
+	c->ike = to;
+	LIST_INSERT_HEAD(&to->children, c, entry);
+	to->n_children++;
 }
 
 struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi)
@@ -335,8 +426,10 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 			   cc->cfg.name, c->id, c->spi_in, c->spi_out, reason);
 		ike_dpd_child_down(e, sa, c, reason);
 	}
+	ike_timer_disarm(e, &c->t_rekey);
+	ike_timer_disarm(e, &c->t_life);
 	LIST_REMOVE(c, entry);
 	sa->n_children--;
-	HASH_DELETE(hh, e->children, c);
+	reqid_unlink(e, c);
 	free(c);
 }

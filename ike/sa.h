@@ -39,6 +39,10 @@ struct ike_conn_child {
 	uint8_t n_esp, n_lts, n_rts;
 	struct ike_proposal *esp; /* DH stripped: what IKE_AUTH offers */
 	struct ike_ts_conf lts[IKE_MAX_TS], rts[IKE_MAX_TS];
+	/* The same proposals with their key exchange groups: what a
+	 * CREATE_CHILD_SA offers and accepts (PFS, RFC 7296 1.3.1). */
+	uint8_t n_esp_ke;
+	struct ike_proposal *esp_ke;
 };
 
 struct ike_conn {
@@ -66,6 +70,9 @@ enum ike_sa_state {
 	IKE_S_AUTH_SENT, /* initiator: our IKE_AUTH request is out */
 	IKE_S_ESTABLISHED,
 	IKE_S_DELETING, /* our Delete of the IKE SA is out */
+	/* Responder of an IKE SA rekey: its children moved to the new SA, the
+	 * peer's Delete of this one is awaited (or a timeout). */
+	IKE_S_REKEYED,
 	IKE_S_COUNT,
 };
 
@@ -79,6 +86,31 @@ enum ike_req_kind {
 	IKE_REQ_DELETE_IKE,
 	IKE_REQ_DELETE_CHILD,
 	IKE_REQ_EMPTY_INFO, /* liveness check */
+	IKE_REQ_REKEY_CHILD, /* CREATE_CHILD_SA with REKEY_SA */
+	IKE_REQ_REKEY_IKE,   /* CREATE_CHILD_SA rekeying the IKE SA */
+};
+
+/*
+ * Our outstanding CREATE_CHILD_SA (a rekey), and what we learnt of a
+ * rekey of the same SA the peer started meanwhile (RFC 7296 2.8.1, 2.8.2):
+ * the SA its exchange made and that exchange's nonces, compared with ours
+ * once both exchanges are over.
+ */
+struct ike_rekey {
+	uint8_t kind;	     /* IKE_REQ_REKEY_CHILD or IKE_REQ_REKEY_IKE */
+	uint8_t ke_retries;  /* INVALID_KE_PAYLOAD round trips */
+	uint16_t dh_group;   /* the group of our KE; 0: none */
+	uint32_t old_child;  /* REKEY_CHILD: the child being replaced */
+	uint16_t cfg_idx;    /* REKEY_CHILD: its config */
+	uint32_t spi_in;     /* REKEY_CHILD: our SPI of the new child */
+	uint64_t spi_new;    /* REKEY_IKE: our SPI of the new IKE SA */
+	struct ike_dh *dh;
+	uint16_t ni_len;
+	uint8_t ni[IKE_NONCE_MAX_LEN];
+	bool collision;	     /* the peer rekeyed the same SA meanwhile */
+	uint32_t peer_new;   /* the child or IKE SA id that exchange made */
+	uint16_t peer_ni_len, peer_nr_len;
+	uint8_t peer_ni[IKE_NONCE_MAX_LEN], peer_nr[IKE_NONCE_MAX_LEN];
 };
 
 struct ike_child {
@@ -95,6 +127,13 @@ struct ike_child {
 	struct ike_selected sel;
 	uint8_t n_lts, n_rts;
 	uint8_t down_cause; /* enum ike_down_cause, once decided (else the IKE SA's) */
+	struct ike_child *reqid_next; /* other children of the reqid (rekeys) */
+	struct ike_timer t_rekey;     /* rekey_time minus a random rand_time */
+	struct ike_timer t_life;      /* life_time: hard expiry */
+	bool rekey_pending;	      /* a rekey waits for the window */
+	bool rekeying;		      /* our rekey of it is out */
+	bool rekeyed;		      /* replaced by a rekey: going away */
+	const char *why_down;	      /* reason given when its Delete completes */
 	struct ike_ts ts[]; /* n_lts local, then n_rts remote */
 };
 
@@ -167,6 +206,12 @@ struct ike_sa {
 	bool nat_fake;		    /* encap = yes without a NAT */
 	uint64_t last_out_ms;	    /* when we last sent the peer anything */
 	struct ike_timer t_nat;	    /* NAT keepalives */
+	struct ike_rekey *rk;  /* our CREATE_CHILD_SA in progress */
+	struct ike_timer t_rekey; /* rekey_time minus a random rand_time */
+	struct ike_timer t_hard;  /* rekey + over_time: give up, delete */
+	bool rekey_pending;	  /* an IKE SA rekey waits for the window */
+	bool rekeyed;		  /* replaced by a rekey (or redundant) */
+	const char *why_down;	  /* reason given when its Delete completes */
 };
 
 /* ---- connections ---- */
@@ -181,6 +226,13 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c);
 /* A new SA with a fresh random SPI of ours (unique), added to the tables. */
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,
 			  const struct ike_addr *local, const struct ike_addr *remote);
+/* The same with a given SPI of ours (0: random); NULL if it is taken. */
+struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool initiator,
+			      const struct ike_addr *local, const struct ike_addr *remote,
+			      uint64_t spi);
+/* A random SPI no IKE SA of ours has (0 if none was found). */
+uint64_t ike_sa_fresh_spi(struct ike_engine *e);
+void ike_rekey_free(struct ike_rekey *rk);
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi_local);
 struct ike_sa *ike_sa_by_id(struct ike_engine *e, uint32_t id);
 struct ike_sa *ike_sa_half_open_find(struct ike_engine *e, uint64_t spi_i,
@@ -197,7 +249,16 @@ bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, si
 /* ---- CHILD SAs ---- */
 struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
 				size_t n_rts);
+/* The same, keeping reqid (a rekey's successor; 0: a new reqid). */
+struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
+				      size_t n_rts, uint32_t reqid);
+/* The first child of a reqid (several share one during a rekey). */
 struct ike_child *ike_child_by_reqid(struct ike_engine *e, uint32_t reqid);
+/* The child of reqid with spi as its inbound or outbound SPI (0: the
+ * first of the reqid). */
+struct ike_child *ike_child_by_reqid_spi(struct ike_engine *e, uint32_t reqid, uint32_t spi);
+/* Moves a child to another IKE SA (an IKE SA rekey). */
+void ike_child_move(struct ike_child *c, struct ike_sa *to);
 /* By the SPI the peer uses inbound (= our outbound SPI): Delete payloads. */
 struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi);
 struct ike_child *ike_child_by_id(struct ike_sa *sa, uint32_t id);

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A CHILD SA's life: its keys (RFC 7296 2.17) and install, for IKE_AUTH and
+ * CREATE_CHILD_SA alike; rekey_time (minus a random part of rand_time) and
+ * life_time; the kernel's soft and hard expiry.
+ *
+ * The kernel gets the same soft time as the engine's rekey timer, so a soft
+ * EXPIRE and the timer agree; whichever comes first starts the rekey and the
+ * other finds it under way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/crypto.h"
+#include "ike/engine.h"
+#include "ike/proposal.h"
+#include "ike/ts.h"
+
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+uint64_t ike_jitter_ms(struct ike_engine *e, uint32_t max_s)
+{
+	uint8_t r[4];
+	uint32_t v;
+
+	if (!max_s)
+		return 0;
+	e->env.random(e->env.ctx, r, sizeof(r));
+	v = (uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3];
+	return v % ((uint64_t)max_s * 1000 + 1);
+}
+
+static void fill_esp(struct ike_esp_sa *d, uint32_t spi, const struct ike_addr *src,
+		     const struct ike_addr *dst, const uint8_t *ek, size_t ek_len,
+		     const uint8_t *ik, size_t ik_len)
+{
+	d->spi = spi;
+	d->src = *src;
+	d->dst = *dst;
+	memcpy(d->enc_key, ek, ek_len);
+	d->enc_key_len = (uint8_t)ek_len;
+	memcpy(d->integ_key, ik, ik_len);
+	d->integ_key_len = (uint8_t)ik_len;
+}
+
+/* Seconds before rekey_time at which this child is rekeyed: a random part
+ * of rand_time, leaving at least one second (RFC 7296 2.8.1 asks for
+ * jitter so both ends do not rekey at once). */
+static uint32_t rekey_after_s(struct ike_engine *e, const struct ike_child_cfg *cfg)
+{
+	uint32_t max = cfg->rand_time < cfg->rekey_time ? cfg->rand_time : cfg->rekey_time - 1;
+
+	if (!cfg->rekey_time)
+		return 0;
+	return cfg->rekey_time - (uint32_t)(ike_jitter_ms(e, max) / 1000);
+}
+
+static void log_installed(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+			  const char *name)
+{
+	char algs_s[96], l[IKE_TS_STR_LEN], r[IKE_TS_STR_LEN];
+
+	ike_selected_format(&c->sel, 0, algs_s, sizeof(algs_s));
+	ike_ts_format(&c->ts[0], l, sizeof(l));
+	ike_ts_format(&c->ts[c->n_lts], r, sizeof(r));
+	ike_log_sa(e, IKE_LOG_INFO, sa,
+		   "CHILD_SA %s{%u} established, SPIs %08x_i %08x_o, %s, %s === %s%s", name, c->id,
+		   c->spi_in, c->spi_out, algs_s, l, r,
+		   c->mode == IKE_MODE_TRANSPORT ? " (transport)" : "");
+}
+
+int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+		      bool we_initiated, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		      size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	const struct ike_conn_child *cc = &sa->conn->children[c->cfg_idx];
+	struct ike_child_install *ci;
+	struct ike_child_keys keys;
+	struct ike_child_algs algs;
+	struct ike_kernel_algs ka;
+	uint32_t rekey_s;
+	uint64_t now;
+	int rc;
+
+	rc = ike_nat_check_mode(e, sa, c->mode);
+	if (!rc)
+		rc = ike_selected_kernel_algs(&c->sel, &ka);
+	if (rc)
+		return rc;
+	memset(&algs, 0, sizeof(algs));
+	algs.encr = c->sel.encr;
+	algs.encr_key_bits = c->sel.encr_key_len;
+	algs.integ = IKE_SEL_HAS(&c->sel, IKE_TRANS_INTEG) ? c->sel.integ : IKE_INTEG_NONE;
+	rc = ike_child_keys_derive(&keys, &sa->keys, &algs, gir, gir_len, ni, ni_len, nr, nr_len);
+	if (rc)
+		return rc;
+	if (keys.encr_len > IKE_MAX_KEY || keys.integ_len > 64) {
+		ike_child_keys_wipe(&keys);
+		return -EINVAL;
+	}
+	ci = calloc(1, sizeof(*ci));
+	if (!ci) {
+		ike_child_keys_wipe(&keys);
+		return -ENOMEM;
+	}
+	ci->child_id = c->id;
+	ci->reqid = c->reqid;
+	ci->conn_name = sa->conn->name;
+	ci->child_name = cc->cfg.name;
+	ci->ike_sa_id = sa->id;
+	ci->mode = c->mode;
+	ci->enc_alg = ka.encr_name;
+	ci->icv_bits = ka.aead ? ka.icv_bits : 0;
+	ci->integ_alg = ka.aead ? NULL : ka.integ_name;
+	ci->integ_trunc_bits = ka.aead ? 0 : ka.integ_trunc_bits;
+	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
+	/* _i keys protect traffic from the initiator of the exchange that
+	 * made this child (IKE_AUTH's or the rekey's) to its responder. */
+	if (we_initiated) {
+		fill_esp(&ci->out, c->spi_out, &sa->local, &sa->remote, keys.encr_i, keys.encr_len,
+			 keys.integ_i, keys.integ_len);
+		fill_esp(&ci->in, c->spi_in, &sa->remote, &sa->local, keys.encr_r, keys.encr_len,
+			 keys.integ_r, keys.integ_len);
+	} else {
+		fill_esp(&ci->in, c->spi_in, &sa->remote, &sa->local, keys.encr_i, keys.encr_len,
+			 keys.integ_i, keys.integ_len);
+		fill_esp(&ci->out, c->spi_out, &sa->local, &sa->remote, keys.encr_r, keys.encr_len,
+			 keys.integ_r, keys.integ_len);
+	}
+	ike_child_keys_wipe(&keys);
+	ci->n_local_ts = c->n_lts;
+	ci->n_remote_ts = c->n_rts;
+	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
+	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
+	rekey_s = rekey_after_s(e, &cc->cfg);
+	ci->soft_time = rekey_s;
+	ci->hard_time = cc->cfg.life_time;
+	/* The kernel wants soft below hard; life_time <= rekey_time is a
+	 * configuration that expires before rekeying (conf/ warns). */
+	if (ci->hard_time && ci->soft_time >= ci->hard_time)
+		ci->soft_time = 0;
+	ci->soft_bytes = cc->cfg.rekey_bytes;
+	ci->hard_bytes = cc->cfg.life_bytes;
+	ci->soft_packets = cc->cfg.rekey_packets;
+	ci->hard_packets = cc->cfg.life_packets;
+	/* in/out carry the peer's translated address and port (contract 2). */
+	ci->encap = ike_nat_encap(sa);
+	rc = e->env.child_install(e->env.ctx, ci);
+	OPENSSL_cleanse(ci, sizeof(*ci));
+	free(ci);
+	if (rc)
+		return rc;
+	c->installed = true;
+	now = ike_now(e);
+	c->established_ms = now;
+	if (rekey_s && (!cc->cfg.life_time || rekey_s < cc->cfg.life_time))
+		ike_timer_arm(e, &c->t_rekey, now + (uint64_t)rekey_s * 1000);
+	if (cc->cfg.life_time)
+		ike_timer_arm(e, &c->t_life, now + (uint64_t)cc->cfg.life_time * 1000);
+	log_installed(e, sa, c, cc->cfg.name);
+	ike_event(e, IKE_EV_CHILD_UP, sa, c, 0, NULL);
+	return 0;
+}
+
+bool ike_child_want_rekey(struct ike_engine *e, struct ike_child *c, const char *why)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (!c->installed || c->rekeyed || c->delete_pending || c->rekeying || c->rekey_pending ||
+	    sa->state != IKE_S_ESTABLISHED ||
+	    (sa->req_kind == IKE_REQ_DELETE_CHILD && sa->req_child == c->id))
+		return false;
+	ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA {%u}: %s, rekeying", c->id, why);
+	ike_timer_disarm(e, &c->t_rekey);
+	c->rekey_pending = true;
+	ike_sa_kick(e, sa);
+	return true;
+}
+
+void ike_child_expire(struct ike_engine *e, struct ike_child *c, const char *why)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (c->delete_pending || (sa->req_kind == IKE_REQ_DELETE_CHILD && sa->req_child == c->id))
+		return;
+	ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA {%u}: %s, deleting", c->id, why);
+	c->why_down = why;
+	if (!c->down_cause)
+		c->down_cause = IKE_CAUSE_EXPIRED; /* close_action decides what next */
+	c->rekey_pending = false;
+	ike_timer_disarm(e, &c->t_rekey);
+	ike_timer_disarm(e, &c->t_life);
+	if (sa->state != IKE_S_ESTABLISHED) {
+		/* Nothing can be sent on this IKE SA any more. */
+		ike_child_free(e, c, why);
+		return;
+	}
+	c->delete_pending = true;
+	ike_sa_kick(e, sa);
+}
+
+void ike_child_rekey_timer(struct ike_timer *t, void *ctx)
+{
+	struct ike_child *c = container_of(t, struct ike_child, t_rekey);
+
+	ike_child_want_rekey(ctx, c, "rekey_time reached");
+}
+
+void ike_child_life_timer(struct ike_timer *t, void *ctx)
+{
+	struct ike_child *c = container_of(t, struct ike_child, t_life);
+
+	ike_child_expire(ctx, c, "life_time expired");
+}
