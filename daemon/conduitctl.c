@@ -38,6 +38,8 @@ static const char usage_text[] =
     "  initiate NAME     start connection NAME (or one child: CONN/CHILD) and wait\n"
     "                    until its SAs are established or have failed\n"
     "  terminate NAME    delete the IKE SAs of connection NAME\n"
+    "  rekey NAME        rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
+    "                    that CHILD_SA); the rekey runs in the background\n"
     "  reload            re-read the configuration and apply the changes\n"
     "\n"
     "Options:\n"
@@ -257,18 +259,19 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no command given (status, list-conns, list-sas, "
-					 "initiate, terminate, reload)");
+					 "initiate, terminate, rekey, reload)");
 
 	const char *cmd = argv[optind++];
 	bool takes_name;
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "list-conns") == 0 ||
 	    strcmp(cmd, "list-sas") == 0 || strcmp(cmd, "reload") == 0)
 		takes_name = false;
-	else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "terminate") == 0)
+	else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "terminate") == 0 ||
+		 strcmp(cmd, "rekey") == 0)
 		takes_name = true;
 	else
 		return usage_error("unknown command '%s'; commands: status, list-conns, list-sas, "
-				   "initiate, terminate, reload",
+				   "initiate, terminate, rekey, reload",
 				   cmd);
 	const char *name = NULL;
 	if (takes_name) {

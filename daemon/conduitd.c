@@ -908,6 +908,64 @@ static void h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
 	ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated", (json_int_t)c.ike));
 }
 
+/* rekey CONN (its IKE SAs) or CONN/CHILD (that child in each IKE SA). */
+struct rekey_ctx {
+	struct daemon *d;
+	const char *conn;
+	size_t conn_len;
+	const char *child; /* NULL: the IKE SAs */
+	int n_ok, n_busy;
+};
+
+static int rekey_one(void *arg, const struct ike_sa_info *sa)
+{
+	struct rekey_ctx *r = arg;
+	int rc;
+
+	if (strlen(sa->conn_name) != r->conn_len || strncmp(sa->conn_name, r->conn, r->conn_len) ||
+	    sa->state != IKE_STATE_ESTABLISHED)
+		return 0;
+	if (!r->child) {
+		rc = ike_engine_rekey(r->d->engine, sa->id, 0);
+		r->n_ok += rc == 0;
+		r->n_busy += rc == -EBUSY;
+		return 0;
+	}
+	for (size_t i = 0; i < sa->n_children; i++) {
+		if (strcmp(sa->children[i].name, r->child))
+			continue;
+		rc = ike_engine_rekey(r->d->engine, sa->id, sa->children[i].child_id);
+		r->n_ok += rc == 0;
+		r->n_busy += rc == -EBUSY;
+	}
+	return 0;
+}
+
+static void h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	const char *slash = strchr(name, '/');
+	struct rekey_ctx r = {.d = d, .conn = name};
+	char conn[128];
+
+	r.conn_len = slash ? (size_t)(slash - name) : strlen(name);
+	r.child = slash ? slash + 1 : NULL;
+	snprintf(conn, sizeof(conn), "%.*s", (int)(r.conn_len < 127 ? r.conn_len : 127), name);
+	if (!conf_find_conn(d->conf, conn)) {
+		ctl_reply_error(reply, "no connection named %s", conn);
+		return;
+	}
+	ike_engine_foreach_sa(d->engine, rekey_one, &r);
+	if (!r.n_ok && !r.n_busy) {
+		ctl_reply_error(reply, "%s: no established %s to rekey", name,
+				r.child ? "CHILD_SA of that name" : "IKE SA");
+		return;
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:i, s:i}", "ok", 1, "rekeying", (json_int_t)r.n_ok,
+					"busy", (json_int_t)r.n_busy));
+}
+
 static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	(void)req;
@@ -920,6 +978,7 @@ static const struct ctl_command commands[] = {
 	{"list-sas", h_list_sas, NULL},
 	{"initiate", h_initiate, ctl_args_initiate},
 	{"terminate", h_terminate, ctl_args_name},
+	{"rekey", h_rekey, ctl_args_name},
 	{"reload", h_reload, NULL},
 };
 

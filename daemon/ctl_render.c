@@ -320,6 +320,18 @@ static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 			json_integer_value(t), json_integer_value(t) == 1 ? "" : "s");
 }
 
+static void render_rekey(FILE *out, const json_t *req, const json_t *r)
+{
+	json_int_t n = json_integer_value(json_object_get(r, "rekeying"));
+	json_int_t busy = json_integer_value(json_object_get(r, "busy"));
+
+	put_field(out, req, "name");
+	fprintf(out, ": rekeying %" JSON_INTEGER_FORMAT " SA%s", n, n == 1 ? "" : "s");
+	if (busy)
+		fprintf(out, " (%" JSON_INTEGER_FORMAT " already rekeying or going)", busy);
+	fputc('\n', out);
+}
+
 static void render_reload(FILE *out, const json_t *r)
 {
 	static const char *const keys[] = { "added", "removed", "changed", "unchanged" };
@@ -379,6 +391,8 @@ int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 		render_initiate(out, request, reply);
 	} else if (strcmp(cmd, "terminate") == 0) {
 		render_terminate(out, request, reply);
+	} else if (strcmp(cmd, "rekey") == 0) {
+		render_rekey(out, request, reply);
 	} else if (strcmp(cmd, "reload") == 0) {
 		render_reload(out, reply);
 	} else {
