@@ -1115,12 +1115,22 @@ void ike_sa_lifetimes_arm(struct ike_engine *e, struct ike_sa *sa)
 	uint64_t now = ike_now(e), at;
 	uint32_t max;
 
+	if (cfg->reauth_time) {
+		/* Reauthentication replaces the IKE SA before a rekey would. */
+		max = cfg->rand_time < cfg->reauth_time ? cfg->rand_time : cfg->reauth_time - 1;
+		at = now + (uint64_t)cfg->reauth_time * 1000 - ike_jitter_ms(e, max);
+		ike_timer_arm(e, &sa->t_reauth, at);
+		if (cfg->over_time)
+			ike_timer_arm(e, &sa->t_hard, at + (uint64_t)cfg->over_time * 1000);
+		if (!cfg->rekey_time || cfg->rekey_time >= cfg->reauth_time)
+			return;
+	}
 	if (!cfg->rekey_time)
 		return;
 	max = cfg->rand_time < cfg->rekey_time ? cfg->rand_time : cfg->rekey_time - 1;
 	at = now + (uint64_t)cfg->rekey_time * 1000 - ike_jitter_ms(e, max);
 	ike_timer_arm(e, &sa->t_rekey, at);
-	if (cfg->over_time)
+	if (cfg->over_time && !cfg->reauth_time)
 		ike_timer_arm(e, &sa->t_hard, at + (uint64_t)cfg->over_time * 1000);
 }
 
@@ -1144,7 +1154,10 @@ void ike_sa_hard_timer(struct ike_timer *t, void *ctx)
 
 	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed)
 		return;
-	ike_log_sa(e, IKE_LOG_WARN, sa, "IKE SA not rekeyed within over_time, deleting it");
+	ike_log_sa(e, IKE_LOG_WARN, sa, "IKE SA not %s within over_time, deleting it",
+		   sa->conn->cfg.reauth_time ? "reauthenticated" : "rekeyed");
+	if (!sa->down_cause)
+		sa->down_cause = IKE_CAUSE_EXPIRED; /* close_action decides what next */
 	sa->why_down = "IKE SA lifetime expired (not rekeyed within over_time)";
 	sa->rekey_pending = false;
 	sa->pending_delete = true;

@@ -295,12 +295,23 @@ static const char *action_name(uint8_t a)
 	return a == IKE_ACTION_RESTART ? "restart" : a == IKE_ACTION_TRAP ? "trap" : "clear";
 }
 
+/* Another installed CHILD_SA of c's reqid is up: c was replaced (by a
+ * rekey, or by the CHILD_SA of a reauthenticated IKE SA, ours or the
+ * peer's), whatever message took it down. */
+static bool has_successor(struct ike_engine *e, const struct ike_child *c)
+{
+	for (const struct ike_child *o = ike_child_by_reqid(e, c->reqid); o; o = o->reqid_next)
+		if (o != c && o->installed && !o->rekeyed && !o->ike->dead)
+			return true;
+	return false;
+}
+
 void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
 			const char *reason)
 {
 	const struct ike_child_cfg *cfg = &sa->conn->children[c->cfg_idx].cfg;
 	/* A rekey's predecessor (or a collision's loser) has a successor. */
-	uint8_t cause = c->rekeyed	  ? IKE_CAUSE_REKEYED
+	uint8_t cause = c->rekeyed || has_successor(e, c) ? IKE_CAUSE_REKEYED
 			: c->down_cause ? c->down_cause
 					: sa->down_cause;
 	uint8_t action = IKE_ACTION_NONE;

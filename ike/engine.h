@@ -210,6 +210,19 @@ int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct i
  * from the initiator, RFC 7296 2.21.2); nothing is kept for it. */
 void ike_info_send_notify_once(struct ike_engine *e, struct ike_sa *sa, uint16_t type);
 
+/* reauth.c: reauthentication (RFC 7296 2.8.3), make before break */
+/* The reqid a new CHILD_SA of sa should take: that of an installed CHILD_SA
+ * of the same connection, child config, mode and selectors in another IKE
+ * SA with the same peer (the one a reauthentication replaces), so the two
+ * share the kernel's policies; 0: a reqid of its own. ts: n_lts local, then
+ * n_rts remote selectors. */
+uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint16_t cfg_idx,
+			    uint8_t mode, const struct ike_ts *ts, size_t n_lts, size_t n_rts);
+void ike_sa_reauth_timer(struct ike_timer *t, void *ctx);
+/* nsa (initiator) is established with its CHILD_SA: the IKE SA it
+ * reauthenticates, if any, is deleted now. */
+void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa);
+
 /* dpd.c: liveness (RFC 7296 2.4) and what becomes of SAs that go */
 /* An authenticated message of sa was handled (the SA lives on). */
 void ike_dpd_received(struct ike_engine *e, struct ike_sa *sa);

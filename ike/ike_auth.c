@@ -149,6 +149,22 @@ static int resolve_ts(const struct ike_sa *sa, const struct ike_conn_child *cc, 
 			      local ? &sa->local : &sa->remote, out, IKE_MAX_TS, n);
 }
 
+/* ike_child_new with the reqid of the CHILD_SA this one replaces when the
+ * IKE SA reauthenticates one (ours or the peer's): see reauth.c. */
+static struct ike_child *new_child(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg_idx,
+				   uint8_t mode, const struct ike_ts *l, size_t n_l,
+				   const struct ike_ts *r, size_t n_r)
+{
+	struct ike_ts all[2 * IKE_MAX_TS];
+
+	if (n_l > IKE_MAX_TS || n_r > IKE_MAX_TS)
+		return NULL;
+	memcpy(all, l, n_l * sizeof(*l));
+	memcpy(all + n_l, r, n_r * sizeof(*r));
+	return ike_child_new_reqid(e, sa, n_l, n_r,
+				   ike_reqid_to_share(e, sa, cfg_idx, mode, all, n_l, n_r));
+}
+
 /* Another established IKE SA of this connection with the same peer? */
 static bool other_sa_with_peer(const struct ike_sa *sa, const struct ike_sa *o)
 {
@@ -334,7 +350,9 @@ static uint16_t initiator_child(struct ike_engine *e, struct ike_sa *sa, const s
 		}
 		return IKE_N_NO_PROPOSAL_CHOSEN;
 	}
-	c = ike_child_new(e, sa, n_gl, n_gr);
+	c = new_child(e, sa, (uint16_t)sa->ho->child_cfg,
+		      cc->cfg.mode == IKE_MODE_TRANSPORT ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL,
+		      got_l, n_gl, got_r, n_gr);
 	if (!c) {
 		*why = "out of memory";
 		return IKE_N_NO_PROPOSAL_CHOSEN;
@@ -390,6 +408,16 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s (%s)", reason, ike_notify_name(n));
 		ike_event_named(e, IKE_EV_FAILED, sa,
 				sa->conn->children[sa->ho->child_cfg].cfg.name, 0, n, reason);
+		if (sa->reauth_of) {
+			/* The old IKE SA still carries the traffic: keep it. */
+			ike_log_sa(e, IKE_LOG_WARN, sa,
+				   "reauthentication of IKE SA [%u] failed: deleting this one",
+				   sa->reauth_of);
+			sa->reauth_of = 0;
+			sa->pending_delete = true;
+		}
+	} else if (sa->reauth_of) {
+		ike_reauth_established(e, sa);
 	}
 	ike_sa_half_open_free(e, sa);
 	return IKE_KEEP;
@@ -413,6 +441,7 @@ static uint16_t responder_child(struct ike_engine *e, struct ike_sa *sa, const s
 	uint16_t fail = IKE_N_NO_PROPOSAL_CHOSEN;
 	int idx = -1;
 	uint32_t spi_in = 0;
+	uint8_t mode;
 
 	*why = "no acceptable ESP proposal";
 	peer = malloc(IKE_MAX_PROPOSALS * sizeof(*peer));
@@ -449,7 +478,11 @@ static uint16_t responder_child(struct ike_engine *e, struct ike_sa *sa, const s
 		*why = "cannot allocate an SPI";
 		return IKE_N_NO_PROPOSAL_CHOSEN;
 	}
-	c = ike_child_new(e, sa, n_nl, n_nr);
+	mode = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) &&
+			       sa->conn->children[idx].cfg.mode == IKE_MODE_TRANSPORT
+		   ? IKE_MODE_TRANSPORT
+		   : IKE_MODE_TUNNEL;
+	c = new_child(e, sa, (uint16_t)idx, mode, nl, n_nl, nr, n_nr);
 	if (!c) {
 		*why = "out of memory";
 		return IKE_N_NO_PROPOSAL_CHOSEN;
@@ -458,10 +491,7 @@ static uint16_t responder_child(struct ike_engine *e, struct ike_sa *sa, const s
 	c->sel = sel;
 	c->spi_in = spi_in;
 	c->spi_out = (uint32_t)sel.spi[0] << 24 | sel.spi[1] << 16 | sel.spi[2] << 8 | sel.spi[3];
-	c->mode = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) &&
-			  sa->conn->children[idx].cfg.mode == IKE_MODE_TRANSPORT
-		      ? IKE_MODE_TRANSPORT
-		      : IKE_MODE_TUNNEL;
+	c->mode = mode;
 	memcpy(c->ts, nl, n_nl * sizeof(struct ike_ts));
 	memcpy(c->ts + n_nl, nr, n_nr * sizeof(struct ike_ts));
 	if (ike_child_install(e, sa, c, false, NULL, 0, sa->ho->ni, sa->ho->ni_len, sa->ho->nr,

@@ -133,6 +133,7 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 	ike_timer_init(&sa->t_sa, ike_sa_life_timer);
 	ike_timer_init(&sa->t_rekey, ike_sa_rekey_timer);
 	ike_timer_init(&sa->t_hard, ike_sa_hard_timer);
+	ike_timer_init(&sa->t_reauth, ike_sa_reauth_timer);
 	HASH_ADD(hh_spi, e->sas_by_spi, spi_local, sizeof(sa->spi_local), sa);
 	HASH_ADD(hh_id, e->sas_by_id, id, sizeof(sa->id), sa);
 	return sa;
@@ -224,6 +225,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_nat);
 	ike_timer_disarm(e, &sa->t_rekey);
 	ike_timer_disarm(e, &sa->t_hard);
+	ike_timer_disarm(e, &sa->t_reauth);
 	ike_rekey_free(sa->rk);
 	sa->rk = NULL;
 	ike_sa_half_open_free(e, sa);

@@ -209,6 +209,8 @@ struct ike_sa {
 	struct ike_rekey *rk;  /* our CREATE_CHILD_SA in progress */
 	struct ike_timer t_rekey; /* rekey_time minus a random rand_time */
 	struct ike_timer t_hard;  /* rekey + over_time: give up, delete */
+	struct ike_timer t_reauth; /* reauth_time minus a random rand_time (reauth.c) */
+	uint32_t reauth_of;	   /* this SA reauthenticates that one (its id) */
 	bool rekey_pending;	  /* an IKE SA rekey waits for the window */
 	bool rekeyed;		  /* replaced by a rekey (or redundant) */
 	const char *why_down;	  /* reason given when its Delete completes */

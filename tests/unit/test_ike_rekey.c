@@ -143,6 +143,7 @@ struct rcfg {
 	uint32_t child_rekey, child_life, child_rand;
 	uint64_t child_rekey_bytes, child_life_bytes;
 	uint32_t ike_rekey, ike_over, ike_rand;
+	uint32_t ike_reauth; /* reauth_time of A's connection only */
 };
 
 static int rconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc,
@@ -173,6 +174,8 @@ static int rconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	cfg.rekey_time = rc->ike_rekey;
 	cfg.over_time = rc->ike_over;
 	cfg.rand_time = rc->ike_rand;
+	if (p == &A)
+		cfg.reauth_time = rc->ike_reauth;
 	cfg.n_children = 1;
 	cfg.children = &child;
 	return ike_engine_add_conn(p->e, &cfg, &err);
@@ -517,6 +520,91 @@ static void ike_rekey_by(struct tpeer *p)
 	ck_assert_uint_eq(LB.down_other, 1);
 	down();
 }
+
+/* Reauthentication (RFC 7296 2.8.3), make before break: at reauth_time A
+ * negotiates a new IKE SA with IKE_SA_INIT and IKE_AUTH; its CHILD_SA (on
+ * both sides) shares the reqid of the one it replaces and is installed
+ * before that is deleted; then the old IKE SA is deleted. Neither side
+ * sees a DOWN that close_action would act on (B's old CHILD_SA goes with
+ * the peer's Delete of its IKE SA: its successor of the same reqid is up). */
+/* Runs both peers' timers due before `until` (ms after the start). */
+static void run_until(uint64_t until, bool deaf)
+{
+	until += TCLOCK_START;
+	while ((A.wake < until || B.wake < until) && tadvance(&A, &B)) {
+		if (deaf) {
+			tq_clear(&A);
+			tq_clear(&B);
+		} else {
+			tpump(&A, &B);
+		}
+	}
+}
+
+START_TEST(test_reauth_make_before_break)
+{
+	struct rcfg rc = rcfg_plain;
+	struct rsas before, after_a, after_b;
+
+	rc.ike_reauth = 100;
+	rc.ike_over = 20;
+	up(&rc);
+	before = sas_of(&A);
+	ck_assert_uint_eq(before.n, 1);
+	run_until(150000, false);
+	after_a = sas_of(&A);
+	after_b = sas_of(&B);
+	ck_assert_uint_eq(after_a.n, 1);
+	ck_assert_uint_eq(after_b.n, 1);
+	ck_assert_uint_ne(after_a.sa[0].id, before.sa[0].id);
+	ck_assert(after_a.sa[0].spi_i != before.sa[0].spi_i);
+	ck_assert(after_a.sa[0].initiator);
+	ck_assert_uint_eq(LA.n, 3); /* install new, then delete old */
+	ck_assert_uint_eq(LB.n, 3);
+	check_one_pair();
+	ck_assert_uint_eq(LA.down_rekeyed, 1);
+	ck_assert_uint_eq(LB.down_rekeyed, 1);
+	ck_assert_uint_eq(LA.ike_down_other + LA.ike_down_rekeyed, 1);
+	ck_assert_uint_eq(LB.ike_down_other + LB.ike_down_rekeyed, 1);
+	/* The next one comes 100 s later again. */
+	run_until(260000, false);
+	ck_assert_uint_eq(LA.n, 5);
+	check_one_pair();
+	down();
+}
+END_TEST
+
+/* A reauthentication that fails (the peer does not answer) leaves the old
+ * IKE SA and its CHILD_SA alone until over_time ends it. */
+START_TEST(test_reauth_fails_keeps_old)
+{
+	struct rcfg rc = rcfg_plain;
+	uint32_t old;
+
+	rc.ike_reauth = 100;
+	rc.ike_over = 100;
+	up(&rc);
+	old = the_sa(&A);
+	/* B hears nothing more: the reauthentication at 100 s fails 63 s
+	 * later; the old SA stays until 100 + over_time. */
+	run_until(190000, true);
+	{
+		struct rsas s = sas_of(&A);
+		bool found = false;
+
+		for (size_t i = 0; i < s.n; i++)
+			found |= s.sa[i].id == old && s.sa[i].state == IKE_STATE_ESTABLISHED;
+		ck_assert(found);
+	}
+	ck_assert_uint_eq(LA.n, 1); /* nothing deleted */
+	ck_assert_ptr_nonnull(tfind_event(&A, IKE_EV_FAILED));
+	/* over_time: a Delete, unanswered (63 s), then it is gone. */
+	run_until(280000, true);
+	ck_assert_uint_eq(LA.n, 2);
+	ck_assert_uint_eq(LA.down_other, 1);
+	down();
+}
+END_TEST
 
 START_TEST(test_ike_rekey_initiator)
 {
@@ -901,6 +989,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_child_rekey_ke_responder);
 	tcase_add_test(tc, test_child_rekey_invalid_ke);
 	tcase_add_test(tc, test_child_rekey_no_proposal);
+	tcase_add_test(tc, test_reauth_make_before_break);
+	tcase_add_test(tc, test_reauth_fails_keeps_old);
 	tcase_add_test(tc, test_ike_rekey_initiator);
 	tcase_add_test(tc, test_ike_rekey_responder);
 	tcase_add_test(tc, test_child_collision);
