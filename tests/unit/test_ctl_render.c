@@ -169,6 +169,16 @@ START_TEST(terminate)
 }
 END_TEST
 
+START_TEST(rekey)
+{
+	const char *req = "{\"cmd\":\"rekey\",\"name\":\"site-b/net\"}";
+	ck_assert_int_eq(render(req, "{\"ok\":true,\"rekeying\":1,\"busy\":0}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b/net: rekeying 1 SA\n");
+	ck_assert_int_eq(render(req, "{\"ok\":true,\"rekeying\":2,\"busy\":1}"), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b/net: rekeying 2 SAs (1 already rekeying or going)\n");
+}
+END_TEST
+
 START_TEST(reload)
 {
 	ck_assert_int_eq(render("{\"cmd\":\"reload\"}",
@@ -325,6 +335,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, list_conns);
 	tcase_add_test(tc, initiate);
 	tcase_add_test(tc, terminate);
+	tcase_add_test(tc, rekey);
 	tcase_add_test(tc, reload);
 	tcase_add_test(tc, not_a_reply);
 	tcase_add_test(tc, unknown_command_shown_as_json);
