@@ -242,6 +242,7 @@ charon_start() {
 			install_routes = no
 			retransmit_timeout = 1.0
 			retransmit_tries = 3
+			make_before_break = yes
 			filelog {
 				log {
 					path = $JOB/charon-$n.log
