@@ -234,6 +234,20 @@ static int env_child_last_out(void *ctx, uint32_t child_id, uint64_t *at_ms)
 	return 0;
 }
 
+/* The same for the inbound SA: ESP from the peer, for DPD. */
+static int env_child_last_in(void *ctx, uint32_t child_id, uint64_t *at_ms)
+{
+	struct daemon *d = ctx;
+	struct kif_sa_stats in, out;
+	uint64_t now = mono_ms(), wall = (uint64_t)time(NULL), ago;
+
+	if (dkern_child_stats(d->kern, child_id, &in, &out) || !in.last_used)
+		return -ENOENT;
+	ago = wall > in.last_used ? (wall - in.last_used) * 1000 : 0;
+	*at_ms = now > ago ? now - ago : 0;
+	return 0;
+}
+
 static uint64_t env_now_ms(void *ctx)
 {
 	(void)ctx;
@@ -1405,6 +1419,7 @@ int main(int argc, char **argv)
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
 	env.child_last_out = env_child_last_out;
+	env.child_last_in = env_child_last_in;
 	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int ||
 	    !d->engine || event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||

@@ -70,6 +70,24 @@ static int send_empty_info(struct ike_engine *e, struct ike_sa *sa)
 	return rc;
 }
 
+/* The last news from the peer: an authenticated IKE message, or ESP
+ * accepted by one of its CHILD SAs (when the environment can tell). */
+static uint64_t last_news(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	uint64_t last = sa->last_rx_ms;
+	struct ike_child *c;
+
+	if (!e->env.child_last_in)
+		return last;
+	LIST_FOREACH (c, &sa->children, entry) {
+		uint64_t at = 0;
+
+		if (c->installed && !e->env.child_last_in(e->env.ctx, c->id, &at) && at > last)
+			last = at <= now ? at : now;
+	}
+	return last;
+}
+
 static void dpd_timer(struct ike_timer *t, void *ctx)
 {
 	struct ike_engine *e = ctx;
@@ -80,8 +98,8 @@ static void dpd_timer(struct ike_timer *t, void *ctx)
 
 	if (sa->state != IKE_S_ESTABLISHED || !delay)
 		return;
-	if (now < sa->last_rx_ms + delay) {
-		ike_timer_arm(e, &sa->t_dpd, sa->last_rx_ms + delay);
+	if (now < last_news(e, sa, now) + delay) {
+		ike_timer_arm(e, &sa->t_dpd, last_news(e, sa, now) + delay);
 		return;
 	}
 	/* A request under way checks liveness by itself: its answer, or its

@@ -207,6 +207,10 @@ struct ike_env {
 	 * now_ms()'s time. 0, or -errno when unknown or never. NAT keepalives
 	 * go out only when neither IKE nor this ESP did for the interval. */
 	int (*child_last_out)(void *ctx, uint32_t child_id, uint64_t *at_ms);
+	/* Optional: when the child's inbound SA last accepted a packet, the
+	 * same way. ESP from the peer is news of it: DPD waits for silence of
+	 * both IKE and ESP (as strongSwan does). */
+	int (*child_last_in)(void *ctx, uint32_t child_id, uint64_t *at_ms);
 };
 
 /* Retransmission: base timeout and count (RFC 7296 2.1: exponential).

@@ -46,6 +46,18 @@ static void xevent(void *ctx, const struct ike_event *ev)
 	tenv_event(ctx, ev);
 }
 
+/* ESP seen by A's inbound SAs: at this time (0: never). */
+static uint64_t a_esp_in;
+
+static int a_last_in(void *ctx, uint32_t child_id, uint64_t *at_ms)
+{
+	(void)child_id;
+	if (ctx != &A || !a_esp_in)
+		return -ENOENT;
+	*at_ms = a_esp_in;
+	return 0;
+}
+
 /* tpeer_init, with xevent as the event callback. */
 static void peer_init(struct tpeer *p, const char *name, const char *ip, uint64_t seed,
 		      const struct ike_engine_opts *opts)
@@ -61,6 +73,7 @@ static void peer_init(struct tpeer *p, const char *name, const char *ip, uint64_
 		.wake_at = tenv_wake_at,
 		.event = xevent,
 		.log = tenv_log,
+		.child_last_in = a_last_in,
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -80,6 +93,7 @@ static void setup_opts(const struct ike_engine_opts *opts)
 	tverbose = getenv("CONDUIT_TEST_VERBOSE") != NULL;
 	tclock = TCLOCK_START;
 	n_xa = n_xb = 0;
+	a_esp_in = 0;
 	peer_init(&A, "A", TIP_A, TSEED_A, opts);
 	peer_init(&B, "B", TIP_B, TSEED_B, opts);
 }
@@ -256,6 +270,30 @@ START_TEST(test_no_dpd_while_traffic)
 	ck_assert_uint_eq(net.a_requests, 0);
 	ck_assert_ptr_null(tfind_event(&A, IKE_EV_IKE_DOWN));
 	ck_assert_ptr_null(tfind_event(&B, IKE_EV_IKE_DOWN));
+}
+END_TEST
+
+/* ESP from the peer is news too: while it flows, no DPD; once it stops,
+ * the check comes dpd_delay after the last packet. */
+START_TEST(test_no_dpd_while_esp_flows)
+{
+	struct dcfg da = { .dpd_delay = 10 }, db = { 0 };
+	struct net net = { 0 };
+	const uint64_t t0 = tclock;
+
+	connect_ab(&da, &db);
+	while (tclock < t0 + 60000) {
+		/* The last packet arrived a second before the check is due. */
+		a_esp_in = A.wake - 1000;
+		ck_assert(tadvance(&A, &B));
+		tpump_f(&A, &B, net_filter, &net);
+	}
+	ck_assert_uint_eq(net.a_info_requests, 0);
+	/* Traffic stops: the check is due dpd_delay after the last packet. */
+	ck_assert_uint_eq(A.wake, a_esp_in + 10000);
+	ck_assert(tadvance(&A, &B));
+	tpump_f(&A, &B, net_filter, &net);
+	ck_assert_uint_eq(net.a_info_requests, 1);
 }
 END_TEST
 
@@ -552,6 +590,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dpd_after_silence);
 	tcase_add_test(tc, test_no_dpd_while_traffic);
+	tcase_add_test(tc, test_no_dpd_while_esp_flows);
 	tcase_add_test(tc, test_dead_peer_clear);
 	tcase_add_test(tc, test_no_dpd_while_request_out);
 	tcase_add_test(tc, test_dead_peer_trap);
