@@ -106,12 +106,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		ike_child_keys_wipe(&keys);
 		return -ENOMEM;
 	}
-	ci->child_id = c->id;
-	ci->reqid = c->reqid;
-	ci->conn_name = sa->conn->name;
-	ci->child_name = cc->cfg.name;
-	ci->ike_sa_id = sa->id;
-	ci->mode = c->mode;
+	ike_child_describe(sa, c, ci);
 	ci->enc_alg = ka.encr_name;
 	ci->icv_bits = ka.aead ? ka.icv_bits : 0;
 	ci->integ_alg = ka.aead ? NULL : ka.integ_name;
@@ -131,10 +126,6 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 			 keys.integ_r, keys.integ_len);
 	}
 	ike_child_keys_wipe(&keys);
-	ci->n_local_ts = c->n_lts;
-	ci->n_remote_ts = c->n_rts;
-	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
-	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
 	rekey_s = rekey_after_s(e, &cc->cfg);
 	ci->soft_time = rekey_s;
 	ci->hard_time = cc->cfg.life_time;
@@ -146,8 +137,8 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	ci->hard_bytes = cc->cfg.life_bytes;
 	ci->soft_packets = cc->cfg.rekey_packets;
 	ci->hard_packets = cc->cfg.life_packets;
-	/* in/out carry the peer's translated address and port (contract 2). */
-	ci->encap = ike_nat_encap(sa);
+	/* in/out carry the peer's translated address and port (contract 2),
+	 * encap says so (ike_child_describe). */
 	rc = e->env.child_install(e->env.ctx, ci);
 	OPENSSL_cleanse(ci, sizeof(*ci));
 	free(ci);
@@ -214,4 +205,21 @@ void ike_child_life_timer(struct ike_timer *t, void *ctx)
 	struct ike_child *c = container_of(t, struct ike_child, t_life);
 
 	ike_child_expire(ctx, c, "life_time expired");
+}
+
+uint64_t ike_children_last_use(struct ike_engine *e, struct ike_sa *sa, bool in, uint64_t last,
+			       uint64_t now)
+{
+	int (*use)(void *, uint32_t, uint64_t *) = in ? e->env.child_last_in : e->env.child_last_out;
+	struct ike_child *c;
+
+	if (!use)
+		return last;
+	LIST_FOREACH (c, &sa->children, entry) {
+		uint64_t at = 0;
+
+		if (c->installed && !use(e->env.ctx, c->id, &at) && at > last)
+			last = at <= now ? at : now;
+	}
+	return last;
 }

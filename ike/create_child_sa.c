@@ -127,33 +127,12 @@ static struct ike_proposal *read_proposals(const struct ike_sa_pl *pl, size_t ma
 	return p;
 }
 
-/* A response carrying one notify about an SA (protocol and SPI). */
-static int respond_notify_spi(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
-			      uint16_t type, uint8_t protocol, const uint8_t *spi, size_t spi_len,
-			      const void *data, size_t len)
-{
-	struct ike_writer w;
-	struct ike_builder b;
-	uint8_t first;
-	int rc;
-
-	ike_writer_init(&w);
-	ike_build_begin_inner(&b, &w);
-	ike_add_notify(&b, protocol, spi, spi_len, type, data, len);
-	rc = ike_build_end_inner(&b, &first);
-	if (!rc)
-		rc = ike_send_protected(e, sa, IKE_CREATE_CHILD_SA, true, rx->m.hdr.msg_id, &w,
-					first, IKE_REQ_NONE);
-	ike_writer_free(&w);
-	return rc;
-}
-
 static enum ike_verdict refuse(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 			       uint16_t type, const void *data, size_t len, const char *why)
 {
 	ike_log_sa(e, IKE_LOG_INFO, sa, "CREATE_CHILD_SA request refused with %s: %s",
 		   ike_notify_name(type), why);
-	if (respond_notify_spi(e, sa, rx, type, 0, NULL, 0, data, len))
+	if (ike_respond_notify_spi(e, sa, rx, type, 0, NULL, 0, data, len))
 		return ike_sa_close(e, sa, "cannot answer CREATE_CHILD_SA");
 	return IKE_KEEP;
 }
@@ -482,7 +461,7 @@ static enum ike_verdict child_rekey_request(struct ike_engine *e, struct ike_sa 
 		ike_log_sa(e, IKE_LOG_INFO, sa,
 			   "rekey of unknown CHILD_SA %08x refused with CHILD_SA_NOT_FOUND",
 			   be32_of(rekey->spi.ptr));
-		if (respond_notify_spi(e, sa, rx, IKE_N_CHILD_SA_NOT_FOUND, IKE_PROTO_ESP,
+		if (ike_respond_notify_spi(e, sa, rx, IKE_N_CHILD_SA_NOT_FOUND, IKE_PROTO_ESP,
 				       rekey->spi.ptr, 4, NULL, 0))
 			return ike_sa_close(e, sa, "cannot answer CREATE_CHILD_SA");
 		return IKE_KEEP;

@@ -53,39 +53,11 @@ struct ike_restart {
 /* ------------------------------------------------------------------ */
 /* Liveness                                                             */
 
-static int send_empty_info(struct ike_engine *e, struct ike_sa *sa)
-{
-	struct ike_writer w;
-	struct ike_builder b;
-	uint8_t first;
-	int rc;
-
-	ike_writer_init(&w);
-	ike_build_begin_inner(&b, &w);
-	rc = ike_build_end_inner(&b, &first);
-	if (!rc)
-		rc = ike_send_protected(e, sa, IKE_INFORMATIONAL, false, 0, &w, first,
-					IKE_REQ_EMPTY_INFO);
-	ike_writer_free(&w);
-	return rc;
-}
-
 /* The last news from the peer: an authenticated IKE message, or ESP
  * accepted by one of its CHILD SAs (when the environment can tell). */
 static uint64_t last_news(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 {
-	uint64_t last = sa->last_rx_ms;
-	struct ike_child *c;
-
-	if (!e->env.child_last_in)
-		return last;
-	LIST_FOREACH (c, &sa->children, entry) {
-		uint64_t at = 0;
-
-		if (c->installed && !e->env.child_last_in(e->env.ctx, c->id, &at) && at > last)
-			last = at <= now ? at : now;
-	}
-	return last;
+	return ike_children_last_use(e, sa, true, sa->last_rx_ms, now);
 }
 
 static void dpd_timer(struct ike_timer *t, void *ctx)
@@ -110,7 +82,7 @@ static void dpd_timer(struct ike_timer *t, void *ctx)
 	}
 	ike_log_sa(e, IKE_LOG_DEBUG, sa, "nothing from the peer for %u s: sending DPD",
 		   sa->conn->cfg.dpd_delay);
-	rc = send_empty_info(e, sa);
+	rc = ike_info_send_empty(e, sa);
 	if (rc)
 		ike_log_sa(e, IKE_LOG_WARN, sa, "cannot send DPD: %s", strerror(-rc));
 	ike_timer_arm(e, &sa->t_dpd, now + delay);

@@ -397,8 +397,9 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 	return 0;
 }
 
-int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
-		       uint16_t type, const void *data, size_t len)
+int ike_respond_notify_spi(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+			   uint16_t type, uint8_t protocol, const uint8_t *spi, size_t spi_len,
+			   const void *data, size_t len)
 {
 	struct ike_writer w;
 	struct ike_builder b;
@@ -407,13 +408,19 @@ int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike
 
 	ike_writer_init(&w);
 	ike_build_begin_inner(&b, &w);
-	ike_add_notify(&b, 0, NULL, 0, type, data, len);
+	ike_add_notify(&b, protocol, spi, spi_len, type, data, len);
 	rc = ike_build_end_inner(&b, &first);
 	if (!rc)
 		rc = ike_send_protected(e, sa, rx->m.hdr.exchange, true, rx->m.hdr.msg_id, &w,
 					first, IKE_REQ_NONE);
 	ike_writer_free(&w);
 	return rc;
+}
+
+int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+		       uint16_t type, const void *data, size_t len)
+{
+	return ike_respond_notify_spi(e, sa, rx, type, 0, NULL, 0, data, len);
 }
 
 /* ------------------------------------------------------------------ */

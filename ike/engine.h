@@ -103,6 +103,10 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 /* A response carrying one notify (and nothing else), protected. */
 int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 		       uint16_t type, const void *data, size_t len);
+/* The same, the notify about an SA (protocol and SPI). */
+int ike_respond_notify_spi(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+			   uint16_t type, uint8_t protocol, const uint8_t *spi, size_t spi_len,
+			   const void *data, size_t len);
 /* Record a request already built (IKE_SA_INIT) as outstanding and send it. */
 int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
 			   uint8_t req_kind);
@@ -206,9 +210,16 @@ enum ike_verdict ike_info_on_response(struct ike_engine *e, struct ike_sa *sa, s
 /* Send the request for what is queued (IKE or child delete). */
 int ike_info_send_delete_ike(struct ike_engine *e, struct ike_sa *sa);
 int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+/* An empty INFORMATIONAL request: is the peer alive (there)? 0 or -errno. */
+int ike_info_send_empty(struct ike_engine *e, struct ike_sa *sa);
 /* One unanswered INFORMATIONAL carrying a notify (AUTHENTICATION_FAILED
  * from the initiator, RFC 7296 2.21.2); nothing is kept for it. */
 void ike_info_send_notify_once(struct ike_engine *e, struct ike_sa *sa, uint16_t type);
+
+/* The latest of last and the kernel's last use of sa's CHILD SAs, inbound
+ * (in) or outbound, as env->child_last_in/out report it (never after now). */
+uint64_t ike_children_last_use(struct ike_engine *e, struct ike_sa *sa, bool in, uint64_t last,
+			       uint64_t now);
 
 /* reauth.c: reauthentication (RFC 7296 2.8.3), make before break */
 /* The reqid a new CHILD_SA of sa should take: that of an installed CHILD_SA

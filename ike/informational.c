@@ -57,6 +57,16 @@ int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct i
 	return rc;
 }
 
+int ike_info_send_empty(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_writer w;
+	struct ike_builder b;
+
+	ike_writer_init(&w);
+	ike_build_begin_inner(&b, &w);
+	return send_request(e, sa, &w, &b, IKE_REQ_EMPTY_INFO);
+}
+
 void ike_info_send_notify_once(struct ike_engine *e, struct ike_sa *sa, uint16_t type)
 {
 	struct ike_writer w;

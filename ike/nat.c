@@ -60,18 +60,7 @@ static void keepalive_arm(struct ike_engine *e, struct ike_sa *sa, uint64_t last
  * kernel's last use of the outbound SA, when the environment can tell). */
 static uint64_t last_out(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 {
-	uint64_t last = sa->last_out_ms;
-	struct ike_child *c;
-
-	if (!e->env.child_last_out)
-		return last;
-	LIST_FOREACH (c, &sa->children, entry) {
-		uint64_t at = 0;
-
-		if (c->installed && !e->env.child_last_out(e->env.ctx, c->id, &at) && at > last)
-			last = at <= now ? at : now;
-	}
-	return last;
+	return ike_children_last_use(e, sa, false, sa->last_out_ms, now);
 }
 
 static void keepalive_timer(struct ike_timer *t, void *ctx)
@@ -142,14 +131,6 @@ int ike_nat_check_mode(struct ike_engine *e, struct ike_sa *sa, uint8_t mode)
 
 /* ---- following the peer ---- */
 
-static void fill_dir(struct ike_esp_sa *d, uint32_t spi, const struct ike_addr *src,
-		     const struct ike_addr *dst)
-{
-	d->spi = spi;
-	d->src = *src;
-	d->dst = *dst;
-}
-
 /* Contract 2: the same child, SPIs and reqid, its addresses and ports as
  * the IKE SA's now are, no keys. */
 static void update_children(struct ike_engine *e, struct ike_sa *sa)
@@ -169,13 +150,8 @@ static void update_children(struct ike_engine *e, struct ike_sa *sa)
 
 		if (!c->installed)
 			continue;
-		memset(ci, 0, sizeof(*ci));
-		ci->child_id = c->id;
-		ci->reqid = c->reqid;
-		ci->conn_name = sa->conn->name;
-		ci->child_name = cc->cfg.name;
-		ci->ike_sa_id = sa->id;
-		ci->mode = c->mode;
+		/* The addresses and ports are the IKE SA's, now moved. */
+		ike_child_describe(sa, c, ci);
 		if (!ike_selected_kernel_algs(&c->sel, &ka)) {
 			ci->enc_alg = ka.encr_name;
 			ci->icv_bits = ka.aead ? ka.icv_bits : 0;
@@ -183,19 +159,12 @@ static void update_children(struct ike_engine *e, struct ike_sa *sa)
 			ci->integ_trunc_bits = ka.aead ? 0 : ka.integ_trunc_bits;
 		}
 		ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
-		fill_dir(&ci->in, c->spi_in, &sa->remote, &sa->local);
-		fill_dir(&ci->out, c->spi_out, &sa->local, &sa->remote);
-		ci->n_local_ts = c->n_lts;
-		ci->n_remote_ts = c->n_rts;
-		memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
-		memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
 		ci->soft_time = cc->cfg.rekey_time;
 		ci->hard_time = cc->cfg.life_time;
 		ci->soft_bytes = cc->cfg.rekey_bytes;
 		ci->hard_bytes = cc->cfg.life_bytes;
 		ci->soft_packets = cc->cfg.rekey_packets;
 		ci->hard_packets = cc->cfg.life_packets;
-		ci->encap = ike_nat_encap(sa);
 		ci->update = true;
 		rc = e->env.child_install(e->env.ctx, ci);
 		if (rc)
@@ -261,20 +230,11 @@ void ike_nat_on_authenticated(struct ike_engine *e, struct ike_sa *sa, const str
  * request already out, its retransmissions go there and ask the same. */
 static void check_peer(struct ike_engine *e, struct ike_sa *sa)
 {
-	struct ike_writer w;
-	struct ike_builder b;
-	uint8_t first;
 	int rc;
 
 	if (sa->req_kind != IKE_REQ_NONE)
 		return;
-	ike_writer_init(&w);
-	ike_build_begin_inner(&b, &w);
-	rc = ike_build_end_inner(&b, &first);
-	if (!rc)
-		rc = ike_send_protected(e, sa, IKE_INFORMATIONAL, false, 0, &w, first,
-					IKE_REQ_EMPTY_INFO);
-	ike_writer_free(&w);
+	rc = ike_info_send_empty(e, sa);
 	if (rc)
 		ike_log_sa(e, IKE_LOG_WARN, sa, "cannot check the peer at its new address: %s",
 			   strerror(-rc));

@@ -316,6 +316,29 @@ static void reqid_unlink(struct ike_engine *e, struct ike_child *c)
 	c->reqid_next = NULL;
 }
 
+void ike_child_describe(const struct ike_sa *sa, const struct ike_child *c,
+			struct ike_child_install *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->child_id = c->id;
+	ci->reqid = c->reqid;
+	ci->conn_name = sa->conn->name;
+	ci->child_name = sa->conn->children[c->cfg_idx].cfg.name;
+	ci->ike_sa_id = sa->id;
+	ci->mode = c->mode;
+	ci->in.spi = c->spi_in;
+	ci->in.src = sa->remote;
+	ci->in.dst = sa->local;
+	ci->out.spi = c->spi_out;
+	ci->out.src = sa->local;
+	ci->out.dst = sa->remote;
+	ci->n_local_ts = c->n_lts;
+	ci->n_remote_ts = c->n_rts;
+	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
+	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
+	ci->encap = ike_nat_encap(sa);
+}
+
 struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
 				      size_t n_rts, uint32_t reqid)
 {
@@ -406,23 +429,7 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 		struct ike_child_install ci;
 		const struct ike_conn_child *cc = &sa->conn->children[c->cfg_idx];
 
-		memset(&ci, 0, sizeof(ci));
-		ci.child_id = c->id;
-		ci.reqid = c->reqid;
-		ci.conn_name = sa->conn->name;
-		ci.child_name = cc->cfg.name;
-		ci.ike_sa_id = sa->id;
-		ci.mode = c->mode;
-		ci.in.spi = c->spi_in;
-		ci.in.src = sa->remote;
-		ci.in.dst = sa->local;
-		ci.out.spi = c->spi_out;
-		ci.out.src = sa->local;
-		ci.out.dst = sa->remote;
-		ci.n_local_ts = c->n_lts;
-		ci.n_remote_ts = c->n_rts;
-		memcpy(ci.local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
-		memcpy(ci.remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
+		ike_child_describe(sa, c, &ci);
 		e->env.child_delete(e->env.ctx, c->id, c->reqid, &ci);
 		ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA %s{%u} deleted (SPIs %08x_i %08x_o): %s",
 			   cc->cfg.name, c->id, c->spi_in, c->spi_out, reason);

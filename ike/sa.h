@@ -264,6 +264,11 @@ void ike_child_move(struct ike_child *c, struct ike_sa *to);
 /* By the SPI the peer uses inbound (= our outbound SPI): Delete payloads. */
 struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi);
 struct ike_child *ike_child_by_id(struct ike_sa *sa, uint32_t id);
+/* What env->child_install/child_delete are told of c, as it stands (ids,
+ * names, mode, SPIs, the IKE SA's addresses and ports, selectors, UDP
+ * encapsulation); no algorithms, keys or lifetimes. */
+void ike_child_describe(const struct ike_sa *sa, const struct ike_child *c,
+			struct ike_child_install *ci);
 /* Unlink and free; calls env->child_delete if it was installed. */
 void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reason);
 
