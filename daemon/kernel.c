@@ -13,6 +13,7 @@
 #include <uthash.h>
 
 #include "daemon/log.h"
+#include "daemon/policy.h"
 #include "ike/ts.h"
 
 /*
@@ -295,118 +296,53 @@ static void reqid_put(struct dkern *d, struct dkern_reqid *r)
 	reqid_forget(d, r);
 }
 
-/* Policies for one direction pair of selectors: every prefix and port
- * mask combination, out (+ in, + fwd in tunnel mode). */
+struct add_ctx {
+	struct dkern *d;
+	struct dkern_reqid *r;
+	char *err;
+	size_t errlen;
+};
+
+static int add_one(void *arg, struct kif_policy *p)
+{
+	struct add_ctx *a = arg;
+	struct dkern_reqid *c = a->r;
+	int rc;
+
+	if (c->n_pol >= DKERN_MAX_POLICIES) {
+		snprintf(a->err, a->errlen, "more than %d policies", DKERN_MAX_POLICIES);
+		return -E2BIG;
+	}
+	if (c->n_pol == c->cap_pol) {
+		size_t cap = c->cap_pol ? 2 * c->cap_pol : 4;
+		struct kif_policy *np = realloc(c->pol, cap * sizeof(*np));
+
+		if (!np) {
+			snprintf(a->err, a->errlen, "out of memory");
+			return -ENOMEM;
+		}
+		c->pol = np;
+		c->cap_pol = cap;
+	}
+	rc = kif_policy_add(a->d->kif, p, false);
+	if (rc == -EEXIST)
+		rc = kif_policy_add(a->d->kif, p, true);
+	if (rc) {
+		snprintf(a->err, a->errlen, "%s", kif_error(a->d->kif));
+		return rc;
+	}
+	c->pol[c->n_pol++] = *p;
+	return 0;
+}
+
+/* The reqid's policies for one pair of selectors (daemon/policy.h). */
 static int add_policies(struct dkern *d, struct dkern_reqid *c, const struct ike_child_install *ci,
 			const struct ike_ts *lt, const struct ike_ts *rt, char *err, size_t errlen)
 {
-	struct ike_prefix *lp = NULL, *rp = NULL;
-	struct ike_port_mask lpm[30], rpm[30];
-	size_t nl, nr, nlpm = 1, nrpm = 1;
-	uint8_t proto;
-	int rc = 0;
+	struct add_ctx a = { .d = d, .r = c, .err = err, .errlen = errlen };
 
-	if (lt->ip_proto && rt->ip_proto && lt->ip_proto != rt->ip_proto)
-		return 0;
-	proto = lt->ip_proto ? lt->ip_proto : rt->ip_proto;
-	lp = calloc(256, sizeof(*lp));
-	rp = calloc(256, sizeof(*rp));
-	if (!lp || !rp) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if ((rc = ike_ts_to_prefixes(lt, lp, 256, &nl)) || (rc = ike_ts_to_prefixes(rt, rp, 256, &nr))) {
-		snprintf(err, errlen, "a traffic selector has no XFRM form");
-		goto out;
-	}
-	/* Ports: OPAQUE and ICMP type/code are installed as any port, as
-	 * strongSwan does for OPAQUE. */
-	memset(lpm, 0, sizeof(lpm));
-	memset(rpm, 0, sizeof(rpm));
-	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6) {
-		if (ike_ts_port_masks(lt->start_port, lt->end_port, lpm, 30, &nlpm))
-			nlpm = 1, lpm[0].port = lpm[0].mask = 0;
-		if (ike_ts_port_masks(rt->start_port, rt->end_port, rpm, 30, &nrpm))
-			nrpm = 1, rpm[0].port = rpm[0].mask = 0;
-	}
-	for (size_t a = 0; a < nl; a++)
-		for (size_t b = 0; b < nr; b++) {
-			if (lp[a].family != rp[b].family)
-				continue;
-			for (size_t x = 0; x < nlpm; x++)
-				for (size_t y = 0; y < nrpm; y++) {
-					int ndir = ci->mode == IKE_MODE_TUNNEL ? 3 : 2;
-
-					for (int dir = 0; dir < ndir; dir++) {
-						struct kif_policy *p;
-						bool out = dir == 0;
-						const struct ike_esp_sa *e = out ? &ci->out : &ci->in;
-
-						if (c->n_pol >= DKERN_MAX_POLICIES) {
-							snprintf(err, errlen, "more than %d policies", DKERN_MAX_POLICIES);
-							rc = -E2BIG;
-							goto out;
-						}
-						if (c->n_pol == c->cap_pol) {
-							size_t cap = c->cap_pol ? 2 * c->cap_pol : 4;
-							struct kif_policy *np = realloc(c->pol, cap * sizeof(*np));
-
-							if (!np) {
-								snprintf(err, errlen, "out of memory");
-								rc = -ENOMEM;
-								goto out;
-							}
-							c->pol = np;
-							c->cap_pol = cap;
-						}
-						p = &c->pol[c->n_pol];
-						memset(p, 0, sizeof(*p));
-						p->dir = out ? KIF_DIR_OUT : dir == 1 ? KIF_DIR_IN : KIF_DIR_FWD;
-						p->sel.proto = proto;
-						if (out) {
-							p->sel.src.family = p->sel.dst.family = lp[a].family;
-							memcpy(p->sel.src.ip, lp[a].addr, 16);
-							memcpy(p->sel.dst.ip, rp[b].addr, 16);
-							p->sel.src_plen = lp[a].len;
-							p->sel.dst_plen = rp[b].len;
-							p->sel.sport = lpm[x].port;
-							p->sel.sport_mask = lpm[x].mask;
-							p->sel.dport = rpm[y].port;
-							p->sel.dport_mask = rpm[y].mask;
-						} else {
-							p->sel.src.family = p->sel.dst.family = lp[a].family;
-							memcpy(p->sel.src.ip, rp[b].addr, 16);
-							memcpy(p->sel.dst.ip, lp[a].addr, 16);
-							p->sel.src_plen = rp[b].len;
-							p->sel.dst_plen = lp[a].len;
-							p->sel.sport = rpm[y].port;
-							p->sel.sport_mask = rpm[y].mask;
-							p->sel.dport = lpm[x].port;
-							p->sel.dport_mask = lpm[x].mask;
-						}
-						p->n_tmpl = 1;
-						p->tmpl[0].proto = IPPROTO_ESP;
-						p->tmpl[0].mode = ci->mode == IKE_MODE_TRANSPORT ? KIF_MODE_TRANSPORT : KIF_MODE_TUNNEL;
-						p->tmpl[0].reqid = c->kreqid;
-						if (ci->mode == IKE_MODE_TUNNEL) {
-							to_kaddr(&p->tmpl[0].src, &e->src);
-							to_kaddr(&p->tmpl[0].dst, &e->dst);
-						}
-						rc = kif_policy_add(d->kif, p, false);
-						if (rc == -EEXIST)
-							rc = kif_policy_add(d->kif, p, true);
-						if (rc) {
-							snprintf(err, errlen, "%s", kif_error(d->kif));
-							goto out;
-						}
-						c->n_pol++;
-					}
-				}
-		}
-out:
-	free(lp);
-	free(rp);
-	return rc;
+	return dpolicy_foreach(ci->mode, lt, rt, &ci->out.src, &ci->out.dst, c->kreqid, add_one,
+			       &a, err, errlen);
 }
 
 static bool kaddr_same(const struct kif_addr *a, const struct ike_addr *b)

@@ -11,6 +11,7 @@
 #include <uthash.h>
 
 #include "daemon/log.h"
+#include "daemon/policy.h"
 #include "ike/ts.h"
 
 #define NAME_LEN 64
@@ -69,13 +70,6 @@ static uint32_t reqid_alloc(struct dtrap *t)
 	return 0;
 }
 
-static void to_kaddr(struct kif_addr *k, const struct ike_addr *a)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = a->family;
-	memcpy(k->ip, a->ip, 16);
-}
-
 static void remove_policies(struct dtrap *t, struct trap *tr)
 {
 	for (size_t i = tr->n_pol; i-- > 0;) {
@@ -123,83 +117,32 @@ static int add_one(struct dtrap *t, struct trap *tr, const struct kif_policy *p,
 	return 0;
 }
 
-/* One local/remote selector pair, as daemon/kernel.c installs a child's:
- * every prefix and port mask, out, in (and fwd in tunnel mode). */
-static int add_pair(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cfg,
-		    enum ike_mode mode, const struct ike_ts *lt, const struct ike_ts *rt,
-		    struct ike_prefix *lp, struct ike_prefix *rp, char *err, size_t errlen)
+struct pair_ctx {
+	struct dtrap *t;
+	struct trap *tr;
+	char *err;
+	size_t errlen;
+};
+
+static int add_tagged(void *arg, struct kif_policy *p)
 {
-	struct ike_port_mask lpm[30], rpm[30];
-	size_t nl, nr, nlpm = 1, nrpm = 1;
-	int ndir = mode == IKE_MODE_TUNNEL ? 3 : 2;
-	uint8_t proto;
-	int rc;
+	struct pair_ctx *c = arg;
 
-	if (lt->ip_proto && rt->ip_proto && lt->ip_proto != rt->ip_proto)
-		return 0;
-	proto = lt->ip_proto ? lt->ip_proto : rt->ip_proto;
-	if (ike_ts_to_prefixes(lt, lp, 256, &nl) || ike_ts_to_prefixes(rt, rp, 256, &nr)) {
-		snprintf(err, errlen, "a traffic selector has no XFRM form");
-		return -EINVAL;
-	}
-	memset(lpm, 0, sizeof(lpm));
-	memset(rpm, 0, sizeof(rpm));
-	if (proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6) {
-		if (ike_ts_port_masks(lt->start_port, lt->end_port, lpm, 30, &nlpm))
-			nlpm = 1, lpm[0].port = lpm[0].mask = 0;
-		if (ike_ts_port_masks(rt->start_port, rt->end_port, rpm, 30, &nrpm))
-			nrpm = 1, rpm[0].port = rpm[0].mask = 0;
-	}
-	for (size_t a = 0; a < nl; a++)
-		for (size_t b = 0; b < nr; b++) {
-			if (lp[a].family != rp[b].family)
-				continue;
-			for (size_t x = 0; x < nlpm; x++)
-				for (size_t y = 0; y < nrpm; y++)
-					for (int dir = 0; dir < ndir; dir++) {
-						bool out = dir == 0;
-						const struct ike_prefix *s = out ? &lp[a] : &rp[b];
-						const struct ike_prefix *d = out ? &rp[b] : &lp[a];
-						const struct ike_port_mask *sp =
-						    out ? &lpm[x] : &rpm[y];
-						const struct ike_port_mask *dp =
-						    out ? &rpm[y] : &lpm[x];
-						struct kif_policy p;
+	p->sel.tag = DTRAP_TAG;
+	p->priority_bias = DTRAP_PRIO_BIAS;
+	return add_one(c->t, c->tr, p, c->err, c->errlen);
+}
 
-						memset(&p, 0, sizeof(p));
-						p.dir = out	   ? KIF_DIR_OUT
-							: dir == 1 ? KIF_DIR_IN
-								   : KIF_DIR_FWD;
-						p.sel.src.family = p.sel.dst.family = s->family;
-						memcpy(p.sel.src.ip, s->addr, 16);
-						memcpy(p.sel.dst.ip, d->addr, 16);
-						p.sel.src_plen = s->len;
-						p.sel.dst_plen = d->len;
-						p.sel.proto = proto;
-						p.sel.sport = sp->port;
-						p.sel.sport_mask = sp->mask;
-						p.sel.dport = dp->port;
-						p.sel.dport_mask = dp->mask;
-						p.sel.tag = DTRAP_TAG;
-						p.priority_bias = DTRAP_PRIO_BIAS;
-						p.n_tmpl = 1;
-						p.tmpl[0].proto = IPPROTO_ESP;
-						p.tmpl[0].reqid = tr->reqid;
-						p.tmpl[0].mode = mode == IKE_MODE_TRANSPORT
-								     ? KIF_MODE_TRANSPORT
-								     : KIF_MODE_TUNNEL;
-						if (mode == IKE_MODE_TUNNEL) {
-							to_kaddr(&p.tmpl[0].src,
-								 out ? &cfg->local : &cfg->remote);
-							to_kaddr(&p.tmpl[0].dst,
-								 out ? &cfg->remote : &cfg->local);
-						}
-						rc = add_one(t, tr, &p, err, errlen);
-						if (rc)
-							return rc;
-					}
-		}
-	return 0;
+/* One local/remote selector pair, as daemon/kernel.c installs a child's
+ * (daemon/policy.h), tagged and less preferred. */
+static int add_pair(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cfg,
+		    enum ike_mode mode, const struct ike_ts *lt, const struct ike_ts *rt, char *err,
+		    size_t errlen)
+{
+	struct pair_ctx c = { .t = t, .tr = tr, .err = err, .errlen = errlen };
+
+	return dpolicy_foreach(mode, lt, rt, &cfg->local, &cfg->remote, tr->reqid, add_tagged, &c,
+			       err, errlen);
 }
 
 static int resolve(const char *str, const struct ike_addr *addr, struct ike_ts *out, size_t *n,
@@ -224,7 +167,6 @@ static int build(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cf
 		 const struct ike_child_cfg *child, char *err, size_t errlen)
 {
 	struct ike_ts lts[IKE_MAX_TS], rts[IKE_MAX_TS];
-	struct ike_prefix *lp, *rp;
 	size_t nl = 0, nr = 0;
 	int rc;
 
@@ -241,20 +183,9 @@ static int build(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cf
 		rc = resolve(child->remote_ts, &cfg->remote, rts, &nr, "remote_ts", err, errlen);
 	if (rc)
 		return rc;
-	lp = calloc(256, sizeof(*lp));
-	rp = calloc(256, sizeof(*rp));
-	if (!lp || !rp) {
-		free(lp);
-		free(rp);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
 	for (size_t i = 0; i < nl && !rc; i++)
 		for (size_t j = 0; j < nr && !rc; j++)
-			rc = add_pair(t, tr, cfg, child->mode, &lts[i], &rts[j], lp, rp, err,
-				      errlen);
-	free(lp);
-	free(rp);
+			rc = add_pair(t, tr, cfg, child->mode, &lts[i], &rts[j], err, errlen);
 	if (!rc && !tr->n_pol) {
 		snprintf(err, errlen, "the traffic selectors give no policy");
 		rc = -EINVAL;
