@@ -107,26 +107,6 @@ static uint16_t error_notify(const struct ike_msg *m, const struct ike_notify **
 	return 0;
 }
 
-/* Reads an SA payload's proposals into a new array (NULL: none or ENOMEM). */
-static struct ike_proposal *read_proposals(const struct ike_sa_pl *pl, size_t max, size_t *n)
-{
-	struct ike_proposal *p;
-	struct ike_sa_iter it;
-
-	*n = 0;
-	if (!pl->n_proposals)
-		return NULL;
-	if (max > pl->n_proposals)
-		max = pl->n_proposals;
-	p = malloc(max * sizeof(*p));
-	if (!p)
-		return NULL;
-	ike_sa_iter_init(&it, pl);
-	while (*n < max && ike_sa_iter_next(&it, &p[*n]))
-		(*n)++;
-	return p;
-}
-
 static enum ike_verdict refuse(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 			       uint16_t type, const void *data, size_t len, const char *why)
 {
@@ -485,7 +465,7 @@ static enum ike_verdict child_rekey_request(struct ike_engine *e, struct ike_sa 
 			      "a second crossing rekey of that CHILD_SA");
 
 	cc = &sa->conn->children[old->cfg_idx];
-	peer = read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
+	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
 	rc = peer ? ike_proposal_select(cc->esp_ke, cc->n_esp_ke, peer, n_peer, 0, &sel) : -ENOENT;
 	free(peer);
 	if (rc || sel.protocol != IKE_PROTO_ESP || sel.spi_len != 4)
@@ -626,7 +606,7 @@ static enum ike_verdict ike_rekey_request(struct ike_engine *e, struct ike_sa *s
 	if (collision && sa->rk->collision)
 		return refuse(e, sa, rx, IKE_N_TEMPORARY_FAILURE, NULL, 0,
 			      "a second crossing rekey of the IKE SA");
-	peer = read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
+	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
 	rc = peer ? ike_proposal_select(sa->conn->ike, sa->conn->n_ike, peer, n_peer, 0, &sel)
 		  : -ENOENT;
 	free(peer);

@@ -140,6 +140,9 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa);
 enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa,
 					 struct ike_rx *rx);
+/* An SA payload's proposals (at most max) in a new array; NULL: none, or
+ * out of memory. */
+struct ike_proposal *ike_read_proposals(const struct ike_sa_pl *pl, size_t max, size_t *n);
 /* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port). */
 int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20]);
 

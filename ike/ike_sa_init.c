@@ -213,8 +213,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	return rc;
 }
 
-/* Reads an SA payload's proposals into a new array (NULL: none or ENOMEM). */
-static struct ike_proposal *read_proposals(const struct ike_sa_pl *pl, size_t max, size_t *n)
+struct ike_proposal *ike_read_proposals(const struct ike_sa_pl *pl, size_t max, size_t *n)
 {
 	struct ike_proposal *p;
 	struct ike_sa_iter it;
@@ -267,7 +266,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no connection for this peer");
 		return IKE_GONE;
 	}
-	peer = read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
+	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
 	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, &sel)
 		  : -ENOENT;
 	free(peer);
@@ -415,7 +414,7 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	if (!m->hdr.spi_r)
 		return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX, "IKE_SA_INIT response without SPI");
 	offered = offered_ike(sa, &n_offered);
-	reply = read_proposals(&m->sa, 2, &n_reply);
+	reply = ike_read_proposals(&m->sa, 2, &n_reply);
 	rc = offered && reply ? ike_proposal_check_reply(offered, n_offered, reply, n_reply, &sel)
 			      : -ENOENT;
 	free(offered);
