@@ -68,11 +68,13 @@ void ike_sa_reauth_timer(struct ike_timer *t, void *ctx)
 	LIST_FOREACH (c, &sa->children, entry)
 		if (c->installed && !c->rekeyed && !c->delete_pending)
 			child = sa->conn->children[c->cfg_idx].cfg.name;
-	if (!sa->conn->linked || !sa->conn->cfg.remote.family) {
+	/* The connection as configured now (a reload may have changed it). */
+	if (!ike_conn_find(e, sa->conn->name) || !sa->conn->cfg.remote.family) {
 		ike_log_sa(e, IKE_LOG_WARN, sa,
 			   "reauth_time reached, but the connection %s; the IKE SA stays until "
 			   "its over_time",
-			   !sa->conn->linked ? "was replaced or removed" : "has no remote address");
+			   !ike_conn_find(e, sa->conn->name) ? "was removed"
+							      : "has no remote address");
 		return;
 	}
 	ike_log_sa(e, IKE_LOG_INFO, sa, "reauth_time reached: reauthenticating (make before break)");
