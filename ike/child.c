@@ -145,6 +145,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	if (rc)
 		return rc;
 	c->installed = true;
+	ike_child_set_state(e, c, IKE_CHILD_INSTALLED, "installed");
 	now = ike_now(e);
 	c->established_ms = now;
 	if (rekey_s && (!cc->cfg.life_time || rekey_s < cc->cfg.life_time))
@@ -153,20 +154,52 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		ike_timer_arm(e, &c->t_life, now + (uint64_t)cc->cfg.life_time * 1000);
 	log_installed(e, sa, c, cc->cfg.name);
 	ike_event(e, IKE_EV_CHILD_UP, sa, c, 0, NULL);
+	ike_dpd_child_result(e, sa, cc->cfg.name, true);
 	return 0;
+}
+
+struct ike_child *ike_child_make(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg_idx,
+				 uint8_t mode, const struct ike_child *old, const struct ike_ts *l,
+				 size_t n_l, const struct ike_ts *r, size_t n_r)
+{
+	struct ike_ts all[2 * IKE_MAX_TS];
+	struct ike_child *c;
+	uint32_t reqid;
+
+	if (n_l > IKE_MAX_TS || n_r > IKE_MAX_TS)
+		return NULL;
+	memcpy(all, l, n_l * sizeof(*l));
+	memcpy(all + n_l, r, n_r * sizeof(*r));
+	/* A rekey's successor keeps the reqid, and so the kernel's policies;
+	 * so does the child of an IKE SA that replaces another one. */
+	reqid = old ? old->reqid : ike_reqid_to_share(e, sa, cfg_idx, mode, all, n_l, n_r);
+	c = ike_child_new_reqid(e, sa, n_l, n_r, reqid);
+	if (!c)
+		return NULL;
+	c->cfg_idx = cfg_idx;
+	c->mode = mode;
+	memcpy(c->ts, all, (n_l + n_r) * sizeof(*all));
+	return c;
+}
+
+void ike_child_failed(struct ike_engine *e, struct ike_sa *sa, const char *name, uint16_t notify,
+		      const char *why)
+{
+	ike_event_named(e, IKE_EV_FAILED, sa, name, 0, notify, why);
+	ike_dpd_child_result(e, sa, name, false);
 }
 
 bool ike_child_want_rekey(struct ike_engine *e, struct ike_child *c, const char *why)
 {
 	struct ike_sa *sa = c->ike;
 
-	if (!c->installed || c->rekeyed || c->delete_pending || c->rekeying || c->rekey_pending ||
-	    sa->state != IKE_S_ESTABLISHED ||
-	    (sa->req_kind == IKE_REQ_DELETE_CHILD && sa->req_child == c->id))
+	if (c->state != IKE_CHILD_INSTALLED || !ike_sa_usable(sa) ||
+	    ike_task_find(sa, IKE_TASK_REKEY_CHILD, c->id, 0))
+		return false;
+	if (!ike_task_queue(e, sa, IKE_TASK_REKEY_CHILD, c->id, 0))
 		return false;
 	ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA {%u}: %s, rekeying", c->id, why);
 	ike_timer_disarm(e, &c->t_rekey);
-	c->rekey_pending = true;
 	ike_sa_kick(e, sa);
 	return true;
 }
@@ -175,21 +208,18 @@ void ike_child_expire(struct ike_engine *e, struct ike_child *c, const char *why
 {
 	struct ike_sa *sa = c->ike;
 
-	if (c->delete_pending || (sa->req_kind == IKE_REQ_DELETE_CHILD && sa->req_child == c->id))
+	if (c->state == IKE_CHILD_DELETING)
 		return;
 	ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA {%u}: %s, deleting", c->id, why);
-	c->why_down = why;
 	if (!c->down_cause)
 		c->down_cause = IKE_CAUSE_EXPIRED; /* close_action decides what next */
-	c->rekey_pending = false;
-	ike_timer_disarm(e, &c->t_rekey);
 	ike_timer_disarm(e, &c->t_life);
-	if (sa->state != IKE_S_ESTABLISHED) {
+	if (!ike_sa_usable(sa)) {
 		/* Nothing can be sent on this IKE SA any more. */
 		ike_child_free(e, c, why);
 		return;
 	}
-	c->delete_pending = true;
+	ike_child_delete(e, c, why);
 	ike_sa_kick(e, sa);
 }
 

@@ -45,7 +45,7 @@ struct ike_restart {
 	char conn[sizeof(((struct ike_conn *)0)->name)];
 	char child[sizeof(((struct ike_child_cfg *)0)->name)];
 	uint32_t failed;    /* attempts that failed so far */
-	struct ike_sa *sa;  /* the attempt under way, or NULL */
+	uint32_t sa_id;     /* the IKE SA of the attempt under way, or 0 */
 	struct ike_timer t; /* the next attempt */
 	UT_hash_handle hh;  /* engine->restarts, by key */
 };
@@ -76,7 +76,7 @@ static void dpd_timer(struct ike_timer *t, void *ctx)
 	}
 	/* A request under way checks liveness by itself: its answer, or its
 	 * last retransmission, decides. */
-	if (sa->req_kind != IKE_REQ_NONE || sa->pending_delete) {
+	if (sa->req_kind != IKE_REQ_NONE || ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0)) {
 		ike_timer_arm(e, &sa->t_dpd, now + delay);
 		return;
 	}
@@ -93,11 +93,6 @@ static void restart_free(struct ike_engine *e, struct ike_restart *r);
 void ike_dpd_received(struct ike_engine *e, struct ike_sa *sa)
 {
 	sa->last_rx_ms = ike_now(e);
-	if (sa->restart && sa->state == IKE_S_ESTABLISHED) {
-		ike_log_sa(e, IKE_LOG_INFO, sa, "restart of CHILD_SA %s succeeded",
-			   sa->restart->child);
-		restart_free(e, sa->restart);
-	}
 	if (sa->state != IKE_S_ESTABLISHED || !sa->conn->cfg.dpd_delay ||
 	    ike_timer_armed(&sa->t_dpd))
 		return;
@@ -114,7 +109,7 @@ enum ike_verdict ike_dpd_peer_dead(struct ike_engine *e, struct ike_sa *sa)
 		 sa->req_kind == IKE_REQ_EMPTY_INFO ? "DPD" : "INFORMATIONAL", sa->req_tries);
 	/* Terminated on purpose while the request was out: not a death to
 	 * act upon. */
-	if (!sa->pending_delete && !sa->down_cause)
+	if (ike_sa_usable(sa) && !ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0) && !sa->down_cause)
 		sa->down_cause = IKE_CAUSE_DEAD;
 	ike_log_sa(e, IKE_LOG_WARN, sa, "%s", reason);
 	return ike_sa_close(e, sa, reason);
@@ -125,8 +120,6 @@ enum ike_verdict ike_dpd_peer_dead(struct ike_engine *e, struct ike_sa *sa)
 
 static void restart_free(struct ike_engine *e, struct ike_restart *r)
 {
-	if (r->sa)
-		r->sa->restart = NULL;
 	ike_timer_disarm(e, &r->t);
 	HASH_DEL(e->restarts, r);
 	free(r);
@@ -152,7 +145,7 @@ static bool child_is_up(struct ike_conn *c, const char *child)
 		if (sa->state != IKE_S_ESTABLISHED)
 			continue;
 		LIST_FOREACH (ch, &sa->children, entry)
-			if (ch->installed && !strcmp(c->children[ch->cfg_idx].cfg.name, child))
+			if (ike_child_live(ch) && !strcmp(c->children[ch->cfg_idx].cfg.name, child))
 				return true;
 	}
 	return false;
@@ -164,7 +157,7 @@ static void restart_failed(struct ike_engine *e, struct ike_restart *r)
 	struct ike_conn *c = ike_conn_find(e, r->conn);
 	uint32_t tries = c ? c->cfg.keyingtries : 1;
 
-	r->sa = NULL;
+	r->sa_id = 0;
 	r->failed++;
 	if (!c || (tries && r->failed >= tries)) {
 		ike_log(e, IKE_LOG_WARN, "%s: giving up restarting CHILD_SA %s after %u attempt%s",
@@ -214,12 +207,8 @@ static void restart_timer(struct ike_timer *t, void *ctx)
 		restart_failed(e, r);
 		return;
 	}
-	r->sa = ike_sa_by_id(e, (uint32_t)rc);
-	if (!r->sa) {
-		restart_failed(e, r);
-		return;
-	}
-	r->sa->restart = r;
+	/* The child is up on it (or fails there), or the SA goes first. */
+	r->sa_id = (uint32_t)rc;
 }
 
 static void restart_schedule(struct ike_engine *e, struct ike_sa *sa, const char *child)
@@ -247,34 +236,50 @@ static void restart_schedule(struct ike_engine *e, struct ike_sa *sa, const char
 	ike_timer_arm(e, &r->t, ike_now(e));
 }
 
-void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn)
+void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn, const char *child)
 {
 	struct ike_restart *r, *tmp;
 
 	HASH_ITER (hh, e->restarts, r, tmp)
-		if (!conn || !strcmp(r->conn, conn))
+		if ((!conn || !strcmp(r->conn, conn)) && (!child || !strcmp(r->child, child)))
 			restart_free(e, r);
 }
 
 void ike_dpd_free(struct ike_engine *e)
 {
-	ike_dpd_cancel_restarts(e, NULL);
+	ike_dpd_cancel_restarts(e, NULL, NULL);
 }
 
 void ike_dpd_sa_gone(struct ike_engine *e, struct ike_sa *sa)
 {
-	struct ike_restart *r = sa->restart;
+	struct ike_restart *r, *tmp;
 
 	ike_timer_disarm(e, &sa->t_dpd);
+	/* Restarts whose child never came up on it: the attempt failed. Few
+	 * exist at any time (one per child that went down), so a walk is
+	 * cheaper than a link per SA. */
+	HASH_ITER (hh, e->restarts, r, tmp)
+		if (r->sa_id == sa->id)
+			restart_failed(e, r);
+}
+
+void ike_dpd_child_result(struct ike_engine *e, struct ike_sa *sa, const char *name, bool ok)
+{
+	struct ike_restart *r;
+	char key[sizeof(r->key)];
+
+	if (!e->restarts)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", sa->conn->name, name);
+	HASH_FIND_STR(e->restarts, key, r);
 	if (!r)
 		return;
-	sa->restart = NULL;
-	if (sa->established_ms) {
-		/* It was up, so the restart did its job; it went again since. */
+	if (ok) {
+		ike_log_sa(e, IKE_LOG_INFO, sa, "restart of CHILD_SA %s succeeded", name);
 		restart_free(e, r);
-		return;
+	} else if (r->sa_id == sa->id) {
+		restart_failed(e, r);
 	}
-	restart_failed(e, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,7 +296,7 @@ static const char *action_name(uint8_t a)
 static bool has_successor(struct ike_engine *e, const struct ike_child *c)
 {
 	for (const struct ike_child *o = ike_child_by_reqid(e, c->reqid); o; o = o->reqid_next)
-		if (o != c && o->installed && !o->rekeyed && !o->ike->dead)
+		if (o != c && ike_child_live(o) && o->ike->state != IKE_S_GONE)
 			return true;
 	return false;
 }
@@ -301,7 +306,7 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 {
 	const struct ike_child_cfg *cfg = &sa->conn->children[c->cfg_idx].cfg;
 	/* A rekey's predecessor (or a collision's loser) has a successor. */
-	uint8_t cause = c->rekeyed || has_successor(e, c) ? IKE_CAUSE_REKEYED
+	uint8_t cause = c->state == IKE_CHILD_REKEYED || has_successor(e, c) ? IKE_CAUSE_REKEYED
 			: c->down_cause ? c->down_cause
 					: sa->down_cause;
 	uint8_t action = IKE_ACTION_NONE;

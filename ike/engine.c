@@ -30,7 +30,7 @@
 typedef enum ike_verdict (*ike_handler)(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 
 /* A pseudo-state for an IKE_SA_INIT request that has no SA yet. */
-#define IKE_S_NONE IKE_S_COUNT
+#define IKE_S_NONE IKE_S_NEW
 
 struct ike_transition {
 	uint32_t states; /* IKE_S_BIT() of the states it applies in */
@@ -50,24 +50,20 @@ static const struct ike_transition transitions[] = {
 	{ S(NONE), IKE_SA_INIT, false, false, PL(SA) | PL(KE) | PL(NONCE), ike_sa_init_on_request },
 	{ S(INIT_SENT), IKE_SA_INIT, true, true, PL(SA) | PL(KE) | PL(NONCE),
 	  ike_sa_init_on_response },
-	/* IKE_AUTH carrying the first CHILD_SA (no childless IKE SAs yet) */
-	{ S(INIT_RCVD), IKE_AUTH, false, false, PL(IDI) | PL(AUTH) | PL(SA) | PL(TSI) | PL(TSR),
-	  ike_auth_on_request },
+	/* IKE_AUTH, with the first CHILD_SA or childless (RFC 6023) */
+	{ S(INIT_RCVD), IKE_AUTH, false, false, PL(IDI) | PL(AUTH), ike_auth_on_request },
 	{ S(AUTH_SENT), IKE_AUTH, true, true, PL(IDR) | PL(AUTH), ike_auth_on_response },
-	/* established */
-	{ S(ESTABLISHED) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, false, false, 0,
-	  ike_info_on_request },
-	{ S(ESTABLISHED) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, true, true, 0,
-	  ike_info_on_response },
-	{ S(ESTABLISHED), IKE_CREATE_CHILD_SA, false, false, PL(SA) | PL(NONCE),
-	  ike_create_child_on_request },
-	/* our rekeys (CHILD SA or IKE SA); a refusal carries an error notify */
-	{ S(ESTABLISHED), IKE_CREATE_CHILD_SA, true, true, PL(SA) | PL(NONCE),
+	/* established, also while being rekeyed, replaced or deleted */
+	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, false, false,
+	  0, ike_info_on_request },
+	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, true, true,
+	  0, ike_info_on_response },
+	/* new CHILD SAs and rekeys; a refusal carries an error notify. While
+	 * deleting or replaced, requests are refused (RFC 7296 1.4.1, 2.25). */
+	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_CREATE_CHILD_SA, false, false,
+	  PL(SA) | PL(NONCE), ike_create_child_on_request },
+	{ S(ESTABLISHED) | S(REKEYING), IKE_CREATE_CHILD_SA, true, true, PL(SA) | PL(NONCE),
 	  ike_create_child_on_response },
-	/* while deleting or rekeyed, new SAs and rekeys are refused (RFC 7296
-	 * 1.4.1, 2.25) */
-	{ S(DELETING) | S(REKEYED), IKE_CREATE_CHILD_SA, false, false, 0,
-	  ike_create_child_on_request },
 };
 
 static const struct ike_transition *find_transition(unsigned int state, uint8_t exchange,
@@ -180,14 +176,14 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
 {
 	emit_event(e, type, sa, child_name, child_id, notify, reason,
-		   type == IKE_EV_IKE_DOWN && sa->rekeyed);
+		   type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED);
 }
 
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 	       const struct ike_child *child, uint16_t notify, const char *reason)
 {
-	bool rekeyed = (type == IKE_EV_IKE_DOWN && sa->rekeyed) ||
-		       (type == IKE_EV_CHILD_DOWN && child && child->rekeyed);
+	bool rekeyed = (type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED) ||
+		       (type == IKE_EV_CHILD_DOWN && child && child->state == IKE_CHILD_REKEYED);
 
 	emit_event(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
 		   child ? child->id : 0, notify, reason, rekeyed);
@@ -251,7 +247,8 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_rtx);
 	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT"
 			   : sa->req_kind == IKE_REQ_AUTH  ? "IKE_AUTH"
-			   : sa->req_kind == IKE_REQ_REKEY_CHILD || sa->req_kind == IKE_REQ_REKEY_IKE
+			   : sa->req_kind == IKE_REQ_REKEY_CHILD || sa->req_kind == IKE_REQ_REKEY_IKE ||
+				     sa->req_kind == IKE_REQ_NEW_CHILD
 			       ? "CREATE_CHILD_SA"
 			       : "INFORMATIONAL";
 	char reason[96];
@@ -259,7 +256,7 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
 		return;
 	if (sa->req_tries >= e->opts.retransmit_tries) {
-		if (sa->state == IKE_S_ESTABLISHED) {
+		if (ike_sa_usable(sa)) {
 			ike_dpd_peer_dead(e, sa);
 			return;
 		}
@@ -423,6 +420,20 @@ int ike_respond_notify(struct ike_engine *e, struct ike_sa *sa, const struct ike
 	return ike_respond_notify_spi(e, sa, rx, type, 0, NULL, 0, data, len);
 }
 
+int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
+{
+	uint8_t rnd[1024]; /* what a private value of the largest group takes */
+	size_t n = ike_dh_random_len(group);
+	int rc;
+
+	if (!n || n > sizeof(rnd))
+		return -ENOTSUP;
+	e->env.random(e->env.ctx, rnd, n);
+	rc = ike_dh_new(dh, group, rnd, n);
+	OPENSSL_cleanse(rnd, n);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* SA life                                                              */
 
@@ -443,36 +454,13 @@ enum ike_verdict ike_sa_close(struct ike_engine *e, struct ike_sa *sa, const cha
 	struct ike_child *c;
 
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE SA deleted: %s", reason);
-	sa->dead = true;
+	ike_sa_set_state(e, sa, IKE_S_GONE, reason);
 	/* Children go first so that CHILD_DOWN precedes IKE_DOWN. */
 	while ((c = LIST_FIRST(&sa->children)))
 		ike_child_free(e, c, reason);
 	ike_event(e, IKE_EV_IKE_DOWN, sa, NULL, 0, reason);
 	ike_sa_free(e, sa);
 	return IKE_GONE;
-}
-
-enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
-{
-	struct ike_child *c;
-
-	if (sa->req_kind != IKE_REQ_NONE || sa->state < IKE_S_ESTABLISHED)
-		return IKE_KEEP;
-	if (sa->pending_delete) {
-		sa->pending_delete = false;
-		if (ike_info_send_delete_ike(e, sa))
-			return ike_sa_close(e, sa, "cannot send Delete");
-		sa->state = IKE_S_DELETING;
-		return IKE_KEEP;
-	}
-	LIST_FOREACH (c, &sa->children, entry) {
-		if (c->delete_pending) {
-			if (ike_info_send_delete_child(e, sa, c))
-				ike_child_free(e, c, "cannot send Delete");
-			return IKE_KEEP;
-		}
-	}
-	return ike_rekey_kick(e, sa);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1185,38 +1173,18 @@ void ike_engine_free(struct ike_engine *e)
 /* ------------------------------------------------------------------ */
 /* Commands                                                             */
 
-int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child)
+struct ike_sa *ike_initiate_sa(struct ike_engine *e, struct ike_conn *c, const uint16_t *idx,
+			       size_t n, uint32_t reauth_of, int *rc)
 {
-	struct ike_conn *c = conn ? ike_conn_find(e, conn) : NULL;
-	struct ike_addr local;
+	struct ike_addr local = c->cfg.local;
 	struct ike_sa *sa;
-	int child_idx = -1;
-	int rc;
 
-	if (!c)
-		return -ENOENT;
-	if (!c->cfg.remote.family)
-		return -EDESTADDRREQ;
-	if (child) {
-		for (size_t i = 0; i < c->cfg.n_children; i++)
-			if (!strcmp(c->children[i].cfg.name, child))
-				child_idx = (int)i;
-		if (child_idx < 0)
-			return -ENOENT;
-	} else if (c->cfg.n_children) {
-		/* More children need CREATE_CHILD_SA, which comes later. */
-		child_idx = 0;
-	}
-	if (child_idx < 0)
-		return -EINVAL; /* childless IKE SAs (RFC 6023) are not supported */
-	local = c->cfg.local;
 	if (!local.port)
 		local.port = 500;
-	enter(e);
 	sa = ike_sa_new(e, c, true, &local, &c->cfg.remote);
 	if (!sa) {
-		leave(e);
-		return -ENOMEM;
+		*rc = -ENOMEM;
+		return NULL;
 	}
 	if (!sa->remote.port)
 		sa->remote.port = 500;
@@ -1224,25 +1192,182 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *chil
 	 * non-ESP marker (RFC 7296 2.23). */
 	if (sa->remote.port == 4500 && sa->local.port == 500)
 		sa->local.port = 4500;
-	sa->ho->child_cfg = (int16_t)child_idx;
-	rc = ike_sa_init_start(e, sa);
-	if (rc) {
-		ike_sa_fail(e, sa, 0, "cannot start IKE_SA_INIT");
-		leave(e);
-		return rc;
+	sa->reauth_of = reauth_of;
+	/* The first child rides IKE_AUTH; the others follow it. */
+	if (n) {
+		sa->ho->has_child = true;
+		sa->ho->child.cfg_idx = idx[0];
+		sa->ho->child_reauth = reauth_of != 0;
 	}
-	rc = (int)sa->id;
+	for (size_t i = 1; i < n; i++) {
+		struct ike_task *t = ike_task_queue(e, sa, IKE_TASK_NEW_CHILD, 0, idx[i]);
+
+		if (t)
+			t->reauth = reauth_of != 0;
+	}
+	*rc = ike_sa_init_start(e, sa);
+	if (*rc) {
+		ike_sa_fail(e, sa, 0, "cannot start IKE_SA_INIT");
+		return NULL;
+	}
+	return sa;
+}
+
+/* The child of config idx is up on sa, or on its way there. */
+static bool child_wanted(const struct ike_sa *sa, uint16_t idx)
+{
+	const struct ike_child *ch;
+
+	LIST_FOREACH (ch, &sa->children, entry)
+		if (ch->cfg_idx == idx && (ike_child_live(ch) || ch->state == IKE_CHILD_CREATED))
+			return true;
+	if (sa->ho && sa->ho->has_child && sa->ho->child.cfg_idx == idx)
+		return true;
+	if (sa->exch && sa->exch->kind == IKE_REQ_NEW_CHILD && sa->exch->child.cfg_idx == idx)
+		return true;
+	return ike_task_find(sa, IKE_TASK_NEW_CHILD, 0, idx) != NULL;
+}
+
+/* An IKE SA of this connection (as configured now) with its peer that
+ * new children can join, as strongSwan reuses one: established (or being
+ * set up by us), not going away, not being replaced by a reauthentication. */
+static struct ike_sa *reusable_sa(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_sa *sa, *found = NULL;
+
+	LIST_FOREACH (sa, &c->sas, conn_entry) {
+		const struct ike_sa *o;
+		bool replaced = false;
+
+		if ((!ike_sa_usable(sa) && sa->state != IKE_S_INIT_SENT &&
+		     sa->state != IKE_S_AUTH_SENT) ||
+		    ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0) ||
+		    sa->remote.family != c->cfg.remote.family ||
+		    memcmp(sa->remote.ip, c->cfg.remote.ip, sizeof(sa->remote.ip)))
+			continue;
+		LIST_FOREACH (o, &c->sas, conn_entry)
+			replaced = replaced || o->reauth_of == sa->id;
+		if (replaced)
+			continue;
+		if (ike_sa_usable(sa))
+			return sa;
+		found = found ? found : sa;
+	}
+	(void)e;
+	return found;
+}
+
+int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child)
+{
+	struct ike_conn *c = conn ? ike_conn_find(e, conn) : NULL;
+	uint16_t *idx;
+	struct ike_sa *sa;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!c)
+		return -ENOENT;
+	if (!c->cfg.remote.family)
+		return -EDESTADDRREQ;
+	idx = calloc(c->cfg.n_children ? c->cfg.n_children : 1, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->cfg.n_children; i++)
+		if (!child || !strcmp(c->children[i].cfg.name, child))
+			idx[n++] = (uint16_t)i;
+	if (child && !n) {
+		free(idx);
+		return -ENOENT;
+	}
+	if (!n && c->cfg.childless == IKE_CHILDLESS_NEVER) {
+		free(idx);
+		return -EINVAL; /* nothing to start, and no childless IKE SA */
+	}
+	enter(e);
+	sa = reusable_sa(e, c);
+	if (sa) {
+		for (size_t i = 0; i < n; i++)
+			if (!child_wanted(sa, idx[i]))
+				ike_task_queue(e, sa, IKE_TASK_NEW_CHILD, 0, idx[i]);
+		ike_sa_kick(e, sa);
+	} else {
+		sa = ike_initiate_sa(e, c, idx, n, 0, &rc);
+	}
+	if (sa)
+		rc = (int)sa->id;
 	leave(e);
+	free(idx);
 	return rc;
 }
 
-/* Established: a Delete exchange; otherwise it just goes. */
+bool ike_engine_child_is_up(struct ike_engine *e, uint32_t ike_sa_id, const char *child)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id);
+	struct ike_child *c;
+
+	if (!sa || !ike_sa_usable(sa))
+		return false;
+	LIST_FOREACH (c, &sa->children, entry)
+		if (ike_child_live(c) && (!child || !strcmp(sa->conn->children[c->cfg_idx].cfg.name,
+							    child)))
+			return true;
+	return false;
+}
+
+int ike_engine_terminate_child(struct ike_engine *e, const char *conn, const char *child)
+{
+	struct ike_conn *c = conn && child ? ike_conn_find(e, conn) : NULL;
+	int found = 0;
+
+	if (!c)
+		return -ENOENT;
+	enter(e);
+	/* A child taken down on purpose is not restarted. */
+	ike_dpd_cancel_restarts(e, conn, child);
+	for (; c; c = c->older) {
+		struct ike_sa *sa, *next;
+
+		for (sa = LIST_FIRST(&c->sas); sa; sa = next) {
+			struct ike_child *ch, *cn;
+			struct ike_task *t, *tn;
+
+			next = LIST_NEXT(sa, conn_entry);
+			for (t = TAILQ_FIRST(&sa->tasks); t; t = tn) {
+				tn = TAILQ_NEXT(t, entry);
+				if (t->kind == IKE_TASK_NEW_CHILD &&
+				    !strcmp(c->children[t->cfg_idx].cfg.name, child)) {
+					ike_task_drop(e, sa, t, "terminated by request");
+					found++;
+				}
+			}
+			for (ch = LIST_FIRST(&sa->children); ch; ch = cn) {
+				cn = LIST_NEXT(ch, entry);
+				if (!ike_child_live(ch) ||
+				    strcmp(c->children[ch->cfg_idx].cfg.name, child))
+					continue;
+				if (ike_sa_usable(sa))
+					ike_child_delete(e, ch, "terminated by request");
+				else
+					ike_child_free(e, ch, "terminated by request");
+				found++;
+			}
+			if (ike_sa_kick(e, sa) == IKE_GONE)
+				continue;
+		}
+	}
+	leave(e);
+	return found ? 0 : -ENOENT;
+}
+
+/* Established: a Delete exchange; connecting: it just goes. */
 static void terminate_sa(struct ike_engine *e, struct ike_sa *sa)
 {
-	if (sa->state == IKE_S_ESTABLISHED) {
-		sa->pending_delete = true;
+	if (sa->state >= IKE_S_ESTABLISHED) {
+		if (!ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0) &&
+		    !(sa->req_kind == IKE_REQ_DELETE_IKE))
+			ike_task_queue(e, sa, IKE_TASK_DELETE_IKE, 0, 0);
 		ike_sa_kick(e, sa);
-	} else if (sa->state != IKE_S_DELETING) {
+	} else {
 		ike_sa_fail(e, sa, 0, "terminated by request");
 	}
 }
@@ -1255,11 +1380,11 @@ int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa
 	enter(e);
 	/* A connection taken down on purpose is not restarted. */
 	if (conn)
-		ike_dpd_cancel_restarts(e, conn);
+		ike_dpd_cancel_restarts(e, conn, NULL);
 	if (ike_sa_id) {
 		sa = ike_sa_by_id(e, ike_sa_id);
 		if (sa && (!conn || !strcmp(sa->conn->name, conn))) {
-			ike_dpd_cancel_restarts(e, sa->conn->name);
+			ike_dpd_cancel_restarts(e, sa->conn->name, NULL);
 			terminate_sa(e, sa);
 			found = 1;
 		}
@@ -1283,7 +1408,7 @@ void ike_engine_terminate_all(struct ike_engine *e)
 	struct ike_sa *sa, *tmp;
 
 	enter(e);
-	ike_dpd_cancel_restarts(e, NULL);
+	ike_dpd_cancel_restarts(e, NULL, NULL);
 	HASH_ITER (hh_id, e->sas_by_id, sa, tmp)
 		terminate_sa(e, sa);
 	leave(e);
@@ -1318,12 +1443,8 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 			rc = -ENOENT;
 		else if (!ike_child_want_rekey(e, c, "rekey requested"))
 			rc = -EBUSY;
-	} else if (sa->state != IKE_S_ESTABLISHED || sa->rekey_pending ||
-		   (sa->rk && sa->rk->kind == IKE_REQ_REKEY_IKE)) {
+	} else if (!ike_sa_want_rekey(e, sa, "rekey requested")) {
 		rc = -EBUSY;
-	} else {
-		sa->rekey_pending = true;
-		ike_sa_kick(e, sa);
 	}
 	leave(e);
 	return rc;
@@ -1369,12 +1490,10 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.conn_name = sa->conn->name;
 		info.state = sa->state == IKE_S_ESTABLISHED ? IKE_STATE_ESTABLISHED
 			     : sa->state == IKE_S_DELETING  ? IKE_STATE_DELETING
-							    : IKE_STATE_CONNECTING;
-		/* Rekeying: ours is out, or it was replaced and goes soon. */
-		if ((sa->state == IKE_S_ESTABLISHED && sa->rk &&
-		     sa->rk->kind == IKE_REQ_REKEY_IKE) ||
-		    sa->state == IKE_S_REKEYED)
-			info.state = IKE_STATE_REKEYING;
+			     /* Rekeying: ours is out, or it was replaced and goes soon. */
+			     : sa->state == IKE_S_REKEYING || sa->state == IKE_S_REKEYED
+				 ? IKE_STATE_REKEYING
+				 : IKE_STATE_CONNECTING;
 		info.initiator = sa->initiator;
 		info.spi_i = sa->spi_i;
 		info.spi_r = sa->spi_r;
@@ -1408,6 +1527,7 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 			ci[i].reqid = c->reqid;
 			ci[i].name = sa->conn->children[c->cfg_idx].cfg.name;
 			ci[i].mode = c->mode;
+			ci[i].state = ike_child_state_name(c->state);
 			ci[i].spi_in = c->spi_in;
 			ci[i].spi_out = c->spi_out;
 			ike_selected_format(&c->sel, 0, ci[i].algorithms, sizeof(ci[i].algorithms));

@@ -73,6 +73,16 @@ static inline void ike_be32(uint8_t out[4], uint32_t v)
 		out[i] = (uint8_t)v;
 }
 
+static inline uint32_t ike_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t ike_get_be64(const uint8_t *p)
+{
+	return (uint64_t)ike_get_be32(p) << 32 | ike_get_be32(p + 4);
+}
+
 /* ---- logging and events ---- */
 void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -110,7 +120,7 @@ int ike_respond_notify_spi(struct ike_engine *e, struct ike_sa *sa, const struct
 /* Record a request already built (IKE_SA_INIT) as outstanding and send it. */
 int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, size_t len,
 			   uint8_t req_kind);
-/* Start the next queued request (deletes) if the window is free. */
+/* Start the next queued request (task.c) if the window is free. */
 enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa);
 /* Fill a header for a message of sa. */
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
@@ -123,6 +133,9 @@ uint64_t ike_now(struct ike_engine *e);
 /* The SA's timers (ctx: the engine): retransmit or give up; half-open expiry. */
 void ike_sa_rtx_timer(struct ike_timer *t, void *ctx);
 void ike_sa_life_timer(struct ike_timer *t, void *ctx);
+
+/* A new key exchange private value for group, from env->random. */
+int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group);
 
 /* ---- failure paths ---- */
 /* The initiate failed or the SA is going: event, log, free. */
@@ -171,23 +184,93 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);
 
-/* create_child_sa.c: rekeying CHILD SAs and the IKE SA (RFC 7296 1.3.2,
- * 1.3.3, 2.8) */
+/* child_nego.c: the one CHILD_SA builder (IKE_AUTH and CREATE_CHILD_SA) */
+struct ike_child_result {
+	uint16_t notify;   /* 0: the child is made and installed */
+	uint16_t ke_group; /* INVALID_KE_PAYLOAD: the group asked for */
+	const char *why;   /* the reason, when notify is set */
+	struct ike_child *child;
+};
+/* Initiator: what to ask for child config cfg_idx (old: a rekey of old,
+ * with its selectors and mode); with_ke: CREATE_CHILD_SA's proposals with
+ * their groups. Allocates our SPI. 0 or -errno (logged). */
+int ike_child_req_init(struct ike_engine *e, struct ike_sa *sa, struct ike_child_req *req,
+		       uint16_t cfg_idx, const struct ike_child *old, bool with_ke);
+/* [REKEY_SA], [USE_TRANSPORT_MODE], SA, [Nonce], [KE], TSi, TSr; ni NULL in
+ * IKE_AUTH. */
+void ike_child_req_add(struct ike_builder *b, const struct ike_sa *sa,
+		       const struct ike_child_req *req, const uint8_t *ni, size_t ni_len,
+		       const struct ike_dh *dh);
+/* The response to req: checks it, makes and installs the child (a rekey's
+ * with the old one's reqid). A failure after the peer made its SA queues
+ * that SA's Delete. dh: our KE's private value (may be NULL); the nonces
+ * are the exchange's (IKE_AUTH: IKE_SA_INIT's). */
+void ike_child_req_finish(struct ike_engine *e, struct ike_sa *sa, const struct ike_child_req *req,
+			  const struct ike_msg *m, struct ike_dh *dh, const uint8_t *ni,
+			  size_t ni_len, const uint8_t *nr, size_t nr_len,
+			  struct ike_child_result *res);
+/* Responder: chooses a child config (old: a rekey of old, its config
+ * only) by proposals and selectors, narrows, makes and installs the child.
+ * ccsa: a CREATE_CHILD_SA (proposals with groups, KE checked, *dh_out our
+ * KE for the response); else IKE_AUTH. nr: our nonce. */
+void ike_child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+		       const struct ike_child *old, bool ccsa, const uint8_t *ni, size_t ni_len,
+		       const uint8_t *nr, size_t nr_len, struct ike_dh **dh_out,
+		       struct ike_child_result *res);
+/* [USE_TRANSPORT_MODE], SA, [Nonce], [KE], TSi, TSr of the response. */
+void ike_child_respond_add(struct ike_builder *b, const struct ike_child *c, const uint8_t *nr,
+			   size_t nr_len, const struct ike_dh *dh);
+
+/* create_child_sa.c: CREATE_CHILD_SA's dispatch and new CHILD SAs */
 enum ike_verdict ike_create_child_on_request(struct ike_engine *e, struct ike_sa *sa,
 					     struct ike_rx *rx);
 enum ike_verdict ike_create_child_on_response(struct ike_engine *e, struct ike_sa *sa,
 					      struct ike_rx *rx);
-/* Start the queued rekey (a child's, then the IKE SA's) if the window is
- * free; called by ike_sa_kick after queued deletes. */
-enum ike_verdict ike_rekey_kick(struct ike_engine *e, struct ike_sa *sa);
+/* Our request for a new CHILD SA (a NEW_CHILD task). 0: it is out. */
+int ike_child_create_start(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg_idx, bool reauth);
+/* Answer a CREATE_CHILD_SA request with an error notify (INVALID_KE_PAYLOAD
+ * carries ke_group). */
+enum ike_verdict ike_ccsa_refuse(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
+				 uint16_t type, uint16_t ke_group, const char *why);
+/* Send our CREATE_CHILD_SA for x->child (new DH value and nonce). */
+int ike_child_exch_send(struct ike_engine *e, struct ike_sa *sa, struct ike_exch *x);
+/* INVALID_KE_PAYLOAD for a child: ask again with that group when we may
+ * (then sa->exch is x again). */
+bool ike_exch_retry_ke(struct ike_engine *e, struct ike_sa *sa, struct ike_exch *x,
+		       const struct ike_child_result *res);
+/* RFC 7296 2.8.1: whether the lowest of the four nonces of a collision is
+ * one of our exchange's (Ni ours, nr the peer's answer). */
+bool ike_exch_ours_lowest(const struct ike_exch *x, const uint8_t *nr, size_t nr_len);
+/* The peer's crossing exchange made peer_new with these nonces. */
+void ike_exch_note_collision(struct ike_exch *x, uint32_t peer_new, const uint8_t *ni,
+			     size_t ni_len, const uint8_t *nr, size_t nr_len);
+
+/* child_rekey.c: rekeying a CHILD SA (RFC 7296 1.3.3, 2.8) */
+int ike_child_rekey_start(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+enum ike_verdict ike_child_rekey_request(struct ike_engine *e, struct ike_sa *sa,
+					 struct ike_rx *rx, const struct ike_notify *rekey);
+enum ike_verdict ike_child_rekey_response(struct ike_engine *e, struct ike_sa *sa,
+					  struct ike_rx *rx, struct ike_exch *x);
+
+/* ike_rekey.c: rekeying the IKE SA (RFC 7296 1.3.2, 2.18), its lifetimes */
+int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);
+enum ike_verdict ike_rekey_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+enum ike_verdict ike_rekey_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
+				    struct ike_exch *x);
 /* The IKE SA is established (IKE_AUTH or a rekey): arm rekey_time (minus
  * a random part of rand_time) and over_time. */
 void ike_sa_lifetimes_arm(struct ike_engine *e, struct ike_sa *sa);
+/* Queue a rekey of the IKE SA; false if it cannot be rekeyed now or one
+ * is queued or out. */
+bool ike_sa_want_rekey(struct ike_engine *e, struct ike_sa *sa, const char *why);
 void ike_sa_rekey_timer(struct ike_timer *t, void *ctx);
+void ike_sa_hard_timer(struct ike_timer *t, void *ctx);
+/* sa was replaced (rekey, reauthentication, collision): REKEYED, its
+ * lifetimes and queued rekey gone. */
+void ike_sa_superseded(struct ike_engine *e, struct ike_sa *sa, const char *why);
 /* The peer deletes sa while our rekey of it crossed the peer's: the
  * children go to the IKE SA the peer's rekey made. */
 void ike_rekey_on_peer_delete(struct ike_engine *e, struct ike_sa *sa);
-void ike_sa_hard_timer(struct ike_timer *t, void *ctx);
 
 /* child.c: a CHILD SA's keys, install and lifetimes */
 /* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (RFC 7296 2.17), split by the
@@ -204,6 +287,16 @@ void ike_child_life_timer(struct ike_timer *t, void *ctx);
 bool ike_child_want_rekey(struct ike_engine *e, struct ike_child *c, const char *why);
 /* Queue a Delete of c (hard expiry), with the reason CHILD_DOWN gives. */
 void ike_child_expire(struct ike_engine *e, struct ike_child *c, const char *why);
+/* A new child of config cfg_idx on sa with these selectors, CREATED; the
+ * reqid is old's (a rekey), or shared with the child an IKE SA being
+ * replaced has (reauthentication), or its own. */
+struct ike_child *ike_child_make(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg_idx,
+				 uint8_t mode, const struct ike_child *old, const struct ike_ts *l,
+				 size_t n_l, const struct ike_ts *r, size_t n_r);
+/* A CHILD SA of config name could not be made: IKE_EV_FAILED, and a
+ * restart of it counts the failure. */
+void ike_child_failed(struct ike_engine *e, struct ike_sa *sa, const char *name, uint16_t notify,
+		      const char *why);
 /* A random delay in [0, max_s] seconds, in ms (rand_time jitter). */
 uint64_t ike_jitter_ms(struct ike_engine *e, uint32_t max_s);
 
@@ -233,9 +326,15 @@ uint64_t ike_children_last_use(struct ike_engine *e, struct ike_sa *sa, bool in,
 uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint16_t cfg_idx,
 			    uint8_t mode, const struct ike_ts *ts, size_t n_lts, size_t n_rts);
 void ike_sa_reauth_timer(struct ike_timer *t, void *ctx);
-/* nsa (initiator) is established with its CHILD_SA: the IKE SA it
- * reauthenticates, if any, is deleted now. */
+/* nsa (initiator) is established and has recreated the children of the
+ * IKE SA it reauthenticates (or failed to): that one is deleted now. */
 void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa);
+/* Start a new IKE SA of conn (its current version) with the children of
+ * cfg indexes idx[0..n) (the first rides IKE_AUTH unless childless, the
+ * others follow with CREATE_CHILD_SA); reauth_of: the IKE SA it replaces
+ * (0: none). Returns the new SA, or NULL with *rc set. */
+struct ike_sa *ike_initiate_sa(struct ike_engine *e, struct ike_conn *c, const uint16_t *idx,
+			       size_t n, uint32_t reauth_of, int *rc);
 
 /* dpd.c: liveness (RFC 7296 2.4) and what becomes of SAs that go */
 /* An authenticated message of sa was handled (the SA lives on). */
@@ -249,8 +348,11 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 			const char *reason);
 /* sa is being freed (ike_sa_free calls it): its timer, and its restart. */
 void ike_dpd_sa_gone(struct ike_engine *e, struct ike_sa *sa);
-/* Forget pending restarts of a connection (NULL: of all). */
-void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn);
+/* A CHILD SA of config name came up (ok) or could not be made: a restart
+ * of it succeeded, or counts a failure. */
+void ike_dpd_child_result(struct ike_engine *e, struct ike_sa *sa, const char *name, bool ok);
+/* Forget pending restarts of a connection's child (NULL: of all). */
+void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn, const char *child);
 void ike_dpd_free(struct ike_engine *e);
 
 #endif

@@ -70,6 +70,14 @@ struct ike_child_cfg {
 			       * IKE SA), or it expired with no rekey */
 };
 
+/* Childless IKE SAs (RFC 6023), swanctl.conf's childless. */
+enum ike_childless {
+	IKE_CHILDLESS_ALLOW = 0, /* as responder; as initiator only with no child to start */
+	IKE_CHILDLESS_NEVER,	 /* always a CHILD_SA in IKE_AUTH; refused as responder */
+	IKE_CHILDLESS_PREFER,	 /* initiate childless when the peer supports it */
+	IKE_CHILDLESS_FORCE,	 /* childless only, both roles */
+};
+
 struct ike_conn_cfg {
 	char name[64];
 	struct ike_addr local; /* family 0: any */
@@ -87,6 +95,7 @@ struct ike_conn_cfg {
 	 * initiates a restart (dpd_action/close_action = restart) makes before
 	 * it gives up; 0: forever. */
 	uint32_t keyingtries;
+	uint8_t childless; /* enum ike_childless */
 	size_t n_children;
 	const struct ike_child_cfg *children;
 };
@@ -256,12 +265,22 @@ void ike_engine_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 /* The time given to wake_at has come. */
 void ike_engine_run_timers(struct ike_engine *e);
 
-/* Start a connection with one child of it in IKE_AUTH (child NULL: its
- * first child; more children need CREATE_CHILD_SA, not implemented yet).
- * Returns the IKE SA id (> 0) or -errno: -ENOENT (no such connection or
- * child), -EDESTADDRREQ (no remote address), -EINVAL (no child: childless
- * IKE SAs are not supported). */
+/* Start a connection: child NULL, every child of it; else that child. An
+ * IKE SA of the connection with that peer, up or being set up by us, is
+ * reused (its missing children are created with CREATE_CHILD_SA, as
+ * strongSwan does); otherwise a new one carries the first child in
+ * IKE_AUTH (or none, childless) and the others follow. A child that is up
+ * already is not made twice. Returns the IKE SA id (> 0) or -errno:
+ * -ENOENT (no such connection or child), -EDESTADDRREQ (no remote
+ * address), -EINVAL (no child to start, and childless = never). */
 int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child);
+/* Whether IKE SA ike_sa_id has an installed CHILD SA of that name (NULL:
+ * any) that is not going away. */
+bool ike_engine_child_is_up(struct ike_engine *e, uint32_t ike_sa_id, const char *child);
+/* Delete the CHILD SAs of that name of a connection (Delete sent), and
+ * forget queued requests for it; the IKE SA and other children stay. No
+ * close_action, no restart. 0, or -ENOENT when there was none. */
+int ike_engine_terminate_child(struct ike_engine *e, const char *conn, const char *child);
 /* Delete the IKE SA(s) of a connection, or one IKE SA by id. */
 int ike_engine_terminate(struct ike_engine *e, const char *conn, uint32_t ike_sa_id);
 /* Delete every SA (DELETE sent), for shutdown. */
@@ -299,6 +318,7 @@ enum ike_sa_state_pub {
 struct ike_child_info {
 	uint32_t child_id, reqid;
 	const char *name;
+	const char *state; /* "INSTALLED", "REKEYING", "REKEYED", "DELETING"... */
 	enum ike_mode mode;
 	uint32_t spi_in, spi_out;
 	char algorithms[96]; /* e.g. "AES_GCM_16_256" */

@@ -19,7 +19,6 @@
 #include "ike/proposal.h"
 #include "ike/wire.h"
 
-#define RND_MAX 1024 /* random octets a DH private value may take */
 
 int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20])
 {
@@ -129,20 +128,6 @@ static int derive_keys(struct ike_sa *sa)
 	return 0;
 }
 
-static int new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
-{
-	uint8_t rnd[RND_MAX];
-	size_t n = ike_dh_random_len(group);
-	int rc;
-
-	if (!n || n > sizeof(rnd))
-		return -ENOTSUP;
-	e->env.random(e->env.ctx, rnd, n);
-	rc = ike_dh_new(dh, group, rnd, n);
-	OPENSSL_cleanse(rnd, n);
-	return rc;
-}
-
 /* What we offer: the connection's proposals with the KE group first. */
 static struct ike_proposal *offered_ike(const struct ike_sa *sa, size_t *n)
 {
@@ -173,7 +158,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 		ho->dh_group = ike_proposals_preferred_dh(sa->conn->ike, sa->conn->n_ike);
 	ike_dh_free(ho->dh);
 	ho->dh = NULL;
-	rc = new_dh(e, &ho->dh, ho->dh_group);
+	rc = ike_new_dh(e, &ho->dh, ho->dh_group);
 	if (rc) {
 		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot make a key exchange value for group %u",
 			   ho->dh_group);
@@ -204,7 +189,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	}
 	if (!rc) {
 		memcpy(ho->msg1, w.buf, w.len);
-		sa->state = IKE_S_INIT_SENT;
+		ike_sa_set_state(e, sa, IKE_S_INIT_SENT, "IKE_SA_INIT sent");
 		ike_log_sa(e, IKE_LOG_INFO, sa, "initiating IKE_SA (SPI %016llx, group %u)",
 			   (unsigned long long)sa->spi_i, ho->dh_group);
 		rc = ike_send_request_plain(e, sa, w.buf, w.len, IKE_REQ_SA_INIT);
@@ -287,7 +272,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ho = sa->ho;
 	sa->spi_i = m->hdr.spi_i;
 	sa->sel = sel;
-	rc = new_dh(e, &ho->dh, sel.dh);
+	rc = ike_new_dh(e, &ho->dh, sel.dh);
 	if (!rc)
 		rc = ike_dh_compute(ho->dh, m->ke.data.ptr, m->ke.data.len);
 	if (rc) {
@@ -311,6 +296,8 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ike_add_ke(&b, sel.dh, pub, pub_len);
 	ike_add_nonce(&b, ho->nr, ho->nr_len);
 	add_nat_notifies(e, &b, sa);
+	if (rx->conn->cfg.childless != IKE_CHILDLESS_NEVER)
+		ike_add_notify(&b, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	rc = ike_build_end(&b);
 	if (!rc)
 		rc = derive_keys(sa);
@@ -336,7 +323,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	sa->resp_pkt = w.buf;
 	sa->resp_len = (uint32_t)w.len;
 	sa->msgid_peer = 1;
-	sa->state = IKE_S_INIT_RCVD;
+	ike_sa_set_state(e, sa, IKE_S_INIT_RCVD, "IKE_SA_INIT answered");
 	ike_sa_half_open_add(e, sa);
 	ike_timer_arm(e, &sa->t_sa, ike_now(e) + IKE_HALF_OPEN_TIMEOUT_MS);
 	{
@@ -446,6 +433,7 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	memcpy(ho->msg2, rx->pkt, rx->len);
 	ho->msg2_len = rx->len;
 	check_nat(e, sa, m);
+	sa->peer_childless = ike_msg_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	ike_selected_format(&sel, 0, algs, sizeof(algs));
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
 	if (ike_auth_start(e, sa))

@@ -49,8 +49,7 @@ int ike_info_send_delete_child(struct ike_engine *e, struct ike_sa *sa, struct i
 	ike_add_delete(&b, IKE_PROTO_ESP, 4, spi, 1);
 	rc = send_request(e, sa, &w, &b, IKE_REQ_DELETE_CHILD);
 	if (!rc) {
-		sa->req_child = c->id;
-		c->delete_pending = false; /* sent: the response finishes it */
+		sa->req_child = c->id; /* the response finishes it */
 		ike_log_sa(e, IKE_LOG_INFO, sa, "deleting CHILD_SA {%u} (SPI %08x)", c->id,
 			   c->spi_in);
 	}
@@ -124,7 +123,7 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 				n_spis++;
 			}
 			/* Unless we were deleting it ourselves. */
-			if (!c->down_cause && !c->delete_pending && c->id != sa->req_child)
+			if (!c->down_cause && ike_child_live(c))
 				c->down_cause = IKE_CAUSE_PEER_DELETE;
 			ike_child_free(e, c, c->why_down ? c->why_down : "deleted by peer");
 		}
@@ -141,9 +140,10 @@ enum ike_verdict ike_info_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	ike_writer_free(&w);
 	if (delete_ike) {
 		ike_rekey_on_peer_delete(e, sa);
-		if (!sa->rekeyed && sa->state == IKE_S_ESTABLISHED && !sa->pending_delete)
+		if (ike_sa_usable(sa) && !ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0) &&
+		    !sa->down_cause)
 			sa->down_cause = IKE_CAUSE_PEER_DELETE;
-		return ike_sa_close(e, sa, sa->rekeyed ? "rekeyed" : "deleted by peer");
+		return ike_sa_close(e, sa, sa->state == IKE_S_REKEYED ? "rekeyed" : "deleted by peer");
 	}
 	if (auth_failed)
 		return ike_sa_close(e, sa, "peer reports AUTHENTICATION_FAILED");

@@ -70,11 +70,11 @@ static void keepalive_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_nat);
 	uint64_t now = ike_now(e), last;
 
-	if (sa->dead || !sa->nat_local || e->opts.nat_keepalive_ms == IKE_NAT_KEEPALIVE_OFF ||
-	    sa->state == IKE_S_DELETING)
+	if (sa->state == IKE_S_GONE || !sa->nat_local ||
+	    e->opts.nat_keepalive_ms == IKE_NAT_KEEPALIVE_OFF || sa->state == IKE_S_DELETING)
 		return;
 	last = last_out(e, sa, now);
-	if (sa->state == IKE_S_ESTABLISHED && now - last >= e->opts.nat_keepalive_ms) {
+	if (ike_sa_usable(sa) && now - last >= e->opts.nat_keepalive_ms) {
 		ike_log_sa(e, IKE_LOG_DEBUG, sa, "sending NAT-T keepalive");
 		sa->last_out_ms = now;
 		e->env.send(e->env.ctx, &ka, 1, &sa->local, &sa->remote);
@@ -253,7 +253,7 @@ void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
 	sa = c->ike;
 	LIST_FOREACH (c, &sa->children, entry)
 		known |= c->spi_in == spi;
-	if (!known || sa->dead || sa->state != IKE_S_ESTABLISHED || addr_same(peer, &sa->remote))
+	if (!known || !ike_sa_usable(sa) || addr_same(peer, &sa->remote))
 		return;
 	if (!ike_nat_encap(sa) || !sa->nat_remote || sa->nat_local ||
 	    peer->family != sa->remote.family || !peer->port) {

@@ -2,8 +2,10 @@
 /*
  * Reauthentication (RFC 7296 2.8.3) as make-before-break: at reauth_time
  * (minus a random part of rand_time) a new IKE SA is negotiated from
- * scratch, IKE_SA_INIT and IKE_AUTH with its CHILD_SA, while the old one
- * keeps carrying traffic; once the new one is up, the old one is deleted.
+ * scratch, IKE_SA_INIT and IKE_AUTH with the first CHILD_SA, then the
+ * others with CREATE_CHILD_SA, while the old one keeps carrying traffic;
+ * once the new one has all of them (or was refused some), the old one is
+ * deleted.
  *
  * What keeps traffic flowing is the reqid: a CHILD_SA made in IKE_AUTH
  * takes the reqid of an installed CHILD_SA of the same connection, child
@@ -14,6 +16,7 @@
  * with reauth_time, make_before_break) and conduit is the responder.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,11 +40,10 @@ uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint1
 		LIST_FOREACH (o, &v->sas, conn_entry) {
 			const struct ike_child *c;
 
-			if (o == sa || o->dead || !same_peer(&o->remote, &sa->remote))
+			if (o == sa || o->state == IKE_S_GONE || !same_peer(&o->remote, &sa->remote))
 				continue;
 			LIST_FOREACH (c, &o->children, entry) {
-				if (!c->installed || c->rekeyed || c->delete_pending ||
-				    c->mode != mode || c->n_lts != n_lts || c->n_rts != n_rts ||
+				if (!ike_child_live(c) || c->mode != mode || c->n_lts != n_lts || c->n_rts != n_rts ||
 				    strcmp(o->conn->children[c->cfg_idx].cfg.name, name) ||
 				    memcmp(c->ts, ts, (n_lts + n_rts) * sizeof(*ts)))
 					continue;
@@ -56,36 +58,47 @@ void ike_sa_reauth_timer(struct ike_timer *t, void *ctx)
 {
 	struct ike_engine *e = ctx;
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_reauth);
+	struct ike_conn *now = ike_conn_find(e, sa->conn->name);
 	const struct ike_child *c;
-	const char *child = NULL;
-	struct ike_sa *nsa;
-	int id;
+	uint16_t *idx;
+	size_t n = 0;
+	int rc = 0;
 
-	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed || sa->dead)
+	if (sa->state != IKE_S_ESTABLISHED)
 		return;
-	/* IKE_AUTH carries one CHILD_SA: the first one (more need
-	 * CREATE_CHILD_SA for new children, not implemented). */
-	LIST_FOREACH (c, &sa->children, entry)
-		if (c->installed && !c->rekeyed && !c->delete_pending)
-			child = sa->conn->children[c->cfg_idx].cfg.name;
 	/* The connection as configured now (a reload may have changed it). */
-	if (!ike_conn_find(e, sa->conn->name) || !sa->conn->cfg.remote.family) {
+	if (!now || !now->cfg.remote.family) {
 		ike_log_sa(e, IKE_LOG_WARN, sa,
 			   "reauth_time reached, but the connection %s; the IKE SA stays until "
 			   "its over_time",
-			   !ike_conn_find(e, sa->conn->name) ? "was removed"
-							      : "has no remote address");
+			   !now ? "was removed" : "has no remote address");
 		return;
 	}
-	ike_log_sa(e, IKE_LOG_INFO, sa, "reauth_time reached: reauthenticating (make before break)");
-	id = ike_engine_initiate(e, sa->conn->name, child);
-	nsa = id > 0 ? ike_sa_by_id(e, (uint32_t)id) : NULL;
-	if (!nsa) {
+	/* Every child it carries, by name in the configuration as it is now
+	 * (once each: a child config made twice comes back once). */
+	idx = calloc(now->cfg.n_children ? now->cfg.n_children : 1, sizeof(*idx));
+	if (!idx)
+		return;
+	for (size_t i = 0; i < now->cfg.n_children; i++) {
+		LIST_FOREACH (c, &sa->children, entry) {
+			if (ike_child_live(c) && !strcmp(sa->conn->children[c->cfg_idx].cfg.name,
+							 now->children[i].cfg.name)) {
+				idx[n++] = (uint16_t)i;
+				break;
+			}
+		}
+	}
+	ike_log_sa(e, IKE_LOG_INFO, sa,
+		   "reauth_time reached: reauthenticating with %zu CHILD_SA%s (make before break)",
+		   n, n == 1 ? "" : "s");
+	if (!n && now->cfg.childless == IKE_CHILDLESS_NEVER)
+		rc = -EINVAL;
+	else if (!ike_initiate_sa(e, now, idx, n, sa->id, &rc))
+		rc = rc ? rc : -EINVAL;
+	if (rc)
 		ike_log_sa(e, IKE_LOG_WARN, sa, "cannot start the reauthentication: %s",
-			   strerror(id < 0 ? -id : EINVAL));
-		return;
-	}
-	nsa->reauth_of = sa->id;
+			   strerror(-rc));
+	free(idx);
 }
 
 void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa)
@@ -94,21 +107,22 @@ void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa)
 	struct ike_child *c;
 
 	nsa->reauth_of = 0;
-	if (!old || old->dead || old->state != IKE_S_ESTABLISHED || old->rekeyed)
+	if (!old || old->state != IKE_S_ESTABLISHED)
 		return;
 	ike_log_sa(e, IKE_LOG_INFO, old, "reauthenticated as IKE SA [%u]: deleting this one",
 		   nsa->id);
-	/* Its successors are up: no close_action for it or its children. */
+	/* Its successors are up: no close_action for it or its children
+	 * (a child whose successor could not be made goes as deleted by us). */
 	LIST_FOREACH (c, &old->children, entry) {
-		c->rekeyed = true;
-		c->why_down = "reauthenticated";
+		const struct ike_child *n;
+
+		LIST_FOREACH (n, &nsa->children, entry)
+			if (ike_child_live(c) && ike_child_live(n) && n->reqid == c->reqid) {
+				ike_child_superseded(e, c, "reauthenticated");
+				break;
+			}
 	}
-	old->rekeyed = true;
-	old->why_down = "reauthenticated";
-	old->rekey_pending = false;
-	ike_timer_disarm(e, &old->t_rekey);
-	ike_timer_disarm(e, &old->t_reauth);
-	ike_timer_disarm(e, &old->t_hard);
-	old->pending_delete = true;
+	ike_sa_superseded(e, old, "reauthenticated");
+	ike_task_queue(e, old, IKE_TASK_DELETE_IKE, 0, 0);
 	ike_sa_kick(e, old);
 }

@@ -74,6 +74,120 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 	free(c);
 }
 
+/* ---- states ---- */
+
+#define SB(x) (1u << IKE_S_##x)
+#define CB(x) (1u << IKE_CHILD_##x)
+
+/* Where each state may go (staying is always allowed). */
+static const uint32_t ike_next[IKE_S_COUNT] = {
+	[IKE_S_NEW] = SB(INIT_SENT) | SB(INIT_RCVD) | SB(ESTABLISHED) | SB(GONE),
+	[IKE_S_INIT_SENT] = SB(AUTH_SENT) | SB(GONE),
+	[IKE_S_INIT_RCVD] = SB(ESTABLISHED) | SB(GONE),
+	[IKE_S_AUTH_SENT] = SB(ESTABLISHED) | SB(GONE),
+	[IKE_S_ESTABLISHED] = SB(REKEYING) | SB(REKEYED) | SB(DELETING) | SB(GONE),
+	[IKE_S_REKEYING] = SB(ESTABLISHED) | SB(REKEYED) | SB(DELETING) | SB(GONE),
+	[IKE_S_REKEYED] = SB(GONE),
+	[IKE_S_DELETING] = SB(GONE),
+	[IKE_S_GONE] = 0,
+};
+
+static const uint32_t child_next[IKE_CHILD_STATE_COUNT] = {
+	[IKE_CHILD_CREATED] = CB(INSTALLED) | CB(DELETING),
+	[IKE_CHILD_INSTALLED] = CB(REKEYING) | CB(REKEYED) | CB(DELETING),
+	[IKE_CHILD_REKEYING] = CB(INSTALLED) | CB(REKEYED) | CB(DELETING),
+	[IKE_CHILD_REKEYED] = 0,
+	[IKE_CHILD_DELETING] = 0,
+};
+
+const char *ike_sa_state_name(unsigned int state)
+{
+	static const char *const names[IKE_S_COUNT] = {
+		"NEW",	       "INIT_SENT", "INIT_RCVD", "AUTH_SENT", "ESTABLISHED",
+		"REKEYING",    "REKEYED",   "DELETING",	 "GONE",
+	};
+
+	return state < IKE_S_COUNT ? names[state] : "?";
+}
+
+const char *ike_child_state_name(unsigned int state)
+{
+	static const char *const names[IKE_CHILD_STATE_COUNT] = {
+		"CREATED", "INSTALLED", "REKEYING", "REKEYED", "DELETING",
+	};
+
+	return state < IKE_CHILD_STATE_COUNT ? names[state] : "?";
+}
+
+int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state to,
+		     const char *why)
+{
+	if (sa->state == to)
+		return 0;
+	if (sa->state >= IKE_S_COUNT || to >= IKE_S_COUNT || !(ike_next[sa->state] & (1u << to))) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "refused: IKE SA state %s -> %s (%s)",
+			   ike_sa_state_name(sa->state), ike_sa_state_name(to), why);
+		return -EPERM;
+	}
+	ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE SA %s -> %s: %s", ike_sa_state_name(sa->state),
+		   ike_sa_state_name(to), why);
+	sa->state = (uint8_t)to;
+	return 0;
+}
+
+int ike_child_set_state(struct ike_engine *e, struct ike_child *c, enum ike_child_state to,
+			const char *why)
+{
+	const char *name = c->ike->conn->children[c->cfg_idx].cfg.name;
+
+	if (c->state == to)
+		return 0;
+	if (c->state >= IKE_CHILD_STATE_COUNT || to >= IKE_CHILD_STATE_COUNT ||
+	    !(child_next[c->state] & (1u << to))) {
+		ike_log_sa(e, IKE_LOG_ERROR, c->ike, "refused: CHILD_SA %s{%u} state %s -> %s (%s)",
+			   name, c->id, ike_child_state_name(c->state), ike_child_state_name(to),
+			   why);
+		return -EPERM;
+	}
+	ike_log_sa(e, IKE_LOG_DEBUG, c->ike, "CHILD_SA %s{%u} %s -> %s: %s", name, c->id,
+		   ike_child_state_name(c->state), ike_child_state_name(to), why);
+	c->state = (uint8_t)to;
+	return 0;
+}
+
+void ike_child_superseded(struct ike_engine *e, struct ike_child *c, const char *why)
+{
+	struct ike_task *t;
+
+	if (c->state == IKE_CHILD_REKEYED || c->state == IKE_CHILD_DELETING)
+		return;
+	ike_child_set_state(e, c, IKE_CHILD_REKEYED, why);
+	c->why_down = why;
+	c->down_cause = IKE_CAUSE_REKEYED;
+	ike_timer_disarm(e, &c->t_rekey);
+	t = ike_task_find(c->ike, IKE_TASK_REKEY_CHILD, c->id, 0);
+	if (t)
+		ike_task_drop(e, c->ike, t, why);
+}
+
+void ike_child_delete(struct ike_engine *e, struct ike_child *c, const char *why)
+{
+	struct ike_task *t;
+
+	if (c->state != IKE_CHILD_REKEYED && c->state != IKE_CHILD_DELETING) {
+		ike_child_set_state(e, c, IKE_CHILD_DELETING, why);
+		c->why_down = why;
+	}
+	ike_timer_disarm(e, &c->t_rekey);
+	t = ike_task_find(c->ike, IKE_TASK_REKEY_CHILD, c->id, 0);
+	if (t)
+		ike_task_drop(e, c->ike, t, why);
+	/* Ours may be out already: then its answer ends it. */
+	if (c->ike->req_kind == IKE_REQ_DELETE_CHILD && c->ike->req_child == c->id)
+		return;
+	ike_task_queue(e, c->ike, IKE_TASK_DELETE_CHILD, c->id, 0);
+}
+
 /* ---- IKE SAs ---- */
 
 uint64_t ike_sa_fresh_spi(struct ike_engine *e)
@@ -113,7 +227,6 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 		return NULL;
 	}
 	sa->ho->sa = sa;
-	sa->ho->child_cfg = -1;
 	do
 		sa->id = ++e->next_sa_id;
 	while (!sa->id || ike_sa_by_id(e, sa->id));
@@ -129,6 +242,7 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 	conn->refcnt++;
 	LIST_INSERT_HEAD(&conn->sas, sa, conn_entry);
 	LIST_INIT(&sa->children);
+	TAILQ_INIT(&sa->tasks);
 	ike_timer_init(&sa->t_rtx, ike_sa_rtx_timer);
 	ike_timer_init(&sa->t_sa, ike_sa_life_timer);
 	ike_timer_init(&sa->t_rekey, ike_sa_rekey_timer);
@@ -216,7 +330,8 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 {
 	struct ike_child *c;
 
-	sa->dead = true;
+	sa->state = IKE_S_GONE;
+	ike_task_drop_all(e, sa, "the IKE SA is gone");
 	while ((c = LIST_FIRST(&sa->children)))
 		ike_child_free(e, c, "IKE SA deleted");
 	ike_timer_disarm(e, &sa->t_rtx);
@@ -226,8 +341,8 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_rekey);
 	ike_timer_disarm(e, &sa->t_hard);
 	ike_timer_disarm(e, &sa->t_reauth);
-	ike_rekey_free(sa->rk);
-	sa->rk = NULL;
+	ike_exch_free(sa->exch);
+	sa->exch = NULL;
 	ike_sa_half_open_free(e, sa);
 	LIST_REMOVE(sa, conn_entry);
 	HASH_DELETE(hh_spi, e->sas_by_spi, sa);
@@ -272,13 +387,13 @@ bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, si
 	return true;
 }
 
-void ike_rekey_free(struct ike_rekey *rk)
+void ike_exch_free(struct ike_exch *x)
 {
-	if (!rk)
+	if (!x)
 		return;
-	ike_dh_free(rk->dh);
-	OPENSSL_cleanse(rk, sizeof(*rk));
-	free(rk);
+	ike_dh_free(x->dh);
+	OPENSSL_cleanse(x, sizeof(*x));
+	free(x);
 }
 
 /* ---- CHILD SAs ---- */
@@ -411,7 +526,7 @@ struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi)
 	return NULL;
 }
 
-struct ike_child *ike_child_by_id(struct ike_sa *sa, uint32_t id)
+struct ike_child *ike_child_by_id(const struct ike_sa *sa, uint32_t id)
 {
 	struct ike_child *c;
 
@@ -437,6 +552,7 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 	}
 	ike_timer_disarm(e, &c->t_rekey);
 	ike_timer_disarm(e, &c->t_life);
+	ike_task_drop_child(sa, c->id);
 	LIST_REMOVE(c, entry);
 	sa->n_children--;
 	reqid_unlink(e, c);

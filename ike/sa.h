@@ -64,51 +64,115 @@ struct ike_conn {
 	struct ike_conn *older;	 /* replaced versions that still have SAs */
 };
 
+/*
+ * The life of an IKE SA. The state changes only through ike_sa_set_state(),
+ * which refuses (and logs) a change the table in sa.c does not allow, and
+ * logs every change with the SA's prefix.
+ */
 enum ike_sa_state {
+	IKE_S_NEW,	 /* allocated, nothing sent or answered yet */
 	IKE_S_INIT_SENT, /* initiator: our IKE_SA_INIT request is out */
 	IKE_S_INIT_RCVD, /* responder: IKE_SA_INIT answered, IKE_AUTH awaited */
 	IKE_S_AUTH_SENT, /* initiator: our IKE_AUTH request is out */
 	IKE_S_ESTABLISHED,
-	IKE_S_DELETING, /* our Delete of the IKE SA is out */
-	/* Responder of an IKE SA rekey: its children moved to the new SA, the
-	 * peer's Delete of this one is awaited (or a timeout). */
+	IKE_S_REKEYING, /* our CREATE_CHILD_SA rekeying this IKE SA is out */
+	/* Replaced: by a rekey (ours or the peer's), a reauthentication, or
+	 * as the redundant SA of a rekey collision. Its children moved to the
+	 * successor; its Delete (ours, queued or out, or the peer's, awaited
+	 * with a timeout) ends it. Never a reason for close_action. */
 	IKE_S_REKEYED,
+	IKE_S_DELETING, /* going for another reason: our Delete is queued or out */
+	IKE_S_GONE,	/* being freed: no more messages, events or timers */
 	IKE_S_COUNT,
 };
 
 #define IKE_S_BIT(s) (1u << (s))
 
-/* Our request kinds, for the response handlers and the pending queue. */
+/* The life of a CHILD SA, changed only through ike_child_set_state(). */
+enum ike_child_state {
+	IKE_CHILD_CREATED,   /* negotiated, not (yet) in the kernel */
+	IKE_CHILD_INSTALLED, /* in the kernel, carrying traffic */
+	IKE_CHILD_REKEYING,  /* our CREATE_CHILD_SA rekeying it is out */
+	/* Replaced by a successor (a rekey, a collision's winner, a
+	 * reauthentication): our Delete is queued or out, or the peer's is
+	 * awaited. Never a reason for close_action. */
+	IKE_CHILD_REKEYED,
+	IKE_CHILD_DELETING, /* going for another reason: our Delete is queued or out */
+	IKE_CHILD_STATE_COUNT,
+};
+
+/* Our request kinds: what the outstanding request is, for its response. */
 enum ike_req_kind {
 	IKE_REQ_NONE,
 	IKE_REQ_SA_INIT,
 	IKE_REQ_AUTH,
 	IKE_REQ_DELETE_IKE,
 	IKE_REQ_DELETE_CHILD,
-	IKE_REQ_EMPTY_INFO, /* liveness check */
+	IKE_REQ_EMPTY_INFO,  /* liveness check */
+	IKE_REQ_NEW_CHILD,   /* CREATE_CHILD_SA for a new CHILD SA */
 	IKE_REQ_REKEY_CHILD, /* CREATE_CHILD_SA with REKEY_SA */
 	IKE_REQ_REKEY_IKE,   /* CREATE_CHILD_SA rekeying the IKE SA */
 };
 
 /*
- * Our outstanding CREATE_CHILD_SA (a rekey), and what we learnt of a
- * rekey of the same SA the peer started meanwhile (RFC 7296 2.8.1, 2.8.2):
- * the SA its exchange made and that exchange's nonces, compared with ours
- * once both exchanges are over.
+ * A request waiting for the window (RFC 7296 2.3: one at a time). The
+ * queue of an IKE SA replaces flags: what is queued is what will be sent,
+ * in this order of precedence: the IKE SA's Delete, Deletes of CHILD SAs,
+ * then new CHILD SAs and rekeys in the order they were asked for.
  */
-struct ike_rekey {
-	uint8_t kind;	     /* IKE_REQ_REKEY_CHILD or IKE_REQ_REKEY_IKE */
-	uint8_t ke_retries;  /* INVALID_KE_PAYLOAD round trips */
-	uint16_t dh_group;   /* the group of our KE; 0: none */
-	uint32_t old_child;  /* REKEY_CHILD: the child being replaced */
-	uint16_t cfg_idx;    /* REKEY_CHILD: its config */
-	uint32_t spi_in;     /* REKEY_CHILD: our SPI of the new child */
-	uint64_t spi_new;    /* REKEY_IKE: our SPI of the new IKE SA */
+enum ike_task_kind {
+	IKE_TASK_DELETE_IKE,
+	IKE_TASK_DELETE_CHILD,
+	IKE_TASK_NEW_CHILD,
+	IKE_TASK_REKEY_CHILD,
+	IKE_TASK_REKEY_IKE,
+};
+
+struct ike_task {
+	TAILQ_ENTRY(ike_task) entry;
+	uint8_t kind;	   /* enum ike_task_kind */
+	bool reauth;	   /* NEW_CHILD: recreates a child of the SA reauthenticated */
+	uint16_t cfg_idx;  /* NEW_CHILD: the child config */
+	uint32_t child_id; /* DELETE_CHILD, REKEY_CHILD */
+};
+
+TAILQ_HEAD(ike_task_list, ike_task);
+
+/*
+ * A CHILD SA asked for as initiator, in IKE_AUTH or CREATE_CHILD_SA: what
+ * was offered, to check the answer against (RFC 7296 2.9: the responder
+ * may only narrow). One builder (child_nego.c) makes and checks it for the
+ * first child, new children and rekeys alike.
+ */
+struct ike_child_req {
+	uint16_t cfg_idx;
+	uint8_t mode;	    /* enum ike_mode asked for */
+	bool with_ke;	    /* CREATE_CHILD_SA: proposals with their groups */
+	uint16_t dh_group;  /* the group of our KE; 0: none */
+	uint32_t spi_in;    /* our SPI of the new child */
+	uint32_t old_child; /* a rekey: the child replaced; 0 otherwise */
+	uint8_t n_lts, n_rts;
+	struct ike_ts ts[2 * IKE_MAX_TS]; /* as sent: n_lts local, n_rts remote */
+};
+
+/*
+ * Our outstanding CREATE_CHILD_SA (a new child, a child's rekey, the IKE
+ * SA's rekey), and what we learnt of a rekey of the same SA the peer
+ * started meanwhile (RFC 7296 2.8.1, 2.8.2): the SA its exchange made and
+ * that exchange's nonces, compared with ours once both exchanges are over.
+ */
+struct ike_exch {
+	uint8_t kind;	    /* IKE_REQ_NEW_CHILD, _REKEY_CHILD or _REKEY_IKE */
+	uint8_t ke_retries; /* INVALID_KE_PAYLOAD round trips */
+	bool reauth;	    /* NEW_CHILD: recreates a child of the SA reauthenticated */
+	struct ike_child_req child; /* NEW_CHILD, REKEY_CHILD */
+	uint16_t dh_group;	    /* REKEY_IKE: the group of our KE */
+	uint64_t spi_new;	    /* REKEY_IKE: our SPI of the new IKE SA */
 	struct ike_dh *dh;
 	uint16_t ni_len;
 	uint8_t ni[IKE_NONCE_MAX_LEN];
-	bool collision;	     /* the peer rekeyed the same SA meanwhile */
-	uint32_t peer_new;   /* the child or IKE SA id that exchange made */
+	bool collision;	   /* the peer rekeyed the same SA meanwhile */
+	uint32_t peer_new; /* the child or IKE SA id that exchange made */
 	uint16_t peer_ni_len, peer_nr_len;
 	uint8_t peer_ni[IKE_NONCE_MAX_LEN], peer_nr[IKE_NONCE_MAX_LEN];
 };
@@ -122,17 +186,14 @@ struct ike_child {
 	uint64_t established_ms;
 	uint16_t cfg_idx; /* in ike->conn->children */
 	uint8_t mode;	  /* enum ike_mode */
-	bool installed;
-	bool delete_pending; /* a Delete for it is queued or out */
+	uint8_t state;	  /* enum ike_child_state */
+	bool installed;	  /* the kernel has its SAs (child_install succeeded) */
 	struct ike_selected sel;
 	uint8_t n_lts, n_rts;
 	uint8_t down_cause; /* enum ike_down_cause, once decided (else the IKE SA's) */
 	struct ike_child *reqid_next; /* other children of the reqid (rekeys) */
 	struct ike_timer t_rekey;     /* rekey_time minus a random rand_time */
 	struct ike_timer t_life;      /* life_time: hard expiry */
-	bool rekey_pending;	      /* a rekey waits for the window */
-	bool rekeying;		      /* our rekey of it is out */
-	bool rekeyed;		      /* replaced by a rekey: going away */
 	const char *why_down;	      /* reason given when its Delete completes */
 	struct ike_ts ts[]; /* n_lts local, then n_rts remote */
 };
@@ -159,9 +220,10 @@ struct ike_half_open {
 	/* RealMessage1 and RealMessage2 of RFC 7296 2.15 */
 	uint8_t *msg1, *msg2;
 	size_t msg1_len, msg2_len;
-	/* Initiator: the first child requested, its inbound SPI */
-	int16_t child_cfg; /* -1: none */
-	uint32_t child_spi_in;
+	/* Initiator: the CHILD SA asked for in IKE_AUTH (none: childless) */
+	bool has_child;
+	bool child_reauth; /* it recreates a child of the SA reauthenticated */
+	struct ike_child_req child;
 };
 
 struct ike_sa {
@@ -170,8 +232,7 @@ struct ike_sa {
 	bool initiator;	       /* we are the original initiator */
 	uint8_t req_kind;      /* enum ike_req_kind of our outstanding request */
 	uint8_t req_tries;     /* retransmissions of it so far */
-	bool pending_delete;   /* delete the IKE SA once the window is free */
-	bool dead;	       /* being freed: no more events */
+	bool peer_childless;   /* the responder supports childless IKE SAs (RFC 6023) */
 	uint64_t spi_i, spi_r; /* as in the header (host order) */
 	uint64_t spi_local;    /* the table key: spi_i or spi_r */
 	struct ike_addr local, remote;
@@ -182,9 +243,11 @@ struct ike_sa {
 	uint32_t msgid_peer;	     /* the peer's next request */
 	uint8_t *req_pkt, *resp_pkt; /* last sent request, cached response */
 	uint32_t req_len, resp_len;
-	uint32_t req_child;	/* child id a DELETE_CHILD request is for */
-	struct ike_timer t_rtx; /* retransmission of our request */
-	struct ike_timer t_sa;	/* half-open timeout */
+	uint32_t req_child;	   /* child id a DELETE_CHILD request is for */
+	struct ike_task_list tasks; /* requests waiting for the window */
+	struct ike_exch *exch;	   /* our CREATE_CHILD_SA in progress */
+	struct ike_timer t_rtx;	   /* retransmission of our request */
+	struct ike_timer t_sa;	   /* half-open timeout; the peer's Delete after its rekey */
 	struct ike_selected sel;
 	struct ike_sa_keys keys;
 	bool keys_valid;
@@ -200,21 +263,29 @@ struct ike_sa {
 	uint64_t last_rx_ms;	     /* last authenticated message from the peer */
 	struct ike_timer t_dpd;	     /* the liveness check */
 	uint8_t down_cause;	     /* enum ike_down_cause, once decided */
-	struct ike_restart *restart; /* this SA is that restart's attempt */
 	/* NAT traversal (nat.c) */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	bool nat_fake;		    /* encap = yes without a NAT */
 	uint64_t last_out_ms;	    /* when we last sent the peer anything */
 	struct ike_timer t_nat;	    /* NAT keepalives */
-	struct ike_rekey *rk;  /* our CREATE_CHILD_SA in progress */
-	struct ike_timer t_rekey; /* rekey_time minus a random rand_time */
-	struct ike_timer t_hard;  /* rekey + over_time: give up, delete */
-	struct ike_timer t_reauth; /* reauth_time minus a random rand_time (reauth.c) */
-	uint32_t reauth_of;	   /* this SA reauthenticates that one (its id) */
-	bool rekey_pending;	  /* an IKE SA rekey waits for the window */
-	bool rekeyed;		  /* replaced by a rekey (or redundant) */
-	const char *why_down;	  /* reason given when its Delete completes */
+	struct ike_timer t_rekey;   /* rekey_time minus a random rand_time */
+	struct ike_timer t_hard;    /* rekey + over_time: give up, delete */
+	struct ike_timer t_reauth;  /* reauth_time minus a random rand_time (reauth.c) */
+	uint32_t reauth_of;	    /* this SA reauthenticates that one (its id) */
+	const char *why_down;	    /* reason given when its Delete completes */
 };
+
+/* The SA can still carry CHILD SAs and start exchanges of its own. */
+static inline bool ike_sa_usable(const struct ike_sa *sa)
+{
+	return sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYING;
+}
+
+/* The child is in the kernel and not on its way out. */
+static inline bool ike_child_live(const struct ike_child *c)
+{
+	return c->state == IKE_CHILD_INSTALLED || c->state == IKE_CHILD_REKEYING;
+}
 
 /* ---- connections ---- */
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
@@ -234,7 +305,7 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 			      uint64_t spi);
 /* A random SPI no IKE SA of ours has (0 if none was found). */
 uint64_t ike_sa_fresh_spi(struct ike_engine *e);
-void ike_rekey_free(struct ike_rekey *rk);
+void ike_exch_free(struct ike_exch *x);
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi_local);
 struct ike_sa *ike_sa_by_id(struct ike_engine *e, uint32_t id);
 struct ike_sa *ike_sa_half_open_find(struct ike_engine *e, uint64_t spi_i,
@@ -242,13 +313,51 @@ struct ike_sa *ike_sa_half_open_find(struct ike_engine *e, uint64_t spi_i,
 int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa);
 /* Drop what only the first two exchanges needed. */
 void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa);
-/* Frees the SA, its children (child_delete for installed ones), its timers
- * and cached messages; wipes keys. No message is sent. */
+/* Frees the SA, its children (child_delete for installed ones), its
+ * queue, timers and cached messages; wipes keys. No message is sent. */
 void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_set_packet(uint8_t **slot, uint32_t *slot_len, const uint8_t *pkt, size_t len);
 bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, size_t len);
 
+/* Change the SA's state: 0, or -EPERM when the table does not allow it
+ * (logged as an error, nothing changed). why says what made it change. */
+int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state to,
+		     const char *why);
+const char *ike_sa_state_name(unsigned int state);
+
+/* ---- the request queue (task.c) ---- */
+/* Queue a request (NEW_CHILD: cfg_idx; DELETE_CHILD and REKEY_CHILD:
+ * child_id), unless the same one is queued already; then start what can
+ * be started. Returns the task (queued now or before), or NULL (out of
+ * memory, logged). A queued DELETE_IKE drops everything else. */
+struct ike_task *ike_task_queue(struct ike_engine *e, struct ike_sa *sa, enum ike_task_kind kind,
+				uint32_t child_id, uint16_t cfg_idx);
+struct ike_task *ike_task_find(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t child_id,
+			       uint16_t cfg_idx);
+/* Drop a queued task (NEW_CHILD: reported as a failure of that child). */
+void ike_task_drop(struct ike_engine *e, struct ike_sa *sa, struct ike_task *t,
+		   const char *why);
+/* Drop the tasks of a child that goes. */
+void ike_task_drop_child(struct ike_sa *sa, uint32_t child_id);
+/* Move the tasks other than DELETE_IKE to another SA (its rekey). */
+void ike_task_move(struct ike_sa *from, struct ike_sa *to);
+/* Drop everything (the SA is freed): NEW_CHILD tasks are reported. */
+void ike_task_drop_all(struct ike_engine *e, struct ike_sa *sa, const char *why);
+/* Whether NEW_CHILD tasks recreating the reauthenticated SA's children
+ * remain (queued or out). */
+bool ike_task_reauth_pending(const struct ike_sa *sa);
+
 /* ---- CHILD SAs ---- */
+/* The same for a CHILD SA. */
+int ike_child_set_state(struct ike_engine *e, struct ike_child *c, enum ike_child_state to,
+			const char *why);
+const char *ike_child_state_name(unsigned int state);
+/* c was replaced by a successor: REKEYED, its rekey timer and queued
+ * rekey gone; its Delete is for whoever the exchange rules say. */
+void ike_child_superseded(struct ike_engine *e, struct ike_child *c, const char *why);
+/* Delete c: DELETING and a DELETE_CHILD queued (REKEYED children keep
+ * their state). */
+void ike_child_delete(struct ike_engine *e, struct ike_child *c, const char *why);
 struct ike_child *ike_child_new(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
 				size_t n_rts);
 /* The same, keeping reqid (a rekey's successor; 0: a new reqid). */
@@ -263,7 +372,7 @@ struct ike_child *ike_child_by_reqid_spi(struct ike_engine *e, uint32_t reqid, u
 void ike_child_move(struct ike_child *c, struct ike_sa *to);
 /* By the SPI the peer uses inbound (= our outbound SPI): Delete payloads. */
 struct ike_child *ike_child_by_out_spi(struct ike_sa *sa, uint32_t spi);
-struct ike_child *ike_child_by_id(struct ike_sa *sa, uint32_t id);
+struct ike_child *ike_child_by_id(const struct ike_sa *sa, uint32_t id);
 /* What env->child_install/child_delete are told of c, as it stands (ids,
  * names, mode, SPIs, the IKE SA's addresses and ports, selectors, UDP
  * encapsulation); no algorithms, keys or lifetimes. */

@@ -117,6 +117,8 @@ static void begin(struct ike_writer *w, struct ike_builder *b)
 	ike_build_begin_inner(b, w);
 }
 
+/* A new CHILD_SA whose proposals fit no child config is refused, and
+ * nothing is installed. */
 START_TEST(test_create_child_refused)
 {
 	struct ike_proposal p[2];
@@ -136,7 +138,7 @@ START_TEST(test_create_child_refused)
 	ike_add_ts(&b, IKE_PL_TSR, &A.inst[0].remote_ts[0], 1);
 	ck_assert(exchange(IKE_CREATE_CHILD_SA, &w, &b, &m, &buf));
 	ck_assert_uint_eq(m.n_notify, 1);
-	ck_assert_uint_eq(m.notify[0].type, IKE_N_NO_ADDITIONAL_SAS);
+	ck_assert_uint_eq(m.notify[0].type, IKE_N_NO_PROPOSAL_CHOSEN);
 	ck_assert_uint_eq(B.n_inst, 1);
 	free(buf);
 }
