@@ -95,6 +95,14 @@ struct conf_child {
 
 TAILQ_HEAD(conf_child_list, conf_child);
 
+/* childless (RFC 6023), strongSwan's values and default. */
+enum conf_childless {
+	CONF_CHILDLESS_ALLOW = 0,
+	CONF_CHILDLESS_NEVER,
+	CONF_CHILDLESS_PREFER,
+	CONF_CHILDLESS_FORCE,
+};
+
 struct conf_conn {
 	TAILQ_ENTRY(conf_conn) entry;
 	char *name;
@@ -114,6 +122,7 @@ struct conf_conn {
 	uint64_t over_time;	       /* default 10% of max(rekey_time, reauth_time) */
 	uint64_t rand_time;	       /* default min(over_time, rekey/reauth time / 2) */
 	uint32_t keyingtries;	       /* default 1; 0 = forever */
+	enum conf_childless childless; /* default allow */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
 	struct conf_child_list children;

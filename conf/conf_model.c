@@ -110,10 +110,10 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",		 "aggressive",	   "pull",	   "dscp",	"mobike",    "dpd_timeout",
-	"fragmentation", "childless",	   "send_certreq", "send_cert", "ocsp",	     "ppk_id",
-	"ppk_required",	 "unique",	   "pools",	   "if_id_in",	"if_id_out", "mediation",
-	"mediated_by",	 "mediation_peer", NULL,
+	"vips",	       "aggressive",	"pull",		"dscp",		  "mobike",
+	"dpd_timeout", "fragmentation", "send_certreq", "send_cert",	  "ocsp",
+	"ppk_id",      "ppk_required",	"unique",	"pools",	  "if_id_in",
+	"if_id_out",   "mediation",	"mediated_by",	"mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
@@ -160,24 +160,23 @@ struct as_conduit_does {
 };
 
 static const struct as_conduit_does conn_as_is[] = {
-	{ "mobike", "no", true },	 /* no MOBIKE (RFC 4555) */
-	{ "aggressive", "no", true },	 /* IKEv1 only */
+	{ "mobike", "no", true },	  /* no MOBIKE (RFC 4555) */
+	{ "aggressive", "no", true },	  /* IKEv1 only */
 	{ "fragmentation", "no", false }, /* no IKE fragmentation (RFC 7383) */
-	{ "send_certreq", "no", true },	 /* no certificates at all */
+	{ "send_certreq", "no", true },	  /* no certificates at all */
 	{ "send_cert", "never", false },
-	{ "childless", "never", false }, /* the first CHILD_SA rides in IKE_AUTH */
-	{ "unique", "no", false },	 /* INITIAL_CONTACT alone replaces SAs */
+	{ "unique", "no", false }, /* INITIAL_CONTACT alone replaces SAs */
 	{ NULL, NULL, false },
 };
 
 static const struct as_conduit_does child_as_is[] = {
 	{ "ipcomp", "no", true },
 	{ "hostaccess", "no", true },
-	{ "sha256_96", "no", true },	 /* HMAC-SHA2-256 truncates to 128 bits */
+	{ "sha256_96", "no", true }, /* HMAC-SHA2-256 truncates to 128 bits */
 	{ "hw_offload", "no", false },
 	{ "per_cpu_sas", "no", true },
-	{ "copy_df", "yes", true },	 /* no XFRM_STATE_NOPMTUDISC */
-	{ "copy_ecn", "yes", true },	 /* no XFRM_STATE_NOECN */
+	{ "copy_df", "yes", true },	  /* no XFRM_STATE_NOPMTUDISC */
+	{ "copy_ecn", "yes", true },	  /* no XFRM_STATE_NOECN */
 	{ "replay_window", "32", false }, /* the replay window conduit installs */
 	{ NULL, NULL, false },
 };
@@ -192,10 +191,9 @@ static void not_impl_kv(struct conf_ctx *ctx, const struct as_conduit_does *tabl
 
 		if (strcmp(table->key, kv->key) != 0)
 			continue;
-		if (kv->value &&
-		    (table->boolean ? !conf_parse_bool(kv->value, &a) &&
-					      !conf_parse_bool(table->value, &b) && a == b
-				    : strcasecmp(kv->value, table->value) == 0))
+		if (kv->value && (table->boolean ? !conf_parse_bool(kv->value, &a) &&
+						       !conf_parse_bool(table->value, &b) && a == b
+						 : strcasecmp(kv->value, table->value) == 0))
 			return;
 		conf_err(ctx, &kv->loc,
 			 "'%s' is a strongSwan option conduit does not implement yet; only "
@@ -625,7 +623,7 @@ static void free_conn(struct conf_conn *conn)
 static const char *const conn_keys[] = {
 	"version",   "local_addrs", "remote_addrs", "local_port", "remote_port",
 	"proposals", "encap",	    "dpd_delay",    "rekey_time", "reauth_time",
-	"over_time", "rand_time",   "keyingtries",  NULL,
+	"over_time", "rand_time",   "keyingtries",  "childless",  NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -671,6 +669,17 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 	} else if (strcmp(k, "keyingtries") == 0) {
 		if (get_uint(ctx, kv, UINT32_MAX, &v))
 			conn->keyingtries = (uint32_t)v;
+	} else if (strcmp(k, "childless") == 0) {
+		static const char *const names[] = { "allow", "never", "prefer", "force" };
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !ok; i++)
+			if (kv->value && !strcasecmp(kv->value, names[i])) {
+				conn->childless = (enum conf_childless)i;
+				ok = true;
+			}
+		if (!ok)
+			bad_value(ctx, kv, "allow, never, prefer or force");
 	} else if (in_list(conn_not_impl, k)) {
 		not_impl_kv(ctx, conn_as_is, kv);
 	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
@@ -1152,8 +1161,9 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->encap != b->encap || a->dpd_delay != b->dpd_delay ||
 	    a->rekey_time != b->rekey_time || a->reauth_time != b->reauth_time ||
 	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
-	    a->keyingtries != b->keyingtries || a->local.auth != b->local.auth ||
-	    a->remote.auth != b->remote.auth || !str_equal(a->local.id.value, b->local.id.value) ||
+	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
+	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
+	    !str_equal(a->local.id.value, b->local.id.value) ||
 	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
 		return false;
 	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;

@@ -47,11 +47,23 @@
 #define INITIATE_TIMEOUT_S 30
 #define SHUTDOWN_GRACE_MS 1000
 
+/* One CHILD SA an initiate waits for. */
+struct pending_child {
+	char name[64];
+	uint32_t child_id; /* once up */
+	bool done;
+	char error[512]; /* once failed */
+};
+
+/* An initiate answered when every child it asked for is up or has failed
+ * (n == 0: a childless IKE SA, answered when it is up). */
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	uint32_t ike_sa_id;
 	struct ctl_reply *reply;
 	struct daemon *d;
+	size_t n;
+	struct pending_child *kids;
 };
 
 TAILQ_HEAD(pending_list, pending);
@@ -127,7 +139,7 @@ static int count_fn(void *arg, const struct ike_sa_info *sa)
 
 static struct sa_count count_sas(struct daemon *d, const char *conn)
 {
-	struct sa_count c = {.conn = conn};
+	struct sa_count c = { .conn = conn };
 
 	ike_engine_foreach_sa(d->engine, count_fn, &c);
 	return c;
@@ -301,32 +313,86 @@ static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t
 	return buf;
 }
 
+static void pending_free(struct pending *p)
+{
+	free(p->kids);
+	free(p);
+}
+
+/* Every child done: the answer, ok only if all came up. */
+static json_t *pending_result(const struct pending *p)
+{
+	json_t *ids = json_array(), *errs = json_array();
+	char msg[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->kids[i].child_id) {
+			json_array_append_new(ids, json_integer(p->kids[i].child_id));
+		} else if (p->kids[i].error[0]) {
+			json_array_append_new(errs,
+					      json_pack("{s:s, s:s}", "child", p->kids[i].name,
+							"error", p->kids[i].error));
+			len +=
+			    (size_t)snprintf(msg + len, len < sizeof(msg) ? sizeof(msg) - len : 0,
+					     "%s%s", len ? "; " : "", p->kids[i].error);
+		}
+	}
+	if (!json_array_size(errs)) {
+		json_decref(errs);
+		return json_pack("{s:b, s:i, s:o}", "ok", 1, "ike_sa", (json_int_t)p->ike_sa_id,
+				 "child_sas", ids);
+	}
+	return json_pack("{s:b, s:s, s:i, s:o, s:o}", "ok", 0, "error", msg, "ike_sa",
+			 (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
+}
+
 static void pending_answer(struct daemon *d, const struct ike_event *ev)
 {
 	struct pending *p, *tmp;
 
 	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
-		json_t *r;
+		char msg[512];
+		bool all = true;
 
 		tmp = TAILQ_NEXT(p, entry);
 		if (p->ike_sa_id != ev->ike_sa_id)
 			continue;
-		if (ev->type == IKE_EV_CHILD_UP) {
-			r = json_pack("{s:b, s:i, s:[i]}", "ok", 1, "ike_sa", (json_int_t)ev->ike_sa_id,
-				      "child_sas", (json_int_t)ev->child_id);
-		} else if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
-			char msg[512];
+		snprintf(msg, sizeof(msg), "%s[%u]%s%s: %s%s%s", ev->conn_name, ev->ike_sa_id,
+			 ev->child_name ? " " : "", ev->child_name ? ev->child_name : "",
+			 ev->notify ? ike_notify_name(ev->notify) : "", ev->notify ? ": " : "",
+			 ev->reason ? ev->reason : "failed");
+		for (size_t i = 0; i < p->n; i++) {
+			struct pending_child *k = &p->kids[i];
+			bool mine = ev->child_name && !strcmp(ev->child_name, k->name);
 
-			snprintf(msg, sizeof(msg), "%s[%u]: %s%s%s", ev->conn_name, ev->ike_sa_id,
-				 ev->notify ? ike_notify_name(ev->notify) : "",
-				 ev->notify ? ": " : "", ev->reason ? ev->reason : "failed");
-			r = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-		} else {
-			continue;
+			if (k->done)
+				continue;
+			if (ev->type == IKE_EV_CHILD_UP && mine) {
+				k->child_id = ev->child_id;
+				k->done = true;
+			} else if ((ev->type == IKE_EV_FAILED && (mine || !ev->child_name)) ||
+				   ev->type == IKE_EV_IKE_DOWN) {
+				snprintf(k->error, sizeof(k->error), "%s", msg);
+				k->done = true;
+			}
+			all = all && k->done;
 		}
+		if (!p->n) {
+			if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
+				TAILQ_REMOVE(&d->pending, p, entry);
+				ctl_reply_send(p->reply,
+					       json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+				pending_free(p);
+				continue;
+			}
+			all = ev->type == IKE_EV_IKE_UP;
+		}
+		if (!all)
+			continue;
 		TAILQ_REMOVE(&d->pending, p, entry);
-		ctl_reply_send(p->reply, r);
-		free(p);
+		ctl_reply_send(p->reply, pending_result(p));
+		pending_free(p);
 	}
 }
 
@@ -559,11 +625,13 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
 	}
 	resolve_local(&dc.cfg);
 	if (dc.cfg.local.port != NET_PORT_IKE && dc.cfg.local.port != NET_PORT_NATT)
-		log_msg(LOG_LEVEL_WARN, "connection %s: local_port %u: conduitd listens on %u and %u only",
+		log_msg(LOG_LEVEL_WARN,
+			"connection %s: local_port %u: conduitd listens on %u and %u only",
 			cc->name, dc.cfg.local.port, NET_PORT_IKE, NET_PORT_NATT);
 	rc = ike_engine_add_conn(d->engine, &dc.cfg, &eerr);
 	if (rc)
-		log_msg(LOG_LEVEL_ERROR, "connection %s: %s", cc->name, eerr ? eerr : strerror(-rc));
+		log_msg(LOG_LEVEL_ERROR, "connection %s: %s", cc->name,
+			eerr ? eerr : strerror(-rc));
 	else
 		log_msg(LOG_LEVEL_INFO, "loaded connection %s", cc->name);
 	dcfg_conn_free(&dc);
@@ -573,23 +641,21 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
 static void start_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
 {
 	const struct conf_child *ch;
-	bool started = false;
 
-	/* One IKE SA per connection, started for its first start child; the
-	 * engine brings up one child per IKE SA so far. */
+	/* Every start child; the engine puts them on one IKE SA (the first
+	 * in IKE_AUTH, the others with CREATE_CHILD_SA). */
 	TAILQ_FOREACH (ch, &cc->children, entry) {
 		if (ch->start_action == CONF_ACTION_TRAP ||
 		    ch->start_action == CONF_ACTION_TRAP_START)
 			trap_child(d, conf, cc->name, ch->name);
-		if (started || (ch->start_action != CONF_ACTION_START &&
-				ch->start_action != CONF_ACTION_TRAP_START))
+		if (ch->start_action != CONF_ACTION_START &&
+		    ch->start_action != CONF_ACTION_TRAP_START)
 			continue;
 		int rc = ike_engine_initiate(d->engine, cc->name, ch->name);
 
 		if (rc < 0)
 			log_msg(LOG_LEVEL_ERROR, "cannot start %s/%s: %s", cc->name, ch->name,
 				strerror(-rc));
-		started = true;
 	}
 }
 
@@ -631,8 +697,7 @@ static bool psk_changed(const struct conf *a, const struct conf_conn *ca, const 
 	int ra = dcfg_conn_convert(a, ca, &x, err, sizeof(err));
 	int rb = dcfg_conn_convert(b, cb, &y, err, sizeof(err));
 
-	changed = ra || rb || x.psk_len != y.psk_len ||
-		  CRYPTO_memcmp(x.psk, y.psk, x.psk_len) != 0;
+	changed = ra || rb || x.psk_len != y.psk_len || CRYPTO_memcmp(x.psk, y.psk, x.psk_len) != 0;
 	dcfg_conn_free(&x);
 	dcfg_conn_free(&y);
 	return changed;
@@ -653,8 +718,9 @@ static json_t *do_reload(struct daemon *d)
 	if (!nc || n_err) {
 		size_t n = json_array_size(errors);
 
-		log_msg(LOG_LEVEL_ERROR, "reload refused: the configuration has %zu error%s; keeping the old one",
-			n, n == 1 ? "" : "s");
+		log_msg(LOG_LEVEL_ERROR,
+			"reload refused: the configuration has %zu error%s; keeping the old one", n,
+			n == 1 ? "" : "s");
 		conf_free(nc);
 		json_decref(added), json_decref(removed), json_decref(changed),
 		    json_decref(unchanged);
@@ -739,8 +805,8 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 				      str_list(&ch->remote_ts), "esp_proposals",
 				      str_list(&ch->esp_proposals), "start_action",
 				      conf_action_name(ch->start_action)));
-		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name", cc->name,
-			      "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
+		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name",
+			      cc->name, "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
 			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
 			      "remote_port", (json_int_t)cc->remote_port, "local_id",
 			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
@@ -805,14 +871,16 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I}",
 			      "id", (json_int_t)ci->child_id, "name", ci->name ? ci->name : "",
 			      "mode", ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
-			      "state", "INSTALLED", "spi_in", si, "spi_out", so, "algorithms",
-			      ci->algorithms, "local_ts", split_ts(ci->local_ts), "remote_ts",
-			      split_ts(ci->remote_ts), "bytes_in", (json_int_t)in.bytes,
-			      "packets_in", (json_int_t)in.packets, "bytes_out",
-			      (json_int_t)out.bytes, "packets_out", (json_int_t)out.packets);
+			      "state", ci->state ? ci->state : "INSTALLED", "spi_in", si, "spi_out",
+			      so, "algorithms", ci->algorithms, "local_ts", split_ts(ci->local_ts),
+			      "remote_ts", split_ts(ci->remote_ts), "bytes_in",
+			      (json_int_t)in.bytes, "packets_in", (json_int_t)in.packets,
+			      "bytes_out", (json_int_t)out.bytes, "packets_out",
+			      (json_int_t)out.packets);
 		if (c && ci->established_ms && lc->now >= ci->established_ms)
-			json_object_set_new(c, "established",
-					    json_integer((json_int_t)((lc->now - ci->established_ms) / 1000)));
+			json_object_set_new(
+			    c, "established",
+			    json_integer((json_int_t)((lc->now - ci->established_ms) / 1000)));
 		json_array_append_new(children, c);
 	}
 	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
@@ -835,8 +903,9 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
 	}
 	if (o && sa->established_ms && lc->now >= sa->established_ms)
-		json_object_set_new(o, "established",
-				    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
+		json_object_set_new(
+		    o, "established",
+		    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
 	json_array_append_new(lc->sas, o);
 	return 0;
 }
@@ -844,7 +913,7 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 static void h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
-	struct list_ctx lc = {.d = d, .sas = json_array(), .now = mono_ms()};
+	struct list_ctx lc = { .d = d, .sas = json_array(), .now = mono_ms() };
 
 	(void)req;
 	ike_engine_foreach_sa(d->engine, list_fn, &lc);
@@ -860,7 +929,7 @@ static void pending_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_w
 	if (why == CTL_CANCEL_TIMEOUT)
 		log_msg(LOG_LEVEL_WARN, "initiate of IKE SA %u: no result in time", p->ike_sa_id);
 	TAILQ_REMOVE(&d->pending, p, entry);
-	free(p);
+	pending_free(p);
 }
 
 static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
@@ -868,6 +937,8 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 	struct daemon *d = arg;
 	const char *name = ctl_arg_string(req, "name");
 	json_int_t timeout = INITIATE_TIMEOUT_S;
+	const struct conf_conn *cc;
+	const struct conf_child *ch;
 	char conn[128], *child;
 	struct pending *p;
 	int rc;
@@ -888,37 +959,92 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 	rc = ike_engine_initiate(d->engine, conn, child);
 	if (rc < 0) {
 		if (rc == -ENOENT)
-			ctl_reply_error(reply, "no connection named %s", name);
+			ctl_reply_error(reply,
+					child ? "no child %s in connection %s"
+					      : "no connection named %s%s",
+					child ? child : name, child ? conn : "");
 		else if (rc == -EDESTADDRREQ)
-			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to", conn);
+			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to",
+					conn);
+		else if (rc == -EINVAL)
+			ctl_reply_error(reply, "%s: no child to start, and childless = never",
+					conn);
 		else
 			ctl_reply_error(reply, "%s: cannot initiate: %s", name, strerror(-rc));
 		return;
 	}
 	p = calloc(1, sizeof(*p));
-	if (!p) {
+	cc = d->conf ? conf_find_conn(d->conf, conn) : NULL;
+	if (p && cc && cc->n_children)
+		p->kids = calloc(cc->n_children, sizeof(*p->kids));
+	if (!p || (cc && cc->n_children && !p->kids)) {
+		if (p)
+			pending_free(p);
 		ctl_reply_error(reply, "out of memory");
 		return;
 	}
 	p->ike_sa_id = (uint32_t)rc;
 	p->reply = reply;
 	p->d = d;
+	/* The children asked for that are not up yet. */
+	if (cc)
+		TAILQ_FOREACH (ch, &cc->children, entry) {
+			if ((child && strcmp(ch->name, child)) ||
+			    ike_engine_child_is_up(d->engine, p->ike_sa_id, ch->name))
+				continue;
+			snprintf(p->kids[p->n].name, sizeof(p->kids[p->n].name), "%s", ch->name);
+			p->n++;
+		}
+	if (!p->n &&
+	    (child || (cc && cc->n_children) || ike_engine_ike_sa_is_up(d->engine, p->ike_sa_id))) {
+		/* Everything asked for is up already. */
+		ctl_reply_send(reply,
+			       json_pack("{s:b, s:i, s:[], s:b}", "ok", 1, "ike_sa",
+					 (json_int_t)p->ike_sa_id, "child_sas", "already_up", 1));
+		pending_free(p);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&d->pending, p, entry);
 	ctl_reply_defer(reply, (unsigned int)timeout * 1000, pending_cancel, p);
 }
 
+/* terminate CONN (its IKE SAs) or CONN/CHILD (that CHILD SA; the IKE SA
+ * and the other children stay). */
 static void h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
 	const char *name = ctl_arg_string(req, "name");
+	const struct conf_conn *cc;
+	char conn[128], *child;
 	struct sa_count c;
 
-	if (!conf_find_conn(d->conf, name)) {
-		ctl_reply_error(reply, "no connection named %s", name);
+	if (strlen(name) >= sizeof(conn)) {
+		ctl_reply_error(reply, "no connection named %.64s...", name);
 		return;
 	}
-	c = count_sas(d, name);
-	ike_engine_terminate(d->engine, name, 0);
+	strcpy(conn, name);
+	child = strchr(conn, '/');
+	if (child)
+		*child++ = '\0';
+	cc = conf_find_conn(d->conf, conn);
+	if (!cc) {
+		ctl_reply_error(reply, "no connection named %s", conn);
+		return;
+	}
+	if (child) {
+		int rc;
+
+		if (!conf_find_child(cc, child)) {
+			ctl_reply_error(reply, "no child %s in connection %s", child, conn);
+			return;
+		}
+		rc = ike_engine_terminate_child(d->engine, conn, child);
+		ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated_children",
+						(json_int_t)(rc == 0)));
+		return;
+	}
+	c = count_sas(d, conn);
+	ike_engine_terminate(d->engine, conn, 0);
 	ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated", (json_int_t)c.ike));
 }
 
@@ -960,7 +1086,7 @@ static void h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
 	struct daemon *d = arg;
 	const char *name = ctl_arg_string(req, "name");
 	const char *slash = strchr(name, '/');
-	struct rekey_ctx r = {.d = d, .conn = name};
+	struct rekey_ctx r = { .d = d, .conn = name };
 	char conn[128];
 
 	r.conn_len = slash ? (size_t)(slash - name) : strlen(name);
@@ -987,16 +1113,16 @@ static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 }
 
 static const struct ctl_command commands[] = {
-	{"status", h_status, NULL},
-	{"list-conns", h_list_conns, NULL},
-	{"list-sas", h_list_sas, NULL},
-	{"initiate", h_initiate, ctl_args_initiate},
-	{"terminate", h_terminate, ctl_args_name},
-	{"rekey", h_rekey, ctl_args_name},
-	{"reload", h_reload, NULL},
+	{ "status", h_status, NULL },
+	{ "list-conns", h_list_conns, NULL },
+	{ "list-sas", h_list_sas, NULL },
+	{ "initiate", h_initiate, ctl_args_initiate },
+	{ "terminate", h_terminate, ctl_args_name },
+	{ "rekey", h_rekey, ctl_args_name },
+	{ "reload", h_reload, NULL },
 };
 
-static const struct ctl_handlers handlers = {commands, sizeof(commands) / sizeof(commands[0])};
+static const struct ctl_handlers handlers = { commands, sizeof(commands) / sizeof(commands[0]) };
 
 /* ------------------------------------------------------------------ */
 /* Loop                                                                */
@@ -1055,7 +1181,8 @@ static void on_kif_event(const struct kif_event *ev, void *arg)
 		break;
 	}
 	case KIF_EV_RESYNC_BEGIN:
-		log_msg(LOG_LEVEL_WARN, "kernel: events were lost (socket overflow); resynchronising");
+		log_msg(LOG_LEVEL_WARN,
+			"kernel: events were lost (socket overflow); resynchronising");
 		break;
 	case KIF_EV_MAPPING: {
 		uint32_t reqid = dkern_engine_reqid(d->kern, ev->mapping.reqid);
@@ -1098,8 +1225,8 @@ static void on_stop_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	if (!c.ike || mono_ms() >= d->stop_deadline) {
 		if (c.ike)
-			log_msg(LOG_LEVEL_INFO, "%u IKE SA%s still waiting for the peer; leaving", c.ike,
-				c.ike == 1 ? "" : "s");
+			log_msg(LOG_LEVEL_INFO, "%u IKE SA%s still waiting for the peer; leaving",
+				c.ike, c.ike == 1 ? "" : "s");
 		event_base_loopbreak(d->base);
 	}
 }
@@ -1107,7 +1234,7 @@ static void on_stop_tick(evutil_socket_t fd, short what, void *arg)
 static void on_term(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval tv = {0, 50 * 1000};
+	struct timeval tv = { 0, 50 * 1000 };
 
 	(void)what;
 	if (d->stopping)
@@ -1162,31 +1289,30 @@ static void setup_watchdog(struct daemon *d)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: conduitd [OPTION]...\n"
-		"The conduit IKEv2/IPsec daemon.\n"
-		"\n"
-		"  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
-		"  -f, --foreground      stay in the foreground and log to stderr (for\n"
-		"                        systemd); without it, detach and log to syslog\n"
-		"  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
-		"  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
-		"  -n, --check           load and validate the configuration, print every\n"
-		"                        problem, exit 0 if it is valid; touches nothing\n"
-		"  -T, --retransmit-timeout TIME\n"
-		"                        first retransmission of an unanswered request\n"
-		"                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
-		"                        1), each next one after twice the wait before\n"
-		"  -R, --retransmit-tries N\n"
-		"                        retransmissions before the peer counts as gone\n"
-		"                        (default 5): with the defaults a request fails,\n"
-		"                        and a peer that stopped answering DPD is dead,\n"
-		"                        63 s after it was first sent (TIME * (2^(N+1) - 1))\n"
-		"  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
-		"                        seconds (default 20, 0: none; charon.keep_alive)\n"
-		"      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
-		"  -h, --help            show this help\n"
-		"  -V, --version         show the version\n");
+	fprintf(f, "Usage: conduitd [OPTION]...\n"
+		   "The conduit IKEv2/IPsec daemon.\n"
+		   "\n"
+		   "  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
+		   "  -f, --foreground      stay in the foreground and log to stderr (for\n"
+		   "                        systemd); without it, detach and log to syslog\n"
+		   "  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
+		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
+		   "  -n, --check           load and validate the configuration, print every\n"
+		   "                        problem, exit 0 if it is valid; touches nothing\n"
+		   "  -T, --retransmit-timeout TIME\n"
+		   "                        first retransmission of an unanswered request\n"
+		   "                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
+		   "                        1), each next one after twice the wait before\n"
+		   "  -R, --retransmit-tries N\n"
+		   "                        retransmissions before the peer counts as gone\n"
+		   "                        (default 5): with the defaults a request fails,\n"
+		   "                        and a peer that stopped answering DPD is dead,\n"
+		   "                        63 s after it was first sent (TIME * (2^(N+1) - 1))\n"
+		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
+		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
+		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "  -h, --help            show this help\n"
+		   "  -V, --version         show the version\n");
 }
 
 /* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
@@ -1248,18 +1374,18 @@ static int daemonize(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"control", required_argument, NULL, 's'},
-		{"check", no_argument, NULL, 'n'},
-		{"retransmit-timeout", required_argument, NULL, 'T'},
-		{"retransmit-tries", required_argument, NULL, 'R'},
-		{"nat-keepalive", required_argument, NULL, 'k'},
-		{"nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "control", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "retransmit-timeout", required_argument, NULL, 'T' },
+		{ "retransmit-tries", required_argument, NULL, 'R' },
+		{ "nat-keepalive", required_argument, NULL, 'k' },
+		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH;
@@ -1283,7 +1409,8 @@ int main(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &end, 10);
 
 			if (*end || end == optarg || v > 86400) {
-				fprintf(stderr, "conduitd: --nat-keepalive wants 0 to 86400 seconds\n");
+				fprintf(stderr,
+					"conduitd: --nat-keepalive wants 0 to 86400 seconds\n");
 				return 2;
 			}
 			eopts.nat_keepalive_ms = v ? (uint32_t)v * 1000 : IKE_NAT_KEEPALIVE_OFF;
@@ -1371,10 +1498,12 @@ int main(int argc, char **argv)
 	}
 	rc = kif_flush(d->kif, &n_sa, &n_pol);
 	if (rc)
-		log_msg(LOG_LEVEL_WARN, "flushing conduit's old kernel state: %s", kif_error(d->kif));
+		log_msg(LOG_LEVEL_WARN, "flushing conduit's old kernel state: %s",
+			kif_error(d->kif));
 	else if (n_sa || n_pol)
-		log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s left by an earlier conduitd",
-			n_sa, n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+		log_msg(LOG_LEVEL_INFO,
+			"removed %u SA%s and %u polic%s left by an earlier conduitd", n_sa,
+			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
 	d->base = event_base_new();
@@ -1421,8 +1550,8 @@ int main(int argc, char **argv)
 	env.child_last_out = env_child_last_out;
 	env.child_last_in = env_child_last_in;
 	d->engine = ike_engine_new(&env, &eopts);
-	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int ||
-	    !d->engine || event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
+	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int || !d->engine ||
+	    event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
 	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL)) {
 		log_msg(LOG_LEVEL_ERROR, "cannot set up the event loop");
 		goto out;
@@ -1450,8 +1579,8 @@ out:
 		if (kif_flush(d->kif, &n_sa, &n_pol))
 			log_msg(LOG_LEVEL_WARN, "flushing kernel state: %s", kif_error(d->kif));
 		else if (status == 0)
-			log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s from the kernel", n_sa,
-				n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+			log_msg(LOG_LEVEL_INFO, "removed %u SA%s and %u polic%s from the kernel",
+				n_sa, n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	}
 	net_free(d->net);
 	dkern_free(d->kern);

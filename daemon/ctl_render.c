@@ -296,6 +296,12 @@ static void render_array(FILE *out, const json_t *arr, const char *none,
 static void render_initiate(FILE *out, const json_t *req, const json_t *r)
 {
 	put_field(out, req, "name");
+	if (json_is_true(json_object_get(r, "already_up"))) {
+		fputs(": up already (IKE SA ", out);
+		put_int(out, r, "ike_sa");
+		fputs(")\n", out);
+		return;
+	}
 	fputs(": established (IKE SA ", out);
 	put_int(out, r, "ike_sa");
 	const json_t *kids = json_object_get(r, "child_sas");
@@ -310,6 +316,13 @@ static void render_initiate(FILE *out, const json_t *req, const json_t *r)
 static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 {
 	put_field(out, req, "name");
+	const json_t *c = json_object_get(r, "terminated_children");
+	if (json_is_integer(c)) {
+		fputs(json_integer_value(c) ? ": CHILD_SA deleting\n"
+					    : ": no such CHILD_SA was up\n",
+		      out);
+		return;
+	}
 	const json_t *t = json_object_get(r, "terminated");
 	if (!json_is_integer(t))
 		fputs(": terminated\n", out);

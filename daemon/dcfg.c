@@ -319,6 +319,10 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 	cfg->rand_time = clamp32(cc->rand_time);
 	cfg->dpd_delay = clamp32(cc->dpd_delay);
 	cfg->keyingtries = cc->keyingtries;
+	cfg->childless = cc->childless == CONF_CHILDLESS_NEVER	  ? IKE_CHILDLESS_NEVER
+			 : cc->childless == CONF_CHILDLESS_PREFER ? IKE_CHILDLESS_PREFER
+			 : cc->childless == CONF_CHILDLESS_FORCE  ? IKE_CHILDLESS_FORCE
+								  : IKE_CHILDLESS_ALLOW;
 
 	TAILQ_FOREACH (ch, &cc->children, entry) {
 		struct ike_child_cfg *k = &out->children[i++];

@@ -1300,6 +1300,13 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *chil
 	return rc;
 }
 
+bool ike_engine_ike_sa_is_up(struct ike_engine *e, uint32_t ike_sa_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id);
+
+	return sa && ike_sa_usable(sa);
+}
+
 bool ike_engine_child_is_up(struct ike_engine *e, uint32_t ike_sa_id, const char *child)
 {
 	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id);

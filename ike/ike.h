@@ -274,6 +274,8 @@ void ike_engine_run_timers(struct ike_engine *e);
  * -ENOENT (no such connection or child), -EDESTADDRREQ (no remote
  * address), -EINVAL (no child to start, and childless = never). */
 int ike_engine_initiate(struct ike_engine *e, const char *conn, const char *child);
+/* Whether IKE SA ike_sa_id is established (and not going away). */
+bool ike_engine_ike_sa_is_up(struct ike_engine *e, uint32_t ike_sa_id);
 /* Whether IKE SA ike_sa_id has an installed CHILD SA of that name (NULL:
  * any) that is not going away. */
 bool ike_engine_child_is_up(struct ike_engine *e, uint32_t ike_sa_id, const char *child);
