@@ -70,6 +70,22 @@ struct ike_child_cfg {
 			       * IKE SA), or it expired with no rekey */
 };
 
+/* One entry of local_addrs/remote_addrs: an address range (a host: from
+ * equals to; a subnet: its first and last address). */
+struct ike_addr_range {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t from[16], to[16];
+};
+
+/* swanctl.conf's unique: what a new IKE SA with the identities of an
+ * established one of the same connection does to it. */
+enum ike_unique {
+	IKE_UNIQUE_NO = 0,  /* nothing, unless the peer sent INITIAL_CONTACT */
+	IKE_UNIQUE_NEVER,   /* nothing, even with INITIAL_CONTACT */
+	IKE_UNIQUE_REPLACE, /* the old one is deleted */
+	IKE_UNIQUE_KEEP,    /* the new one is refused (unless from the same address) */
+};
+
 /* Childless IKE SAs (RFC 6023), swanctl.conf's childless. */
 enum ike_childless {
 	IKE_CHILDLESS_ALLOW = 0, /* as responder; as initiator only with no child to start */
@@ -80,12 +96,25 @@ enum ike_childless {
 
 struct ike_conn_cfg {
 	char name[64];
-	struct ike_addr local; /* family 0: any */
-	struct ike_addr remote; /* family 0: any (responder only) */
+	/* Where we initiate from and to: local family 0: any; remote family
+	 * 0: nowhere (responder only). */
+	struct ike_addr local;
+	struct ike_addr remote;
+	/* Which peers it answers, from which of our addresses (local_addrs,
+	 * remote_addrs): none means %any; without ranges, local and remote
+	 * above stand for them. An IKE_SA_INIT is answered by the connection
+	 * whose addresses match best (a host before a range before %any);
+	 * IKE_AUTH then chooses among the connections these addresses allow
+	 * by the peer's identity (and ours, if it names it). */
+	size_t n_local_addrs, n_remote_addrs;
+	const struct ike_addr_range *local_addrs, *remote_addrs;
+	uint8_t unique; /* enum ike_unique */
 	const char *proposals; /* "aes256gcm16-prfsha256-x25519,..." */
 	struct ike_id local_id; /* type 0: our address */
 	struct ike_id remote_id; /* type 0: accept any */
-	const uint8_t *psk; /* shared key for this peer; copied by the engine */
+	/* Shared key for this peer (copied by the engine), used when the
+	 * environment has no psk_lookup. */
+	const uint8_t *psk;
 	size_t psk_len;
 	bool encap; /* force UDP encapsulation */
 	uint32_t rekey_time, reauth_time, over_time, rand_time, dpd_delay;
@@ -220,7 +249,15 @@ struct ike_env {
 	 * same way. ESP from the peer is news of it: DPD waits for silence of
 	 * both IKE and ESP (as strongSwan does). */
 	int (*child_last_in)(void *ctx, uint32_t child_id, uint64_t *at_ms);
+	/* Optional: the pre-shared key for a pair of identities, chosen among
+	 * all secrets as strongSwan does (remote NULL or type 0: any peer).
+	 * Writes at most max octets to key; 0 and *len, or -ENOKEY. Without
+	 * it, each connection's psk is used. */
+	int (*psk_lookup)(void *ctx, const char *conn, const struct ike_id *local,
+			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len);
 };
+
+#define IKE_PSK_MAX_LEN 1024
 
 /* Retransmission: base timeout and count (RFC 7296 2.1: exponential).
  * A request is retransmitted retransmit_tries times, the k-th time
