@@ -56,12 +56,12 @@ static const struct ike_transition transitions[] = {
 	/* established, also while being rekeyed, replaced or deleted */
 	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, false, false,
 	  0, ike_info_on_request },
-	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, true, true,
-	  0, ike_info_on_response },
+	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_INFORMATIONAL, true, true, 0,
+	  ike_info_on_response },
 	/* new CHILD SAs and rekeys; a refusal carries an error notify. While
 	 * deleting or replaced, requests are refused (RFC 7296 1.4.1, 2.25). */
-	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_CREATE_CHILD_SA, false, false,
-	  PL(SA) | PL(NONCE), ike_create_child_on_request },
+	{ S(ESTABLISHED) | S(REKEYING) | S(DELETING) | S(REKEYED), IKE_CREATE_CHILD_SA, false,
+	  false, PL(SA) | PL(NONCE), ike_create_child_on_request },
 	{ S(ESTABLISHED) | S(REKEYING), IKE_CREATE_CHILD_SA, true, true, PL(SA) | PL(NONCE),
 	  ike_create_child_on_response },
 };
@@ -247,8 +247,9 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_rtx);
 	const char *what = sa->req_kind == IKE_REQ_SA_INIT ? "IKE_SA_INIT"
 			   : sa->req_kind == IKE_REQ_AUTH  ? "IKE_AUTH"
-			   : sa->req_kind == IKE_REQ_REKEY_CHILD || sa->req_kind == IKE_REQ_REKEY_IKE ||
-				     sa->req_kind == IKE_REQ_NEW_CHILD
+			   : sa->req_kind == IKE_REQ_REKEY_CHILD ||
+				   sa->req_kind == IKE_REQ_REKEY_IKE ||
+				   sa->req_kind == IKE_REQ_NEW_CHILD
 			       ? "CREATE_CHILD_SA"
 			       : "INFORMATIONAL";
 	char reason[96];
@@ -837,7 +838,7 @@ static void conn_unlink(struct ike_engine *e, struct ike_conn *c)
 	if (!c->linked)
 		return;
 	HASH_DELETE(hh, e->conns, c);
-	if (c->cfg.remote.family) {
+	if (c->hashed) {
 		struct ike_conn *head, **pp;
 
 		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
@@ -883,7 +884,7 @@ static void conn_prune_older(struct ike_engine *e, struct ike_conn *c)
 static void conn_link(struct ike_engine *e, struct ike_conn *c)
 {
 	HASH_ADD_STR(e->conns, name, c);
-	if (c->cfg.remote.family) {
+	if (c->hashed) {
 		struct ike_conn *head, *last;
 
 		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
@@ -983,6 +984,70 @@ static int conn_child_init(struct ike_conn_child *cc, const struct ike_child_cfg
 	return 0;
 }
 
+static struct ike_addr_range *copy_ranges(const struct ike_addr_range *r, size_t n)
+{
+	struct ike_addr_range *p = malloc(n * sizeof(*p));
+
+	if (p)
+		memcpy(p, r, n * sizeof(*p));
+	return p;
+}
+
+/* The address ranges, and where the connection is found: by its one
+ * remote host, or among those that match by range or %any. */
+static int conn_addrs_init(struct ike_conn *c, const struct ike_conn_cfg *cfg, const char **err)
+{
+	const struct ike_addr_range *all[2] = { cfg->local_addrs, cfg->remote_addrs };
+	size_t n[2] = { cfg->n_local_addrs, cfg->n_remote_addrs };
+	const uint8_t *host = NULL;
+	uint8_t family = 0;
+
+	c->cfg.local_addrs = c->cfg.remote_addrs = NULL;
+	for (int side = 0; side < 2; side++) {
+		if (n[side] && !all[side]) {
+			*err = "address ranges missing";
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n[side]; i++) {
+			size_t len = all[side][i].family == AF_INET6 ? 16 : 4;
+
+			if ((all[side][i].family != AF_INET && all[side][i].family != AF_INET6) ||
+			    memcmp(all[side][i].from, all[side][i].to, len) > 0) {
+				*err = "bad address range";
+				return -EINVAL;
+			}
+		}
+	}
+	if ((cfg->remote.family && cfg->remote.family != AF_INET &&
+	     cfg->remote.family != AF_INET6) ||
+	    (cfg->local.family && cfg->local.family != AF_INET && cfg->local.family != AF_INET6)) {
+		*err = "bad address family";
+		return -EINVAL;
+	}
+	if ((n[0] && !(c->local_addrs = copy_ranges(all[0], n[0]))) ||
+	    (n[1] && !(c->remote_addrs = copy_ranges(all[1], n[1])))) {
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	c->cfg.local_addrs = c->local_addrs;
+	c->cfg.remote_addrs = c->remote_addrs;
+	if (!n[1] && cfg->remote.family) {
+		family = cfg->remote.family;
+		host = cfg->remote.ip;
+	} else if (n[1] == 1 &&
+		   !memcmp(all[1][0].from, all[1][0].to, all[1][0].family == AF_INET6 ? 16 : 4)) {
+		family = all[1][0].family;
+		host = all[1][0].from;
+	}
+	c->hashed = host != NULL;
+	memset(c->remote_key, 0, sizeof(c->remote_key));
+	if (host) {
+		c->remote_key[0] = family;
+		memcpy(c->remote_key + 1, host, family == AF_INET6 ? 16 : 4);
+	}
+	return 0;
+}
+
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, const char **err)
 {
 	struct ike_proposal *tmp;
@@ -1056,13 +1121,9 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 		if (rc)
 			goto fail;
 	}
-	c->remote_key[0] = cfg->remote.family;
-	memcpy(c->remote_key + 1, cfg->remote.ip, cfg->remote.family == AF_INET ? 4 : 16);
-	if (cfg->remote.family && cfg->remote.family != AF_INET && cfg->remote.family != AF_INET6) {
-		*err = "bad remote address family";
-		rc = -EINVAL;
+	rc = conn_addrs_init(c, cfg, err);
+	if (rc)
 		goto fail;
-	}
 	free(tmp);
 	old = ike_conn_find(e, c->name);
 	if (old) {
@@ -1315,8 +1376,8 @@ bool ike_engine_child_is_up(struct ike_engine *e, uint32_t ike_sa_id, const char
 	if (!sa || !ike_sa_usable(sa))
 		return false;
 	LIST_FOREACH (c, &sa->children, entry)
-		if (ike_child_live(c) && (!child || !strcmp(sa->conn->children[c->cfg_idx].cfg.name,
-							    child)))
+		if (ike_child_live(c) &&
+		    (!child || !strcmp(sa->conn->children[c->cfg_idx].cfg.name, child)))
 			return true;
 	return false;
 }
@@ -1460,7 +1521,7 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 
-static void id_str(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
+void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];
 
@@ -1507,14 +1568,16 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.local = sa->local;
 		info.remote = sa->remote;
 		if (sa->conn->cfg.local_id.type)
-			id_str(sa->conn->cfg.local_id.type, sa->conn->cfg.local_id.data,
-			       sa->conn->cfg.local_id.len, info.local_id, sizeof(info.local_id));
+			ike_id_format(sa->conn->cfg.local_id.type, sa->conn->cfg.local_id.data,
+				      sa->conn->cfg.local_id.len, info.local_id,
+				      sizeof(info.local_id));
 		else
-			id_str(sa->local.family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR,
-			       sa->local.ip, sa->local.family == AF_INET ? 4 : 16, info.local_id,
-			       sizeof(info.local_id));
-		id_str(sa->peer_id_type, sa->peer_id, sa->peer_id ? sa->peer_id_len : 0,
-		       info.remote_id, sizeof(info.remote_id));
+			ike_id_format(sa->local.family == AF_INET ? IKE_ID_IPV4_ADDR
+								  : IKE_ID_IPV6_ADDR,
+				      sa->local.ip, sa->local.family == AF_INET ? 4 : 16,
+				      info.local_id, sizeof(info.local_id));
+		ike_id_format(sa->peer_id_type, sa->peer_id, sa->peer_id ? sa->peer_id_len : 0,
+			      info.remote_id, sizeof(info.remote_id));
 		if (sa->keys_valid)
 			ike_selected_format(&sa->sel, 0, info.algorithms, sizeof(info.algorithms));
 		info.established_ms = sa->established_ms;

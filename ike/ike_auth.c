@@ -89,27 +89,83 @@ static size_t id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *ou
 	return 4 + len;
 }
 
-static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
+static bool id_equal(const struct ike_id *want, const struct ike_id_pl *got)
 {
-	const struct ike_id *want = &sa->conn->cfg.remote_id;
-
-	if (!want->type)
-		return true;
 	return got->type == want->type && got->data.len == want->len &&
 	       !memcmp(got->data.ptr, want->data, want->len);
 }
 
-static bool auth_ok(const struct ike_sa *sa, bool of_initiator, const struct ike_msg *m,
-		    const struct ike_id_pl *id)
+static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
+{
+	const struct ike_id *want = &sa->conn->cfg.remote_id;
+
+	return !want->type || id_equal(want, got);
+}
+
+static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = pl->type;
+	id->len = (uint8_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
+	memcpy(id->data, pl->data.ptr, id->len);
+}
+
+/* The shared key of this IKE SA: for our identity and the peer's (peer:
+ * the IDi received, as responder; NULL, the configured remote id, as
+ * initiator), from the environment's lookup over all secrets if it has
+ * one, else the connection's. Wiped by psk_wipe(). */
+struct psk {
+	uint8_t key[IKE_PSK_MAX_LEN];
+	size_t len;
+	bool ok;
+};
+
+static void get_psk(struct ike_engine *e, const struct ike_sa *sa, const struct ike_id_pl *peer,
+		    struct psk *k)
+{
+	struct ike_id me, other;
+	const uint8_t *data;
+	size_t len;
+
+	k->ok = false;
+	k->len = 0;
+	if (!e->env.psk_lookup) {
+		if (sa->conn->psk && sa->conn->cfg.psk_len <= sizeof(k->key)) {
+			memcpy(k->key, sa->conn->psk, sa->conn->cfg.psk_len);
+			k->len = sa->conn->cfg.psk_len;
+			k->ok = true;
+		}
+		return;
+	}
+	memset(&me, 0, sizeof(me));
+	own_id(sa, &me.type, &data, &len);
+	me.len = (uint8_t)len;
+	memcpy(me.data, data, len);
+	if (peer)
+		id_of_pl(peer, &other);
+	else
+		other = sa->conn->cfg.remote_id;
+	k->ok = !e->env.psk_lookup(e->env.ctx, sa->conn->name, &me, other.type ? &other : NULL,
+				   k->key, sizeof(k->key), &k->len) &&
+		k->len <= sizeof(k->key);
+}
+
+static void psk_wipe(struct psk *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+static bool auth_ok(const struct ike_sa *sa, const struct psk *k, bool of_initiator,
+		    const struct ike_msg *m, const struct ike_id_pl *id)
 {
 	uint8_t want[IKE_PRF_MAX_LEN];
 	size_t want_len = 0;
 	bool ok;
 
-	if (m->auth.method != IKE_AUTH_SHARED_KEY_MIC || !sa->conn->psk)
+	if (m->auth.method != IKE_AUTH_SHARED_KEY_MIC || !k->ok)
 		return false;
-	if (ike_psk_auth(sa, of_initiator, sa->conn->psk, sa->conn->cfg.psk_len, id->body.ptr,
-			 id->body.len, want, &want_len))
+	if (ike_psk_auth(sa, of_initiator, k->key, k->len, id->body.ptr, id->body.len, want,
+			 &want_len))
 		return false;
 	ok = m->auth.data.len == want_len && !CRYPTO_memcmp(want, m->auth.data.ptr, want_len);
 	OPENSSL_cleanse(want, sizeof(want));
@@ -117,7 +173,8 @@ static bool auth_ok(const struct ike_sa *sa, bool of_initiator, const struct ike
 }
 
 /* Adds our IDx and AUTH payloads; false if the AUTH cannot be computed. */
-static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, bool initiator)
+static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, const struct psk *k,
+			bool initiator)
 {
 	uint8_t body[4 + 255], auth[IKE_PRF_MAX_LEN];
 	const uint8_t *data;
@@ -127,35 +184,159 @@ static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, bool ini
 
 	own_id(sa, &type, &data, &len);
 	body_len = id_body(type, data, len, body);
-	ok = sa->conn->psk && !ike_psk_auth(sa, initiator, sa->conn->psk, sa->conn->cfg.psk_len,
-					    body, body_len, auth, &auth_len);
+	ok = k->ok && !ike_psk_auth(sa, initiator, k->key, k->len, body, body_len, auth, &auth_len);
 	ike_add_id(b, initiator ? IKE_PL_IDI : IKE_PL_IDR, type, data, len);
 	ike_add_auth(b, IKE_AUTH_SHARED_KEY_MIC, auth, ok ? auth_len : 0);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	return ok;
 }
 
-/* Another established IKE SA of this connection with the same peer? */
-static bool other_sa_with_peer(const struct ike_sa *sa, const struct ike_sa *o)
+/* ---- choosing the connection by identity (responder) ---- */
+
+struct pick {
+	const struct ike_sa *sa;
+	const struct ike_msg *m;
+	struct ike_conn *best;
+	int best_score;
+	char accepted[256]; /* the identities the candidates accept, for the log */
+	size_t acc_len;
+};
+
+static void note_accepted(struct pick *p, const struct ike_conn *c)
+{
+	char id[128];
+
+	if (p->acc_len + 4 >= sizeof(p->accepted))
+		return;
+	ike_id_format(c->cfg.remote_id.type, c->cfg.remote_id.data, c->cfg.remote_id.len, id,
+		      sizeof(id));
+	p->acc_len += (size_t)snprintf(p->accepted + p->acc_len, sizeof(p->accepted) - p->acc_len,
+				       "%s%s (%s)", p->acc_len ? ", " : "", id, c->name);
+	if (p->acc_len >= sizeof(p->accepted))
+		p->acc_len = sizeof(p->accepted) - 1;
+}
+
+/* Whether c can take over an IKE SA negotiated with these algorithms. */
+static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
+{
+	struct ike_proposal p;
+	struct ike_selected tmp;
+
+	return !ike_selected_to_proposal(sel, NULL, 0, &p) &&
+	       !ike_proposal_select(c->ike, c->n_ike, &p, 1, 0, &tmp);
+}
+
+/* strongSwan's preference: the peer's identity matched exactly before a
+ * connection that accepts any, then ours (IDr) if the peer named it,
+ * then the addresses; the first configured among equals. */
+static int consider(void *arg, struct ike_conn *c, int addr_score)
+{
+	struct pick *p = arg;
+	const struct ike_msg *m = p->m;
+	int id_score, score;
+
+	if (c->cfg.remote_id.type && !id_equal(&c->cfg.remote_id, &m->idi)) {
+		note_accepted(p, c);
+		return 0;
+	}
+	id_score = c->cfg.remote_id.type ? 20 : 1;
+	if ((m->encrypted & IKE_PL_BIT(IKE_PL_IDR)) && c->cfg.local_id.type) {
+		if (!id_equal(&c->cfg.local_id, &m->idr))
+			return 0;
+		id_score += 20;
+	}
+	if (!algs_fit(c, &p->sa->sel))
+		return 0;
+	score = id_score * 64 + addr_score;
+	if (score > p->best_score) {
+		p->best = c;
+		p->best_score = score;
+	}
+	return 0;
+}
+
+/* Switch sa to the connection that fits the peer's identity best; false
+ * (logged, with what the candidates would accept) when none does. */
+static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct pick p = { .sa = sa, .m = m };
+	char who[128];
+
+	ike_conn_foreach_for_peer(e, &sa->local, &sa->remote, consider, &p);
+	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
+	if (!p.best) {
+		ike_log_sa(e, IKE_LOG_WARN, sa, "no connection accepts peer identity '%s'%s%s", who,
+			   p.acc_len ? "; the connections for this address accept " : "",
+			   p.accepted);
+		return false;
+	}
+	if (p.best != sa->conn) {
+		ike_log_sa(e, IKE_LOG_INFO, sa, "peer identity '%s': switching to connection %s",
+			   who, p.best->name);
+		ike_sa_set_conn(e, sa, p.best);
+	}
+	return true;
+}
+
+/* Another established IKE SA of this connection with this peer identity? */
+static bool other_sa_with_peer(const struct ike_sa *sa, const struct ike_sa *o, uint8_t type,
+			       const uint8_t *id, size_t len)
 {
 	return o != sa && o->state >= IKE_S_ESTABLISHED && o->state != IKE_S_GONE &&
-	       o->peer_id_type == sa->peer_id_type && o->peer_id_len == sa->peer_id_len &&
-	       (!o->peer_id_len || !memcmp(o->peer_id, sa->peer_id, o->peer_id_len));
+	       o->peer_id_type == type && o->peer_id_len == len &&
+	       (!len || !memcmp(o->peer_id, id, len));
+}
+
+static bool same_host(const struct ike_addr *a, const struct ike_addr *b)
+{
+	return a->family == b->family && !memcmp(a->ip, b->ip, a->family == AF_INET6 ? 16 : 4);
+}
+
+/* unique = keep: the id of an IKE SA of this peer identity that stays, so
+ * the new one is refused; 0 when none. One from the same address is the
+ * peer reauthenticating (strongSwan lets that through too). */
+static uint32_t kept_by_unique(const struct ike_sa *sa, const struct ike_id_pl *peer)
+{
+	const struct ike_sa *o;
+
+	if (sa->conn->cfg.unique != IKE_UNIQUE_KEEP)
+		return 0;
+	LIST_FOREACH (o, &sa->conn->sas, conn_entry)
+		if (other_sa_with_peer(sa, o, peer->type, peer->data.ptr, peer->data.len) &&
+		    ike_sa_usable(o) && !same_host(&o->remote, &sa->remote))
+			return o->id;
+	return 0;
 }
 
 /*
- * RFC 7296 2.4: INITIAL_CONTACT says the peer has no other IKE SA with us
- * (it restarted). Ours with the same identity are stale: close them, and
- * their CHILD SAs, without a Delete the peer could not recognise.
+ * Our other IKE SAs with the identity of the peer of sa, just established:
+ * INITIAL_CONTACT (RFC 7296 2.4) says the peer restarted, so they are
+ * stale and go without a Delete it could not recognise (unless unique =
+ * never); unique = replace deletes them (one from the same address is left
+ * for the peer to delete: it reauthenticates).
  */
-static void initial_contact(struct ike_engine *e, struct ike_sa *sa)
+static void uniqueness(struct ike_engine *e, struct ike_sa *sa, bool initial_contact)
 {
+	uint8_t policy = sa->conn->cfg.unique;
 	struct ike_sa *o, *next;
 
+	if (policy == IKE_UNIQUE_NEVER || (!initial_contact && policy != IKE_UNIQUE_REPLACE))
+		return;
 	for (o = LIST_FIRST(&sa->conn->sas); o; o = next) {
 		next = LIST_NEXT(o, conn_entry);
-		if (other_sa_with_peer(sa, o))
+		if (!other_sa_with_peer(sa, o, sa->peer_id_type, sa->peer_id, sa->peer_id_len))
+			continue;
+		if (initial_contact) {
 			ike_sa_close(e, o, "replaced: the peer restarted (INITIAL_CONTACT)");
+		} else if (ike_sa_usable(o) && !same_host(&o->remote, &sa->remote)) {
+			ike_log_sa(
+			    e, IKE_LOG_INFO, o,
+			    "unique = replace: the peer is now IKE SA [%u], deleting this one",
+			    sa->id);
+			o->why_down = "replaced (unique = replace)";
+			ike_task_queue(e, o, IKE_TASK_DELETE_IKE, 0, 0);
+			ike_sa_kick(e, o);
+		}
 	}
 }
 
@@ -170,8 +351,7 @@ static void established(struct ike_engine *e, struct ike_sa *sa, const struct ik
 		   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 	ike_event(e, IKE_EV_IKE_UP, sa, NULL, 0, NULL);
 	ike_sa_lifetimes_arm(e, sa);
-	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT))
-		initial_contact(e, sa);
+	uniqueness(e, sa, ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL);
 }
 
 /* We send INITIAL_CONTACT while we have no established IKE SA on this
@@ -181,7 +361,7 @@ static bool first_contact(const struct ike_sa *sa)
 {
 	const struct ike_sa *o;
 
-	LIST_FOREACH(o, &sa->conn->sas, conn_entry)
+	LIST_FOREACH (o, &sa->conn->sas, conn_entry)
 		if (o != sa && o->state >= IKE_S_ESTABLISHED && o->state != IKE_S_GONE)
 			return false;
 	return true;
@@ -229,24 +409,28 @@ int ike_auth_start(struct ike_engine *e, struct ike_sa *sa)
 	struct ike_half_open *ho = sa->ho;
 	struct ike_writer w;
 	struct ike_builder b;
+	struct psk k;
 	bool childless;
 	uint8_t first;
 	int rc;
 
-	if (!sa->conn->psk) {
-		ike_log_sa(e, IKE_LOG_ERROR, sa, "no pre-shared key configured");
-		return -ENOKEY;
-	}
 	rc = decide_childless(e, sa, &childless);
 	if (!rc && !childless)
 		rc = ike_child_req_init(e, sa, &ho->child, ho->child.cfg_idx, NULL, false);
 	if (rc)
 		return rc;
+	get_psk(e, sa, NULL, &k);
+	if (!k.ok) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa,
+			   "no pre-shared key for our identity and the peer's");
+		return -ENOKEY;
+	}
 	ike_writer_init(&w);
 	w.wipe = true;
 	ike_build_begin_inner(&b, &w);
-	if (!add_id_auth(&b, sa, true))
+	if (!add_id_auth(&b, sa, &k, true))
 		ike_writer_fail(&w, -EINVAL);
+	psk_wipe(&k);
 	if (first_contact(sa))
 		ike_add_notify(&b, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (!childless)
@@ -256,8 +440,8 @@ int ike_auth_start(struct ike_engine *e, struct ike_sa *sa)
 		rc = ike_send_protected(e, sa, IKE_AUTH, false, 0, &w, first, IKE_REQ_AUTH);
 	ike_writer_free(&w);
 	if (!rc)
-		ike_sa_set_state(e, sa, IKE_S_AUTH_SENT, childless ? "IKE_AUTH sent, childless"
-								   : "IKE_AUTH sent");
+		ike_sa_set_state(e, sa, IKE_S_AUTH_SENT,
+				 childless ? "IKE_AUTH sent, childless" : "IKE_AUTH sent");
 	return rc;
 }
 
@@ -292,7 +476,9 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 	const struct ike_msg *m = &rx->m;
 	const char *why = NULL;
 	char reason[128];
+	struct psk k;
 	uint16_t n;
+	bool ok;
 
 	if (!(m->encrypted & IKE_PL_BIT(IKE_PL_AUTH)) || !(m->encrypted & IKE_PL_BIT(IKE_PL_IDR))) {
 		n = IKE_N_AUTHENTICATION_FAILED;
@@ -305,7 +491,10 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 			 ike_notify_name(n));
 		return ike_sa_fail(e, sa, n, reason);
 	}
-	if (!id_acceptable(sa, &m->idr) || !auth_ok(sa, false, m, &m->idr)) {
+	get_psk(e, sa, NULL, &k);
+	ok = id_acceptable(sa, &m->idr) && auth_ok(sa, &k, false, m, &m->idr);
+	psk_wipe(&k);
+	if (!ok) {
 		why = !id_acceptable(sa, &m->idr) ? "peer identity does not match remote_id"
 						  : "peer's AUTH payload does not verify";
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: sending AUTHENTICATION_FAILED", why);
@@ -361,20 +550,40 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	struct ike_writer w;
 	struct ike_builder b;
 	const char *why = NULL;
+	char reason[96];
+	uint32_t kept;
+	struct psk k;
 	bool childless;
 	uint16_t child_err;
 	uint8_t first;
 	int rc;
 
-	if (!id_acceptable(sa, &m->idi) || !auth_ok(sa, true, m, &m->idi)) {
-		why = !id_acceptable(sa, &m->idi) ? "peer identity does not match remote_id"
-						  : "peer's AUTH payload does not verify";
+	if (!choose_conn(e, sa, m)) {
+		why = "no connection accepts the peer's identity";
+		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
+	}
+	get_psk(e, sa, &m->idi, &k);
+	if (!k.ok || !auth_ok(sa, &k, true, m, &m->idi)) {
+		why = !k.ok ? "no pre-shared key for the peer's identity and ours"
+			    : "peer's AUTH payload does not verify";
+		psk_wipe(&k);
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", why);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
+	kept = kept_by_unique(sa, &m->idi);
+	if (kept) {
+		psk_wipe(&k);
+		snprintf(reason, sizeof(reason), "unique = keep: the peer has IKE SA [%u] already",
+			 kept);
+		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", reason);
+		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
+	}
 	if (!(m->encrypted & IKE_PL_BIT(IKE_PL_SA)) &&
 	    sa->conn->cfg.childless == IKE_CHILDLESS_NEVER) {
+		psk_wipe(&k);
 		why = "the peer wants a childless IKE SA, and childless = never";
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering INVALID_SYNTAX", why);
 		ike_respond_notify(e, sa, rx, IKE_N_INVALID_SYNTAX, NULL, 0);
@@ -392,8 +601,9 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	ike_writer_init(&w);
 	w.wipe = true;
 	ike_build_begin_inner(&b, &w);
-	if (!add_id_auth(&b, sa, false))
+	if (!add_id_auth(&b, sa, &k, false))
 		ike_writer_fail(&w, -EINVAL);
+	psk_wipe(&k);
 	if (child_err)
 		ike_add_notify(&b, 0, NULL, 0, child_err, NULL, 0);
 	else if (c)

@@ -40,7 +40,11 @@ uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint1
 		LIST_FOREACH (o, &v->sas, conn_entry) {
 			const struct ike_child *c;
 
-			if (o == sa || o->state == IKE_S_GONE || !same_peer(&o->remote, &sa->remote))
+			/* The same peer: its address, and its identity (peers
+			 * behind one NAT share the address). */
+			if (o == sa || o->state == IKE_S_GONE || !same_peer(&o->remote, &sa->remote) ||
+			    o->peer_id_type != sa->peer_id_type || o->peer_id_len != sa->peer_id_len ||
+			    (o->peer_id_len && memcmp(o->peer_id, sa->peer_id, o->peer_id_len)))
 				continue;
 			LIST_FOREACH (c, &o->children, entry) {
 				if (!ike_child_live(c) || c->mode != mode || c->n_lts != n_lts || c->n_rts != n_rts ||

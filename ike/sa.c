@@ -20,34 +20,99 @@ struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
 	return c;
 }
 
-static bool addr_matches(const struct ike_addr *want, const struct ike_addr *have)
+static size_t ip_len(uint8_t family)
 {
-	size_t n;
+	return family == AF_INET6 ? 16 : 4;
+}
 
-	if (!want->family)
-		return true;
-	if (want->family != have->family)
-		return false;
-	n = want->family == AF_INET ? 4 : 16;
-	return memcmp(want->ip, have->ip, n) == 0;
+static bool whole_family(const struct ike_addr_range *r)
+{
+	static const uint8_t zero[16], ones[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	size_t n = ip_len(r->family);
+
+	return !memcmp(r->from, zero, n) && !memcmp(r->to, ones, n);
+}
+
+/* 3: a host, 2: a range or subnet, 1: %any (or a whole family), 0: no. */
+static int side_score(const struct ike_addr_range *r, size_t n, const struct ike_addr *single,
+		      const struct ike_addr *a)
+{
+	size_t len = ip_len(a->family);
+	int best = 0;
+
+	if (!n) {
+		if (!single->family)
+			return 1;
+		return single->family == a->family && !memcmp(single->ip, a->ip, len) ? 3 : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int s;
+
+		if (r[i].family != a->family || memcmp(r[i].from, a->ip, len) > 0 ||
+		    memcmp(a->ip, r[i].to, len) > 0)
+			continue;
+		s = !memcmp(r[i].from, r[i].to, len) ? 3 : whole_family(&r[i]) ? 1 : 2;
+		best = s > best ? s : best;
+	}
+	return best;
+}
+
+int ike_conn_addr_score(const struct ike_conn *c, const struct ike_addr *local,
+			const struct ike_addr *remote)
+{
+	int r = side_score(c->remote_addrs, c->cfg.n_remote_addrs, &c->cfg.remote, remote);
+	int l = local->family
+		    ? side_score(c->local_addrs, c->cfg.n_local_addrs, &c->cfg.local, local)
+		    : 1;
+
+	return r && l ? r * 4 + l : 0;
+}
+
+void ike_conn_foreach_for_peer(struct ike_engine *e, const struct ike_addr *local,
+			       const struct ike_addr *remote,
+			       int (*fn)(void *arg, struct ike_conn *c, int score), void *arg)
+{
+	uint8_t key[17] = { 0 };
+	struct ike_conn *c;
+	int score;
+
+	key[0] = remote->family;
+	memcpy(key + 1, remote->ip, ip_len(remote->family));
+	HASH_FIND(hh_remote, e->conns_by_remote, key, sizeof(key), c);
+	for (; c; c = c->next_same_remote)
+		if ((score = ike_conn_addr_score(c, local, remote)) && fn(arg, c, score))
+			return;
+	TAILQ_FOREACH (c, &e->conns_any, any_entry)
+		if ((score = ike_conn_addr_score(c, local, remote)) && fn(arg, c, score))
+			return;
+}
+
+struct best_conn {
+	struct ike_conn *c;
+	int score;
+};
+
+static int keep_best(void *arg, struct ike_conn *c, int score)
+{
+	struct best_conn *b = arg;
+
+	if (score > b->score) {
+		b->c = c;
+		b->score = score;
+	}
+	return 0;
 }
 
 struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *local,
 				   const struct ike_addr *remote)
 {
-	uint8_t key[17] = { 0 };
-	struct ike_conn *c;
+	struct best_conn b = { NULL, 0 };
 
-	key[0] = remote->family;
-	memcpy(key + 1, remote->ip, remote->family == AF_INET ? 4 : 16);
-	HASH_FIND(hh_remote, e->conns_by_remote, key, sizeof(key), c);
-	for (; c; c = c->next_same_remote)
-		if (addr_matches(&c->cfg.local, local))
-			return c;
-	TAILQ_FOREACH (c, &e->conns_any, any_entry)
-		if (addr_matches(&c->cfg.local, local))
-			return c;
-	return NULL;
+	ike_conn_foreach_for_peer(e, local, remote, keep_best, &b);
+	return b.c;
 }
 
 void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
@@ -64,6 +129,8 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 		free(cc->esp_ke);
 	}
 	free(c->children);
+	free(c->local_addrs);
+	free(c->remote_addrs);
 	ike_conn_put(e, c->older);
 	if (c->psk) {
 		OPENSSL_cleanse(c->psk, c->cfg.psk_len);
@@ -103,8 +170,8 @@ static const uint32_t child_next[IKE_CHILD_STATE_COUNT] = {
 const char *ike_sa_state_name(unsigned int state)
 {
 	static const char *const names[IKE_S_COUNT] = {
-		"NEW",	       "INIT_SENT", "INIT_RCVD", "AUTH_SENT", "ESTABLISHED",
-		"REKEYING",    "REKEYED",   "DELETING",	 "GONE",
+		"NEW",	    "INIT_SENT", "INIT_RCVD", "AUTH_SENT", "ESTABLISHED",
+		"REKEYING", "REKEYED",	 "DELETING",  "GONE",
 	};
 
 	return state < IKE_S_COUNT ? names[state] : "?";
@@ -119,8 +186,7 @@ const char *ike_child_state_name(unsigned int state)
 	return state < IKE_CHILD_STATE_COUNT ? names[state] : "?";
 }
 
-int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state to,
-		     const char *why)
+int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state to, const char *why)
 {
 	if (sa->state == to)
 		return 0;
@@ -251,6 +317,19 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 	HASH_ADD(hh_spi, e->sas_by_spi, spi_local, sizeof(sa->spi_local), sa);
 	HASH_ADD(hh_id, e->sas_by_id, id, sizeof(sa->id), sa);
 	return sa;
+}
+
+void ike_sa_set_conn(struct ike_engine *e, struct ike_sa *sa, struct ike_conn *c)
+{
+	struct ike_conn *old = sa->conn;
+
+	if (old == c)
+		return;
+	LIST_REMOVE(sa, conn_entry);
+	c->refcnt++;
+	sa->conn = c;
+	LIST_INSERT_HEAD(&c->sas, sa, conn_entry);
+	ike_conn_put(e, old);
 }
 
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool initiator,

@@ -54,6 +54,8 @@ struct ike_conn {
 	uint32_t refcnt;		 /* the table's reference and one per IKE SA */
 	bool linked;			 /* still in the tables (not replaced or removed) */
 	uint8_t remote_key[17];		 /* family | ip: the by-remote key */
+	bool hashed;			 /* by remote_key (one remote host), else conns_any */
+	struct ike_addr_range *local_addrs, *remote_addrs; /* copies of the cfg's */
 	struct ike_conn_cfg cfg;	 /* pointers into this struct's copies */
 	char *proposals_str;
 	uint8_t *psk;
@@ -289,10 +291,21 @@ static inline bool ike_child_live(const struct ike_child *c)
 
 /* ---- connections ---- */
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
-/* The first connection that may answer an IKE_SA_INIT from remote to local
- * (exact remote first, then those accepting any remote), or NULL. */
+/* How well c's addresses (local_addrs, remote_addrs) match a message from
+ * remote to local: 0 not at all; more is more specific (a host before a
+ * range before %any, the remote side first). */
+int ike_conn_addr_score(const struct ike_conn *c, const struct ike_addr *local,
+			const struct ike_addr *remote);
+/* The connection that answers an IKE_SA_INIT from remote to local: the
+ * best address match, the first configured among equals; or NULL. */
 struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *local,
 				   const struct ike_addr *remote);
+/* Call fn for every connection whose addresses match (score > 0), in
+ * configuration order (those with one remote host first); stops when fn
+ * returns non-zero. */
+void ike_conn_foreach_for_peer(struct ike_engine *e, const struct ike_addr *local,
+			       const struct ike_addr *remote,
+			       int (*fn)(void *arg, struct ike_conn *c, int score), void *arg);
 void ike_conn_put(struct ike_engine *e, struct ike_conn *c);
 
 /* ---- IKE SAs ---- */
@@ -303,6 +316,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *conn, bool init
 struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool initiator,
 			      const struct ike_addr *local, const struct ike_addr *remote,
 			      uint64_t spi);
+/* The SA now belongs to connection c (IKE_AUTH chose it by identity). */
+void ike_sa_set_conn(struct ike_engine *e, struct ike_sa *sa, struct ike_conn *c);
 /* A random SPI no IKE SA of ours has (0 if none was found). */
 uint64_t ike_sa_fresh_spi(struct ike_engine *e);
 void ike_exch_free(struct ike_exch *x);

@@ -59,6 +59,9 @@ struct tpeer {
 
 static uint64_t tclock = 1000000; /* TCLOCK_START */
 static bool tverbose;
+/* When set, engines made by tpeer_init() look shared keys up with it. */
+static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *local,
+			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len);
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
@@ -215,6 +218,7 @@ static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip,
 		.wake_at = tenv_wake_at,
 		.event = tenv_event,
 		.log = tenv_log,
+		.psk_lookup = tpsk_lookup,
 	};
 
 	memset(p, 0, sizeof(*p));
