@@ -710,7 +710,10 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		return;
 	}
 	miss = IKE_PL_NONE;
-	if (!(t->error_ok && has_error_notify(&rx->m)))
+	/* A refusal, or the responder's request for a COOKIE, stands in for
+	 * the payloads of an answer. */
+	if (!(t->error_ok && (has_error_notify(&rx->m) || (h->exchange == IKE_SA_INIT &&
+							   ike_msg_notify(&rx->m, IKE_N_COOKIE)))))
 		miss = missing_payload(t, rx->m.present);
 	if (miss != IKE_PL_NONE) {
 		char reason[80];

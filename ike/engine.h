@@ -18,6 +18,7 @@
 #define IKE_NONCE_LEN 32 /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
 #define IKE_MAX_KE_RETRIES 2	       /* INVALID_KE_PAYLOAD round trips per IKE SA */
+#define IKE_MAX_COOKIE_TRIES 3	       /* COOKIE round trips per IKE_SA_INIT */
 #define IKE_REKEYED_TIMEOUT_MS 30000   /* a rekeyed IKE SA the peer does not delete */
 #define IKE_REKEY_RETRY_MS 2000	       /* after TEMPORARY_FAILURE: this, plus up to as much */
 

@@ -19,7 +19,6 @@
 #include "ike/proposal.h"
 #include "ike/wire.h"
 
-
 int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20])
 {
 	uint8_t buf[8 + 8 + 16 + 2];
@@ -156,17 +155,20 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 
 	if (!ho->dh_group)
 		ho->dh_group = ike_proposals_preferred_dh(sa->conn->ike, sa->conn->n_ike);
-	ike_dh_free(ho->dh);
-	ho->dh = NULL;
-	rc = ike_new_dh(e, &ho->dh, ho->dh_group);
-	if (rc) {
-		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot make a key exchange value for group %u",
-			   ho->dh_group);
-		return rc;
+	/* Sent again with a COOKIE, the request keeps its KE and nonce (RFC
+	 * 7296 2.6: the cookie is bound to Ni); after INVALID_KE_PAYLOAD the
+	 * caller dropped the old value. */
+	if (!ho->dh) {
+		rc = ike_new_dh(e, &ho->dh, ho->dh_group);
+		if (rc) {
+			ike_log_sa(e, IKE_LOG_ERROR, sa,
+				   "cannot make a key exchange value for group %u", ho->dh_group);
+			return rc;
+		}
+		ho->ni_len = IKE_NONCE_LEN;
+		e->env.random(e->env.ctx, ho->ni, ho->ni_len);
 	}
 	pub = ike_dh_public(ho->dh, &pub_len);
-	ho->ni_len = IKE_NONCE_LEN;
-	e->env.random(e->env.ctx, ho->ni, ho->ni_len);
 	props = offered_ike(sa, &n_props);
 	if (!props)
 		return -ENOMEM;
@@ -175,6 +177,8 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
 	ike_writer_init(&w);
 	ike_build_begin(&b, &w, &h);
+	if (ho->cookie_len)
+		ike_add_notify(&b, 0, NULL, 0, IKE_N_COOKIE, ho->cookie, ho->cookie_len);
 	ike_add_sa(&b, props, n_props);
 	ike_add_ke(&b, ho->dh_group, pub, pub_len);
 	ike_add_nonce(&b, ho->ni, ho->ni_len);
@@ -361,6 +365,8 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 			   "peer sent INVALID_KE_PAYLOAD, retrying with group %u instead of %u", g,
 			   ho->dh_group);
 		ho->dh_group = g;
+		ike_dh_free(ho->dh);
+		ho->dh = NULL;
 		if (ike_sa_init_start(e, sa))
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
 					   "cannot restart IKE_SA_INIT");
@@ -390,7 +396,26 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 
 	const uint32_t need =
 	    IKE_PL_BIT(IKE_PL_SA) | IKE_PL_BIT(IKE_PL_KE) | IKE_PL_BIT(IKE_PL_NONCE);
+	const struct ike_notify *cookie = ike_msg_notify(m, IKE_N_COOKIE);
 	bool refused = (m->present & need) != need;
+
+	/* RFC 7296 2.6: the responder is busy and wants to see us at our
+	 * address first; its cookie goes first in the same request again. */
+	if (cookie && refused) {
+		if (!cookie->data.len || cookie->data.len > sizeof(ho->cookie))
+			return ike_sa_fail(e, sa, IKE_N_INVALID_SYNTAX,
+					   "COOKIE of a length RFC 7296 does not allow");
+		if (ho->cookie_tries >= IKE_MAX_COOKIE_TRIES)
+			return ike_sa_fail(e, sa, 0, "too many COOKIE round trips");
+		ho->cookie_tries++;
+		memcpy(ho->cookie, cookie->data.ptr, cookie->data.len);
+		ho->cookie_len = (uint8_t)cookie->data.len;
+		ike_log_sa(e, IKE_LOG_INFO, sa,
+			   "peer asked for a COOKIE: sending IKE_SA_INIT again");
+		if (ike_sa_init_start(e, sa))
+			return ike_sa_fail(e, sa, 0, "cannot restart IKE_SA_INIT");
+		return IKE_KEEP;
+	}
 
 	/* The table let an error notify stand in for SA, KE and Nonce; an
 	 * answer with both is no acceptance either. */

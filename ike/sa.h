@@ -216,6 +216,9 @@ struct ike_half_open {
 	bool in_table;
 	uint16_t dh_group;  /* the group of our KE (initiator) */
 	uint8_t retries_ke; /* INVALID_KE_PAYLOAD retries so far */
+	uint8_t cookie_len; /* initiator: the responder's COOKIE (RFC 7296 2.6) */
+	uint8_t cookie_tries;
+	uint8_t cookie[64];
 	struct ike_dh *dh;
 	uint16_t ni_len, nr_len;
 	uint8_t ni[IKE_NONCE_MAX_LEN], nr[IKE_NONCE_MAX_LEN];

@@ -936,6 +936,81 @@ START_TEST(test_initial_contact)
 }
 END_TEST
 
+/* Answer A's pending IKE_SA_INIT request with a COOKIE request (RFC
+ * 7296 2.6), as a busy responder does; returns the request answered. */
+static struct ike_msg cookie_answer(const uint8_t *cookie, size_t len, struct tpkt *req)
+{
+	struct ike_wire_err err;
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_msg m;
+	struct ike_hdr h;
+
+	ck_assert(tq_pop(&A, req));
+	ck_assert_int_eq(ike_msg_decode(&m, req->data, req->len, &err), 0);
+	memset(&h, 0, sizeof(h));
+	h.spi_i = m.hdr.spi_i;
+	h.version = IKE_VERSION;
+	h.exchange = IKE_SA_INIT;
+	h.flags = IKE_FLAG_RESPONSE;
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_notify(&b, 0, NULL, 0, IKE_N_COOKIE, cookie, len);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	ike_engine_input(A.e, w.buf, w.len, &req->dst, &req->src);
+	ike_writer_free(&w);
+	return m;
+}
+
+/* A responder asks for a cookie: the request comes again with the COOKIE
+ * first, the same nonce and KE, and the SA comes up; a responder that
+ * keeps asking ends the attempt. */
+START_TEST(test_cookie_initiator)
+{
+	static const uint8_t cookie[16] = "a cookie of 16 o";
+	struct ike_wire_err err;
+	struct tpkt first;
+	struct ike_msg m0, m1;
+
+	ck_assert_int_eq(tconn(&A, &B, &conf_a), 0);
+	ck_assert_int_eq(tconn(&B, &A, &conf_b), 0);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	m0 = cookie_answer(cookie, sizeof(cookie), &first);
+	ck_assert_uint_eq(A.n_q, 1);
+	ck_assert_int_eq(ike_msg_decode(&m1, A.q[0].data, A.q[0].len, &err), 0);
+	/* COOKIE is the first payload, carrying the cookie as sent */
+	ck_assert_uint_eq(A.q[0].data[16], IKE_PL_NOTIFY);
+	ck_assert_ptr_nonnull(ike_msg_notify(&m1, IKE_N_COOKIE));
+	ck_assert_uint_eq(ike_msg_notify(&m1, IKE_N_COOKIE)->data.len, sizeof(cookie));
+	ck_assert_mem_eq(ike_msg_notify(&m1, IKE_N_COOKIE)->data.ptr, cookie, sizeof(cookie));
+	ck_assert(m1.hdr.spi_i == m0.hdr.spi_i);
+	ck_assert_uint_eq(m1.nonce.len, m0.nonce.len);
+	ck_assert_mem_eq(m1.nonce.ptr, m0.nonce.ptr, m0.nonce.len);
+	ck_assert_uint_eq(m1.ke.data.len, m0.ke.data.len);
+	ck_assert_mem_eq(m1.ke.data.ptr, m0.ke.data.ptr, m0.ke.data.len);
+	free(first.data);
+	tpump(&A, &B);
+	check_up();
+}
+END_TEST
+
+START_TEST(test_cookie_loop_ends)
+{
+	static const uint8_t cookie[8] = "cookie!";
+	struct tpkt req;
+
+	ck_assert_int_eq(tconn(&A, &B, &conf_a), 0);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		cookie_answer(cookie, sizeof(cookie), &req);
+		free(req.data);
+	}
+	ck_assert_uint_eq(A.n_q, 0);
+	ck_assert_ptr_nonnull(tfind_event(&A, IKE_EV_FAILED));
+	ck_assert_ptr_nonnull(strstr(tfind_event(&A, IKE_EV_FAILED)->reason, "COOKIE"));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_engine");
@@ -946,6 +1021,8 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_matrix, 0, 9);
 	tcase_add_test(tc, test_default_proposals);
 	tcase_add_test(tc, test_initial_contact);
+	tcase_add_test(tc, test_cookie_initiator);
+	tcase_add_test(tc, test_cookie_loop_ends);
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
 	tcase_add_test(tc, test_wrong_psk);
