@@ -231,7 +231,8 @@ ctl() { local n=$1; shift; node "$n" "$CONDUITCTL" "$@"; }
 
 # charon_start NODE SWANCTL_CONF: start strongSwan's charon in NODE with the
 # given swanctl.conf, load it, and wait until charon answers. Its log goes
-# to $JOB/charon-NODE.log.
+# to $JOB/charon-NODE.log. CHARON_EXTRA adds lines to the charon section of
+# its strongswan.conf.
 charon_start() {
 	local n=$1 conf=$2 dir=$JOB/strongswan-$1
 	mkdir -p "$dir"/swanctl/{x509,x509ca,x509aa,x509ac,x509crl,x509ocsp,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
@@ -243,6 +244,7 @@ charon_start() {
 			retransmit_timeout = 1.0
 			retransmit_tries = 3
 			make_before_break = yes
+			${CHARON_EXTRA:-}
 			filelog {
 				log {
 					path = $JOB/charon-$n.log
