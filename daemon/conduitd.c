@@ -932,6 +932,19 @@ static void pending_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_w
 	pending_free(p);
 }
 
+/* "CONN" or "CONN/CHILD" into conn (and *child, NULL without one).
+ * -ENAMETOOLONG when it does not fit. */
+static int split_name(const char *name, char *conn, size_t size, char **child)
+{
+	if (strlen(name) >= size)
+		return -ENAMETOOLONG;
+	strcpy(conn, name);
+	*child = strchr(conn, '/');
+	if (*child)
+		*(*child)++ = '\0';
+	return 0;
+}
+
 static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
@@ -948,14 +961,10 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
 		return;
 	}
-	if (strlen(name) >= sizeof(conn)) {
+	if (split_name(name, conn, sizeof(conn), &child)) {
 		ctl_reply_error(reply, "no connection named %.64s...", name);
 		return;
 	}
-	strcpy(conn, name);
-	child = strchr(conn, '/');
-	if (child)
-		*child++ = '\0';
 	rc = ike_engine_initiate(d->engine, conn, child);
 	if (rc < 0) {
 		if (rc == -ENOENT)
@@ -1018,14 +1027,10 @@ static void h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
 	char conn[128], *child;
 	struct sa_count c;
 
-	if (strlen(name) >= sizeof(conn)) {
+	if (split_name(name, conn, sizeof(conn), &child)) {
 		ctl_reply_error(reply, "no connection named %.64s...", name);
 		return;
 	}
-	strcpy(conn, name);
-	child = strchr(conn, '/');
-	if (child)
-		*child++ = '\0';
 	cc = conf_find_conn(d->conf, conn);
 	if (!cc) {
 		ctl_reply_error(reply, "no connection named %s", conn);

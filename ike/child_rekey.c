@@ -148,14 +148,10 @@ enum ike_verdict ike_child_rekey_request(struct ike_engine *e, struct ike_sa *sa
 					 const struct ike_notify *rekey)
 {
 	const struct ike_msg *m = &rx->m;
-	struct ike_child_result res;
-	struct ike_child *old;
-	struct ike_dh *dh = NULL;
-	uint8_t nr[IKE_NONCE_LEN], first;
-	struct ike_writer w;
-	struct ike_builder b;
+	struct ike_child *old, *nc;
+	uint8_t nr[IKE_NONCE_LEN];
+	enum ike_verdict v;
 	bool collision;
-	int rc;
 
 	if (rekey->protocol != IKE_PROTO_ESP || rekey->spi.len != 4)
 		return ike_ccsa_refuse(e, sa, rx, IKE_N_INVALID_SYNTAX, 0,
@@ -188,36 +184,21 @@ enum ike_verdict ike_child_rekey_request(struct ike_engine *e, struct ike_sa *sa
 	if (collision && sa->exch->collision)
 		return ike_ccsa_refuse(e, sa, rx, IKE_N_TEMPORARY_FAILURE, 0,
 				       "a second crossing rekey of that CHILD_SA");
-	e->env.random(e->env.ctx, nr, sizeof(nr));
-	ike_child_respond(e, sa, m, old, true, m->nonce.ptr, m->nonce.len, nr, sizeof(nr), &dh,
-			  &res);
-	if (res.notify) {
+	v = ike_ccsa_answer_child(e, sa, rx, old, &nc, nr);
+	if (!nc) {
 		OPENSSL_cleanse(nr, sizeof(nr));
-		return ike_ccsa_refuse(e, sa, rx, res.notify, res.ke_group, res.why);
-	}
-	ike_writer_init(&w);
-	ike_build_begin_inner(&b, &w);
-	ike_child_respond_add(&b, res.child, nr, sizeof(nr), dh);
-	rc = ike_build_end_inner(&b, &first);
-	if (!rc)
-		rc = ike_send_protected(e, sa, IKE_CREATE_CHILD_SA, true, m->hdr.msg_id, &w, first,
-					IKE_REQ_NONE);
-	ike_writer_free(&w);
-	ike_dh_free(dh);
-	if (rc) {
-		OPENSSL_cleanse(nr, sizeof(nr));
-		return ike_sa_close(e, sa, "cannot answer CREATE_CHILD_SA");
+		return v;
 	}
 	if (collision) {
 		/* RFC 7296 2.8.1: decided when our exchange is over too. */
-		ike_exch_note_collision(sa->exch, res.child->id, m->nonce.ptr, m->nonce.len, nr,
+		ike_exch_note_collision(sa->exch, nc->id, m->nonce.ptr, m->nonce.len, nr,
 					sizeof(nr));
 		ike_log_sa(e, IKE_LOG_INFO, sa,
 			   "CHILD_SA {%u} rekeyed by both ends at once: {%u} made for the peer",
-			   old->id, res.child->id);
+			   old->id, nc->id);
 	} else {
 		ike_log_sa(e, IKE_LOG_INFO, sa, "CHILD_SA {%u} rekeyed by the peer into {%u}",
-			   old->id, res.child->id);
+			   old->id, nc->id);
 	}
 	/* Whichever exchange wins, the old one goes; without a collision the
 	 * peer deletes it (RFC 7296 2.8). */

@@ -184,16 +184,46 @@ static enum ike_verdict new_child_response(struct ike_engine *e, struct ike_sa *
 /* ------------------------------------------------------------------ */
 /* A new CHILD SA, as responder                                         */
 
-static enum ike_verdict new_child_request(struct ike_engine *e, struct ike_sa *sa,
-					  struct ike_rx *rx)
+enum ike_verdict ike_ccsa_answer_child(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
+				       const struct ike_child *old, struct ike_child **made,
+				       uint8_t nr[IKE_NONCE_LEN])
 {
 	const struct ike_msg *m = &rx->m;
 	struct ike_child_result res;
 	struct ike_dh *dh = NULL;
-	uint8_t nr[IKE_NONCE_LEN], first;
 	struct ike_writer w;
 	struct ike_builder b;
+	uint8_t first;
 	int rc;
+
+	*made = NULL;
+	e->env.random(e->env.ctx, nr, IKE_NONCE_LEN);
+	ike_child_respond(e, sa, m, old, true, m->nonce.ptr, m->nonce.len, nr, IKE_NONCE_LEN, &dh,
+			  &res);
+	if (res.notify)
+		return ike_ccsa_refuse(e, sa, rx, res.notify, res.ke_group, res.why);
+	ike_writer_init(&w);
+	ike_build_begin_inner(&b, &w);
+	ike_child_respond_add(&b, res.child, nr, IKE_NONCE_LEN, dh);
+	rc = ike_build_end_inner(&b, &first);
+	if (!rc)
+		rc = ike_send_protected(e, sa, IKE_CREATE_CHILD_SA, true, m->hdr.msg_id, &w, first,
+					IKE_REQ_NONE);
+	ike_writer_free(&w);
+	ike_dh_free(dh);
+	if (rc)
+		return ike_sa_close(e, sa, "cannot answer CREATE_CHILD_SA");
+	*made = res.child;
+	return IKE_KEEP;
+}
+
+static enum ike_verdict new_child_request(struct ike_engine *e, struct ike_sa *sa,
+					  struct ike_rx *rx)
+{
+	const struct ike_msg *m = &rx->m;
+	uint8_t nr[IKE_NONCE_LEN];
+	struct ike_child *c;
+	enum ike_verdict v;
 
 	if (!(m->encrypted & IKE_PL_BIT(IKE_PL_TSI)) || !(m->encrypted & IKE_PL_BIT(IKE_PL_TSR)))
 		return ike_ccsa_refuse(e, sa, rx, IKE_N_INVALID_SYNTAX, 0,
@@ -205,26 +235,9 @@ static enum ike_verdict new_child_request(struct ike_engine *e, struct ike_sa *s
 	if (sa->n_children >= MAX_CHILDREN_PER_SA)
 		return ike_ccsa_refuse(e, sa, rx, IKE_N_NO_ADDITIONAL_SAS, 0,
 				       "too many CHILD_SAs on this IKE SA");
-	e->env.random(e->env.ctx, nr, sizeof(nr));
-	ike_child_respond(e, sa, m, NULL, true, m->nonce.ptr, m->nonce.len, nr, sizeof(nr), &dh,
-			  &res);
-	if (res.notify) {
-		OPENSSL_cleanse(nr, sizeof(nr));
-		return ike_ccsa_refuse(e, sa, rx, res.notify, res.ke_group, res.why);
-	}
-	ike_writer_init(&w);
-	ike_build_begin_inner(&b, &w);
-	ike_child_respond_add(&b, res.child, nr, sizeof(nr), dh);
-	rc = ike_build_end_inner(&b, &first);
-	if (!rc)
-		rc = ike_send_protected(e, sa, IKE_CREATE_CHILD_SA, true, m->hdr.msg_id, &w, first,
-					IKE_REQ_NONE);
-	ike_writer_free(&w);
-	ike_dh_free(dh);
+	v = ike_ccsa_answer_child(e, sa, rx, NULL, &c, nr);
 	OPENSSL_cleanse(nr, sizeof(nr));
-	if (rc)
-		return ike_sa_close(e, sa, "cannot answer CREATE_CHILD_SA");
-	return IKE_KEEP;
+	return v;
 }
 
 /* ------------------------------------------------------------------ */

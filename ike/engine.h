@@ -235,6 +235,12 @@ int ike_child_create_start(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg
  * carries ke_group). */
 enum ike_verdict ike_ccsa_refuse(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,
 				 uint16_t type, uint16_t ke_group, const char *why);
+/* Answer the peer's request for a CHILD SA (old: its rekey of old): the
+ * child made and installed (*made, our nonce in nr), or a refusal sent
+ * (*made NULL). */
+enum ike_verdict ike_ccsa_answer_child(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
+				       const struct ike_child *old, struct ike_child **made,
+				       uint8_t nr[IKE_NONCE_LEN]);
 /* Send our CREATE_CHILD_SA for x->child (new DH value and nonce). */
 int ike_child_exch_send(struct ike_engine *e, struct ike_sa *sa, struct ike_exch *x);
 /* INVALID_KE_PAYLOAD for a child: ask again with that group when we may
