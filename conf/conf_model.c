@@ -110,10 +110,10 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",	       "aggressive",	"pull",		"dscp",		  "mobike",
-	"dpd_timeout", "fragmentation", "send_certreq", "send_cert",	  "ocsp",
-	"ppk_id",      "ppk_required",	"unique",	"pools",	  "if_id_in",
-	"if_id_out",   "mediation",	"mediated_by",	"mediation_peer", NULL,
+	"vips",	       "aggressive",	"pull",		  "dscp",      "mobike",
+	"dpd_timeout", "fragmentation", "send_certreq",	  "send_cert", "ocsp",
+	"ppk_id",      "ppk_required",	"pools",	  "if_id_in",  "if_id_out",
+	"mediation",   "mediated_by",	"mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
@@ -164,8 +164,7 @@ static const struct as_conduit_does conn_as_is[] = {
 	{ "aggressive", "no", true },	  /* IKEv1 only */
 	{ "fragmentation", "no", false }, /* no IKE fragmentation (RFC 7383) */
 	{ "send_certreq", "no", true },	  /* no certificates at all */
-	{ "send_cert", "never", false },
-	{ "unique", "no", false }, /* INITIAL_CONTACT alone replaces SAs */
+	{ "send_cert", "never", false },  /* nor sends them */
 	{ NULL, NULL, false },
 };
 
@@ -621,9 +620,9 @@ static void free_conn(struct conf_conn *conn)
 }
 
 static const char *const conn_keys[] = {
-	"version",   "local_addrs", "remote_addrs", "local_port", "remote_port",
-	"proposals", "encap",	    "dpd_delay",    "rekey_time", "reauth_time",
-	"over_time", "rand_time",   "keyingtries",  "childless",  NULL,
+	"version",     "local_addrs", "remote_addrs", "local_port",  "remote_port", "proposals",
+	"encap",       "dpd_delay",   "rekey_time",   "reauth_time", "over_time",   "rand_time",
+	"keyingtries", "childless",   "unique",	      NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -680,6 +679,17 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 			}
 		if (!ok)
 			bad_value(ctx, kv, "allow, never, prefer or force");
+	} else if (strcmp(k, "unique") == 0) {
+		static const char *const names[] = { "no", "never", "replace", "keep" };
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !ok; i++)
+			if (!strcasecmp(kv->value, names[i])) {
+				conn->unique = (enum conf_unique)i;
+				ok = true;
+			}
+		if (!ok)
+			bad_value(ctx, kv, "no, never, replace or keep");
 	} else if (in_list(conn_not_impl, k)) {
 		not_impl_kv(ctx, conn_as_is, kv);
 	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
@@ -1162,8 +1172,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->rekey_time != b->rekey_time || a->reauth_time != b->reauth_time ||
 	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
 	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
-	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
-	    !str_equal(a->local.id.value, b->local.id.value) ||
+	    a->unique != b->unique || a->local.auth != b->local.auth ||
+	    a->remote.auth != b->remote.auth || !str_equal(a->local.id.value, b->local.id.value) ||
 	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
 		return false;
 	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;

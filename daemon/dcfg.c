@@ -323,6 +323,10 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 			 : cc->childless == CONF_CHILDLESS_PREFER ? IKE_CHILDLESS_PREFER
 			 : cc->childless == CONF_CHILDLESS_FORCE  ? IKE_CHILDLESS_FORCE
 								  : IKE_CHILDLESS_ALLOW;
+	cfg->unique = cc->unique == CONF_UNIQUE_NEVER	  ? IKE_UNIQUE_NEVER
+		      : cc->unique == CONF_UNIQUE_REPLACE ? IKE_UNIQUE_REPLACE
+		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP
+							  : IKE_UNIQUE_NO;
 
 	TAILQ_FOREACH (ch, &cc->children, entry) {
 		struct ike_child_cfg *k = &out->children[i++];

@@ -242,6 +242,7 @@ START_TEST(convert)
 	ck_assert_str_eq(k->esp_proposals, "default");
 	ck_assert_int_eq(k->mode, IKE_MODE_TUNNEL);
 	ck_assert(!k->start);
+	ck_assert_int_eq(dc.cfg.unique, IKE_UNIQUE_NO); /* strongSwan's default */
 	dcfg_conn_free(&dc);
 
 	/* %any both ways, no ids: both identities are wildcards, which
@@ -294,6 +295,37 @@ START_TEST(convert_errors)
 }
 END_TEST
 
+START_TEST(convert_unique)
+{
+	static const struct {
+		const char *text;
+		uint8_t want;
+	} cases[] = {
+		{ "no", IKE_UNIQUE_NO },
+		{ "never", IKE_UNIQUE_NEVER },
+		{ "replace", IKE_UNIQUE_REPLACE },
+		{ "keep", IKE_UNIQUE_KEEP },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[DCFG_ERR_LEN + 320];
+		struct dcfg_conn dc;
+		struct conf *c;
+
+		snprintf(text, sizeof(text),
+			 "connections { x { unique = %s\n local { auth = psk\n} } }\n"
+			 "secrets { ike { secret = k\n} }\n",
+			 cases[i].text);
+		c = load(text);
+		ck_assert_int_eq(
+		    dcfg_conn_convert(c, conf_find_conn(c, "x"), &dc, err, sizeof(err)), 0);
+		ck_assert_int_eq(dc.cfg.unique, cases[i].want);
+		dcfg_conn_free(&dc);
+		conf_free(c);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_dcfg");
@@ -305,6 +337,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, psk_lookup);
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
+	tcase_add_test(tc, convert_unique);
 	suite_add_tcase(s, tc);
 	return s;
 }
