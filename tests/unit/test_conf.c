@@ -707,6 +707,17 @@ START_TEST(test_version_and_actions)
 	ck_assert_int_eq(ch->dpd_action, CONF_ACTION_START);
 	conf_free(c);
 
+	/* 0.0.0.0 and :: are strongSwan's %any4 and %any6, not addresses */
+	ck_assert_int_eq(load_text(HEAD "  remote_addrs = 0.0.0.0, ::\n"
+					"  children { n {\n   start_action = start\n  } }\n" TAIL,
+				   &c, &d),
+			 -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "which needs a remote address"), 1);
+	conf_diags_clear(&d);
+	c = load_clean(HEAD "  remote_addrs = 0.0.0.0, vpn.example.org\n"
+			    "  children { n {\n   start_action = start\n  } }\n" TAIL);
+	conf_free(c);
+
 	ck_assert_int_eq(load_text(HEAD "  version = 1\n" TAIL, &c, &d), -EINVAL);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "IKEv1"), 1);
 	conf_diags_clear(&d);
