@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -909,12 +910,23 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 
 /* ---- the whole file ---- */
 
+/* Without a local id ours is our address: an address id may be ours. */
+static bool maybe_our_address(const char *id, const struct conf_conn *conn)
+{
+	unsigned char bin[16];
+
+	return !conn->local.id.value &&
+	       (inet_pton(AF_INET, id, bin) == 1 || inet_pton(AF_INET6, id, bin) == 1);
+}
+
 static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
 {
 	if (s->n_ids == 0)
 		return true;
 	for (size_t i = 0; i < s->n_ids; i++) {
-		if ((conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
+		if (strcmp(s->ids[i].value, "%any") == 0 ||
+		    maybe_our_address(s->ids[i].value, conn) ||
+		    (conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
 		    (conn->remote.id.value && strcmp(s->ids[i].value, conn->remote.id.value) == 0))
 			return true;
 	}
@@ -958,8 +970,11 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 				break;
 			}
 		}
+		/* Without a remote id any peer's secret may apply: strongSwan's
+		 * road-warrior layout has one secret per user and no remote id. */
 		if (conn->local.auth != CONF_AUTH_PSK ||
-		    (!conn->local.id.value && !conn->remote.id.value && conf->n_secrets))
+		    ((!conn->remote.id.value || strcmp(conn->remote.id.value, "%any") == 0) &&
+		     conf->n_secrets))
 			continue;
 		/* strongSwan finds out at run time; a warning now saves a trip */
 		TAILQ_FOREACH (s, &conf->secrets, entry)

@@ -296,6 +296,26 @@ static void env_random(void *ctx, uint8_t *buf, size_t len)
 	}
 }
 
+/* The key for a pair of identities, among every secret of the current
+ * configuration (a reload replaces it): strongSwan's choice, so one
+ * connection without a remote id serves many peers with a secret each. */
+static int env_psk_lookup(void *ctx, const char *conn, const struct ike_id *local,
+			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len)
+{
+	struct daemon *d = ctx;
+	int rc;
+
+	if (!d->conf)
+		return -ENOKEY;
+	rc = dcfg_psk_copy(d->conf, local, remote, key, max, len);
+	if (rc == -EMSGSIZE) {
+		log_msg(LOG_LEVEL_ERROR, "%s: the pre-shared key is longer than %zu octets",
+			conn ? conn : "?", max);
+		rc = -ENOKEY;
+	}
+	return rc;
+}
+
 static void env_wake_at(void *ctx, uint64_t at_ms)
 {
 	struct daemon *d = ctx;
@@ -1694,6 +1714,7 @@ int main(int argc, char **argv)
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
 	env.child_last_out = env_child_last_out;
 	env.child_last_in = env_child_last_in;
+	env.psk_lookup = env_psk_lookup;
 	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int || !d->engine ||
 	    event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||

@@ -285,13 +285,31 @@ static int id_match(const struct conf_secret *s, const struct ike_id *want)
 	return best;
 }
 
+/* Our identity when it is not known yet: no local id, so our address, but
+ * not a fixed one. A secret may be ours when it has no ids, "%any" or an
+ * address among them (it then ranks as %any). */
+static int unknown_local_match(const struct conf_secret *s)
+{
+	if (!s->n_ids)
+		return MATCH_ANY;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		struct ike_id id;
+		char err[DCFG_ERR_LEN];
+
+		if (!strcmp(s->ids[i].value, "%any") ||
+		    (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
+		     (id.type == IKE_ID_IPV4_ADDR || id.type == IKE_ID_IPV6_ADDR)))
+			return MATCH_ANY;
+	}
+	return MATCH_NONE;
+}
+
 /*
  * strongSwan's choice of a shared key: a secret applies when either
  * identity is among its ids (or it has none); of those, the best match of
  * the peer's identity wins, then the best match of ours, then the first in
- * the file. An identity not known here (no remote id: any peer; no local
- * id and no local address) is a wildcard every secret matches as %any, so
- * with no remote id ours alone decides.
+ * the file. No remote id: any peer, which every secret may be for, so ours
+ * alone decides.
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id)
@@ -301,10 +319,11 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 	bool any_peer = !remote_id || !remote_id->type;
 
 	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		int me = local_id && local_id->type ? id_match(s, local_id) : MATCH_ANY;
+		bool known = local_id && local_id->type;
+		int me = known ? id_match(s, local_id) : MATCH_ANY;
 		int other = any_peer ? MATCH_ANY : id_match(s, remote_id);
 
-		if (me == MATCH_NONE && other == MATCH_NONE)
+		if ((known ? me : unknown_local_match(s)) == MATCH_NONE && other == MATCH_NONE)
 			continue;
 		if (other > best_other || (other == best_other && me > best_me)) {
 			best = s;
@@ -313,6 +332,20 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 		}
 	}
 	return best;
+}
+
+int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
+		  uint8_t *key, size_t max, size_t *len)
+{
+	const struct conf_secret *s = dcfg_psk_lookup(conf, local, remote);
+
+	if (!s)
+		return -ENOKEY;
+	if (s->key_len > max)
+		return -EMSGSIZE;
+	memcpy(key, s->key, s->key_len);
+	*len = s->key_len;
+	return 0;
 }
 
 static bool addr_equal(const struct ike_addr *a, const struct ike_addr *b)
@@ -670,6 +703,14 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 		memcpy(lid.data, cfg->local.ip, lid.len);
 	}
 	sec = dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
+	/* Without a remote id every secret may be the peer's (the engine
+	 * asks again with its identity): only none at all is an error. */
+	if (!sec && !conf->n_secrets) {
+		snprintf(err, errlen,
+			 "%sconnection %s: no pre-shared key: secrets has no ike section",
+			 locstr(&cc->loc, where, sizeof(where)), cc->name);
+		return -ENOKEY;
+	}
 	if (!sec) {
 		snprintf(err, errlen,
 			 "%sconnection %s: no pre-shared key (secrets { ike... }) matches its "

@@ -93,14 +93,16 @@ struct dcfg_resolver {
 extern const struct dcfg_resolver dcfg_dns;
 
 /*
- * strongSwan's PSK lookup: among the secrets, the one whose ids match both
- * identities best. Each secret scores, per side, 2 when one of its ids
- * equals that side's identity, 1 when it has an id "%any" or no ids at all
- * (a secret without ids belongs to everyone), and is skipped when a side
- * scores 0. The highest sum wins; the first in file order on a tie.
- * local_id and remote_id are the ids in use (remote NULL or type 0: any
- * peer, which every id matches with score 1).
- * Returns the secret or NULL.
+ * strongSwan's PSK lookup (credential_manager.c get_shared(), mem_cred.c):
+ * a secret applies when one of its ids equals either identity, or it has
+ * an id "%any" or no ids at all (a secret without ids belongs to
+ * everyone). Of those, the best match of the peer's identity wins (equal
+ * before %any), then the best match of ours, then the first in file order.
+ * No remote identity (NULL or type 0): any peer, which every secret
+ * matches as %any. No local identity (NULL or type 0: no local id and no
+ * fixed address; at run time ours is our address): every secret ranks as
+ * %any on our side, but applies by our side only when it has no ids, an id
+ * "%any" or an IP address id (maybe ours). Returns the secret or NULL.
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id);
@@ -134,6 +136,12 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 /* Whether two conversions have the same addresses: local, remote and the
  * ranges. */
 bool dcfg_addrs_equal(const struct dcfg_conn *a, const struct dcfg_conn *b);
+/* The pre-shared key for a pair of identities, chosen by dcfg_psk_lookup()
+ * among conf's secrets (remote NULL or type 0: any peer), copied to key.
+ * 0 and *len, -ENOKEY when no secret applies, -EMSGSIZE when it is longer
+ * than max (nothing copied). */
+int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
+		  uint8_t *key, size_t max, size_t *len);
 void dcfg_conn_free(struct dcfg_conn *c);
 
 #endif

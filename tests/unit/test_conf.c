@@ -969,6 +969,32 @@ START_TEST(test_psk_without_secret_warns)
 	c = load_clean("connections {\n c {\n  local { auth = psk\n id = me }\n }\n}\n"
 		       "secrets { ike { secret = x } }\n");
 	conf_free(c);
+
+	/* no remote id: any peer, so a secret of the peer's id may apply
+	 * (strongSwan's road-warrior layout: one secret per user) */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = gw }\n"
+		       "  remote { auth = psk }\n }\n d {\n  local { auth = psk\n id = gw }\n"
+		       "  remote { id = %any }\n }\n}\n"
+		       "secrets { ike-1 { id = user1@example.org\n secret = x }\n"
+		       " ike-2 { id = user2@example.org\n secret = y } }\n");
+	conf_free(c);
+	/* no local id: ours is our address, which an address id may be */
+	c = load_clean("connections {\n c {\n  local { auth = psk }\n"
+		       "  remote { id = peer }\n }\n}\n"
+		       "secrets { ike { id = 192.0.2.1\n secret = x } }\n");
+	conf_free(c);
+	/* an id %any in a secret is everyone's */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = me }\n"
+		       "  remote { id = peer }\n }\n}\n"
+		       "secrets { ike { id = %any\n secret = x } }\n");
+	conf_free(c);
+
+	/* no secrets at all: nothing can apply */
+	ck_assert_int_eq(load_text("connections {\n c {\n  local { auth = psk }\n }\n}\n", &c, &d),
+			 0);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_WARNING, 2, "no secrets.ike section has its"), 1);
+	conf_free(c);
+	conf_diags_clear(&d);
 }
 END_TEST
 

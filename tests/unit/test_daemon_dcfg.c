@@ -603,6 +603,116 @@ START_TEST(convert_dns)
 }
 END_TEST
 
+/* strongSwan's road-warrior layout with PSKs: one connection for every
+ * user (no remote id), one secret each; the engine asks for the key with
+ * the peer's identity. */
+static const char *multi_user_text = "connections {\n"
+				     "  rw {\n"
+				     "    local_addrs = 192.0.2.1\n"
+				     "    local { auth = psk\n id = gw.example.org }\n"
+				     "    remote { auth = psk\n}\n"
+				     "    children { net { local_ts = 10.0.0.0/24\n} }\n"
+				     "  }\n"
+				     "  rw-noid {\n"
+				     "    local_addrs = 192.0.2.1\n"
+				     "    local { auth = psk\n}\n"
+				     "    remote { auth = psk\n id = %any }\n"
+				     "  }\n"
+				     "}\n"
+				     "secrets {\n"
+				     "  ike-1 { id = user1@example.org\n secret = key-one\n}\n"
+				     "  ike-2 { id = user2@example.org\n secret = key-two\n}\n"
+				     "}\n";
+
+static int copy_for(const struct conf *c, const char *local, const char *remote, char *out)
+{
+	struct ike_id lid, rid;
+	char err[DCFG_ERR_LEN];
+	uint8_t key[IKE_PSK_MAX_LEN];
+	size_t len = 0;
+	int rc;
+
+	ck_assert_int_eq(dcfg_id_parse(local, &lid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_id_parse(remote, &rid, err, sizeof(err)), 0);
+	rc = dcfg_psk_copy(c, &lid, &rid, key, sizeof(key), &len);
+	memcpy(out, key, rc ? 0 : len);
+	out[rc ? 0 : len] = '\0';
+	return rc;
+}
+
+START_TEST(psk_multi_user)
+{
+	struct conf *c = load(multi_user_text);
+	struct dcfg_conn dc;
+	struct ike_id lid, rid;
+	char err[DCFG_ERR_LEN + 320], key[64];
+	uint8_t small[4];
+	size_t len;
+
+	/* Loads: any peer may be user1 or user2. */
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "rw"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.remote_id.type, 0);
+	ck_assert_uint_eq(dc.cfg.psk_len, 7); /* the fallback: the first that applies */
+	dcfg_conn_free(&dc);
+	ck_assert_int_eq(
+	    dcfg_conn_convert(c, conf_find_conn(c, "rw-noid"), NULL, &dc, err, sizeof(err)), 0);
+	dcfg_conn_free(&dc);
+
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user1@example.org", key), 0);
+	ck_assert_str_eq(key, "key-one");
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user2@example.org", key), 0);
+	ck_assert_str_eq(key, "key-two");
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user3@example.org", key), -ENOKEY);
+	/* No local id: the engine names us by our address. */
+	ck_assert_int_eq(copy_for(c, "192.0.2.1", "user2@example.org", key), 0);
+	ck_assert_str_eq(key, "key-two");
+	ck_assert_int_eq(copy_for(c, "192.0.2.1", "@mallory.example.org", key), -ENOKEY);
+
+	/* Never more than max octets. */
+	ck_assert_int_eq(dcfg_id_parse("gw.example.org", &lid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_id_parse("user1@example.org", &rid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_psk_copy(c, &lid, &rid, small, sizeof(small), &len), -EMSGSIZE);
+	conf_free(c);
+}
+END_TEST
+
+/* A secret that could never be the connection's is still an error. */
+START_TEST(psk_errors)
+{
+	struct conf *c;
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+
+	/* No secrets at all, even for any peer. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n} } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -ENOKEY);
+	ck_assert_str_eq(err, "test.conf:2: connection x: no pre-shared key: secrets has no ike "
+			      "section");
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* A fixed remote id no secret has, and no local id: ours will be our
+	 * address, which an FQDN id is not. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n id = bob } } }\n"
+		 "secrets { ike { id = alice\nsecret = k\n} }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -ENOKEY);
+	ck_assert_ptr_nonnull(strstr(err, "test.conf:2: connection x: no pre-shared key"));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* ... but an address id may be ours. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n id = bob } } }\n"
+		 "secrets { ike { id = 192.0.2.1\nsecret = k\n} }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 0);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(convert_unique)
 {
 	static const struct {
@@ -648,6 +758,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, convert_unique);
 	tcase_add_test(tc, convert_addr_lists);
 	tcase_add_test(tc, convert_dns);
+	tcase_add_test(tc, psk_multi_user);
+	tcase_add_test(tc, psk_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
