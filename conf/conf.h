@@ -215,6 +215,8 @@ void conf_free(struct conf *conf);
 
 /* "none", "start", "trap", "trap|start". */
 const char *conf_action_name(enum conf_action a);
+/* "no", "never", "replace", "keep". */
+const char *conf_unique_name(enum conf_unique u);
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);

@@ -335,6 +335,13 @@ const char *conf_action_name(enum conf_action a)
 	return "?";
 }
 
+static const char *const unique_names[] = { "no", "never", "replace", "keep" };
+
+const char *conf_unique_name(enum conf_unique u)
+{
+	return (size_t)u < sizeof(unique_names) / sizeof(unique_names[0]) ? unique_names[u] : "?";
+}
+
 /* strongSwan's action names (vici_config.c parse_action): none = clear,
  * start = restart, trap = route; 6.0 also takes "trap|start" for
  * start_action. */
@@ -681,11 +688,10 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 		if (!ok)
 			bad_value(ctx, kv, "allow, never, prefer or force");
 	} else if (strcmp(k, "unique") == 0) {
-		static const char *const names[] = { "no", "never", "replace", "keep" };
 		bool ok = false;
 
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !ok; i++)
-			if (!strcasecmp(kv->value, names[i])) {
+		for (size_t i = 0; i < sizeof(unique_names) / sizeof(unique_names[0]) && !ok; i++)
+			if (!strcasecmp(kv->value, unique_names[i])) {
 				conn->unique = (enum conf_unique)i;
 				ok = true;
 			}

@@ -951,7 +951,9 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 	(void)req;
 	TAILQ_FOREACH (cc, &d->conf->conns, entry) {
 		json_t *children = json_array(), *c;
+		char to[INET6_ADDRSTRLEN];
 		struct conf_child *ch;
+		struct loaded *l;
 
 		TAILQ_FOREACH (ch, &cc->children, entry)
 			json_array_append_new(
@@ -962,13 +964,22 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 				      str_list(&ch->remote_ts), "esp_proposals",
 				      str_list(&ch->esp_proposals), "start_action",
 				      conf_action_name(ch->start_action)));
-		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name",
+		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:s, s:o}", "name",
 			      cc->name, "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
 			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
 			      "remote_port", (json_int_t)cc->remote_port, "local_id",
 			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
 			      cc->remote.id.value ? cc->remote.id.value : "%any", "proposals",
-			      str_list(&cc->proposals), "encap", cc->encap, "children", children);
+			      str_list(&cc->proposals), "encap", cc->encap, "unique",
+			      conf_unique_name(cc->unique), "children", children);
+		/* DNS names: where an initiate goes now (null: nowhere yet) */
+		l = loaded_find(d, cc->name);
+		if (c && l && l->dc.has_names)
+			json_object_set_new(
+			    c, "remote_resolved",
+			    l->dc.cfg.remote.family
+				? json_string(addr_str(&l->dc.cfg.remote, to, sizeof(to)))
+				: json_null());
 		json_array_append_new(conns, c);
 	}
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));

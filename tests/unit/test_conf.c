@@ -680,6 +680,7 @@ START_TEST(test_unique)
 		ck_assert_int_ge(asprintf(&text, HEAD "  unique = %s\n" TAIL, cases[i].text), 0);
 		c = load_clean(text);
 		ck_assert_int_eq(conf_find_conn(c, "c")->unique, cases[i].want);
+		ck_assert_str_eq(conf_unique_name(cases[i].want), i == 4 ? "replace" : cases[i].text);
 		conf_free(c);
 		free(text);
 	}
