@@ -524,7 +524,7 @@ static void env_event(void *ctx, const struct ike_event *ev)
 	if (ev->type != IKE_EV_CHILD_DOWN)
 		dtrap_sa_done(d->trap, ev->ike_sa_id);
 	if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
-		struct loaded *l = loaded_find(d, ev->conn_name);
+		struct loaded *l = ev->conn_name ? loaded_find(d, ev->conn_name) : NULL;
 
 		if (l && l->dc.cfg.remote.family)
 			dkern_larval_drop(d->kern, &l->dc.cfg.remote);

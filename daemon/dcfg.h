@@ -125,8 +125,9 @@ uint8_t dcfg_action(enum conf_action a);
  * to), which no address matches. cfg.remote, where an initiate goes, is
  * the first address or name of remote_addrs that has an address in the
  * family of local_addrs' first (any family if none does; IPv4 first);
- * cfg.local is then the first of local_addrs in that family, or family 0
- * (the route to the peer decides). res looks the names up; NULL: they
+ * cfg.local is then the first of local_addrs in cfg.remote's family (any
+ * family, IPv4 first, when there is no cfg.remote), or family 0 (the
+ * route to the peer decides). res looks the names up; NULL: they
  * stay unresolved, without a warning (for comparisons that need no
  * addresses).
  */
