@@ -505,12 +505,13 @@ static int conv_addrs(const struct conf_list *l, const char *conn, const char *k
 		whole_family(&al->ranges[al->n_ranges++], AF_INET);
 		whole_family(&al->ranges[al->n_ranges++], AF_INET6);
 	} else if (!any && !al->n_ranges && l->n) {
-		/* names only, none resolved: no peer is theirs */
+		/* Names only, none resolved: no peer is theirs. The engine
+		 * takes no empty range, so the one address no datagram comes
+		 * from: 0.0.0.0 (which, written, means %any4). */
 		struct ike_addr_range *r = &al->ranges[al->n_ranges++];
 
 		memset(r, 0, sizeof(*r));
 		r->family = AF_INET;
-		memset(r->from, 0xff, 4);
 	}
 	return 0;
 }

@@ -121,8 +121,8 @@ uint8_t dcfg_action(enum conf_action a);
  * address, so %any alone gives no ranges (the engine's %any) and %any
  * beside other entries gives both families whole; a host is a range of
  * one address; a DNS name gives its first IPv4 and first IPv6 address; a
- * list of names none of which resolves gives one empty range (from after
- * to), which no address matches. cfg.remote, where an initiate goes, is
+ * list of names none of which resolves gives the one address 0.0.0.0,
+ * which no peer sends from. cfg.remote, where an initiate goes, is
  * the first address or name of remote_addrs that has an address in the
  * family of local_addrs' first (any family if none does; IPv4 first);
  * cfg.local is then the first of local_addrs in cfg.remote's family (any
