@@ -103,6 +103,15 @@ enum conf_childless {
 	CONF_CHILDLESS_FORCE,
 };
 
+/* unique: what a new IKE SA with the same identities as an established one
+ * of the connection does to it; strongSwan's values and default. */
+enum conf_unique {
+	CONF_UNIQUE_NO = 0, /* nothing, unless the peer sends INITIAL_CONTACT */
+	CONF_UNIQUE_NEVER,  /* nothing, even with INITIAL_CONTACT */
+	CONF_UNIQUE_REPLACE,
+	CONF_UNIQUE_KEEP,
+};
+
 struct conf_conn {
 	TAILQ_ENTRY(conf_conn) entry;
 	char *name;
@@ -123,6 +132,7 @@ struct conf_conn {
 	uint64_t rand_time;	       /* default min(over_time, rekey/reauth time / 2) */
 	uint32_t keyingtries;	       /* default 1; 0 = forever */
 	enum conf_childless childless; /* default allow */
+	enum conf_unique unique;       /* default no */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
 	struct conf_child_list children;
@@ -205,6 +215,8 @@ void conf_free(struct conf *conf);
 
 /* "none", "start", "trap", "trap|start". */
 const char *conf_action_name(enum conf_action a);
+/* "no", "never", "replace", "keep". */
+const char *conf_unique_name(enum conf_unique u);
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);

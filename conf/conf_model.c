@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -110,10 +111,10 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",	       "aggressive",	"pull",		"dscp",		  "mobike",
-	"dpd_timeout", "fragmentation", "send_certreq", "send_cert",	  "ocsp",
-	"ppk_id",      "ppk_required",	"unique",	"pools",	  "if_id_in",
-	"if_id_out",   "mediation",	"mediated_by",	"mediation_peer", NULL,
+	"vips",	       "aggressive",	"pull",		  "dscp",      "mobike",
+	"dpd_timeout", "fragmentation", "send_certreq",	  "send_cert", "ocsp",
+	"ppk_id",      "ppk_required",	"pools",	  "if_id_in",  "if_id_out",
+	"mediation",   "mediated_by",	"mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
@@ -164,8 +165,7 @@ static const struct as_conduit_does conn_as_is[] = {
 	{ "aggressive", "no", true },	  /* IKEv1 only */
 	{ "fragmentation", "no", false }, /* no IKE fragmentation (RFC 7383) */
 	{ "send_certreq", "no", true },	  /* no certificates at all */
-	{ "send_cert", "never", false },
-	{ "unique", "no", false }, /* INITIAL_CONTACT alone replaces SAs */
+	{ "send_cert", "never", false },  /* nor sends them */
 	{ NULL, NULL, false },
 };
 
@@ -333,6 +333,13 @@ const char *conf_action_name(enum conf_action a)
 		return "trap|start";
 	}
 	return "?";
+}
+
+static const char *const unique_names[] = { "no", "never", "replace", "keep" };
+
+const char *conf_unique_name(enum conf_unique u)
+{
+	return (size_t)u < sizeof(unique_names) / sizeof(unique_names[0]) ? unique_names[u] : "?";
 }
 
 /* strongSwan's action names (vici_config.c parse_action): none = clear,
@@ -621,9 +628,9 @@ static void free_conn(struct conf_conn *conn)
 }
 
 static const char *const conn_keys[] = {
-	"version",   "local_addrs", "remote_addrs", "local_port", "remote_port",
-	"proposals", "encap",	    "dpd_delay",    "rekey_time", "reauth_time",
-	"over_time", "rand_time",   "keyingtries",  "childless",  NULL,
+	"version",     "local_addrs", "remote_addrs", "local_port",  "remote_port", "proposals",
+	"encap",       "dpd_delay",   "rekey_time",   "reauth_time", "over_time",   "rand_time",
+	"keyingtries", "childless",   "unique",	      NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -680,6 +687,16 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 			}
 		if (!ok)
 			bad_value(ctx, kv, "allow, never, prefer or force");
+	} else if (strcmp(k, "unique") == 0) {
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(unique_names) / sizeof(unique_names[0]) && !ok; i++)
+			if (!strcasecmp(kv->value, unique_names[i])) {
+				conn->unique = (enum conf_unique)i;
+				ok = true;
+			}
+		if (!ok)
+			bad_value(ctx, kv, "no, never, replace or keep");
 	} else if (in_list(conn_not_impl, k)) {
 		not_impl_kv(ctx, conn_as_is, kv);
 	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
@@ -899,12 +916,23 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 
 /* ---- the whole file ---- */
 
+/* Without a local id ours is our address: an address id may be ours. */
+static bool maybe_our_address(const char *id, const struct conf_conn *conn)
+{
+	unsigned char bin[16];
+
+	return !conn->local.id.value &&
+	       (inet_pton(AF_INET, id, bin) == 1 || inet_pton(AF_INET6, id, bin) == 1);
+}
+
 static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
 {
 	if (s->n_ids == 0)
 		return true;
 	for (size_t i = 0; i < s->n_ids; i++) {
-		if ((conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
+		if (strcmp(s->ids[i].value, "%any") == 0 ||
+		    maybe_our_address(s->ids[i].value, conn) ||
+		    (conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
 		    (conn->remote.id.value && strcmp(s->ids[i].value, conn->remote.id.value) == 0))
 			return true;
 	}
@@ -948,8 +976,11 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 				break;
 			}
 		}
+		/* Without a remote id any peer's secret may apply: strongSwan's
+		 * road-warrior layout has one secret per user and no remote id. */
 		if (conn->local.auth != CONF_AUTH_PSK ||
-		    (!conn->local.id.value && !conn->remote.id.value && conf->n_secrets))
+		    ((!conn->remote.id.value || strcmp(conn->remote.id.value, "%any") == 0) &&
+		     conf->n_secrets))
 			continue;
 		/* strongSwan finds out at run time; a warning now saves a trip */
 		TAILQ_FOREACH (s, &conf->secrets, entry)
@@ -1162,8 +1193,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->rekey_time != b->rekey_time || a->reauth_time != b->reauth_time ||
 	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
 	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
-	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
-	    !str_equal(a->local.id.value, b->local.id.value) ||
+	    a->unique != b->unique || a->local.auth != b->local.auth ||
+	    a->remote.auth != b->remote.auth || !str_equal(a->local.id.value, b->local.id.value) ||
 	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
 		return false;
 	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;

@@ -236,7 +236,9 @@ int conf_check_addr(const char *s, bool *specific)
 	int fam, fam2;
 
 	*specific = false;
-	if (strcmp(s, "%any") == 0 || strcmp(s, "%any4") == 0 || strcmp(s, "%any6") == 0)
+	/* strongSwan's host.c: 0.0.0.0 is %any4 and :: is %any6 */
+	if (strcmp(s, "%any") == 0 || strcmp(s, "%any4") == 0 || strcmp(s, "%any6") == 0 ||
+	    strcmp(s, "0.0.0.0") == 0 || strcmp(s, "::") == 0)
 		return 0;
 	if (slash) {
 		uint64_t prefix;

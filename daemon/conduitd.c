@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <uthash.h>
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -68,6 +69,14 @@ struct pending {
 
 TAILQ_HEAD(pending_list, pending);
 
+/* A connection as the engine has it: converted (its DNS names resolved)
+ * when it was last added, which traps, larval drops and the next
+ * resolution compare with. */
+struct loaded {
+	UT_hash_handle hh; /* by dc.cfg.name */
+	struct dcfg_conn dc;
+};
+
 struct daemon {
 	struct event_base *base;
 	struct ike_engine *engine;
@@ -80,6 +89,7 @@ struct daemon {
 	const char *config_path;
 	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
 	struct pending_list pending;
+	struct loaded *loaded;
 	time_t started;
 	bool stopping;
 	uint64_t stop_deadline;
@@ -286,6 +296,26 @@ static void env_random(void *ctx, uint8_t *buf, size_t len)
 	}
 }
 
+/* The key for a pair of identities, among every secret of the current
+ * configuration (a reload replaces it): strongSwan's choice, so one
+ * connection without a remote id serves many peers with a secret each. */
+static int env_psk_lookup(void *ctx, const char *conn, const struct ike_id *local,
+			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len)
+{
+	struct daemon *d = ctx;
+	int rc;
+
+	if (!d->conf)
+		return -ENOKEY;
+	rc = dcfg_psk_copy(d->conf, local, remote, key, max, len);
+	if (rc == -EMSGSIZE) {
+		log_msg(LOG_LEVEL_ERROR, "%s: the pre-shared key is longer than %zu octets",
+			conn ? conn : "?", max);
+		rc = -ENOKEY;
+	}
+	return rc;
+}
+
 static void env_wake_at(void *ctx, uint64_t at_ms)
 {
 	struct daemon *d = ctx;
@@ -300,6 +330,61 @@ static void env_wake_at(void *ctx, uint64_t at_ms)
 	tv.tv_sec = (time_t)(at_ms / 1000);
 	tv.tv_usec = (suseconds_t)(at_ms % 1000) * 1000;
 	evtimer_add(d->wake_ev, &tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections as loaded                                               */
+
+static struct loaded *loaded_find(struct daemon *d, const char *name)
+{
+	struct loaded *l;
+
+	HASH_FIND_STR(d->loaded, name, l);
+	return l;
+}
+
+/* dc (moved in: *dc is left empty) is what the engine now has of its
+ * connection. */
+static void loaded_set(struct daemon *d, struct dcfg_conn *dc)
+{
+	struct loaded *l = loaded_find(d, dc->cfg.name);
+
+	if (l) {
+		dcfg_conn_free(&l->dc);
+		l->dc = *dc; /* the same name: the hash key stays */
+	} else if ((l = calloc(1, sizeof(*l)))) {
+		l->dc = *dc;
+		HASH_ADD_STR(d->loaded, dc.cfg.name, l);
+	} else {
+		log_msg(LOG_LEVEL_ERROR, "connection %s: out of memory", dc->cfg.name);
+		dcfg_conn_free(dc);
+	}
+	/* it points into the conf, which a reload frees */
+	if (l)
+		memset(&l->dc.warning_loc, 0, sizeof(l->dc.warning_loc));
+	memset(dc, 0, sizeof(*dc));
+}
+
+static void loaded_remove(struct daemon *d, const char *name)
+{
+	struct loaded *l = loaded_find(d, name);
+
+	if (!l)
+		return;
+	HASH_DEL(d->loaded, l);
+	dcfg_conn_free(&l->dc);
+	free(l);
+}
+
+static void loaded_free_all(struct daemon *d)
+{
+	struct loaded *l, *tmp;
+
+	HASH_ITER (hh, d->loaded, l, tmp) {
+		HASH_DEL(d->loaded, l);
+		dcfg_conn_free(&l->dc);
+		free(l);
+	}
 }
 
 static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t len)
@@ -396,8 +481,7 @@ static void pending_answer(struct daemon *d, const struct ike_event *ev)
 	}
 }
 
-static void trap_child(struct daemon *d, const struct conf *conf, const char *conn,
-		       const char *child);
+static void trap_child(struct daemon *d, const char *conn, const char *child);
 
 static void env_event(void *ctx, const struct ike_event *ev)
 {
@@ -435,21 +519,15 @@ static void env_event(void *ctx, const struct ike_event *ev)
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
 	if (ev->type == IKE_EV_CHILD_DOWN && ev->action == IKE_ACTION_TRAP && ev->child_name)
-		trap_child(d, d->conf, ev->conn_name, ev->child_name);
+		trap_child(d, ev->conn_name, ev->child_name);
 	/* An initiate a trap asked for is over (either way). */
 	if (ev->type != IKE_EV_CHILD_DOWN)
 		dtrap_sa_done(d->trap, ev->ike_sa_id);
 	if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
-		struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, ev->conn_name) : NULL;
-		struct ike_addr paddr;
-		bool wild;
-		char err[DCFG_ERR_LEN];
+		struct loaded *l = ev->conn_name ? loaded_find(d, ev->conn_name) : NULL;
 
-		if (cc && cc->remote_addrs.n &&
-		    !dcfg_addr_parse(cc->remote_addrs.items[0].value, &paddr, &wild, err,
-				     sizeof(err)) &&
-		    paddr.family)
-			dkern_larval_drop(d->kern, &paddr);
+		if (l && l->dc.cfg.remote.family)
+			dkern_larval_drop(d->kern, &l->dc.cfg.remote);
 	}
 	pending_answer(d, ev);
 	update_status(d);
@@ -502,6 +580,23 @@ static void diag(enum log_level level, const char *msg)
 		log_msg(level, "%s", msg);
 }
 
+/* A DNS name of a connection did not resolve: "file:line: warning: ..."
+ * for --check, as conf/'s own warnings; a log line otherwise. */
+static void conn_warning(const struct dcfg_conn *dc)
+{
+	const struct conf_loc *loc = &dc->warning_loc;
+	char where[300] = "";
+
+	if (loc->file && loc->line)
+		snprintf(where, sizeof(where), "%s:%u: ", loc->file, loc->line);
+	else if (loc->file)
+		snprintf(where, sizeof(where), "%s: ", loc->file);
+	if (plain_diags)
+		fprintf(stderr, "%swarning: %s\n", where, dc->warning);
+	else
+		log_msg(LOG_LEVEL_WARN, "%s%s", where, dc->warning);
+}
+
 /* Print every diagnostic; NULL when the file has errors. */
 static struct conf *load_conf(const char *path, json_t *errors)
 {
@@ -531,8 +626,10 @@ static struct conf *load_conf(const char *path, json_t *errors)
 }
 
 /* Convert every connection and let a scratch engine parse its proposals
- * and selectors: what the real engine would refuse is a config error. */
-static unsigned int validate_conf(const struct conf *conf, json_t *errors)
+ * and selectors: what the real engine would refuse is a config error.
+ * resolve: look the DNS names up too, and warn of those that do not
+ * resolve (--check; loading does it once more anyway). */
+static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
 	const struct conf_conn *cc;
@@ -544,7 +641,9 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors)
 		const char *eerr = NULL;
 		int rc;
 
-		rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
+		rc = dcfg_conn_convert(conf, cc, resolve ? &dcfg_dns : NULL, &dc, err, sizeof(err));
+		if (!rc && dc.warning[0])
+			conn_warning(&dc);
 		if (!rc && scratch && ike_engine_add_conn(scratch, &dc.cfg, &eerr)) {
 			snprintf(err, sizeof(err), "%s:%u: connection %s: %s", cc->loc.file,
 				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
@@ -613,32 +712,92 @@ static void resolve_local(struct ike_conn_cfg *cfg)
 static int add_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
 {
 	struct dcfg_conn dc;
-	char err[DCFG_ERR_LEN + 320];
+	char err[DCFG_ERR_LEN + 320], to[INET6_ADDRSTRLEN];
 	const char *eerr = NULL;
 	int rc;
 
-	rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
+	rc = dcfg_conn_convert(conf, cc, &dcfg_dns, &dc, err, sizeof(err));
 	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		dcfg_conn_free(&dc);
+		loaded_remove(d, cc->name);
 		return rc;
 	}
+	if (dc.warning[0])
+		conn_warning(&dc);
 	resolve_local(&dc.cfg);
 	if (dc.cfg.local.port != NET_PORT_IKE && dc.cfg.local.port != NET_PORT_NATT)
 		log_msg(LOG_LEVEL_WARN,
 			"connection %s: local_port %u: conduitd listens on %u and %u only",
 			cc->name, dc.cfg.local.port, NET_PORT_IKE, NET_PORT_NATT);
 	rc = ike_engine_add_conn(d->engine, &dc.cfg, &eerr);
-	if (rc)
+	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "connection %s: %s", cc->name,
 			eerr ? eerr : strerror(-rc));
-	else
-		log_msg(LOG_LEVEL_INFO, "loaded connection %s", cc->name);
+		loaded_remove(d, cc->name);
+	} else {
+		if (dc.has_names && dc.cfg.remote.family)
+			log_msg(LOG_LEVEL_INFO, "loaded connection %s (initiates to %s)", cc->name,
+				addr_str(&dc.cfg.remote, to, sizeof(to)));
+		else
+			log_msg(LOG_LEVEL_INFO, "loaded connection %s", cc->name);
+		loaded_set(d, &dc);
+	}
 	dcfg_conn_free(&dc);
 	return rc;
 }
 
-static void start_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
+/*
+ * Before an initiate: a connection with DNS names in local_addrs or
+ * remote_addrs looks them up again (strongSwan resolves at each initiate).
+ * When its addresses moved, the engine gets the new version (its SAs keep
+ * the old one). A name that stopped resolving keeps the addresses it had:
+ * a resolver that fails for a while should not strand the connection.
+ */
+static void refresh_names(struct daemon *d, const char *name)
+{
+	struct loaded *l = loaded_find(d, name);
+	const struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, name) : NULL;
+	char err[DCFG_ERR_LEN + 320], was[INET6_ADDRSTRLEN], now[INET6_ADDRSTRLEN];
+	const char *eerr = NULL;
+	struct dcfg_conn dc;
+	int rc;
+
+	if (!l || !l->dc.has_names || !cc || d->stopping)
+		return;
+	rc = dcfg_conn_convert(d->conf, cc, &dcfg_dns, &dc, err, sizeof(err));
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		goto out;
+	}
+	resolve_local(&dc.cfg);
+	if (dc.n_unresolved > l->dc.n_unresolved) {
+		log_msg(LOG_LEVEL_WARN,
+			"connection %s: a DNS name of it no longer resolves; keeping the "
+			"addresses it had",
+			name);
+		goto out;
+	}
+	if (dcfg_addrs_equal(&l->dc, &dc)) {
+		memcpy(l->dc.warning, dc.warning, sizeof(l->dc.warning));
+		goto out;
+	}
+	rc = ike_engine_add_conn(d->engine, &dc.cfg, &eerr);
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "connection %s: %s", name, eerr ? eerr : strerror(-rc));
+		goto out;
+	}
+	log_msg(
+	    LOG_LEVEL_INFO, "connection %s: its DNS names resolve anew: initiates to %s (was %s)",
+	    name, dc.cfg.remote.family ? addr_str(&dc.cfg.remote, now, sizeof(now)) : "nowhere",
+	    l->dc.cfg.remote.family ? addr_str(&l->dc.cfg.remote, was, sizeof(was)) : "nowhere");
+	loaded_set(d, &dc);
+out:
+	dcfg_conn_free(&dc);
+}
+
+/* Right after add_conn(), which has just resolved the DNS names. */
+static void start_conn(struct daemon *d, const struct conf_conn *cc)
 {
 	const struct conf_child *ch;
 
@@ -647,44 +806,40 @@ static void start_conn(struct daemon *d, const struct conf *conf, const struct c
 	TAILQ_FOREACH (ch, &cc->children, entry) {
 		if (ch->start_action == CONF_ACTION_TRAP ||
 		    ch->start_action == CONF_ACTION_TRAP_START)
-			trap_child(d, conf, cc->name, ch->name);
+			trap_child(d, cc->name, ch->name);
 		if (ch->start_action != CONF_ACTION_START &&
 		    ch->start_action != CONF_ACTION_TRAP_START)
 			continue;
 		int rc = ike_engine_initiate(d->engine, cc->name, ch->name);
 
-		if (rc < 0)
+		if (rc == -EDESTADDRREQ)
+			log_msg(LOG_LEVEL_ERROR,
+				"cannot start %s/%s: remote_addrs has no address to initiate to",
+				cc->name, ch->name);
+		else if (rc < 0)
 			log_msg(LOG_LEVEL_ERROR, "cannot start %s/%s: %s", cc->name, ch->name,
 				strerror(-rc));
 	}
 }
 
-/* Trap policies for a child of conf's connection (start_action = trap, or
- * a CHILD_DOWN whose action is trap): resolved as the engine's copy. */
-static void trap_child(struct daemon *d, const struct conf *conf, const char *conn,
-		       const char *child)
+/* Trap policies for a child of a connection (start_action = trap, or a
+ * CHILD_DOWN whose action is trap): with the addresses the engine has. */
+static void trap_child(struct daemon *d, const char *conn, const char *child)
 {
-	const struct conf_conn *cc = conf ? conf_find_conn(conf, conn) : NULL;
-	struct dcfg_conn dc;
+	struct loaded *l = loaded_find(d, conn);
 	char err[DCFG_ERR_LEN + 320];
 	int rc = -ENOENT;
 
-	if (!cc || d->stopping)
+	if (d->stopping)
 		return;
-	rc = dcfg_conn_convert(conf, cc, &dc, err, sizeof(err));
-	if (!rc) {
-		resolve_local(&dc.cfg);
-		rc = -ENOENT;
-		snprintf(err, sizeof(err), "no child %s", child);
-		for (size_t i = 0; i < dc.cfg.n_children; i++)
-			if (!strcmp(dc.children[i].name, child))
-				rc = dtrap_install(d->trap, &dc.cfg, &dc.children[i], err,
-						   sizeof(err));
-	}
+	snprintf(err, sizeof(err), l ? "no child %s" : "the connection is not loaded", child);
+	for (size_t i = 0; l && i < l->dc.cfg.n_children; i++)
+		if (!strcmp(l->dc.children[i].name, child))
+			rc = dtrap_install(d->trap, &l->dc.cfg, &l->dc.children[i], err,
+					   sizeof(err));
 	if (rc)
 		log_msg(LOG_LEVEL_ERROR, "%s/%s: cannot install trap policies: %s", conn, child,
 			err);
-	dcfg_conn_free(&dc);
 }
 
 /* Whether the PSK a connection uses differs between two configs. */
@@ -694,8 +849,8 @@ static bool psk_changed(const struct conf *a, const struct conf_conn *ca, const 
 	struct dcfg_conn x, y;
 	char err[DCFG_ERR_LEN + 320];
 	bool changed;
-	int ra = dcfg_conn_convert(a, ca, &x, err, sizeof(err));
-	int rb = dcfg_conn_convert(b, cb, &y, err, sizeof(err));
+	int ra = dcfg_conn_convert(a, ca, NULL, &x, err, sizeof(err));
+	int rb = dcfg_conn_convert(b, cb, NULL, &y, err, sizeof(err));
 
 	changed = ra || rb || x.psk_len != y.psk_len || CRYPTO_memcmp(x.psk, y.psk, x.psk_len) != 0;
 	dcfg_conn_free(&x);
@@ -714,7 +869,7 @@ static json_t *do_reload(struct daemon *d)
 
 	log_msg(LOG_LEVEL_INFO, "reloading %s", d->config_path);
 	nc = load_conf(d->config_path, errors);
-	n_err = nc ? validate_conf(nc, errors) : 0;
+	n_err = nc ? validate_conf(nc, errors, false) : 0;
 	if (!nc || n_err) {
 		size_t n = json_array_size(errors);
 
@@ -731,6 +886,7 @@ static json_t *do_reload(struct daemon *d)
 		if (!conf_find_conn(nc, oc->name)) {
 			dtrap_remove_conn(d->trap, oc->name);
 			ike_engine_remove_conn(d->engine, oc->name);
+			loaded_remove(d, oc->name);
 			log_msg(LOG_LEVEL_INFO, "removed connection %s", oc->name);
 			json_array_append_new(removed, json_string(oc->name));
 		}
@@ -744,10 +900,11 @@ static json_t *do_reload(struct daemon *d)
 		if (oc) {
 			dtrap_remove_conn(d->trap, cc->name);
 			ike_engine_remove_conn(d->engine, cc->name);
+			loaded_remove(d, cc->name);
 		}
 		add_conn(d, nc, cc);
 		json_array_append_new(oc ? changed : added, json_string(cc->name));
-		start_conn(d, nc, cc);
+		start_conn(d, cc);
 	}
 	conf_free(d->conf);
 	d->conf = nc;
@@ -794,7 +951,9 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 	(void)req;
 	TAILQ_FOREACH (cc, &d->conf->conns, entry) {
 		json_t *children = json_array(), *c;
+		char to[INET6_ADDRSTRLEN];
 		struct conf_child *ch;
+		struct loaded *l;
 
 		TAILQ_FOREACH (ch, &cc->children, entry)
 			json_array_append_new(
@@ -805,13 +964,22 @@ static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 				      str_list(&ch->remote_ts), "esp_proposals",
 				      str_list(&ch->esp_proposals), "start_action",
 				      conf_action_name(ch->start_action)));
-		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:o}", "name",
+		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:s, s:o}", "name",
 			      cc->name, "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
 			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
 			      "remote_port", (json_int_t)cc->remote_port, "local_id",
 			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
 			      cc->remote.id.value ? cc->remote.id.value : "%any", "proposals",
-			      str_list(&cc->proposals), "encap", cc->encap, "children", children);
+			      str_list(&cc->proposals), "encap", cc->encap, "unique",
+			      conf_unique_name(cc->unique), "children", children);
+		/* DNS names: where an initiate goes now (null: nowhere yet) */
+		l = loaded_find(d, cc->name);
+		if (c && l && l->dc.has_names)
+			json_object_set_new(
+			    c, "remote_resolved",
+			    l->dc.cfg.remote.family
+				? json_string(addr_str(&l->dc.cfg.remote, to, sizeof(to)))
+				: json_null());
 		json_array_append_new(conns, c);
 	}
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));
@@ -965,13 +1133,20 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 		ctl_reply_error(reply, "no connection named %.64s...", name);
 		return;
 	}
+	refresh_names(d, conn);
 	rc = ike_engine_initiate(d->engine, conn, child);
 	if (rc < 0) {
+		const struct loaded *l = loaded_find(d, conn);
+
 		if (rc == -ENOENT)
 			ctl_reply_error(reply,
 					child ? "no child %s in connection %s"
 					      : "no connection named %s%s",
 					child ? child : name, child ? conn : "");
+		else if (rc == -EDESTADDRREQ && l && l->dc.warning[0])
+			ctl_reply_error(reply,
+					"%s: remote_addrs has no address to initiate to (%s)", conn,
+					l->dc.warning);
 		else if (rc == -EDESTADDRREQ)
 			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to",
 					conn);
@@ -1178,6 +1353,7 @@ static void on_kif_event(const struct kif_event *ev, void *arg)
 		}
 		log_msg(LOG_LEVEL_INFO, "kernel: acquire for %s -> %s: initiating %s/%s", s, t,
 			conn, child);
+		refresh_names(d, conn);
 		rc = ike_engine_initiate(d->engine, conn, child);
 		if (rc < 0)
 			log_msg(LOG_LEVEL_ERROR, "cannot initiate %s/%s: %s", conn, child,
@@ -1479,7 +1655,7 @@ int main(int argc, char **argv)
 	plain_diags = check;
 
 	d->conf = load_conf(d->config_path, NULL);
-	if (!d->conf || validate_conf(d->conf, NULL)) {
+	if (!d->conf || validate_conf(d->conf, NULL, check)) {
 		if (check)
 			fprintf(stderr, "%s: configuration refused\n", d->config_path);
 		else
@@ -1554,6 +1730,7 @@ int main(int argc, char **argv)
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
 	env.child_last_out = env_child_last_out;
 	env.child_last_in = env_child_last_in;
+	env.psk_lookup = env_psk_lookup;
 	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int || !d->engine ||
 	    event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
@@ -1564,7 +1741,7 @@ int main(int argc, char **argv)
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		add_conn(d, d->conf, cc);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
-		start_conn(d, d->conf, cc);
+		start_conn(d, cc);
 	setup_watchdog(d);
 	log_msg(LOG_LEVEL_INFO, "conduitd %s started: %zu connection%s, control socket %s",
 		PACKAGE_VERSION, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", control);
@@ -1579,6 +1756,7 @@ out:
 	if (d->engine)
 		ike_engine_free(d->engine);
 	dtrap_free(d->trap);
+	loaded_free_all(d);
 	if (d->kif) {
 		n_sa = n_pol = 0;
 		if (kif_flush(d->kif, &n_sa, &n_pol))

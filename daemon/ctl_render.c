@@ -161,6 +161,21 @@ static void render_conn(FILE *out, const json_t *c)
 	}
 	if (get_bool(c, "encap"))
 		fputs("  UDP encapsulation forced\n", out);
+	const char *unique = json_string_value(json_object_get(c, "unique"));
+	if (unique != NULL && strcmp(unique, "no") != 0) {
+		fputs("  unique:    ", out);
+		put_str(out, unique);
+		fputc('\n', out);
+	}
+	/* remote_addrs with DNS names: where initiates go now */
+	const json_t *resolved = json_object_get(c, "remote_resolved");
+	if (json_is_string(resolved)) {
+		fputs("  resolved:  ", out);
+		put_str(out, json_string_value(resolved));
+		fputc('\n', out);
+	} else if (json_is_null(resolved)) {
+		fputs("  resolved:  nothing yet (responder only)\n", out);
+	}
 
 	const json_t *children = json_object_get(c, "children");
 	size_t i;

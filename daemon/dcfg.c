@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,18 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		size_t n = strlen(h);
 
 		if (!n || n % 2 || n / 2 > sizeof(id->data)) {
-			snprintf(err, errlen, "identity \"%s\": a key id needs an even number of hex digits (1 to 255 octets)", text);
+			snprintf(err, errlen,
+				 "identity \"%s\": a key id needs an even number of hex digits (1 "
+				 "to 255 octets)",
+				 text);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < n / 2; i++) {
 			int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
-				snprintf(err, errlen, "identity \"%s\": not a hex digit in the key id", text);
+				snprintf(err, errlen,
+					 "identity \"%s\": not a hex digit in the key id", text);
 				memset(id, 0, sizeof(*id));
 				return -EINVAL;
 			}
@@ -63,7 +68,8 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		return 0;
 	}
 	if (strchr(text, '=')) {
-		snprintf(err, errlen, "identity \"%s\": Distinguished Names are not implemented yet", text);
+		snprintf(err, errlen,
+			 "identity \"%s\": Distinguished Names are not implemented yet", text);
 		return -ENOTSUP;
 	}
 	if (text[0] == '@') {
@@ -91,46 +97,170 @@ bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b)
 	return a->type == b->type && a->len == b->len && !memcmp(a->data, b->data, a->len);
 }
 
-int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *err,
-		    size_t errlen)
+static bool parse_ip(const char *s, size_t len, uint8_t *family, uint8_t ip[16])
 {
-	memset(a, 0, sizeof(*a));
-	*wildcard = false;
-	if (!strcmp(text, "%any") || !strcmp(text, "%any4") || !strcmp(text, "%any6") ||
-	    !strcmp(text, "0.0.0.0") || !strcmp(text, "::")) {
-		*wildcard = true;
-		return 0;
-	}
-	if (inet_pton(AF_INET, text, a->ip) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, a->ip) == 1) {
-		a->family = AF_INET6;
-		return 0;
-	}
-	/* A subnet or range restricts which peers may connect: conduit does
-	 * not filter on it yet, so it means any, as a responder. */
-	if (strchr(text, '/') || strchr(text, '-')) {
-		const char *sep = strpbrk(text, "/-");
-		char first[64];
-		uint8_t tmp[16];
-		size_t n = (size_t)(sep - text);
+	char buf[INET6_ADDRSTRLEN + 1];
 
-		if (n < sizeof(first)) {
-			memcpy(first, text, n);
-			first[n] = '\0';
-			if (inet_pton(AF_INET, first, tmp) == 1 ||
-			    inet_pton(AF_INET6, first, tmp) == 1) {
-				*wildcard = true;
-				return 0;
-			}
+	if (!len || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(ip, 0, 16);
+	if (inet_pton(AF_INET, buf, ip) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, buf, ip) == 1) {
+		*family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+static size_t ip_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* Every address of a family. */
+static void whole_family(struct ike_addr_range *r, uint8_t family)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	memset(r->to, 0xff, ip_len(family));
+}
+
+/* RFC 1123 host names, and '_' (conf/ accepts what it accepts). */
+static bool is_dns_name(const char *s)
+{
+	size_t label = 0, len = strlen(s);
+	bool alpha = false;
+
+	if (!len || len > 253)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (!label)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return false;
+		alpha = alpha || isalpha((unsigned char)*p);
+		if (++label > 63)
+			return false;
+	}
+	return alpha;
+}
+
+int dcfg_addr_parse(const char *text, struct dcfg_addr *a, char *err, size_t errlen)
+{
+	struct ike_addr_range *r = &a->range;
+	const char *slash = strchr(text, '/'), *dash = strchr(text, '-');
+	uint8_t fam2;
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(text, "%any")) {
+		a->kind = DCFG_ADDR_ANY;
+		return 0;
+	}
+	/* host.c: %any4 and 0.0.0.0, %any6 and :: are the same */
+	if (!strcmp(text, "%any4") || !strcmp(text, "0.0.0.0")) {
+		a->kind = DCFG_ADDR_RANGE;
+		whole_family(r, AF_INET);
+		return 0;
+	}
+	if (!strcmp(text, "%any6") || !strcmp(text, "::")) {
+		a->kind = DCFG_ADDR_RANGE;
+		whole_family(r, AF_INET6);
+		return 0;
+	}
+	if (parse_ip(text, strlen(text), &r->family, r->from)) {
+		a->kind = DCFG_ADDR_HOST;
+		memcpy(r->to, r->from, sizeof(r->to));
+		return 0;
+	}
+	if (slash && parse_ip(text, (size_t)(slash - text), &r->family, r->from)) {
+		size_t bits = ip_len(r->family) * 8;
+		unsigned long prefix;
+		char *end;
+
+		errno = 0;
+		prefix = strtoul(slash + 1, &end, 10);
+		if (!isdigit((unsigned char)slash[1]) || *end || errno || prefix > bits) {
+			snprintf(err, errlen, "\"%s\": the prefix length must be 0 to %zu", text,
+				 bits);
+			return -EINVAL;
+		}
+		a->kind = DCFG_ADDR_RANGE;
+		for (size_t i = 0; i < ip_len(r->family); i++) {
+			size_t keep = prefix > i * 8 ? prefix - i * 8 : 0;
+			uint8_t mask = keep >= 8 ? 0xff : (uint8_t)(0xff00 >> keep);
+
+			r->from[i] &= mask;
+			r->to[i] = r->from[i] | (uint8_t)~mask;
+		}
+		return 0;
+	}
+	if (dash && parse_ip(text, (size_t)(dash - text), &r->family, r->from)) {
+		if (!parse_ip(dash + 1, strlen(dash + 1), &fam2, r->to) || fam2 != r->family) {
+			snprintf(err, errlen, "\"%s\": a range is two addresses of one family",
+				 text);
+			return -EINVAL;
+		}
+		if (memcmp(r->from, r->to, ip_len(r->family)) > 0) {
+			snprintf(err, errlen, "\"%s\": the range's first address is after its last",
+				 text);
+			return -EINVAL;
+		}
+		a->kind = DCFG_ADDR_RANGE;
+		return 0;
+	}
+	if (!slash && is_dns_name(text)) {
+		a->kind = DCFG_ADDR_NAME;
+		return 0;
+	}
+	snprintf(err, errlen, "\"%s\" is not an IP address, subnet, range, DNS name or %%any",
+		 text);
+	return -EINVAL;
+}
+
+static int gai_resolve(void *ctx, const char *name, struct ike_addr *v4, struct ike_addr *v6,
+		       char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	int rc;
+
+	(void)ctx;
+	memset(v4, 0, sizeof(*v4));
+	memset(v6, 0, sizeof(*v6));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return rc == EAI_AGAIN ? -EAGAIN : rc == EAI_MEMORY ? -ENOMEM : -ENOENT;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET && !v4->family) {
+			v4->family = AF_INET;
+			memcpy(v4->ip, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		} else if (ai->ai_family == AF_INET6 && !v6->family) {
+			v6->family = AF_INET6;
+			memcpy(v6->ip, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
 		}
 	}
-	snprintf(err, errlen, "address \"%s\": DNS names are not supported yet, give an IP address",
-		 text);
-	return -ENOTSUP;
+	freeaddrinfo(res);
+	if (!v4->family && !v6->family) {
+		snprintf(err, errlen, "no IPv4 or IPv6 address");
+		return -ENOENT;
+	}
+	return 0;
 }
+
+const struct dcfg_resolver dcfg_dns = { gai_resolve, NULL };
 
 /*
  * How well a secret's ids match an identity, on strongSwan's scale: 20 an
@@ -155,13 +285,31 @@ static int id_match(const struct conf_secret *s, const struct ike_id *want)
 	return best;
 }
 
+/* Our identity when it is not known yet: no local id, so our address, but
+ * not a fixed one. A secret may be ours when it has no ids, "%any" or an
+ * address among them (it then ranks as %any). */
+static int unknown_local_match(const struct conf_secret *s)
+{
+	if (!s->n_ids)
+		return MATCH_ANY;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		struct ike_id id;
+		char err[DCFG_ERR_LEN];
+
+		if (!strcmp(s->ids[i].value, "%any") ||
+		    (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
+		     (id.type == IKE_ID_IPV4_ADDR || id.type == IKE_ID_IPV6_ADDR)))
+			return MATCH_ANY;
+	}
+	return MATCH_NONE;
+}
+
 /*
  * strongSwan's choice of a shared key: a secret applies when either
  * identity is among its ids (or it has none); of those, the best match of
  * the peer's identity wins, then the best match of ours, then the first in
- * the file. An identity not known here (no remote id: any peer; no local
- * id and no local address) is a wildcard every secret matches as %any, so
- * with no remote id ours alone decides.
+ * the file. No remote id: any peer, which every secret may be for, so ours
+ * alone decides.
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id)
@@ -171,10 +319,11 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 	bool any_peer = !remote_id || !remote_id->type;
 
 	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		int me = local_id && local_id->type ? id_match(s, local_id) : MATCH_ANY;
+		bool known = local_id && local_id->type;
+		int me = known ? id_match(s, local_id) : MATCH_ANY;
 		int other = any_peer ? MATCH_ANY : id_match(s, remote_id);
 
-		if (me == MATCH_NONE && other == MATCH_NONE)
+		if ((known ? me : unknown_local_match(s)) == MATCH_NONE && other == MATCH_NONE)
 			continue;
 		if (other > best_other || (other == best_other && me > best_me)) {
 			best = s;
@@ -183,6 +332,37 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 		}
 	}
 	return best;
+}
+
+int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
+		  uint8_t *key, size_t max, size_t *len)
+{
+	const struct conf_secret *s = dcfg_psk_lookup(conf, local, remote);
+
+	if (!s)
+		return -ENOKEY;
+	if (s->key_len > max)
+		return -EMSGSIZE;
+	memcpy(key, s->key, s->key_len);
+	*len = s->key_len;
+	return 0;
+}
+
+static bool addr_equal(const struct ike_addr *a, const struct ike_addr *b)
+{
+	return a->family == b->family && a->port == b->port && !memcmp(a->ip, b->ip, sizeof(a->ip));
+}
+
+bool dcfg_addrs_equal(const struct dcfg_conn *a, const struct dcfg_conn *b)
+{
+	const struct ike_conn_cfg *x = &a->cfg, *y = &b->cfg;
+
+	return addr_equal(&x->local, &y->local) && addr_equal(&x->remote, &y->remote) &&
+	       x->n_local_addrs == y->n_local_addrs && x->n_remote_addrs == y->n_remote_addrs &&
+	       (!x->n_local_addrs || !memcmp(x->local_addrs, y->local_addrs,
+					     x->n_local_addrs * sizeof(*x->local_addrs))) &&
+	       (!x->n_remote_addrs || !memcmp(x->remote_addrs, y->remote_addrs,
+					      x->n_remote_addrs * sizeof(*x->remote_addrs)));
 }
 
 uint8_t dcfg_action(enum conf_action a)
@@ -234,21 +414,180 @@ static const char *locstr(const struct conf_loc *loc, char *buf, size_t len)
 	return buf;
 }
 
-static int conv_addr(const struct conf_list *l, const char *conn, const char *key,
-		     struct ike_addr *a, char *err, size_t errlen)
+/* An entry of an address list that an initiate can use: an address, or
+ * a name's first address of each family. */
+struct endpoint {
+	struct ike_addr v4, v6;
+};
+
+/* The list's ranges (at most 2 * n + 2) and endpoints (at most n). */
+struct addr_list {
+	struct ike_addr_range *ranges;
+	size_t n_ranges;
+	struct endpoint *ends;
+	size_t n_ends;
+	bool unresolved; /* a name of it did not resolve */
+};
+
+static void host_range(struct ike_addr_range *r, const struct ike_addr *a)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = a->family;
+	memcpy(r->from, a->ip, ip_len(a->family));
+	memcpy(r->to, a->ip, ip_len(a->family));
+}
+
+static int conv_addrs(const struct conf_list *l, const char *conn, const char *key,
+		      const struct dcfg_resolver *res, struct dcfg_conn *out, struct addr_list *al,
+		      char *err, size_t errlen)
 {
 	char why[DCFG_ERR_LEN], where[300];
-	bool wild;
+	bool any = false;
 	int rc;
 
+	for (size_t i = 0; i < l->n; i++) {
+		const char *text = l->items[i].value;
+		struct endpoint *e = &al->ends[al->n_ends];
+		struct dcfg_addr a;
+
+		rc = dcfg_addr_parse(text, &a, why, sizeof(why));
+		if (rc) {
+			snprintf(err, errlen, "%sconnection %s: %s: %s",
+				 locstr(&l->items[i].loc, where, sizeof(where)), conn, key, why);
+			return rc;
+		}
+		switch (a.kind) {
+		case DCFG_ADDR_ANY:
+			any = true;
+			break;
+		case DCFG_ADDR_RANGE:
+			al->ranges[al->n_ranges++] = a.range;
+			break;
+		case DCFG_ADDR_HOST:
+			al->ranges[al->n_ranges++] = a.range;
+			memset(e, 0, sizeof(*e));
+			if (a.range.family == AF_INET) {
+				e->v4.family = AF_INET;
+				memcpy(e->v4.ip, a.range.from, 4);
+			} else {
+				e->v6.family = AF_INET6;
+				memcpy(e->v6.ip, a.range.from, 16);
+			}
+			al->n_ends++;
+			break;
+		case DCFG_ADDR_NAME:
+			out->has_names = true;
+			memset(e, 0, sizeof(*e));
+			rc = res ? res->resolve(res->ctx, text, &e->v4, &e->v6, why, sizeof(why))
+				 : -ENOENT;
+			if (rc) {
+				al->unresolved = true;
+				out->n_unresolved++;
+				if (res && !out->warning[0]) {
+					snprintf(out->warning, sizeof(out->warning),
+						 "connection %s: %s: %s does not resolve (%s)",
+						 conn, key, text, why);
+					out->warning_loc = l->items[i].loc;
+				}
+				break;
+			}
+			if (e->v4.family)
+				host_range(&al->ranges[al->n_ranges++], &e->v4);
+			if (e->v6.family)
+				host_range(&al->ranges[al->n_ranges++], &e->v6);
+			e->v4.port = e->v6.port = 0;
+			al->n_ends++;
+			break;
+		}
+	}
+	/* ike_cfg.c match(): %any matches whatever the other entries do not */
+	if (any && al->n_ranges) {
+		whole_family(&al->ranges[al->n_ranges++], AF_INET);
+		whole_family(&al->ranges[al->n_ranges++], AF_INET6);
+	} else if (!any && !al->n_ranges && l->n) {
+		/* Names only, none resolved: no peer is theirs. The engine
+		 * takes no empty range, so the one address no datagram comes
+		 * from: 0.0.0.0 (which, written, means %any4). */
+		struct ike_addr_range *r = &al->ranges[al->n_ranges++];
+
+		memset(r, 0, sizeof(*r));
+		r->family = AF_INET;
+	}
+	return 0;
+}
+
+/* The first endpoint with an address of family (0: either, IPv4 first);
+ * family 0 in *a when there is none. */
+static void pick(const struct addr_list *al, uint8_t family, struct ike_addr *a)
+{
 	memset(a, 0, sizeof(*a));
-	if (!l->n)
-		return 0;
-	rc = dcfg_addr_parse(l->items[0].value, a, &wild, why, sizeof(why));
-	if (rc)
-		snprintf(err, errlen, "%sconnection %s: %s: %s",
-			 locstr(&l->items[0].loc, where, sizeof(where)), conn, key, why);
-	return rc;
+	for (size_t i = 0; i < al->n_ends; i++) {
+		const struct endpoint *e = &al->ends[i];
+		const struct ike_addr *x = family == AF_INET6  ? &e->v6
+					   : family == AF_INET ? &e->v4
+					   : e->v4.family      ? &e->v4
+							       : &e->v6;
+
+		if (x->family) {
+			*a = *x;
+			return;
+		}
+	}
+}
+
+/* local_addrs and remote_addrs: the ranges, and where initiates go from
+ * and to (ike_sa.c resolve_hosts(): the remote address in the family of
+ * the local one, the local one in the family of the remote one). */
+static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver *res,
+			  struct dcfg_conn *out, char *err, size_t errlen)
+{
+	struct ike_conn_cfg *cfg = &out->cfg;
+	struct addr_list l = { 0 }, r = { 0 };
+	size_t nl = cc->local_addrs.n, nr = cc->remote_addrs.n;
+	struct endpoint *ends;
+	struct ike_addr first;
+	int rc;
+
+	out->ranges = calloc(2 * (nl + nr) + 4, sizeof(*out->ranges));
+	ends = calloc(nl + nr + 1, sizeof(*ends));
+	if (!out->ranges || !ends) {
+		free(ends);
+		snprintf(err, errlen, "connection %s: out of memory", cc->name);
+		return -ENOMEM;
+	}
+	l.ranges = out->ranges;
+	l.ends = ends;
+	rc = conv_addrs(&cc->local_addrs, cc->name, "local_addrs", res, out, &l, err, errlen);
+	if (!rc) {
+		r.ranges = out->ranges + l.n_ranges;
+		r.ends = ends + l.n_ends;
+		rc = conv_addrs(&cc->remote_addrs, cc->name, "remote_addrs", res, out, &r, err,
+				errlen);
+	}
+	if (rc) {
+		free(ends);
+		return rc;
+	}
+	cfg->n_local_addrs = l.n_ranges;
+	cfg->local_addrs = l.n_ranges ? l.ranges : NULL;
+	cfg->n_remote_addrs = r.n_ranges;
+	cfg->remote_addrs = r.n_ranges ? r.ranges : NULL;
+
+	pick(&l, 0, &first);
+	pick(&r, first.family, &cfg->remote);
+	if (!cfg->remote.family)
+		pick(&r, 0, &cfg->remote);
+	pick(&l, cfg->remote.family, &cfg->local);
+	cfg->local.port = cc->local_port;
+	cfg->remote.port = cc->remote_port;
+	if (r.unresolved && !cfg->remote.family && out->warning[0]) {
+		size_t len = strlen(out->warning);
+
+		snprintf(out->warning + len, sizeof(out->warning) - len,
+			 "; responder only until it resolves");
+	}
+	free(ends);
+	return 0;
 }
 
 static int conv_id(const struct conf_auth_round *r, const char *conn, const char *side,
@@ -274,8 +613,9 @@ static char *keep(struct dcfg_conn *c, char *s)
 	return s;
 }
 
-int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out,
-		      char *err, size_t errlen)
+int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
+		      const struct dcfg_resolver *res, struct dcfg_conn *out, char *err,
+		      size_t errlen)
 {
 	struct ike_conn_cfg *cfg = &out->cfg;
 	const struct conf_secret *sec;
@@ -292,14 +632,9 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 		return -EINVAL;
 	}
 	strcpy(cfg->name, cc->name);
-	rc = conv_addr(&cc->local_addrs, cc->name, "local_addrs", &cfg->local, err, errlen);
-	if (!rc)
-		rc = conv_addr(&cc->remote_addrs, cc->name, "remote_addrs", &cfg->remote, err,
-			       errlen);
+	rc = conv_endpoints(cc, res, out, err, errlen);
 	if (rc)
 		return rc;
-	cfg->local.port = cc->local_port;
-	cfg->remote.port = cc->remote_port;
 	rc = conv_id(&cc->local, cc->name, "local", &cfg->local_id, err, errlen);
 	if (!rc)
 		rc = conv_id(&cc->remote, cc->name, "remote", &cfg->remote_id, err, errlen);
@@ -323,12 +658,17 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 			 : cc->childless == CONF_CHILDLESS_PREFER ? IKE_CHILDLESS_PREFER
 			 : cc->childless == CONF_CHILDLESS_FORCE  ? IKE_CHILDLESS_FORCE
 								  : IKE_CHILDLESS_ALLOW;
+	cfg->unique = cc->unique == CONF_UNIQUE_NEVER	  ? IKE_UNIQUE_NEVER
+		      : cc->unique == CONF_UNIQUE_REPLACE ? IKE_UNIQUE_REPLACE
+		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP
+							  : IKE_UNIQUE_NO;
 
 	TAILQ_FOREACH (ch, &cc->children, entry) {
 		struct ike_child_cfg *k = &out->children[i++];
 
 		if (strlen(ch->name) >= sizeof(k->name)) {
-			snprintf(err, errlen, "%sconnection %s: child %s: name longer than %zu characters",
+			snprintf(err, errlen,
+				 "%sconnection %s: child %s: name longer than %zu characters",
 				 locstr(&ch->loc, where, sizeof(where)), cc->name, ch->name,
 				 sizeof(k->name) - 1);
 			return -EINVAL;
@@ -364,8 +704,18 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 		memcpy(lid.data, cfg->local.ip, lid.len);
 	}
 	sec = dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
+	/* Without a remote id every secret may be the peer's (the engine
+	 * asks again with its identity): only none at all is an error. */
+	if (!sec && !conf->n_secrets) {
+		snprintf(err, errlen,
+			 "%sconnection %s: no pre-shared key: secrets has no ike section",
+			 locstr(&cc->loc, where, sizeof(where)), cc->name);
+		return -ENOKEY;
+	}
 	if (!sec) {
-		snprintf(err, errlen, "%sconnection %s: no pre-shared key (secrets { ike... }) matches its identities",
+		snprintf(err, errlen,
+			 "%sconnection %s: no pre-shared key (secrets { ike... }) matches its "
+			 "identities",
 			 locstr(&cc->loc, where, sizeof(where)), cc->name);
 		return -ENOKEY;
 	}
@@ -388,6 +738,7 @@ void dcfg_conn_free(struct dcfg_conn *c)
 		OPENSSL_cleanse(c->psk, c->psk_len);
 		free(c->psk);
 	}
+	free(c->ranges);
 	for (size_t i = 0; i < c->n_strings; i++)
 		free(c->strings[i]);
 	free(c->strings);

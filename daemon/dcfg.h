@@ -2,8 +2,8 @@
 /*
  * From conf/'s model to the engine's struct ike_conn_cfg: addresses,
  * identities (strongSwan's rules for the text form), the PSK lookup
- * (strongSwan's best match over secrets.ike*), children. Pure: no I/O, so
- * it is unit-tested directly.
+ * (strongSwan's best match over secrets.ike*), children. Pure but for the
+ * DNS lookups of the resolver it is given, so it is unit-tested directly.
  */
 #ifndef CONDUIT_DAEMON_DCFG_H
 #define CONDUIT_DAEMON_DCFG_H
@@ -25,6 +25,19 @@ struct dcfg_conn {
 	size_t n_strings;
 	uint8_t *psk;
 	size_t psk_len;
+	/* local_addrs' ranges, then remote_addrs' (cfg points into it) */
+	struct ike_addr_range *ranges;
+	/* local_addrs or remote_addrs has a DNS name: resolve it again
+	 * before an initiate (dcfg_addrs_equal() tells what changed) */
+	bool has_names;
+	/* Names that did not resolve (or were not looked up). When one was
+	 * looked up and failed, warning says which was the first (the
+	 * connection, the name, why) and warning_loc where it is written.
+	 * The connection loads without them: a remote_addrs of such names
+	 * alone matches no peer, and gives no address to initiate to. */
+	unsigned int n_unresolved;
+	char warning[DCFG_ERR_LEN + 320];
+	struct conf_loc warning_loc;
 };
 
 /*
@@ -43,23 +56,53 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 /* Whether two identities are the same (type and octets). */
 bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b);
 
-/*
- * An address of local_addrs/remote_addrs: an IP literal fills *a (port
- * left 0); "%any", "%any4", "%any6", a CIDR subnet or a range give family
- * 0 (any; *wildcard set). DNS names are refused (-ENOTSUP).
- */
-int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *err,
-		    size_t errlen);
+/* What one entry of local_addrs/remote_addrs is (swanctl.conf(5)). */
+enum dcfg_addr_kind {
+	DCFG_ADDR_ANY,	 /* %any: every address of either family */
+	DCFG_ADDR_HOST,	 /* an IP address: range.from equals range.to */
+	DCFG_ADDR_RANGE, /* a CIDR subnet, a from-to range, %any4 or %any6 */
+	DCFG_ADDR_NAME,	 /* a DNS name: resolved by dcfg_conn_convert() */
+};
+
+struct dcfg_addr {
+	enum dcfg_addr_kind kind;
+	struct ike_addr_range range; /* HOST and RANGE; IPv4 in the first 4 octets */
+};
 
 /*
- * strongSwan's PSK lookup: among the secrets, the one whose ids match both
- * identities best. Each secret scores, per side, 2 when one of its ids
- * equals that side's identity, 1 when it has an id "%any" or no ids at all
- * (a secret without ids belongs to everyone), and is skipped when a side
- * scores 0. The highest sum wins; the first in file order on a tie.
- * local_id and remote_id are the ids in use (remote NULL or type 0: any
- * peer, which every id matches with score 1).
- * Returns the secret or NULL.
+ * Parse one entry of local_addrs/remote_addrs as strongSwan reads it:
+ * "%any"; "%any4" or "0.0.0.0" and "%any6" or "::" (every address of one
+ * family, a RANGE); an IP address; a CIDR subnet (host bits are cleared:
+ * 10.1.2.3/8 is 10.0.0.0-10.255.255.255); "from-to" of one family, from
+ * not after to; otherwise a DNS name. 0 or -EINVAL with a sentence in err.
+ */
+int dcfg_addr_parse(const char *text, struct dcfg_addr *a, char *err, size_t errlen);
+
+/* How the DNS names of local_addrs/remote_addrs become addresses. */
+struct dcfg_resolver {
+	/* The first IPv4 address of name in *v4 and its first IPv6 address
+	 * in *v6 (family 0: it has none of that family). 0 when it has
+	 * either, otherwise -errno with a sentence in err. */
+	int (*resolve)(void *ctx, const char *name, struct ike_addr *v4, struct ike_addr *v6,
+		       char *err, size_t errlen);
+	void *ctx;
+};
+
+/* getaddrinfo(3) with AF_UNSPEC: blocks until the system's resolver
+ * answers (/etc/hosts first, as nsswitch.conf says). */
+extern const struct dcfg_resolver dcfg_dns;
+
+/*
+ * strongSwan's PSK lookup (credential_manager.c get_shared(), mem_cred.c):
+ * a secret applies when one of its ids equals either identity, or it has
+ * an id "%any" or no ids at all (a secret without ids belongs to
+ * everyone). Of those, the best match of the peer's identity wins (equal
+ * before %any), then the best match of ours, then the first in file order.
+ * No remote identity (NULL or type 0): any peer, which every secret
+ * matches as %any. No local identity (NULL or type 0: no local id and no
+ * fixed address; at run time ours is our address): every secret ranks as
+ * %any on our side, but applies by our side only when it has no ids, an id
+ * "%any" or an IP address id (maybe ours). Returns the secret or NULL.
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id);
@@ -72,9 +115,34 @@ uint8_t dcfg_action(enum conf_action a);
  * Convert one connection. Errors name the connection and the file:line of
  * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases
  * (also after an error).
+ *
+ * local_addrs and remote_addrs become cfg.local_addrs/remote_addrs, in
+ * strongSwan's meaning (ike_cfg.c): a list holding %any matches every
+ * address, so %any alone gives no ranges (the engine's %any) and %any
+ * beside other entries gives both families whole; a host is a range of
+ * one address; a DNS name gives its first IPv4 and first IPv6 address; a
+ * list of names none of which resolves gives the one address 0.0.0.0,
+ * which no peer sends from. cfg.remote, where an initiate goes, is
+ * the first address or name of remote_addrs that has an address in the
+ * family of local_addrs' first (any family if none does; IPv4 first);
+ * cfg.local is then the first of local_addrs in cfg.remote's family (any
+ * family, IPv4 first, when there is no cfg.remote), or family 0 (the
+ * route to the peer decides). res looks the names up; NULL: they
+ * stay unresolved, without a warning (for comparisons that need no
+ * addresses).
  */
-int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out,
-		      char *err, size_t errlen);
+int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
+		      const struct dcfg_resolver *res, struct dcfg_conn *out, char *err,
+		      size_t errlen);
+/* Whether two conversions have the same addresses: local, remote and the
+ * ranges. */
+bool dcfg_addrs_equal(const struct dcfg_conn *a, const struct dcfg_conn *b);
+/* The pre-shared key for a pair of identities, chosen by dcfg_psk_lookup()
+ * among conf's secrets (remote NULL or type 0: any peer), copied to key.
+ * 0 and *len, -ENOKEY when no secret applies, -EMSGSIZE when it is longer
+ * than max (nothing copied). */
+int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
+		  uint8_t *key, size_t max, size_t *len);
 void dcfg_conn_free(struct dcfg_conn *c);
 
 #endif

@@ -414,12 +414,14 @@ START_TEST(test_every_key_good)
 	ck_assert_uint_eq(k->over_time, 300);
 	ck_assert_uint_eq(k->rand_time, 60);
 	ck_assert_uint_eq(k->keyingtries, 3);
+	ck_assert_int_eq(k->childless, CONF_CHILDLESS_FORCE);
+	ck_assert_int_eq(k->unique, CONF_UNIQUE_REPLACE);
 	ck_assert_int_eq(k->local.auth, CONF_AUTH_PSK);
 	ck_assert_str_eq(k->local.id.value, "local@example.org");
 	ck_assert_int_eq(k->remote.auth, CONF_AUTH_PSK);
 	/* an id is not a list: its comma stays */
 	ck_assert_str_eq(k->remote.id.value, "CN=peer, O=Example");
-	ck_assert_uint_eq(k->remote.id.loc.line, 23);
+	ck_assert_uint_eq(k->remote.id.loc.line, 25);
 	ch = conf_find_child(k, "one");
 	ck_assert_ptr_nonnull(ch);
 	ck_assert_uint_eq(ch->local_ts.n, 2);
@@ -472,6 +474,9 @@ START_TEST(test_every_key_bad)
 		{ false, "over_time", "99999999999999999999" },
 		{ false, "rand_time", "+5" },
 		{ false, "keyingtries", "4294967296" },
+		{ false, "childless", "sometimes" },
+		{ false, "unique", "yes" },
+		{ false, "unique", "replace, keep" },
 		{ true, "local_ts", "10.0.0.0/8," },
 		{ true, "remote_ts", ",10.0.0.0/8" },
 		{ true, "esp_proposals", " , " },
@@ -539,6 +544,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(k->over_time, 1440);		 /* 10% of rekey_time/reauth_time */
 	ck_assert_uint_eq(k->rand_time, 1440);		 /* rand_time = over_time */
 	ck_assert_uint_eq(k->keyingtries, 1);		 /* keyingtries = 1 */
+	ck_assert_int_eq(k->unique, CONF_UNIQUE_NO);	 /* unique = no */
 	ck_assert_int_eq(k->remote.auth, CONF_AUTH_ANY); /* no remote auth: any */
 	ck_assert_ptr_null(k->local.id.value);
 	ck_assert_ptr_null(k->remote.id.value);			   /* remote id = %any */
@@ -654,6 +660,39 @@ START_TEST(test_value_syntax)
 }
 END_TEST
 
+/* unique: strongSwan's four values, case-insensitive (vici's parse_map). */
+START_TEST(test_unique)
+{
+	static const struct {
+		const char *text;
+		enum conf_unique want;
+	} cases[] = {
+		{ "no", CONF_UNIQUE_NO },	    { "never", CONF_UNIQUE_NEVER },
+		{ "replace", CONF_UNIQUE_REPLACE }, { "keep", CONF_UNIQUE_KEEP },
+		{ "Replace", CONF_UNIQUE_REPLACE },
+	};
+	struct conf_diags d;
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text;
+
+		ck_assert_int_ge(asprintf(&text, HEAD "  unique = %s\n" TAIL, cases[i].text), 0);
+		c = load_clean(text);
+		ck_assert_int_eq(conf_find_conn(c, "c")->unique, cases[i].want);
+		ck_assert_str_eq(conf_unique_name(cases[i].want), i == 4 ? "replace" : cases[i].text);
+		conf_free(c);
+		free(text);
+	}
+	ck_assert_int_eq(load_text(HEAD "  unique = always\n" TAIL, &c, &d), -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4,
+				     "invalid value 'always' for 'unique': expected no, never, "
+				     "replace or keep"),
+			  1);
+	conf_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(test_version_and_actions)
 {
 	struct conf_diags d;
@@ -667,6 +706,17 @@ START_TEST(test_version_and_actions)
 	ck_assert_int_eq(ch->start_action, CONF_ACTION_START);
 	ck_assert_int_eq(ch->close_action, CONF_ACTION_NONE);
 	ck_assert_int_eq(ch->dpd_action, CONF_ACTION_START);
+	conf_free(c);
+
+	/* 0.0.0.0 and :: are strongSwan's %any4 and %any6, not addresses */
+	ck_assert_int_eq(load_text(HEAD "  remote_addrs = 0.0.0.0, ::\n"
+					"  children { n {\n   start_action = start\n  } }\n" TAIL,
+				   &c, &d),
+			 -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "which needs a remote address"), 1);
+	conf_diags_clear(&d);
+	c = load_clean(HEAD "  remote_addrs = 0.0.0.0, vpn.example.org\n"
+			    "  children { n {\n   start_action = start\n  } }\n" TAIL);
 	conf_free(c);
 
 	ck_assert_int_eq(load_text(HEAD "  version = 1\n" TAIL, &c, &d), -EINVAL);
@@ -732,7 +782,7 @@ START_TEST(test_not_implemented_keys)
 {
 	static const char *const conn_keys[] = { "mobike",   "fragmentation", "pools",
 						 "vips",     "aggressive",    "pull",
-						 "dscp",     "unique",	      "send_cert",
+						 "dscp",     "ocsp",	      "send_cert",
 						 "if_id_in", "dpd_timeout" };
 	static const char *const child_keys[] = { "updown",	   "hw_offload", "if_id_in",
 						  "ah_proposals",  "policies",	 "interface",
@@ -920,6 +970,32 @@ START_TEST(test_psk_without_secret_warns)
 	c = load_clean("connections {\n c {\n  local { auth = psk\n id = me }\n }\n}\n"
 		       "secrets { ike { secret = x } }\n");
 	conf_free(c);
+
+	/* no remote id: any peer, so a secret of the peer's id may apply
+	 * (strongSwan's road-warrior layout: one secret per user) */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = gw }\n"
+		       "  remote { auth = psk }\n }\n d {\n  local { auth = psk\n id = gw }\n"
+		       "  remote { id = %any }\n }\n}\n"
+		       "secrets { ike-1 { id = user1@example.org\n secret = x }\n"
+		       " ike-2 { id = user2@example.org\n secret = y } }\n");
+	conf_free(c);
+	/* no local id: ours is our address, which an address id may be */
+	c = load_clean("connections {\n c {\n  local { auth = psk }\n"
+		       "  remote { id = peer }\n }\n}\n"
+		       "secrets { ike { id = 192.0.2.1\n secret = x } }\n");
+	conf_free(c);
+	/* an id %any in a secret is everyone's */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = me }\n"
+		       "  remote { id = peer }\n }\n}\n"
+		       "secrets { ike { id = %any\n secret = x } }\n");
+	conf_free(c);
+
+	/* no secrets at all: nothing can apply */
+	ck_assert_int_eq(load_text("connections {\n c {\n  local { auth = psk }\n }\n}\n", &c, &d),
+			 0);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_WARNING, 2, "no secrets.ike section has its"), 1);
+	conf_free(c);
+	conf_diags_clear(&d);
 }
 END_TEST
 
@@ -1070,6 +1146,12 @@ START_TEST(test_compare)
 			    "  children { n { rekey_time = 1h } m { } }\n" TAIL);
 	struct conf *order = load_clean(HEAD "  remote_addrs = 192.0.2.1\n"
 					     "  children { m { } n { rekey_time = 1h } }\n" TAIL);
+	struct conf *other_unique =
+	    load_clean(HEAD "  remote_addrs = 192.0.2.1\n  unique = keep\n"
+			    "  children { n { rekey_time = 1h } m { } }\n" TAIL);
+	struct conf *same_unique =
+	    load_clean(HEAD "  remote_addrs = 192.0.2.1\n  unique = NO\n"
+			    "  children { n { rekey_time = 1h } m { } }\n" TAIL);
 	const struct conf_conn *ca = conf_find_conn(a, "c");
 
 	ck_assert(conf_conn_equal(ca, conf_find_conn(same, "c")));
@@ -1077,6 +1159,8 @@ START_TEST(test_compare)
 	ck_assert(!conf_conn_equal(ca, conf_find_conn(fewer, "c")));
 	ck_assert(!conf_conn_equal(ca, conf_find_conn(other_addr, "c")));
 	ck_assert(!conf_conn_equal(ca, conf_find_conn(order, "c")));
+	ck_assert(!conf_conn_equal(ca, conf_find_conn(other_unique, "c")));
+	ck_assert(conf_conn_equal(ca, conf_find_conn(same_unique, "c")));
 	ck_assert(conf_child_equal(conf_find_child(ca, "m"),
 				   conf_find_child(conf_find_conn(other_child, "c"), "m")));
 	ck_assert(!conf_child_equal(conf_find_child(ca, "n"),
@@ -1087,6 +1171,8 @@ START_TEST(test_compare)
 	conf_free(fewer);
 	conf_free(other_addr);
 	conf_free(order);
+	conf_free(other_unique);
+	conf_free(same_unique);
 
 	a = load_clean(HEAD TAIL "secrets { ike { id = x\n secret = abc } }\n");
 	same = load_clean(HEAD TAIL "secrets { ike { id = x\n secret = 0x616263 } }\n");
@@ -1273,6 +1359,7 @@ static Suite *make_suite(void)
 	tcase_add_test(keys, test_defaults_derived);
 	tcase_add_test(keys, test_value_syntax);
 	tcase_add_test(keys, test_version_and_actions);
+	tcase_add_test(keys, test_unique);
 	tcase_add_test(keys, test_secrets);
 	suite_add_tcase(s, keys);
 

@@ -140,7 +140,8 @@ START_TEST(test_actions_to_engine)
 			      &c, &d),
 			 0);
 	conf_diags_clear(&d);
-	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "c"), &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "c"), NULL, &dc, err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(dc.cfg.n_children, 2);
 	/* trap|start starts at load too; the traps are the daemon's */
 	ck_assert(dc.children[0].start);

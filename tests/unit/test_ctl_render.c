@@ -65,16 +65,26 @@ static const char list_conns_json[] =
     "{\"ok\":true,\"connections\":[{\"name\":\"site-b\",\"local_addrs\":[\"192.0.2.1\"],"
     "\"remote_addrs\":[\"192.0.2.2\"],\"local_port\":500,\"remote_port\":500,"
     "\"local_id\":\"left\",\"remote_id\":\"right\","
-    "\"proposals\":[\"aes256gcm16-prfsha256-x25519\"],\"encap\":false,"
+    "\"proposals\":[\"aes256gcm16-prfsha256-x25519\"],\"encap\":false,\"unique\":\"no\","
     "\"children\":[{\"name\":\"net\",\"mode\":\"tunnel\",\"local_ts\":[\"10.1.0.0/24\"],"
     "\"remote_ts\":[\"10.2.0.0/24\"],\"esp_proposals\":[\"aes256gcm16\"],"
     "\"start_action\":\"start\"}]},"
     "{\"name\":\"road\",\"local_addrs\":[\"192.0.2.1\",\"2001:db8::1\"],\"remote_addrs\":[],"
     "\"local_port\":4500,\"remote_port\":4500,\"local_id\":\"gw\",\"remote_id\":\"%any\","
     "\"proposals\":[\"aes128-sha256-modp2048\",\"aes256gcm16-prfsha384-ecp384\"],"
-    "\"encap\":true,\"children\":[{\"name\":\"host\",\"mode\":\"transport\","
-    "\"local_ts\":[\"dynamic\"],\"remote_ts\":[\"10.3.0.0/16\",\"10.4.0.0/16\"],"
-    "\"esp_proposals\":[\"aes128-sha256\"],\"start_action\":\"none\"}]}]}";
+    "\"encap\":true,\"unique\":\"replace\",\"children\":[{\"name\":\"host\","
+    "\"mode\":\"transport\",\"local_ts\":[\"dynamic\"],"
+    "\"remote_ts\":[\"10.3.0.0/16\",\"10.4.0.0/16\"],"
+    "\"esp_proposals\":[\"aes128-sha256\"],\"start_action\":\"none\"}]},"
+    "{\"name\":\"dyn\",\"local_addrs\":[\"%any\"],"
+    "\"remote_addrs\":[\"vpn.example.org\",\"10.0.0.0/8\"],\"local_port\":500,"
+    "\"remote_port\":500,\"local_id\":\"gw\",\"remote_id\":\"vpn\",\"proposals\":[],"
+    "\"encap\":false,\"unique\":\"no\",\"remote_resolved\":\"192.0.2.7\",\"children\":[]},"
+    "{\"name\":\"nx\",\"local_addrs\":[\"%any\"],"
+    "\"remote_addrs\":[\"no-such-host.invalid\"],\"local_port\":500,"
+    "\"remote_port\":500,\"local_id\":\"%any\",\"remote_id\":\"%any\","
+    "\"proposals\":[],\"encap\":false,\"unique\":\"no\",\"remote_resolved\":null,"
+    "\"children\":[]}]}";
 
 START_TEST(status)
 {
@@ -124,9 +134,16 @@ START_TEST(list_conns)
 			 "  proposals: aes128-sha256-modp2048, aes256gcm16-prfsha384-ecp384\n"
 			 "  ports:     4500 -> 4500\n"
 			 "  UDP encapsulation forced\n"
+			 "  unique:    replace\n"
 			 "  host: TRANSPORT, start_action none\n"
 			 "    dynamic === 10.3.0.0/16, 10.4.0.0/16\n"
-			 "    esp: aes128-sha256\n");
+			 "    esp: aes128-sha256\n"
+			 "dyn: %any[gw]...vpn.example.org,10.0.0.0/8[vpn]\n"
+			 "  proposals: default\n"
+			 "  resolved:  192.0.2.7\n"
+			 "nx: %any[%any]...no-such-host.invalid[%any]\n"
+			 "  proposals: default\n"
+			 "  resolved:  nothing yet (responder only)\n");
 	ck_assert_int_eq(render("{\"cmd\":\"list-conns\"}", "{\"ok\":true}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "no connections\n");
 }

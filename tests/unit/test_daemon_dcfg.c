@@ -101,29 +101,81 @@ START_TEST(id_errors)
 }
 END_TEST
 
+static void want_range(const struct ike_addr_range *r, int family, const char *from, const char *to)
+{
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+
+	ck_assert_int_eq(r->family, family);
+	ck_assert_int_eq(inet_pton(family, from, a), 1);
+	ck_assert_int_eq(inet_pton(family, to, b), 1);
+	ck_assert_mem_eq(r->from, a, 16);
+	ck_assert_mem_eq(r->to, b, 16);
+}
+
 START_TEST(addresses)
 {
-	struct ike_addr a;
-	bool wild;
+	struct dcfg_addr a;
 	char err[DCFG_ERR_LEN];
 
-	ck_assert_int_eq(dcfg_addr_parse("192.0.2.1", &a, &wild, err, sizeof(err)), 0);
-	ck_assert_int_eq(a.family, AF_INET);
-	ck_assert(!wild);
-	ck_assert_int_eq(dcfg_addr_parse("2001:db8::2", &a, &wild, err, sizeof(err)), 0);
-	ck_assert_int_eq(a.family, AF_INET6);
-	ck_assert_int_eq(dcfg_addr_parse("%any", &a, &wild, err, sizeof(err)), 0);
-	ck_assert_int_eq(a.family, 0);
-	ck_assert(wild);
-	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/8", &a, &wild, err, sizeof(err)), 0);
-	ck_assert_int_eq(a.family, 0);
-	ck_assert(wild);
-	ck_assert_int_eq(dcfg_addr_parse("10.0.0.1-10.0.0.9", &a, &wild, err, sizeof(err)), 0);
-	ck_assert(wild);
-	ck_assert_int_eq(dcfg_addr_parse("vpn.example.org", &a, &wild, err, sizeof(err)),
-			 -ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(err, "DNS names"));
-	ck_assert_int_eq(dcfg_addr_parse("my-gw/x", &a, &wild, err, sizeof(err)), -ENOTSUP);
+	ck_assert_int_eq(dcfg_addr_parse("192.0.2.1", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_HOST);
+	want_range(&a.range, AF_INET, "192.0.2.1", "192.0.2.1");
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8::2", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_HOST);
+	want_range(&a.range, AF_INET6, "2001:db8::2", "2001:db8::2");
+	ck_assert_int_eq(dcfg_addr_parse("%any", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_ANY);
+	/* strongSwan's host.c: %any4 is 0.0.0.0, %any6 is :: */
+	ck_assert_int_eq(dcfg_addr_parse("%any4", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_RANGE);
+	want_range(&a.range, AF_INET, "0.0.0.0", "255.255.255.255");
+	ck_assert_int_eq(dcfg_addr_parse("0.0.0.0", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET, "0.0.0.0", "255.255.255.255");
+	ck_assert_int_eq(dcfg_addr_parse("%any6", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_RANGE);
+	want_range(&a.range, AF_INET6, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ck_assert_int_eq(dcfg_addr_parse("::", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET6, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/8", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_RANGE);
+	want_range(&a.range, AF_INET, "10.0.0.0", "10.255.255.255");
+	/* host bits cleared, as traffic_selector_create_from_cidr() does */
+	ck_assert_int_eq(dcfg_addr_parse("10.20.30.40/12", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET, "10.16.0.0", "10.31.255.255");
+	ck_assert_int_eq(dcfg_addr_parse("192.0.2.7/32", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_RANGE);
+	want_range(&a.range, AF_INET, "192.0.2.7", "192.0.2.7");
+	ck_assert_int_eq(dcfg_addr_parse("0.0.0.0/0", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET, "0.0.0.0", "255.255.255.255");
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8::/32", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET6, "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8::1/127", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET6, "2001:db8::", "2001:db8::1");
+
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.1-10.0.0.20", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_RANGE);
+	want_range(&a.range, AF_INET, "10.0.0.1", "10.0.0.20");
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8::1-2001:db8::1:0", &a, err, sizeof(err)), 0);
+	want_range(&a.range, AF_INET6, "2001:db8::1", "2001:db8::1:0");
+
+	ck_assert_int_eq(dcfg_addr_parse("vpn.example.org", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_NAME);
+	ck_assert_int_eq(dcfg_addr_parse("my-gw", &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, DCFG_ADDR_NAME);
+
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.20-10.0.0.1", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "first address is after its last"));
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.1-2001:db8::1", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "one family"));
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/33", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "0 to 32"));
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8::/129", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dcfg_addr_parse("my-gw/x", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dcfg_addr_parse("300.1.1.1", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dcfg_addr_parse("a b", &a, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "not an IP address, subnet, range, DNS name or %any"));
 }
 END_TEST
 
@@ -214,12 +266,18 @@ START_TEST(convert)
 	const struct ike_child_cfg *k;
 
 	ck_assert_ptr_nonnull(cc);
-	ck_assert_int_eq(dcfg_conn_convert(c, cc, &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_conn_convert(c, cc, NULL, &dc, err, sizeof(err)), 0);
 	ck_assert_str_eq(dc.cfg.name, "gw");
 	ck_assert_int_eq(dc.cfg.local.family, AF_INET);
 	ck_assert_int_eq(dc.cfg.local.port, 500);
 	ck_assert_int_eq(dc.cfg.remote.ip[3], 2); /* the first remote address */
 	ck_assert_int_eq(dc.cfg.remote.port, 500);
+	ck_assert_uint_eq(dc.cfg.n_local_addrs, 1);
+	want_range(&dc.cfg.local_addrs[0], AF_INET, "192.0.2.1", "192.0.2.1");
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 2);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "192.0.2.2", "192.0.2.2");
+	want_range(&dc.cfg.remote_addrs[1], AF_INET, "192.0.2.3", "192.0.2.3");
+	ck_assert(!dc.has_names);
 	ck_assert_str_eq(dc.cfg.proposals, "aes256gcm16-prfsha256-x25519,aes128-sha256-modp2048");
 	ck_assert_int_eq(dc.cfg.local_id.type, IKE_ID_FQDN);
 	ck_assert_int_eq(dc.cfg.local_id.len, 4);
@@ -242,14 +300,18 @@ START_TEST(convert)
 	ck_assert_str_eq(k->esp_proposals, "default");
 	ck_assert_int_eq(k->mode, IKE_MODE_TUNNEL);
 	ck_assert(!k->start);
+	ck_assert_int_eq(dc.cfg.unique, IKE_UNIQUE_NO); /* strongSwan's default */
 	dcfg_conn_free(&dc);
 
 	/* %any both ways, no ids: both identities are wildcards, which
 	 * every secret matches equally; the first in the file wins. */
 	cc = conf_find_conn(c, "anyone");
-	ck_assert_int_eq(dcfg_conn_convert(c, cc, &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_conn_convert(c, cc, NULL, &dc, err, sizeof(err)), 0);
 	ck_assert_int_eq(dc.cfg.local.family, 0);
 	ck_assert_int_eq(dc.cfg.remote.family, 0);
+	ck_assert_uint_eq(dc.cfg.n_local_addrs, 0); /* %any: no ranges */
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 0);
+	ck_assert_ptr_null(dc.cfg.remote_addrs);
 	ck_assert_int_eq(dc.cfg.local_id.type, 0);
 	ck_assert_uint_eq(dc.cfg.psk_len, 10);
 	dcfg_conn_free(&dc);
@@ -263,20 +325,20 @@ START_TEST(convert_errors)
 	struct dcfg_conn dc;
 	char err[DCFG_ERR_LEN + 320];
 
-	c = load("connections { x { remote_addrs = vpn.example.org\n"
+	c = load("connections { x {\n remote_addrs = 192.0.2.1, 10.0.0.9-10.0.0.1\n"
 		 " local { auth = psk\n} remote { auth = psk\n} } }\n"
 		 "secrets { ike { secret = k\n} }\n");
-	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), &dc, err, sizeof(err)),
-			 -ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(err, "test.conf:1:"));
-	ck_assert_ptr_nonnull(strstr(err, "connection x"));
-	ck_assert_ptr_nonnull(strstr(err, "DNS"));
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "test.conf:2: connection x: remote_addrs: "));
+	ck_assert_ptr_nonnull(strstr(err, "10.0.0.9-10.0.0.1"));
+	ck_assert_ptr_nonnull(strstr(err, "first address is after its last"));
 	dcfg_conn_free(&dc);
 	conf_free(c);
 
 	c = load("connections { x {\n local { auth = psk\n id = \"CN=a\" }\n"
 		 " remote { auth = psk\n} } }\nsecrets { ike { secret = k } }\n");
-	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), &dc, err, sizeof(err)),
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
 			 -ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(err, "test.conf:3:"));
 	ck_assert_ptr_nonnull(strstr(err, "local id"));
@@ -286,11 +348,399 @@ START_TEST(convert_errors)
 	c = load("connections { x { local_addrs = 192.0.2.1\n local { auth = psk\n id = a }\n"
 		 " remote { auth = psk\n id = b } } }\n"
 		 "secrets { ike { id = c\nsecret = k\n} }\n");
-	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), &dc, err, sizeof(err)),
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
 			 -ENOKEY);
 	ck_assert_ptr_nonnull(strstr(err, "no pre-shared key"));
 	dcfg_conn_free(&dc);
 	conf_free(c);
+}
+END_TEST
+
+/* A resolver that knows a few names (a table ending with a NULL name). */
+struct fake_name {
+	const char *name, *v4, *v6;
+};
+
+static int fake_resolve(void *ctx, const char *name, struct ike_addr *v4, struct ike_addr *v6,
+			char *err, size_t errlen)
+{
+	for (const struct fake_name *f = ctx; f->name; f++) {
+		if (strcmp(f->name, name))
+			continue;
+		memset(v4, 0, sizeof(*v4));
+		memset(v6, 0, sizeof(*v6));
+		if (f->v4) {
+			v4->family = AF_INET;
+			ck_assert_int_eq(inet_pton(AF_INET, f->v4, v4->ip), 1);
+		}
+		if (f->v6) {
+			v6->family = AF_INET6;
+			ck_assert_int_eq(inet_pton(AF_INET6, f->v6, v6->ip), 1);
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "Name or service not known");
+	return -ENOENT;
+}
+
+static struct fake_name names[] = {
+	{ "gw.example.org", "203.0.113.5", "2001:db8:5::5" },
+	{ "dual.example.org", "203.0.113.6", "2001:db8:6::6" },
+	{ "v6only.example.org", NULL, "2001:db8:7::7" },
+	{ NULL, NULL, NULL },
+};
+
+static struct fake_name names_moved[] = {
+	{ "gw.example.org", "203.0.113.50", "2001:db8:5::5" },
+	{ NULL, NULL, NULL },
+};
+
+static void want_addr(const struct ike_addr *a, int family, const char *ip)
+{
+	uint8_t b[16] = { 0 };
+
+	ck_assert_int_eq(a->family, family);
+	ck_assert_int_eq(inet_pton(family, ip, b), 1);
+	ck_assert_mem_eq(a->ip, b, 16);
+}
+
+static const char *lists_text =
+    "connections {\n"
+    "  lists {\n"
+    "    local_addrs = 192.0.2.1, 2001:db8::1\n"
+    "    remote_addrs = 10.0.0.0/8, 10.1.0.1-10.1.0.20, %any6, gw.example.org, 198.51.100.7\n"
+    "    remote_port = 4500\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  v6first {\n"
+    "    local_addrs = 2001:db8::1, 192.0.2.1\n"
+    "    remote_addrs = dual.example.org\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  v6only {\n"
+    "    local_addrs = 192.0.2.1\n"
+    "    remote_addrs = v6only.example.org\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  anymix {\n"
+    "    remote_addrs = %any, 192.0.2.9\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  families {\n"
+    "    local_addrs = %any4\n"
+    "    remote_addrs = %any6\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  unknown {\n"
+    "    remote_addrs = nowhere.example.org\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "  unknown-mixed {\n"
+    "    remote_addrs = nowhere.example.org, 192.0.2.10\n"
+    "    local { auth = psk\n}\n"
+    "  }\n"
+    "}\n"
+    "secrets { ike { secret = k\n} }\n";
+
+static void convert_one(const struct conf *c, const char *name, struct fake_name *table,
+			struct dcfg_conn *dc)
+{
+	const struct dcfg_resolver res = { fake_resolve, table };
+	char err[DCFG_ERR_LEN + 320];
+	int rc = dcfg_conn_convert(c, conf_find_conn(c, name), &res, dc, err, sizeof(err));
+
+	ck_assert_msg(rc == 0, "%s: %s", name, err);
+}
+
+START_TEST(convert_addr_lists)
+{
+	struct conf *c = load(lists_text);
+	struct dcfg_conn dc, again;
+
+	/* Hosts, subnets, ranges, a family, a name: every entry a range; the
+	 * initiate goes to the first entry that is an address or a name, in
+	 * local_addrs' family. */
+	convert_one(c, "lists", names, &dc);
+	ck_assert_uint_eq(dc.cfg.n_local_addrs, 2);
+	want_range(&dc.cfg.local_addrs[0], AF_INET, "192.0.2.1", "192.0.2.1");
+	want_range(&dc.cfg.local_addrs[1], AF_INET6, "2001:db8::1", "2001:db8::1");
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 6);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "10.0.0.0", "10.255.255.255");
+	want_range(&dc.cfg.remote_addrs[1], AF_INET, "10.1.0.1", "10.1.0.20");
+	want_range(&dc.cfg.remote_addrs[2], AF_INET6,
+		   "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	want_range(&dc.cfg.remote_addrs[3], AF_INET, "203.0.113.5", "203.0.113.5");
+	want_range(&dc.cfg.remote_addrs[4], AF_INET6, "2001:db8:5::5", "2001:db8:5::5");
+	want_range(&dc.cfg.remote_addrs[5], AF_INET, "198.51.100.7", "198.51.100.7");
+	want_addr(&dc.cfg.remote, AF_INET, "203.0.113.5");
+	ck_assert_uint_eq(dc.cfg.remote.port, 4500);
+	want_addr(&dc.cfg.local, AF_INET, "192.0.2.1");
+	ck_assert_uint_eq(dc.cfg.local.port, 500);
+	ck_assert(dc.has_names);
+	ck_assert_uint_eq(dc.n_unresolved, 0);
+	ck_assert_str_eq(dc.warning, "");
+
+	/* The same answers: the same addresses; the name moved: not. */
+	convert_one(c, "lists", names, &again);
+	ck_assert(dcfg_addrs_equal(&dc, &again));
+	dcfg_conn_free(&again);
+	convert_one(c, "lists", names_moved, &again);
+	ck_assert(!dcfg_addrs_equal(&dc, &again));
+	want_addr(&again.cfg.remote, AF_INET, "203.0.113.50");
+	dcfg_conn_free(&again);
+	dcfg_conn_free(&dc);
+
+	/* An IPv6 local address first: the name's IPv6 address. */
+	convert_one(c, "v6first", names, &dc);
+	want_addr(&dc.cfg.remote, AF_INET6, "2001:db8:6::6");
+	want_addr(&dc.cfg.local, AF_INET6, "2001:db8::1");
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 2);
+	dcfg_conn_free(&dc);
+
+	/* The name has no address of local_addrs' family: its IPv6 one, and
+	 * no local address of that family (the route decides). */
+	convert_one(c, "v6only", names, &dc);
+	want_addr(&dc.cfg.remote, AF_INET6, "2001:db8:7::7");
+	ck_assert_int_eq(dc.cfg.local.family, 0);
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 1);
+	dcfg_conn_free(&dc);
+
+	/* %any beside an address still matches everything, the address
+	 * better: both families whole, after it. */
+	convert_one(c, "anymix", names, &dc);
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 3);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "192.0.2.9", "192.0.2.9");
+	want_range(&dc.cfg.remote_addrs[1], AF_INET, "0.0.0.0", "255.255.255.255");
+	want_range(&dc.cfg.remote_addrs[2], AF_INET6,
+		   "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	want_addr(&dc.cfg.remote, AF_INET, "192.0.2.9");
+	ck_assert_uint_eq(dc.cfg.n_local_addrs, 0); /* the default %any */
+	ck_assert(!dc.has_names);
+	dcfg_conn_free(&dc);
+
+	/* %any4/%any6: one family each, and nowhere to initiate to. */
+	convert_one(c, "families", names, &dc);
+	ck_assert_uint_eq(dc.cfg.n_local_addrs, 1);
+	want_range(&dc.cfg.local_addrs[0], AF_INET, "0.0.0.0", "255.255.255.255");
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 1);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET6,
+		   "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ck_assert_int_eq(dc.cfg.remote.family, 0);
+	ck_assert_int_eq(dc.cfg.local.family, 0);
+	dcfg_conn_free(&dc);
+
+	/* A name that does not resolve: a warning, responder only, and a
+	 * remote_addrs that matches no peer (not %any). */
+	convert_one(c, "unknown", names, &dc);
+	ck_assert_int_eq(dc.cfg.remote.family, 0);
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 1);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "0.0.0.0", "0.0.0.0"); /* nobody's */
+	ck_assert(dc.has_names);
+	ck_assert_uint_eq(dc.n_unresolved, 1);
+	ck_assert_str_eq(dc.warning,
+			 "connection unknown: remote_addrs: nowhere.example.org does "
+			 "not resolve (Name or service not known); responder only until "
+			 "it resolves");
+	ck_assert_str_eq(dc.warning_loc.file, "test.conf");
+	ck_assert_uint_eq(dc.warning_loc.line, 33);
+	dcfg_conn_free(&dc);
+
+	/* ... beside an address: that one, still a warning. */
+	convert_one(c, "unknown-mixed", names, &dc);
+	want_addr(&dc.cfg.remote, AF_INET, "192.0.2.10");
+	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 1);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "192.0.2.10", "192.0.2.10");
+	ck_assert_uint_eq(dc.n_unresolved, 1);
+	ck_assert_ptr_nonnull(strstr(dc.warning, "nowhere.example.org does not resolve"));
+	ck_assert_ptr_null(strstr(dc.warning, "responder only"));
+	dcfg_conn_free(&dc);
+
+	/* Without a resolver names stay unresolved, silently. */
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "lists"), NULL, &dc, dc.warning,
+					   sizeof(dc.warning)),
+			 0);
+	want_addr(&dc.cfg.remote, AF_INET, "198.51.100.7");
+	ck_assert_uint_eq(dc.n_unresolved, 1);
+	ck_assert_str_eq(dc.warning, "");
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
+/* The system's resolver: "localhost" is in /etc/hosts; ".invalid" is
+ * never a name (RFC 6761). */
+START_TEST(convert_dns)
+{
+	struct conf *c = load("connections {\n"
+			      "  lh { remote_addrs = localhost\n local { auth = psk\n} }\n"
+			      "  nx {\n    remote_addrs = no-such-host.invalid\n"
+			      "    local { auth = psk\n}\n  }\n"
+			      "}\n"
+			      "secrets { ike { secret = k\n} }\n");
+	char err[DCFG_ERR_LEN + 320];
+	struct dcfg_conn dc;
+
+	ck_assert_int_eq(
+	    dcfg_conn_convert(c, conf_find_conn(c, "lh"), &dcfg_dns, &dc, err, sizeof(err)), 0);
+	want_addr(&dc.cfg.remote, AF_INET, "127.0.0.1");
+	ck_assert_uint_ge(dc.cfg.n_remote_addrs, 1);
+	want_range(&dc.cfg.remote_addrs[0], AF_INET, "127.0.0.1", "127.0.0.1");
+	ck_assert(dc.has_names);
+	ck_assert_uint_eq(dc.n_unresolved, 0);
+	ck_assert_str_eq(dc.warning, "");
+	dcfg_conn_free(&dc);
+
+	ck_assert_int_eq(
+	    dcfg_conn_convert(c, conf_find_conn(c, "nx"), &dcfg_dns, &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dc.cfg.remote.family, 0);
+	ck_assert_uint_eq(dc.n_unresolved, 1);
+	ck_assert_ptr_nonnull(strstr(dc.warning, "connection nx: remote_addrs: "
+						 "no-such-host.invalid does not resolve ("));
+	ck_assert_uint_eq(dc.warning_loc.line, 6);
+	ck_assert_ptr_nonnull(strstr(dc.warning, "responder only until it resolves"));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
+/* strongSwan's road-warrior layout with PSKs: one connection for every
+ * user (no remote id), one secret each; the engine asks for the key with
+ * the peer's identity. */
+static const char *multi_user_text = "connections {\n"
+				     "  rw {\n"
+				     "    local_addrs = 192.0.2.1\n"
+				     "    local { auth = psk\n id = gw.example.org }\n"
+				     "    remote { auth = psk\n}\n"
+				     "    children { net { local_ts = 10.0.0.0/24\n} }\n"
+				     "  }\n"
+				     "  rw-noid {\n"
+				     "    local_addrs = 192.0.2.1\n"
+				     "    local { auth = psk\n}\n"
+				     "    remote { auth = psk\n id = %any }\n"
+				     "  }\n"
+				     "}\n"
+				     "secrets {\n"
+				     "  ike-1 { id = user1@example.org\n secret = key-one\n}\n"
+				     "  ike-2 { id = user2@example.org\n secret = key-two\n}\n"
+				     "}\n";
+
+static int copy_for(const struct conf *c, const char *local, const char *remote, char *out)
+{
+	struct ike_id lid, rid;
+	char err[DCFG_ERR_LEN];
+	uint8_t key[IKE_PSK_MAX_LEN];
+	size_t len = 0;
+	int rc;
+
+	ck_assert_int_eq(dcfg_id_parse(local, &lid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_id_parse(remote, &rid, err, sizeof(err)), 0);
+	rc = dcfg_psk_copy(c, &lid, &rid, key, sizeof(key), &len);
+	memcpy(out, key, rc ? 0 : len);
+	out[rc ? 0 : len] = '\0';
+	return rc;
+}
+
+START_TEST(psk_multi_user)
+{
+	struct conf *c = load(multi_user_text);
+	struct dcfg_conn dc;
+	struct ike_id lid, rid;
+	char err[DCFG_ERR_LEN + 320], key[64];
+	uint8_t small[4];
+	size_t len;
+
+	/* Loads: any peer may be user1 or user2. */
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "rw"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.remote_id.type, 0);
+	ck_assert_uint_eq(dc.cfg.psk_len, 7); /* the fallback: the first that applies */
+	dcfg_conn_free(&dc);
+	ck_assert_int_eq(
+	    dcfg_conn_convert(c, conf_find_conn(c, "rw-noid"), NULL, &dc, err, sizeof(err)), 0);
+	dcfg_conn_free(&dc);
+
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user1@example.org", key), 0);
+	ck_assert_str_eq(key, "key-one");
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user2@example.org", key), 0);
+	ck_assert_str_eq(key, "key-two");
+	ck_assert_int_eq(copy_for(c, "gw.example.org", "user3@example.org", key), -ENOKEY);
+	/* No local id: the engine names us by our address. */
+	ck_assert_int_eq(copy_for(c, "192.0.2.1", "user2@example.org", key), 0);
+	ck_assert_str_eq(key, "key-two");
+	ck_assert_int_eq(copy_for(c, "192.0.2.1", "@mallory.example.org", key), -ENOKEY);
+
+	/* Never more than max octets. */
+	ck_assert_int_eq(dcfg_id_parse("gw.example.org", &lid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_id_parse("user1@example.org", &rid, err, sizeof(err)), 0);
+	ck_assert_int_eq(dcfg_psk_copy(c, &lid, &rid, small, sizeof(small), &len), -EMSGSIZE);
+	conf_free(c);
+}
+END_TEST
+
+/* A secret that could never be the connection's is still an error. */
+START_TEST(psk_errors)
+{
+	struct conf *c;
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+
+	/* No secrets at all, even for any peer. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n} } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -ENOKEY);
+	ck_assert_str_eq(err, "test.conf:2: connection x: no pre-shared key: secrets has no ike "
+			      "section");
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* A fixed remote id no secret has, and no local id: ours will be our
+	 * address, which an FQDN id is not. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n id = bob } } }\n"
+		 "secrets { ike { id = alice\nsecret = k\n} }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -ENOKEY);
+	ck_assert_ptr_nonnull(strstr(err, "test.conf:2: connection x: no pre-shared key"));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* ... but an address id may be ours. */
+	c = load("connections {\n x { local { auth = psk\n} remote { auth = psk\n id = bob } } }\n"
+		 "secrets { ike { id = 192.0.2.1\nsecret = k\n} }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 0);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(convert_unique)
+{
+	static const struct {
+		const char *text;
+		uint8_t want;
+	} cases[] = {
+		{ "no", IKE_UNIQUE_NO },
+		{ "never", IKE_UNIQUE_NEVER },
+		{ "replace", IKE_UNIQUE_REPLACE },
+		{ "keep", IKE_UNIQUE_KEEP },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[DCFG_ERR_LEN + 320];
+		struct dcfg_conn dc;
+		struct conf *c;
+
+		snprintf(text, sizeof(text),
+			 "connections { x { unique = %s\n local { auth = psk\n} } }\n"
+			 "secrets { ike { secret = k\n} }\n",
+			 cases[i].text);
+		c = load(text);
+		ck_assert_int_eq(
+		    dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)), 0);
+		ck_assert_int_eq(dc.cfg.unique, cases[i].want);
+		dcfg_conn_free(&dc);
+		conf_free(c);
+	}
 }
 END_TEST
 
@@ -305,6 +755,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, psk_lookup);
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
+	tcase_add_test(tc, convert_unique);
+	tcase_add_test(tc, convert_addr_lists);
+	tcase_add_test(tc, convert_dns);
+	tcase_add_test(tc, psk_multi_user);
+	tcase_add_test(tc, psk_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
