@@ -3,11 +3,15 @@
  * The algorithm table (ike/alg.c) is consistent with itself: every entry
  * sits at its enum's index, keywords are unique and lead back to their
  * entry, lookups by transform find the entry, and the sizes ESP needs are
- * there for everything marked usable in ESP.
+ * there for everything marked usable in ESP. And with ike/crypto: what is
+ * marked usable in IKE is exactly what crypto implements, and works.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ike/alg.h"
+#include "ike/crypto.h"
+#include "ike/dh.h"
 #include "tests/unit/unit.h"
 
 START_TEST(test_index_and_lookup)
@@ -161,6 +165,97 @@ START_TEST(test_examples)
 }
 END_TEST
 
+/* IKE_ALG_IKE is a promise about ike/crypto: keep them in step. */
+START_TEST(test_ike_flag_is_crypto)
+{
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get(i);
+
+		ck_assert_msg(!!(a->flags & IKE_ALG_IKE) == ike_crypto_implements(i),
+			      "%s: table says %susable in IKE", a->name,
+			      a->flags & IKE_ALG_IKE ? "" : "not ");
+		/* a key exchange method in ESP (PFS) is computed by IKE */
+		if (a->type == IKE_TRANS_DH && a->id)
+			ck_assert_msg(!!(a->flags & IKE_ALG_ESP) == !!(a->flags & IKE_ALG_IKE),
+				      "%s", a->name);
+	}
+}
+END_TEST
+
+/* Every IKE-usable entry computes, with the sizes the table gives: an
+ * Encrypted payload sealed and opened with each cipher (with HMAC-SHA2-256
+ * beside a plain one) and each integrity transform (beside AES-128-CBC),
+ * prf+ with each PRF, a shared secret with each group. */
+START_TEST(test_ike_entries_work)
+{
+	static uint8_t msg[512], copy[512];
+	uint8_t ekey[64], akey[64], iv[16] = { 1, 2, 3 }, out[128], rnd[128];
+
+	for (size_t i = 0; i < sizeof(ekey); i++)
+		ekey[i] = (uint8_t)(i * 13 + 5);
+	memcpy(akey, ekey, sizeof(akey));
+	memset(rnd, 0x5c, sizeof(rnd));
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get(i), *e = a, *g = NULL;
+		struct ike_sk_cipher c;
+		size_t mlen, off, plen;
+
+		if (!(a->flags & IKE_ALG_IKE))
+			continue;
+		switch (a->type) {
+		case IKE_TRANS_INTEG:
+			e = ike_alg_get(IKE_ALG_AES128_CBC);
+			g = a;
+			/* fall through */
+		case IKE_TRANS_ENCR:
+			if (!g && !(e->flags & IKE_ALG_AEAD))
+				g = ike_alg_get(IKE_ALG_HMAC_SHA2_256_128);
+			ck_assert_msg(ike_sk_cipher_init(
+					  &c, e->id, e->key_bits, g ? g->id : IKE_INTEG_NONE, ekey,
+					  e->keymat, g ? akey : NULL, g ? g->keymat : 0) == 0,
+				      "%s", a->name);
+			ck_assert_uint_eq(ike_sk_icv_len(&c), (g ? g : e)->icv_bits / 8);
+			memset(msg, 0x33, sizeof(msg));
+			mlen = 40 + ike_sk_body_len(&c, 100);
+			ck_assert_int_eq(ike_sk_seal(&c, msg, mlen, 40, 100, iv), 0);
+			memcpy(copy, msg, mlen);
+			ck_assert_int_eq(ike_sk_open(&c, msg, mlen, 40, &off, &plen), 0);
+			ck_assert_uint_eq(plen, 100);
+			copy[mlen - 1] ^= 1;
+			ck_assert_int_eq(ike_sk_open(&c, copy, mlen, 40, &off, &plen), -EBADMSG);
+			break;
+		case IKE_TRANS_PRF: {
+			struct ike_cbuf seed = { ekey, 48 };
+
+			ck_assert_uint_eq(ike_prf_len(a->id), a->keymat);
+			ck_assert_int_eq(ike_prf_plus(a->id, akey, 37, &seed, 1, out, sizeof(out)),
+					 0);
+			break;
+		}
+		case IKE_TRANS_DH: {
+			struct ike_dh *x, *y;
+			size_t n = ike_dh_random_len(a->id), lx, ly;
+			const uint8_t *px, *py;
+
+			ck_assert_int_eq(ike_dh_new(&x, a->id, rnd, n), 0);
+			rnd[0] ^= 0xff;
+			ck_assert_int_eq(ike_dh_new(&y, a->id, rnd, n), 0);
+			px = ike_dh_public(x, &lx);
+			py = ike_dh_public(y, &ly);
+			ck_assert_int_eq(ike_dh_compute(x, py, ly), 0);
+			ck_assert_int_eq(ike_dh_compute(y, px, lx), 0);
+			ck_assert_mem_eq(ike_dh_shared(x, &lx), ike_dh_shared(y, &ly), lx);
+			ike_dh_free(x);
+			ike_dh_free(y);
+			break;
+		}
+		default:
+			ck_abort_msg("%s: no such IKE transform", a->name);
+		}
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_alg");
@@ -170,6 +265,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_keywords);
 	tcase_add_test(tc, test_esp_sizes);
 	tcase_add_test(tc, test_examples);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crypto");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_ike_flag_is_crypto);
+	tcase_add_test(tc, test_ike_entries_work);
 	suite_add_tcase(s, tc);
 	return s;
 }
