@@ -23,6 +23,9 @@
 
 /* One entry, at its enum's index: ike_alg_get() is an array access. */
 #define A(a, t, i, kb, nm, kn, kkb, icv, km, fl, ...)                                              \
+	AP(a, t, i, kb, nm, kn, kkb, icv, km, fl, IKE_ALG_NONE, __VA_ARGS__)
+/* The same, for an integrity algorithm with the PRF strongSwan derives from it. */
+#define AP(a, t, i, kb, nm, kn, kkb, icv, km, fl, p, ...)                                          \
 	[a] = { .alg = a,                                                                          \
 		.type = t,                                                                         \
 		.id = i,                                                                           \
@@ -33,7 +36,8 @@
 		.kernel_key_bits = kkb,                                                            \
 		.icv_bits = icv,                                                                   \
 		.keymat = km,                                                                      \
-		.flags = fl }
+		.flags = fl,                                                                       \
+		.prf = p }
 
 /* AES in CBC, CTR (RFC 3686: a 4-octet nonce after the key), GCM (RFC 4106:
  * a 4-octet salt) and CCM (RFC 4309: a 3-octet salt) modes. */
@@ -91,20 +95,23 @@ static const struct ike_alg_info table[IKE_ALG_COUNT] = {
 
 	/* What an IKE proposal from the wire may name beside an AEAD. */
 	A(IKE_ALG_INTEG_NONE, INTEG, IKE_INTEG_NONE, 0, "NONE", NULL, 0, 0, 0, 0, NULL),
-	A(IKE_ALG_HMAC_MD5_96, INTEG, IKE_INTEG_HMAC_MD5_96, 0, "HMAC_MD5_96", "hmac(md5)", 128, 96,
-	  16, IKE | ESP | WEAK, "md5"),
-	A(IKE_ALG_HMAC_SHA1_96, INTEG, IKE_INTEG_HMAC_SHA1_96, 0, "HMAC_SHA1_96", "hmac(sha1)", 160,
-	  96, 20, IKE | ESP, "sha1", "sha"),
-	A(IKE_ALG_AES_XCBC_96, INTEG, IKE_INTEG_AES_XCBC_96, 0, "AES_XCBC_96", "xcbc(aes)", 128, 96,
-	  16, IKE | ESP, "aesxcbc"),
-	A(IKE_ALG_AES_CMAC_96, INTEG, IKE_INTEG_AES_CMAC_96, 0, "AES_CMAC_96", "cmac(aes)", 128, 96,
-	  16, IKE | ESP, "aescmac"),
-	A(IKE_ALG_HMAC_SHA2_256_128, INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0, "HMAC_SHA2_256_128",
-	  "hmac(sha256)", 256, 128, 32, IKE | ESP, "sha256", "sha2_256"),
-	A(IKE_ALG_HMAC_SHA2_384_192, INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0, "HMAC_SHA2_384_192",
-	  "hmac(sha384)", 384, 192, 48, IKE | ESP, "sha384", "sha2_384"),
-	A(IKE_ALG_HMAC_SHA2_512_256, INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0, "HMAC_SHA2_512_256",
-	  "hmac(sha512)", 512, 256, 64, IKE | ESP, "sha512", "sha2_512"),
+	AP(IKE_ALG_HMAC_MD5_96, INTEG, IKE_INTEG_HMAC_MD5_96, 0, "HMAC_MD5_96", "hmac(md5)", 128,
+	   96, 16, IKE | ESP | WEAK, IKE_ALG_PRF_HMAC_MD5, "md5"),
+	AP(IKE_ALG_HMAC_SHA1_96, INTEG, IKE_INTEG_HMAC_SHA1_96, 0, "HMAC_SHA1_96", "hmac(sha1)",
+	   160, 96, 20, IKE | ESP, IKE_ALG_PRF_HMAC_SHA1, "sha1", "sha"),
+	AP(IKE_ALG_AES_XCBC_96, INTEG, IKE_INTEG_AES_XCBC_96, 0, "AES_XCBC_96", "xcbc(aes)", 128,
+	   96, 16, IKE | ESP, IKE_ALG_PRF_AES128_XCBC, "aesxcbc"),
+	AP(IKE_ALG_AES_CMAC_96, INTEG, IKE_INTEG_AES_CMAC_96, 0, "AES_CMAC_96", "cmac(aes)", 128,
+	   96, 16, IKE | ESP, IKE_ALG_PRF_AES128_CMAC, "aescmac"),
+	AP(IKE_ALG_HMAC_SHA2_256_128, INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0, "HMAC_SHA2_256_128",
+	   "hmac(sha256)", 256, 128, 32, IKE | ESP, IKE_ALG_PRF_HMAC_SHA2_256, "sha256",
+	   "sha2_256"),
+	AP(IKE_ALG_HMAC_SHA2_384_192, INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0, "HMAC_SHA2_384_192",
+	   "hmac(sha384)", 384, 192, 48, IKE | ESP, IKE_ALG_PRF_HMAC_SHA2_384, "sha384",
+	   "sha2_384"),
+	AP(IKE_ALG_HMAC_SHA2_512_256, INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0, "HMAC_SHA2_512_256",
+	   "hmac(sha512)", 512, 256, 64, IKE | ESP, IKE_ALG_PRF_HMAC_SHA2_512, "sha512",
+	   "sha2_512"),
 
 	A(IKE_ALG_PRF_HMAC_MD5, PRF, IKE_PRF_HMAC_MD5, 0, "PRF_HMAC_MD5", NULL, 0, 0, 16,
 	  IKE | WEAK, "prfmd5"),

@@ -127,6 +127,9 @@ struct ike_alg_info {
 	 * integrity key; for a PRF, its output (the length of SK_d/SK_p). */
 	uint8_t keymat;
 	uint8_t flags; /* IKE_ALG_AEAD | IKE_ALG_IKE | IKE_ALG_ESP | IKE_ALG_WEAK */
+	/* An integrity algorithm's PRF: what an IKE proposal without a PRF
+	 * gets for it (strongSwan's rule); IKE_ALG_NONE otherwise. */
+	enum ike_alg prf;
 };
 
 /* The entry of an enum value; NULL for IKE_ALG_NONE or out of range. */

@@ -4,14 +4,18 @@
  * sits at its enum's index, keywords are unique and lead back to their
  * entry, lookups by transform find the entry, and the sizes ESP needs are
  * there for everything marked usable in ESP. And with ike/crypto: what is
- * marked usable in IKE is exactly what crypto implements, and works.
+ * marked usable in IKE is exactly what crypto implements, and works. And
+ * with ike/proposal: every keyword parses to its entry where the table says
+ * it is usable, is refused where not, and formats back.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/alg.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
+#include "ike/proposal.h"
 #include "tests/unit/unit.h"
 
 START_TEST(test_index_and_lookup)
@@ -256,6 +260,130 @@ START_TEST(test_ike_entries_work)
 }
 END_TEST
 
+/* A proposal for protocol that uses keyword and is otherwise valid. */
+static void proposal_with(const struct ike_alg_info *a, const char *kw, uint8_t protocol, char *buf,
+			  size_t len)
+{
+	bool ike = protocol == IKE_PROTO_IKE;
+
+	switch (a->type) {
+	case IKE_TRANS_ENCR:
+		if (a->flags & IKE_ALG_AEAD)
+			snprintf(buf, len, ike ? "%s-prfsha256-x25519" : "%s", kw);
+		else
+			snprintf(buf, len, ike ? "%s-sha256-x25519" : "%s-sha256", kw);
+		break;
+	case IKE_TRANS_INTEG:
+		snprintf(buf, len, ike ? "aes128-%s-x25519" : "aes128-%s", kw);
+		break;
+	case IKE_TRANS_PRF:
+		snprintf(buf, len, ike ? "aes128gcm16-%s-x25519" : "aes128gcm16-%s", kw);
+		break;
+	case IKE_TRANS_DH:
+		snprintf(buf, len, ike ? "aes128gcm16-prfsha256-x25519-%s" : "aes128gcm16-%s", kw);
+		break;
+	default:
+		snprintf(buf, len, ike ? "aes128gcm16-prfsha256-x25519-%s" : "aes128gcm16-%s", kw);
+		break;
+	}
+}
+
+static bool has(const struct ike_proposal *p, const struct ike_alg_info *a)
+{
+	for (size_t i = 0; i < p->n_transforms; i++)
+		if (p->transforms[i].type == a->type && p->transforms[i].id == a->id &&
+		    p->transforms[i].key_len == a->key_bits)
+			return true;
+	return false;
+}
+
+/* Every keyword of every entry, in IKE and in ESP proposals. */
+START_TEST(test_keywords_parse_and_format)
+{
+	static const uint8_t protos[] = { IKE_PROTO_IKE, IKE_PROTO_ESP };
+
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get(i);
+
+		for (int k = 0; k < IKE_ALG_MAX_KEYWORDS && a->keywords[k]; k++) {
+			for (size_t pi = 0; pi < 2; pi++) {
+				uint8_t proto = protos[pi];
+				bool ike = proto == IKE_PROTO_IKE;
+				/* what strongSwan takes and drops: no transform */
+				bool dropped = (ike && a->type == IKE_TRANS_DH && !a->id) ||
+					       (!ike && a->type == IKE_TRANS_PRF);
+				bool ok = a->flags & (ike ? IKE_ALG_IKE : IKE_ALG_ESP);
+				struct ike_proposal p[2], q[2];
+				char str[600], err[IKE_PROPOSAL_ERR_LEN], fmt[512], want[64];
+				size_t n = 0, m = 0;
+				int rc;
+
+				proposal_with(a, a->keywords[k], proto, str, sizeof(str));
+				rc = ike_proposals_parse(str, proto, p, 2, &n, err, sizeof(err));
+				if (!ok && !dropped) {
+					ck_assert_msg(rc == -EINVAL &&
+							  strstr(err, "cannot be used"),
+						      "%s: %d %s", str, rc, err);
+					continue;
+				}
+				ck_assert_msg(rc == 0 && n == 1, "%s: %s", str, err);
+				ck_assert_msg(has(&p[0], a) == !dropped, "%s", str);
+				if (dropped)
+					continue;
+				/* short form: the canonical keyword, which parses
+				 * back to the same transforms */
+				ck_assert_int_gt(
+				    ike_proposal_format(&p[0], IKE_FMT_SHORT, fmt, sizeof(fmt)), 0);
+				snprintf(want, sizeof(want), "-%s-", ike_alg_keyword(a));
+				snprintf(str, sizeof(str), "-%s-", fmt);
+				ck_assert_msg(strstr(str, want), "%s lacks %s", str, want);
+				ck_assert_msg(ike_proposals_parse(fmt, proto, q, 2, &m, err,
+								  sizeof(err)) == 0,
+					      "%s: %s", fmt, err);
+				ck_assert_uint_eq(q[0].n_transforms, p[0].n_transforms);
+				ck_assert_mem_eq(q[0].transforms, p[0].transforms,
+						 p[0].n_transforms * sizeof(p[0].transforms[0]));
+				/* long form: strongSwan's name, AES with its key length */
+				ike_proposal_format(&p[0], 0, fmt, sizeof(fmt));
+				if (a->key_bits)
+					snprintf(want, sizeof(want), "%s_%u", a->name, a->key_bits);
+				else
+					snprintf(want, sizeof(want), "%s", a->name);
+				ck_assert_msg(strstr(fmt, want), "%s lacks %s", fmt, want);
+				/* weak is the table's word */
+				ck_assert_int_eq(ike_proposal_has_weak(&p[0]),
+						 !!(a->flags & IKE_ALG_WEAK));
+			}
+		}
+	}
+}
+END_TEST
+
+/* The defaults offer only what the table says is usable. */
+START_TEST(test_defaults_usable)
+{
+	static const uint8_t protos[] = { IKE_PROTO_IKE, IKE_PROTO_ESP };
+	struct ike_proposal p[2];
+
+	for (size_t pi = 0; pi < 2; pi++) {
+		ck_assert_int_eq(ike_proposals_default(protos[pi], p, 2), 2);
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; i < p[k].n_transforms; i++) {
+				const struct ike_transform *t = &p[k].transforms[i];
+				const struct ike_alg_info *a =
+				    ike_alg_find(t->type, t->id, t->key_len);
+
+				ck_assert_ptr_nonnull(a);
+				ck_assert_msg(
+				    a->flags &
+					(protos[pi] == IKE_PROTO_IKE ? IKE_ALG_IKE : IKE_ALG_ESP),
+				    "%s", a->name);
+				ck_assert_msg(!(a->flags & IKE_ALG_WEAK), "%s", a->name);
+			}
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_alg");
@@ -271,6 +399,11 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ike_flag_is_crypto);
 	tcase_add_test(tc, test_ike_entries_work);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("proposal");
+	tcase_add_test(tc, test_keywords_parse_and_format);
+	tcase_add_test(tc, test_defaults_usable);
 	suite_add_tcase(s, tc);
 	return s;
 }
