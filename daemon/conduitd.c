@@ -176,6 +176,7 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 
 static int env_child_install(void *ctx, const struct ike_child_install *ci)
 {
+	const struct ike_alg_info *encr, *integ;
 	struct daemon *d = ctx;
 	char err[512], lts[512], rts[512];
 	int rc;
@@ -198,11 +199,13 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 			  ci->out.dst.port, ci->encap ? " (UDP-encapsulated)" : "");
 		return 0;
 	}
+	encr = ike_alg_get(ci->encr);
+	integ = ike_alg_get(ci->integ);
 	log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, ci->child_id,
-		  "installed %s SAs in %08x out %08x (%s%s%s%s), %s === %s",
+		  "installed %s SAs in %08x out %08x (%s%s%s%s%s), %s === %s",
 		  ci->mode == IKE_MODE_TUNNEL ? "tunnel" : "transport", ci->in.spi, ci->out.spi,
-		  ci->enc_alg, ci->integ_alg ? "/" : "", ci->integ_alg ? ci->integ_alg : "",
-		  ci->encap ? ", UDP-encapsulated" : "", lts, rts);
+		  encr ? encr->kernel : "?", integ ? "/" : "", integ ? integ->kernel : "",
+		  ci->esn ? ", ESN" : "", ci->encap ? ", UDP-encapsulated" : "", lts, rts);
 	return 0;
 }
 

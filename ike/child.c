@@ -107,10 +107,8 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		return -ENOMEM;
 	}
 	ike_child_describe(sa, c, ci);
-	ci->enc_alg = ka.encr->kernel;
-	ci->icv_bits = ka.integ ? 0 : ka.encr->icv_bits;
-	ci->integ_alg = ka.integ ? ka.integ->kernel : NULL;
-	ci->integ_trunc_bits = ka.integ ? ka.integ->icv_bits : 0;
+	ci->encr = ka.encr->alg;
+	ci->integ = ka.integ ? ka.integ->alg : IKE_ALG_NONE;
 	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
 	/* _i keys protect traffic from the initiator of the exchange that
 	 * made this child (IKE_AUTH's or the rekey's) to its responder. */

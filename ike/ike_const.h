@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * IKEv2 protocol numbers (RFC 7296 and the IANA "IKEv2 Parameters"
- * registry), and the few pure classifications of them.
+ * registry). What conduit knows of each algorithm is in ike/alg.h.
  */
 #ifndef CONDUIT_IKE_CONST_H
 #define CONDUIT_IKE_CONST_H
@@ -77,23 +77,6 @@ enum ike_encr_id {
 	IKE_ENCR_AES_GCM_16 = 20,
 	IKE_ENCR_CHACHA20_POLY1305 = 28,
 };
-
-/* Combined-mode ciphers carry their own integrity: no INTEG transform. */
-static inline bool ike_encr_is_aead(uint16_t encr)
-{
-	switch (encr) {
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-	case IKE_ENCR_CHACHA20_POLY1305:
-		return true;
-	default:
-		return false;
-	}
-}
 
 enum ike_prf_id {
 	IKE_PRF_HMAC_MD5 = 1,

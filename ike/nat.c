@@ -153,10 +153,8 @@ static void update_children(struct ike_engine *e, struct ike_sa *sa)
 		/* The addresses and ports are the IKE SA's, now moved. */
 		ike_child_describe(sa, c, ci);
 		if (!ike_selected_kernel_algs(&c->sel, &ka)) {
-			ci->enc_alg = ka.encr->kernel;
-			ci->icv_bits = ka.integ ? 0 : ka.encr->icv_bits;
-			ci->integ_alg = ka.integ ? ka.integ->kernel : NULL;
-			ci->integ_trunc_bits = ka.integ ? ka.integ->icv_bits : 0;
+			ci->encr = ka.encr->alg;
+			ci->integ = ka.integ ? ka.integ->alg : IKE_ALG_NONE;
 		}
 		ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
 		ci->soft_time = cc->cfg.rekey_time;

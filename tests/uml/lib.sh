@@ -145,7 +145,7 @@ xfrm_warmup() {
 # scenarios that set no state with ip xfrm).
 kif_warmup() {
 	on "$1" "$BUILDDIR/tests/uml/xfrmtool" batch <<-EOB || fail "$1: warm-up SA"
-		sa-add src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0 reqid 0xc0d0ffff enc aes-gcm enckey 0x$(printf '%040d' 0)
+		sa-add src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0 reqid 0xc0d0ffff enc aes128gcm16 enckey 0x$(printf '%040d' 0)
 		sa-del src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0
 	EOB
 }
