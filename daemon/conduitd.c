@@ -467,8 +467,15 @@ static struct conf *load_conf(const char *path, json_t *errors)
 	return conf;
 }
 
+static void diag_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	diag(LOG_LEVEL_WARN, msg);
+}
+
 /* Convert every connection and let a scratch engine parse its proposals
- * and selectors: what the real engine would refuse is a config error. */
+ * and selectors: what the real engine would refuse is a config error.
+ * Weak algorithms are only warned about. */
 static unsigned int validate_conf(const struct conf *conf, json_t *errors)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
@@ -488,6 +495,8 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors)
 			rc = -EINVAL;
 		}
 		dcfg_conn_free(&dc);
+		if (!rc)
+			dcfg_proposal_warnings(cc, diag_warning, NULL);
 		if (rc) {
 			diag(LOG_LEVEL_ERROR, err);
 			if (errors)

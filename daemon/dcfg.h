@@ -71,10 +71,20 @@ uint8_t dcfg_action(enum conf_action a);
 /*
  * Convert one connection. Errors name the connection and the file:line of
  * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases
- * (also after an error).
+ * (also after an error). Proposals are parsed as the engine parses them
+ * (ike_proposals_parse: what cannot be negotiated or installed is an
+ * error), e.g. "swanctl.conf:12: connection site-b: child net:
+ * esp_proposals: unknown algorithm 'camellia' in proposal
+ * 'aes128gcm16-camellia'".
  */
 int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out,
 		      char *err, size_t errlen);
 void dcfg_conn_free(struct dcfg_conn *c);
+
+/* Weak algorithms (the table's IKE_ALG_WEAK) in a connection's proposals
+ * are accepted, with a warning each (file:line, connection, child, key,
+ * keyword and proposal). warn may be NULL; returns the number of warnings. */
+typedef void dcfg_warn_fn(void *arg, const char *msg);
+unsigned int dcfg_proposal_warnings(const struct conf_conn *cc, dcfg_warn_fn *warn, void *arg);
 
 #endif
