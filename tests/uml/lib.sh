@@ -47,10 +47,15 @@ on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 topo_create() {
 	[ "${1:-}" = --nat ] && NAT=1
+	# The crypto of every ESP algorithm kernel-iface installs (xfrmtool
+	# algs; ccm, xcbc, cmac, des_generic and authencesn for AES-CCM,
+	# AES-XCBC, AES-CMAC, 3DES and ESN without an AEAD): loaded now, not
+	# by the kernel's modprobe calls while an SA is added.
 	modules veth dummy xfrm_user esp4 esp6 xfrm4_tunnel tunnel4 ipcomp \
-		gcm ghash_generic seqiv echainiv ctr authenc cbc aes_generic \
-		sha256_generic sha512_generic hmac chacha20poly1305 \
-		chacha_generic poly1305_generic af_key 2>/dev/null || true
+		gcm ghash_generic seqiv echainiv ctr authenc authencesn cbc ecb \
+		aes_generic sha256_generic sha512_generic hmac chacha20poly1305 \
+		chacha_generic poly1305_generic ccm xcbc cmac des_generic \
+		crypto_null af_key 2>/dev/null || true
 	local b=$JOB/topo.batch
 	{
 		echo "netns add lhost"; echo "netns add left"
