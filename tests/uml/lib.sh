@@ -236,14 +236,15 @@ ctl() { local n=$1; shift; node "$n" "$CONDUITCTL" "$@"; }
 
 # charon_start NODE SWANCTL_CONF: start strongSwan's charon in NODE with the
 # given swanctl.conf, load it, and wait until charon answers. Its log goes
-# to $JOB/charon-NODE.log.
+# to $JOB/charon-NODE.log. CHARON_PLUGINS adds plugins to its load list
+# (e.g. xcbc for AES-XCBC in IKE).
 charon_start() {
 	local n=$1 conf=$2 dir=$JOB/strongswan-$1
 	mkdir -p "$dir"/swanctl/{x509,x509ca,x509aa,x509ac,x509crl,x509ocsp,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
 	cp "$conf" "$dir/swanctl/swanctl.conf"
 	cat >"$dir/strongswan.conf" <<-EOC
 		charon {
-			load = random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+			load = random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-netlink socket-default vici ${CHARON_PLUGINS:-}
 			install_routes = no
 			retransmit_timeout = 1.0
 			retransmit_tries = 3
