@@ -307,8 +307,8 @@ static void weak_in(const struct conf_list *l, uint8_t protocol, const char *con
 					 "%s%s%s: weak algorithm '%s' in proposal '%s' (accepted; "
 					 "RFC 8221 and RFC 8247 advise against it)",
 					 locstr(&l->items[i].loc, where, sizeof(where)),
-					 whose(conn, child, who, sizeof(who)), key, ike_alg_keyword(a),
-					 l->items[i].value);
+					 whose(conn, child, who, sizeof(who)), key,
+					 ike_alg_keyword(a), l->items[i].value);
 				warn(arg, msg);
 			}
 	}

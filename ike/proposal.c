@@ -250,7 +250,8 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 static bool usable(const struct ike_alg_info *a, uint8_t protocol)
 {
 	if (protocol == IKE_PROTO_IKE)
-		return (a->flags & IKE_ALG_IKE) || (a->type == IKE_TRANS_DH && a->id == IKE_DH_NONE);
+		return (a->flags & IKE_ALG_IKE) ||
+		       (a->type == IKE_TRANS_DH && a->id == IKE_DH_NONE);
 	return (a->flags & IKE_ALG_ESP) || a->type == IKE_TRANS_PRF;
 }
 

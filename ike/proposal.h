@@ -73,7 +73,6 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
  */
 int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max);
 
-
 /* Whether a transform is considered weak (the table's IKE_ALG_WEAK:
  * MODP-1024/1536, 3DES, NULL encryption, MD5): parsed and negotiated, but
  * worth a warning. */

@@ -388,8 +388,8 @@ static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 		/* ESP without integrity is forbidden by RFC 8221. */
 		i = esp_alg(sa->integ, IKE_TRANS_INTEG);
 		if (!i)
-			return "a cipher that is not an AEAD needs an integrity algorithm usable in "
-			       "ESP";
+			return "a cipher that is not an AEAD needs an integrity algorithm "
+			       "usable in ESP";
 		if (!sa->integ_key || il * 8 != i->kernel_key_bits || il > 64)
 			return "the integrity key does not have the algorithm's length";
 	}

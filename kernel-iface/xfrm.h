@@ -106,7 +106,7 @@ struct kif_sa {
 	enum ike_alg integ; /* IKE_ALG_NONE with an AEAD */
 	const uint8_t *integ_key;
 	size_t integ_key_len;
-	bool esn; /* 64-bit extended sequence numbers (needs a replay window) */
+	bool esn;		/* 64-bit extended sequence numbers (needs a replay window) */
 	uint32_t replay_window; /* packets, 0..4096; 0 = no anti-replay */
 	struct kif_lifetime life;
 	uint32_t if_id; /* XFRM interface id, 0 = none */

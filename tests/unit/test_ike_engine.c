@@ -115,8 +115,8 @@ static const struct {
 	bool esn;
 } suites[] = {
 	{ "aes256gcm16-prfsha256", "aes256gcm16", IKE_ALG_AES256_GCM_16, IKE_ALG_NONE, false },
-	{ "chacha20poly1305-prfsha256", "chacha20poly1305", IKE_ALG_CHACHA20_POLY1305,
-	  IKE_ALG_NONE, false },
+	{ "chacha20poly1305-prfsha256", "chacha20poly1305", IKE_ALG_CHACHA20_POLY1305, IKE_ALG_NONE,
+	  false },
 	{ "aes256-sha256", "aes256-sha256", IKE_ALG_AES256_CBC, IKE_ALG_HMAC_SHA2_256_128, false },
 	/* the algorithms the table brought: IKE with fixed-key PRFs, AES-CTR
 	 * and AES-CCM; ESP with the same and ESN */
