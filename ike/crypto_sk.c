@@ -125,12 +125,15 @@ static int aead_crypt(const struct ike_sk_cipher *c, bool enc, const uint8_t *aa
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		return -ENOMEM;
-	if (!EVP_CipherInit_ex2(ctx, ike_cipher_get(e->cipher), NULL, NULL, enc, NULL))
+	if (ccm) {
+		if (!EVP_CipherInit_ex2(ctx, ike_cipher_get(e->cipher), NULL, NULL, enc, NULL) ||
+		    ccm_setup(ctx, enc, nonce_len, tag, icv_len) ||
+		    !EVP_CipherInit_ex2(ctx, NULL, c->encr_key, nonce, enc, NULL))
+			goto out;
+	} else if (!EVP_CipherInit_ex2(ctx, ike_cipher_get(e->cipher), c->encr_key, nonce, enc,
+				       NULL)) {
 		goto out;
-	if (ccm && ccm_setup(ctx, enc, nonce_len, tag, icv_len))
-		goto out;
-	if (!EVP_CipherInit_ex2(ctx, NULL, c->encr_key, nonce, enc, NULL))
-		goto out;
+	}
 	if (!enc && !ccm) {
 		params[0] =
 		    OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, icv_len);
