@@ -198,6 +198,7 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 
 static int env_child_install(void *ctx, const struct ike_child_install *ci)
 {
+	const struct ike_alg_info *encr, *integ;
 	struct daemon *d = ctx;
 	char err[512], lts[512], rts[512];
 	int rc;
@@ -220,11 +221,13 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 			  ci->out.dst.port, ci->encap ? " (UDP-encapsulated)" : "");
 		return 0;
 	}
+	encr = ike_alg_get(ci->encr);
+	integ = ike_alg_get(ci->integ);
 	log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, ci->child_id,
-		  "installed %s SAs in %08x out %08x (%s%s%s%s), %s === %s",
+		  "installed %s SAs in %08x out %08x (%s%s%s%s%s), %s === %s",
 		  ci->mode == IKE_MODE_TUNNEL ? "tunnel" : "transport", ci->in.spi, ci->out.spi,
-		  ci->enc_alg, ci->integ_alg ? "/" : "", ci->integ_alg ? ci->integ_alg : "",
-		  ci->encap ? ", UDP-encapsulated" : "", lts, rts);
+		  encr ? encr->kernel : "?", integ ? "/" : "", integ ? integ->kernel : "",
+		  ci->esn ? ", ESN" : "", ci->encap ? ", UDP-encapsulated" : "", lts, rts);
 	return 0;
 }
 
@@ -625,10 +628,17 @@ static struct conf *load_conf(const char *path, json_t *errors)
 	return conf;
 }
 
+static void diag_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	diag(LOG_LEVEL_WARN, msg);
+}
+
 /* Convert every connection and let a scratch engine parse its proposals
  * and selectors: what the real engine would refuse is a config error.
- * resolve: look the DNS names up too, and warn of those that do not
- * resolve (--check; loading does it once more anyway). */
+ * Weak algorithms are only warned about. resolve: look the DNS names up
+ * too, and warn of those that do not resolve (--check; loading does it
+ * once more anyway). */
 static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
@@ -650,6 +660,8 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 			rc = -EINVAL;
 		}
 		dcfg_conn_free(&dc);
+		if (!rc)
+			dcfg_proposal_warnings(cc, diag_warning, NULL);
 		if (rc) {
 			diag(LOG_LEVEL_ERROR, err);
 			if (errors)

@@ -12,6 +12,9 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/alg.h"
+#include "ike/proposal.h"
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -590,6 +593,92 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 	return 0;
 }
 
+/* "connection C: " or "connection C: child H: ", for proposal messages. */
+static const char *whose(const char *conn, const char *child, char *buf, size_t len)
+{
+	if (child)
+		snprintf(buf, len, "connection %s: child %s: ", conn, child);
+	else
+		snprintf(buf, len, "connection %s: ", conn);
+	return buf;
+}
+
+/* Each item of a proposals list (one proposal, or "default") as the
+ * engine will parse it, so the error can name the item's file:line. */
+static int check_proposals(const struct conf_list *l, uint8_t protocol, const char *conn,
+			   const char *child, char *err, size_t errlen)
+{
+	const char *key = protocol == IKE_PROTO_IKE ? "proposals" : "esp_proposals";
+	char why[IKE_PROPOSAL_ERR_LEN], where[300], who[300];
+	struct ike_proposal p[2];
+	size_t n;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!ike_proposals_parse(l->items[i].value, protocol, p, 2, &n, why, sizeof(why)))
+			continue;
+		snprintf(err, errlen, "%s%s%s: %s", locstr(&l->items[i].loc, where, sizeof(where)),
+			 whose(conn, child, who, sizeof(who)), key, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void weak_in(const struct conf_list *l, uint8_t protocol, const char *conn,
+		    const char *child, dcfg_warn_fn *warn, void *arg)
+{
+	const char *key = protocol == IKE_PROTO_IKE ? "proposals" : "esp_proposals";
+	char where[300], who[300], msg[DCFG_ERR_LEN + 600];
+	struct ike_proposal p[2];
+	size_t n;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (ike_proposals_parse(l->items[i].value, protocol, p, 2, &n, NULL, 0))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			for (size_t t = 0; t < p[k].n_transforms; t++) {
+				const struct ike_transform *tr = &p[k].transforms[t];
+				const struct ike_alg_info *a;
+
+				if (!ike_transform_is_weak(tr))
+					continue;
+				a = ike_alg_find(tr->type, tr->id, tr->key_len);
+				snprintf(msg, sizeof(msg),
+					 "%s%s%s: weak algorithm '%s' in proposal '%s' (accepted; "
+					 "RFC 8221 and RFC 8247 advise against it)",
+					 locstr(&l->items[i].loc, where, sizeof(where)),
+					 whose(conn, child, who, sizeof(who)), key,
+					 ike_alg_keyword(a), l->items[i].value);
+				warn(arg, msg);
+			}
+	}
+}
+
+struct warn_count {
+	dcfg_warn_fn *warn;
+	void *arg;
+	unsigned int n;
+};
+
+static void count_warning(void *arg, const char *msg)
+{
+	struct warn_count *c = arg;
+
+	c->n++;
+	if (c->warn)
+		c->warn(c->arg, msg);
+}
+
+unsigned int dcfg_proposal_warnings(const struct conf_conn *cc, dcfg_warn_fn *warn, void *arg)
+{
+	struct warn_count c = { warn, arg, 0 };
+	const struct conf_child *ch;
+
+	weak_in(&cc->proposals, IKE_PROTO_IKE, cc->name, NULL, count_warning, &c);
+	TAILQ_FOREACH (ch, &cc->children, entry)
+		weak_in(&ch->esp_proposals, IKE_PROTO_ESP, cc->name, ch->name, count_warning, &c);
+	return c.n;
+}
+
 static int conv_id(const struct conf_auth_round *r, const char *conn, const char *side,
 		   struct ike_id *id, char *err, size_t errlen)
 {
@@ -638,6 +727,8 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 	rc = conv_id(&cc->local, cc->name, "local", &cfg->local_id, err, errlen);
 	if (!rc)
 		rc = conv_id(&cc->remote, cc->name, "remote", &cfg->remote_id, err, errlen);
+	if (!rc)
+		rc = check_proposals(&cc->proposals, IKE_PROTO_IKE, cc->name, NULL, err, errlen);
 	if (rc)
 		return rc;
 
@@ -674,6 +765,10 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 			return -EINVAL;
 		}
 		strcpy(k->name, ch->name);
+		rc = check_proposals(&ch->esp_proposals, IKE_PROTO_ESP, cc->name, ch->name, err,
+				     errlen);
+		if (rc)
+			return rc;
 		k->mode = ch->mode == CONF_MODE_TRANSPORT ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL;
 		k->local_ts = keep(out, join(&ch->local_ts));
 		k->remote_ts = keep(out, join(&ch->remote_ts));

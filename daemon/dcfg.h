@@ -114,7 +114,11 @@ uint8_t dcfg_action(enum conf_action a);
 /*
  * Convert one connection. Errors name the connection and the file:line of
  * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases
- * (also after an error).
+ * (also after an error). Proposals are parsed as the engine parses them
+ * (ike_proposals_parse: what cannot be negotiated or installed is an
+ * error), e.g. "swanctl.conf:12: connection site-b: child net:
+ * esp_proposals: unknown algorithm 'camellia' in proposal
+ * 'aes128gcm16-camellia'".
  *
  * local_addrs and remote_addrs become cfg.local_addrs/remote_addrs, in
  * strongSwan's meaning (ike_cfg.c): a list holding %any matches every
@@ -144,5 +148,11 @@ bool dcfg_addrs_equal(const struct dcfg_conn *a, const struct dcfg_conn *b);
 int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
 		  uint8_t *key, size_t max, size_t *len);
 void dcfg_conn_free(struct dcfg_conn *c);
+
+/* Weak algorithms (the table's IKE_ALG_WEAK) in a connection's proposals
+ * are accepted, with a warning each (file:line, connection, child, key,
+ * keyword and proposal). warn may be NULL; returns the number of warnings. */
+typedef void dcfg_warn_fn(void *arg, const char *msg);
+unsigned int dcfg_proposal_warnings(const struct conf_conn *cc, dcfg_warn_fn *warn, void *arg);
 
 #endif

@@ -174,48 +174,6 @@ void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer)
 	}
 }
 
-int dkern_encr_from_name(const char *name, uint16_t icv_bits, enum kif_encr *out)
-{
-	static const enum kif_encr all[] = {KIF_ENCR_AES_GCM_16, KIF_ENCR_CHACHA20_POLY1305,
-					    KIF_ENCR_AES_CBC};
-
-	if (!name)
-		return -ENOTSUP;
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		const char *n = kif_encr_name(all[i]);
-
-		if (n && !strcmp(n, name)) {
-			/* kernel-iface's AEADs have a 16-octet ICV. */
-			if (all[i] != KIF_ENCR_AES_CBC && icv_bits && icv_bits != 128)
-				return -ENOTSUP;
-			*out = all[i];
-			return 0;
-		}
-	}
-	return -ENOTSUP;
-}
-
-int dkern_integ_from_name(const char *name, enum kif_integ *out)
-{
-	static const enum kif_integ all[] = {KIF_INTEG_HMAC_SHA2_256_128,
-					     KIF_INTEG_HMAC_SHA2_384_192,
-					     KIF_INTEG_HMAC_SHA2_512_256};
-
-	if (!name) {
-		*out = KIF_INTEG_NONE;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		const char *n = kif_integ_name(all[i]);
-
-		if (n && !strcmp(n, name)) {
-			*out = all[i];
-			return 0;
-		}
-	}
-	return -ENOTSUP;
-}
-
 static uint32_t reqid_alloc(struct dkern *d)
 {
 	for (uint32_t tries = 0; tries < DKERN_REQID_MAX - KIF_REQID_MIN; tries++) {
@@ -231,8 +189,7 @@ static uint32_t reqid_alloc(struct dkern *d)
 }
 
 static void fill_sa(struct kif_sa *k, const struct ike_child_install *ci,
-		    const struct ike_esp_sa *e, uint32_t kreqid, enum kif_encr encr,
-		    enum kif_integ integ)
+		    const struct ike_esp_sa *e, uint32_t kreqid)
 {
 	memset(k, 0, sizeof(*k));
 	to_kaddr(&k->id.src, &e->src);
@@ -241,10 +198,10 @@ static void fill_sa(struct kif_sa *k, const struct ike_child_install *ci,
 	k->id.proto = IPPROTO_ESP;
 	k->mode = ci->mode == IKE_MODE_TRANSPORT ? KIF_MODE_TRANSPORT : KIF_MODE_TUNNEL;
 	k->reqid = kreqid;
-	k->encr = encr;
+	k->encr = ci->encr;
 	k->encr_key = e->enc_key;
 	k->encr_key_len = e->enc_key_len;
-	k->integ = integ;
+	k->integ = ci->integ;
 	k->integ_key = e->integ_key;
 	k->integ_key_len = e->integ_key_len;
 	k->esn = ci->esn;
@@ -406,8 +363,6 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 {
 	struct dkern_child *c, *old;
 	struct dkern_reqid *r;
-	enum kif_encr encr;
-	enum kif_integ integ;
 	struct kif_sa sa;
 	bool in_ok = false, out_ok = false;
 	int rc;
@@ -419,12 +374,6 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 			return -ENOENT;
 		}
 		return child_move(d, old, ci, err, errlen);
-	}
-	if (dkern_encr_from_name(ci->enc_alg, ci->icv_bits, &encr) ||
-	    dkern_integ_from_name(ci->integ_alg, &integ)) {
-		snprintf(err, errlen, "algorithm %s%s%s not supported by kernel-iface", ci->enc_alg ? ci->enc_alg : "(none)",
-			 ci->integ_alg ? "/" : "", ci->integ_alg ? ci->integ_alg : "");
-		return -ENOTSUP;
 	}
 	HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
 	if (old) {
@@ -465,7 +414,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	c->child_id = ci->child_id;
 	c->r = r;
 
-	fill_sa(&sa, ci, &ci->in, r->kreqid, encr, integ);
+	fill_sa(&sa, ci, &ci->in, r->kreqid);
 	c->in = sa.id;
 	/* The inbound SPI came from ALLOCSPI: a larval SA to update. */
 	rc = kif_sa_add(d->kif, &sa, true);
@@ -477,7 +426,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	}
 	in_ok = true;
 	larval_forget(d, &c->in);
-	fill_sa(&sa, ci, &ci->out, r->kreqid, encr, integ);
+	fill_sa(&sa, ci, &ci->out, r->kreqid);
 	c->out = sa.id;
 	rc = kif_sa_add(d->kif, &sa, false);
 	if (rc) {

@@ -62,8 +62,4 @@ int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *i
 uint32_t dkern_engine_reqid(struct dkern *d, uint32_t kreqid);
 unsigned int dkern_count(const struct dkern *d);
 
-/* Map kernel algorithm names onto kernel-iface's enums: 0 or -ENOTSUP. */
-int dkern_encr_from_name(const char *name, uint16_t icv_bits, enum kif_encr *out);
-int dkern_integ_from_name(const char *name, enum kif_integ *out);
-
 #endif

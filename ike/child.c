@@ -107,10 +107,8 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		return -ENOMEM;
 	}
 	ike_child_describe(sa, c, ci);
-	ci->enc_alg = ka.encr_name;
-	ci->icv_bits = ka.aead ? ka.icv_bits : 0;
-	ci->integ_alg = ka.aead ? NULL : ka.integ_name;
-	ci->integ_trunc_bits = ka.aead ? 0 : ka.integ_trunc_bits;
+	ci->encr = ka.encr->alg;
+	ci->integ = ka.integ ? ka.integ->alg : IKE_ALG_NONE;
 	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
 	/* _i keys protect traffic from the initiator of the exchange that
 	 * made this child (IKE_AUTH's or the rekey's) to its responder. */

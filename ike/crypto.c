@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Algorithm tables, PRFs, prf+ and the IKE/CHILD SA key derivation of
+ * How IKE computes each algorithm of the table, PRFs (with the key rules of
+ * RFC 4434 and RFC 4615), prf+ and the IKE/CHILD SA key derivation of
  * RFC 7296 sections 2.13-2.18.
  */
 #include <errno.h>
@@ -13,78 +14,92 @@
 
 #include "ike/crypto.h"
 #include "ike/crypto_internal.h"
+#include "ike/dh.h"
 #include "ike/ike_const.h"
-
-/* not const: OSSL_PARAM_construct_utf8_string takes a char * */
-static char md_names[IKE_MD_COUNT][sizeof("SHA2-256")] = {
-	[IKE_MD_SHA1] = "SHA1",
-	[IKE_MD_SHA256] = "SHA2-256",
-	[IKE_MD_SHA384] = "SHA2-384",
-	[IKE_MD_SHA512] = "SHA2-512",
-};
-static const uint8_t md_lens[IKE_MD_COUNT] = { 20, 32, 48, 64 };
 
 static const char *const cipher_names[IKE_CIPHER_COUNT] = {
 	[IKE_CIPHER_AES128_CBC] = "AES-128-CBC",
 	[IKE_CIPHER_AES192_CBC] = "AES-192-CBC",
 	[IKE_CIPHER_AES256_CBC] = "AES-256-CBC",
+	[IKE_CIPHER_AES128_CTR] = "AES-128-CTR",
+	[IKE_CIPHER_AES192_CTR] = "AES-192-CTR",
+	[IKE_CIPHER_AES256_CTR] = "AES-256-CTR",
 	[IKE_CIPHER_AES128_GCM] = "AES-128-GCM",
 	[IKE_CIPHER_AES192_GCM] = "AES-192-GCM",
 	[IKE_CIPHER_AES256_GCM] = "AES-256-GCM",
+	[IKE_CIPHER_AES128_CCM] = "AES-128-CCM",
+	[IKE_CIPHER_AES192_CCM] = "AES-192-CCM",
+	[IKE_CIPHER_AES256_CCM] = "AES-256-CCM",
 	[IKE_CIPHER_CHACHA20_POLY1305] = "ChaCha20-Poly1305",
+	[IKE_CIPHER_DES_EDE3_CBC] = "DES-EDE3-CBC",
+	[IKE_CIPHER_AES128_ECB] = "AES-128-ECB",
 };
 
-/*
- * Fetching is slow (a locked lookup in the provider store and, for HMAC, a
- * digest fetch when the digest is set), so everything is fetched once. The
- * HMAC templates are keyed with a dummy key because OpenSSL cannot
- * duplicate an HMAC context that has never been initialised; each use
- * duplicates a template and re-keys the copy.
- */
 static bool crypto_initialized;
-static EVP_MAC *hmac_alg;
-static EVP_MAC_CTX *hmac_tmpl[IKE_MD_COUNT];
 static EVP_CIPHER *ciphers[IKE_CIPHER_COUNT];
 
-/* RFC 7296 3.14, RFC 5282 (8-octet IV, 4-octet salt, no alignment),
- * RFC 7634 (same shape for ChaCha20-Poly1305). */
+/* RFC 7296 3.14 (CBC: an IV of a block), RFC 5930 (CTR), RFC 5282 (GCM and
+ * CCM: an 8-octet IV, no alignment), RFC 7634 (ChaCha20-Poly1305 as GCM).
+ * Key, salt and ICV sizes are the algorithm table's. */
 static const struct ike_encr_alg encr_algs[] = {
-	{ IKE_ENCR_AES_CBC, 128, 16, 0, 16, 16, 0, IKE_CIPHER_AES128_CBC },
-	{ IKE_ENCR_AES_CBC, 192, 24, 0, 16, 16, 0, IKE_CIPHER_AES192_CBC },
-	{ IKE_ENCR_AES_CBC, 256, 32, 0, 16, 16, 0, IKE_CIPHER_AES256_CBC },
-	{ IKE_ENCR_AES_GCM_16, 128, 16, 4, 8, 1, 16, IKE_CIPHER_AES128_GCM },
-	{ IKE_ENCR_AES_GCM_16, 192, 24, 4, 8, 1, 16, IKE_CIPHER_AES192_GCM },
-	{ IKE_ENCR_AES_GCM_16, 256, 32, 4, 8, 1, 16, IKE_CIPHER_AES256_GCM },
-	{ IKE_ENCR_CHACHA20_POLY1305, 0, 32, 4, 8, 1, 16, IKE_CIPHER_CHACHA20_POLY1305 },
+	{ IKE_ALG_AES128_CBC, IKE_MODE_CBC, IKE_CIPHER_AES128_CBC, 16, 16 },
+	{ IKE_ALG_AES192_CBC, IKE_MODE_CBC, IKE_CIPHER_AES192_CBC, 16, 16 },
+	{ IKE_ALG_AES256_CBC, IKE_MODE_CBC, IKE_CIPHER_AES256_CBC, 16, 16 },
+	{ IKE_ALG_AES128_CTR, IKE_MODE_CTR, IKE_CIPHER_AES128_CTR, 8, 1 },
+	{ IKE_ALG_AES192_CTR, IKE_MODE_CTR, IKE_CIPHER_AES192_CTR, 8, 1 },
+	{ IKE_ALG_AES256_CTR, IKE_MODE_CTR, IKE_CIPHER_AES256_CTR, 8, 1 },
+	{ IKE_ALG_AES128_GCM_8, IKE_MODE_GCM, IKE_CIPHER_AES128_GCM, 8, 1 },
+	{ IKE_ALG_AES192_GCM_8, IKE_MODE_GCM, IKE_CIPHER_AES192_GCM, 8, 1 },
+	{ IKE_ALG_AES256_GCM_8, IKE_MODE_GCM, IKE_CIPHER_AES256_GCM, 8, 1 },
+	{ IKE_ALG_AES128_GCM_12, IKE_MODE_GCM, IKE_CIPHER_AES128_GCM, 8, 1 },
+	{ IKE_ALG_AES192_GCM_12, IKE_MODE_GCM, IKE_CIPHER_AES192_GCM, 8, 1 },
+	{ IKE_ALG_AES256_GCM_12, IKE_MODE_GCM, IKE_CIPHER_AES256_GCM, 8, 1 },
+	{ IKE_ALG_AES128_GCM_16, IKE_MODE_GCM, IKE_CIPHER_AES128_GCM, 8, 1 },
+	{ IKE_ALG_AES192_GCM_16, IKE_MODE_GCM, IKE_CIPHER_AES192_GCM, 8, 1 },
+	{ IKE_ALG_AES256_GCM_16, IKE_MODE_GCM, IKE_CIPHER_AES256_GCM, 8, 1 },
+	{ IKE_ALG_AES128_CCM_8, IKE_MODE_CCM, IKE_CIPHER_AES128_CCM, 8, 1 },
+	{ IKE_ALG_AES192_CCM_8, IKE_MODE_CCM, IKE_CIPHER_AES192_CCM, 8, 1 },
+	{ IKE_ALG_AES256_CCM_8, IKE_MODE_CCM, IKE_CIPHER_AES256_CCM, 8, 1 },
+	{ IKE_ALG_AES128_CCM_12, IKE_MODE_CCM, IKE_CIPHER_AES128_CCM, 8, 1 },
+	{ IKE_ALG_AES192_CCM_12, IKE_MODE_CCM, IKE_CIPHER_AES192_CCM, 8, 1 },
+	{ IKE_ALG_AES256_CCM_12, IKE_MODE_CCM, IKE_CIPHER_AES256_CCM, 8, 1 },
+	{ IKE_ALG_AES128_CCM_16, IKE_MODE_CCM, IKE_CIPHER_AES128_CCM, 8, 1 },
+	{ IKE_ALG_AES192_CCM_16, IKE_MODE_CCM, IKE_CIPHER_AES192_CCM, 8, 1 },
+	{ IKE_ALG_AES256_CCM_16, IKE_MODE_CCM, IKE_CIPHER_AES256_CCM, 8, 1 },
+	{ IKE_ALG_CHACHA20_POLY1305, IKE_MODE_GCM, IKE_CIPHER_CHACHA20_POLY1305, 8, 1 },
+	{ IKE_ALG_3DES_CBC, IKE_MODE_CBC, IKE_CIPHER_DES_EDE3_CBC, 8, 8 },
 };
 
 static const struct ike_integ_alg integ_algs[] = {
-	{ IKE_INTEG_HMAC_SHA1_96, 20, 12, IKE_MD_SHA1 },
-	{ IKE_INTEG_HMAC_SHA2_256_128, 32, 16, IKE_MD_SHA256 },
-	{ IKE_INTEG_HMAC_SHA2_384_192, 48, 24, IKE_MD_SHA384 },
-	{ IKE_INTEG_HMAC_SHA2_512_256, 64, 32, IKE_MD_SHA512 },
+	{ IKE_ALG_HMAC_MD5_96, IKE_MAC_HMAC_MD5 },
+	{ IKE_ALG_HMAC_SHA1_96, IKE_MAC_HMAC_SHA1 },
+	{ IKE_ALG_AES_XCBC_96, IKE_MAC_AES_XCBC },
+	{ IKE_ALG_AES_CMAC_96, IKE_MAC_AES_CMAC },
+	{ IKE_ALG_HMAC_SHA2_256_128, IKE_MAC_HMAC_SHA256 },
+	{ IKE_ALG_HMAC_SHA2_384_192, IKE_MAC_HMAC_SHA384 },
+	{ IKE_ALG_HMAC_SHA2_512_256, IKE_MAC_HMAC_SHA512 },
 };
 
-static const struct {
+struct prf_alg {
 	uint16_t id;
-	uint8_t md;
-} prf_algs[] = {
-	{ IKE_PRF_HMAC_SHA1, IKE_MD_SHA1 },
-	{ IKE_PRF_HMAC_SHA2_256, IKE_MD_SHA256 },
-	{ IKE_PRF_HMAC_SHA2_384, IKE_MD_SHA384 },
-	{ IKE_PRF_HMAC_SHA2_512, IKE_MD_SHA512 },
+	uint8_t mac; /* enum ike_mac_kind */
+};
+
+static const struct prf_alg prf_algs[] = {
+	{ IKE_PRF_HMAC_MD5, IKE_MAC_HMAC_MD5 },
+	{ IKE_PRF_HMAC_SHA1, IKE_MAC_HMAC_SHA1 },
+	{ IKE_PRF_AES128_XCBC, IKE_MAC_AES_XCBC },
+	{ IKE_PRF_AES128_CMAC, IKE_MAC_AES_CMAC },
+	{ IKE_PRF_HMAC_SHA2_256, IKE_MAC_HMAC_SHA256 },
+	{ IKE_PRF_HMAC_SHA2_384, IKE_MAC_HMAC_SHA384 },
+	{ IKE_PRF_HMAC_SHA2_512, IKE_MAC_HMAC_SHA512 },
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 void ike_crypto_cleanup(void)
 {
-	for (size_t i = 0; i < IKE_MD_COUNT; i++) {
-		EVP_MAC_CTX_free(hmac_tmpl[i]);
-		hmac_tmpl[i] = NULL;
-	}
-	EVP_MAC_free(hmac_alg);
-	hmac_alg = NULL;
+	ike_mac_algs_cleanup();
 	for (size_t i = 0; i < IKE_CIPHER_COUNT; i++) {
 		EVP_CIPHER_free(ciphers[i]);
 		ciphers[i] = NULL;
@@ -95,32 +110,17 @@ void ike_crypto_cleanup(void)
 
 int ike_crypto_init(void)
 {
-	static const uint8_t dummy_key[1];
-
 	if (crypto_initialized)
 		return 0;
-	hmac_alg = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
-	if (!hmac_alg)
-		goto fail;
-	for (size_t i = 0; i < IKE_MD_COUNT; i++) {
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, md_names[i], 0),
-			OSSL_PARAM_construct_end(),
-		};
-
-		hmac_tmpl[i] = EVP_MAC_CTX_new(hmac_alg);
-		if (!hmac_tmpl[i] ||
-		    !EVP_MAC_init(hmac_tmpl[i], dummy_key, sizeof(dummy_key), params))
-			goto fail;
-	}
 	for (size_t i = 0; i < IKE_CIPHER_COUNT; i++) {
 		ciphers[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
 		if (!ciphers[i])
 			goto fail;
 	}
-	if (ike_dh_groups_init() < 0)
-		goto fail;
+	/* the MACs use the ciphers (XCBC's AES-128-ECB) */
 	crypto_initialized = true;
+	if (ike_mac_algs_init() < 0 || ike_dh_groups_init() < 0)
+		goto fail;
 	return 0;
 fail:
 	ike_crypto_cleanup();
@@ -132,24 +132,6 @@ int ike_crypto_ready(void)
 	return crypto_initialized ? 0 : ike_crypto_init();
 }
 
-EVP_MAC_CTX *ike_hmac_new(enum ike_md md, const uint8_t *key, size_t key_len)
-{
-	static const uint8_t empty[1];
-	EVP_MAC_CTX *ctx;
-
-	/* a NULL key would mean "keep the template's dummy key" */
-	if (!key) {
-		key = empty;
-		key_len = 0;
-	}
-	ctx = EVP_MAC_CTX_dup(hmac_tmpl[md]);
-	if (ctx && !EVP_MAC_init(ctx, key, key_len, NULL)) {
-		EVP_MAC_CTX_free(ctx);
-		ctx = NULL;
-	}
-	return ctx;
-}
-
 EVP_CIPHER *ike_cipher_get(enum ike_cipher cipher)
 {
 	return ciphers[cipher];
@@ -157,8 +139,10 @@ EVP_CIPHER *ike_cipher_get(enum ike_cipher cipher)
 
 const struct ike_encr_alg *ike_encr_alg_find(uint16_t id, uint16_t key_bits)
 {
-	for (size_t i = 0; i < ARRAY_LEN(encr_algs); i++)
-		if (encr_algs[i].id == id && encr_algs[i].key_bits == key_bits)
+	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_ENCR, id, key_bits);
+
+	for (size_t i = 0; a && i < ARRAY_LEN(encr_algs); i++)
+		if (encr_algs[i].alg == a->alg)
 			return &encr_algs[i];
 	return NULL;
 }
@@ -166,35 +150,74 @@ const struct ike_encr_alg *ike_encr_alg_find(uint16_t id, uint16_t key_bits)
 const struct ike_integ_alg *ike_integ_alg_find(uint16_t id)
 {
 	for (size_t i = 0; i < ARRAY_LEN(integ_algs); i++)
-		if (integ_algs[i].id == id)
+		if (ike_alg_get(integ_algs[i].alg)->id == id)
 			return &integ_algs[i];
 	return NULL;
 }
 
-static int prf_md(uint16_t prf)
+static const struct prf_alg *prf_find(uint16_t prf)
 {
 	for (size_t i = 0; i < ARRAY_LEN(prf_algs); i++)
 		if (prf_algs[i].id == prf)
-			return prf_algs[i].md;
-	return -1;
+			return &prf_algs[i];
+	return NULL;
+}
+
+/* AES-XCBC-PRF-128 and AES-CMAC-PRF-128 are keyed with exactly 128 bits. */
+static bool prf_fixed_key(const struct prf_alg *p)
+{
+	return p->mac == IKE_MAC_AES_XCBC || p->mac == IKE_MAC_AES_CMAC;
 }
 
 size_t ike_prf_len(uint16_t prf)
 {
-	int md = prf_md(prf);
+	const struct prf_alg *p = prf_find(prf);
 
-	return md < 0 ? 0 : md_lens[md];
+	return p ? ike_mac_len(p->mac) : 0;
 }
 
-static int mac_update(EVP_MAC_CTX *ctx, const struct ike_cbuf *data, size_t n)
+/*
+ * Keys the PRF's MAC. A fixed-key PRF takes any key length all the same:
+ * a 128-bit key as is; AES-XCBC-PRF-128 pads a shorter key with zeros and
+ * AES-CMAC-PRF-128 does not (RFC 4434 and RFC 4615 section 3); a key of
+ * any other length becomes MAC(0^128, key).
+ */
+static int prf_init(struct ike_mac *m, const struct prf_alg *p, const uint8_t *key, size_t key_len)
+{
+	static const uint8_t zero[16];
+	uint8_t k[16];
+	int ret;
+
+	if (!prf_fixed_key(p) || key_len == sizeof(k))
+		return ike_mac_init(m, p->mac, key, key_len);
+	if (p->mac == IKE_MAC_AES_XCBC && key_len < sizeof(k)) {
+		memset(k, 0, sizeof(k));
+		memcpy(k, key, key_len);
+	} else {
+		ret = ike_mac_init(m, p->mac, zero, sizeof(zero));
+		if (!ret)
+			ret = ike_mac_update(m, key, key_len);
+		if (!ret)
+			ret = ike_mac_final(m, k);
+		ike_mac_free(m);
+		if (ret)
+			return ret;
+	}
+	ret = ike_mac_init(m, p->mac, k, sizeof(k));
+	OPENSSL_cleanse(k, sizeof(k));
+	return ret;
+}
+
+static int mac_update(struct ike_mac *m, const struct ike_cbuf *data, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (data[i].len == 0)
-			continue;
-		if (!data[i].ptr)
+		int ret;
+
+		if (data[i].len && !data[i].ptr)
 			return -EINVAL;
-		if (!EVP_MAC_update(ctx, data[i].ptr, data[i].len))
-			return -EIO;
+		ret = ike_mac_update(m, data[i].ptr, data[i].len);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -202,74 +225,64 @@ static int mac_update(EVP_MAC_CTX *ctx, const struct ike_cbuf *data, size_t n)
 int ike_prf(uint16_t prf, const uint8_t *key, size_t key_len, const struct ike_cbuf *data,
 	    size_t n_data, uint8_t *out, size_t out_size)
 {
-	int md = prf_md(prf);
-	EVP_MAC_CTX *ctx;
-	size_t len;
+	const struct prf_alg *p = prf_find(prf);
+	struct ike_mac m;
 	int ret;
 
-	if (md < 0)
+	if (!p)
 		return -ENOTSUP;
-	if (!out || out_size < md_lens[md] || (!key && key_len) || (!data && n_data))
+	if (!out || out_size < ike_mac_len(p->mac) || (!key && key_len) || (!data && n_data))
 		return -EINVAL;
-	ret = ike_crypto_ready();
-	if (ret < 0)
+	ret = prf_init(&m, p, key, key_len);
+	if (ret)
 		return ret;
-	ctx = ike_hmac_new(md, key, key_len);
-	if (!ctx)
-		return -ENOMEM;
-	ret = mac_update(ctx, data, n_data);
-	if (ret == 0 && (!EVP_MAC_final(ctx, out, &len, out_size) || len != md_lens[md]))
-		ret = -EIO;
-	EVP_MAC_CTX_free(ctx);
+	ret = mac_update(&m, data, n_data);
+	if (!ret)
+		ret = ike_mac_final(&m, out);
+	ike_mac_free(&m);
 	return ret;
 }
 
 int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const struct ike_cbuf *seed,
 		 size_t n_seed, uint8_t *out, size_t out_len)
 {
-	int md = prf_md(prf);
-	uint8_t t[IKE_PRF_MAX_LEN];
-	size_t t_len = 0, done = 0;
-	EVP_MAC_CTX *ctx;
+	const struct prf_alg *p = prf_find(prf);
+	uint8_t t[IKE_MAC_MAX_LEN];
+	size_t t_len, done = 0;
+	struct ike_mac m;
 	int ret;
 
-	if (md < 0)
+	if (!p)
 		return -ENOTSUP;
-	if ((!out && out_len) || out_len > 255 * (size_t)md_lens[md] || (!key && key_len) ||
-	    (!seed && n_seed))
+	t_len = ike_mac_len(p->mac);
+	if ((!out && out_len) || out_len > 255 * t_len || (!key && key_len) || (!seed && n_seed))
 		return -EINVAL;
-	ret = ike_crypto_ready();
-	if (ret < 0)
+	ret = prf_init(&m, p, key, key_len);
+	if (ret)
 		return ret;
-	ctx = ike_hmac_new(md, key, key_len);
-	if (!ctx)
-		return -ENOMEM;
 	/* T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n) */
 	for (unsigned int n = 1; done < out_len; n++) {
 		uint8_t octet = (uint8_t)n;
 		size_t chunk;
 
-		if (n > 1 && !EVP_MAC_init(ctx, NULL, 0, NULL)) {
-			ret = -EIO;
-			break;
+		if (n > 1) {
+			ret = ike_mac_restart(&m);
+			if (!ret)
+				ret = ike_mac_update(&m, t, t_len);
 		}
-		if (t_len && !EVP_MAC_update(ctx, t, t_len)) {
-			ret = -EIO;
+		if (!ret)
+			ret = mac_update(&m, seed, n_seed);
+		if (!ret)
+			ret = ike_mac_update(&m, &octet, 1);
+		if (!ret)
+			ret = ike_mac_final(&m, t);
+		if (ret)
 			break;
-		}
-		ret = mac_update(ctx, seed, n_seed);
-		if (ret < 0)
-			break;
-		if (!EVP_MAC_update(ctx, &octet, 1) || !EVP_MAC_final(ctx, t, &t_len, sizeof(t)) ||
-		    t_len != md_lens[md]) {
-			ret = -EIO;
-			break;
-		}
 		chunk = out_len - done < t_len ? out_len - done : t_len;
 		memcpy(out + done, t, chunk);
 		done += chunk;
 	}
-	EVP_MAC_CTX_free(ctx);
+	ike_mac_free(&m);
 	OPENSSL_cleanse(t, sizeof(t));
 	if (ret < 0 && out)
 		OPENSSL_cleanse(out, out_len);
@@ -280,41 +293,37 @@ size_t ike_integ_key_len(uint16_t integ)
 {
 	const struct ike_integ_alg *a = ike_integ_alg_find(integ);
 
-	return a ? a->key_len : 0;
+	return a ? ike_integ_alg_key_len(a) : 0;
 }
 
 size_t ike_integ_icv_len(uint16_t integ)
 {
 	const struct ike_integ_alg *a = ike_integ_alg_find(integ);
 
-	return a ? a->icv_len : 0;
+	return a ? ike_integ_alg_icv_len(a) : 0;
 }
 
 int ike_integ_icv(uint16_t integ, const uint8_t *key, size_t key_len, const uint8_t *data,
 		  size_t len, uint8_t *icv, size_t icv_size)
 {
 	const struct ike_integ_alg *a = ike_integ_alg_find(integ);
-	uint8_t mac[IKE_PRF_MAX_LEN];
-	EVP_MAC_CTX *ctx;
-	size_t mac_len;
-	int ret = 0;
+	uint8_t mac[IKE_MAC_MAX_LEN];
+	struct ike_mac m;
+	int ret;
 
 	if (!a)
 		return -ENOTSUP;
-	if (!icv || icv_size < a->icv_len || (!key && key_len) || (!data && len))
+	if (!icv || icv_size < ike_integ_alg_icv_len(a) || (!key && key_len) || (!data && len))
 		return -EINVAL;
-	ret = ike_crypto_ready();
-	if (ret < 0)
+	ret = ike_mac_init(&m, a->mac, key, key_len);
+	if (ret)
 		return ret;
-	ctx = ike_hmac_new(a->md, key, key_len);
-	if (!ctx)
-		return -ENOMEM;
-	if ((len && !EVP_MAC_update(ctx, data, len)) ||
-	    !EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) || mac_len < a->icv_len)
-		ret = -EIO;
-	else
-		memcpy(icv, mac, a->icv_len);
-	EVP_MAC_CTX_free(ctx);
+	ret = ike_mac_update(&m, data, len);
+	if (!ret)
+		ret = ike_mac_final(&m, mac);
+	if (!ret)
+		memcpy(icv, mac, ike_integ_alg_icv_len(a));
+	ike_mac_free(&m);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ret;
 }
@@ -324,49 +333,38 @@ bool ike_encr_ike_supported(uint16_t encr, uint16_t key_bits)
 	return ike_encr_alg_find(encr, key_bits) != NULL;
 }
 
-
-static bool aes_key_bits_ok(uint16_t key_bits)
+bool ike_crypto_implements(enum ike_alg alg)
 {
-	return key_bits == 128 || key_bits == 192 || key_bits == 256;
+	const struct ike_alg_info *a = ike_alg_get(alg);
+
+	if (!a)
+		return false;
+	switch (a->type) {
+	case IKE_TRANS_ENCR:
+		return ike_encr_alg_find(a->id, a->key_bits) != NULL;
+	case IKE_TRANS_PRF:
+		return prf_find(a->id) != NULL;
+	case IKE_TRANS_INTEG:
+		return ike_integ_alg_find(a->id) != NULL;
+	case IKE_TRANS_DH:
+		return ike_dh_public_len(a->id) != 0;
+	default:
+		return false;
+	}
 }
 
 size_t ike_esp_encr_key_len(uint16_t encr, uint16_t key_bits)
 {
-	switch (encr) {
-	case IKE_ENCR_AES_CBC:
-		return aes_key_bits_ok(key_bits) ? key_bits / 8u : 0;
-	case IKE_ENCR_AES_CTR:	 /* RFC 3686/5930: 4-octet nonce */
-	case IKE_ENCR_AES_GCM_8: /* RFC 4106: 4-octet salt */
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-		return aes_key_bits_ok(key_bits) ? key_bits / 8u + 4 : 0;
-	case IKE_ENCR_AES_CCM_8: /* RFC 4309: 3-octet salt */
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-		return aes_key_bits_ok(key_bits) ? key_bits / 8u + 3 : 0;
-	case IKE_ENCR_CHACHA20_POLY1305: /* RFC 7634: no Key Length attribute */
-		return key_bits == 0 ? 32 + 4 : 0;
-	default:
-		return 0;
-	}
+	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_ENCR, encr, key_bits);
+
+	return a && (a->flags & IKE_ALG_ESP) ? a->keymat : 0;
 }
 
 size_t ike_esp_integ_key_len(uint16_t integ)
 {
-	switch (integ) {
-	case IKE_INTEG_HMAC_SHA1_96:
-		return 20;
-	case IKE_INTEG_AES_XCBC_96:
-		return 16;
-	case IKE_INTEG_HMAC_SHA2_256_128:
-		return 32;
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		return 48;
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		return 64;
-	default:
-		return 0;
-	}
+	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_INTEG, integ, 0);
+
+	return a && (a->flags & IKE_ALG_ESP) ? a->keymat : 0;
 }
 
 static int sa_algs_resolve(const struct ike_sa_algs *algs, const struct ike_encr_alg **encr,
@@ -375,9 +373,9 @@ static int sa_algs_resolve(const struct ike_sa_algs *algs, const struct ike_encr
 	if (!algs)
 		return -EINVAL;
 	*encr = ike_encr_alg_find(algs->encr, algs->encr_key_bits);
-	if (!*encr || prf_md(algs->prf) < 0)
+	if (!*encr || !prf_find(algs->prf))
 		return -ENOTSUP;
-	if ((*encr)->icv_len) {
+	if (ike_encr_icv_len(*encr)) {
 		*integ = NULL;
 		return algs->integ == IKE_INTEG_NONE ? 0 : -EINVAL;
 	}
@@ -429,8 +427,8 @@ static int sa_keys_expand(struct ike_sa_keys *keys, const struct ike_sa_algs *al
 		{ spi_r, IKE_SPI_LEN },
 	};
 	size_t prf_len = ike_prf_len(algs->prf);
-	size_t integ_len = integ ? integ->key_len : 0;
-	size_t encr_len = (size_t)encr->key_len + encr->salt_len;
+	size_t integ_len = integ ? ike_integ_alg_key_len(integ) : 0;
+	size_t encr_len = ike_encr_key_len(encr) + ike_encr_salt_len(encr);
 	size_t total = 3 * prf_len + 2 * integ_len + 2 * encr_len;
 	const uint8_t *p = km;
 	int ret;
@@ -471,6 +469,7 @@ int ike_sa_keys_derive(struct ike_sa_keys *keys, const struct ike_sa_algs *algs,
 	uint8_t nonces[2 * IKE_NONCE_MAX_LEN];
 	uint8_t skeyseed[IKE_PRF_MAX_LEN];
 	const struct ike_cbuf data = { gir, gir_len };
+	size_t key_len;
 	int ret;
 
 	if (!keys)
@@ -481,10 +480,21 @@ int ike_sa_keys_derive(struct ike_sa_keys *keys, const struct ike_sa_algs *algs,
 		return ret;
 	if (!gir || !gir_len || !nonces_ok(ni, ni_len, nr, nr_len) || !spi_i || !spi_r)
 		return -EINVAL;
-	/* SKEYSEED = prf(Ni | Nr, g^ir): HMAC PRFs take the whole nonces as key */
-	memcpy(nonces, ni, ni_len);
-	memcpy(nonces + ni_len, nr, nr_len);
-	ret = ike_prf(algs->prf, nonces, ni_len + nr_len, &data, 1, skeyseed, sizeof(skeyseed));
+	/* SKEYSEED = prf(Ni | Nr, g^ir). HMAC PRFs take the whole nonces as
+	 * key; a PRF with a fixed 128-bit key takes the first 64 bits of each
+	 * (2.14), as strongSwan does, rather than its own key rule. */
+	if (prf_fixed_key(prf_find(algs->prf))) {
+		if (ni_len < 8 || nr_len < 8)
+			return -EINVAL;
+		memcpy(nonces, ni, 8);
+		memcpy(nonces + 8, nr, 8);
+		key_len = 16;
+	} else {
+		memcpy(nonces, ni, ni_len);
+		memcpy(nonces + ni_len, nr, nr_len);
+		key_len = ni_len + nr_len;
+	}
+	ret = ike_prf(algs->prf, nonces, key_len, &data, 1, skeyseed, sizeof(skeyseed));
 	OPENSSL_cleanse(nonces, sizeof(nonces));
 	if (ret == 0)
 		ret = sa_keys_expand(keys, algs, encr, integ, skeyseed, ike_prf_len(algs->prf), ni,
@@ -551,7 +561,7 @@ int ike_child_keys_derive(struct ike_child_keys *out, const struct ike_sa_keys *
 	if (!ike || !algs || !ike->prf_len || !nonces_ok(ni, ni_len, nr, nr_len) ||
 	    (gir && !gir_len))
 		return -EINVAL;
-	aead = ike_encr_is_aead(algs->encr);
+	aead = ike_alg_encr_is_aead(algs->encr);
 	if (algs->encr == IKE_ENCR_NULL) {
 		/* ENCR_NULL carries no key and needs integrity */
 		if (algs->encr_key_bits)

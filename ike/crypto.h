@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * IKEv2 cryptography: PRFs and prf+ (RFC 7296 2.13), IKE SA and CHILD SA
- * key derivation (2.14, 2.17, 2.18) and the protection of the Encrypted
- * payload (3.14, RFC 5282 for AES-GCM, RFC 7634 for ChaCha20-Poly1305).
+ * IKEv2 cryptography: PRFs and prf+ (RFC 7296 2.13; HMAC, AES-XCBC-PRF-128
+ * of RFC 4434, AES-CMAC-PRF-128 of RFC 4615), IKE SA and CHILD SA key
+ * derivation (2.14, 2.17, 2.18) and the protection of the Encrypted payload
+ * (3.14 for CBC, RFC 5930 for AES-CTR, RFC 5282 for AES-GCM and AES-CCM,
+ * RFC 7634 for ChaCha20-Poly1305; integrity by HMAC, AES-XCBC-96 or
+ * AES-CMAC-96).
  *
  * Algorithms are named by their IANA transform IDs (ike/ike_const.h); key
  * lengths of transforms with a Key Length attribute are in bits as on the
@@ -17,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ike/alg.h"
 
 #define IKE_PRF_MAX_LEN 64	 /* HMAC-SHA2-512 */
 #define IKE_ENCR_KEY_MAX_LEN 36	 /* AES-256 or ChaCha20 key + 4-octet salt */
@@ -68,13 +73,18 @@ int ike_integ_icv(uint16_t integ, const uint8_t *key, size_t key_len, const uint
 
 /* ---- which transforms are implemented (for proposal selection) ---- */
 
+/* Whether IKE computes this entry of the algorithm table (encryption,
+ * PRF, integrity or key exchange). The table's IKE_ALG_IKE flag says the
+ * same; a unit test keeps the two in agreement. */
+bool ike_crypto_implements(enum ike_alg alg);
+
 /* True when the encryption transform can protect an IKE SA. key_bits is the
  * Key Length attribute (0 when absent, which ChaCha20-Poly1305 requires). */
 bool ike_encr_ike_supported(uint16_t encr, uint16_t key_bits);
 
 /* Octets of ESP keying material for one direction: the cipher key plus the
- * salt of AEAD and counter modes. 0 when unsupported (ENCR_NULL: see
- * ike_child_keys_derive). */
+ * salt of AEAD and counter modes (the table's keymat). 0 when not usable in
+ * ESP, and for ENCR_NULL, which has no key (see ike_child_keys_derive). */
 size_t ike_esp_encr_key_len(uint16_t encr, uint16_t key_bits);
 /* Octets of the ESP integrity key; 0 for IKE_INTEG_NONE or unsupported. */
 size_t ike_esp_integ_key_len(uint16_t integ);

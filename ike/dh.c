@@ -19,9 +19,11 @@
 #include "ike/ike_const.h"
 
 /*
- * MODP private exponents: 320 bits with the top bit set, more than twice
- * the strength of either group (112 and 128 bits, SP 800-57), which keeps
- * the modular exponentiation far cheaper than a full-length exponent.
+ * MODP private exponents, with the top bit set: more than twice the
+ * strength of the group (SP 800-57: 2048 bits 112, 3072 bits 128, 4096
+ * about 150, 6144 about 175, 8192 about 200), which keeps the modular
+ * exponentiation far cheaper than with a full-length exponent. 320 bits
+ * up to MODP-3072.
  */
 #define MODP_EXP_LEN 40
 /* ECP: 64 extra random bits make the reduction modulo n-1 unbiased enough
@@ -46,8 +48,14 @@ struct dh_group {
 };
 
 static const struct dh_group groups[] = {
+	/* RFC 2409 group 2 and RFC 3526 group 5: weak, for old peers */
+	{ IKE_DH_MODP1024, KE_MODP, 128, 128, MODP_EXP_LEN, 0, NULL, BN_get_rfc2409_prime_1024 },
+	{ IKE_DH_MODP1536, KE_MODP, 192, 192, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_1536 },
 	{ IKE_DH_MODP2048, KE_MODP, 256, 256, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_2048 },
 	{ IKE_DH_MODP3072, KE_MODP, 384, 384, MODP_EXP_LEN, 0, NULL, BN_get_rfc3526_prime_3072 },
+	{ IKE_DH_MODP4096, KE_MODP, 512, 512, 48, 0, NULL, BN_get_rfc3526_prime_4096 },
+	{ IKE_DH_MODP6144, KE_MODP, 768, 768, 56, 0, NULL, BN_get_rfc3526_prime_6144 },
+	{ IKE_DH_MODP8192, KE_MODP, 1024, 1024, 64, 0, NULL, BN_get_rfc3526_prime_8192 },
 	{ IKE_DH_ECP256, KE_ECP, 64, 32, 32 + ECP_EXTRA_LEN, NID_X9_62_prime256v1, NULL, NULL },
 	{ IKE_DH_ECP384, KE_ECP, 96, 48, 48 + ECP_EXTRA_LEN, NID_secp384r1, NULL, NULL },
 	{ IKE_DH_ECP521, KE_ECP, 132, 66, 66 + ECP_EXTRA_LEN, NID_secp521r1, NULL, NULL },

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * IKEv2 key exchange (the KE payload's Key Exchange Data and g^ir):
- * MODP groups 14 and 15 (RFC 3526), ECP groups 19, 20, 21 (RFC 5903) and
- * Curve25519/Curve448 (groups 31, 32; RFC 8031).
+ * MODP groups 2 (RFC 2409), 5, 14, 15, 16, 17 and 18 (RFC 3526), ECP
+ * groups 19, 20, 21 (RFC 5903) and Curve25519/Curve448 (groups 31, 32;
+ * RFC 8031).
  *
  * The private value is made from random octets the caller passes in (ike/
  * has no random source of its own). Peer public values are checked before
@@ -18,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IKE_DH_PUBLIC_MAX_LEN 384 /* MODP 3072 */
-#define IKE_DH_SHARED_MAX_LEN 384
+#define IKE_DH_PUBLIC_MAX_LEN 1024 /* MODP 8192 */
+#define IKE_DH_SHARED_MAX_LEN 1024
 
 struct ike_dh;
 

@@ -806,36 +806,6 @@ static char *dup_or(const char *s, const char *dflt)
 	return strdup(s && *s ? s : dflt);
 }
 
-static int check_ike_algs(const struct ike_proposal *p, size_t n, const char **err)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < p[i].n_transforms; j++) {
-			const struct ike_transform *t = &p[i].transforms[j];
-			bool ok = true;
-
-			switch (t->type) {
-			case IKE_TRANS_ENCR:
-				ok = ike_encr_ike_supported(t->id, t->key_len);
-				break;
-			case IKE_TRANS_PRF:
-				ok = ike_prf_len(t->id) != 0;
-				break;
-			case IKE_TRANS_INTEG:
-				ok = t->id == IKE_INTEG_NONE || ike_integ_key_len(t->id) != 0;
-				break;
-			case IKE_TRANS_DH:
-				ok = ike_dh_public_len(t->id) != 0;
-				break;
-			}
-			if (!ok) {
-				*err = "an IKE algorithm of the proposals is not implemented";
-				return -ENOTSUP;
-			}
-		}
-	}
-	return 0;
-}
-
 static void conn_unlink(struct ike_engine *e, struct ike_conn *c)
 {
 	if (!c->linked)
@@ -930,6 +900,7 @@ static int conn_child_init(struct ike_conn_child *cc, const struct ike_child_cfg
 		*err = "child name missing or too long";
 		return -EINVAL;
 	}
+	/* The parser refuses what the kernel interface cannot install. */
 	rc = ike_proposals_parse(cc->esp_str, IKE_PROTO_ESP, tmp, IKE_CONN_MAX_PROPOSALS, &n, NULL,
 				 0);
 	if (rc || !n) {
@@ -946,25 +917,6 @@ static int conn_child_init(struct ike_conn_child *cc, const struct ike_child_cfg
 	cc->n_esp_ke = (uint8_t)n;
 	/* ...the first CHILD_SA rides on IKE_AUTH: no KE, so no DH offered. */
 	ike_proposals_strip_dh(tmp, n);
-	for (size_t i = 0; i < n; i++) {
-		struct ike_selected probe = { 0 };
-		struct ike_kernel_algs ka;
-
-		for (size_t j = 0; j < tmp[i].n_transforms; j++) {
-			const struct ike_transform *t = &tmp[i].transforms[j];
-
-			if (t->type == IKE_TRANS_ENCR) {
-				probe.types |= 1 << IKE_TRANS_ENCR;
-				probe.encr = t->id;
-				probe.encr_key_len = t->key_len;
-				probe.protocol = IKE_PROTO_ESP;
-				if (ike_selected_kernel_algs(&probe, &ka)) {
-					*err = "an ESP algorithm has no kernel mapping";
-					return -ENOTSUP;
-				}
-			}
-		}
-	}
 	cc->esp = malloc(n * sizeof(*cc->esp));
 	if (!cc->esp) {
 		*err = "out of memory";
@@ -1090,6 +1042,7 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 	if (!c->proposals_str)
 		goto fail;
 	c->cfg.proposals = c->proposals_str;
+	/* The parser refuses what ike/crypto does not implement. */
 	rc = ike_proposals_parse(c->proposals_str, IKE_PROTO_IKE, tmp, IKE_CONN_MAX_PROPOSALS, &n,
 				 NULL, 0);
 	if (rc || !n) {
@@ -1097,9 +1050,6 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 		rc = rc ? rc : -EINVAL;
 		goto fail;
 	}
-	rc = check_ike_algs(tmp, n, err);
-	if (rc)
-		goto fail;
 	rc = -ENOMEM;
 	c->ike = malloc(n * sizeof(*c->ike));
 	if (!c->ike)

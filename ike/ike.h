@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/alg.h"
 #include "ike/ike_const.h"
 #include "ike/types.h"
 
@@ -145,8 +146,8 @@ struct ike_esp_sa {
 };
 
 /* Everything the kernel needs for one CHILD SA: both directions, the
- * algorithms by their kernel names, the selectors, lifetimes, NAT-T ports.
- * Key material is wiped by the engine after the call returns. */
+ * algorithms as entries of the algorithm table, the selectors, lifetimes,
+ * NAT-T ports. Key material is wiped by the engine after the call returns. */
 struct ike_child_install {
 	uint32_t child_id; /* unique, stable for the CHILD SA's life */
 	uint32_t reqid; /* shared by SAs and policies of one child */
@@ -154,10 +155,10 @@ struct ike_child_install {
 	const char *child_name;
 	uint32_t ike_sa_id;
 	enum ike_mode mode;
-	const char *enc_alg; /* "rfc4106(gcm(aes))", "cbc(aes)"... */
-	uint16_t icv_bits; /* AEAD only */
-	const char *integ_alg; /* "hmac(sha256)"; NULL for AEAD */
-	uint16_t integ_trunc_bits;
+	/* ESP algorithms usable in ESP (ike/alg.h): an AEAD, or a cipher
+	 * with integ. Key lengths are the entries' keymat. */
+	enum ike_alg encr;
+	enum ike_alg integ; /* IKE_ALG_NONE with an AEAD */
 	bool esn;
 	struct ike_esp_sa in, out;
 	size_t n_local_ts, n_remote_ts;

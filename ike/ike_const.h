@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * IKEv2 protocol numbers (RFC 7296 and the IANA "IKEv2 Parameters"
- * registry), and the few pure classifications of them.
+ * registry). What conduit knows of each algorithm is in ike/alg.h.
  */
 #ifndef CONDUIT_IKE_CONST_H
 #define CONDUIT_IKE_CONST_H
@@ -78,23 +78,6 @@ enum ike_encr_id {
 	IKE_ENCR_CHACHA20_POLY1305 = 28,
 };
 
-/* Combined-mode ciphers carry their own integrity: no INTEG transform. */
-static inline bool ike_encr_is_aead(uint16_t encr)
-{
-	switch (encr) {
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-	case IKE_ENCR_CHACHA20_POLY1305:
-		return true;
-	default:
-		return false;
-	}
-}
-
 enum ike_prf_id {
 	IKE_PRF_HMAC_MD5 = 1,
 	IKE_PRF_HMAC_SHA1 = 2,
@@ -110,6 +93,7 @@ enum ike_integ_id {
 	IKE_INTEG_HMAC_MD5_96 = 1,
 	IKE_INTEG_HMAC_SHA1_96 = 2,
 	IKE_INTEG_AES_XCBC_96 = 5,
+	IKE_INTEG_AES_CMAC_96 = 8,
 	IKE_INTEG_HMAC_SHA2_256_128 = 12,
 	IKE_INTEG_HMAC_SHA2_384_192 = 13,
 	IKE_INTEG_HMAC_SHA2_512_256 = 14,

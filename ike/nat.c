@@ -153,10 +153,8 @@ static void update_children(struct ike_engine *e, struct ike_sa *sa)
 		/* The addresses and ports are the IKE SA's, now moved. */
 		ike_child_describe(sa, c, ci);
 		if (!ike_selected_kernel_algs(&c->sel, &ka)) {
-			ci->enc_alg = ka.encr_name;
-			ci->icv_bits = ka.aead ? ka.icv_bits : 0;
-			ci->integ_alg = ka.aead ? NULL : ka.integ_name;
-			ci->integ_trunc_bits = ka.aead ? 0 : ka.integ_trunc_bits;
+			ci->encr = ka.encr->alg;
+			ci->integ = ka.integ ? ka.integ->alg : IKE_ALG_NONE;
 		}
 		ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
 		ci->soft_time = cc->cfg.rekey_time;

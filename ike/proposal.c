@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ike/alg.h"
 #include "ike/fmt.h"
 #include "ike/proposal.h"
 
@@ -19,179 +20,6 @@
 
 #define TYPE_MIN IKE_TRANS_ENCR
 #define TYPE_MAX IKE_TRANS_ESN
-
-struct keyword {
-	const char *name;
-	uint8_t type;
-	uint16_t id;
-	uint16_t key_len;
-};
-
-/*
- * strongSwan's keywords (proposal_keywords_static.txt) for the algorithms
- * ike_const.h knows. The first keyword for a (type, id, key_len) is the one
- * the short format prints, so canonical names come before their aliases.
- */
-static const struct keyword keywords[] = {
-	{ "aes128", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 },
-	{ "aes192", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 192 },
-	{ "aes256", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 256 },
-	{ "aes", IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 128 },
-	{ "aes128ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 128 },
-	{ "aes192ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 192 },
-	{ "aes256ctr", IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, 256 },
-	{ "aes128gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes192gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
-	{ "aes256gcm16", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
-	{ "aes128gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes192gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
-	{ "aes256gcm128", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
-	{ "aes128gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes192gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 192 },
-	{ "aes256gcm", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, 256 },
-	{ "aes128gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 128 },
-	{ "aes192gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 192 },
-	{ "aes256gcm12", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 256 },
-	{ "aes128gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 128 },
-	{ "aes192gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 192 },
-	{ "aes256gcm96", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, 256 },
-	{ "aes128gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 128 },
-	{ "aes192gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 192 },
-	{ "aes256gcm8", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 256 },
-	{ "aes128gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 128 },
-	{ "aes192gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 192 },
-	{ "aes256gcm64", IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, 256 },
-	{ "aes128ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
-	{ "aes192ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
-	{ "aes256ccm16", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
-	{ "aes128ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
-	{ "aes192ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
-	{ "aes256ccm128", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
-	{ "aes128ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 128 },
-	{ "aes192ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 192 },
-	{ "aes256ccm", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, 256 },
-	{ "aes128ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 128 },
-	{ "aes192ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 192 },
-	{ "aes256ccm12", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 256 },
-	{ "aes128ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 128 },
-	{ "aes192ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 192 },
-	{ "aes256ccm96", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, 256 },
-	{ "aes128ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 128 },
-	{ "aes192ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 192 },
-	{ "aes256ccm8", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 256 },
-	{ "aes128ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 128 },
-	{ "aes192ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 192 },
-	{ "aes256ccm64", IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, 256 },
-	{ "chacha20poly1305", IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305, 0 },
-	{ "3des", IKE_TRANS_ENCR, IKE_ENCR_3DES, 0 },
-	{ "null", IKE_TRANS_ENCR, IKE_ENCR_NULL, 0 },
-
-	{ "sha1", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, 0 },
-	{ "sha", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, 0 },
-	{ "sha256", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
-	{ "sha2_256", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
-	{ "sha384", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0 },
-	{ "sha2_384", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, 0 },
-	{ "sha512", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0 },
-	{ "sha2_512", IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0 },
-	{ "md5", IKE_TRANS_INTEG, IKE_INTEG_HMAC_MD5_96, 0 },
-	{ "aesxcbc", IKE_TRANS_INTEG, IKE_INTEG_AES_XCBC_96, 0 },
-
-	{ "prfsha1", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA1, 0 },
-	{ "prfsha256", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
-	{ "prfsha384", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
-	{ "prfsha512", IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_512, 0 },
-	{ "prfmd5", IKE_TRANS_PRF, IKE_PRF_HMAC_MD5, 0 },
-	{ "prfaesxcbc", IKE_TRANS_PRF, IKE_PRF_AES128_XCBC, 0 },
-	{ "prfaescmac", IKE_TRANS_PRF, IKE_PRF_AES128_CMAC, 0 },
-
-	{ "none", IKE_TRANS_DH, IKE_DH_NONE, 0 },
-	{ "modpnone", IKE_TRANS_DH, IKE_DH_NONE, 0 },
-	{ "modp1024", IKE_TRANS_DH, IKE_DH_MODP1024, 0 },
-	{ "modp1536", IKE_TRANS_DH, IKE_DH_MODP1536, 0 },
-	{ "modp2048", IKE_TRANS_DH, IKE_DH_MODP2048, 0 },
-	{ "modp3072", IKE_TRANS_DH, IKE_DH_MODP3072, 0 },
-	{ "modp4096", IKE_TRANS_DH, IKE_DH_MODP4096, 0 },
-	{ "modp6144", IKE_TRANS_DH, IKE_DH_MODP6144, 0 },
-	{ "modp8192", IKE_TRANS_DH, IKE_DH_MODP8192, 0 },
-	{ "ecp256", IKE_TRANS_DH, IKE_DH_ECP256, 0 },
-	{ "ecp384", IKE_TRANS_DH, IKE_DH_ECP384, 0 },
-	{ "ecp521", IKE_TRANS_DH, IKE_DH_ECP521, 0 },
-	{ "x25519", IKE_TRANS_DH, IKE_DH_CURVE25519, 0 },
-	{ "curve25519", IKE_TRANS_DH, IKE_DH_CURVE25519, 0 },
-	{ "x448", IKE_TRANS_DH, IKE_DH_CURVE448, 0 },
-	{ "curve448", IKE_TRANS_DH, IKE_DH_CURVE448, 0 },
-
-	{ "noesn", IKE_TRANS_ESN, IKE_ESN_NO, 0 },
-	{ "esn", IKE_TRANS_ESN, IKE_ESN_YES, 0 },
-};
-
-#define N_KEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
-
-struct name {
-	uint8_t type;
-	uint16_t id;
-	const char *name;
-};
-
-/* strongSwan's enum names, as its logs and list-sas print them. */
-static const struct name names[] = {
-	{ IKE_TRANS_ENCR, IKE_ENCR_3DES, "3DES_CBC" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_NULL, "NULL" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, "AES_CBC" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CTR, "AES_CTR" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_8, "AES_CCM_8" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_12, "AES_CCM_12" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CCM_16, "AES_CCM_16" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_8, "AES_GCM_8" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_12, "AES_GCM_12" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, "AES_GCM_16" },
-	{ IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305, "CHACHA20_POLY1305" },
-	{ IKE_TRANS_PRF, IKE_PRF_HMAC_MD5, "PRF_HMAC_MD5" },
-	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA1, "PRF_HMAC_SHA1" },
-	{ IKE_TRANS_PRF, IKE_PRF_AES128_XCBC, "PRF_AES128_XCBC" },
-	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_256, "PRF_HMAC_SHA2_256" },
-	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_384, "PRF_HMAC_SHA2_384" },
-	{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_512, "PRF_HMAC_SHA2_512" },
-	{ IKE_TRANS_PRF, IKE_PRF_AES128_CMAC, "PRF_AES128_CMAC" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_NONE, "NONE" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_MD5_96, "HMAC_MD5_96" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA1_96, "HMAC_SHA1_96" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_AES_XCBC_96, "AES_XCBC_96" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_256_128, "HMAC_SHA2_256_128" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_384_192, "HMAC_SHA2_384_192" },
-	{ IKE_TRANS_INTEG, IKE_INTEG_HMAC_SHA2_512_256, "HMAC_SHA2_512_256" },
-	{ IKE_TRANS_DH, IKE_DH_NONE, "KE_NONE" },
-	{ IKE_TRANS_DH, IKE_DH_MODP1024, "MODP_1024" },
-	{ IKE_TRANS_DH, IKE_DH_MODP1536, "MODP_1536" },
-	{ IKE_TRANS_DH, IKE_DH_MODP2048, "MODP_2048" },
-	{ IKE_TRANS_DH, IKE_DH_MODP3072, "MODP_3072" },
-	{ IKE_TRANS_DH, IKE_DH_MODP4096, "MODP_4096" },
-	{ IKE_TRANS_DH, IKE_DH_MODP6144, "MODP_6144" },
-	{ IKE_TRANS_DH, IKE_DH_MODP8192, "MODP_8192" },
-	{ IKE_TRANS_DH, IKE_DH_ECP256, "ECP_256" },
-	{ IKE_TRANS_DH, IKE_DH_ECP384, "ECP_384" },
-	{ IKE_TRANS_DH, IKE_DH_ECP521, "ECP_521" },
-	{ IKE_TRANS_DH, IKE_DH_CURVE25519, "CURVE_25519" },
-	{ IKE_TRANS_DH, IKE_DH_CURVE448, "CURVE_448" },
-	{ IKE_TRANS_ESN, IKE_ESN_NO, "NO_EXT_SEQ" },
-	{ IKE_TRANS_ESN, IKE_ESN_YES, "EXT_SEQ" },
-};
-
-#define N_NAMES (sizeof(names) / sizeof(names[0]))
-
-/* strongSwan derives an IKE PRF from each integrity algorithm. */
-static const struct {
-	uint16_t integ;
-	uint16_t prf;
-} integ_prf[] = {
-	{ IKE_INTEG_HMAC_SHA1_96, IKE_PRF_HMAC_SHA1 },
-	{ IKE_INTEG_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256 },
-	{ IKE_INTEG_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384 },
-	{ IKE_INTEG_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512 },
-	{ IKE_INTEG_HMAC_MD5_96, IKE_PRF_HMAC_MD5 },
-	{ IKE_INTEG_AES_XCBC_96, IKE_PRF_AES128_XCBC },
-};
 
 static const char *proto_name(uint8_t protocol)
 {
@@ -207,21 +35,11 @@ static const char *proto_name(uint8_t protocol)
 	}
 }
 
-
 bool ike_transform_is_weak(const struct ike_transform *t)
 {
-	switch (t->type) {
-	case IKE_TRANS_ENCR:
-		return t->id == IKE_ENCR_3DES || t->id == IKE_ENCR_NULL;
-	case IKE_TRANS_PRF:
-		return t->id == IKE_PRF_HMAC_MD5;
-	case IKE_TRANS_INTEG:
-		return t->id == IKE_INTEG_HMAC_MD5_96;
-	case IKE_TRANS_DH:
-		return t->id == IKE_DH_MODP1024 || t->id == IKE_DH_MODP1536;
-	default:
-		return false;
-	}
+	const struct ike_alg_info *a = ike_alg_find(t->type, t->id, t->key_len);
+
+	return a && (a->flags & IKE_ALG_WEAK);
 }
 
 bool ike_proposal_has_weak(const struct ike_proposal *p)
@@ -310,14 +128,6 @@ static void sort_by_type(struct ike_proposal *p)
 
 /* ----- parsing ----- */
 
-static const struct keyword *lookup_keyword(const char *s, size_t len)
-{
-	for (size_t i = 0; i < N_KEYWORDS; i++)
-		if (strlen(keywords[i].name) == len && !memcmp(keywords[i].name, s, len))
-			return &keywords[i];
-	return NULL;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -349,19 +159,21 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 			struct ike_proposal integ = *p;
 
 			for (size_t i = 0; i < NT(&integ); i++) {
-				if (integ.transforms[i].type != IKE_TRANS_INTEG)
+				const struct ike_transform *t = &integ.transforms[i];
+				const struct ike_alg_info *a, *prf;
+
+				if (t->type != IKE_TRANS_INTEG)
 					continue;
-				for (size_t k = 0; k < sizeof(integ_prf) / sizeof(integ_prf[0]);
-				     k++) {
-					if (integ_prf[k].integ != integ.transforms[i].id)
-						continue;
-					ret = add_transform(p, IKE_TRANS_PRF, integ_prf[k].prf, 0);
-					if (ret) {
-						ike_set_err(err, err_len,
-							"too many algorithms in proposal '%.*s'",
-							QLEN(len), s);
-						return ret;
-					}
+				a = ike_alg_find(t->type, t->id, t->key_len);
+				prf = a ? ike_alg_get(a->prf) : NULL;
+				if (!prf)
+					continue;
+				ret = add_transform(p, IKE_TRANS_PRF, prf->id, 0);
+				if (ret) {
+					ike_set_err(err, err_len,
+						"too many algorithms in proposal '%.*s'", QLEN(len),
+						s);
+					return ret;
 				}
 			}
 		}
@@ -388,7 +200,7 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 		if (p->transforms[i].type != IKE_TRANS_ENCR)
 			continue;
 		any_enc = true;
-		if (ike_encr_is_aead(p->transforms[i].id))
+		if (ike_alg_encr_is_aead(p->transforms[i].id))
 			any_aead = true;
 		else
 			all_aead = false;
@@ -407,13 +219,15 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 			proto_name(p->protocol), QLEN(len), s);
 		return -EINVAL;
 	}
+	/* strongSwan allows ESP without integrity; conduit installs none
+	 * (RFC 8221 2.1: encryption alone is not to be used). */
 	if (all_aead) {
 		remove_transforms(p, IKE_TRANS_INTEG, -1);
-	} else if (p->protocol == IKE_PROTO_IKE && !count_type(p, IKE_TRANS_INTEG)) {
+	} else if (!count_type(p, IKE_TRANS_INTEG)) {
 		ike_set_err(err, err_len,
-			"an integrity algorithm is mandatory in IKE proposals with classic "
+			"an integrity algorithm is mandatory in %s proposals with classic "
 			"(non-AEAD) encryption: none in proposal '%.*s'",
-			QLEN(len), s);
+			proto_name(p->protocol), QLEN(len), s);
 		return -EINVAL;
 	}
 	if (p->protocol == IKE_PROTO_ESP && !count_type(p, IKE_TRANS_ESN)) {
@@ -428,6 +242,29 @@ static int check_proposal(struct ike_proposal *p, const char *s, size_t len, cha
 	return 0;
 }
 
+/*
+ * What may stand in a proposal of the protocol: the table's IKE or ESP
+ * flag. strongSwan's proposals also take keywords it then drops, and so
+ * do these: a PRF in ESP, NONE in IKE (check_proposal removes them).
+ */
+static bool usable(const struct ike_alg_info *a, uint8_t protocol)
+{
+	if (protocol == IKE_PROTO_IKE)
+		return (a->flags & IKE_ALG_IKE) ||
+		       (a->type == IKE_TRANS_DH && a->id == IKE_DH_NONE);
+	return (a->flags & IKE_ALG_ESP) || a->type == IKE_TRANS_PRF;
+}
+
+static const char *unusable_why(const struct ike_alg_info *a, uint8_t protocol)
+{
+	if (a->type == IKE_TRANS_ESN)
+		return " (extended sequence numbers are for ESP)";
+	if (protocol == IKE_PROTO_IKE)
+		return a->flags & IKE_ALG_ESP ? " (only in esp_proposals)" : "";
+	return a->flags & IKE_ALG_IKE ? " (only in IKE proposals)"
+				      : " (the kernel interface does not install it)";
+}
+
 static int parse_one(const char *s, size_t len, uint8_t protocol, struct ike_proposal *p, char *err,
 		     size_t err_len)
 {
@@ -440,7 +277,7 @@ static int parse_one(const char *s, size_t len, uint8_t protocol, struct ike_pro
 		const char *tok = s + pos;
 		const char *dash = memchr(tok, '-', len - pos);
 		size_t tlen = dash ? (size_t)(dash - tok) : len - pos;
-		const struct keyword *kw;
+		const struct ike_alg_info *a;
 
 		pos += tlen + 1;
 		trim(&tok, &tlen);
@@ -448,13 +285,19 @@ static int parse_one(const char *s, size_t len, uint8_t protocol, struct ike_pro
 			ike_set_err(err, err_len, "empty algorithm in proposal '%.*s'", QLEN(len), s);
 			return -EINVAL;
 		}
-		kw = lookup_keyword(tok, tlen);
-		if (!kw) {
+		a = ike_alg_by_keyword(tok, tlen);
+		if (!a) {
 			ike_set_err(err, err_len, "unknown algorithm '%.*s' in proposal '%.*s'",
 				QLEN(tlen), tok, QLEN(len), s);
 			return -EINVAL;
 		}
-		if (add_transform(p, kw->type, kw->id, kw->key_len)) {
+		if (!usable(a, protocol)) {
+			ike_set_err(err, err_len, "'%.*s' cannot be used in %s%s, in proposal '%.*s'",
+				QLEN(tlen), tok, proto_name(protocol), unusable_why(a, protocol),
+				QLEN(len), s);
+			return -EINVAL;
+		}
+		if (add_transform(p, a->type, a->id, a->key_bits)) {
 			ike_set_err(err, err_len, "too many algorithms in proposal '%.*s'", QLEN(len),
 				s);
 			return -ENOSPC;
@@ -474,11 +317,9 @@ static void add_all(struct ike_proposal *p, uint8_t type, const uint16_t *ids, s
 #define ADD_ALL(p, type, ids, key_len) add_all(p, type, ids, sizeof(ids) / sizeof(ids[0]), key_len)
 
 /*
- * strongSwan's default proposals, restricted to what conduit implements end
- * to end: the IKE crypto (no MODP above 3072, no GCM with short ICVs for
- * IKE) and the kernel interface for ESP (AES-GCM-16, AES-CBC with HMAC-SHA2;
- * no HMAC-SHA1, AES-XCBC or short-ICV GCM). A default must never offer what
- * conduit would then fail to use.
+ * strongSwan's default proposals (see proposal.h). Everything in them is
+ * usable in IKE or ESP by the algorithm table: a default must never offer
+ * what conduit would then fail to use (a unit test parses each back).
  */
 int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max)
 {
@@ -487,14 +328,18 @@ int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max
 					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96 };
 	static const uint16_t integ_esp[] = { IKE_INTEG_HMAC_SHA2_256_128,
 					      IKE_INTEG_HMAC_SHA2_384_192,
-					      IKE_INTEG_HMAC_SHA2_512_256 };
+					      IKE_INTEG_HMAC_SHA2_512_256, IKE_INTEG_HMAC_SHA1_96,
+					      IKE_INTEG_AES_XCBC_96 };
 	static const uint16_t prfs[] = { IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
 					 IKE_PRF_HMAC_SHA2_512, IKE_PRF_HMAC_SHA1 };
 	static const uint16_t groups[] = { IKE_DH_ECP256,     IKE_DH_ECP384,   IKE_DH_ECP521,
 					   IKE_DH_CURVE25519, IKE_DH_CURVE448, IKE_DH_MODP3072,
+					   IKE_DH_MODP4096,   IKE_DH_MODP6144, IKE_DH_MODP8192,
 					   IKE_DH_MODP2048 };
 	static const uint16_t cbc[] = { IKE_ENCR_AES_CBC };
 	static const uint16_t gcm16[] = { IKE_ENCR_AES_GCM_16 };
+	static const uint16_t gcm12[] = { IKE_ENCR_AES_GCM_12 };
+	static const uint16_t gcm8[] = { IKE_ENCR_AES_GCM_8 };
 	static const uint16_t chacha[] = { IKE_ENCR_CHACHA20_POLY1305 };
 	static const uint16_t noesn[] = { IKE_ESN_NO };
 	static const uint16_t aes_bits[] = { 128, 192, 256 };
@@ -516,6 +361,10 @@ int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max
 	}
 	if (protocol == IKE_PROTO_IKE) {
 		ADD_ALL(aead, IKE_TRANS_ENCR, chacha, 0);
+		for (size_t k = 0; k < 3; k++)
+			ADD_ALL(aead, IKE_TRANS_ENCR, gcm12, aes_bits[k]);
+		for (size_t k = 0; k < 3; k++)
+			ADD_ALL(aead, IKE_TRANS_ENCR, gcm8, aes_bits[k]);
 		ADD_ALL(classic, IKE_TRANS_INTEG, integ_ike, 0);
 		ADD_ALL(classic, IKE_TRANS_PRF, prfs, 0);
 		ADD_ALL(aead, IKE_TRANS_PRF, prfs, 0);
@@ -684,7 +533,7 @@ static bool select_pair(const struct ike_proposal *ours, const struct ike_propos
 		if (t.id == 0 && type != IKE_TRANS_ESN)
 			continue;
 		sel_set(sel, type, t.id, t.key_len);
-		if (type == IKE_TRANS_ENCR && ike_encr_is_aead(t.id))
+		if (type == IKE_TRANS_ENCR && ike_alg_encr_is_aead(t.id))
 			aead = true;
 	}
 	sel->protocol = peer->protocol;
@@ -769,7 +618,7 @@ int ike_proposal_check_reply(const struct ike_proposal *offered, size_t n_offere
 	for (size_t i = 0; i < NT(r); i++) {
 		const struct ike_transform *t = &r->transforms[i];
 
-		if (t->type == IKE_TRANS_ENCR && ike_encr_is_aead(t->id))
+		if (t->type == IKE_TRANS_ENCR && ike_alg_encr_is_aead(t->id))
 			aead = true;
 	}
 	for (size_t i = 0; i < NT(r); i++) {
@@ -871,21 +720,23 @@ int ike_proposals_promote_dh(struct ike_proposal *p, size_t n, uint16_t group)
 
 /* ----- formatting ----- */
 
-static const char *long_name(uint8_t type, uint16_t id)
+/* strongSwan's name of a transform ID, whatever its key length: an AES
+ * ID known at another key length still prints as AES_CBC_<bits>. */
+static const char *long_name(uint8_t type, uint16_t id, uint16_t key_len)
 {
-	for (size_t i = 0; i < N_NAMES; i++)
-		if (names[i].type == type && names[i].id == id)
-			return names[i].name;
-	return NULL;
+	const uint16_t bits[] = { key_len, 0, 128, 192, 256 };
+	const struct ike_alg_info *a = NULL;
+
+	for (size_t i = 0; !a && i < sizeof(bits) / sizeof(bits[0]); i++)
+		a = ike_alg_find(type, id, bits[i]);
+	return a ? a->name : NULL;
 }
 
 static const char *short_name(uint8_t type, uint16_t id, uint16_t key_len)
 {
-	for (size_t i = 0; i < N_KEYWORDS; i++)
-		if (keywords[i].type == type && keywords[i].id == id &&
-		    keywords[i].key_len == key_len)
-			return keywords[i].name;
-	return NULL;
+	const struct ike_alg_info *a = ike_alg_find(type, id, key_len);
+
+	return a ? ike_alg_keyword(a) : NULL;
 }
 
 /* strongSwan prints INTEG before PRF. */
@@ -920,7 +771,7 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 					ike_fmt(&o, "%s%u:%u", sep, t->type, t->id);
 				continue;
 			}
-			name = long_name(t->type, t->id);
+			name = long_name(t->type, t->id, t->key_len);
 			if (name)
 				ike_fmt(&o, "%s%s", sep, name);
 			else
@@ -959,116 +810,24 @@ int ike_selected_format(const struct ike_selected *sel, unsigned int fmt, char *
 
 int ike_selected_kernel_algs(const struct ike_selected *sel, struct ike_kernel_algs *out)
 {
-	uint16_t kl;
+	const struct ike_alg_info *e, *i = NULL;
 
 	if (!sel || !out || sel->protocol != IKE_PROTO_ESP || !IKE_SEL_HAS(sel, IKE_TRANS_ENCR))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	kl = sel->encr_key_len;
-	switch (sel->encr) {
-	case IKE_ENCR_AES_CBC:
-	case IKE_ENCR_AES_CTR:
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-		if (kl != 128 && kl != 192 && kl != 256)
-			return -ENOTSUP;
-		break;
-	default:
-		if (kl)
-			return -ENOTSUP;
-		break;
-	}
-	switch (sel->encr) {
-	case IKE_ENCR_AES_CBC:
-		out->encr_name = "cbc(aes)";
-		out->encr_key_bits = kl;
-		break;
-	case IKE_ENCR_AES_CTR:
-		/* RFC 3686: KEYMAT is the key and a 4-octet nonce */
-		out->encr_name = "rfc3686(ctr(aes))";
-		out->encr_key_bits = kl + 32;
-		break;
-	case IKE_ENCR_AES_GCM_8:
-	case IKE_ENCR_AES_GCM_12:
-	case IKE_ENCR_AES_GCM_16:
-		/* RFC 4106 8.1: key and 4-octet salt */
-		out->aead = true;
-		out->encr_name = "rfc4106(gcm(aes))";
-		out->encr_key_bits = kl + 32;
-		out->icv_bits = sel->encr == IKE_ENCR_AES_GCM_8	   ? 64
-				: sel->encr == IKE_ENCR_AES_GCM_12 ? 96
-								   : 128;
-		break;
-	case IKE_ENCR_AES_CCM_8:
-	case IKE_ENCR_AES_CCM_12:
-	case IKE_ENCR_AES_CCM_16:
-		/* RFC 4309 7.1: key and 3-octet salt */
-		out->aead = true;
-		out->encr_name = "rfc4309(ccm(aes))";
-		out->encr_key_bits = kl + 24;
-		out->icv_bits = sel->encr == IKE_ENCR_AES_CCM_8	   ? 64
-				: sel->encr == IKE_ENCR_AES_CCM_12 ? 96
-								   : 128;
-		break;
-	case IKE_ENCR_CHACHA20_POLY1305:
-		/* RFC 7634 2: 256-bit key and 4-octet salt */
-		out->aead = true;
-		out->encr_name = "rfc7539esp(chacha20,poly1305)";
-		out->encr_key_bits = 256 + 32;
-		out->icv_bits = 128;
-		break;
-	case IKE_ENCR_3DES:
-		out->encr_name = "cbc(des3_ede)";
-		out->encr_key_bits = 192;
-		break;
-	case IKE_ENCR_NULL:
-		out->encr_name = "ecb(cipher_null)";
-		out->encr_key_bits = 0;
-		break;
-	default:
+	e = ike_alg_find(IKE_TRANS_ENCR, sel->encr, sel->encr_key_len);
+	if (!e || !(e->flags & IKE_ALG_ESP))
 		return -ENOTSUP;
+	if (!(e->flags & IKE_ALG_AEAD)) {
+		/* kernel-iface installs no ESP without integrity */
+		if (!IKE_SEL_HAS(sel, IKE_TRANS_INTEG))
+			return -ENOTSUP;
+		i = ike_alg_find(IKE_TRANS_INTEG, sel->integ, 0);
+		if (!i || !(i->flags & IKE_ALG_ESP))
+			return -ENOTSUP;
 	}
-	out->encr_keymat = out->encr_key_bits / 8;
-	if (out->aead || !IKE_SEL_HAS(sel, IKE_TRANS_INTEG))
-		return 0;
-	switch (sel->integ) {
-	case IKE_INTEG_HMAC_SHA1_96:
-		out->integ_name = "hmac(sha1)";
-		out->integ_key_bits = 160;
-		out->integ_trunc_bits = 96;
-		break;
-	case IKE_INTEG_HMAC_SHA2_256_128:
-		out->integ_name = "hmac(sha256)";
-		out->integ_key_bits = 256;
-		out->integ_trunc_bits = 128;
-		break;
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		out->integ_name = "hmac(sha384)";
-		out->integ_key_bits = 384;
-		out->integ_trunc_bits = 192;
-		break;
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		out->integ_name = "hmac(sha512)";
-		out->integ_key_bits = 512;
-		out->integ_trunc_bits = 256;
-		break;
-	case IKE_INTEG_HMAC_MD5_96:
-		out->integ_name = "hmac(md5)";
-		out->integ_key_bits = 128;
-		out->integ_trunc_bits = 96;
-		break;
-	case IKE_INTEG_AES_XCBC_96:
-		out->integ_name = "xcbc(aes)";
-		out->integ_key_bits = 128;
-		out->integ_trunc_bits = 96;
-		break;
-	default:
-		return -ENOTSUP;
-	}
-	out->integ_keymat = out->integ_key_bits / 8;
+	out->encr = e;
+	out->integ = i;
+	out->esn = IKE_SEL_HAS(sel, IKE_TRANS_ESN) && sel->esn == IKE_ESN_YES;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/alg.h"
 #include "ike/ike_const.h"
 #include "ike/types.h"
 
@@ -27,9 +28,12 @@
  * Parse a comma-separated list of proposals as swanctl.conf's `proposals`
  * (protocol IKE_PROTO_IKE) or `esp_proposals` (IKE_PROTO_ESP) take them.
  *
- * Each proposal is a '-'-separated list of strongSwan keywords; several
- * algorithms of one type are alternatives in order of preference. The rules
- * are strongSwan's (proposal_create_from_string and check_proposal):
+ * Each proposal is a '-'-separated list of strongSwan keywords (ike/alg.c);
+ * several algorithms of one type are alternatives in order of preference.
+ * A keyword is refused unless the algorithm table marks it usable in the
+ * protocol (IKE_ALG_IKE, IKE_ALG_ESP): what this accepts, conduit can
+ * negotiate and install. The rules are otherwise strongSwan's
+ * (proposal_create_from_string and check_proposal):
  *  - keywords are case-sensitive, blanks around them are ignored;
  *  - IKE without a PRF: one PRF per integrity algorithm (sha256 ->
  *    prfsha256); an IKE proposal still without PRF (AEAD and no integrity
@@ -40,7 +44,8 @@
  *    no esn/noesn means noesn;
  *  - AEAD and classic encryption in one proposal is an error; an AEAD-only
  *    proposal loses its integrity algorithms (after the IKE PRF derivation);
- *    classic encryption needs integrity in IKE, not in ESP;
+ *    classic encryption needs integrity, in ESP too (strongSwan allows ESP
+ *    without integrity; conduit does not install it, RFC 8221);
  *  - "default" (case-insensitive, a whole item) adds two proposals: see
  *    ike_proposals_default().
  * Duplicate keywords are offered once. Transforms come out grouped by type
@@ -49,7 +54,8 @@
  *
  * Returns 0, or -EINVAL with a message in err naming the token and the
  * proposal (e.g. "unknown algorithm 'aes257' in proposal
- * 'aes257-sha256-modp2048'"), or -ENOSPC when more than max proposals or
+ * 'aes257-sha256-modp2048'", "'null' cannot be used in IKE (only in
+ * esp_proposals), in proposal 'null-sha256-x25519'"), or -ENOSPC when more than max proposals or
  * IKE_MAX_TRANSFORMS transforms would result. err may be NULL.
  */
 int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *out, size_t max,
@@ -67,9 +73,9 @@ int ike_proposals_parse(const char *str, uint8_t protocol, struct ike_proposal *
  */
 int ike_proposals_default(uint8_t protocol, struct ike_proposal *out, size_t max);
 
-
-/* Whether a transform is considered weak (MODP-1024/1536, 3DES, NULL
- * encryption, MD5): parsed and negotiated, but worth a warning. */
+/* Whether a transform is considered weak (the table's IKE_ALG_WEAK:
+ * MODP-1024/1536, 3DES, NULL encryption, MD5): parsed and negotiated, but
+ * worth a warning. */
 bool ike_transform_is_weak(const struct ike_transform *t);
 bool ike_proposal_has_weak(const struct ike_proposal *p);
 
@@ -198,23 +204,19 @@ int ike_selected_format(const struct ike_selected *sel, unsigned int fmt, char *
 /* ----- the kernel's view of an ESP selection ----- */
 
 /*
- * What XFRM needs for an ESP SA: the crypto API names and lengths, and how
- * much KEYMAT (RFC 7296 2.17) each key takes, per direction, in this order:
- * encryption key (with salt/nonce), then integrity key.
+ * The algorithm table's entries of an ESP selection, for the kernel
+ * (names, key and ICV sizes) and for the KEYMAT split (RFC 7296 2.17: the
+ * encryption key with its salt or nonce, then the integrity key).
  */
 struct ike_kernel_algs {
-	bool aead;
-	const char *encr_name;	/* "rfc4106(gcm(aes))", "cbc(aes)", ... */
-	uint16_t encr_key_bits; /* alg_key_len: includes GCM/CCM/ChaCha salt, CTR nonce */
-	uint16_t icv_bits;	/* AEAD only: alg_icv_len */
-	const char *integ_name; /* NULL for an AEAD */
-	uint16_t integ_key_bits;
-	uint16_t integ_trunc_bits; /* alg_trunc_len */
-	size_t encr_keymat;	   /* octets: encr_key_bits / 8 */
-	size_t integ_keymat;	   /* octets */
+	const struct ike_alg_info *encr;
+	const struct ike_alg_info *integ; /* NULL with an AEAD */
+	bool esn;			  /* extended sequence numbers negotiated */
 };
 
-/* Returns 0, or -EINVAL (not ESP, no ENCR) / -ENOTSUP (no kernel mapping). */
+/* Returns 0, or -EINVAL (not ESP, no ENCR) / -ENOTSUP (not usable in ESP:
+ * unknown, not installed by kernel-iface, or classic encryption without
+ * integrity). */
 int ike_selected_kernel_algs(const struct ike_selected *sel, struct ike_kernel_algs *out);
 
 #endif

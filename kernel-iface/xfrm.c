@@ -75,49 +75,6 @@ static void addr_to_xfrm(xfrm_address_t *x, const struct kif_addr *a)
 		memcpy(x, a->ip, 16);
 }
 
-const char *kif_encr_name(enum kif_encr e)
-{
-	switch (e) {
-	case KIF_ENCR_AES_GCM_16:
-		return "rfc4106(gcm(aes))";
-	case KIF_ENCR_CHACHA20_POLY1305:
-		return "rfc7539esp(chacha20,poly1305)";
-	case KIF_ENCR_AES_CBC:
-		return "cbc(aes)";
-	default:
-		return NULL;
-	}
-}
-
-const char *kif_integ_name(enum kif_integ i)
-{
-	switch (i) {
-	case KIF_INTEG_HMAC_SHA2_256_128:
-		return "hmac(sha256)";
-	case KIF_INTEG_HMAC_SHA2_384_192:
-		return "hmac(sha384)";
-	case KIF_INTEG_HMAC_SHA2_512_256:
-		return "hmac(sha512)";
-	default:
-		return NULL;
-	}
-}
-
-/* Key length (octets) an integrity algorithm takes; its ICV is half. */
-static size_t integ_key_len(enum kif_integ i)
-{
-	switch (i) {
-	case KIF_INTEG_HMAC_SHA2_256_128:
-		return 32;
-	case KIF_INTEG_HMAC_SHA2_384_192:
-		return 48;
-	case KIF_INTEG_HMAC_SHA2_512_256:
-		return 64;
-	default:
-		return 0;
-	}
-}
-
 uint32_t kif_policy_priority(const struct kif_selector *sel)
 {
 	uint32_t score = ((uint32_t)sel->src_plen + sel->dst_plen) * 128;
@@ -389,6 +346,14 @@ static uint64_t lim(uint64_t v)
 	return v ? v : XFRM_INF;
 }
 
+/* An entry of the algorithm table kernel-iface installs as type. */
+static const struct ike_alg_info *esp_alg(enum ike_alg alg, uint8_t type)
+{
+	const struct ike_alg_info *a = ike_alg_get(alg);
+
+	return a && a->type == type && (a->flags & IKE_ALG_ESP) && a->kernel ? a : NULL;
+}
+
 /* Validate sa and append its XFRM form to nlh; NULL or what is wrong. */
 static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 {
@@ -399,9 +364,9 @@ static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 		struct xfrm_algo_auth auth;
 		uint8_t raw[sizeof(struct xfrm_algo_auth) + 64];
 	} alg;
-	const char *ename = kif_encr_name(sa->encr);
-	const char *iname = kif_integ_name(sa->integ);
-	size_t kl = sa->encr_key_len;
+	const struct ike_alg_info *e = esp_alg(sa->encr, IKE_TRANS_ENCR);
+	const struct ike_alg_info *i = NULL;
+	size_t kl = sa->encr_key_len, il = sa->integ_key_len;
 
 	if (check_family(&sa->id.src, &sa->id.dst))
 		return "source and destination need one address family";
@@ -411,36 +376,28 @@ static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 		return "reqid outside conduit's range";
 	if (sa->mode != KIF_MODE_TUNNEL && sa->mode != KIF_MODE_TRANSPORT)
 		return "unknown mode";
-	if (!ename)
-		return "no encryption algorithm";
-	if (!sa->encr_key && kl)
-		return "missing encryption key";
-	switch (sa->encr) {
-	case KIF_ENCR_AES_GCM_16:
-		if (kl != 20 && kl != 28 && kl != 36)
-			return "AES-GCM key must be 16, 24 or 32 octets plus a 4-octet salt";
-		break;
-	case KIF_ENCR_CHACHA20_POLY1305:
-		if (kl != 36)
-			return "ChaCha20-Poly1305 key must be 32 octets plus a 4-octet salt";
-		break;
-	default:
-		if (kl != 16 && kl != 24 && kl != 32)
-			return "AES-CBC key must be 16, 24 or 32 octets";
-		break;
-	}
-	if (sa->encr == KIF_ENCR_AES_CBC) {
+	if (!e)
+		return "no encryption algorithm usable in ESP";
+	if ((!sa->encr_key && kl) || kl * 8 != e->kernel_key_bits)
+		return "the encryption key does not have the algorithm's length (salt or nonce "
+		       "included)";
+	if (e->flags & IKE_ALG_AEAD) {
+		if (sa->integ != IKE_ALG_NONE)
+			return "an AEAD takes no integrity algorithm";
+	} else {
 		/* ESP without integrity is forbidden by RFC 8221. */
-		if (!iname)
-			return "AES-CBC needs an integrity algorithm";
-		if (sa->integ_key_len != integ_key_len(sa->integ) ||
-		    !sa->integ_key)
-			return "integrity key length does not match the algorithm";
-	} else if (sa->integ != KIF_INTEG_NONE) {
-		return "an AEAD takes no integrity algorithm";
+		i = esp_alg(sa->integ, IKE_TRANS_INTEG);
+		if (!i)
+			return "a cipher that is not an AEAD needs an integrity algorithm "
+			       "usable in ESP";
+		if (!sa->integ_key || il * 8 != i->kernel_key_bits || il > 64)
+			return "the integrity key does not have the algorithm's length";
 	}
 	if (sa->replay_window > XFRMA_REPLAY_ESN_MAX)
 		return "replay window above 4096";
+	/* the kernel's ESN replay state needs a window (xfrm_init_replay) */
+	if (sa->esn && !sa->replay_window)
+		return "extended sequence numbers need a replay window";
 
 	p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
 	addr_to_xfrm(&p->id.daddr, &sa->id.dst);
@@ -480,24 +437,25 @@ static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 		p->replay_window = (uint8_t)sa->replay_window;
 	}
 
+	/* Names, key and ICV lengths from the table; ALG_AUTH_TRUNC rather
+	 * than ALG_AUTH, which would truncate as RFC 2407 did (96 bits). */
 	memset(&alg, 0, sizeof(alg));
-	if (sa->encr == KIF_ENCR_AES_CBC) {
-		snprintf(alg.algo.alg_name, sizeof(alg.algo.alg_name), "%s", ename);
-		alg.algo.alg_key_len = (unsigned int)kl * 8;
-		memcpy(alg.algo.alg_key, sa->encr_key, kl);
+	if (i) {
+		snprintf(alg.algo.alg_name, sizeof(alg.algo.alg_name), "%s", e->kernel);
+		alg.algo.alg_key_len = e->kernel_key_bits;
+		if (kl)
+			memcpy(alg.algo.alg_key, sa->encr_key, kl);
 		mnl_attr_put(nlh, XFRMA_ALG_CRYPT, sizeof(alg.algo) + kl, &alg);
 		explicit_bzero(&alg, sizeof(alg));
-		size_t il = sa->integ_key_len;
-		snprintf(alg.auth.alg_name, sizeof(alg.auth.alg_name), "%s", iname);
-		alg.auth.alg_key_len = (unsigned int)il * 8;
-		alg.auth.alg_trunc_len = (unsigned int)il * 4;
+		snprintf(alg.auth.alg_name, sizeof(alg.auth.alg_name), "%s", i->kernel);
+		alg.auth.alg_key_len = i->kernel_key_bits;
+		alg.auth.alg_trunc_len = i->icv_bits;
 		memcpy(alg.auth.alg_key, sa->integ_key, il);
-		mnl_attr_put(nlh, XFRMA_ALG_AUTH_TRUNC, sizeof(alg.auth) + il,
-			     &alg);
+		mnl_attr_put(nlh, XFRMA_ALG_AUTH_TRUNC, sizeof(alg.auth) + il, &alg);
 	} else {
-		snprintf(alg.aead.alg_name, sizeof(alg.aead.alg_name), "%s", ename);
-		alg.aead.alg_key_len = (unsigned int)kl * 8;
-		alg.aead.alg_icv_len = 128;
+		snprintf(alg.aead.alg_name, sizeof(alg.aead.alg_name), "%s", e->kernel);
+		alg.aead.alg_key_len = e->kernel_key_bits;
+		alg.aead.alg_icv_len = e->icv_bits;
 		if (kl)
 			memcpy(alg.aead.alg_key, sa->encr_key, kl);
 		mnl_attr_put(nlh, XFRMA_ALG_AEAD, sizeof(alg.aead) + kl, &alg);
@@ -549,10 +507,10 @@ static int esp_probe(struct kif *k, uint8_t family)
 	sa.id.proto = IPPROTO_ESP;
 	sa.mode = KIF_MODE_TRANSPORT;
 	sa.reqid = KIF_REQID_MAX;
-	sa.encr = KIF_ENCR_AES_CBC;
+	sa.encr = IKE_ALG_AES128_CBC;
 	sa.encr_key = key;
 	sa.encr_key_len = 16;
-	sa.integ = KIF_INTEG_HMAC_SHA2_256_128;
+	sa.integ = IKE_ALG_HMAC_SHA2_256_128;
 	sa.integ_key = key;
 	sa.integ_key_len = 32;
 
@@ -578,6 +536,34 @@ static int esp_probe(struct kif *k, uint8_t family)
 	return 1;
 }
 
+/* The header of an SA message, then build_sa. */
+static const char *sa_message(struct nlmsghdr *nlh, const struct kif_sa *sa, bool update)
+{
+	nlh->nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
+	if (!update)
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	return build_sa(nlh, sa);
+}
+
+int kif_sa_encode(const struct kif_sa *sa, bool update, void *buf, size_t len, const char **why)
+{
+	char tmp[KIF_REQ_SIZE] KIF_ALIGNED;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(tmp);
+	const char *bad = sa_message(nlh, sa, update);
+	int r = -EINVAL;
+
+	if (why)
+		*why = bad;
+	if (!bad && nlh->nlmsg_len <= len) {
+		memcpy(buf, tmp, nlh->nlmsg_len);
+		r = (int)nlh->nlmsg_len;
+	} else if (!bad) {
+		r = -ENOSPC;
+	}
+	explicit_bzero(tmp, sizeof(tmp));
+	return r;
+}
+
 int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 {
 	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256], h[160];
@@ -587,10 +573,7 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 	int r;
 
 	describe_sa_id(what, sizeof(what), &sa->id, sa->reqid);
-	nlh->nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
-	if (!update)
-		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	bad = build_sa(nlh, sa);
+	bad = sa_message(nlh, sa, update);
 	if (bad) {
 		explicit_bzero(buf, sizeof(buf));
 		kif_seterr(k, "%s %s: %s", op, what, bad);
@@ -613,9 +596,10 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 			r = -EPROTONOSUPPORT;
 			hint = esp;
 		} else {
+			const struct ike_alg_info *i = ike_alg_get(sa->integ);
+
 			snprintf(h, sizeof(h), "the kernel lacks %s%s%s%s",
-				 kif_encr_name(sa->encr), sa->integ ? " or " : "",
-				 sa->integ ? kif_integ_name(sa->integ) : "",
+				 ike_alg_get(sa->encr)->kernel, i ? " or " : "", i ? i->kernel : "",
 				 have < 0 ? " (or ESP: CONFIG_INET_ESP)" : "");
 			hint = h;
 		}

@@ -4,7 +4,9 @@
  *
  * kernel-iface knows nothing of IKE: it takes plain descriptions of SAs and
  * policies and turns them into XFRM netlink messages, and turns the kernel's
- * ACQUIRE and EXPIRE messages into plain structs.
+ * ACQUIRE and EXPIRE messages into plain structs. Algorithms are entries of
+ * the algorithm table (ike/alg.h, shared with ike/ and daemon/, and linked
+ * from ike/libalg.a): their kernel names and sizes are the table's.
  *
  * Ownership. Every SA and policy conduit installs carries a reqid in
  * [KIF_REQID_MIN, KIF_REQID_MAX] (on the SA, and in every template of the
@@ -38,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/alg.h"
+
 /* conduit's reqids (the owner tag, see above): "c0d" for conduit. */
 #define KIF_REQID_MIN 0xc0d00000u
 #define KIF_REQID_MAX 0xc0d0ffffu
@@ -70,31 +74,6 @@ enum kif_dir {
 	KIF_DIR_FWD = 2, /* XFRM_POLICY_FWD */
 };
 
-/*
- * Encryption: an AEAD (no integrity algorithm) or AES-CBC (with one).
- * Key lengths include the salt: AES-GCM 16/24/32 + 4 octets, ChaCha20-
- * Poly1305 32 + 4 octets (RFC 4106, RFC 7634), AES-CBC 16/24/32 octets.
- */
-enum kif_encr {
-	KIF_ENCR_NONE = 0,
-	KIF_ENCR_AES_GCM_16, /* rfc4106(gcm(aes)), ICV 128 bits */
-	KIF_ENCR_CHACHA20_POLY1305, /* rfc7539esp(chacha20,poly1305), ICV 128 */
-	KIF_ENCR_AES_CBC, /* cbc(aes) */
-};
-
-/* Integrity, truncated as IKEv2 negotiates it (RFC 4868): key length equals
- * the hash length, ICV is half of it. */
-enum kif_integ {
-	KIF_INTEG_NONE = 0,
-	KIF_INTEG_HMAC_SHA2_256_128, /* hmac(sha256), 32-octet key */
-	KIF_INTEG_HMAC_SHA2_384_192, /* hmac(sha384), 48-octet key */
-	KIF_INTEG_HMAC_SHA2_512_256, /* hmac(sha512), 64-octet key */
-};
-
-/* The kernel's name for an algorithm, or NULL for NONE/unknown. */
-const char *kif_encr_name(enum kif_encr e);
-const char *kif_integ_name(enum kif_integ i);
-
 /* Lifetimes; 0 means no limit. Seconds count from the SA's addition. */
 struct kif_lifetime {
 	uint64_t soft_bytes, hard_bytes;
@@ -117,13 +96,17 @@ struct kif_sa {
 	struct kif_sa_id id;
 	enum kif_mode mode;
 	uint32_t reqid; /* KIF_REQID_MIN..KIF_REQID_MAX */
-	enum kif_encr encr;
+	/* Entries of the algorithm table usable in ESP (IKE_ALG_ESP): an AEAD
+	 * without integrity, or a cipher with integrity (RFC 8221: ESP
+	 * without integrity is not installed). Key lengths are the entries'
+	 * kernel_key_bits / 8, salt or nonce included. */
+	enum ike_alg encr;
 	const uint8_t *encr_key;
 	size_t encr_key_len;
-	enum kif_integ integ;
+	enum ike_alg integ; /* IKE_ALG_NONE with an AEAD */
 	const uint8_t *integ_key;
 	size_t integ_key_len;
-	bool esn; /* 64-bit extended sequence numbers */
+	bool esn;		/* 64-bit extended sequence numbers (needs a replay window) */
 	uint32_t replay_window; /* packets, 0..4096; 0 = no anti-replay */
 	struct kif_lifetime life;
 	uint32_t if_id; /* XFRM interface id, 0 = none */
@@ -224,6 +207,13 @@ int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
 /* NEWSA (update false) or UPDSA (update true; the SPI came from
  * kif_spi_alloc or the SA exists). */
 int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update);
+/*
+ * The message kif_sa_add would send, built into buf (len octets, aligned
+ * for struct nlmsghdr) and not sent; public for tests. Returns its length,
+ * or -EINVAL with *why saying what is wrong with sa (the text kif_error
+ * would give after kif_sa_add). The caller wipes buf: it holds the keys.
+ */
+int kif_sa_encode(const struct kif_sa *sa, bool update, void *buf, size_t len, const char **why);
 /* DELSA, only if the SA is conduit's (-EPERM otherwise). */
 int kif_sa_delete(struct kif *k, const struct kif_sa_id *id);
 /* GETSA: counters and lifetimes. A missing SA is -ENOENT (for delete too). */

@@ -47,10 +47,15 @@ on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 topo_create() {
 	[ "${1:-}" = --nat ] && NAT=1
+	# The crypto of every ESP algorithm kernel-iface installs (xfrmtool
+	# algs; ccm, xcbc, cmac, des_generic and authencesn for AES-CCM,
+	# AES-XCBC, AES-CMAC, 3DES and ESN without an AEAD): loaded now, not
+	# by the kernel's modprobe calls while an SA is added.
 	modules veth dummy xfrm_user esp4 esp6 xfrm4_tunnel tunnel4 ipcomp \
-		gcm ghash_generic seqiv echainiv ctr authenc cbc aes_generic \
-		sha256_generic sha512_generic hmac chacha20poly1305 \
-		chacha_generic poly1305_generic af_key 2>/dev/null || true
+		gcm ghash_generic seqiv echainiv ctr authenc authencesn cbc ecb \
+		aes_generic sha256_generic sha512_generic hmac chacha20poly1305 \
+		chacha_generic poly1305_generic ccm xcbc cmac des_generic \
+		crypto_null af_key 2>/dev/null || true
 	local b=$JOB/topo.batch
 	{
 		echo "netns add lhost"; echo "netns add left"
@@ -145,7 +150,7 @@ xfrm_warmup() {
 # scenarios that set no state with ip xfrm).
 kif_warmup() {
 	on "$1" "$BUILDDIR/tests/uml/xfrmtool" batch <<-EOB || fail "$1: warm-up SA"
-		sa-add src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0 reqid 0xc0d0ffff enc aes-gcm enckey 0x$(printf '%040d' 0)
+		sa-add src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0 reqid 0xc0d0ffff enc aes128gcm16 enckey 0x$(printf '%040d' 0)
 		sa-del src 203.0.113.1 dst 203.0.113.2 spi 0xfffffff0
 	EOB
 }
@@ -231,15 +236,16 @@ ctl() { local n=$1; shift; node "$n" "$CONDUITCTL" "$@"; }
 
 # charon_start NODE SWANCTL_CONF: start strongSwan's charon in NODE with the
 # given swanctl.conf, load it, and wait until charon answers. Its log goes
-# to $JOB/charon-NODE.log. CHARON_EXTRA adds lines to the charon section of
-# its strongswan.conf.
+# to $JOB/charon-NODE.log. CHARON_PLUGINS adds plugins to its load list
+# (e.g. xcbc for AES-XCBC in IKE), CHARON_EXTRA lines to the charon section
+# of its strongswan.conf.
 charon_start() {
 	local n=$1 conf=$2 dir=$JOB/strongswan-$1
 	mkdir -p "$dir"/swanctl/{x509,x509ca,x509aa,x509ac,x509crl,x509ocsp,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
 	cp "$conf" "$dir/swanctl/swanctl.conf"
 	cat >"$dir/strongswan.conf" <<-EOC
 		charon {
-			load = random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+			load = random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey kernel-netlink socket-default vici ${CHARON_PLUGINS:-}
 			install_routes = no
 			retransmit_timeout = 1.0
 			retransmit_tries = 3

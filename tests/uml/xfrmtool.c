@@ -4,8 +4,8 @@
  * debugging). Every kernel change goes through the kif_ API.
  *
  *   xfrmtool sa-add|sa-update src IP dst IP spi N mode tunnel|transport
- *            reqid N enc aes-gcm|chacha20-poly1305|aes-cbc enckey HEX
- *            [integ sha256|sha384|sha512 integkey HEX] [esn] [replay N]
+ *            reqid N enc KEYWORD enckey HEX [integ KEYWORD integkey HEX]
+ *            [esn] [replay N]
  *            [soft-bytes N] [hard-bytes N] [soft-packets N] [hard-packets N]
  *            [soft-secs N] [hard-secs N] [mark V[/M]] [if-id N]
  *            [encap SPORT DPORT]
@@ -21,6 +21,12 @@
  *   xfrmtool encap-listen PORT
  *   xfrmtool batch   (the commands above but monitor/encap-listen/prio,
  *                     one per line on stdin)
+ *   xfrmtool algs    (the algorithms kernel-iface installs, one a line:
+ *                     encr|integ KEYWORD aead|- KERNEL-NAME KEY-BITS ICV-BITS)
+ *
+ * Algorithms are named by strongSwan keywords (aes128gcm16, aes256ctr,
+ * sha256, aesxcbc...), looked up in the algorithm table (ike/alg.h); the
+ * key lengths are the table's, salt or nonce included.
  */
 #include "config.h"
 
@@ -115,6 +121,33 @@ static enum kif_mode mode(const char *s)
 	return KIF_MODE_TUNNEL;
 }
 
+/* An algorithm by its strongSwan keyword; kernel-iface decides whether it
+ * installs it (so a test can ask for one it refuses). */
+static enum ike_alg keyword(const char *s, uint8_t type)
+{
+	const struct ike_alg_info *a = ike_alg_by_keyword(s, strlen(s));
+
+	if (!a || a->type != type)
+		die("unknown %s algorithm: %s", type == IKE_TRANS_ENCR ? "enc" : "integ", s);
+	return a->alg;
+}
+
+/* The entries kernel-iface installs, for scenarios to loop over. */
+static int list_algs(void)
+{
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get(i);
+
+		if (!(a->flags & IKE_ALG_ESP) || !a->kernel ||
+		    (a->type != IKE_TRANS_ENCR && a->type != IKE_TRANS_INTEG))
+			continue;
+		printf("%s %s %s %s %u %u\n", a->type == IKE_TRANS_ENCR ? "encr" : "integ",
+		       ike_alg_keyword(a), a->flags & IKE_ALG_AEAD ? "aead" : "-", a->kernel,
+		       a->kernel_key_bits, a->icv_bits);
+	}
+	return 0;
+}
+
 #define NEED(n)                                          \
 	do {                                             \
 		if (i + (n) >= argc)                     \
@@ -153,25 +186,11 @@ static void parse_sa(struct kif_sa *sa, int argc, char **argv)
 			sa->mode = mode(v);
 		else if (!strcmp(k, "reqid"))
 			sa->reqid = (uint32_t)num(v);
-		else if (!strcmp(k, "enc")) {
-			if (!strcmp(v, "aes-gcm"))
-				sa->encr = KIF_ENCR_AES_GCM_16;
-			else if (!strcmp(v, "chacha20-poly1305"))
-				sa->encr = KIF_ENCR_CHACHA20_POLY1305;
-			else if (!strcmp(v, "aes-cbc"))
-				sa->encr = KIF_ENCR_AES_CBC;
-			else
-				die("unknown enc: %s", v);
-		} else if (!strcmp(k, "integ")) {
-			if (!strcmp(v, "sha256"))
-				sa->integ = KIF_INTEG_HMAC_SHA2_256_128;
-			else if (!strcmp(v, "sha384"))
-				sa->integ = KIF_INTEG_HMAC_SHA2_384_192;
-			else if (!strcmp(v, "sha512"))
-				sa->integ = KIF_INTEG_HMAC_SHA2_512_256;
-			else
-				die("unknown integ: %s", v);
-		} else if (!strcmp(k, "enckey")) {
+		else if (!strcmp(k, "enc"))
+			sa->encr = keyword(v, IKE_TRANS_ENCR);
+		else if (!strcmp(k, "integ"))
+			sa->integ = keyword(v, IKE_TRANS_INTEG);
+		else if (!strcmp(k, "enckey")) {
 			sa->encr_key_len = hex(enckey, sizeof(enckey), v);
 			sa->encr_key = enckey;
 		} else if (!strcmp(k, "integkey")) {
@@ -436,6 +455,8 @@ int main(int argc, char **argv)
 			die("usage: encap-listen PORT%s", "");
 		return encap_listen(argv[0]);
 	}
+	if (!strcmp(cmd, "algs"))
+		return list_algs();
 	if (!strcmp(cmd, "prio")) {
 		struct kif_policy p;
 		parse_policy(&p, argc, argv);

@@ -744,6 +744,98 @@ START_TEST(convert_unique)
 }
 END_TEST
 
+/* Proposals are parsed as the engine parses them, each list item on its own
+ * line of the file; what cannot be negotiated or installed is an error. */
+START_TEST(convert_proposals)
+{
+	static const struct {
+		const char *ike, *esp, *want;
+	} cases[] = {
+		{ "aes256-sha256-modp3072", "aes128gcm16-camellia",
+		  "test.conf:8: connection x: child net: esp_proposals: unknown algorithm "
+		  "'camellia' in proposal 'aes128gcm16-camellia'" },
+		{ "aes128-sha256-x25519, null-sha256-x25519", "aes128gcm16",
+		  "test.conf:2: connection x: proposals: 'null' cannot be used in IKE (only in "
+		  "esp_proposals), in proposal 'null-sha256-x25519'" },
+		{ "aes128-sha256-x25519", "aes128gcm16, aes192",
+		  "test.conf:8: connection x: child net: esp_proposals: an integrity algorithm is "
+		  "mandatory in ESP proposals with classic (non-AEAD) encryption: none in proposal "
+		  "'aes192'" },
+		{ "aes128gcm16-prfsha256-x25519-esn", "aes128gcm16",
+		  "test.conf:2: connection x: proposals: 'esn' cannot be used in IKE (extended "
+		  "sequence numbers are for ESP), in proposal 'aes128gcm16-prfsha256-x25519-esn'" },
+		/* what conduit implements since the algorithm table */
+		{ "aes256-sha256-modp3072, aes128ctr-aesxcbc-modp8192, "
+		  "aes128ccm16-prfaescmac-ecp256",
+		  "aes128ccm16-esn, aes256ctr-sha256, aes128-sha1, aes128-aesxcbc-noesn, "
+		  "null-aescmac",
+		  NULL },
+	};
+	char text[1024], err[DCFG_ERR_LEN + 320];
+	struct dcfg_conn dc;
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "connections { x {\n"
+			 " proposals = %s\n"
+			 " local { auth = psk\n id = a }\n"
+			 " remote { auth = psk\n id = b }\n"
+			 " children { net {\n"
+			 "  esp_proposals = %s\n"
+			 " } } } }\n"
+			 "secrets { ike { secret = k\n} }\n",
+			 cases[i].ike, cases[i].esp);
+		c = load(text);
+		err[0] = '\0';
+		ck_assert_int_eq(
+		    dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+		    cases[i].want ? -EINVAL : 0);
+		if (cases[i].want)
+			ck_assert_str_eq(err, cases[i].want);
+		dcfg_conn_free(&dc);
+		conf_free(c);
+	}
+}
+END_TEST
+
+static unsigned int n_warned;
+static char last_warning[DCFG_ERR_LEN + 600];
+
+static void warned(void *arg, const char *msg)
+{
+	ck_assert_ptr_eq(arg, &n_warned);
+	n_warned++;
+	snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
+/* Weak algorithms load, with a warning naming where and which. */
+START_TEST(weak_warnings)
+{
+	struct conf *c = load("connections { x {\n"
+			      " proposals = aes128-sha256-x25519, 3des-sha1-modp1024\n"
+			      " local { auth = psk\n} remote { auth = psk\n}\n"
+			      " children { net {\n"
+			      "  esp_proposals = aes128gcm16, aes128-md5\n"
+			      " } } } }\n"
+			      "secrets { ike { secret = k\n} }\n");
+	const struct conf_conn *cc = conf_find_conn(c, "x");
+	char err[DCFG_ERR_LEN + 320];
+	struct dcfg_conn dc;
+
+	ck_assert_int_eq(dcfg_conn_convert(c, cc, NULL, &dc, err, sizeof(err)), 0);
+	dcfg_conn_free(&dc);
+	ck_assert_uint_eq(dcfg_proposal_warnings(cc, warned, &n_warned), 3);
+	ck_assert_uint_eq(n_warned, 3);
+	ck_assert_str_eq(last_warning,
+			 "test.conf:7: connection x: child net: esp_proposals: weak algorithm "
+			 "'md5' in proposal 'aes128-md5' (accepted; RFC 8221 and RFC 8247 advise "
+			 "against it)");
+	ck_assert_uint_eq(dcfg_proposal_warnings(cc, NULL, NULL), 3);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_dcfg");
@@ -760,6 +852,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, convert_dns);
 	tcase_add_test(tc, psk_multi_user);
 	tcase_add_test(tc, psk_errors);
+	tcase_add_test(tc, convert_proposals);
+	tcase_add_test(tc, weak_warnings);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,23 +54,6 @@ const char *kif_error(const struct kif *k)
 	return "fake kernel error";
 }
 
-const char *kif_encr_name(enum kif_encr e)
-{
-	switch (e) {
-	case KIF_ENCR_AES_GCM_16:
-		return "rfc4106(gcm(aes))";
-	case KIF_ENCR_AES_CBC:
-		return "cbc(aes)";
-	default:
-		return NULL;
-	}
-}
-
-const char *kif_integ_name(enum kif_integ i)
-{
-	return i == KIF_INTEG_HMAC_SHA2_256_128 ? "hmac(sha256)" : NULL;
-}
-
 int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min, uint32_t max,
 		  uint32_t *spi)
 {
@@ -91,6 +74,10 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 		return -ESRCH; /* no larval SA in the fake */
 	ck_assert_uint_lt(fk.n_sa, FK_MAX);
 	ck_assert(kif_reqid_owned(sa->reqid));
+	/* the engine's algorithms and keys, passed through as they are */
+	ck_assert_int_eq(sa->encr, IKE_ALG_AES256_GCM_16);
+	ck_assert_int_eq(sa->integ, IKE_ALG_NONE);
+	ck_assert_uint_eq(sa->encr_key_len, ike_alg_get(sa->encr)->keymat);
 	fk.sa[fk.n_sa].id = sa->id;
 	fk.sa[fk.n_sa].reqid = sa->reqid;
 	fk.n_sa++;
@@ -204,8 +191,7 @@ static void child(struct ike_child_install *ci, uint32_t id, uint32_t reqid, uin
 	ci->conn_name = "gw";
 	ci->child_name = "net";
 	ci->mode = IKE_MODE_TUNNEL;
-	ci->enc_alg = "rfc4106(gcm(aes))";
-	ci->icv_bits = 128;
+	ci->encr = IKE_ALG_AES256_GCM_16;
 	ci->in.spi = spi_in;
 	addr(&ci->in.src, "192.0.2.2");
 	addr(&ci->in.dst, "192.0.2.1");

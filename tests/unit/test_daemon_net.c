@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* daemon/net and daemon/kernel: the pure parts (datagram classification,
- * algorithm name mapping). */
+/* daemon/net: the pure part (datagram classification). */
 #include <errno.h>
 #include <string.h>
 
@@ -36,37 +35,12 @@ START_TEST(classify)
 }
 END_TEST
 
-START_TEST(alg_names)
-{
-	enum kif_encr e;
-	enum kif_integ i;
-
-	ck_assert_int_eq(dkern_encr_from_name("rfc4106(gcm(aes))", 128, &e), 0);
-	ck_assert_int_eq(e, KIF_ENCR_AES_GCM_16);
-	ck_assert_int_eq(dkern_encr_from_name("rfc4106(gcm(aes))", 64, &e), -ENOTSUP);
-	ck_assert_int_eq(dkern_encr_from_name("cbc(aes)", 0, &e), 0);
-	ck_assert_int_eq(e, KIF_ENCR_AES_CBC);
-	ck_assert_int_eq(dkern_encr_from_name("rfc7539esp(chacha20,poly1305)", 128, &e), 0);
-	ck_assert_int_eq(e, KIF_ENCR_CHACHA20_POLY1305);
-	ck_assert_int_eq(dkern_encr_from_name("cbc(des3_ede)", 0, &e), -ENOTSUP);
-	ck_assert_int_eq(dkern_encr_from_name(NULL, 0, &e), -ENOTSUP);
-	ck_assert_int_eq(dkern_integ_from_name("hmac(sha256)", &i), 0);
-	ck_assert_int_eq(i, KIF_INTEG_HMAC_SHA2_256_128);
-	ck_assert_int_eq(dkern_integ_from_name("hmac(sha512)", &i), 0);
-	ck_assert_int_eq(i, KIF_INTEG_HMAC_SHA2_512_256);
-	ck_assert_int_eq(dkern_integ_from_name(NULL, &i), 0);
-	ck_assert_int_eq(i, KIF_INTEG_NONE);
-	ck_assert_int_eq(dkern_integ_from_name("hmac(md5)", &i), -ENOTSUP);
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_net");
 	TCase *tc = tcase_create("net");
 
 	tcase_add_test(tc, classify);
-	tcase_add_test(tc, alg_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -229,14 +229,15 @@ START_TEST(test_prf_errors)
 	uint8_t key[32] = { 1 }, out[64];
 	struct ike_cbuf d = { key, sizeof(key) };
 
-	ck_assert_uint_eq(ike_prf_len(IKE_PRF_HMAC_MD5), 0);
-	ck_assert_uint_eq(ike_prf_len(IKE_PRF_AES128_XCBC), 0);
-	ck_assert_int_eq(ike_prf(IKE_PRF_AES128_XCBC, key, 16, &d, 1, out, sizeof(out)), -ENOTSUP);
+	/* PRF_HMAC_TIGER (3) and AUTH_DES_MAC (3) are not implemented */
+	ck_assert_uint_eq(ike_prf_len(3), 0);
+	ck_assert_int_eq(ike_prf(3, key, 16, &d, 1, out, sizeof(out)), -ENOTSUP);
 	ck_assert_int_eq(ike_prf(IKE_PRF_HMAC_SHA2_256, key, 32, &d, 1, out, 31), -EINVAL);
 	ck_assert_int_eq(ike_prf(IKE_PRF_HMAC_SHA2_256, key, 32, &d, 1, NULL, 32), -EINVAL);
-	ck_assert_int_eq(ike_integ_icv(IKE_INTEG_AES_XCBC_96, key, 16, key, 16, out, 12), -ENOTSUP);
+	ck_assert_int_eq(ike_prf(IKE_PRF_AES128_XCBC, key, 16, &d, 1, out, 15), -EINVAL);
+	ck_assert_int_eq(ike_integ_icv(3, key, 16, key, 16, out, 12), -ENOTSUP);
 	ck_assert_int_eq(ike_prf_plus(IKE_PRF_HMAC_SHA2_256, key, 32, &d, 1, out, 64), 0);
-	ck_assert_int_eq(ike_prf_plus(IKE_PRF_AES128_CMAC, key, 16, &d, 1, out, 64), -ENOTSUP);
+	ck_assert_int_eq(ike_prf_plus(3, key, 16, &d, 1, out, 64), -ENOTSUP);
 }
 END_TEST
 
@@ -246,14 +247,17 @@ START_TEST(test_prf_plus)
 {
 	static uint8_t big[255 * 64 + 1];
 	uint8_t key[40], seed[50], t[IKE_PRF_MAX_LEN], out[5 * IKE_PRF_MAX_LEN];
-	const uint16_t prfs[] = { IKE_PRF_HMAC_SHA1, IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
-				  IKE_PRF_HMAC_SHA2_512 };
+	/* the 40-octet key takes the fixed-key PRFs' key rule, in both paths */
+	const uint16_t prfs[] = { IKE_PRF_HMAC_SHA1,	 IKE_PRF_HMAC_SHA2_256,
+				  IKE_PRF_HMAC_SHA2_384, IKE_PRF_HMAC_SHA2_512,
+				  IKE_PRF_HMAC_MD5,	 IKE_PRF_AES128_XCBC,
+				  IKE_PRF_AES128_CMAC };
 
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 3 + 1);
 	for (size_t i = 0; i < sizeof(seed); i++)
 		seed[i] = (uint8_t)(200 - i);
-	for (size_t a = 0; a < 4; a++) {
+	for (size_t a = 0; a < sizeof(prfs) / sizeof(prfs[0]); a++) {
 		size_t len = ike_prf_len(prfs[a]);
 		struct ike_cbuf s = { seed, sizeof(seed) };
 		size_t out_len = 4 * len + 7; /* a partial last block */
@@ -565,10 +569,12 @@ START_TEST(test_kdf_refuses)
 		  -ENOTSUP },
 		{ { IKE_ENCR_CHACHA20_POLY1305, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE },
 		  -ENOTSUP },
-		{ { IKE_ENCR_3DES, 0, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP },
-		{ { IKE_ENCR_AES_GCM_8, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE }, -ENOTSUP },
-		{ { IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_MD5, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP },
-		{ { IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA1, IKE_INTEG_HMAC_MD5_96 }, -ENOTSUP },
+		/* RFC 7296 3.3.2: no ENCR_NULL for IKE */
+		{ { IKE_ENCR_NULL, 0, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP },
+		{ { IKE_ENCR_AES_CCM_8, 0, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE }, -ENOTSUP },
+		/* PRF_HMAC_TIGER, AUTH_DES_MAC */
+		{ { IKE_ENCR_AES_CBC, 128, 3, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP },
+		{ { IKE_ENCR_AES_CBC, 128, IKE_PRF_HMAC_SHA1, 3 }, -ENOTSUP },
 	};
 	struct ike_sa_algs ok = { IKE_ENCR_AES_GCM_16, 128, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_NONE };
 
@@ -618,8 +624,12 @@ START_TEST(test_kdf_refuses)
 			{ { IKE_ENCR_AES_CBC, 128, IKE_INTEG_NONE }, -EINVAL, 0, 0 },
 			{ { IKE_ENCR_NULL, 0, IKE_INTEG_NONE }, -EINVAL, 0, 0 },
 			{ { IKE_ENCR_AES_CBC, 64, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP, 0, 0 },
-			{ { IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP, 0, 0 },
-			{ { IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_MD5_96 }, -ENOTSUP, 0, 0 },
+			{ { IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_MD5_96 }, 0, 24, 16 },
+			{ { IKE_ENCR_AES_CBC, 128, IKE_INTEG_AES_CMAC_96 }, 0, 16, 16 },
+			{ { IKE_ENCR_AES_CCM_8, 256, IKE_INTEG_NONE }, 0, 35, 0 },
+			/* ENCR_DES, AUTH_DES_MAC */
+			{ { 2, 0, IKE_INTEG_HMAC_SHA1_96 }, -ENOTSUP, 0, 0 },
+			{ { IKE_ENCR_AES_CBC, 128, 3 }, -ENOTSUP, 0, 0 },
 		};
 
 		for (size_t i = 0; i < sizeof(child) / sizeof(child[0]); i++) {
@@ -912,19 +922,26 @@ START_TEST(test_sk_cipher_init_refuses)
 	ck_assert_int_eq(ike_sk_cipher_init(&c, IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128,
 					    key, 16, key, 31),
 			 -EINVAL);
-	ck_assert_int_eq(
-	    ike_sk_cipher_init(&c, IKE_ENCR_AES_CBC, 128, IKE_INTEG_AES_XCBC_96, key, 16, key, 16),
-	    -ENOTSUP);
-	ck_assert_int_eq(ike_sk_cipher_init(&c, IKE_ENCR_AES_CTR, 128, IKE_INTEG_HMAC_SHA2_256_128,
-					    key, 20, key, 32),
+	ck_assert_int_eq(ike_sk_cipher_init(&c, IKE_ENCR_AES_CBC, 128, 3, key, 16, key, 16),
 			 -ENOTSUP);
+	ck_assert_int_eq(
+	    ike_sk_cipher_init(&c, IKE_ENCR_NULL, 0, IKE_INTEG_HMAC_SHA2_256_128, key, 0, key, 32),
+	    -ENOTSUP);
+	/* AES-CTR's key is followed by its nonce, AES-CCM's by a 3-octet salt */
+	ck_assert_int_eq(ike_sk_cipher_init(&c, IKE_ENCR_AES_CTR, 128, IKE_INTEG_HMAC_SHA2_256_128,
+					    key, 16, key, 32),
+			 -EINVAL);
+	ck_assert_int_eq(
+	    ike_sk_cipher_init(&c, IKE_ENCR_AES_CCM_16, 128, IKE_INTEG_NONE, key, 20, NULL, 0),
+	    -EINVAL);
+	ck_assert_int_eq(
+	    ike_sk_cipher_init(&c, IKE_ENCR_AES_CCM_16, 128, IKE_INTEG_NONE, key, 19, NULL, 0), 0);
 	ck_assert_int_eq(ike_sk_cipher_init(&c, IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128,
 					    key, 16, key, 32),
 			 0);
 	ck_assert(ike_encr_ike_supported(IKE_ENCR_CHACHA20_POLY1305, 0));
-	ck_assert(!ike_encr_ike_supported(IKE_ENCR_AES_GCM_12, 128));
-	ck_assert(ike_encr_is_aead(IKE_ENCR_AES_GCM_16));
-	ck_assert(!ike_encr_is_aead(IKE_ENCR_AES_CBC));
+	ck_assert(ike_encr_ike_supported(IKE_ENCR_AES_GCM_12, 128));
+	ck_assert(!ike_encr_ike_supported(IKE_ENCR_NULL, 0));
 }
 END_TEST
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "ike/crypto.h"
 #include "ike/dh.h"
 #include "ike/ike_const.h"
@@ -301,6 +303,90 @@ START_TEST(test_modp_kat)
 }
 END_TEST
 
+/* The groups added with the algorithm table, as SHA-256 digests of the
+ * values (tests/unit/vectors/modp.py): g^i, g^r, g^ir. */
+static const struct {
+	uint16_t group;
+	size_t rnd_len;
+	const char *gi, *gr, *gir;
+} modp_digests[] = {
+	{
+	    IKE_DH_MODP1024,
+	    40,
+	    "6f05bbf721d5974f061592c51170a7ecedc8672284761b3095b11e16629f266b",
+	    "f6e2805f2f7d3def49a1c412feba5ae8534a05e0de2c1b1bfaed09da89aa5f14",
+	    "d08d41c6654d2a23706a7f673f09dfe7dd35a7ed1f09505e4d36b4d0eb4e6163",
+	},
+	{
+	    IKE_DH_MODP1536,
+	    40,
+	    "d92de842b8195ea4c1d463f626afc2566dabbf1016f95e50a8ac18dc02790029",
+	    "4858654c8e8161c08240fe33d3b0b171a9dd42b0596652b8547e75f2d34af8b5",
+	    "560cfb7607a0767f1e4605009491c912b7462f786453bc8cdb6c539615c84541",
+	},
+	{
+	    IKE_DH_MODP4096,
+	    48,
+	    "a72c21f367ac05fbf37956c1096f1771d14de7c1fdb3a532fed8630964f0c069",
+	    "ad929d5902508a50f4063dd0e8988aede9bbf1d592e8d420641e546a3fcaca9f",
+	    "fbe1ae7b966881aa63f52f4e53547cee968a8a3580655b0d72208fe1ed7eb8fe",
+	},
+	{
+	    IKE_DH_MODP6144,
+	    56,
+	    "18152a03fd469fb7ca9a0113f262b599f17dcc3eac8cb0c108c33b1af3424060",
+	    "2d9461ac5c691e4f3fca644b5bfa7920bb9596f7b564a9bbb104200dd7a4fef5",
+	    "e82e4ff8d452b13dce8192ca32154b9562254ddd61dd1754367411f3801dcfce",
+	},
+	{
+	    IKE_DH_MODP8192,
+	    64,
+	    "83b967357bf6603e0e5f672eb1a95b0ba347b9cd380df57b17afa4a6150f3649",
+	    "cf992af058fcc9c0b49455666d029979a6ff3d8ee311b42bde6b4afb93e4813d",
+	    "be84a148e2b76c29f68b310944ac38fd448659d7459db5d655399fab88d662f2",
+	},
+};
+
+static void assert_digest(const uint8_t *buf, size_t len, const char *hex)
+{
+	uint8_t md[32];
+	unsigned int md_len = 0;
+
+	ck_assert(EVP_Digest(buf, len, md, &md_len, EVP_sha256(), NULL));
+	assert_hex(md, md_len, hex);
+}
+
+START_TEST(test_modp_kat_digests)
+{
+	uint16_t group = modp_digests[_i].group;
+	size_t n = modp_digests[_i].rnd_len, len;
+	uint8_t ri[64], rr[64];
+	struct ike_dh *i, *r;
+	const uint8_t *pi, *pr;
+
+	ck_assert_uint_eq(ike_dh_random_len(group), n);
+	for (size_t k = 0; k < n; k++) {
+		ri[k] = (uint8_t)(k * 37 + 11);
+		rr[k] = (uint8_t)(k * 53 + 140);
+	}
+	ck_assert_int_eq(ike_dh_new(&i, group, ri, n), 0);
+	ck_assert_int_eq(ike_dh_new(&r, group, rr, n), 0);
+	pi = ike_dh_public(i, &len);
+	ck_assert_uint_le(len, IKE_DH_PUBLIC_MAX_LEN);
+	assert_digest(pi, len, modp_digests[_i].gi);
+	pr = ike_dh_public(r, &len);
+	assert_digest(pr, len, modp_digests[_i].gr);
+	ck_assert_int_eq(ike_dh_compute(i, pr, len), 0);
+	ck_assert_int_eq(ike_dh_compute(r, pi, len), 0);
+	pi = ike_dh_shared(i, &len);
+	ck_assert_uint_le(len, IKE_DH_SHARED_MAX_LEN);
+	assert_digest(pi, len, modp_digests[_i].gir);
+	assert_digest(ike_dh_shared(r, NULL), len, modp_digests[_i].gir);
+	ike_dh_free(i);
+	ike_dh_free(r);
+}
+END_TEST
+
 /* RFC 6989: 1 < y < p-1, and exactly the prime's length. */
 START_TEST(test_modp_range)
 {
@@ -431,9 +517,10 @@ START_TEST(test_dh_refuses)
 	uint8_t rnd[128] = { 1 };
 	struct ike_dh *dh = (struct ike_dh *)rnd;
 
-	ck_assert_uint_eq(ike_dh_random_len(IKE_DH_MODP1024), 0);
+	/* group 1 (MODP-768) is not implemented */
+	ck_assert_uint_eq(ike_dh_random_len(1), 0);
 	ck_assert_uint_eq(ike_dh_public_len(IKE_DH_NONE), 0);
-	ck_assert_int_eq(ike_dh_new(&dh, IKE_DH_MODP1024, rnd, 32), -ENOTSUP);
+	ck_assert_int_eq(ike_dh_new(&dh, 1, rnd, 32), -ENOTSUP);
 	ck_assert_ptr_null(dh);
 	ck_assert_int_eq(ike_dh_new(&dh, IKE_DH_CURVE25519, rnd, 31), -EINVAL);
 	ck_assert_int_eq(ike_dh_new(&dh, IKE_DH_CURVE25519, rnd, 33), -EINVAL);
@@ -448,12 +535,15 @@ END_TEST
  * and all-one octets). */
 START_TEST(test_dh_both_ways)
 {
-	static const uint16_t groups[] = { IKE_DH_MODP2048, IKE_DH_MODP3072, IKE_DH_ECP256,
-					   IKE_DH_ECP384,   IKE_DH_ECP521,   IKE_DH_CURVE25519,
-					   IKE_DH_CURVE448 };
+	static const uint16_t groups[] = {
+		IKE_DH_MODP2048, IKE_DH_MODP3072,   IKE_DH_ECP256,   IKE_DH_ECP384,
+		IKE_DH_ECP521,	 IKE_DH_CURVE25519, IKE_DH_CURVE448, IKE_DH_MODP1024,
+		IKE_DH_MODP1536, IKE_DH_MODP4096,   IKE_DH_MODP6144, IKE_DH_MODP8192,
+	};
 	static const size_t lens[][3] = {
-		{ 40, 256, 256 }, { 40, 384, 384 }, { 40, 64, 32 }, { 56, 96, 48 },
-		{ 74, 132, 66 },  { 32, 32, 32 },   { 56, 56, 56 },
+		{ 40, 256, 256 }, { 40, 384, 384 }, { 40, 64, 32 },   { 56, 96, 48 },
+		{ 74, 132, 66 },  { 32, 32, 32 },   { 56, 56, 56 },   { 40, 128, 128 },
+		{ 40, 192, 192 }, { 48, 512, 512 }, { 56, 768, 768 }, { 64, 1024, 1024 },
 	};
 
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
@@ -514,6 +604,8 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_ecx_rfc7748, 0, 2);
 	tcase_add_loop_test(tc, test_ecp_rfc5903, 0, 3);
 	tcase_add_loop_test(tc, test_modp_kat, 0, 2);
+	tcase_add_loop_test(tc, test_modp_kat_digests, 0,
+			    sizeof(modp_digests) / sizeof(modp_digests[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("validation");

@@ -95,8 +95,21 @@ static const struct parse_case parse_cases[] = {
 	  IKE_PROTO_IKE,
 	  { T(ENCR, IKE_ENCR_AES_CBC, 128), T(PRF, IKE_PRF_HMAC_SHA2_256, 0),
 	    T(INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0), T(DH, IKE_DH_ECP256, 0), END } },
-	/* ESP may do without integrity with classic encryption */
-	{ "aes", IKE_PROTO_ESP, { T(ENCR, IKE_ENCR_AES_CBC, 128), T(ESN, IKE_ESN_NO, 0), END } },
+	/* "aes" is AES-128-CBC; ESP NULL encryption with integrity */
+	{ "aes-sha1-null",
+	  IKE_PROTO_ESP,
+	  { T(ENCR, IKE_ENCR_AES_CBC, 128), T(ENCR, IKE_ENCR_NULL, 0),
+	    T(INTEG, IKE_INTEG_HMAC_SHA1_96, 0), T(ESN, IKE_ESN_NO, 0), END } },
+	/* AES-CMAC: integrity, and the PRF strongSwan derives from it */
+	{ "aes128ccm16-aescmac-modp8192",
+	  IKE_PROTO_IKE,
+	  { T(ENCR, IKE_ENCR_AES_CCM_16, 128), T(PRF, IKE_PRF_AES128_CMAC, 0),
+	    T(DH, IKE_DH_MODP8192, 0), END } },
+	{ "3des-md5-aescmac-modp1024",
+	  IKE_PROTO_IKE,
+	  { T(ENCR, IKE_ENCR_3DES, 0), T(PRF, IKE_PRF_HMAC_MD5, 0), T(PRF, IKE_PRF_AES128_CMAC, 0),
+	    T(INTEG, IKE_INTEG_HMAC_MD5_96, 0), T(INTEG, IKE_INTEG_AES_CMAC_96, 0),
+	    T(DH, IKE_DH_MODP1024, 0), END } },
 	/* the order of kinds does not matter */
 	{ "modp4096-sha512-aes192",
 	  IKE_PROTO_IKE,
@@ -212,29 +225,28 @@ START_TEST(test_parse_default)
 	ck_assert_int_eq(
 	    ike_proposals_parse("default", IKE_PROTO_IKE, p, MAXP, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 2);
-	/* classic: 3 AES-CBC, 4 PRF, 4 INTEG, 7 groups (none above MODP 3072) */
-	ck_assert_uint_eq(p[0].n_transforms, 3 + 4 + 4 + 7);
-	ck_assert(!ike_proposals_have_dh(p, 2, IKE_DH_MODP4096));
+	/* classic: 3 AES-CBC, 4 PRF, 4 INTEG, 10 groups */
+	ck_assert_uint_eq(p[0].n_transforms, 3 + 4 + 4 + 10);
+	ck_assert(ike_proposals_have_dh(p, 2, IKE_DH_MODP8192));
+	ck_assert(!ike_proposals_have_dh(p, 2, IKE_DH_MODP1024));
 	ck_assert_uint_eq(p[0].transforms[0].type, IKE_TRANS_ENCR);
 	ck_assert_uint_eq(p[0].transforms[0].key_len, 128);
 	ck_assert(ike_proposals_have_dh(p, 1, IKE_DH_CURVE25519));
 	ck_assert_uint_eq(ike_proposals_preferred_dh(p, n), IKE_DH_ECP256);
-	/* AEAD: 3 GCM16, ChaCha20, 4 PRF, no INTEG, 7 groups */
-	ck_assert_uint_eq(p[1].n_transforms, 3 + 1 + 4 + 7);
+	/* AEAD: 3 GCM16, ChaCha20, 3 GCM12, 3 GCM8, 4 PRF, no INTEG, 10 groups */
+	ck_assert_uint_eq(p[1].n_transforms, 3 + 1 + 3 + 3 + 4 + 10);
 	for (size_t i = 0; i < p[1].n_transforms; i++)
 		ck_assert_uint_ne(p[1].transforms[i].type, IKE_TRANS_INTEG);
 	ck_assert_uint_eq(p[1].num, 2);
 
-	/* ESP: only what the kernel interface installs: AES-CBC with the
-	 * three HMAC-SHA2, and AES-GCM-16; no HMAC-SHA1 */
+	/* ESP: AES-CBC with three HMAC-SHA2, HMAC-SHA1 and AES-XCBC, and
+	 * AES-GCM-16 */
 	ck_assert_int_eq(
 	    ike_proposals_parse("default", IKE_PROTO_ESP, p, MAXP, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_uint_eq(p[0].n_transforms, 3 + 3 + 1);
+	ck_assert_uint_eq(p[0].n_transforms, 3 + 5 + 1);
 	ck_assert_uint_eq(p[1].n_transforms, 3 + 1);
-	for (size_t i = 0; i < p[0].n_transforms; i++)
-		ck_assert_uint_ne(p[0].transforms[i].id * (p[0].transforms[i].type == IKE_TRANS_INTEG),
-				  IKE_INTEG_HMAC_SHA1_96);
+	ck_assert_uint_eq(p[0].transforms[7].id, IKE_INTEG_AES_XCBC_96);
 
 	/* case-insensitive, combinable with explicit proposals */
 	ck_assert_int_eq(ike_proposals_parse("aes128gcm16-x25519, DEFAULT", IKE_PROTO_ESP, p, MAXP,
@@ -295,6 +307,22 @@ static const struct err_case err_cases[] = {
 	  "aes128gcm16,aes128gcm16",
 	  IKE_PROTO_ESP, -ENOSPC, NULL },
 	{ "aes128", IKE_PROTO_AH, -EINVAL, "unsupported protocol 2 for proposals" },
+	/* what the algorithm table does not allow in the protocol */
+	{ "aes128-aes256-sha256-x25519, null-sha256-x25519", IKE_PROTO_IKE, -EINVAL,
+	  "'null' cannot be used in IKE (only in esp_proposals), in proposal "
+	  "'null-sha256-x25519'" },
+	{ "aes128gcm16-prfsha256-x25519-esn", IKE_PROTO_IKE, -EINVAL,
+	  "'esn' cannot be used in IKE (extended sequence numbers are for ESP), in proposal "
+	  "'aes128gcm16-prfsha256-x25519-esn'" },
+	{ "aes128gcm16-camellia", IKE_PROTO_ESP, -EINVAL,
+	  "unknown algorithm 'camellia' in proposal 'aes128gcm16-camellia'" },
+	/* ESP without integrity is not installed (strongSwan would allow it) */
+	{ "aes128", IKE_PROTO_ESP, -EINVAL,
+	  "an integrity algorithm is mandatory in ESP proposals with classic (non-AEAD) "
+	  "encryption: none in proposal 'aes128'" },
+	{ "null-modp2048", IKE_PROTO_ESP, -EINVAL,
+	  "an integrity algorithm is mandatory in ESP proposals with classic (non-AEAD) "
+	  "encryption: none in proposal 'null-modp2048'" },
 };
 
 START_TEST(test_parse_errors)
@@ -356,7 +384,16 @@ START_TEST(test_parse_hostile)
 					     "prfsha256-prfsha384-prfsha512-prfmd5-prfaesxcbc-"
 					     "prfaescmac-modp1024-modp1536-modp2048-modp3072-"
 					     "modp4096-modp6144-modp8192-ecp256-ecp384-ecp521-"
-					     "x25519-x448-3des-null",
+					     "x25519-x448-3des-aescmac-aes128ccm8",
+					     IKE_PROTO_ESP, p, MAXP, &n, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert(!strncmp(err, "classic and combined-mode (AEAD) encryption", 43));
+	ck_assert_int_eq(ike_proposals_parse("aes128-aes192-aes256-aes128ctr-aes192ctr-aes256ctr-"
+					     "sha1-sha256-sha384-sha512-md5-aesxcbc-prfsha1-"
+					     "prfsha256-prfsha384-prfsha512-prfmd5-prfaesxcbc-"
+					     "prfaescmac-modp1024-modp1536-modp2048-modp3072-"
+					     "modp4096-modp6144-modp8192-ecp256-ecp384-ecp521-"
+					     "x25519-x448-3des-aescmac",
 					     IKE_PROTO_IKE, p, MAXP, &n, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(p[0].n_transforms, 33);
@@ -825,7 +862,9 @@ static const struct kernel_case kernel_cases[] = {
 	  32 },
 	{ "aes128-aesxcbc", false, "cbc(aes)", 128, 0, "xcbc(aes)", 128, 96, 16, 16 },
 	{ "3des-md5", false, "cbc(des3_ede)", 192, 0, "hmac(md5)", 128, 96, 24, 16 },
-	{ "aes128", false, "cbc(aes)", 128, 0, NULL, 0, 0, 16, 0 },
+	{ "aes128ccm8-esn", true, "rfc4309(ccm(aes))", 152, 64, NULL, 0, 0, 19, 0 },
+	{ "aes192-aescmac", false, "cbc(aes)", 192, 0, "cmac(aes)", 128, 96, 24, 16 },
+	{ "null-sha256", false, "ecb(cipher_null)", 0, 0, "hmac(sha256)", 256, 128, 0, 32 },
 };
 
 START_TEST(test_kernel_algs)
@@ -838,18 +877,20 @@ START_TEST(test_kernel_algs)
 
 	ck_assert_int_eq(ike_proposal_select(p, n, p, n, 0, &sel), 0);
 	ck_assert_int_eq(ike_selected_kernel_algs(&sel, &k), 0);
-	ck_assert_msg(k.aead == c->aead, "%s", c->str);
-	ck_assert_str_eq(k.encr_name, c->encr);
-	ck_assert_uint_eq(k.encr_key_bits, c->encr_bits);
-	ck_assert_uint_eq(k.icv_bits, c->icv);
-	if (c->integ)
-		ck_assert_str_eq(k.integ_name, c->integ);
-	else
-		ck_assert_ptr_null(k.integ_name);
-	ck_assert_uint_eq(k.integ_key_bits, c->integ_bits);
-	ck_assert_uint_eq(k.integ_trunc_bits, c->trunc);
-	ck_assert_uint_eq(k.encr_keymat, c->encr_keymat);
-	ck_assert_uint_eq(k.integ_keymat, c->integ_keymat);
+	ck_assert_msg(!!(k.encr->flags & IKE_ALG_AEAD) == c->aead, "%s", c->str);
+	ck_assert_int_eq(k.esn, strstr(c->str, "-esn") != NULL);
+	ck_assert_str_eq(k.encr->kernel, c->encr);
+	ck_assert_uint_eq(k.encr->kernel_key_bits, c->encr_bits);
+	ck_assert_uint_eq(k.encr->icv_bits, c->icv);
+	ck_assert_uint_eq(k.encr->keymat, c->encr_keymat);
+	if (c->integ) {
+		ck_assert_str_eq(k.integ->kernel, c->integ);
+		ck_assert_uint_eq(k.integ->kernel_key_bits, c->integ_bits);
+		ck_assert_uint_eq(k.integ->icv_bits, c->trunc);
+		ck_assert_uint_eq(k.integ->keymat, c->integ_keymat);
+	} else {
+		ck_assert_ptr_null(k.integ);
+	}
 }
 END_TEST
 
@@ -869,7 +910,12 @@ START_TEST(test_kernel_algs_errors)
 	sel.encr_key_len = 128;
 	sel.integ = 77;
 	ck_assert_int_eq(ike_selected_kernel_algs(&sel, &k), -ENOTSUP);
+	/* classic encryption without integrity: not installed */
+	sel.types &= (uint8_t) ~(1u << IKE_TRANS_INTEG);
+	ck_assert_int_eq(ike_selected_kernel_algs(&sel, &k), -ENOTSUP);
+	sel.types |= 1u << IKE_TRANS_INTEG;
 	sel.integ = IKE_INTEG_HMAC_SHA2_256_128;
+	ck_assert_int_eq(ike_selected_kernel_algs(&sel, &k), 0);
 	sel.encr = 77;
 	ck_assert_int_eq(ike_selected_kernel_algs(&sel, &k), -ENOTSUP);
 }

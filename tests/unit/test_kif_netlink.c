@@ -363,7 +363,7 @@ END_TEST
 static const uint8_t key36[36] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const uint8_t key64[64] = { 11, 12, 13 };
 
-static struct kif_sa esp_sa(enum kif_encr e)
+static struct kif_sa esp_sa(enum ike_alg e)
 {
 	struct kif_sa sa;
 
@@ -376,9 +376,9 @@ static struct kif_sa esp_sa(enum kif_encr e)
 	sa.reqid = KIF_REQID_MIN + 1;
 	sa.encr = e;
 	sa.encr_key = key36;
-	sa.encr_key_len = e == KIF_ENCR_AES_CBC ? 16 : 20;
-	if (e == KIF_ENCR_AES_CBC) {
-		sa.integ = KIF_INTEG_HMAC_SHA2_256_128;
+	sa.encr_key_len = ike_alg_get(e)->keymat;
+	if (!(ike_alg_get(e)->flags & IKE_ALG_AEAD)) {
+		sa.integ = IKE_ALG_HMAC_SHA2_256_128;
 		sa.integ_key = key64;
 		sa.integ_key_len = 32;
 	}
@@ -402,7 +402,7 @@ static bool probe_sa_left(void)
 
 START_TEST(test_esp_sa_or_clear_error)
 {
-	static const enum kif_encr algs[] = { KIF_ENCR_AES_GCM_16, KIF_ENCR_AES_CBC };
+	static const enum ike_alg algs[] = { IKE_ALG_AES128_GCM_16, IKE_ALG_AES128_CBC };
 
 	for (int i = 0; i < 2; i++) {
 		struct kif_sa sa = esp_sa(algs[i]);
@@ -428,7 +428,7 @@ START_TEST(test_esp_sa_or_clear_error)
 		ck_assert(!probe_sa_left());
 	}
 	/* IPv6 names its own option. */
-	struct kif_sa sa = esp_sa(KIF_ENCR_AES_CBC);
+	struct kif_sa sa = esp_sa(IKE_ALG_AES128_CBC);
 	sa.id.src = A("2001:db8::1");
 	sa.id.dst = A("2001:db8::2");
 	if (kif_sa_add(k, &sa, false) != 0)
@@ -438,33 +438,52 @@ END_TEST
 
 START_TEST(test_sa_invalid)
 {
-	struct kif_sa sa = esp_sa(KIF_ENCR_AES_GCM_16);
+	struct kif_sa sa = esp_sa(IKE_ALG_AES128_GCM_16);
 
 	sa.encr_key_len = 16; /* no salt */
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(kif_error(k), "4-octet salt"));
-	sa = esp_sa(KIF_ENCR_AES_CBC);
-	sa.integ = KIF_INTEG_NONE;
+	ck_assert_ptr_nonnull(strstr(kif_error(k), "salt or nonce included"));
+	sa = esp_sa(IKE_ALG_AES128_CBC);
+	sa.integ = IKE_ALG_NONE;
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
-	sa = esp_sa(KIF_ENCR_AES_CBC);
+	sa = esp_sa(IKE_ALG_AES128_CBC);
 	sa.integ_key_len = 31;
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
-	sa = esp_sa(KIF_ENCR_CHACHA20_POLY1305);
+	/* not an ESP algorithm, or not of its kind */
+	sa = esp_sa(IKE_ALG_AES128_CBC);
+	sa.integ = IKE_ALG_PRF_HMAC_SHA2_256;
+	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
+	sa.integ = IKE_ALG_AES128_CBC;
+	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
+	sa = esp_sa(IKE_ALG_AES128_GCM_16);
+	sa.encr = IKE_ALG_HMAC_SHA1_96;
+	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(kif_error(k), "no encryption algorithm usable in ESP"));
+	sa.encr = IKE_ALG_COUNT;
+	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
+	/* ESN without a replay window */
+	sa = esp_sa(IKE_ALG_AES128_GCM_16);
+	sa.esn = true;
+	sa.replay_window = 0;
+	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(kif_error(k), "need a replay window"));
+	sa = esp_sa(IKE_ALG_CHACHA20_POLY1305);
+	sa.encr_key_len = 20;
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL); /* 20 octets */
 	sa.encr_key_len = 36;
 	sa.reqid = 1;
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(kif_error(k), "reqid outside"));
-	sa = esp_sa(KIF_ENCR_AES_GCM_16);
+	sa = esp_sa(IKE_ALG_AES128_GCM_16);
 	sa.replay_window = 5000;
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
-	sa = esp_sa(KIF_ENCR_AES_GCM_16);
+	sa = esp_sa(IKE_ALG_AES128_GCM_16);
 	sa.id.dst = A("2001:db8::1");
 	ck_assert_int_eq(kif_sa_add(k, &sa, false), -EINVAL);
 	struct kif_sa_stats st;
 	memset(&sa.id.dst, 0, sizeof(sa.id.dst));
 	ck_assert_int_eq(kif_sa_get(k, &sa.id, &st), -EINVAL);
-	sa = esp_sa(KIF_ENCR_AES_GCM_16);
+	sa = esp_sa(IKE_ALG_AES128_GCM_16);
 	ck_assert_int_eq(kif_sa_get(k, &sa.id, &st), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(kif_error(k), "get SA esp spi 0x0000c001"));
 }

@@ -5,11 +5,15 @@
 The RFC 3526 primes are rebuilt from their defining formula
 (p = 2^n - 2^(n-64) - 1 + 2^64 * (floor(2^(n-130) * pi) + k)) with pi
 computed here by Machin's formula, so neither the primes nor the
-exponentiations depend on OpenSSL. conduit's private exponent is the
-caller's 40 random octets, big-endian, with the top bit set.
+exponentiations depend on OpenSSL (RFC 2409's 1024-bit prime follows the
+same formula). conduit's private exponent is the caller's random octets
+(40; 48, 56 and 64 for MODP-4096, 6144 and 8192), big-endian, with the top
+bit set. For the groups added with the algorithm table the values are
+given as SHA-256 digests, to keep the test readable.
 
     python3 tests/unit/vectors/modp.py
 """
+import hashlib
 
 
 def arctan_inv(x, one):
@@ -69,3 +73,18 @@ for bits, p in [(2048, P2048), (3072, P3072)]:
     emit("modp%d_gi" % bits, gi.to_bytes(n, "big"))
     emit("modp%d_gr" % bits, gr.to_bytes(n, "big"))
     emit("modp%d_gir" % bits, pow(gr, xi, p).to_bytes(n, "big"))
+
+MORE = [(1024, 129093, 40), (1536, 741804, 40), (4096, 240904, 48), (6144, 929484, 56),
+        (8192, 4743158, 64)]
+for bits, k, rnd_len in MORE:
+    p = rfc3526_prime(bits, k)
+    n = bits // 8
+    ri = bytes((i * 37 + 11) & 0xFF for i in range(rnd_len))
+    rr = bytes((i * 53 + 140) & 0xFF for i in range(rnd_len))
+    xi, xr = private(ri), private(rr)
+    gi, gr = pow(2, xi, p), pow(2, xr, p)
+    assert pow(gr, xi, p) == pow(gi, xr, p)
+    print("\t{ IKE_DH_MODP%d, %d," % (bits, rnd_len))
+    for v in (gi, gr, pow(gr, xi, p)):
+        print('\t  "%s",' % hashlib.sha256(v.to_bytes(n, "big")).hexdigest())
+    print("\t},")
