@@ -389,8 +389,7 @@ static uint64_t lim(uint64_t v)
 	return v ? v : XFRM_INF;
 }
 
-/* Validate sa and append its XFRM form to nlh; NULL or what is wrong. */
-static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
+const char *kif_build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 {
 	struct xfrm_usersa_info *p;
 	union {
@@ -558,7 +557,7 @@ static int esp_probe(struct kif *k, uint8_t family)
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = XFRM_MSG_NEWSA;
-	if (build_sa(nlh, &sa))
+	if (kif_build_sa(nlh, &sa))
 		return -1;
 	r = kif_talk(k, nlh, NULL, NULL, NULL, 0, NULL);
 	if (r == -EPROTONOSUPPORT)
@@ -590,7 +589,7 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 	nlh->nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
 	if (!update)
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	bad = build_sa(nlh, sa);
+	bad = kif_build_sa(nlh, sa);
 	if (bad) {
 		explicit_bzero(buf, sizeof(buf));
 		kif_seterr(k, "%s %s: %s", op, what, bad);
@@ -967,7 +966,7 @@ static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 	return 0;
 }
 
-static const char *build_policy(struct nlmsghdr *nlh, const struct kif_policy *p)
+const char *kif_build_policy(struct nlmsghdr *nlh, const struct kif_policy *p)
 {
 	struct xfrm_userpolicy_info *x;
 	struct xfrm_user_tmpl t[KIF_MAX_TMPL];
@@ -1027,7 +1026,7 @@ int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update)
 	nlh->nlmsg_type = update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY;
 	if (!update)
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	bad = build_policy(nlh, p);
+	bad = kif_build_policy(nlh, p);
 	if (bad) {
 		kif_seterr(k, "%s %s: %s", op, what, bad);
 		return -EINVAL;
