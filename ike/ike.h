@@ -74,6 +74,9 @@ struct ike_conn_cfg {
 	char name[64];
 	struct ike_addr local; /* family 0: any */
 	struct ike_addr remote; /* family 0: any (responder only) */
+	/* With local or remote unset: only addresses of this family
+	 * (%any4, %any6), 0 either. */
+	uint8_t local_any_family, remote_any_family;
 	const char *proposals; /* "aes256gcm16-prfsha256-x25519,..." */
 	struct ike_id local_id; /* type 0: our address */
 	struct ike_id remote_id; /* type 0: accept any */

@@ -20,12 +20,13 @@ struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
 	return c;
 }
 
-static bool addr_matches(const struct ike_addr *want, const struct ike_addr *have)
+static bool addr_matches(const struct ike_addr *want, uint8_t any_family,
+			 const struct ike_addr *have)
 {
 	size_t n;
 
 	if (!want->family)
-		return true;
+		return !any_family || any_family == have->family;
 	if (want->family != have->family)
 		return false;
 	n = want->family == AF_INET ? 4 : 16;
@@ -42,10 +43,11 @@ struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *
 	memcpy(key + 1, remote->ip, remote->family == AF_INET ? 4 : 16);
 	HASH_FIND(hh_remote, e->conns_by_remote, key, sizeof(key), c);
 	for (; c; c = c->next_same_remote)
-		if (addr_matches(&c->cfg.local, local))
+		if (addr_matches(&c->cfg.local, c->cfg.local_any_family, local))
 			return c;
 	TAILQ_FOREACH (c, &e->conns_any, any_entry)
-		if (addr_matches(&c->cfg.local, local))
+		if (addr_matches(&c->cfg.local, c->cfg.local_any_family, local) &&
+		    addr_matches(&c->cfg.remote, c->cfg.remote_any_family, remote))
 			return c;
 	return NULL;
 }
