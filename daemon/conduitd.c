@@ -379,11 +379,14 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		bool wild;
 		char err[DCFG_ERR_LEN];
 
-		if (cc && cc->remote_addrs.n &&
-		    !dcfg_addr_parse(cc->remote_addrs.items[0].value, &paddr, &wild, err,
-				     sizeof(err)) &&
-		    paddr.family)
-			dkern_larval_drop(d->kern, &paddr);
+		/* The peer an initiator sent to: the first IP address. */
+		for (size_t i = 0; cc && i < cc->remote_addrs.n; i++)
+			if (!dcfg_addr_parse(cc->remote_addrs.items[i].value, &paddr, &wild, err,
+					     sizeof(err)) &&
+			    !wild) {
+				dkern_larval_drop(d->kern, &paddr);
+				break;
+			}
 	}
 	pending_answer(d, ev);
 	update_status(d);

@@ -96,9 +96,13 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 {
 	memset(a, 0, sizeof(*a));
 	*wildcard = false;
-	if (!strcmp(text, "%any") || !strcmp(text, "%any4") || !strcmp(text, "%any6") ||
-	    !strcmp(text, "0.0.0.0") || !strcmp(text, "::")) {
+	if (!strcmp(text, "%any") || !strcmp(text, "0.0.0.0") || !strcmp(text, "::")) {
 		*wildcard = true;
+		return 0;
+	}
+	if (!strcmp(text, "%any4") || !strcmp(text, "%any6")) {
+		*wildcard = true;
+		a->family = text[4] == '4' ? AF_INET : AF_INET6;
 		return 0;
 	}
 	if (inet_pton(AF_INET, text, a->ip) == 1) {
@@ -110,7 +114,8 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 		return 0;
 	}
 	/* A subnet or range restricts which peers may connect: conduit does
-	 * not filter on it yet, so it means any, as a responder. */
+	 * not filter on it yet, so it means any of its family, as a
+	 * responder. */
 	if (strchr(text, '/') || strchr(text, '-')) {
 		const char *sep = strpbrk(text, "/-");
 		char first[64];
@@ -123,6 +128,7 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 			if (inet_pton(AF_INET, first, tmp) == 1 ||
 			    inet_pton(AF_INET6, first, tmp) == 1) {
 				*wildcard = true;
+				a->family = strchr(first, ':') ? AF_INET6 : AF_INET;
 				return 0;
 			}
 		}
@@ -234,21 +240,83 @@ static const char *locstr(const struct conf_loc *loc, char *buf, size_t len)
 	return buf;
 }
 
-static int conv_addr(const struct conf_list *l, const char *conn, const char *key,
-		     struct ike_addr *a, char *err, size_t errlen)
+static const char *family_name(uint8_t family)
 {
-	char why[DCFG_ERR_LEN], where[300];
-	bool wild;
-	int rc;
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
 
-	memset(a, 0, sizeof(*a));
-	if (!l->n)
-		return 0;
-	rc = dcfg_addr_parse(l->items[0].value, a, &wild, why, sizeof(why));
-	if (rc)
-		snprintf(err, errlen, "%sconnection %s: %s: %s",
-			 locstr(&l->items[0].loc, where, sizeof(where)), conn, key, why);
-	return rc;
+/*
+ * The engine takes one local and one remote address per connection: the
+ * first IP address of remote_addrs (where an initiator sends), and the
+ * first local address of its family, so that one list may hold an IPv4
+ * and an IPv6 address. Without a specific remote address, the first
+ * specific local one, else a wildcard. A wildcard keeps its family
+ * (%any6, an IPv6 subnet) as the engine's *_any_family: a responder then
+ * takes only peers of that family.
+ */
+static int conv_addrs(const struct conf_conn *cc, struct ike_conn_cfg *cfg, char *err,
+		      size_t errlen)
+{
+	const struct conf_list *ll = &cc->local_addrs, *rl = &cc->remote_addrs;
+	char why[DCFG_ERR_LEN], where[300];
+	bool have_remote = false, have_local = false, local_wild = false, wild;
+	unsigned int remote_wild_fams = 0, local_wild_fams = 0; /* bits: 1 IPv4, 2 IPv6 */
+	struct ike_addr a, wild_local;
+	uint8_t want = 0;
+
+	memset(&cfg->local, 0, sizeof(cfg->local));
+	memset(&cfg->remote, 0, sizeof(cfg->remote));
+	memset(&wild_local, 0, sizeof(wild_local));
+	for (size_t i = 0; i < rl->n; i++) {
+		if (dcfg_addr_parse(rl->items[i].value, &a, &wild, why, sizeof(why))) {
+			snprintf(err, errlen, "%sconnection %s: remote_addrs: %s",
+				 locstr(&rl->items[i].loc, where, sizeof(where)), cc->name, why);
+			return -ENOTSUP;
+		}
+		if (!wild && !have_remote) {
+			cfg->remote = a;
+			have_remote = true;
+		} else if (wild) {
+			remote_wild_fams |= a.family == AF_INET ? 1 : a.family == AF_INET6 ? 2 : 3;
+		}
+	}
+	if (have_remote)
+		want = cfg->remote.family;
+	else if (remote_wild_fams == 1 || remote_wild_fams == 2)
+		want = remote_wild_fams == 1 ? AF_INET : AF_INET6;
+	for (size_t i = 0; i < ll->n; i++) {
+		if (dcfg_addr_parse(ll->items[i].value, &a, &wild, why, sizeof(why))) {
+			snprintf(err, errlen, "%sconnection %s: local_addrs: %s",
+				 locstr(&ll->items[i].loc, where, sizeof(where)), cc->name, why);
+			return -ENOTSUP;
+		}
+		if (want && a.family && a.family != want)
+			continue;
+		if (!wild && !have_local) {
+			cfg->local = a;
+			have_local = true;
+		} else if (wild) {
+			if (!local_wild)
+				wild_local = a;
+			local_wild = true;
+			local_wild_fams |= a.family == AF_INET ? 1 : a.family == AF_INET6 ? 2 : 3;
+		}
+	}
+	if (!have_local && !local_wild && ll->n) {
+		snprintf(err, errlen, "%sconnection %s: local_addrs has no %s address for the %s",
+			 locstr(ll->loc.line ? &ll->loc : &cc->loc, where, sizeof(where)), cc->name,
+			 family_name(want), have_remote ? "remote address" : "remote_addrs");
+		return -EINVAL;
+	}
+	if (!have_local) {
+		cfg->local_any_family = want ? want : wild_local.family;
+		/* An IPv4 and an IPv6 wildcard together allow both. */
+		if (!want && local_wild_fams == 3)
+			cfg->local_any_family = 0;
+	}
+	if (!have_remote)
+		cfg->remote_any_family = want;
+	return 0;
 }
 
 static int conv_id(const struct conf_auth_round *r, const char *conn, const char *side,
@@ -292,10 +360,7 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struc
 		return -EINVAL;
 	}
 	strcpy(cfg->name, cc->name);
-	rc = conv_addr(&cc->local_addrs, cc->name, "local_addrs", &cfg->local, err, errlen);
-	if (!rc)
-		rc = conv_addr(&cc->remote_addrs, cc->name, "remote_addrs", &cfg->remote, err,
-			       errlen);
+	rc = conv_addrs(cc, cfg, err, errlen);
 	if (rc)
 		return rc;
 	cfg->local.port = cc->local_port;

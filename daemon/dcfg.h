@@ -45,8 +45,10 @@ bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b);
 
 /*
  * An address of local_addrs/remote_addrs: an IP literal fills *a (port
- * left 0); "%any", "%any4", "%any6", a CIDR subnet or a range give family
- * 0 (any; *wildcard set). DNS names are refused (-ENOTSUP).
+ * left 0); "%any", "%any4", "%any6", a CIDR subnet or a range set
+ * *wildcard and leave the address zero, with the family they allow (0 for
+ * "%any", AF_INET6 for "%any6" or an IPv6 subnet...). DNS names are
+ * refused (-ENOTSUP).
  */
 int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *err,
 		    size_t errlen);
@@ -72,6 +74,12 @@ uint8_t dcfg_action(enum conf_action a);
  * Convert one connection. Errors name the connection and the file:line of
  * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases
  * (also after an error).
+ *
+ * The engine takes one address per side: the first IP address of
+ * remote_addrs, and the first of local_addrs of that family (so one list
+ * may name an IPv4 and an IPv6 address); a local_addrs without an address
+ * or wildcard of that family is an error. Wildcards keep their family
+ * (cfg.local_any_family, cfg.remote_any_family).
  */
 int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out,
 		      char *err, size_t errlen);

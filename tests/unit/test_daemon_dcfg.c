@@ -115,11 +115,28 @@ START_TEST(addresses)
 	ck_assert_int_eq(dcfg_addr_parse("%any", &a, &wild, err, sizeof(err)), 0);
 	ck_assert_int_eq(a.family, 0);
 	ck_assert(wild);
+	/* Wildcards keep the family they allow. */
+	ck_assert_int_eq(dcfg_addr_parse("%any4", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET);
+	ck_assert(wild);
+	ck_assert_int_eq(dcfg_addr_parse("%any6", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET6);
+	ck_assert(wild);
+	ck_assert_int_eq(dcfg_addr_parse("::", &a, &wild, err, sizeof(err)), 0);
+	ck_assert(wild);
 	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/8", &a, &wild, err, sizeof(err)), 0);
-	ck_assert_int_eq(a.family, 0);
+	ck_assert_int_eq(a.family, AF_INET);
+	ck_assert(wild);
+	ck_assert_int_eq(dcfg_addr_parse("2001:db8:1::/48", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET6);
 	ck_assert(wild);
 	ck_assert_int_eq(dcfg_addr_parse("10.0.0.1-10.0.0.9", &a, &wild, err, sizeof(err)), 0);
 	ck_assert(wild);
+	ck_assert_int_eq(dcfg_addr_parse("fd00::1-fd00::9", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET6);
+	ck_assert(wild);
+	for (size_t i = 0; i < sizeof(a.ip); i++)
+		ck_assert_int_eq(a.ip[i], 0);
 	ck_assert_int_eq(dcfg_addr_parse("vpn.example.org", &a, &wild, err, sizeof(err)),
 			 -ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(err, "DNS names"));
@@ -294,6 +311,137 @@ START_TEST(convert_errors)
 }
 END_TEST
 
+/* Convert connection "c" of a one-connection file with these addresses
+ * (NULL: not set); returns dcfg_conn_convert's result, *dc to free. */
+static int convert_addrs(const char *local, const char *remote, struct dcfg_conn *dc, char *err,
+			 size_t errlen)
+{
+	char text[512];
+	struct conf *c;
+	int rc;
+
+	snprintf(text, sizeof(text),
+		 "connections { c {\n%s%s%s%s%s%s"
+		 " local { auth = psk\n id = a }\n remote { auth = psk\n id = b } } }\n"
+		 "secrets { ike { id = a\nsecret = k\n} }\n",
+		 local ? " local_addrs = " : "", local ? local : "", local ? "\n" : "",
+		 remote ? " remote_addrs = " : "", remote ? remote : "", remote ? "\n" : "");
+	c = load(text);
+	rc = dcfg_conn_convert(c, conf_find_conn(c, "c"), dc, err, errlen);
+	conf_free(c);
+	return rc;
+}
+
+static const char *ip_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	if (!a->family)
+		return "%any";
+	return inet_ntop(a->family, a->ip, buf, (socklen_t)len);
+}
+
+START_TEST(dual_stack_addresses)
+{
+	static const struct {
+		const char *local, *remote;
+		const char *want_local, *want_remote;
+		uint8_t local_any, remote_any;
+	} ok[] = {
+		/* One list with both families: the local address of the
+		 * remote's family, whichever comes first. */
+		{ "192.0.2.1, 2001:db8::1", "2001:db8::2", "2001:db8::1", "2001:db8::2", 0, 0 },
+		{ "2001:db8::1, 192.0.2.1", "192.0.2.2", "192.0.2.1", "192.0.2.2", 0, 0 },
+		{ "192.0.2.1, %any6", "2001:db8::2", "%any", "2001:db8::2", AF_INET6, 0 },
+		/* The first IP address of remote_addrs, after wildcards. */
+		{ NULL, "%any, 2001:db8::2, 192.0.2.2", "%any", "2001:db8::2", AF_INET6, 0 },
+		{ "%any6", "2001:db8::2", "%any", "2001:db8::2", AF_INET6, 0 },
+		/* Wildcards only: their families restrict both sides. */
+		{ "%any6", NULL, "%any", "%any", AF_INET6, 0 },
+		{ NULL, "%any6", "%any", "%any", AF_INET6, AF_INET6 },
+		{ "%any4", "10.0.0.0/8", "%any", "%any", AF_INET, AF_INET },
+		{ "%any4, %any6", "%any", "%any", "%any", 0, 0 },
+		{ "2001:db8::1", "%any6", "2001:db8::1", "%any", 0, AF_INET6 },
+		{ "2001:db8::1", "fd00::/8", "2001:db8::1", "%any", 0, AF_INET6 },
+		{ "2001:db8::1", NULL, "2001:db8::1", "%any", 0, 0 },
+	};
+	static const struct {
+		const char *local, *remote, *why;
+	} bad[] = {
+		{ "192.0.2.1", "2001:db8::2", "local_addrs has no IPv6 address" },
+		{ "%any6", "192.0.2.2", "local_addrs has no IPv4 address" },
+		{ "2001:db8::1, %any6", "192.0.2.2", "local_addrs has no IPv4 address" },
+		{ "192.0.2.1", "%any6", "local_addrs has no IPv6 address" },
+		{ "%any4", "fd00::/8", "local_addrs has no IPv6 address" },
+	};
+	char err[DCFG_ERR_LEN + 320], buf[64];
+	struct dcfg_conn dc;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int rc = convert_addrs(ok[i].local, ok[i].remote, &dc, err, sizeof(err));
+
+		ck_assert_msg(rc == 0, "%s / %s: %s", ok[i].local, ok[i].remote, err);
+		ck_assert_str_eq(ip_str(&dc.cfg.local, buf, sizeof(buf)), ok[i].want_local);
+		ck_assert_str_eq(ip_str(&dc.cfg.remote, buf, sizeof(buf)), ok[i].want_remote);
+		ck_assert_msg(dc.cfg.local_any_family == ok[i].local_any,
+			      "%s / %s: local family %u", ok[i].local, ok[i].remote,
+			      dc.cfg.local_any_family);
+		ck_assert_msg(dc.cfg.remote_any_family == ok[i].remote_any,
+			      "%s / %s: remote family %u", ok[i].local, ok[i].remote,
+			      dc.cfg.remote_any_family);
+		ck_assert_int_eq(dc.cfg.local.port, 500);
+		dcfg_conn_free(&dc);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = convert_addrs(bad[i].local, bad[i].remote, &dc, err, sizeof(err));
+
+		ck_assert_msg(rc == -EINVAL, "%s / %s: %d", bad[i].local, bad[i].remote, rc);
+		ck_assert_msg(strstr(err, bad[i].why), "%s / %s: %s", bad[i].local, bad[i].remote,
+			      err);
+		/* Where: the local_addrs line. */
+		ck_assert_ptr_nonnull(strstr(err, "test.conf:2:"));
+		dcfg_conn_free(&dc);
+	}
+}
+END_TEST
+
+/* IPv6 identities, and strongSwan's default one (our IPv6 address) in the
+ * PSK lookup. */
+START_TEST(ipv6_identities)
+{
+	static const char *text =
+	    "connections {\n"
+	    "  v6 { local_addrs = 2001:db8::1\n remote_addrs = 2001:db8::2\n"
+	    "    local { auth = psk\n id = 2001:db8::1 }\n"
+	    "    remote { auth = psk\n id = 2001:db8:0:0::2 } }\n"
+	    "  noid { local_addrs = 2001:db8::1\n remote_addrs = 2001:db8::3\n"
+	    "    local { auth = psk\n} remote { auth = psk\n} }\n"
+	    "}\n"
+	    "secrets { ike-4 { id = 192.0.2.1\nsecret = four\n}\n"
+	    "  ike-6 { id-l = 2001:DB8::1\nid-r = 2001:db8::2\nsecret = six\n} }\n";
+	static const uint8_t l6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t r6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	char err[DCFG_ERR_LEN + 320];
+	struct conf *c = load(text);
+	struct dcfg_conn dc;
+
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "v6"), &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, IKE_ID_IPV6_ADDR);
+	ck_assert_int_eq(dc.cfg.local_id.len, 16);
+	ck_assert_mem_eq(dc.cfg.local_id.data, l6, 16);
+	ck_assert_int_eq(dc.cfg.remote_id.type, IKE_ID_IPV6_ADDR);
+	ck_assert_mem_eq(dc.cfg.remote_id.data, r6, 16);
+	ck_assert_uint_eq(dc.cfg.psk_len, 3);
+	ck_assert_mem_eq(dc.cfg.psk, "six", 3);
+	dcfg_conn_free(&dc);
+	/* No ids: our IPv6 address is our identity for the lookup. */
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "noid"), &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, 0);
+	ck_assert_mem_eq(dc.cfg.psk, "six", 3);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_dcfg");
@@ -305,6 +453,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, psk_lookup);
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
+	tcase_add_test(tc, dual_stack_addresses);
+	tcase_add_test(tc, ipv6_identities);
 	suite_add_tcase(s, tc);
 	return s;
 }
