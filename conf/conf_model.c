@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -890,13 +891,28 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 
 /* ---- the whole file ---- */
 
+/* Two spellings of one IP address are one identity ("2001:DB8::1" and
+ * "2001:db8:0::1"), as when the daemon compares them. */
+static bool same_id(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+
+	if (!b)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+		return memcmp(x, y, 16) == 0;
+	return false;
+}
+
 static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
 {
 	if (s->n_ids == 0)
 		return true;
 	for (size_t i = 0; i < s->n_ids; i++) {
-		if ((conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
-		    (conn->remote.id.value && strcmp(s->ids[i].value, conn->remote.id.value) == 0))
+		if (same_id(s->ids[i].value, conn->local.id.value) ||
+		    same_id(s->ids[i].value, conn->remote.id.value))
 			return true;
 	}
 	return false;

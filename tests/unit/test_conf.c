@@ -920,6 +920,12 @@ START_TEST(test_psk_without_secret_warns)
 	c = load_clean("connections {\n c {\n  local { auth = psk\n id = me }\n }\n}\n"
 		       "secrets { ike { secret = x } }\n");
 	conf_free(c);
+
+	/* an IPv6 identity matches however it is spelt */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = 2001:db8::1 }\n"
+		       "  remote { id = 2001:db8:0:0::2 }\n }\n}\n"
+		       "secrets { ike { id = 2001:DB8:0::2\n secret = x } }\n");
+	conf_free(c);
 }
 END_TEST
 
