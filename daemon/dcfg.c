@@ -303,9 +303,14 @@ static int conv_addrs(const struct conf_conn *cc, struct ike_conn_cfg *cfg, char
 		}
 	}
 	if (!have_local && !local_wild && ll->n) {
-		snprintf(err, errlen, "%sconnection %s: local_addrs has no %s address for the %s",
+		char peer[INET6_ADDRSTRLEN] = "";
+
+		if (have_remote)
+			inet_ntop(want, cfg->remote.ip, peer, sizeof(peer));
+		snprintf(err, errlen, "%sconnection %s: local_addrs has no %s address %s%s",
 			 locstr(ll->loc.line ? &ll->loc : &cc->loc, where, sizeof(where)), cc->name,
-			 family_name(want), have_remote ? "remote address" : "remote_addrs");
+			 family_name(want), have_remote ? "to reach " : "for remote_addrs of that family",
+			 peer);
 		return -EINVAL;
 	}
 	if (!have_local) {
