@@ -133,6 +133,21 @@ static void lo_v6(const char *extra)
 	ck_assert_int_eq(inet_pton(AF_INET6, extra, &r6.ifr6_addr), 1);
 	ck_assert_msg(ioctl(fd, SIOCSIFADDR, &r6) == 0, "add %s: %s", extra, strerror(errno));
 	close(fd);
+	/* The kernel finishes adding it (no DAD on loopback, but still
+	 * from its work queue): until then it cannot be bound. */
+	for (int i = 0; i < 200; i++) {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = r6.ifr6_addr };
+		int ok;
+
+		fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		ck_assert_int_ge(fd, 0);
+		ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (ok)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("%s did not become usable", extra);
 }
 
 /* Run the loop until something arrived, or a second passed. */
