@@ -96,13 +96,19 @@ int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *
 {
 	memset(a, 0, sizeof(*a));
 	*wildcard = false;
-	if (!strcmp(text, "%any") || !strcmp(text, "0.0.0.0") || !strcmp(text, "::")) {
+	if (!strcmp(text, "%any")) {
 		*wildcard = true;
 		return 0;
 	}
-	if (!strcmp(text, "%any4") || !strcmp(text, "%any6")) {
+	/* An unspecified address is any of its family, as in strongSwan. */
+	if (!strcmp(text, "%any4") || !strcmp(text, "0.0.0.0")) {
 		*wildcard = true;
-		a->family = text[4] == '4' ? AF_INET : AF_INET6;
+		a->family = AF_INET;
+		return 0;
+	}
+	if (!strcmp(text, "%any6") || !strcmp(text, "::")) {
+		*wildcard = true;
+		a->family = AF_INET6;
 		return 0;
 	}
 	if (inet_pton(AF_INET, text, a->ip) == 1) {

@@ -47,8 +47,8 @@ bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b);
  * An address of local_addrs/remote_addrs: an IP literal fills *a (port
  * left 0); "%any", "%any4", "%any6", a CIDR subnet or a range set
  * *wildcard and leave the address zero, with the family they allow (0 for
- * "%any", AF_INET6 for "%any6" or an IPv6 subnet...). DNS names are
- * refused (-ENOTSUP).
+ * "%any", AF_INET6 for "%any6", "::" or an IPv6 subnet...). DNS names
+ * are refused (-ENOTSUP).
  */
 int dcfg_addr_parse(const char *text, struct ike_addr *a, bool *wildcard, char *err,
 		    size_t errlen);

@@ -123,6 +123,10 @@ START_TEST(addresses)
 	ck_assert_int_eq(a.family, AF_INET6);
 	ck_assert(wild);
 	ck_assert_int_eq(dcfg_addr_parse("::", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET6);
+	ck_assert(wild);
+	ck_assert_int_eq(dcfg_addr_parse("0.0.0.0", &a, &wild, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.family, AF_INET);
 	ck_assert(wild);
 	ck_assert_int_eq(dcfg_addr_parse("10.0.0.0/8", &a, &wild, err, sizeof(err)), 0);
 	ck_assert_int_eq(a.family, AF_INET);
