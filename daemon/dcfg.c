@@ -315,8 +315,8 @@ static int conv_addrs(const struct conf_conn *cc, struct ike_conn_cfg *cfg, char
 			inet_ntop(want, cfg->remote.ip, peer, sizeof(peer));
 		snprintf(err, errlen, "%sconnection %s: local_addrs has no %s address %s%s",
 			 locstr(ll->loc.line ? &ll->loc : &cc->loc, where, sizeof(where)), cc->name,
-			 family_name(want), have_remote ? "to reach " : "for remote_addrs of that family",
-			 peer);
+			 family_name(want),
+			 have_remote ? "to reach " : "for remote_addrs of that family", peer);
 		return -EINVAL;
 	}
 	if (!have_local) {
