@@ -925,6 +925,21 @@ static bool maybe_our_address(const char *id, const struct conf_conn *conn)
 	       (inet_pton(AF_INET, id, bin) == 1 || inet_pton(AF_INET6, id, bin) == 1);
 }
 
+/* Two spellings of one IP address are one identity ("2001:DB8::1" and
+ * "2001:db8:0::1"), as when the daemon compares them. */
+static bool same_id(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+
+	if (!b)
+		return false;
+	if (strcmp(a, b) == 0)
+		return true;
+	if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+		return memcmp(x, y, 16) == 0;
+	return false;
+}
+
 static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
 {
 	if (s->n_ids == 0)
@@ -932,8 +947,8 @@ static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn
 	for (size_t i = 0; i < s->n_ids; i++) {
 		if (strcmp(s->ids[i].value, "%any") == 0 ||
 		    maybe_our_address(s->ids[i].value, conn) ||
-		    (conn->local.id.value && strcmp(s->ids[i].value, conn->local.id.value) == 0) ||
-		    (conn->remote.id.value && strcmp(s->ids[i].value, conn->remote.id.value) == 0))
+		    same_id(s->ids[i].value, conn->local.id.value) ||
+		    same_id(s->ids[i].value, conn->remote.id.value))
 			return true;
 	}
 	return false;

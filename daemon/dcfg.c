@@ -581,6 +581,38 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 	if (!cfg->remote.family)
 		pick(&r, 0, &cfg->remote);
 	pick(&l, cfg->remote.family, &cfg->local);
+	if (cfg->remote.family && l.n_ranges) {
+		bool reach = false;
+		char where[300], ip[INET6_ADDRSTRLEN];
+
+		for (size_t i = 0; i < l.n_ranges && !reach; i++)
+			reach = l.ranges[i].family == cfg->remote.family;
+		if (!reach && !out->has_names) {
+			/* Our end of the tunnel must be of the peer's family:
+			 * say so now rather than fail at the first initiate. */
+			snprintf(err, errlen,
+				 "%sconnection %s: local_addrs has no %s address to reach %s",
+				 locstr(&cc->local_addrs.loc, where, sizeof(where)), cc->name,
+				 cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
+				 inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
+			free(ends);
+			return -EINVAL;
+		}
+		if (!reach) {
+			/* A name may resolve otherwise later: until then, we
+			 * only answer. */
+			if (!out->warning[0]) {
+				snprintf(
+				    out->warning, sizeof(out->warning),
+				    "connection %s: local_addrs has no %s address to reach %s; "
+				    "responder only",
+				    cc->name, cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
+				    inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
+				out->warning_loc = cc->local_addrs.loc;
+			}
+			memset(&cfg->remote, 0, sizeof(cfg->remote));
+		}
+	}
 	cfg->local.port = cc->local_port;
 	cfg->remote.port = cc->remote_port;
 	if (r.unresolved && !cfg->remote.family && out->warning[0]) {

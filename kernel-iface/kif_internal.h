@@ -50,6 +50,12 @@ int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
  * exactly, each well-formed? (mnl_attr_parse stops quietly at a bad one.) */
 bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset);
 
+/* Validate an SA or a policy and append its NEWSA/NEWPOLICY body to nlh
+ * (whose type the caller sets); NULL, or what is wrong. Unit tests decode
+ * what they build. */
+const char *kif_build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa);
+const char *kif_build_policy(struct nlmsghdr *nlh, const struct kif_policy *p);
+
 /* Dump every SA (GETSA with NLM_F_DUMP), cb per NEWSA message. */
 int kif_dump_sas(struct kif *k, kif_reply_cb *cb, void *arg, bool *intr);
 

@@ -355,7 +355,7 @@ static const struct ike_alg_info *esp_alg(enum ike_alg alg, uint8_t type)
 }
 
 /* Validate sa and append its XFRM form to nlh; NULL or what is wrong. */
-static const char *build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
+const char *kif_build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 {
 	struct xfrm_usersa_info *p;
 	union {
@@ -516,7 +516,7 @@ static int esp_probe(struct kif *k, uint8_t family)
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = XFRM_MSG_NEWSA;
-	if (build_sa(nlh, &sa))
+	if (kif_build_sa(nlh, &sa))
 		return -1;
 	r = kif_talk(k, nlh, NULL, NULL, NULL, 0, NULL);
 	if (r == -EPROTONOSUPPORT)
@@ -536,13 +536,13 @@ static int esp_probe(struct kif *k, uint8_t family)
 	return 1;
 }
 
-/* The header of an SA message, then build_sa. */
+/* The header of an SA message, then kif_build_sa. */
 static const char *sa_message(struct nlmsghdr *nlh, const struct kif_sa *sa, bool update)
 {
 	nlh->nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
 	if (!update)
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	return build_sa(nlh, sa);
+	return kif_build_sa(nlh, sa);
 }
 
 int kif_sa_encode(const struct kif_sa *sa, bool update, void *buf, size_t len, const char **why)
@@ -951,7 +951,7 @@ static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 	return 0;
 }
 
-static const char *build_policy(struct nlmsghdr *nlh, const struct kif_policy *p)
+const char *kif_build_policy(struct nlmsghdr *nlh, const struct kif_policy *p)
 {
 	struct xfrm_userpolicy_info *x;
 	struct xfrm_user_tmpl t[KIF_MAX_TMPL];
@@ -1011,7 +1011,7 @@ int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update)
 	nlh->nlmsg_type = update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY;
 	if (!update)
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	bad = build_policy(nlh, p);
+	bad = kif_build_policy(nlh, p);
 	if (bad) {
 		kif_seterr(k, "%s %s: %s", op, what, bad);
 		return -EINVAL;

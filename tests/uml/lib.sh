@@ -13,6 +13,17 @@
 #           to random source ports (MASQUERADE --random; nat_flush forgets)
 #   right   192.0.2.2 (RIGHT_IP)
 #
+# and IPv6 beside it (dual stack; not with --nat, which stays IPv4-only:
+# there is no NAT66 to test with):
+#
+#   lhost   fd00:1::10/64  (LHOST_IP6) on LEFT_NET6  fd00:1::/64, gw fd00:1::1
+#   rhost   fd00:2::10/64  (RHOST_IP6) on RIGHT_NET6 fd00:2::/64, gw fd00:2::1
+#   left    2001:db8::1 (LEFT_IP6) on the wan 2001:db8::/64 (WAN_NET6) with
+#   right   2001:db8::2 (RIGHT_IP6)
+#
+# Every IPv6 address is added with nodad, so none waits for duplicate
+# address detection before it can be used or bound.
+#
 # Each node is a network namespace; left and right forward between their
 # protected subnet and the wan, and route everything else across the wan
 # (their default route), as gateways to the internet do.
@@ -29,6 +40,15 @@ RIGHT_IP=192.0.2.2
 LEFT_PUBLIC_IP=192.0.2.1
 LEFT_IP=192.0.2.1
 ROUTER_INSIDE_IP=10.99.0.1
+LHOST_IP6=fd00:1::10
+RHOST_IP6=fd00:2::10
+LEFT_NET6=fd00:1::/64
+RIGHT_NET6=fd00:2::/64
+LEFT_GW_INNER6=fd00:1::1
+RIGHT_GW_INNER6=fd00:2::1
+LEFT_IP6=2001:db8::1
+RIGHT_IP6=2001:db8::2
+WAN_NET6=2001:db8::/64
 NAT=0
 
 JOB=${CONDUIT_JOB:-$(pwd)}
@@ -47,11 +67,15 @@ on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 topo_create() {
 	[ "${1:-}" = --nat ] && NAT=1
+	# ipv6 is a module in Debian's UML kernel: load it before any
+	# namespace or link exists, so all of them get IPv6.
+	modules ipv6
 	# The crypto of every ESP algorithm kernel-iface installs (xfrmtool
 	# algs; ccm, xcbc, cmac, des_generic and authencesn for AES-CCM,
 	# AES-XCBC, AES-CMAC, 3DES and ESN without an AEAD): loaded now, not
 	# by the kernel's modprobe calls while an SA is added.
 	modules veth dummy xfrm_user esp4 esp6 xfrm4_tunnel tunnel4 ipcomp \
+		xfrm6_tunnel tunnel6 ipcomp6 \
 		gcm ghash_generic seqiv echainiv ctr authenc authencesn cbc ecb \
 		aes_generic sha256_generic sha512_generic hmac chacha20poly1305 \
 		chacha_generic poly1305_generic ccm xcbc cmac des_generic \
@@ -124,9 +148,39 @@ topo_create() {
 			route add default via $RIGHT_IP
 		EOB
 	fi
-	on left sysctl -qw net.ipv4.ip_forward=1
-	on right sysctl -qw net.ipv4.ip_forward=1
-	log "topology up: lhost $LHOST_IP - left $LEFT_IP$([ $NAT = 1 ] && echo " (NAT to $LEFT_PUBLIC_IP)") - right $RIGHT_IP - rhost $RHOST_IP"
+	if [ $NAT = 1 ]; then
+		on left sysctl -qw net.ipv4.ip_forward=1
+		on right sysctl -qw net.ipv4.ip_forward=1
+		log "topology up: lhost $LHOST_IP - left $LEFT_IP (NAT to $LEFT_PUBLIC_IP) - right $RIGHT_IP - rhost $RHOST_IP (IPv4 only)"
+		return 0
+	fi
+	topo_ip6
+	on left sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	on right sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	log "topology up: lhost $LHOST_IP - left $LEFT_IP - right $RIGHT_IP - rhost $RHOST_IP"
+	log "topology up: lhost $LHOST_IP6 - left $LEFT_IP6 - right $RIGHT_IP6 - rhost $RHOST_IP6"
+}
+
+# topo_ip6: the IPv6 half of the direct topology (topo_create calls it).
+topo_ip6() {
+	on lhost ip -batch - <<-EOB
+		addr add $LHOST_IP6/64 dev lh0 nodad
+		route add default via $LEFT_GW_INNER6
+	EOB
+	on rhost ip -batch - <<-EOB
+		addr add $RHOST_IP6/64 dev rh0 nodad
+		route add default via $RIGHT_GW_INNER6
+	EOB
+	on left ip -batch - <<-EOB
+		addr add $LEFT_GW_INNER6/64 dev lan0 nodad
+		addr add $LEFT_IP6/64 dev wan0 nodad
+		route add default via $RIGHT_IP6
+	EOB
+	on right ip -batch - <<-EOB
+		addr add $RIGHT_GW_INNER6/64 dev lan0 nodad
+		addr add $RIGHT_IP6/64 dev wan0 nodad
+		route add default via $LEFT_IP6
+	EOB
 }
 
 # nat_flush: the router forgets its NAT mappings (as after a reboot or a

@@ -996,6 +996,11 @@ START_TEST(test_psk_without_secret_warns)
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_WARNING, 2, "no secrets.ike section has its"), 1);
 	conf_free(c);
 	conf_diags_clear(&d);
+	/* an IPv6 identity matches however it is spelt */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = 2001:db8::1 }\n"
+		       "  remote { id = 2001:db8:0:0::2 }\n }\n}\n"
+		       "secrets { ike { id = 2001:DB8:0::2\n secret = x } }\n");
+	conf_free(c);
 }
 END_TEST
 

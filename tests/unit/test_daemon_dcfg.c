@@ -497,11 +497,12 @@ START_TEST(convert_addr_lists)
 	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 2);
 	dcfg_conn_free(&dc);
 
-	/* The name has no address of local_addrs' family: its IPv6 one, and
-	 * no local address of that family (the route decides). */
+	/* The name has no address of local_addrs' family: nothing to initiate
+	 * to (said in a warning) until it has; it answers. */
 	convert_one(c, "v6only", names, &dc);
-	want_addr(&dc.cfg.remote, AF_INET6, "2001:db8:7::7");
-	ck_assert_int_eq(dc.cfg.local.family, 0);
+	ck_assert_int_eq(dc.cfg.remote.family, 0);
+	ck_assert_ptr_nonnull(strstr(dc.warning, "local_addrs has no IPv6 address to reach "
+						 "2001:db8:7::7; responder only"));
 	ck_assert_uint_eq(dc.cfg.n_remote_addrs, 1);
 	dcfg_conn_free(&dc);
 
@@ -836,6 +837,81 @@ START_TEST(weak_warnings)
 }
 END_TEST
 
+/* IPv6 identities, and strongSwan's default one (our IPv6 address) in the
+ * PSK lookup. */
+START_TEST(ipv6_identities)
+{
+	static const char *text =
+	    "connections {\n"
+	    "  v6 { local_addrs = 2001:db8::1\n remote_addrs = 2001:db8::2\n"
+	    "    local { auth = psk\n id = 2001:db8::1 }\n"
+	    "    remote { auth = psk\n id = 2001:db8:0:0::2 } }\n"
+	    "  noid { local_addrs = 2001:db8::1\n remote_addrs = 2001:db8::3\n"
+	    "    local { auth = psk\n} remote { auth = psk\n} }\n"
+	    "}\n"
+	    "secrets { ike-4 { id = 192.0.2.1\nsecret = four\n}\n"
+	    "  ike-6 { id-l = 2001:DB8::1\nid-r = 2001:db8::2\nsecret = six\n} }\n";
+	static const uint8_t l6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t r6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	char err[DCFG_ERR_LEN + 320];
+	struct conf *c = load(text);
+	struct dcfg_conn dc;
+
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "v6"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, IKE_ID_IPV6_ADDR);
+	ck_assert_int_eq(dc.cfg.local_id.len, 16);
+	ck_assert_mem_eq(dc.cfg.local_id.data, l6, 16);
+	ck_assert_int_eq(dc.cfg.remote_id.type, IKE_ID_IPV6_ADDR);
+	ck_assert_mem_eq(dc.cfg.remote_id.data, r6, 16);
+	ck_assert_uint_eq(dc.cfg.psk_len, 3);
+	ck_assert_mem_eq(dc.cfg.psk, "six", 3);
+	dcfg_conn_free(&dc);
+	/* No ids: our IPv6 address is our identity for the lookup. */
+	ck_assert_int_eq(
+	    dcfg_conn_convert(c, conf_find_conn(c, "noid"), NULL, &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, 0);
+	ck_assert_mem_eq(dc.cfg.psk, "six", 3);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
+/* Our end must be of the peer's family: a local_addrs without one is an
+ * error at load, naming the line; with both, the peer's family is taken. */
+START_TEST(family_of_the_peer)
+{
+	static const char *good =
+	    "connections {\n"
+	    "  c { local_addrs = 192.0.2.1, 2001:db8::1\n remote_addrs = 2001:db8::2\n"
+	    "    local { auth = psk\n id = a } remote { auth = psk\n id = b } } }\n"
+	    "secrets { ike { secret = k\n} }\n";
+	static const char *bad =
+	    "connections {\n"
+	    "  c { local_addrs = 192.0.2.1\n remote_addrs = 2001:db8::2\n"
+	    "    local { auth = psk\n id = a } remote { auth = psk\n id = b } } }\n"
+	    "secrets { ike { secret = k\n} }\n";
+	static const uint8_t l6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	char err[DCFG_ERR_LEN + 320];
+	struct conf *c = load(good);
+	struct dcfg_conn dc;
+
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "c"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.local.family, AF_INET6);
+	ck_assert_mem_eq(dc.cfg.local.ip, l6, 16);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+	c = load(bad);
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "c"), NULL, &dc, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "test.conf:2: connection c: local_addrs has no IPv6 address to "
+			      "reach 2001:db8::2");
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_dcfg");
@@ -854,6 +930,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, psk_errors);
 	tcase_add_test(tc, convert_proposals);
 	tcase_add_test(tc, weak_warnings);
+	tcase_add_test(tc, ipv6_identities);
+	tcase_add_test(tc, family_of_the_peer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -168,17 +168,19 @@ static void teardown(void)
 static void addr(struct ike_addr *a, const char *ip)
 {
 	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	ck_assert_int_eq(inet_pton(AF_INET, ip, a->ip), 1);
+	a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(a->family, ip, a->ip), 1);
 }
 
 static void ts(struct ike_ts *t, const char *from, const char *to)
 {
+	int family = strchr(from, ':') ? AF_INET6 : AF_INET;
+
 	memset(t, 0, sizeof(*t));
-	t->type = IKE_TS_IPV4_ADDR_RANGE;
+	t->type = family == AF_INET6 ? IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE;
 	t->end_port = 65535;
-	ck_assert_int_eq(inet_pton(AF_INET, from, t->start_addr), 1);
-	ck_assert_int_eq(inet_pton(AF_INET, to, t->end_addr), 1);
+	ck_assert_int_eq(inet_pton(family, from, t->start_addr), 1);
+	ck_assert_int_eq(inet_pton(family, to, t->end_addr), 1);
 }
 
 /* A tunnel-mode child 10.1.0.0/24 === 10.2.0.0/24 between two gateways. */
@@ -384,6 +386,98 @@ START_TEST(test_update)
 }
 END_TEST
 
+static void kaddr(struct kif_addr *a, const char *ip)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(a->family, ip, a->ip), 1);
+}
+
+static bool kaddr_is(const struct kif_addr *a, const char *ip)
+{
+	struct kif_addr want;
+
+	kaddr(&want, ip);
+	return !memcmp(a, &want, sizeof(want));
+}
+
+/* The policy of one direction whose selector starts at src. */
+static const struct kif_policy *policy(enum kif_dir dir, const char *src)
+{
+	for (size_t i = 0; i < fk.n_pol; i++)
+		if (fk.pol[i].dir == dir && kaddr_is(&fk.pol[i].sel.src, src))
+			return &fk.pol[i];
+	return NULL;
+}
+
+/*
+ * A child with IPv4 and IPv6 selectors between IPv6 gateways: IPv6 SAs,
+ * and policies for the pairs of one family only (an IPv4 local selector
+ * with an IPv6 remote one has no XFRM form), each selector in its own
+ * family, each template in the gateways'.
+ */
+START_TEST(test_families)
+{
+	static const struct {
+		const char *lo, *ro; /* local and remote gateway */
+	} outer[] = { { "2001:db8::1", "2001:db8::2" }, { "192.0.2.1", "192.0.2.2" } };
+
+	for (size_t o = 0; o < 2; o++) {
+		struct ike_child_install ci;
+		const struct kif_policy *p;
+		char err[256];
+
+		child(&ci, 1, 1, 0xc0000001, 0xd0000001);
+		addr(&ci.in.src, outer[o].ro);
+		addr(&ci.in.dst, outer[o].lo);
+		addr(&ci.out.src, outer[o].lo);
+		addr(&ci.out.dst, outer[o].ro);
+		ci.n_local_ts = ci.n_remote_ts = 2;
+		ts(&ci.local_ts[1], "fd00:1::", "fd00:1::ffff:ffff:ffff:ffff");
+		ts(&ci.remote_ts[1], "fd00:2::", "fd00:2::ffff:ffff:ffff:ffff");
+		ck_assert_msg(dkern_child_install(d, &ci, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_uint_eq(fk.n_sa, 2);
+		for (size_t i = 0; i < fk.n_sa; i++)
+			ck_assert_int_eq(fk.sa[i].id.dst.family, ci.out.dst.family);
+		ck_assert_uint_eq(fk.n_pol, 6); /* (v4, v4) and (v6, v6), 3 directions */
+		p = policy(KIF_DIR_OUT, "10.1.0.0");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(p->sel.dst.family, AF_INET);
+		ck_assert_int_eq(p->sel.dst_plen, 24);
+		ck_assert(kaddr_is(&p->tmpl[0].src, outer[o].lo));
+		ck_assert(kaddr_is(&p->tmpl[0].dst, outer[o].ro));
+		ck_assert_int_eq(p->tmpl[0].mode, KIF_MODE_TUNNEL);
+		p = policy(KIF_DIR_OUT, "fd00:1::");
+		ck_assert_ptr_nonnull(p);
+		ck_assert(kaddr_is(&p->sel.dst, "fd00:2::"));
+		ck_assert_int_eq(p->sel.src_plen, 64);
+		ck_assert(kaddr_is(&p->tmpl[0].dst, outer[o].ro));
+		p = policy(KIF_DIR_FWD, "fd00:2::");
+		ck_assert_ptr_nonnull(p);
+		ck_assert(kaddr_is(&p->tmpl[0].src, outer[o].ro));
+		ck_assert(kaddr_is(&p->tmpl[0].dst, outer[o].lo));
+		ck_assert_ptr_nonnull(policy(KIF_DIR_IN, "10.2.0.0"));
+		ck_assert_ptr_null(policy(KIF_DIR_OUT, "10.2.0.0"));
+		dkern_child_delete(d, 1);
+		ck_assert_uint_eq(fk.n_pol + fk.n_sa, 0);
+	}
+}
+END_TEST
+
+/* Selectors with no pair of one family: an error, nothing left behind. */
+START_TEST(test_no_common_family)
+{
+	struct ike_child_install ci;
+	char err[256];
+
+	child(&ci, 1, 1, 0xc0000001, 0xd0000001);
+	ts(&ci.remote_ts[0], "fd00:2::", "fd00:2::ffff");
+	ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "families"));
+	ck_assert_uint_eq(fk.n_pol + fk.n_sa, 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_kernel");
@@ -394,6 +488,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_newer_deleted_first_and_two_reqids);
 	tcase_add_test(tc, test_failed_successor);
 	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_families);
+	tcase_add_test(tc, test_no_common_family);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,6 +54,31 @@ START_TEST(mapping_parsed)
 }
 END_TEST
 
+/* ESP in UDP on IPv6 (kernel 5.8 and later): the same, 16-octet addresses. */
+START_TEST(mapping_ipv6)
+{
+	struct xfrm_user_mapping *m;
+	struct kif_event ev;
+	char a[64];
+	size_t len = build(AF_INET6);
+
+	m = NLMSG_DATA(&msg.h);
+	memset(&m->id.daddr, 0, sizeof(m->id.daddr));
+	memset(&m->old_saddr, 0, sizeof(m->old_saddr));
+	memset(&m->new_saddr, 0, sizeof(m->new_saddr));
+	inet_pton(AF_INET6, "2001:db8::2", &m->id.daddr.a6);
+	inet_pton(AF_INET6, "2001:db8::1", &m->old_saddr.a6);
+	inet_pton(AF_INET6, "2001:db8:ffff::1", &m->new_saddr.a6);
+	ck_assert_int_eq(kif_event_parse(&msg, len, &ev), 1);
+	ck_assert_int_eq(ev.type, KIF_EV_MAPPING);
+	ck_assert_str_eq(kif_addr_str(&ev.mapping.id.dst, a, sizeof(a)), "2001:db8::2");
+	ck_assert_str_eq(kif_addr_str(&ev.mapping.old_src, a, sizeof(a)), "2001:db8::1");
+	ck_assert_str_eq(kif_addr_str(&ev.mapping.new_src, a, sizeof(a)), "2001:db8:ffff::1");
+	ck_assert_int_eq(ev.mapping.new_src.family, AF_INET6);
+	ck_assert_uint_eq(ev.mapping.new_sport, 31001);
+}
+END_TEST
+
 START_TEST(mapping_malformed)
 {
 	struct kif_event ev;
@@ -77,6 +102,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("mapping");
 
 	tcase_add_test(tc, mapping_parsed);
+	tcase_add_test(tc, mapping_ipv6);
 	tcase_add_test(tc, mapping_malformed);
 	suite_add_tcase(s, tc);
 	return s;

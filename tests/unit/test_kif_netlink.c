@@ -183,6 +183,39 @@ START_TEST(test_policy_v6_and_dirs)
 }
 END_TEST
 
+/* Tunnels between families: the kernel takes an IPv4 selector with an
+ * IPv6 template and the other way round, and gives them back so. */
+START_TEST(test_policy_across_families)
+{
+	struct kif_policy p4 = tunnel_policy(KIF_DIR_OUT, "10.1.0.0", 24, "10.2.0.0", 24,
+					     KIF_REQID_MIN + 6);
+	struct kif_policy p6 = tunnel_policy(KIF_DIR_FWD, "fd00:2::", 64, "fd00:1::", 64,
+					     KIF_REQID_MIN + 7);
+	struct kif_policy got;
+	char b[64];
+
+	p4.tmpl[0].src = A("2001:db8::1");
+	p4.tmpl[0].dst = A("2001:db8::2");
+	ck_assert_msg(kif_policy_add(k, &p4, false) == 0, "%s", kif_error(k));
+	ck_assert_int_eq(kif_policy_get(k, &p4, &got), 0);
+	ck_assert_int_eq(got.sel.src.family, AF_INET);
+	ck_assert_int_eq(got.tmpl[0].src.family, AF_INET6);
+	ck_assert_str_eq(kif_addr_str(&got.tmpl[0].dst, b, sizeof(b)), "2001:db8::2");
+	ck_assert_int_eq(got.tmpl[0].mode, KIF_MODE_TUNNEL);
+
+	p6.tmpl[0].src = A("192.0.2.2");
+	p6.tmpl[0].dst = A("192.0.2.1");
+	ck_assert_msg(kif_policy_add(k, &p6, false) == 0, "%s", kif_error(k));
+	ck_assert_int_eq(kif_policy_get(k, &p6, &got), 0);
+	ck_assert_int_eq(got.sel.dst.family, AF_INET6);
+	ck_assert_str_eq(kif_addr_str(&got.sel.src, b, sizeof(b)), "fd00:2::");
+	ck_assert_int_eq(got.tmpl[0].dst.family, AF_INET);
+	ck_assert_str_eq(kif_addr_str(&got.tmpl[0].src, b, sizeof(b)), "192.0.2.2");
+	ck_assert_int_eq(kif_policy_delete(k, &p4), 0);
+	ck_assert_int_eq(kif_policy_delete(k, &p6), 0);
+}
+END_TEST
+
 START_TEST(test_policy_invalid)
 {
 	struct kif_policy p = tunnel_policy(KIF_DIR_OUT, "10.1.0.0", 24, "10.2.0.0",
@@ -755,6 +788,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_policy_roundtrip);
 	tcase_add_test(tc, test_policy_v6_and_dirs);
+	tcase_add_test(tc, test_policy_across_families);
 	tcase_add_test(tc, test_policy_invalid);
 	tcase_add_test(tc, test_flush_owned_only);
 	tcase_add_test(tc, test_spi_alloc);

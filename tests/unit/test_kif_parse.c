@@ -106,6 +106,52 @@ START_TEST(test_acquire)
 }
 END_TEST
 
+/* IPv6 traffic (the selector's family) on an IPv4 tunnel template, as a
+ * trap for v6-in-v4 raises it: the endpoints are read in the template's
+ * family, and the other way round. */
+START_TEST(test_acquire_across_families)
+{
+	struct nlmsghdr *nlh = make_acquire();
+	struct xfrm_user_acquire *a = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *at = mnl_nlmsg_get_payload_offset(nlh, sizeof(*a));
+	struct xfrm_user_tmpl *t = mnl_attr_get_payload(at);
+	struct kif_event ev;
+	char b[64];
+
+	memset(&a->sel.saddr, 0, sizeof(a->sel.saddr));
+	memset(&a->sel.daddr, 0, sizeof(a->sel.daddr));
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:1::10", &a->sel.saddr), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:2::10", &a->sel.daddr), 1);
+	a->sel.family = AF_INET6;
+	a->sel.prefixlen_s = a->sel.prefixlen_d = 128;
+	ck_assert_int_eq(kif_event_parse(nlh, nlh->nlmsg_len, &ev), 1);
+	ck_assert_int_eq(ev.acquire.sel.src.family, AF_INET6);
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.sel.dst, b, sizeof(b)), "fd00:2::10");
+	ck_assert_int_eq(ev.acquire.sel.dst_plen, 128);
+	ck_assert_int_eq(ev.acquire.tmpl.dst.family, AF_INET);
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.tmpl.src, b, sizeof(b)), "192.0.2.1");
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.tmpl.dst, b, sizeof(b)), "192.0.2.2");
+
+	/* IPv4 traffic on an IPv6 template. */
+	nlh = make_acquire();
+	a = mnl_nlmsg_get_payload(nlh);
+	at = mnl_nlmsg_get_payload_offset(nlh, sizeof(*a));
+	t = mnl_attr_get_payload(at);
+	memset(&a->saddr, 0, sizeof(a->saddr));
+	memset(&a->id.daddr, 0, sizeof(a->id.daddr));
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &a->saddr), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::2", &a->id.daddr), 1);
+	t[1].family = AF_INET6;
+	ck_assert_int_eq(kif_event_parse(nlh, nlh->nlmsg_len, &ev), 1);
+	ck_assert_int_eq(ev.acquire.sel.src.family, AF_INET);
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.sel.src, b, sizeof(b)), "10.1.0.10");
+	ck_assert_int_eq(ev.acquire.tmpl.src.family, AF_INET6);
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.tmpl.src, b, sizeof(b)), "2001:db8::1");
+	ck_assert_str_eq(kif_addr_str(&ev.acquire.tmpl.dst, b, sizeof(b)), "2001:db8::2");
+	ck_assert_uint_eq(ev.acquire.tmpl.reqid, KIF_REQID_MIN + 5);
+}
+END_TEST
+
 START_TEST(test_expire)
 {
 	struct kif_event ev;
@@ -233,6 +279,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("events");
 
 	tcase_add_test(tc, test_acquire);
+	tcase_add_test(tc, test_acquire_across_families);
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_malformed);
