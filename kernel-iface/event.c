@@ -32,13 +32,15 @@ static int ev_attr(const struct nlattr *a, void *data)
 
 static int parse_acquire(const struct nlmsghdr *nlh, struct kif_acquire *a)
 {
-	const struct xfrm_user_acquire *x;
+	struct xfrm_user_acquire xa;
+	const struct xfrm_user_acquire *x = &xa;
 	struct ev_attrs at = { 0 };
 	unsigned int fam;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
 		return -EBADMSG;
-	x = mnl_nlmsg_get_payload(nlh);
+	/* netlink aligns to 4 octets, the struct (with its __u64) to 8 */
+	memcpy(&xa, mnl_nlmsg_get_payload(nlh), sizeof(xa));
 	if (!kif_attrs_valid(nlh, sizeof(*x)) ||
 	    mnl_attr_parse(nlh, sizeof(*x), ev_attr, &at) < 0)
 		return -EBADMSG;
@@ -86,14 +88,15 @@ static int parse_acquire(const struct nlmsghdr *nlh, struct kif_acquire *a)
 
 static int parse_expire(const struct nlmsghdr *nlh, struct kif_expire *e)
 {
-	const struct xfrm_user_expire *x;
+	struct xfrm_user_expire xe;
+	const struct xfrm_user_expire *x = &xe;
 	const struct xfrm_usersa_info *p;
 	const struct xfrm_mark *mark = NULL;
 	const struct nlattr *a;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
 		return -EBADMSG;
-	x = mnl_nlmsg_get_payload(nlh);
+	memcpy(&xe, mnl_nlmsg_get_payload(nlh), sizeof(xe)); /* 4-aligned, not 8 */
 	p = &x->state;
 	if (!kif_attrs_valid(nlh, sizeof(*x)))
 		return -EBADMSG;

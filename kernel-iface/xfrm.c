@@ -656,14 +656,16 @@ static int collect_attr(const struct nlattr *a, void *data)
 int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 		 struct kif_sa_stats *st, struct xfrm_usersa_info *raw)
 {
-	const struct xfrm_usersa_info *p;
+	struct xfrm_usersa_info pi;
+	const struct xfrm_usersa_info *p = &pi;
 	struct mark_attrs m = { 0 };
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA && nlh->nlmsg_type != XFRM_MSG_UPDSA)
 		return -EBADMSG;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
 		return -EBADMSG;
-	p = mnl_nlmsg_get_payload(nlh);
+	/* netlink aligns to 4 octets, the struct (with its __u64) to 8 */
+	memcpy(&pi, mnl_nlmsg_get_payload(nlh), sizeof(pi));
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return -EBADMSG;
 	if (!kif_attrs_valid(nlh, sizeof(*p)) ||
@@ -908,7 +910,8 @@ static bool policy_owned(const struct kif_policy *p)
  * is not conduit's anyway. */
 static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 {
-	const struct xfrm_userpolicy_info *x;
+	struct xfrm_userpolicy_info xi;
+	const struct xfrm_userpolicy_info *x = &xi;
 	struct mark_attrs m = { 0 };
 
 	memset(p, 0, sizeof(*p));
@@ -917,7 +920,7 @@ static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 		return -EBADMSG;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*x))
 		return -EBADMSG;
-	x = mnl_nlmsg_get_payload(nlh);
+	memcpy(&xi, mnl_nlmsg_get_payload(nlh), sizeof(xi)); /* 4-aligned, not 8 */
 	if (!kif_attrs_valid(nlh, sizeof(*x)) ||
 	    mnl_attr_parse(nlh, sizeof(*x), collect_attr, &m) < 0)
 		return -EBADMSG;
