@@ -239,7 +239,8 @@ static void remove_sas(struct dkern *d, struct dkern_child *c, bool sa_in, bool 
 	rc = sa_in ? kif_sa_delete(d->kif, &c->in) : 0;
 	if (rc && rc != -ENOENT)
 		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
-	rc = sa_out ? kif_sa_delete(d->kif, &c->out) : 0;
+	/* SPI 0: a rekey's responder never got to install it */
+	rc = sa_out && c->out.spi ? kif_sa_delete(d->kif, &c->out) : 0;
 	if (rc && rc != -ENOENT)
 		log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
 }
@@ -298,8 +299,8 @@ static int add_policies(struct dkern *d, struct dkern_reqid *c, const struct ike
 {
 	struct add_ctx a = { .d = d, .r = c, .err = err, .errlen = errlen };
 
-	return dpolicy_foreach(ci->mode, lt, rt, &ci->out.src, &ci->out.dst, c->kreqid, add_one,
-			       &a, err, errlen);
+	return dpolicy_foreach(ci->mode, lt, rt, &ci->out.src, &ci->out.dst, c->kreqid, add_one, &a,
+			       err, errlen);
 }
 
 static bool kaddr_same(const struct kif_addr *a, const struct ike_addr *b)
@@ -334,6 +335,8 @@ static int child_move(struct dkern *d, struct dkern_child *c, const struct ike_c
 	}
 	c->in.src = s;
 	c->in.dst = t;
+	if (!c->out.spi)
+		goto policies; /* installed later, where the IKE SA is then */
 	to_kaddr(&s, &ci->out.src);
 	to_kaddr(&t, &ci->out.dst);
 	rc = kif_sa_move(d->kif, &c->out, &s, &t, ci->encap, ci->out.src.port, ci->out.dst.port);
@@ -343,6 +346,7 @@ static int child_move(struct dkern *d, struct dkern_child *c, const struct ike_c
 	}
 	c->out.src = s;
 	c->out.dst = t;
+policies:
 	if (!moved || ci->mode != IKE_MODE_TUNNEL)
 		return 0;
 	/* Same selectors, new templates: add_policies updates each (the
@@ -367,13 +371,22 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	bool in_ok = false, out_ok = false;
 	int rc;
 
-	if (ci->update) {
+	if (ci->update || ci->out_only) {
 		HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
 		if (!old) {
 			snprintf(err, errlen, "no CHILD_SA %u to update", ci->child_id);
 			return -ENOENT;
 		}
-		return child_move(d, old, ci, err, errlen);
+		if (ci->update)
+			return child_move(d, old, ci, err, errlen);
+		fill_sa(&sa, ci, &ci->out, old->r->kreqid);
+		rc = kif_sa_add(d->kif, &sa, false);
+		if (rc) {
+			snprintf(err, errlen, "%s", kif_error(d->kif));
+			return rc;
+		}
+		old->out = sa.id;
+		return 0;
 	}
 	HASH_FIND(hh, d->by_id, &ci->child_id, sizeof(ci->child_id), old);
 	if (old) {
@@ -426,14 +439,16 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	}
 	in_ok = true;
 	larval_forget(d, &c->in);
-	fill_sa(&sa, ci, &ci->out, r->kreqid);
-	c->out = sa.id;
-	rc = kif_sa_add(d->kif, &sa, false);
-	if (rc) {
-		snprintf(err, errlen, "%s", kif_error(d->kif));
-		goto fail;
+	if (!ci->in_only) {
+		fill_sa(&sa, ci, &ci->out, r->kreqid);
+		c->out = sa.id;
+		rc = kif_sa_add(d->kif, &sa, false);
+		if (rc) {
+			snprintf(err, errlen, "%s", kif_error(d->kif));
+			goto fail;
+		}
+		out_ok = true;
 	}
-	out_ok = true;
 	/* A rekeyed child's successor finds its policies in place: the
 	 * kernel sends with the newest SA of the reqid at once. */
 	if (!r->n_pol) {
@@ -493,8 +508,10 @@ int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *i
 	if (!c)
 		return -ENOENT;
 	rc = kif_sa_get(d->kif, &c->in, in);
-	if (!rc)
+	if (!rc && c->out.spi)
 		rc = kif_sa_get(d->kif, &c->out, out);
+	else if (!rc)
+		memset(out, 0, sizeof(*out));
 	return rc;
 }
 

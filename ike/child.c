@@ -9,6 +9,7 @@
  * other finds it under way.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,46 @@ static void log_installed(struct ike_engine *e, struct ike_sa *sa, struct ike_ch
 		   c->mode == IKE_MODE_TRANSPORT ? " (transport)" : "");
 }
 
+/* The outbound SA of a rekey's responder, kept until it is installed. */
+struct ike_child_out {
+	struct ike_esp_sa sa;
+	uint32_t soft_s;
+};
+
+/* What both halves of an install share: the child as it stands, its
+ * algorithms from the table, its limits (soft: rekey_s). */
+static void describe_install(const struct ike_sa *sa, const struct ike_child *c,
+			     const struct ike_kernel_algs *ka, uint32_t rekey_s,
+			     struct ike_child_install *ci)
+{
+	const struct ike_child_cfg *cfg = &sa->conn->children[c->cfg_idx].cfg;
+
+	ike_child_describe(sa, c, ci);
+	ci->encr = ka->encr->alg;
+	ci->integ = ka->integ ? ka->integ->alg : IKE_ALG_NONE;
+	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
+	ci->soft_time = rekey_s;
+	ci->hard_time = cfg->life_time;
+	/* The kernel wants soft below hard; life_time <= rekey_time is a
+	 * configuration that expires before rekeying (conf/ warns). */
+	if (ci->hard_time && ci->soft_time >= ci->hard_time)
+		ci->soft_time = 0;
+	ci->soft_bytes = cfg->rekey_bytes;
+	ci->hard_bytes = cfg->life_bytes;
+	ci->soft_packets = cfg->rekey_packets;
+	ci->hard_packets = cfg->life_packets;
+}
+
+static void out_later_free(struct ike_child *c)
+{
+	if (!c->out_later)
+		return;
+	OPENSSL_cleanse(c->out_later, sizeof(*c->out_later));
+	free(c->out_later);
+	c->out_later = NULL;
+	c->out_waits_for = 0;
+}
+
 int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
 		      bool we_initiated, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
 		      size_t ni_len, const uint8_t *nr, size_t nr_len)
@@ -102,14 +143,19 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		return -EINVAL;
 	}
 	ci = calloc(1, sizeof(*ci));
+	if (c->out_waits_for && ci) {
+		c->out_later = calloc(1, sizeof(*c->out_later));
+		if (!c->out_later) {
+			free(ci);
+			ci = NULL;
+		}
+	}
 	if (!ci) {
 		ike_child_keys_wipe(&keys);
 		return -ENOMEM;
 	}
-	ike_child_describe(sa, c, ci);
-	ci->encr = ka.encr->alg;
-	ci->integ = ka.integ ? ka.integ->alg : IKE_ALG_NONE;
-	ci->esn = IKE_SEL_HAS(&c->sel, IKE_TRANS_ESN) && c->sel.esn == IKE_ESN_YES;
+	rekey_s = rekey_after_s(e, &cc->cfg);
+	describe_install(sa, c, &ka, rekey_s, ci);
 	/* _i keys protect traffic from the initiator of the exchange that
 	 * made this child (IKE_AUTH's or the rekey's) to its responder. */
 	if (we_initiated) {
@@ -124,24 +170,24 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 			 keys.integ_r, keys.integ_len);
 	}
 	ike_child_keys_wipe(&keys);
-	rekey_s = rekey_after_s(e, &cc->cfg);
-	ci->soft_time = rekey_s;
-	ci->hard_time = cc->cfg.life_time;
-	/* The kernel wants soft below hard; life_time <= rekey_time is a
-	 * configuration that expires before rekeying (conf/ warns). */
-	if (ci->hard_time && ci->soft_time >= ci->hard_time)
-		ci->soft_time = 0;
-	ci->soft_bytes = cc->cfg.rekey_bytes;
-	ci->hard_bytes = cc->cfg.life_bytes;
-	ci->soft_packets = cc->cfg.rekey_packets;
-	ci->hard_packets = cc->cfg.life_packets;
+	if (c->out_later) {
+		c->out_later->sa = ci->out;
+		c->out_later->soft_s = rekey_s;
+		OPENSSL_cleanse(&ci->out, sizeof(ci->out));
+		ci->out.spi = c->spi_out;
+		ci->out.src = sa->local;
+		ci->out.dst = sa->remote;
+		ci->in_only = true;
+	}
 	/* in/out carry the peer's translated address and port (contract 2),
 	 * encap says so (ike_child_describe). */
 	rc = e->env.child_install(e->env.ctx, ci);
 	OPENSSL_cleanse(ci, sizeof(*ci));
 	free(ci);
-	if (rc)
+	if (rc) {
+		out_later_free(c);
 		return rc;
+	}
 	c->installed = true;
 	ike_child_set_state(e, c, IKE_CHILD_INSTALLED, "installed");
 	now = ike_now(e);
@@ -154,6 +200,44 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	ike_event(e, IKE_EV_CHILD_UP, sa, c, 0, NULL);
 	ike_dpd_child_result(e, sa, cc->cfg.name, true);
 	return 0;
+}
+
+void ike_child_install_out(struct ike_engine *e, struct ike_child *c)
+{
+	struct ike_sa *sa = c->ike;
+	struct ike_child_install *ci;
+	struct ike_kernel_algs ka;
+	int rc = -ENOMEM;
+
+	if (!c->out_later)
+		return;
+	ci = calloc(1, sizeof(*ci));
+	if (ci && !(rc = ike_selected_kernel_algs(&c->sel, &ka))) {
+		describe_install(sa, c, &ka, c->out_later->soft_s, ci);
+		ci->out = c->out_later->sa;
+		/* the IKE SA's addresses now (a NAT mapping may have moved) */
+		ci->out.src = sa->local;
+		ci->out.dst = sa->remote;
+		ci->out_only = true;
+		rc = e->env.child_install(e->env.ctx, ci);
+		OPENSSL_cleanse(ci, sizeof(*ci));
+	}
+	free(ci);
+	out_later_free(c);
+	if (rc)
+		ike_log_sa(e, IKE_LOG_ERROR, sa,
+			   "CHILD_SA {%u}: cannot install its outbound SA: %s", c->id,
+			   strerror(-rc));
+	else
+		ike_log_sa(
+		    e, IKE_LOG_INFO, sa,
+		    "CHILD_SA {%u}: outbound SA %08x installed (the one it replaces is gone)",
+		    c->id, c->spi_out);
+}
+
+void ike_child_forget_out(struct ike_child *c)
+{
+	out_later_free(c);
 }
 
 struct ike_child *ike_child_make(struct ike_engine *e, struct ike_sa *sa, uint16_t cfg_idx,
@@ -238,7 +322,8 @@ void ike_child_life_timer(struct ike_timer *t, void *ctx)
 uint64_t ike_children_last_use(struct ike_engine *e, struct ike_sa *sa, bool in, uint64_t last,
 			       uint64_t now)
 {
-	int (*use)(void *, uint32_t, uint64_t *) = in ? e->env.child_last_in : e->env.child_last_out;
+	int (*use)(void *, uint32_t, uint64_t *) =
+	    in ? e->env.child_last_in : e->env.child_last_out;
 	struct ike_child *c;
 
 	if (!use)

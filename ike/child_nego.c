@@ -409,6 +409,10 @@ void ike_child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike
 	c->sel = sel;
 	c->spi_in = spi_in;
 	c->spi_out = ike_get_be32(sel.spi);
+	/* A rekey we answer sends with the new SA only once the peer, which
+	 * installs it on our answer, deleted the old one. */
+	if (old)
+		c->out_waits_for = old->id;
 	/* Make before break: ours is in before the peer may use it. */
 	if (ike_child_install(e, sa, c, false, gir, gir_len, ni, ni_len, nr, nr_len)) {
 		ike_child_free(e, c, "install failed");

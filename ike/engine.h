@@ -289,6 +289,11 @@ void ike_rekey_on_peer_delete(struct ike_engine *e, struct ike_sa *sa);
 int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
 		      bool we_initiated, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
 		      size_t ni_len, const uint8_t *nr, size_t nr_len);
+/* A rekey's responder installed c's inbound SA only: its outbound one
+ * now (the child it replaces is gone), and the keys kept for it wiped. */
+void ike_child_install_out(struct ike_engine *e, struct ike_child *c);
+/* Wipe the outbound keys kept for c (it goes before they were used). */
+void ike_child_forget_out(struct ike_child *c);
 void ike_child_rekey_timer(struct ike_timer *t, void *ctx);
 void ike_child_life_timer(struct ike_timer *t, void *ctx);
 /* Queue a rekey of c (rekey_time or a soft expire); false if it is

@@ -170,6 +170,12 @@ struct ike_child_install {
 	 * reqid and SPIs, new in/out addresses and ports, no keys (lengths 0);
 	 * the kernel's SAs are updated in place, not renegotiated. */
 	bool update;
+	/* The responder of a CHILD_SA rekey installs the inbound SA only
+	 * (in_only; out has no keys), and the outbound one later (out_only,
+	 * to the child installed before) once the peer deleted the old SA:
+	 * the kernel sends with the newest outbound SA, and before then the
+	 * peer may not have the new inbound one (strongSwan does the same). */
+	bool in_only, out_only;
 };
 
 /* ------------------------------------------------------------------ */

@@ -619,6 +619,16 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 {
 	struct ike_sa *sa = c->ike;
 
+	/* The successor of a rekey we answered sends from now on: its
+	 * outbound SA goes in before the old one goes out. */
+	if (sa->state != IKE_S_GONE) {
+		struct ike_child *n;
+
+		LIST_FOREACH (n, &sa->children, entry)
+			if (n->out_waits_for == c->id && n->state != IKE_CHILD_REKEYED)
+				ike_child_install_out(e, n);
+	}
+	ike_child_forget_out(c);
 	if (c->installed) {
 		struct ike_child_install ci;
 		const struct ike_conn_child *cc = &sa->conn->children[c->cfg_idx];

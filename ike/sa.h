@@ -179,6 +179,8 @@ struct ike_exch {
 	uint8_t peer_ni[IKE_NONCE_MAX_LEN], peer_nr[IKE_NONCE_MAX_LEN];
 };
 
+struct ike_child_out;
+
 struct ike_child {
 	LIST_ENTRY(ike_child) entry; /* ike_sa->children */
 	UT_hash_handle hh;	     /* engine->children, by reqid */
@@ -197,6 +199,10 @@ struct ike_child {
 	struct ike_timer t_rekey;     /* rekey_time minus a random rand_time */
 	struct ike_timer t_life;      /* life_time: hard expiry */
 	const char *why_down;	      /* reason given when its Delete completes */
+	/* A rekey's responder: the outbound SA waits until the peer deletes
+	 * the child it replaces (that child's id); its keys meanwhile. */
+	uint32_t out_waits_for;
+	struct ike_child_out *out_later;
 	struct ike_ts ts[]; /* n_lts local, then n_rts remote */
 };
 

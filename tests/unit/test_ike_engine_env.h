@@ -9,6 +9,7 @@
 #define CONDUIT_TEST_IKE_ENGINE_ENV_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +122,17 @@ static inline int tenv_child_install(void *ctx, const struct ike_child_install *
 
 	if (p->fail_install)
 		return p->fail_install;
+	/* The later outbound half of a rekey we answered completes the
+	 * record of the install it belongs to. */
+	if (c->out_only) {
+		for (size_t i = p->n_inst; i-- > 0;)
+			if (p->inst[i].child_id == c->child_id) {
+				p->inst[i].out = c->out;
+				p->inst[i].in_only = false;
+				return 0;
+			}
+		return -ENOENT;
+	}
 	if (p->n_inst < TINST_MAX)
 		p->inst[p->n_inst++] = *c;
 	return 0;

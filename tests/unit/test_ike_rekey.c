@@ -42,6 +42,17 @@ static const char *watch = "\x01";
 
 static struct rlog LA, LB;
 
+/* Installs and deletes, not counting the outbound halves a rekey's
+ * responder installs later ('o'). */
+static size_t nops(const struct rlog *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->ops[i].op != 'o';
+	return n;
+}
+
 static struct rlog *rlog_of(void *ctx)
 {
 	return ctx == &A ? &LA : &LB;
@@ -52,6 +63,18 @@ static int r_install(void *ctx, const struct ike_child_install *c)
 	struct rlog *l = rlog_of(ctx);
 	int rc = tenv_child_install(ctx, c);
 
+	if (!rc && c->out_only && l->n < RLOG_MAX) {
+		/* the outbound half of an install logged before */
+		for (size_t i = l->n; i-- > 0;)
+			if (l->ops[i].op == 'i' && l->ops[i].child_id == c->child_id)
+				l->ops[i].ci.out = c->out;
+		l->ops[l->n].op = 'o';
+		l->ops[l->n].at = tclock;
+		l->ops[l->n].child_id = c->child_id;
+		l->ops[l->n].reqid = c->reqid;
+		l->n++;
+		return rc;
+	}
 	if (!rc && l->n < RLOG_MAX) {
 		l->ops[l->n].op = 'i';
 		l->ops[l->n].at = tclock;
@@ -63,7 +86,8 @@ static int r_install(void *ctx, const struct ike_child_install *c)
 	return rc;
 }
 
-static void r_delete(void *ctx, uint32_t child_id, uint32_t reqid, const struct ike_child_install *c)
+static void r_delete(void *ctx, uint32_t child_id, uint32_t reqid,
+		     const struct ike_child_install *c)
 {
 	struct rlog *l = rlog_of(ctx);
 
@@ -193,12 +217,13 @@ static void up_seeded(const struct rcfg *rc, uint64_t seed_a, uint64_t seed_b)
 	ck_assert_int_eq(rconn(&B, &A, &tconf_b, rc, rc->esp_b), 0);
 	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
 	tpump(&A, &B);
-	ck_assert_uint_eq(LA.n, 1);
-	ck_assert_uint_eq(LB.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
+	ck_assert_uint_eq(nops(&LB), 1);
 }
 
 static const struct rcfg rcfg_plain = {
-	.child_rekey = 3600, .child_life = 3960,
+	.child_rekey = 3600,
+	.child_life = 3960,
 };
 
 static void up(const struct rcfg *rc)
@@ -321,6 +346,8 @@ static void check_one_pair(void)
 				live++;
 				continue;
 			}
+			if (l->ops[i].op == 'o')
+				continue; /* the outbound half of an 'i' */
 			for (size_t j = i + 1; j < l->n; j++)
 				ck_assert(l->ops[j].op != 'd' ||
 					  l->ops[j].child_id != l->ops[i].child_id);
@@ -384,18 +411,29 @@ static void child_rekey_by(struct tpeer *p, bool ke)
 	ck_assert_int_eq(ike_engine_rekey(p->e, the_sa(p), the_child(p)), -EBUSY);
 	tpump(&A, &B);
 	check_one_pair();
-	/* install new, then delete old, on both sides */
-	ck_assert_uint_eq(LA.n, 3);
-	ck_assert_uint_eq(LB.n, 3);
-	ck_assert(LA.ops[1].op == 'i' && LA.ops[2].op == 'd' && LA.ops[2].child_id == old_a);
-	ck_assert(LB.ops[1].op == 'i' && LB.ops[2].op == 'd' && LB.ops[2].child_id == old_b);
+	{
+		struct rlog *li = p == &A ? &LA : &LB, *lr = p == &A ? &LB : &LA;
+		uint32_t old_i = p == &A ? old_a : old_b, old_r = p == &A ? old_b : old_a;
+
+		/* The initiator: install new, then delete old. */
+		ck_assert_uint_eq(li->n, 3);
+		ck_assert(li->ops[1].op == 'i' && !li->ops[1].ci.in_only);
+		ck_assert(li->ops[2].op == 'd' && li->ops[2].child_id == old_i);
+		/* The responder: the new inbound SA at once, the outbound one
+		 * only as the old child goes (the initiator has the new
+		 * inbound SA by then). */
+		ck_assert_uint_eq(lr->n, 4);
+		ck_assert(lr->ops[1].op == 'i' && lr->ops[1].ci.in_only);
+		ck_assert(lr->ops[2].op == 'o' && lr->ops[2].child_id == lr->ops[1].child_id);
+		ck_assert(lr->ops[3].op == 'd' && lr->ops[3].child_id == old_r);
+	}
 	ck_assert_uint_ne(LA.ops[1].child_id, old_a);
 	/* Contract 1: same reqid, new SPIs and keys. */
 	ck_assert_uint_eq(LA.ops[1].reqid, LA.ops[0].reqid);
 	ck_assert_uint_ne(LA.ops[1].ci.in.spi, LA.ops[0].ci.in.spi);
 	ck_assert_uint_ne(LA.ops[1].ci.out.spi, LA.ops[0].ci.out.spi);
-	ck_assert(memcmp(LA.ops[1].ci.in.enc_key, LA.ops[0].ci.in.enc_key,
-			 LA.ops[0].ci.in.enc_key_len));
+	ck_assert(
+	    memcmp(LA.ops[1].ci.in.enc_key, LA.ops[0].ci.in.enc_key, LA.ops[0].ci.in.enc_key_len));
 	ck_assert_uint_eq(LA.down_rekeyed, 1);
 	ck_assert_uint_eq(LB.down_rekeyed, 1);
 	ck_assert_ptr_null(tfind_event(&A, IKE_EV_FAILED));
@@ -405,7 +443,8 @@ static void child_rekey_by(struct tpeer *p, bool ke)
 	ck_assert_int_eq(ike_engine_rekey(p->e, the_sa(p), the_child(p)), 0);
 	tpump(&A, &B);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 5);
+	ck_assert_uint_eq(nops(&LA), 5);
+	ck_assert_uint_eq(LA.n, 6); /* one of the installs in two halves */
 	down();
 }
 
@@ -444,7 +483,7 @@ START_TEST(test_child_rekey_invalid_ke)
 	ck_assert_int_eq(ike_engine_rekey(A.e, the_sa(&A), the_child(&A)), 0);
 	tpump(&A, &B);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
 	ck_assert_ptr_null(tfind_event(&A, IKE_EV_FAILED));
 	down();
 }
@@ -463,8 +502,8 @@ START_TEST(test_child_rekey_no_proposal)
 	ev = tfind_event(&A, IKE_EV_FAILED);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->notify, IKE_N_NO_PROPOSAL_CHOSEN);
-	ck_assert_uint_eq(LA.n, 1);
-	ck_assert_uint_eq(LB.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
+	ck_assert_uint_eq(nops(&LB), 1);
 	check_one_pair();
 	down();
 }
@@ -495,8 +534,8 @@ static void ike_rekey_by(struct tpeer *p)
 	/* The children moved, untouched. */
 	ck_assert_uint_eq(a1.sa[0].child_id, a0.sa[0].child_id);
 	ck_assert_uint_eq(b1.sa[0].child_id, b0.sa[0].child_id);
-	ck_assert_uint_eq(LA.n, 1);
-	ck_assert_uint_eq(LB.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
+	ck_assert_uint_eq(nops(&LB), 1);
 	ck_assert_uint_eq(LA.ike_down_rekeyed, 1);
 	ck_assert_uint_eq(LB.ike_down_rekeyed, 1);
 	ck_assert_uint_eq(LA.ike_down_other + LB.ike_down_other, 0);
@@ -507,7 +546,7 @@ static void ike_rekey_by(struct tpeer *p)
 	ck_assert_int_eq(ike_engine_rekey(p->e, the_sa(p), the_child(p)), 0);
 	tpump(&A, &B);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
 	ck_assert_int_eq(ike_engine_rekey(p->e, the_sa(p), 0), 0);
 	tpump(&A, &B);
 	check_one_pair();
@@ -559,8 +598,8 @@ START_TEST(test_reauth_make_before_break)
 	ck_assert_uint_ne(after_a.sa[0].id, before.sa[0].id);
 	ck_assert(after_a.sa[0].spi_i != before.sa[0].spi_i);
 	ck_assert(after_a.sa[0].initiator);
-	ck_assert_uint_eq(LA.n, 3); /* install new, then delete old */
-	ck_assert_uint_eq(LB.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3); /* install new, then delete old */
+	ck_assert_uint_eq(nops(&LB), 3);
 	check_one_pair();
 	ck_assert_uint_eq(LA.down_rekeyed, 1);
 	ck_assert_uint_eq(LB.down_rekeyed, 1);
@@ -568,7 +607,7 @@ START_TEST(test_reauth_make_before_break)
 	ck_assert_uint_eq(LB.ike_down_other + LB.ike_down_rekeyed, 1);
 	/* The next one comes 100 s later again. */
 	run_until(260000, false);
-	ck_assert_uint_eq(LA.n, 5);
+	ck_assert_uint_eq(nops(&LA), 5);
 	check_one_pair();
 	down();
 }
@@ -596,11 +635,11 @@ START_TEST(test_reauth_fails_keeps_old)
 			found |= s.sa[i].id == old && s.sa[i].state == IKE_STATE_ESTABLISHED;
 		ck_assert(found);
 	}
-	ck_assert_uint_eq(LA.n, 1); /* nothing deleted */
+	ck_assert_uint_eq(nops(&LA), 1); /* nothing deleted */
 	ck_assert_ptr_nonnull(tfind_event(&A, IKE_EV_FAILED));
 	/* over_time: a Delete, unanswered (63 s), then it is gone. */
 	run_until(280000, true);
-	ck_assert_uint_eq(LA.n, 2);
+	ck_assert_uint_eq(nops(&LA), 2);
 	ck_assert_uint_eq(LA.down_other, 1);
 	down();
 }
@@ -669,20 +708,20 @@ static void child_collisions(bool reorder)
 		if (!reorder) {
 			/* 3 installs, 2 deletes each side: the old one and a
 			 * redundant one. */
-			ck_assert_uint_eq(LA.n, 5);
-			ck_assert_uint_eq(LB.n, 5);
+			ck_assert_uint_eq(nops(&LA), 5);
+			ck_assert_uint_eq(nops(&LB), 5);
 			seen[a_won_child()] = true;
 		} else {
 			/* A finished first and deletes the old one; B's rekey
 			 * of it got TEMPORARY_FAILURE, no redundant SA. */
-			ck_assert_uint_eq(LA.n, 3);
-			ck_assert_uint_eq(LB.n, 3);
+			ck_assert_uint_eq(nops(&LA), 3);
+			ck_assert_uint_eq(nops(&LB), 3);
 			ck_assert_ptr_null(tfind_event(&B, IKE_EV_FAILED));
 			seen[1] = true;
 		}
 		/* every delete was of a replaced (or redundant) one */
-		ck_assert_uint_eq(LA.down_rekeyed, (LA.n - 1) / 2);
-		ck_assert_uint_eq(LB.down_rekeyed, (LB.n - 1) / 2);
+		ck_assert_uint_eq(LA.down_rekeyed, (nops(&LA) - 1) / 2);
+		ck_assert_uint_eq(LB.down_rekeyed, (nops(&LB) - 1) / 2);
 		/* A later rekey still works. */
 		ck_assert_int_eq(ike_engine_rekey(B.e, the_sa(&B), the_child(&B)), 0);
 		tpump(&A, &B);
@@ -727,8 +766,8 @@ static void ike_collisions(bool reorder)
 		/* The children moved, never reinstalled or deleted. */
 		ck_assert_uint_eq(a.sa[0].child_id, child_a);
 		ck_assert_uint_eq(b.sa[0].child_id, child_b);
-		ck_assert_uint_eq(LA.n, 1);
-		ck_assert_uint_eq(LB.n, 1);
+		ck_assert_uint_eq(nops(&LA), 1);
+		ck_assert_uint_eq(nops(&LB), 1);
 		ck_assert_uint_eq(LA.ike_down_other + LB.ike_down_other, 0);
 		/* old one, and the redundant one unless reordered */
 		ck_assert_uint_eq(LA.ike_down_rekeyed, reorder ? 1 : 2);
@@ -781,14 +820,14 @@ START_TEST(test_temporary_failure)
 	/* A transient refusal is no failure to report. */
 	ck_assert_ptr_null(tfind_event(&B, IKE_EV_FAILED));
 	/* Nothing changed yet, and nothing is sent at once. */
-	ck_assert_uint_eq(LA.n, 1);
-	ck_assert_uint_eq(LB.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
+	ck_assert_uint_eq(nops(&LB), 1);
 	ck_assert_uint_eq(A.n_q + B.n_q, 0);
 	t0 = tclock;
 	advance_to(t0 + 10000);
 	check_one_pair();
 	/* Both retried: the child was rekeyed and the IKE SA too. */
-	ck_assert_uint_eq(LB.n, 3);
+	ck_assert_uint_eq(nops(&LB), 3);
 	ck_assert_uint_eq(LA.ike_down_rekeyed, 1);
 	down();
 }
@@ -806,8 +845,8 @@ START_TEST(test_child_sa_not_found)
 	ck_assert_int_eq(ike_engine_rekey(B.e, the_sa(&B), the_child(&B)), 0);
 	ck_assert(tq_pop(&B, &req_b));
 	tpump(&A, &B);
-	ck_assert_uint_eq(LA.n, 3);
-	ck_assert_uint_eq(LB.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
+	ck_assert_uint_eq(nops(&LB), 3);
 	watch = "CHILD_SA_NOT_FOUND";
 	ike_engine_input(A.e, req_b.data, req_b.len, &req_b.dst, &req_b.src);
 	free(req_b.data);
@@ -815,8 +854,8 @@ START_TEST(test_child_sa_not_found)
 	tpump(&A, &B);
 	watch = "\x01";
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 3);
-	ck_assert_uint_eq(LB.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
+	ck_assert_uint_eq(nops(&LB), 3);
 	ck_assert_ptr_null(tfind_event(&B, IKE_EV_FAILED));
 	down();
 }
@@ -839,11 +878,11 @@ START_TEST(test_rekey_time)
 	ck_assert_uint_le(LA.ops[0].ci.soft_time, 600);
 	ck_assert_uint_eq(LA.ops[0].ci.hard_time, 700);
 	advance_to(t0 + 539 * 1000);
-	ck_assert_uint_eq(LA.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
 	advance_to(t0 + 600 * 1000);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 3);
-	ck_assert_uint_eq(LB.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
+	ck_assert_uint_eq(nops(&LB), 3);
 	/* The earlier of the two timers started it, when the kernel's soft
 	 * time says. */
 	first = LA.ops[0].ci.soft_time < LB.ops[0].ci.soft_time ? LA.ops[0].ci.soft_time
@@ -854,7 +893,7 @@ START_TEST(test_rekey_time)
 	ck_assert_uint_eq(LA.down_other + LB.down_other, 0);
 	advance_to(t0 + 1200 * 1000);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 5);
+	ck_assert_uint_eq(nops(&LA), 5);
 	down();
 }
 END_TEST
@@ -882,7 +921,7 @@ START_TEST(test_kernel_expire)
 	ike_engine_child_expired(A.e, reqid, LA.ops[0].ci.in.spi, false);
 	tpump(&A, &B);
 	check_one_pair();
-	ck_assert_uint_eq(LA.n, 3);
+	ck_assert_uint_eq(nops(&LA), 3);
 	/* the old one's hard EXPIRE comes late: it is gone already */
 	ike_engine_child_expired(A.e, reqid, LA.ops[0].ci.in.spi, true);
 	ck_assert_uint_eq(A.n_q, 0);
@@ -938,7 +977,7 @@ START_TEST(test_ike_rekey_time)
 	advance_to(TCLOCK_START + 700 * 1000);
 	check_one_pair();
 	ck_assert_uint_eq(LA.ike_down_other + LB.ike_down_other, 0);
-	ck_assert_uint_eq(LA.n, 1);
+	ck_assert_uint_eq(nops(&LA), 1);
 	down();
 }
 END_TEST
