@@ -1494,6 +1494,12 @@ void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, siz
 	}
 }
 
+void ike_engine_counts(const struct ike_engine *e, size_t *ike_sas, size_t *child_sas)
+{
+	*ike_sas = HASH_CNT(hh_id, e->sas_by_id);
+	*child_sas = e->n_children_all;
+}
+
 int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),
 			  void *arg)
 {

@@ -38,6 +38,7 @@ struct ike_engine {
 	struct ike_half_open *half_open;
 	struct ike_child *children; /* by reqid */
 	uint32_t n_half_open;
+	size_t n_children_all; /* every CHILD SA of every IKE SA */
 	uint32_t next_sa_id, next_child_id;
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
 	struct ike_rx *rxm;   /* the message being processed */

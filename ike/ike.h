@@ -389,6 +389,10 @@ struct ike_sa_info {
 	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
 };
 
+/* How many IKE SAs (in any state) and CHILD SAs the engine holds, in
+ * constant time (the systemd status line follows every event). */
+void ike_engine_counts(const struct ike_engine *e, size_t *ike_sas, size_t *child_sas);
+
 /* Call fn for every IKE SA; stops early if fn returns non-zero. */
 int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),
 			  void *arg);

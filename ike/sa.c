@@ -557,6 +557,7 @@ struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, s
 	ike_timer_init(&c->t_life, ike_child_life_timer);
 	LIST_INSERT_HEAD(&sa->children, c, entry);
 	sa->n_children++;
+	e->n_children_all++;
 	reqid_link(e, c);
 	return c;
 }
@@ -644,6 +645,7 @@ void ike_child_free(struct ike_engine *e, struct ike_child *c, const char *reaso
 	ike_task_drop_child(sa, c->id);
 	LIST_REMOVE(c, entry);
 	sa->n_children--;
+	e->n_children_all--;
 	reqid_unlink(e, c);
 	free(c);
 }

@@ -213,6 +213,13 @@ START_TEST(test_all_children)
 	ck_assert_uint_eq(tcount_events(&A, IKE_EV_CHILD_UP), 3);
 	ck_assert_uint_eq(tcount_events(&A, IKE_EV_FAILED), 0);
 	ck_assert(ike_engine_child_is_up(A.e, (uint32_t)id, "net3"));
+	{
+		size_t ike = 0, child = 0;
+
+		ike_engine_counts(B.e, &ike, &child);
+		ck_assert_uint_eq(ike, 1);
+		ck_assert_uint_eq(child, 3);
+	}
 }
 END_TEST
 
@@ -278,6 +285,13 @@ START_TEST(test_terminate_one_child)
 	ck_assert(has_child(&sb, 0, "net1") && has_child(&sb, 0, "v6"));
 	ck_assert_uint_eq(A.n_del, 1);
 	ck_assert_uint_eq(A.del[0], gone);
+	{
+		size_t ike = 0, child = 0;
+
+		ike_engine_counts(A.e, &ike, &child);
+		ck_assert_uint_eq(ike, 1);
+		ck_assert_uint_eq(child, 2);
+	}
 	ck_assert_uint_eq(B.n_del, 1);
 	ck_assert_int_eq(ike_engine_terminate_child(A.e, "gw", "net3"), -ENOENT);
 	/* And back. */
