@@ -39,6 +39,7 @@ struct ike_engine {
 	struct ike_child *children; /* by reqid */
 	uint32_t n_half_open;
 	size_t n_children_all; /* every CHILD SA of every IKE SA */
+	struct ike_peer_bucket *peers; /* SAs by connection name and peer identity */
 	uint32_t next_sa_id, next_child_id;
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
 	struct ike_rx *rxm;   /* the message being processed */

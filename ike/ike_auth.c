@@ -295,14 +295,18 @@ static bool same_host(const struct ike_addr *a, const struct ike_addr *b)
 /* unique = keep: the id of an IKE SA of this peer identity that stays, so
  * the new one is refused; 0 when none. One from the same address is the
  * peer reauthenticating (strongSwan lets that through too). */
-static uint32_t kept_by_unique(const struct ike_sa *sa, const struct ike_id_pl *peer)
+static uint32_t kept_by_unique(struct ike_engine *e, const struct ike_sa *sa,
+			       const struct ike_id_pl *peer)
 {
 	const struct ike_sa *o;
 
 	if (sa->conn->cfg.unique != IKE_UNIQUE_KEEP)
 		return 0;
-	LIST_FOREACH (o, &sa->conn->sas, conn_entry)
-		if (other_sa_with_peer(sa, o, peer->type, peer->data.ptr, peer->data.len) &&
+	for (o = ike_sa_first_of_peer(e, sa->conn->name, peer->type, peer->data.ptr,
+				      peer->data.len);
+	     o; o = LIST_NEXT(o, peer_entry))
+		if (ike_sa_is_peer(o, sa->conn->name, peer->type, peer->data.ptr, peer->data.len) &&
+		    other_sa_with_peer(sa, o, peer->type, peer->data.ptr, peer->data.len) &&
 		    ike_sa_usable(o) && !same_host(&o->remote, &sa->remote))
 			return o->id;
 	return 0;
@@ -322,9 +326,14 @@ static void uniqueness(struct ike_engine *e, struct ike_sa *sa, bool initial_con
 
 	if (policy == IKE_UNIQUE_NEVER || (!initial_contact && policy != IKE_UNIQUE_REPLACE))
 		return;
-	for (o = LIST_FIRST(&sa->conn->sas); o; o = next) {
-		next = LIST_NEXT(o, conn_entry);
-		if (!other_sa_with_peer(sa, o, sa->peer_id_type, sa->peer_id, sa->peer_id_len))
+	/* sa is in the same bucket, so it stays while others go */
+	for (o = ike_sa_first_of_peer(e, sa->conn->name, sa->peer_id_type, sa->peer_id,
+				      sa->peer_id_len);
+	     o; o = next) {
+		next = LIST_NEXT(o, peer_entry);
+		if (!ike_sa_is_peer(o, sa->conn->name, sa->peer_id_type, sa->peer_id,
+				    sa->peer_id_len) ||
+		    !other_sa_with_peer(sa, o, sa->peer_id_type, sa->peer_id, sa->peer_id_len))
 			continue;
 		if (initial_contact) {
 			ike_sa_close(e, o, "replaced: the peer restarted (INITIAL_CONTACT)");
@@ -346,7 +355,7 @@ static void established(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	ike_sa_set_state(e, sa, IKE_S_ESTABLISHED, "authenticated");
 	sa->established_ms = ike_now(e);
 	ike_timer_disarm(e, &sa->t_sa);
-	ike_sa_set_peer_id(sa, peer->type, peer->data.ptr, peer->data.len);
+	ike_sa_set_peer_id(e, sa, peer->type, peer->data.ptr, peer->data.len);
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE SA established (SPIs %016llx_i %016llx_r)",
 		   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 	ike_event(e, IKE_EV_IKE_UP, sa, NULL, 0, NULL);
@@ -572,7 +581,7 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
-	kept = kept_by_unique(sa, &m->idi);
+	kept = kept_by_unique(e, sa, &m->idi);
 	if (kept) {
 		psk_wipe(&k);
 		snprintf(reason, sizeof(reason), "unique = keep: the peer has IKE SA [%u] already",

@@ -85,7 +85,7 @@ static void rekeyed_up(struct ike_engine *e, struct ike_sa *nsa, struct ike_sa *
 	ike_sa_set_state(e, nsa, IKE_S_ESTABLISHED, "made by a rekey");
 	nsa->established_ms = ike_now(e);
 	if (old->peer_id)
-		ike_sa_set_peer_id(nsa, old->peer_id_type, old->peer_id, old->peer_id_len);
+		ike_sa_set_peer_id(e, nsa, old->peer_id_type, old->peer_id, old->peer_id_len);
 	ike_sa_half_open_free(e, nsa);
 	ike_sa_lifetimes_arm(e, nsa);
 	ike_nat_inherit(e, nsa, old);

@@ -33,26 +33,28 @@ uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint1
 			    uint8_t mode, const struct ike_ts *ts, size_t n_lts, size_t n_rts)
 {
 	const char *name = sa->conn->children[cfg_idx].cfg.name;
+	const struct ike_sa *o;
 
-	for (struct ike_conn *v = ike_conn_find(e, sa->conn->name); v; v = v->older) {
-		const struct ike_sa *o;
+	/* The same peer: its identity (peers behind one NAT share the
+	 * address) on a connection of this name (any version of it), and
+	 * its address. */
+	for (o = ike_sa_first_of_peer(e, sa->conn->name, sa->peer_id_type, sa->peer_id,
+				      sa->peer_id_len);
+	     o; o = LIST_NEXT(o, peer_entry)) {
+		const struct ike_child *c;
 
-		LIST_FOREACH (o, &v->sas, conn_entry) {
-			const struct ike_child *c;
-
-			/* The same peer: its address, and its identity (peers
-			 * behind one NAT share the address). */
-			if (o == sa || o->state == IKE_S_GONE || !same_peer(&o->remote, &sa->remote) ||
-			    o->peer_id_type != sa->peer_id_type || o->peer_id_len != sa->peer_id_len ||
-			    (o->peer_id_len && memcmp(o->peer_id, sa->peer_id, o->peer_id_len)))
+		if (o == sa || o->state == IKE_S_GONE ||
+		    !ike_sa_is_peer(o, sa->conn->name, sa->peer_id_type, sa->peer_id,
+				    sa->peer_id_len) ||
+		    !same_peer(&o->remote, &sa->remote))
+			continue;
+		LIST_FOREACH (c, &o->children, entry) {
+			if (!ike_child_live(c) || c->mode != mode || c->n_lts != n_lts ||
+			    c->n_rts != n_rts ||
+			    strcmp(o->conn->children[c->cfg_idx].cfg.name, name) ||
+			    memcmp(c->ts, ts, (n_lts + n_rts) * sizeof(*ts)))
 				continue;
-			LIST_FOREACH (c, &o->children, entry) {
-				if (!ike_child_live(c) || c->mode != mode || c->n_lts != n_lts || c->n_rts != n_rts ||
-				    strcmp(o->conn->children[c->cfg_idx].cfg.name, name) ||
-				    memcmp(c->ts, ts, (n_lts + n_rts) * sizeof(*ts)))
-					continue;
-				return c->reqid;
-			}
+			return c->reqid;
 		}
 	}
 	return 0;

@@ -319,6 +319,9 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 	return sa;
 }
 
+static void peer_unindex(struct ike_engine *e, struct ike_sa *sa);
+static void peer_index(struct ike_engine *e, struct ike_sa *sa);
+
 void ike_sa_set_conn(struct ike_engine *e, struct ike_sa *sa, struct ike_conn *c)
 {
 	struct ike_conn *old = sa->conn;
@@ -329,6 +332,10 @@ void ike_sa_set_conn(struct ike_engine *e, struct ike_sa *sa, struct ike_conn *c
 	c->refcnt++;
 	sa->conn = c;
 	LIST_INSERT_HEAD(&c->sas, sa, conn_entry);
+	if (sa->peer_bucket) {
+		peer_unindex(e, sa);
+		peer_index(e, sa);
+	}
 	ike_conn_put(e, old);
 }
 
@@ -424,6 +431,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	sa->exch = NULL;
 	ike_sa_half_open_free(e, sa);
 	LIST_REMOVE(sa, conn_entry);
+	peer_unindex(e, sa);
 	HASH_DELETE(hh_spi, e->sas_by_spi, sa);
 	HASH_DELETE(hh_id, e->sas_by_id, sa);
 	free(sa->req_pkt);
@@ -449,7 +457,78 @@ void ike_sa_set_packet(uint8_t **slot, uint32_t *slot_len, const uint8_t *pkt, s
 	}
 }
 
-bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, size_t len)
+struct ike_peer_bucket {
+	uint64_t key;
+	UT_hash_handle hh;
+	LIST_HEAD(, ike_sa) sas;
+};
+
+/* FNV-1a over the connection name and the identity: only authenticated
+ * identities are indexed, so no peer chooses where it lands. */
+static uint64_t peer_key(const char *conn, uint8_t type, const uint8_t *id, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *c = conn; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	h = (h ^ 0) * 1099511628211ull;
+	h = (h ^ type) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ id[i]) * 1099511628211ull;
+	return h;
+}
+
+static void peer_unindex(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_peer_bucket *b = sa->peer_bucket;
+
+	if (!b)
+		return;
+	LIST_REMOVE(sa, peer_entry);
+	sa->peer_bucket = NULL;
+	if (LIST_EMPTY(&b->sas)) {
+		HASH_DEL(e->peers, b);
+		free(b);
+	}
+}
+
+static void peer_index(struct ike_engine *e, struct ike_sa *sa)
+{
+	uint64_t key = peer_key(sa->conn->name, sa->peer_id_type, sa->peer_id, sa->peer_id_len);
+	struct ike_peer_bucket *b;
+
+	HASH_FIND(hh, e->peers, &key, sizeof(key), b);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return; /* not indexed: only duplicate detection misses it */
+		b->key = key;
+		LIST_INIT(&b->sas);
+		HASH_ADD(hh, e->peers, key, sizeof(b->key), b);
+	}
+	LIST_INSERT_HEAD(&b->sas, sa, peer_entry);
+	sa->peer_bucket = b;
+}
+
+struct ike_sa *ike_sa_first_of_peer(struct ike_engine *e, const char *conn, uint8_t type,
+				    const uint8_t *id, size_t len)
+{
+	uint64_t key = peer_key(conn, type, id, len);
+	struct ike_peer_bucket *b;
+
+	HASH_FIND(hh, e->peers, &key, sizeof(key), b);
+	return b ? LIST_FIRST(&b->sas) : NULL;
+}
+
+bool ike_sa_is_peer(const struct ike_sa *sa, const char *conn, uint8_t type, const uint8_t *id,
+		    size_t len)
+{
+	return !strcmp(sa->conn->name, conn) && sa->peer_id_type == type &&
+	       sa->peer_id_len == len && (!len || !memcmp(sa->peer_id, id, len));
+}
+
+bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, const uint8_t *data,
+			size_t len)
 {
 	uint8_t *p;
 
@@ -459,10 +538,12 @@ bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, si
 	if (!p)
 		return false;
 	memcpy(p, data, len);
+	peer_unindex(e, sa);
 	free(sa->peer_id);
 	sa->peer_id = p;
 	sa->peer_id_type = type;
 	sa->peer_id_len = (uint8_t)len;
+	peer_index(e, sa);
 	return true;
 }
 

@@ -268,6 +268,11 @@ struct ike_sa {
 	uint64_t established_ms;
 	uint8_t peer_id_type, peer_id_len;
 	uint8_t *peer_id;      /* the authenticated peer identity */
+	/* engine->peers: the SAs of one connection name and peer identity,
+	 * for INITIAL_CONTACT, unique and reqid sharing without a walk over
+	 * every SA of a connection that serves many peers */
+	struct ike_peer_bucket *peer_bucket;
+	LIST_ENTRY(ike_sa) peer_entry;
 	UT_hash_handle hh_spi; /* engine->sas_by_spi */
 	UT_hash_handle hh_id;  /* engine->sas_by_id */
 	/* dpd.c */
@@ -341,7 +346,16 @@ void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa);
  * queue, timers and cached messages; wipes keys. No message is sent. */
 void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_set_packet(uint8_t **slot, uint32_t *slot_len, const uint8_t *pkt, size_t len);
-bool ike_sa_set_peer_id(struct ike_sa *sa, uint8_t type, const uint8_t *data, size_t len);
+/* Record the authenticated peer identity (and index the SA by it). */
+bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type,
+			const uint8_t *data, size_t len);
+/* The first SA with this peer identity on a connection of this name, or
+ * NULL; the next with LIST_NEXT(sa, peer_entry). Others whose key
+ * collides may be among them: check with ike_sa_is_peer(). */
+struct ike_sa *ike_sa_first_of_peer(struct ike_engine *e, const char *conn, uint8_t type,
+				    const uint8_t *id, size_t len);
+bool ike_sa_is_peer(const struct ike_sa *sa, const char *conn, uint8_t type, const uint8_t *id,
+		    size_t len);
 
 /* Change the SA's state: 0, or -EPERM when the table does not allow it
  * (logged as an error, nothing changed). why says what made it change. */
