@@ -164,6 +164,15 @@ struct conf {
 	/* private: the names of every file read, which conf_loc points into */
 	char **files;
 	size_t n_files;
+	/* What a user of the model derives from it once (the daemon's index
+	 * of secrets by identity), freed with it; a holder of its own, so that
+	 * a const struct conf can be given one. */
+	struct conf_cache *cache;
+};
+
+struct conf_cache {
+	void *data;
+	void (*free)(void *data);
 };
 
 enum conf_severity {

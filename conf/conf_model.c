@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <uthash.h>
 
 #include "conf/conf_internal.h"
 
@@ -916,42 +917,94 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 
 /* ---- the whole file ---- */
 
-/* Without a local id ours is our address: an address id may be ours. */
-static bool maybe_our_address(const char *id, const struct conf_conn *conn)
+/* The ids the secrets name, each once, for the check below: a lookup per
+ * connection instead of a walk over every secret (10k connections with a
+ * secret each would be 10^8 comparisons). */
+struct id_entry {
+	UT_hash_handle hh;
+	char key[]; /* an IPv6 address in canonical form, anything else as written */
+};
+
+struct secret_ids {
+	struct id_entry *set;
+	bool wildcard; /* a secret without ids, or with %any: everyone's */
+	bool address;  /* a secret with an IP address id: maybe ours, with no local id */
+};
+
+static void canonical_id(const char *id, char *buf, size_t len)
 {
 	unsigned char bin[16];
 
-	return !conn->local.id.value &&
-	       (inet_pton(AF_INET, id, bin) == 1 || inet_pton(AF_INET6, id, bin) == 1);
+	if (inet_pton(AF_INET6, id, bin) == 1 && inet_ntop(AF_INET6, bin, buf, (socklen_t)len))
+		return;
+	snprintf(buf, len, "%s", id);
 }
 
-/* Two spellings of one IP address are one identity ("2001:DB8::1" and
- * "2001:db8:0::1"), as when the daemon compares them. */
-static bool same_id(const char *a, const char *b)
+static void secret_ids_init(struct secret_ids *si, const struct conf *conf)
 {
-	unsigned char x[16], y[16];
+	const struct conf_secret *s;
+	unsigned char bin[16];
+	char key[256];
 
-	if (!b)
-		return false;
-	if (strcmp(a, b) == 0)
-		return true;
-	if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
-		return memcmp(x, y, 16) == 0;
-	return false;
-}
+	memset(si, 0, sizeof(*si));
+	TAILQ_FOREACH (s, &conf->secrets, entry) {
+		if (!s->n_ids)
+			si->wildcard = true;
+		for (size_t i = 0; i < s->n_ids; i++) {
+			const char *v = s->ids[i].value;
+			struct id_entry *e;
 
-static bool id_matches(const struct conf_secret *s, const struct conf_conn *conn)
-{
-	if (s->n_ids == 0)
-		return true;
-	for (size_t i = 0; i < s->n_ids; i++) {
-		if (strcmp(s->ids[i].value, "%any") == 0 ||
-		    maybe_our_address(s->ids[i].value, conn) ||
-		    same_id(s->ids[i].value, conn->local.id.value) ||
-		    same_id(s->ids[i].value, conn->remote.id.value))
-			return true;
+			if (strcmp(v, "%any") == 0) {
+				si->wildcard = true;
+				continue;
+			}
+			if (inet_pton(AF_INET, v, bin) == 1 || inet_pton(AF_INET6, v, bin) == 1)
+				si->address = true;
+			canonical_id(v, key, sizeof(key));
+			HASH_FIND_STR(si->set, key, e);
+			if (e)
+				continue;
+			e = calloc(1, sizeof(*e) + strlen(key) + 1);
+			if (!e) {
+				/* out of memory: claim a match rather than warn wrongly */
+				si->wildcard = true;
+				continue;
+			}
+			strcpy(e->key, key);
+			HASH_ADD_STR(si->set, key, e);
+		}
 	}
-	return false;
+}
+
+static void secret_ids_free(struct secret_ids *si)
+{
+	struct id_entry *e, *tmp;
+
+	HASH_ITER (hh, si->set, e, tmp) {
+		HASH_DEL(si->set, e);
+		free(e);
+	}
+}
+
+static bool has_id(const struct secret_ids *si, const char *id)
+{
+	struct id_entry *e;
+	char key[256];
+
+	if (!id)
+		return false;
+	canonical_id(id, key, sizeof(key));
+	HASH_FIND_STR(si->set, key, e);
+	return e != NULL;
+}
+
+/* Whether some secret may apply to conn: one without ids or for %any, one
+ * naming its local or remote id, or (without a local id, ours is our
+ * address) one naming an address. */
+static bool id_matches(const struct secret_ids *si, const struct conf_conn *conn)
+{
+	return si->wildcard || (si->address && !conn->local.id.value) ||
+	       has_id(si, conn->local.id.value) || has_id(si, conn->remote.id.value);
 }
 
 static bool has_specific_addr(const struct conf_list *l)
@@ -968,11 +1021,11 @@ static bool has_specific_addr(const struct conf_list *l)
 static void validate(struct conf_ctx *ctx, struct conf *conf)
 {
 	struct conf_conn *conn;
+	struct secret_ids si;
 
+	secret_ids_init(&si, conf);
 	TAILQ_FOREACH (conn, &conf->conns, entry) {
 		struct conf_child *child;
-		struct conf_secret *s;
-		bool found = false;
 
 		TAILQ_FOREACH (child, &conn->children, entry) {
 			/* swanctl.conf(5): "To initiate a connection, at least one
@@ -998,14 +1051,13 @@ static void validate(struct conf_ctx *ctx, struct conf *conf)
 		     conf->n_secrets))
 			continue;
 		/* strongSwan finds out at run time; a warning now saves a trip */
-		TAILQ_FOREACH (s, &conf->secrets, entry)
-			found = found || id_matches(s, conn);
-		if (!found)
+		if (!id_matches(&si, conn))
 			conf_warn(ctx, &conn->loc,
 				  "connection '%s' uses psk, but no secrets.ike section has its "
 				  "local or remote id: authentication will fail",
 				  conn->name);
 	}
+	secret_ids_free(&si);
 }
 
 struct conf *conf_build(struct conf_ctx *ctx)
@@ -1014,7 +1066,8 @@ struct conf *conf_build(struct conf_ctx *ctx)
 	struct conf_kv *kv;
 	struct conf_section *sec;
 
-	if (!conf) {
+	if (!conf || !(conf->cache = calloc(1, sizeof(*conf->cache)))) {
+		free(conf);
 		ctx->oom = 1;
 		return NULL;
 	}
@@ -1070,6 +1123,9 @@ void conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->n_files; i++)
 		free(conf->files[i]);
 	free(conf->files);
+	if (conf->cache && conf->cache->data && conf->cache->free)
+		conf->cache->free(conf->cache->data);
+	free(conf->cache);
 	free(conf);
 }
 

@@ -5,12 +5,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <uthash.h>
 
 #include "ike/alg.h"
 #include "ike/proposal.h"
@@ -271,70 +273,238 @@ const struct dcfg_resolver dcfg_dns = { gai_resolve, NULL };
  */
 enum { MATCH_NONE = 0, MATCH_ANY = 1, MATCH_PERFECT = 20 };
 
-static int id_match(const struct conf_secret *s, const struct ike_id *want)
+/*
+ * The secrets indexed by identity, built once per configuration (a
+ * lookup per IKE_AUTH and per connection at load must not parse every
+ * secret's ids: 10k users would make that 10^8 parses at load).
+ */
+struct psk_secret {
+	const struct conf_secret *s;
+	size_t n_ids;
+	struct ike_id *ids; /* parsed; %any and unparsable ones left out */
+	bool wildcard;	    /* no ids, or %any: everyone's (MATCH_ANY) */
+	bool address;	    /* an IP address id: maybe ours when we have no id */
+};
+
+struct psk_by_id {
+	UT_hash_handle hh;
+	uint8_t key[2 + 255]; /* type, length, data */
+	size_t n, cap;
+	size_t *secrets; /* indexes, in file order */
+};
+
+struct psk_index {
+	size_t n;
+	struct psk_secret *v;
+	struct psk_by_id *ids;
+	size_t n_wild, n_addr;
+	size_t *wild, *addr; /* indexes of wildcard / address-id secrets */
+};
+
+static void id_key(const struct ike_id *id, uint8_t key[2 + 255])
 {
-	int best = s->n_ids ? MATCH_NONE : MATCH_ANY;
-
-	for (size_t i = 0; i < s->n_ids && best < MATCH_PERFECT; i++) {
-		struct ike_id id;
-		char err[DCFG_ERR_LEN];
-
-		if (!strcmp(s->ids[i].value, "%any"))
-			best = best > MATCH_ANY ? best : MATCH_ANY;
-		else if (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
-			 dcfg_id_equal(&id, want))
-			best = MATCH_PERFECT;
-	}
-	return best;
+	memset(key, 0, 2 + 255);
+	key[0] = id->type;
+	key[1] = id->len;
+	memcpy(key + 2, id->data, id->len);
 }
 
-/* Our identity when it is not known yet: no local id, so our address, but
- * not a fixed one. A secret may be ours when it has no ids, "%any" or an
- * address among them (it then ranks as %any). */
-static int unknown_local_match(const struct conf_secret *s)
+static void psk_index_free(void *p)
 {
-	if (!s->n_ids)
-		return MATCH_ANY;
-	for (size_t i = 0; i < s->n_ids; i++) {
-		struct ike_id id;
-		char err[DCFG_ERR_LEN];
+	struct psk_index *x = p;
+	struct psk_by_id *b, *tmp;
 
-		if (!strcmp(s->ids[i].value, "%any") ||
-		    (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
-		     (id.type == IKE_ID_IPV4_ADDR || id.type == IKE_ID_IPV6_ADDR)))
-			return MATCH_ANY;
+	if (!x)
+		return;
+	HASH_ITER (hh, x->ids, b, tmp) {
+		HASH_DEL(x->ids, b);
+		free(b->secrets);
+		free(b);
 	}
-	return MATCH_NONE;
+	for (size_t i = 0; i < x->n; i++)
+		free(x->v[i].ids);
+	free(x->v);
+	free(x->wild);
+	free(x->addr);
+	free(x);
 }
+
+static int push(size_t **v, size_t *n, size_t *cap, size_t i)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 4;
+		size_t *p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = i;
+	return 0;
+}
+
+static struct psk_index *psk_index_build(const struct conf *conf)
+{
+	struct psk_index *x = calloc(1, sizeof(*x));
+	const struct conf_secret *s;
+	size_t cap_wild = 0, cap_addr = 0, i = 0;
+
+	if (!x || !(x->v = calloc(conf->n_secrets ? conf->n_secrets : 1, sizeof(*x->v))))
+		goto fail;
+	TAILQ_FOREACH (s, &conf->secrets, entry) {
+		struct psk_secret *e = &x->v[i];
+
+		e->s = s;
+		e->wildcard = !s->n_ids;
+		e->ids = calloc(s->n_ids ? s->n_ids : 1, sizeof(*e->ids));
+		if (!e->ids)
+			goto fail;
+		for (size_t k = 0; k < s->n_ids; k++) {
+			char err[DCFG_ERR_LEN];
+			struct ike_id *id = &e->ids[e->n_ids];
+			struct psk_by_id *b;
+			uint8_t key[2 + 255];
+
+			if (!strcmp(s->ids[k].value, "%any")) {
+				e->wildcard = true;
+				continue;
+			}
+			if (dcfg_id_parse(s->ids[k].value, id, err, sizeof(err)))
+				continue;
+			e->n_ids++;
+			if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR)
+				e->address = true;
+			id_key(id, key);
+			HASH_FIND(hh, x->ids, key, sizeof(key), b);
+			if (!b) {
+				b = calloc(1, sizeof(*b));
+				if (!b)
+					goto fail;
+				memcpy(b->key, key, sizeof(key));
+				HASH_ADD(hh, x->ids, key, sizeof(b->key), b);
+			}
+			if ((!b->n || b->secrets[b->n - 1] != i) &&
+			    push(&b->secrets, &b->n, &b->cap, i))
+				goto fail;
+		}
+		if ((e->wildcard && push(&x->wild, &x->n_wild, &cap_wild, i)) ||
+		    ((e->wildcard || e->address) && push(&x->addr, &x->n_addr, &cap_addr, i)))
+			goto fail;
+		x->n = ++i;
+	}
+	return x;
+fail:
+	psk_index_free(x);
+	return NULL;
+}
+
+/* The index of conf, built on first use and kept with it. */
+static const struct psk_index *psk_index_of(const struct conf *conf)
+{
+	if (!conf->cache)
+		return NULL;
+	if (!conf->cache->data) {
+		conf->cache->data = psk_index_build(conf);
+		conf->cache->free = psk_index_free;
+	}
+	return conf->cache->data;
+}
+
+static const struct psk_by_id *psk_of_id(const struct psk_index *x, const struct ike_id *id)
+{
+	struct psk_by_id *b;
+	uint8_t key[2 + 255];
+
+	if (!id || !id->type)
+		return NULL;
+	id_key(id, key);
+	HASH_FIND(hh, x->ids, key, sizeof(key), b);
+	return b;
+}
+
+static int id_match(const struct psk_secret *e, const struct ike_id *want)
+{
+	for (size_t i = 0; i < e->n_ids; i++)
+		if (dcfg_id_equal(&e->ids[i], want))
+			return MATCH_PERFECT;
+	return e->wildcard ? MATCH_ANY : MATCH_NONE;
+}
+
+struct best_psk {
+	const struct psk_index *x;
+	const struct ike_id *local, *remote;
+	size_t best;
+	int best_me, best_other;
+};
 
 /*
  * strongSwan's choice of a shared key: a secret applies when either
  * identity is among its ids (or it has none); of those, the best match of
  * the peer's identity wins, then the best match of ours, then the first in
- * the file. No remote id: any peer, which every secret may be for, so ours
- * alone decides.
+ * the file. An identity not known here (no remote id: any peer; no local
+ * id and no local address) is a wildcard every secret matches as %any, so
+ * with no remote id ours alone decides.
  */
+static void consider_psk(struct best_psk *b, size_t i)
+{
+	const struct psk_secret *e = &b->x->v[i];
+	bool known = b->local && b->local->type;
+	int me = known ? id_match(e, b->local) : MATCH_ANY;
+	int other = id_match(e, b->remote);
+
+	if ((known			   ? me
+	     : (e->wildcard || e->address) ? MATCH_ANY
+					   : MATCH_NONE) == MATCH_NONE &&
+	    other == MATCH_NONE)
+		return;
+	if (other > b->best_other || (other == b->best_other && me > b->best_me) ||
+	    (other == b->best_other && me == b->best_me && i < b->best)) {
+		b->best = i;
+		b->best_me = me;
+		b->best_other = other;
+	}
+}
+
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id)
 {
-	const struct conf_secret *s, *best = NULL;
-	int best_me = -1, best_other = -1;
-	bool any_peer = !remote_id || !remote_id->type;
+	const struct psk_index *x = psk_index_of(conf);
+	struct best_psk b = { x, local_id, remote_id, SIZE_MAX, -1, -1 };
+	bool known = local_id && local_id->type;
+	const struct psk_by_id *l, *r;
 
-	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		bool known = local_id && local_id->type;
-		int me = known ? id_match(s, local_id) : MATCH_ANY;
-		int other = any_peer ? MATCH_ANY : id_match(s, remote_id);
-
-		if ((known ? me : unknown_local_match(s)) == MATCH_NONE && other == MATCH_NONE)
-			continue;
-		if (other > best_other || (other == best_other && me > best_me)) {
-			best = s;
-			best_me = me;
-			best_other = other;
-		}
+	if (!x || !x->n)
+		return NULL;
+	if (!remote_id || !remote_id->type) {
+		/* Any peer: every secret matches it as %any, so ours decides:
+		 * the first that names it, else the first for everyone, else
+		 * the first of all. */
+		l = known ? psk_of_id(x, local_id) : NULL;
+		if (!known)
+			return x->v[0].s;
+		return l && l->n   ? x->v[l->secrets[0]].s
+		       : x->n_wild ? x->v[x->wild[0]].s
+				   : x->v[0].s;
 	}
-	return best;
+	/* Only these can match either identity: the others are skipped by
+	 * the rule above. And the peer's identity ranks first: secrets that
+	 * name it beat all others, then those for everyone (%any), then
+	 * those that name only ours; so the first non-empty group decides. */
+	r = psk_of_id(x, remote_id);
+	l = known ? psk_of_id(x, local_id) : NULL;
+	if (r && r->n) {
+		for (size_t i = 0; i < r->n; i++)
+			consider_psk(&b, r->secrets[i]);
+	} else if (x->n_wild) {
+		for (size_t i = 0; i < x->n_wild; i++)
+			consider_psk(&b, x->wild[i]);
+	} else if (l && l->n) {
+		b.best = l->secrets[0];
+	} else if (!known && x->n_addr) {
+		b.best = x->addr[0];
+	}
+	return b.best == SIZE_MAX ? NULL : x->v[b.best].s;
 }
 
 int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,

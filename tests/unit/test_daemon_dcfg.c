@@ -912,6 +912,118 @@ START_TEST(family_of_the_peer)
 }
 END_TEST
 
+/* The reference the index must agree with: strongSwan's rule as a walk
+ * over every secret (what dcfg did before it indexed them). */
+static int ref_match(const struct conf_secret *s, const struct ike_id *want)
+{
+	int best = s->n_ids ? 0 : 1;
+
+	for (size_t i = 0; i < s->n_ids; i++) {
+		struct ike_id id;
+		char err[DCFG_ERR_LEN];
+
+		if (!strcmp(s->ids[i].value, "%any"))
+			best = best > 1 ? best : 1;
+		else if (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
+			 dcfg_id_equal(&id, want))
+			best = 20;
+	}
+	return best;
+}
+
+static bool ref_addr(const struct conf_secret *s)
+{
+	if (!s->n_ids)
+		return true;
+	for (size_t i = 0; i < s->n_ids; i++) {
+		struct ike_id id;
+		char err[DCFG_ERR_LEN];
+
+		if (!strcmp(s->ids[i].value, "%any") ||
+		    (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
+		     (id.type == IKE_ID_IPV4_ADDR || id.type == IKE_ID_IPV6_ADDR)))
+			return true;
+	}
+	return false;
+}
+
+static const struct conf_secret *ref_lookup(const struct conf *conf, const struct ike_id *l,
+					    const struct ike_id *r)
+{
+	const struct conf_secret *s, *best = NULL;
+	int best_me = -1, best_other = -1;
+	bool known = l && l->type, any = !r || !r->type;
+
+	TAILQ_FOREACH (s, &conf->secrets, entry) {
+		int me = known ? ref_match(s, l) : 1;
+		int other = any ? 1 : ref_match(s, r);
+
+		if ((known ? me : ref_addr(s) ? 1 : 0) == 0 && other == 0)
+			continue;
+		if (other > best_other || (other == best_other && me > best_me)) {
+			best = s;
+			best_me = me;
+			best_other = other;
+		}
+	}
+	return best;
+}
+
+/* The index picks what the walk over every secret picks, for every pair
+ * of identities (known, unknown, any) against layouts with shared ids,
+ * %any, addresses and secrets without ids, in several orders. */
+START_TEST(psk_index_agrees)
+{
+	static const char *const layouts[] = {
+		"secrets { ike-1 { id-a = gw\nid-b = u1\nsecret = 1\n}\n"
+		" ike-2 { id-a = gw\nid-b = u2\nsecret = 2\n}\n"
+		" ike-3 { id = %any\nid-b = gw\nsecret = 3\n}\n"
+		" ike-4 { id = 192.0.2.1\nsecret = 4\n}\n"
+		" ike-5 { id-a = u2\nid-b = u1\nsecret = 5\n} }\n",
+		"secrets { ike-1 { id = 192.0.2.1\nsecret = 1\n}\n"
+		" ike-2 { secret = 2\n}\n"
+		" ike-3 { id-a = gw\nid-b = u1\nsecret = 3\n}\n"
+		" ike-4 { id-a = gw\nsecret = 4\n} }\n",
+		"secrets { ike-1 { id-a = gw\nsecret = 1\n}\n"
+		" ike-2 { id-a = u1\nsecret = 2\n}\n"
+		" ike-3 { id-a = 2001:db8::1\nid-b = u2\nsecret = 3\n} }\n",
+	};
+	static const char *const ids[] = { NULL, "gw",	      "u1",	     "u2",
+					   "u3", "192.0.2.1", "2001:db8::1", "%any" };
+	const size_t n = sizeof(ids) / sizeof(ids[0]);
+	char err[DCFG_ERR_LEN];
+
+	for (size_t k = 0; k < sizeof(layouts) / sizeof(layouts[0]); k++) {
+		struct conf *c = load(layouts[k]);
+
+		for (size_t a = 0; a < n; a++)
+			for (size_t b = 0; b < n; b++) {
+				struct ike_id l, r;
+				const struct ike_id *lp = NULL, *rp = NULL;
+				const struct conf_secret *got, *want;
+
+				if (ids[a] && strcmp(ids[a], "%any")) {
+					ck_assert_int_eq(
+					    dcfg_id_parse(ids[a], &l, err, sizeof(err)), 0);
+					lp = &l;
+				}
+				if (ids[b] && strcmp(ids[b], "%any")) {
+					ck_assert_int_eq(
+					    dcfg_id_parse(ids[b], &r, err, sizeof(err)), 0);
+					rp = &r;
+				}
+				got = dcfg_psk_lookup(c, lp, rp);
+				want = ref_lookup(c, lp, rp);
+				ck_assert_msg(
+				    got == want, "layout %zu, local %s, remote %s: %s, want %s", k,
+				    ids[a] ? ids[a] : "(none)", ids[b] ? ids[b] : "(none)",
+				    got ? got->name : "(none)", want ? want->name : "(none)");
+			}
+		conf_free(c);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_dcfg");
@@ -921,6 +1033,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, id_errors);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, psk_lookup);
+	tcase_add_test(tc, psk_index_agrees);
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
 	tcase_add_test(tc, convert_unique);
