@@ -168,6 +168,7 @@ struct conf {
 	 * of secrets by identity), freed with it; a holder of its own, so that
 	 * a const struct conf can be given one. */
 	struct conf_cache *cache;
+	struct conf_name_index *conns_by_name; /* private: conf_find_conn's */
 };
 
 struct conf_cache {

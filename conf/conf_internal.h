@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 
+#include <uthash.h>
+
 #include "conf/conf.h"
 
 struct conf_kv {
@@ -30,6 +32,10 @@ struct conf_section {
 	struct conf_section *parent;
 	TAILQ_HEAD(, conf_kv) kvs;
 	TAILQ_HEAD(, conf_section) sections;
+	/* the same subsections by name (the first of a name), so that merging
+	 * a file of 10k connections is not 10^8 string comparisons */
+	struct conf_section *by_name;
+	UT_hash_handle hh; /* in parent->by_name */
 	size_t n_refs;
 	struct conf_ref *refs;
 	bool resolving, resolved;

@@ -611,6 +611,31 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 	conn->n_children++;
 }
 
+/* Connections by name: a reload looks each one up in the running
+ * configuration, which a walk would make quadratic. */
+struct conf_name_index {
+	UT_hash_handle hh;
+	struct conf_conn *conn;
+	char name[]; /* the key */
+};
+
+static void name_index_add(struct conf_ctx *ctx, struct conf *conf, struct conf_conn *conn)
+{
+	struct conf_name_index *e;
+
+	HASH_FIND_STR(conf->conns_by_name, conn->name, e);
+	if (e)
+		return; /* the first of a name stays the one found */
+	e = calloc(1, sizeof(*e) + strlen(conn->name) + 1);
+	if (!e) {
+		ctx->oom = 1;
+		return;
+	}
+	e->conn = conn;
+	strcpy(e->name, conn->name);
+	HASH_ADD_STR(conf->conns_by_name, name, e);
+}
+
 static void free_conn(struct conf_conn *conn)
 {
 	struct conf_child *child;
@@ -802,6 +827,7 @@ static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct con
 	}
 	TAILQ_INSERT_TAIL(&conf->conns, conn, entry);
 	conf->n_conns++;
+	name_index_add(ctx, conf, conn);
 }
 
 /* ---- secrets ---- */
@@ -1123,6 +1149,14 @@ void conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->n_files; i++)
 		free(conf->files[i]);
 	free(conf->files);
+	{
+		struct conf_name_index *e, *tmp;
+
+		HASH_ITER (hh, conf->conns_by_name, e, tmp) {
+			HASH_DEL(conf->conns_by_name, e);
+			free(e);
+		}
+	}
 	if (conf->cache && conf->cache->data && conf->cache->free)
 		conf->cache->free(conf->cache->data);
 	free(conf->cache);
@@ -1206,12 +1240,10 @@ int conf_load_string(const char *name, const char *text, size_t len, struct conf
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name)
 {
-	struct conf_conn *conn;
+	struct conf_name_index *e;
 
-	TAILQ_FOREACH (conn, &conf->conns, entry)
-		if (strcmp(conn->name, name) == 0)
-			return conn;
-	return NULL;
+	HASH_FIND_STR(conf->conns_by_name, name, e);
+	return e ? e->conn : NULL;
 }
 
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name)

@@ -195,6 +195,7 @@ void conf_section_free(struct conf_section *sec)
 		wipe_str(kv->value);
 		free(kv);
 	}
+	HASH_CLEAR(hh, sec->by_name);
 	while ((sub = TAILQ_FIRST(&sec->sections))) {
 		TAILQ_REMOVE(&sec->sections, sub, entry);
 		conf_section_free(sub);
@@ -234,10 +235,17 @@ static struct conf_section *find_sub(struct conf_section *sec, const char *name)
 {
 	struct conf_section *sub;
 
-	TAILQ_FOREACH (sub, &sec->sections, entry)
-		if (strcmp(sub->name, name) == 0)
-			return sub;
-	return NULL;
+	HASH_FIND_STR(sec->by_name, name, sub);
+	return sub;
+}
+
+/* Append sub to sec's subsections (and to its index, unless a section of
+ * that name is there already: find_sub finds the first, as before). */
+static void add_sub(struct conf_section *sec, struct conf_section *sub)
+{
+	TAILQ_INSERT_TAIL(&sec->sections, sub, entry);
+	if (!find_sub(sec, sub->name))
+		HASH_ADD_KEYPTR(hh, sec->by_name, sub->name, strlen(sub->name), sub);
 }
 
 static struct conf_kv *find_kv(struct conf_section *sec, const char *key)
@@ -701,7 +709,7 @@ static void parse_section(struct parser *p, struct conf_section *sec, char *name
 			return;
 		}
 		sub->parent = sec;
-		TAILQ_INSERT_TAIL(&sec->sections, sub, entry);
+		add_sub(sec, sub);
 	}
 	free(name);
 	if (refs && parse_refs(p, sub) < 0) {
@@ -907,7 +915,7 @@ static struct conf_section *copy_section(struct conf_ctx *ctx, const struct conf
 			conf_section_free(dst);
 			return NULL;
 		}
-		TAILQ_INSERT_TAIL(&dst->sections, c, entry);
+		add_sub(dst, c);
 	}
 	return dst;
 }
@@ -946,7 +954,7 @@ static void merge_missing(struct conf_ctx *ctx, struct conf_section *dst,
 		d = copy_section(ctx, sub, dst);
 		if (!d)
 			return;
-		TAILQ_INSERT_TAIL(&dst->sections, d, entry);
+		add_sub(dst, d);
 	}
 }
 
