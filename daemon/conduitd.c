@@ -1493,6 +1493,7 @@ static void setup_watchdog(struct daemon *d)
 /* main                                                                */
 
 #define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_KERNEL 1001
 
 static void usage(FILE *f)
 {
@@ -1518,6 +1519,10 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --kernel BACKEND  netlink (default): SAs and policies go into the\n"
+		   "                        kernel; none: nothing is installed anywhere (a\n"
+		   "                        benchmark of the daemon on a kernel without ESP;\n"
+		   "                        no tunnel carries traffic)\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
@@ -1590,12 +1595,13 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon dd, *d = &dd;
-	const char *control = CTL_DEFAULT_PATH;
+	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	enum log_level level = LOG_LEVEL_INFO;
 	bool foreground = false, check = false;
 	struct ike_env env;
@@ -1625,6 +1631,15 @@ int main(int argc, char **argv)
 		}
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
+			break;
+		case OPT_KERNEL:
+			if (strcmp(optarg, "netlink") && strcmp(optarg, "none")) {
+				fprintf(stderr,
+					"conduitd: --kernel \"%s\": give netlink or none\n",
+					optarg);
+				return 2;
+			}
+			backend = optarg;
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1697,7 +1712,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	rc = kif_open(&d->kif);
+	rc = kif_open_backend(backend, &d->kif);
+	if (!rc && strcmp(kif_backend(d->kif), "netlink"))
+		log_msg(LOG_LEVEL_WARN,
+			"--kernel %s: no SAs or policies are installed in the kernel: benchmark "
+			"mode, no tunnel carries traffic",
+			kif_backend(d->kif));
 	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "cannot open the kernel's XFRM interface: %s",
 			d->kif ? kif_error(d->kif) : strerror(-rc));

@@ -194,6 +194,13 @@ struct kif;
 #define KIF_EVENT_RCVBUF (8u << 20)
 int kif_open(struct kif **out);
 void kif_close(struct kif *k);
+/* A kif of a backend by name: "netlink" (kif_open), or "none", which
+ * installs nothing and keeps nothing (SPIs from a counter; SAs and
+ * policies accepted and forgotten; no events): for benchmarks on a kernel
+ * without ESP. -ENOENT for another name. */
+int kif_open_backend(const char *name, struct kif **out);
+/* Its backend's name. */
+const char *kif_backend(const struct kif *k);
 
 /* The last failure's description ("" if none). Valid until the next call. */
 const char *kif_error(const struct kif *k);
