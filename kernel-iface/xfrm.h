@@ -42,9 +42,10 @@
 
 #include "ike/alg.h"
 
-/* conduit's reqids (the owner tag, see above): "c0d" for conduit. */
+/* conduit's reqids (the owner tag, see above): "c0d" for conduit; 2^20 of
+ * them, for a million CHILD SAs. */
 #define KIF_REQID_MIN 0xc0d00000u
-#define KIF_REQID_MAX 0xc0d0ffffu
+#define KIF_REQID_MAX 0xc0dfffffu
 
 static inline bool kif_reqid_owned(uint32_t reqid)
 {
