@@ -86,6 +86,7 @@ step "dpkg -i $1"
 dpkg -i "$deb"
 dpkg -L conduit | grep -E 'bin/|\.service$|man|etc/' | sed 's/^/    /'
 [ "$(stat -c %a /etc/conduit/conduit.conf)" = 600 ] || fail "/etc/conduit/conduit.conf is not 0600"
+[ -f /usr/share/bash-completion/completions/conduitctl ] || fail "no bash completion for conduitctl"
 
 step "systemd-analyze verify conduit.service"
 unit=$(dpkg -L conduit | grep '/conduit\.service$')
