@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "conf/conf.h"
 #include "daemon/dcfg.h"
 #include "daemon/ctl.h"
+#include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
@@ -1494,6 +1496,7 @@ static void setup_watchdog(struct daemon *d)
 
 #define OPT_NAT_TRANSPORT 1000 /* long option only */
 #define OPT_KERNEL 1001
+#define OPT_CONTROL_GROUP 1002
 
 static void usage(FILE *f)
 {
@@ -1506,7 +1509,12 @@ static void usage(FILE *f)
 		   "  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
 		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ");\n"
 		   "                        conduitctl takes the same -s/--control (-c is\n"
-		   "                        this configuration option, never the socket)\n"
+		   "                        this configuration option, never the socket);\n"
+		   "                        the lock file " INSTANCE_LOCK_NAME " beside it keeps a\n"
+		   "                        second conduitd from touching the kernel\n"
+		   "      --control-group GROUP\n"
+		   "                        give the control socket (0660) and its directory\n"
+		   "                        (0750) to GROUP, so its members can use conduitctl\n"
 		   "  -n, --check           load and validate the configuration, print every\n"
 		   "                        problem, exit 0 if it is valid; touches nothing\n"
 		   "  -T, --retransmit-timeout TIME\n"
@@ -1598,12 +1606,18 @@ int main(int argc, char **argv)
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
+	const char *control_group = NULL;
+	gid_t group = (gid_t)-1;
+	struct instance_lock lock = { .fd = -1, .path = NULL };
+	char lock_path[256];
+	pid_t holder;
 	enum log_level level = LOG_LEVEL_INFO;
 	bool foreground = false, check = false;
 	struct ike_env env;
@@ -1642,6 +1656,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			backend = optarg;
+			break;
+		case OPT_CONTROL_GROUP:
+			control_group = optarg;
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1694,6 +1711,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (control_group != NULL) {
+		struct group *gr = getgrnam(control_group);
+		char *end;
+		unsigned long v = strtoul(control_group, &end, 10);
+
+		if (gr != NULL)
+			group = gr->gr_gid;
+		else if (end != control_group && *end == '\0' && v < (gid_t)-1)
+			group = (gid_t)v;
+		else {
+			fprintf(stderr, "conduitd: --control-group: no group \"%s\"\n",
+				control_group);
+			return 2;
+		}
+	}
+	if (instance_lock_path(control, lock_path, sizeof(lock_path))) {
+		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", control);
+		return 2;
+	}
 	log_init(STDERR_FILENO, level);
 	plain_diags = check;
 
@@ -1714,6 +1750,31 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Nothing that touches the kernel or a socket before we know we are
+	 * the only conduitd: the lock first (in the control socket's
+	 * directory, made fit for it), then the control socket, then the
+	 * kernel's leftovers, then the IKE ports. */
+	if (ctl_prepare_dir(control, group, err, sizeof(err))) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		conf_free(d->conf);
+		return 1;
+	}
+	rc = instance_lock_take(&lock, lock_path, &holder, err, sizeof(err));
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		conf_free(d->conf);
+		return 1;
+	}
+	d->base = event_base_new();
+	if (!d->base) {
+		log_msg(LOG_LEVEL_ERROR, "out of memory");
+		goto out;
+	}
+	d->ctl = ctl_server_new(d->base, control, group, &handlers, d, err, sizeof(err));
+	if (!d->ctl) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		goto out;
+	}
 	rc = kif_open_backend(backend, &d->kif);
 	if (!rc && strcmp(kif_backend(d->kif), "netlink"))
 		log_msg(LOG_LEVEL_WARN,
@@ -1735,18 +1796,12 @@ int main(int argc, char **argv)
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
-	d->base = event_base_new();
-	if (!d->kern || !d->trap || !d->base) {
+	if (!d->kern || !d->trap) {
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
 	d->net = net_new(d->base, NET_PORT_IKE, NET_PORT_NATT, on_input, d, err, sizeof(err));
 	if (!d->net) {
-		log_msg(LOG_LEVEL_ERROR, "%s", err);
-		goto out;
-	}
-	d->ctl = ctl_server_new(d->base, control, (gid_t)-1, &handlers, d, err, sizeof(err));
-	if (!d->ctl) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;
 	}
@@ -1757,6 +1812,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		event_reinit(d->base);
+		/* The lock (an open file description) passed to the child;
+		 * the file names the process that holds it. */
+		rc = instance_lock_write_pid(&lock);
+		if (rc)
+			log_msg(LOG_LEVEL_WARN, "cannot write our pid into %s: %s", lock.path,
+				strerror(-rc));
 	}
 	d->started = time(NULL);
 
@@ -1833,6 +1894,8 @@ out:
 		event_base_free(d->base);
 	kif_close(d->kif);
 	conf_free(d->conf);
+	/* Last: the next conduitd may start once our kernel state is gone. */
+	instance_lock_release(&lock);
 	if (status == 0)
 		log_msg(LOG_LEVEL_INFO, "conduitd stopped");
 	return status;
