@@ -202,7 +202,11 @@ struct conf_diags {
 #define CONF_MAX_VALUE_LEN (64u * 1024)
 #define CONF_MAX_DEPTH 32 /* nested sections */
 #define CONF_MAX_INCLUDE_DEPTH 16
-#define CONF_MAX_FILES 256
+#define CONF_MAX_FILES 256 /* distinct file names */
+/* Per load, however the includes nest or repeat: files read through
+ * includes, and octets read in all. */
+#define CONF_MAX_INCLUDED_FILES 1024
+#define CONF_MAX_TOTAL_SIZE (16u * 1024 * 1024)
 
 void conf_diags_init(struct conf_diags *diags);
 void conf_diags_clear(struct conf_diags *diags);
