@@ -832,8 +832,9 @@ int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 	if (mkdir(dir, 0750) == 0) {
 		created = true;
 	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+		int e = errno;
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(e));
+		return -e;
 	}
 	/* Checked through a descriptor of the directory itself, so what we
 	 * check is what we change. O_NOFOLLOW: a symbolic link in its place
@@ -841,7 +842,15 @@ int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		if (e == ENOTDIR || e == ELOOP)
+		struct stat lst;
+		/* (O_DIRECTORY makes a symbolic link ENOTDIR, not ELOOP) */
+		if ((e == ENOTDIR || e == ELOOP) && lstat(dir, &lst) == 0 && S_ISLNK(lst.st_mode))
+			e = ELOOP;
+		if (e == ELOOP)
+			snprintf(err, errlen,
+				 "%s is a symbolic link; refusing to put the control socket there",
+				 dir);
+		else if (e == ENOTDIR)
 			snprintf(err, errlen, "%s exists and is not a directory", dir);
 		else
 			snprintf(err, errlen, "cannot open %s: %s", dir, strerror(e));
@@ -851,7 +860,7 @@ int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 	int rc = 0;
 	if (fstat(fd, &st) != 0) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot stat %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot stat %s: %s", dir, strerror(-rc));
 		goto out;
 	}
 	/* Whoever else owns or may write into the directory could replace
@@ -876,7 +885,7 @@ int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 	if (group != (gid_t)-1 && st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot give %s to group %u: %s", dir, (unsigned)group,
-			 strerror(errno));
+			 strerror(-rc));
 		goto out;
 	}
 	/* Exactly 0750 whatever the umask when we made it (or gave it to
@@ -884,7 +893,7 @@ int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 	if ((created || group != (gid_t)-1) && (st.st_mode & 07777) != 0750 &&
 	    fchmod(fd, 0750) != 0) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot set the mode of %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot set the mode of %s: %s", dir, strerror(-rc));
 		goto out;
 	}
 out:
