@@ -53,8 +53,8 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		if (!n || n % 2 || n / 2 > sizeof(id->data)) {
 			snprintf(err, errlen,
 				 "identity \"%s\": a key id needs an even number of hex digits (1 "
-				 "to 255 octets)",
-				 text);
+				 "to %d octets)",
+				 text, IKE_ID_MAX_LEN);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < n / 2; i++) {
@@ -69,7 +69,7 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 			id->data[i] = (uint8_t)(hi << 4 | lo);
 		}
 		id->type = IKE_ID_KEY_ID;
-		id->len = (uint8_t)(n / 2);
+		id->len = (uint16_t)(n / 2);
 		return 0;
 	}
 	if (strchr(text, '=')) {
@@ -93,7 +93,7 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	memcpy(id->data, text, len);
-	id->len = (uint8_t)len;
+	id->len = (uint16_t)len;
 	return 0;
 }
 
@@ -286,9 +286,11 @@ struct psk_secret {
 	bool address;	    /* an IP address id: maybe ours when we have no id */
 };
 
+#define ID_KEY_MAX (3 + IKE_ID_MAX_LEN)
+
 struct psk_by_id {
 	UT_hash_handle hh;
-	uint8_t key[2 + 255]; /* type, length, data */
+	uint8_t key[ID_KEY_MAX]; /* id_key(): type, length, data */
 	size_t n, cap;
 	size_t *secrets; /* indexes, in file order */
 };
@@ -301,12 +303,16 @@ struct psk_index {
 	size_t *wild, *addr; /* indexes of wildcard / address-id secrets */
 };
 
-static void id_key(const struct ike_id *id, uint8_t key[2 + 255])
+/* The hash key of an identity: type, length (2 octets), data; its length
+ * varies with the identity's, so a 10-octet FQDN is not hashed as 515
+ * octets. */
+static size_t id_key(const struct ike_id *id, uint8_t key[ID_KEY_MAX])
 {
-	memset(key, 0, 2 + 255);
 	key[0] = id->type;
-	key[1] = id->len;
-	memcpy(key + 2, id->data, id->len);
+	key[1] = (uint8_t)(id->len >> 8);
+	key[2] = (uint8_t)id->len;
+	memcpy(key + 3, id->data, id->len);
+	return 3 + (size_t)id->len;
 }
 
 static void psk_index_free(void *p)
@@ -364,7 +370,8 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 			char err[DCFG_ERR_LEN];
 			struct ike_id *id = &e->ids[e->n_ids];
 			struct psk_by_id *b;
-			uint8_t key[2 + 255];
+			uint8_t key[ID_KEY_MAX];
+			size_t klen;
 
 			if (!strcmp(s->ids[k].value, "%any")) {
 				e->wildcard = true;
@@ -375,14 +382,14 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 			e->n_ids++;
 			if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR)
 				e->address = true;
-			id_key(id, key);
-			HASH_FIND(hh, x->ids, key, sizeof(key), b);
+			klen = id_key(id, key);
+			HASH_FIND(hh, x->ids, key, klen, b);
 			if (!b) {
 				b = calloc(1, sizeof(*b));
 				if (!b)
 					goto fail;
-				memcpy(b->key, key, sizeof(key));
-				HASH_ADD(hh, x->ids, key, sizeof(b->key), b);
+				memcpy(b->key, key, klen);
+				HASH_ADD(hh, x->ids, key, klen, b);
 			}
 			if ((!b->n || b->secrets[b->n - 1] != i) &&
 			    push(&b->secrets, &b->n, &b->cap, i))
@@ -414,12 +421,13 @@ static const struct psk_index *psk_index_of(const struct conf *conf)
 static const struct psk_by_id *psk_of_id(const struct psk_index *x, const struct ike_id *id)
 {
 	struct psk_by_id *b;
-	uint8_t key[2 + 255];
+	uint8_t key[ID_KEY_MAX];
+	size_t klen;
 
 	if (!id || !id->type)
 		return NULL;
-	id_key(id, key);
-	HASH_FIND(hh, x->ids, key, sizeof(key), b);
+	klen = id_key(id, key);
+	HASH_FIND(hh, x->ids, key, klen, b);
 	return b;
 }
 

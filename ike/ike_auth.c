@@ -106,7 +106,7 @@ static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
 {
 	memset(id, 0, sizeof(*id));
 	id->type = pl->type;
-	id->len = (uint8_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
+	id->len = (uint16_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
 	memcpy(id->data, pl->data.ptr, id->len);
 }
 
@@ -139,7 +139,7 @@ static void get_psk(struct ike_engine *e, const struct ike_sa *sa, const struct 
 	}
 	memset(&me, 0, sizeof(me));
 	own_id(sa, &me.type, &data, &len);
-	me.len = (uint8_t)len;
+	me.len = (uint16_t)len;
 	memcpy(me.data, data, len);
 	if (peer)
 		id_of_pl(peer, &other);
@@ -176,7 +176,7 @@ static bool auth_ok(const struct ike_sa *sa, const struct psk *k, bool of_initia
 static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, const struct psk *k,
 			bool initiator)
 {
-	uint8_t body[4 + 255], auth[IKE_PRF_MAX_LEN];
+	uint8_t body[4 + IKE_ID_MAX_LEN], auth[IKE_PRF_MAX_LEN];
 	const uint8_t *data;
 	size_t len, body_len, auth_len = 0;
 	uint8_t type;

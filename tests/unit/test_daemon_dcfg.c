@@ -71,7 +71,7 @@ END_TEST
 START_TEST(id_errors)
 {
 	struct ike_id id;
-	char err[DCFG_ERR_LEN], big[300];
+	char err[DCFG_ERR_LEN], big[IKE_ID_MAX_LEN + 2];
 
 	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon", &id, err, sizeof(err)),
 			 -ENOTSUP);
@@ -86,17 +86,20 @@ START_TEST(id_errors)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_int_eq(dcfg_id_parse(big, &id, err, sizeof(err)), -EINVAL);
-	big[255] = '\0';
+	big[IKE_ID_MAX_LEN] = '\0';
 	ck_assert_int_eq(dcfg_id_parse(big, &id, err, sizeof(err)), 0);
-	ck_assert_int_eq(id.len, 255);
-	/* 256 hex octets do not fit. */
+	ck_assert_int_eq(id.len, IKE_ID_MAX_LEN);
+	/* IKE_ID_MAX_LEN + 1 hex octets do not fit, IKE_ID_MAX_LEN do. */
 	{
-		char hex[2 + 512 + 1];
+		char hex[2 + 2 * (IKE_ID_MAX_LEN + 1) + 1];
 
 		hex[0] = '@', hex[1] = '#';
-		memset(hex + 2, 'a', 512);
-		hex[514] = '\0';
+		memset(hex + 2, 'a', 2 * (IKE_ID_MAX_LEN + 1));
+		hex[sizeof(hex) - 1] = '\0';
 		ck_assert_int_eq(dcfg_id_parse(hex, &id, err, sizeof(err)), -EINVAL);
+		hex[2 + 2 * IKE_ID_MAX_LEN] = '\0';
+		ck_assert_int_eq(dcfg_id_parse(hex, &id, err, sizeof(err)), 0);
+		ck_assert_int_eq(id.len, IKE_ID_MAX_LEN);
 	}
 }
 END_TEST

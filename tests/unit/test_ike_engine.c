@@ -205,6 +205,31 @@ START_TEST(test_listing_and_transport)
 }
 END_TEST
 
+/* An identity longer than 255 octets (a certificate's DN can be) is sent,
+ * matched and kept whole as the peer's identity. */
+static int peer_id_of(void *arg, const struct ike_sa_info *info)
+{
+	snprintf(arg, 640, "%s", info->remote_id);
+	return 0;
+}
+
+START_TEST(test_long_identity)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+	char id[400 + 1], seen[640];
+
+	memset(id, 'a', sizeof(id) - 1);
+	memcpy(id + sizeof(id) - 9, ".example", 9);
+	ca.local_id = id;
+	cb.remote_id = id;
+	connect_ab(&ca, &cb);
+	check_up();
+	seen[0] = 0;
+	ike_engine_foreach_sa(B.e, peer_id_of, seen);
+	ck_assert_str_eq(seen, id);
+}
+END_TEST
+
 START_TEST(test_transport_refused)
 {
 	struct tconf ca = conf_a;
@@ -1039,6 +1064,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cookie_loop_ends);
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
+	tcase_add_test(tc, test_long_identity);
 	tcase_add_test(tc, test_wrong_psk);
 	tcase_add_test(tc, test_responder_auth_fails_at_initiator);
 	tcase_add_test(tc, test_remote_id_mismatch_at_responder);
