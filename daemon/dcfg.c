@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <uthash.h>
 
+#include "ike/der.h"
 #include "ike/alg.h"
 #include "ike/proposal.h"
 
@@ -72,10 +73,18 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		id->len = (uint16_t)(n / 2);
 		return 0;
 	}
+	/* strongSwan reads a string with '=' as a Distinguished Name */
 	if (strchr(text, '=')) {
-		snprintf(err, errlen,
-			 "identity \"%s\": Distinguished Names are not implemented yet", text);
-		return -ENOTSUP;
+		size_t n;
+		int rc = ike_dn_from_text(text, id->data, sizeof(id->data), &n, err, errlen);
+
+		if (rc) {
+			memset(id, 0, sizeof(*id));
+			return rc;
+		}
+		id->type = IKE_ID_DER_ASN1_DN;
+		id->len = (uint16_t)n;
+		return 0;
 	}
 	if (text[0] == '@') {
 		text++;

@@ -95,19 +95,34 @@ static bool id_equal(const struct ike_id *want, const struct ike_id_pl *got)
 	       !memcmp(got->data.ptr, want->data, want->len);
 }
 
-static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
-{
-	const struct ike_id *want = &sa->conn->cfg.remote_id;
-
-	return !want->type || id_equal(want, got);
-}
-
+/* The parser refuses ID payloads longer than IKE_ID_MAX_LEN, so nothing
+ * is cut here. */
 static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
 {
 	memset(id, 0, sizeof(*id));
 	id->type = pl->type;
 	id->len = (uint16_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
 	memcpy(id->data, pl->data.ptr, id->len);
+}
+
+/* How well the peer's identity matches a configured remote id, with
+ * strongSwan's wildcards ("*.example.org", "C=CH, O=strongSwan, CN=*"):
+ * enum ike_id_match, IKE_ID_MATCH_ANY when none is configured. */
+static int id_match(const struct ike_id *want, const struct ike_id_pl *got)
+{
+	struct ike_id id;
+
+	if (!want->type)
+		return IKE_ID_MATCH_ANY;
+	if (got->data.len > IKE_ID_MAX_LEN)
+		return IKE_ID_MATCH_NONE;
+	id_of_pl(got, &id);
+	return ike_id_matches(want, &id);
+}
+
+static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
+{
+	return id_match(&sa->conn->cfg.remote_id, got) != IKE_ID_MATCH_NONE;
 }
 
 /* The shared key of this IKE SA: for our identity and the peer's (peer:
@@ -226,8 +241,9 @@ static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
 	       !ike_proposal_select(c->ike, c->n_ike, &p, 1, 0, &tmp);
 }
 
-/* strongSwan's preference: the peer's identity matched exactly before a
- * connection that accepts any, then ours (IDr) if the peer named it,
+/* strongSwan's preference: the peer's identity matched exactly, then with
+ * wildcards, before a connection that accepts any, then ours (IDr) if the
+ * peer named it,
  * then the addresses; the first configured among equals. */
 static int consider(void *arg, struct ike_conn *c, int addr_score)
 {
@@ -235,11 +251,13 @@ static int consider(void *arg, struct ike_conn *c, int addr_score)
 	const struct ike_msg *m = p->m;
 	int id_score, score;
 
-	if (c->cfg.remote_id.type && !id_equal(&c->cfg.remote_id, &m->idi)) {
+	/* strongSwan's ranks: 20 for the very identity, less per wildcard,
+	 * 1 for a connection that accepts anyone */
+	id_score = id_match(&c->cfg.remote_id, &m->idi);
+	if (id_score == IKE_ID_MATCH_NONE) {
 		note_accepted(p, c);
 		return 0;
 	}
-	id_score = c->cfg.remote_id.type ? 20 : 1;
 	if ((m->encrypted & IKE_PL_BIT(IKE_PL_IDR)) && c->cfg.local_id.type) {
 		if (!id_equal(&c->cfg.local_id, &m->idr))
 			return 0;

@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "daemon/dcfg.h"
+#include "ike/id.h"
 #include "tests/unit/unit.h"
 
 static struct conf *load(const char *text)
@@ -65,6 +66,25 @@ START_TEST(id_types)
 	ck_assert_int_eq(id.data[0], 0x0a);
 	ck_assert_int_eq(id.data[1], 0xff);
 	ck_assert_int_eq(id.data[2], 0x10);
+
+	/* '=' makes a Distinguished Name, as in strongSwan */
+	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon.strongswan.org", &id, err,
+				       sizeof(err)),
+			 0);
+	ck_assert_int_eq(id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(id.len, 66);
+	ck_assert_int_eq(id.data[0], 0x30);
+	ck_assert_int_eq(id.data[1], 64);
+	{
+		struct ike_id id2;
+		char text[128];
+
+		ck_assert_int_eq(dcfg_id_parse("/C=CH/O=strongSwan/CN=*", &id2, err, sizeof(err)), 0);
+		ck_assert_int_eq(id2.type, IKE_ID_DER_ASN1_DN);
+		ck_assert_int_eq(ike_id_matches(&id2, &id), IKE_ID_MATCH_PERFECT - 1);
+		ike_id_format(id.type, id.data, id.len, text, sizeof(text));
+		ck_assert_str_eq(text, "C=CH, O=strongSwan, CN=moon.strongswan.org");
+	}
 }
 END_TEST
 
@@ -73,9 +93,12 @@ START_TEST(id_errors)
 	struct ike_id id;
 	char err[DCFG_ERR_LEN], big[IKE_ID_MAX_LEN + 2];
 
-	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon", &id, err, sizeof(err)),
-			 -ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(err, "Distinguished Names"));
+	ck_assert_int_eq(dcfg_id_parse("C=CH, XY=strongSwan, CN=moon", &id, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "unknown attribute \"XY\""));
+	ck_assert_int_eq(id.type, 0);
+	ck_assert_int_eq(dcfg_id_parse("C=CH, O", &id, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(id.type, 0);
 	ck_assert_int_eq(dcfg_id_parse("", &id, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(dcfg_id_parse(NULL, &id, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(dcfg_id_parse("@", &id, err, sizeof(err)), -EINVAL);
@@ -339,12 +362,28 @@ START_TEST(convert_errors)
 	dcfg_conn_free(&dc);
 	conf_free(c);
 
-	c = load("connections { x {\n local { auth = psk\n id = \"CN=a\" }\n"
+	c = load("connections { x {\n local { auth = psk\n id = \"XY=a\" }\n"
 		 " remote { auth = psk\n} } }\nsecrets { ike { secret = k } }\n");
 	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
-			 -ENOTSUP);
+			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "test.conf:3:"));
 	ck_assert_ptr_nonnull(strstr(err, "local id"));
+	ck_assert_ptr_nonnull(strstr(err, "unknown attribute \"XY\""));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* Distinguished Names, as strongSwan's test scenarios write them */
+	c = load("connections { x {\n local { auth = psk\n"
+		 " id = \"C=CH, O=strongSwan, CN=moon.strongswan.org\" }\n"
+		 " remote { auth = psk\n id = \"C=CH, O=strongSwan, CN=*\" } } }\n"
+		 "secrets { ike { id = \"C=CH, O=strongSwan, CN=moon.strongswan.org\"\n"
+		 " secret = k } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(dc.cfg.remote_id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(dc.cfg.local_id.len, 66);
+	ck_assert_ptr_nonnull(dcfg_psk_lookup(c, &dc.cfg.local_id, NULL));
 	dcfg_conn_free(&dc);
 	conf_free(c);
 

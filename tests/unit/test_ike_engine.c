@@ -230,6 +230,35 @@ START_TEST(test_long_identity)
 }
 END_TEST
 
+/* remote_id patterns with strongSwan's wildcards, both roles. */
+START_TEST(test_remote_id_wildcard)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	ca.local_id = "gw-a.Example";
+	cb.local_id = "gw-b.example";
+	ca.remote_id = "*.example";
+	cb.remote_id = "*.example";
+	connect_ab(&ca, &cb);
+	check_up();
+}
+END_TEST
+
+START_TEST(test_remote_id_wildcard_refused)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+	const struct tevent *ev;
+
+	ca.local_id = "gw-a.example";
+	cb.remote_id = "*.example.org";
+	connect_ab(&ca, &cb);
+	ev = tfind_event(&A, IKE_EV_FAILED);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->notify, IKE_N_AUTHENTICATION_FAILED);
+	ck_assert_uint_eq(A.n_inst + B.n_inst, 0);
+}
+END_TEST
+
 START_TEST(test_transport_refused)
 {
 	struct tconf ca = conf_a;
@@ -1065,6 +1094,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
 	tcase_add_test(tc, test_long_identity);
+	tcase_add_test(tc, test_remote_id_wildcard);
+	tcase_add_test(tc, test_remote_id_wildcard_refused);
 	tcase_add_test(tc, test_wrong_psk);
 	tcase_add_test(tc, test_responder_auth_fails_at_initiator);
 	tcase_add_test(tc, test_remote_id_mismatch_at_responder);
