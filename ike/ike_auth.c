@@ -156,10 +156,14 @@ static void get_psk(struct ike_engine *e, const struct ike_sa *sa, const struct 
 	own_id(sa, &me.type, &data, &len);
 	me.len = (uint16_t)len;
 	memcpy(me.data, data, len);
+	/* as initiator, a remote_id with wildcards names no one yet: the key
+	 * is looked up as for %any, by our identity */
 	if (peer)
 		id_of_pl(peer, &other);
-	else
+	else if (!ike_id_has_wildcards(&sa->conn->cfg.remote_id))
 		other = sa->conn->cfg.remote_id;
+	else
+		memset(&other, 0, sizeof(other));
 	k->ok = !e->env.psk_lookup(e->env.ctx, sa->conn->name, &me, other.type ? &other : NULL,
 				   k->key, sizeof(k->key), &k->len) &&
 		k->len <= sizeof(k->key);

@@ -244,6 +244,45 @@ START_TEST(test_remote_id_wildcard)
 }
 END_TEST
 
+/* The key for a wildcard remote_id, as initiator, is looked up as for
+ * %any (the environment sees no remote identity), as strongSwan does. */
+static int wild_lookups;
+
+static int wild_lookup(void *ctx, const char *conn, const struct ike_id *local,
+		       const struct ike_id *remote, uint8_t *key, size_t max, size_t *len)
+{
+	const char *k = tconf_a.psk;
+
+	(void)ctx;
+	(void)conn;
+	(void)local;
+	wild_lookups++;
+	if (remote && remote->len && remote->data[0] == '*')
+		return -ENOKEY;
+	if (strlen(k) > max)
+		return -ENOBUFS;
+	memcpy(key, k, strlen(k));
+	*len = strlen(k);
+	return 0;
+}
+
+START_TEST(test_remote_id_wildcard_psk_lookup)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	tpeer_free(&A);
+	tpsk_lookup = wild_lookup;
+	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
+	tpsk_lookup = NULL;
+	ca.local_id = "gw-a.example";
+	ca.remote_id = "*.example";
+	cb.local_id = "gw-b.example";
+	connect_ab(&ca, &cb);
+	check_up();
+	ck_assert_int_ge(wild_lookups, 2);
+}
+END_TEST
+
 START_TEST(test_remote_id_wildcard_refused)
 {
 	struct tconf ca = conf_a, cb = conf_b;
@@ -1096,6 +1135,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_long_identity);
 	tcase_add_test(tc, test_remote_id_wildcard);
 	tcase_add_test(tc, test_remote_id_wildcard_refused);
+	tcase_add_test(tc, test_remote_id_wildcard_psk_lookup);
 	tcase_add_test(tc, test_wrong_psk);
 	tcase_add_test(tc, test_responder_auth_fails_at_initiator);
 	tcase_add_test(tc, test_remote_id_mismatch_at_responder);
