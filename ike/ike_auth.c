@@ -89,12 +89,6 @@ static size_t id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *ou
 	return 4 + len;
 }
 
-static bool id_equal(const struct ike_id *want, const struct ike_id_pl *got)
-{
-	return got->type == want->type && got->data.len == want->len &&
-	       !memcmp(got->data.ptr, want->data, want->len);
-}
-
 /* The parser refuses ID payloads longer than IKE_ID_MAX_LEN, so nothing
  * is cut here. */
 static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
@@ -247,8 +241,7 @@ static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
 
 /* strongSwan's preference: the peer's identity matched exactly, then with
  * wildcards, before a connection that accepts any, then ours (IDr) if the
- * peer named it,
- * then the addresses; the first configured among equals. */
+ * peer named it, then the addresses; the first configured among equals. */
 static int consider(void *arg, struct ike_conn *c, int addr_score)
 {
 	struct pick *p = arg;
@@ -262,10 +255,14 @@ static int consider(void *arg, struct ike_conn *c, int addr_score)
 		note_accepted(p, c);
 		return 0;
 	}
+	/* the IDr the peer named is matched as strongSwan does, so a DN with
+	 * other letter case or string types still names us */
 	if ((m->encrypted & IKE_PL_BIT(IKE_PL_IDR)) && c->cfg.local_id.type) {
-		if (!id_equal(&c->cfg.local_id, &m->idr))
+		int mine = id_match(&c->cfg.local_id, &m->idr);
+
+		if (mine == IKE_ID_MATCH_NONE)
 			return 0;
-		id_score += 20;
+		id_score += mine;
 	}
 	if (!algs_fit(c, &p->sa->sel))
 		return 0;
