@@ -445,7 +445,7 @@ static enum ike_sig_scheme pss_params(struct ike_reader *r, int *salt, const cha
 		if (!bad)
 			*rc = -ENOTSUP;
 		*why = bad ? "RSASSA-PSS parameters are not DER"
-			   : "RSASSA-PSS with SHA-1 (the default hash) is not accepted (RFC 8247)";
+			   : "RSASSA-PSS with the default SHA-1 hash or mask (RFC 8247)";
 		return IKE_SIG_NONE;
 	}
 	tagged(&p, 2, &sl, &bad);

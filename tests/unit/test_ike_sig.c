@@ -411,6 +411,13 @@ START_TEST(test_hostile)
 	ck_assert_int_eq(v14(rsa, "0f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 0a 30 00 01", &why),
 			 -ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(why, "SHA-1"));
+	/* SHA-256 with the default mask, MGF1-SHA1 */
+	ck_assert_int_eq(v14(rsa,
+			     "20 30 1e 06 09 2a 86 48 86 f7 0d 01 01 0a 30 11 a0 0f 30 0d 06 09 60 "
+			     "86 48 01 65 03 04 02 01 05 00 01",
+			     &why),
+			 -ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(why, "SHA-1"));
 	ck_assert_int_eq(v14(rsa,
 			     "43 30 41 06 09 2a 86 48 86 f7 0d 01 01 0a 30 34 a0 0f 30 0d 06 09 60 "
 			     "86 48 01 65 03 04 02 01 05 00 a1 1c 30 1a 06 09 2a 86 48 86 f7 0d 01 "
