@@ -52,18 +52,23 @@ static bool value_equal(const struct ike_dn_attr *a, const struct ike_dn_attr *b
 	return !memcmp(a->value.ptr, b->value.ptr, a->value.len);
 }
 
+/* An identity's data, as ike_id or as an ID payload's, without copying. */
+struct id_data {
+	const uint8_t *ptr;
+	size_t len;
+};
+
 /* strongSwan's compare_dn with wildcards (rdn_matching = strict, its
  * default): the same number of attributes, in the same order. */
-static int match_dn(const struct ike_id *pattern, const struct ike_id *id)
+static int match_dn(struct id_data pattern, struct id_data id)
 {
 	struct ike_dn_iter p, t;
 	struct ike_dn_attr pa, ta;
 	int wildcards = 0, rp, rt;
 
-	if (pattern->len == id->len && !memcmp(pattern->data, id->data, id->len))
-		return ike_dn_check(id->data, id->len) ? IKE_ID_MATCH_NONE : IKE_ID_MATCH_PERFECT;
-	if (ike_dn_iter_init(&p, pattern->data, pattern->len) ||
-	    ike_dn_iter_init(&t, id->data, id->len))
+	if (pattern.len == id.len && (!id.len || !memcmp(pattern.ptr, id.ptr, id.len)))
+		return ike_dn_check(id.ptr, id.len) ? IKE_ID_MATCH_NONE : IKE_ID_MATCH_PERFECT;
+	if (ike_dn_iter_init(&p, pattern.ptr, pattern.len) || ike_dn_iter_init(&t, id.ptr, id.len))
 		return IKE_ID_MATCH_NONE;
 	for (;;) {
 		rp = ike_dn_next(&p, &pa);
@@ -85,41 +90,48 @@ static int match_dn(const struct ike_id *pattern, const struct ike_id *id)
 }
 
 /* strongSwan's matches_string: FQDN and RFC 822 names. */
-static int match_string(const struct ike_id *pattern, const struct ike_id *id)
+static int match_string(struct id_data pattern, struct id_data id)
 {
-	size_t plen = pattern->len;
+	size_t plen = pattern.len;
 
 	/* a NUL inside is an attempt to pass for a shorter name */
-	if (memchr(id->data, 0, id->len) || memchr(pattern->data, 0, plen))
+	if ((id.len && memchr(id.ptr, 0, id.len)) || (plen && memchr(pattern.ptr, 0, plen)))
 		return IKE_ID_MATCH_NONE;
-	if (plen == id->len && same_case_insensitive(pattern->data, id->data, plen))
+	if (plen == id.len && same_case_insensitive(pattern.ptr, id.ptr, plen))
 		return IKE_ID_MATCH_PERFECT;
-	if (!plen || id->len < plen || pattern->data[0] != '*')
+	if (!plen || id.len < plen || pattern.ptr[0] != '*')
 		return IKE_ID_MATCH_NONE;
 	if (plen == 1)
 		return IKE_ID_MATCH_ANY; /* "*" is no better than %any */
-	if (same_case_insensitive(id->data + id->len - (plen - 1), pattern->data + 1, plen - 1))
+	if (same_case_insensitive(id.ptr + id.len - (plen - 1), pattern.ptr + 1, plen - 1))
 		return IKE_ID_MATCH_ONE_WILDCARD;
 	return IKE_ID_MATCH_NONE;
 }
 
-int ike_id_matches(const struct ike_id *pattern, const struct ike_id *id)
+int ike_id_matches_data(const struct ike_id *pattern, uint8_t type, const uint8_t *data, size_t len)
 {
+	struct id_data p = { pattern->data, pattern->len }, id = { data, len };
+
 	if (!pattern->type)
 		return IKE_ID_MATCH_ANY;
-	if (pattern->type != id->type || pattern->len > IKE_ID_MAX_LEN || id->len > IKE_ID_MAX_LEN)
+	if (pattern->type != type || pattern->len > IKE_ID_MAX_LEN || len > IKE_ID_MAX_LEN)
 		return IKE_ID_MATCH_NONE;
-	switch (pattern->type) {
+	switch (type) {
 	case IKE_ID_DER_ASN1_DN:
-		return match_dn(pattern, id);
+		return match_dn(p, id);
 	case IKE_ID_FQDN:
 	case IKE_ID_RFC822_ADDR:
-		return match_string(pattern, id);
+		return match_string(p, id);
 	default:
-		return pattern->len == id->len && !memcmp(pattern->data, id->data, id->len)
+		return p.len == id.len && (!len || !memcmp(p.ptr, id.ptr, len))
 			   ? IKE_ID_MATCH_PERFECT
 			   : IKE_ID_MATCH_NONE;
 	}
+}
+
+int ike_id_matches(const struct ike_id *pattern, const struct ike_id *id)
+{
+	return ike_id_matches_data(pattern, id->type, id->data, id->len);
 }
 
 bool ike_id_has_wildcards(const struct ike_id *id)

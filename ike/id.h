@@ -31,6 +31,10 @@ enum ike_id_match {
 
 /* How well id (a peer's) matches pattern (configured): enum ike_id_match. */
 int ike_id_matches(const struct ike_id *pattern, const struct ike_id *id);
+/* The same for an identity given as type and data (an ID payload's), so
+ * that ranking many connections copies nothing. */
+int ike_id_matches_data(const struct ike_id *pattern, uint8_t type, const uint8_t *data,
+			size_t len);
 
 /* Whether a pattern has wildcards (and so names no single identity: it
  * cannot be sent as our own, nor looked up by value). */

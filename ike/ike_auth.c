@@ -104,14 +104,7 @@ static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
  * enum ike_id_match, IKE_ID_MATCH_ANY when none is configured. */
 static int id_match(const struct ike_id *want, const struct ike_id_pl *got)
 {
-	struct ike_id id;
-
-	if (!want->type)
-		return IKE_ID_MATCH_ANY;
-	if (got->data.len > IKE_ID_MAX_LEN)
-		return IKE_ID_MATCH_NONE;
-	id_of_pl(got, &id);
-	return ike_id_matches(want, &id);
+	return ike_id_matches_data(want, got->type, got->data.ptr, got->data.len);
 }
 
 static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)

@@ -54,8 +54,11 @@ static struct ike_id mk(const char *s)
 static int m(const char *pattern, const char *id)
 {
 	struct ike_id p = mk(pattern), i = mk(id);
+	int q = ike_id_matches(&p, &i);
 
-	return ike_id_matches(&p, &i);
+	/* the same from an ID payload's type and data */
+	ck_assert_int_eq(ike_id_matches_data(&p, i.type, i.len ? i.data : NULL, i.len), q);
+	return q;
 }
 
 enum {
