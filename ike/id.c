@@ -157,6 +157,46 @@ bool ike_id_has_wildcards(const struct ike_id *id)
 	}
 }
 
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+size_t ike_id_fold_key(uint8_t type, const uint8_t *data, size_t len, uint8_t *key)
+{
+	struct ike_dn_iter it;
+	struct ike_dn_attr a;
+	size_t n = 3;
+	int rc;
+
+	if (len > IKE_ID_MAX_LEN)
+		len = 0;
+	key[0] = type;
+	if (type == IKE_ID_DER_ASN1_DN && !ike_dn_check(data, len) &&
+	    !ike_dn_iter_init(&it, data, len)) {
+		/* each attribute (1 + 2 header octets) takes fewer octets
+		 * than in DER (at least 6), so this fits */
+		while ((rc = ike_dn_next(&it, &a)) > 0) {
+			key[n++] = (uint8_t)a.oid.len;
+			memcpy(key + n, a.oid.ptr, a.oid.len);
+			n += a.oid.len;
+			key[n++] = (uint8_t)(a.value.len >> 8);
+			key[n++] = (uint8_t)a.value.len;
+			for (size_t i = 0; i < a.value.len; i++)
+				key[n++] = lower(a.value.ptr[i]);
+		}
+	} else if (type == IKE_ID_FQDN || type == IKE_ID_RFC822_ADDR) {
+		for (size_t i = 0; i < len; i++)
+			key[n++] = lower(data[i]);
+	} else if (len) {
+		memcpy(key + n, data, len);
+		n += len;
+	}
+	key[1] = (uint8_t)((n - 3) >> 8);
+	key[2] = (uint8_t)(n - 3);
+	return n;
+}
+
 void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];

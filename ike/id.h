@@ -40,6 +40,15 @@ int ike_id_matches_data(const struct ike_id *pattern, uint8_t type, const uint8_
  * cannot be sent as our own, nor looked up by value). */
 bool ike_id_has_wildcards(const struct ike_id *id);
 
+/*
+ * A hash key for an identity (3 + IKE_ID_MAX_LEN octets at most): equal
+ * for any two identities that match each other perfectly (letter case of
+ * names and of DN PrintableStrings folded, DN string types left out), so
+ * an index keyed so finds every candidate for ike_id_matches(); its
+ * length.
+ */
+size_t ike_id_fold_key(uint8_t type, const uint8_t *data, size_t len, uint8_t *key);
+
 /* An identity as text: "10.1.0.1", "gw.example.org", "C=CH, O=strongSwan,
  * CN=moon" (an invalid DN as "(invalid ID_DER_ASN1_DN)"), "@#0a1b..." for a
  * key id, "(binary)" for other types, "%any" for none. Cut to size. */

@@ -283,6 +283,19 @@ START_TEST(test_remote_id_wildcard_psk_lookup)
 }
 END_TEST
 
+/* An exact remote_id matches without letter case (strongSwan's rule),
+ * through the connection index too. */
+START_TEST(test_remote_id_case)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	ca.local_id = "gw-a.example";
+	cb.remote_id = "GW-A.Example";
+	connect_ab(&ca, &cb);
+	check_up();
+}
+END_TEST
+
 START_TEST(test_remote_id_wildcard_refused)
 {
 	struct tconf ca = conf_a, cb = conf_b;
@@ -1135,6 +1148,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_long_identity);
 	tcase_add_test(tc, test_remote_id_wildcard);
 	tcase_add_test(tc, test_remote_id_wildcard_refused);
+	tcase_add_test(tc, test_remote_id_case);
 	tcase_add_test(tc, test_remote_id_wildcard_psk_lookup);
 	tcase_add_test(tc, test_wrong_psk);
 	tcase_add_test(tc, test_responder_auth_fails_at_initiator);
