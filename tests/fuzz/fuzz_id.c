@@ -5,7 +5,8 @@
  * printing, matching), DN text (the configuration's), AUTH payload data
  * under every signature method, and SIGNATURE_HASH_ALGORITHMS. The first
  * octet chooses:
- *   0  a DER DN: checked, printed, matched against itself and patterns
+ *   0  a DER DN: checked, printed, matched against itself and patterns,
+ *      keyed for the connection index
  *   1  DN text: what ike_dn_from_text() writes must read back as a DN
  *   2  AUTH: octet 1 the method, octet 2 the key (RSA, P-256, P-384,
  *      Ed25519, Ed448), the rest its data, verified over fixed octets
@@ -50,6 +51,13 @@ static void dn(const uint8_t *d, size_t n)
 	}
 	ike_id_has_wildcards(&id);
 	ike_id_format(IKE_ID_DER_ASN1_DN, id.data, id.len, text, sizeof(text));
+	/* the index key never outgrows the identity */
+	{
+		uint8_t key[3 + IKE_ID_MAX_LEN];
+
+		if (ike_id_fold_key(IKE_ID_DER_ASN1_DN, id.data, id.len, key) > 3 + (size_t)id.len)
+			abort();
+	}
 }
 
 static void dn_text(const uint8_t *d, size_t n)

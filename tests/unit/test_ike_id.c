@@ -142,6 +142,43 @@ START_TEST(test_match_table)
 }
 END_TEST
 
+/* The connection index's key: identities that match perfectly share it,
+ * so the index offers every candidate; other names do not. */
+static bool same_key(const char *a, const char *b)
+{
+	struct ike_id x = mk(a), y = mk(b);
+	uint8_t kx[3 + IKE_ID_MAX_LEN], ky[3 + IKE_ID_MAX_LEN];
+	size_t nx = ike_id_fold_key(x.type, x.data, x.len, kx);
+	size_t ny = ike_id_fold_key(y.type, y.data, y.len, ky);
+
+	return nx == ny && !memcmp(kx, ky, nx);
+}
+
+START_TEST(test_fold_key)
+{
+	ck_assert(!same_key("fqdn:moon.strongswan.org", "fqdn:sun.strongswan.org"));
+	ck_assert(!same_key("fqdn:moon.strongswan.org", "email:moon.strongswan.org"));
+	ck_assert(!same_key("dn:C=CH, CN=moon", "dn:C=CH, CN=sun"));
+	ck_assert(!same_key("dn:C=CH, CN=moon", "dn:CN=moon, C=CH"));
+	ck_assert(!same_key("dn:C=CH, CN=ab", "dn:C=CH, CN=a, CN=b"));
+	ck_assert(same_key("dn:C=CH, CN=Moon", "dn:c=ch, cn=moon"));
+	ck_assert(same_key("ipv4:192.0.2.1", "ipv4:192.0.2.1"));
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct ike_id p = mk(table[i].pattern), id = mk(table[i].id);
+		uint8_t kp[3 + IKE_ID_MAX_LEN], ki[3 + IKE_ID_MAX_LEN];
+		size_t np = ike_id_fold_key(p.type, p.data, p.len, kp);
+		size_t ni = ike_id_fold_key(id.type, id.data, id.len, ki);
+		bool same = np == ni && !memcmp(kp, ki, np);
+
+		ck_assert_uint_le(np, 3 + (size_t)p.len);
+		/* (the key may join more: UTF8Strings differing in case) */
+		if (table[i].want == PERFECT)
+			ck_assert_msg(same, "%zu: %s and %s keyed apart", i, table[i].pattern,
+				      table[i].id);
+	}
+}
+END_TEST
+
 START_TEST(test_match_order)
 {
 	/* exact > wildcard > any, as strongSwan ranks connections */
@@ -259,6 +296,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_match_table);
 	tcase_add_test(tc, test_match_order);
+	tcase_add_test(tc, test_fold_key);
 	tcase_add_test(tc, test_match_many_wildcards);
 	tcase_add_test(tc, test_match_hostile);
 	tcase_add_test(tc, test_wildcards);
