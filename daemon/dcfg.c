@@ -15,6 +15,7 @@
 #include <uthash.h>
 
 #include "ike/der.h"
+#include "ike/id.h"
 #include "ike/alg.h"
 #include "ike/proposal.h"
 
@@ -108,7 +109,8 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 
 bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b)
 {
-	return a->type == b->type && a->len == b->len && !memcmp(a->data, b->data, a->len);
+	return a->type == b->type && ike_id_matches(a, b) == IKE_ID_MATCH_PERFECT &&
+	       ike_id_matches(b, a) == IKE_ID_MATCH_PERFECT;
 }
 
 static bool parse_ip(const char *s, size_t len, uint8_t *family, uint8_t ip[16])
@@ -312,16 +314,13 @@ struct psk_index {
 	size_t *wild, *addr; /* indexes of wildcard / address-id secrets */
 };
 
-/* The hash key of an identity: type, length (2 octets), data; its length
- * varies with the identity's, so a 10-octet FQDN is not hashed as 515
- * octets. */
+/* The hash key of an identity: type, length (2 octets), data with letter
+ * case folded as dcfg_id_equal() ignores it (ike_id_fold_key()); its
+ * length varies with the identity's, so a 10-octet FQDN is not hashed as
+ * 515 octets. */
 static size_t id_key(const struct ike_id *id, uint8_t key[ID_KEY_MAX])
 {
-	key[0] = id->type;
-	key[1] = (uint8_t)(id->len >> 8);
-	key[2] = (uint8_t)id->len;
-	memcpy(key + 3, id->data, id->len);
-	return 3 + (size_t)id->len;
+	return ike_id_fold_key(id->type, id->data, id->len, key);
 }
 
 static void psk_index_free(void *p)

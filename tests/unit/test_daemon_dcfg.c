@@ -1029,9 +1029,23 @@ START_TEST(psk_index_agrees)
 		"secrets { ike-1 { id-a = gw\nsecret = 1\n}\n"
 		" ike-2 { id-a = u1\nsecret = 2\n}\n"
 		" ike-3 { id-a = 2001:db8::1\nid-b = u2\nsecret = 3\n} }\n",
+		/* identities that differ only by letter case are the same */
+		"secrets { ike-1 { id-a = Gw\nid-b = U1\nsecret = 1\n}\n"
+		" ike-2 { id-a = \"C=CH, CN=Gw\"\nid-b = \"C=CH, CN=u1\"\nsecret = 2\n}\n"
+		" ike-3 { id = %any\nsecret = 3\n} }\n",
 	};
-	static const char *const ids[] = { NULL, "gw",	      "u1",	     "u2",
-					   "u3", "192.0.2.1", "2001:db8::1", "%any" };
+	static const char *const ids[] = { NULL,
+					   "gw",
+					   "u1",
+					   "u2",
+					   "u3",
+					   "192.0.2.1",
+					   "2001:db8::1",
+					   "%any",
+					   "GW",
+					   "C=CH, CN=gw",
+					   "c=ch, cn=GW",
+					   "C=CH, CN=u1" };
 	const size_t n = sizeof(ids) / sizeof(ids[0]);
 	char err[DCFG_ERR_LEN];
 
@@ -1061,6 +1075,19 @@ START_TEST(psk_index_agrees)
 				    ids[a] ? ids[a] : "(none)", ids[b] ? ids[b] : "(none)",
 				    got ? got->name : "(none)", want ? want->name : "(none)");
 			}
+		conf_free(c);
+	}
+	/* and in that layout, the index finds them so */
+	{
+		struct conf *c = load(layouts[3]);
+		struct ike_id l, r;
+
+		ck_assert_int_eq(dcfg_id_parse("gw", &l, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_id_parse("u1", &r, err, sizeof(err)), 0);
+		ck_assert_str_eq(dcfg_psk_lookup(c, &l, &r)->name, "ike-1");
+		ck_assert_int_eq(dcfg_id_parse("c=ch, cn=GW", &l, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_id_parse("C=CH, CN=U1", &r, err, sizeof(err)), 0);
+		ck_assert_str_eq(dcfg_psk_lookup(c, &l, &r)->name, "ike-2");
 		conf_free(c);
 	}
 }
