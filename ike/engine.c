@@ -1441,26 +1441,6 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 
-void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (type == IKE_ID_IPV4_ADDR && len == 4 && inet_ntop(AF_INET, data, ip, sizeof(ip))) {
-		snprintf(buf, size, "%s", ip);
-	} else if (type == IKE_ID_IPV6_ADDR && len == 16 &&
-		   inet_ntop(AF_INET6, data, ip, sizeof(ip))) {
-		snprintf(buf, size, "%s", ip);
-	} else if (type == IKE_ID_FQDN || type == IKE_ID_RFC822_ADDR) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < len && n + 1 < size; i++)
-			buf[n++] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] : '?';
-		buf[n] = 0;
-	} else {
-		snprintf(buf, size, "%s", len ? "(binary)" : "%any");
-	}
-}
-
 void ike_engine_counts(const struct ike_engine *e, size_t *ike_sas, size_t *child_sas)
 {
 	*ike_sas = HASH_CNT(hh_id, e->sas_by_id);

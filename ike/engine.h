@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "ike/buf.h"
+#include "ike/id.h"
 #include "ike/ike.h"
 #include "ike/sa.h"
 #include "ike/timer.h"
@@ -103,8 +104,6 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *child_name, uint32_t child_id, uint16_t notify,
 		     const char *reason);
 const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
-/* An identity as text ("10.1.0.1", "gw.example.org", "(binary)", "%any"). */
-void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size);
 #define IKE_ADDR_STR_LEN 56
 
 /* ---- sending ---- */

@@ -40,8 +40,8 @@ enum ike_mode {
 
 struct ike_id {
 	uint8_t type; /* enum ike_id_type; 0: none configured */
-	uint8_t len;
-	uint8_t data[255];
+	uint16_t len;
+	uint8_t data[IKE_ID_MAX_LEN];
 };
 
 /* What becomes of a CHILD_SA's configuration when the SA goes (swanctl.conf
@@ -379,7 +379,7 @@ struct ike_sa_info {
 	bool initiator;
 	uint64_t spi_i, spi_r;
 	struct ike_addr local, remote;
-	char local_id[128], remote_id[128];
+	char local_id[IKE_ID_MAX_LEN], remote_id[IKE_ID_MAX_LEN]; /* as ike_id_format() (cut) */
 	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	uint64_t established_ms; /* 0: not established */

@@ -489,7 +489,7 @@ bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, c
 {
 	uint8_t *p;
 
-	if (len > 255)
+	if (len > IKE_ID_MAX_LEN)
 		return false;
 	p = malloc(len ? len : 1);
 	if (!p)
@@ -499,7 +499,7 @@ bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, c
 	free(sa->peer_id);
 	sa->peer_id = p;
 	sa->peer_id_type = type;
-	sa->peer_id_len = (uint8_t)len;
+	sa->peer_id_len = (uint16_t)len;
 	peer_index(e, sa);
 	return true;
 }

@@ -268,7 +268,8 @@ struct ike_sa {
 	LIST_HEAD(, ike_child) children;
 	uint32_t n_children;
 	uint64_t established_ms;
-	uint8_t peer_id_type, peer_id_len;
+	uint8_t peer_id_type;
+	uint16_t peer_id_len;
 	uint8_t *peer_id;      /* the authenticated peer identity */
 	/* engine->peers: the SAs of one connection name and peer identity,
 	 * for INITIAL_CONTACT, unique and reqid sharing without a walk over

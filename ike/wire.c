@@ -427,6 +427,9 @@ static int parse_id(struct dec *d, struct ike_reader *body, struct ike_id_pl *id
 	if (id->type == IKE_ID_IPV6_ADDR && ike_reader_remaining(body) != 16)
 		return failv(d, "ID_IPV6_ADDR is not 16 octets",
 			     (uint32_t)ike_reader_remaining(body));
+	if (ike_reader_remaining(body) > IKE_ID_MAX_LEN)
+		return failv(d, "identification data longer than we keep",
+			     (uint32_t)ike_reader_remaining(body));
 	id->data = ike_get_rest(body);
 	id->body = ike_get_rest(&whole);
 	return 0;

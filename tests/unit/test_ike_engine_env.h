@@ -348,7 +348,7 @@ static inline void tid(struct ike_id *id, const char *fqdn)
 	if (!fqdn)
 		return;
 	id->type = IKE_ID_FQDN;
-	id->len = (uint8_t)strlen(fqdn);
+	id->len = (uint16_t)strlen(fqdn);
 	memcpy(id->data, fqdn, id->len);
 }
 

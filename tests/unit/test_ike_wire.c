@@ -1280,6 +1280,21 @@ START_TEST(test_ke_id_auth_cert_malformed)
 	ck_assert_uint_eq(m.idr.type, IKE_ID_DER_ASN1_DN);
 	ck_assert_uint_eq(m.idr.data.len, 4);
 	ike_writer_free(&w);
+	/* A certificate's DN may exceed 255 octets: up to IKE_ID_MAX_LEN is
+	 * kept, longer is refused rather than cut. */
+	{
+		uint8_t big[4 + IKE_ID_MAX_LEN + 1];
+
+		memset(big, 0x41, sizeof(big));
+		big[0] = IKE_ID_DER_ASN1_DN;
+		big[1] = big[2] = big[3] = 0;
+		ok1(IKE_PL_IDI, big, 4 + IKE_ID_MAX_LEN, &m, &w);
+		ck_assert_uint_eq(m.idi.data.len, IKE_ID_MAX_LEN);
+		ike_writer_free(&w);
+		e = fail1(IKE_PL_IDI, big, sizeof(big), IKE_N_INVALID_SYNTAX);
+		ck_assert_str_eq(e.reason, "identification data longer than we keep");
+		ck_assert_uint_eq(e.value, IKE_ID_MAX_LEN + 1);
+	}
 
 	fail1(IKE_PL_CERT, "\x04", 1, IKE_N_INVALID_SYNTAX);
 	fail1(IKE_PL_CERT, NULL, 0, IKE_N_INVALID_SYNTAX);
