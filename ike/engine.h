@@ -146,6 +146,27 @@ void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bo
 void ike_send_msgs(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkts, size_t len);
 
 /* frag.c: IKE fragmentation (RFC 7383) */
+/* One fragment's plaintext, as decrypted. */
+struct frag_piece {
+	uint8_t *data;
+	uint16_t len;
+	bool have;
+};
+
+/* A message of the peer being reassembled (sa->frx: one per direction). */
+struct ike_frag_rx {
+	struct ike_sa *sa;
+	struct ike_timer t; /* IKE_FRAG_TIMEOUT_MS after the first fragment */
+	uint32_t msg_id;
+	uint8_t exchange;
+	bool response;
+	uint8_t first;	/* the first inner payload type (from fragment 1) */
+	uint16_t total; /* Total Fragments */
+	uint16_t count; /* fragments held */
+	size_t bytes;	/* plaintext held */
+	struct frag_piece piece[];
+};
+
 /* IKE_SA_INIT: IKEV2_FRAGMENTATION_SUPPORTED in our request (req NULL),
  * or in our response to req when it carried one (2.3), unless
  * fragmentation = no. */

@@ -25,27 +25,6 @@
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-/* One fragment's plaintext, as decrypted. */
-struct frag_piece {
-	uint8_t *data;
-	uint16_t len;
-	bool have;
-};
-
-/* A message of the peer being reassembled (one per direction). */
-struct ike_frag_rx {
-	struct ike_sa *sa;
-	struct ike_timer t; /* IKE_FRAG_TIMEOUT_MS after the first fragment */
-	uint32_t msg_id;
-	uint8_t exchange;
-	bool response;
-	uint8_t first;	/* the first inner payload type (from fragment 1) */
-	uint16_t total; /* Total Fragments */
-	uint16_t count; /* fragments held */
-	size_t bytes;	/* plaintext held */
-	struct frag_piece piece[];
-};
-
 /* ---- negotiation (RFC 7383 2.3) ---- */
 
 void ike_frag_add_notify(struct ike_builder *b, const struct ike_conn *c, const struct ike_msg *req)
