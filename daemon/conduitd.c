@@ -1482,7 +1482,10 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-#define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_NAT_TRANSPORT 1000 /* long options only */
+#define OPT_FRAGMENT_SIZE 1001
+#define OPT_FRAGMENT_SIZE_V4 1002
+#define OPT_FRAGMENT_SIZE_V6 1003
 
 static void usage(FILE *f)
 {
@@ -1508,8 +1511,30 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --fragment-size N largest IP datagram (IP and UDP headers and the\n"
+		   "                        non-ESP marker included) an IKE message or\n"
+		   "                        fragment may take, both families (default 1280;\n"
+		   "                        0: 576 for IPv4, 1280 for IPv6; 576 to 65535;\n"
+		   "                        charon.fragment_size)\n"
+		   "      --fragment-size-v4 N, --fragment-size-v6 N\n"
+		   "                        the same for one family, over --fragment-size\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
+}
+
+/* A fragment size: 0, or IKE_FRAGMENT_SIZE_MIN to 65535. */
+static int parse_fragment_size(const char *s, long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' ||
+	    (v && (v < IKE_FRAGMENT_SIZE_MIN || v > 65535)))
+		return -1;
+	*out = (long)v;
+	return 0;
 }
 
 /* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
@@ -1580,6 +1605,9 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "fragment-size", required_argument, NULL, OPT_FRAGMENT_SIZE },
+		{ "fragment-size-v4", required_argument, NULL, OPT_FRAGMENT_SIZE_V4 },
+		{ "fragment-size-v6", required_argument, NULL, OPT_FRAGMENT_SIZE_V6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1593,6 +1621,7 @@ int main(int argc, char **argv)
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
+	long frag_all = -1, frag_v4 = -1, frag_v6 = -1;
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -1615,6 +1644,22 @@ int main(int argc, char **argv)
 		}
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
+			break;
+		case OPT_FRAGMENT_SIZE:
+		case OPT_FRAGMENT_SIZE_V4:
+		case OPT_FRAGMENT_SIZE_V6:
+			if (parse_fragment_size(optarg, c == OPT_FRAGMENT_SIZE	    ? &frag_all
+							: c == OPT_FRAGMENT_SIZE_V4 ? &frag_v4
+										    : &frag_v6)) {
+				fprintf(stderr,
+					"conduitd: --%s \"%s\": give 0 (576 for IPv4, 1280 for "
+					"IPv6) or %u to 65535 octets\n",
+					c == OPT_FRAGMENT_SIZE	    ? "fragment-size"
+					: c == OPT_FRAGMENT_SIZE_V4 ? "fragment-size-v4"
+								    : "fragment-size-v6",
+					optarg, IKE_FRAGMENT_SIZE_MIN);
+				return 2;
+			}
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1667,6 +1712,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* charon.fragment_size: one value for both families, 0 for the
+	 * family's own (576 for IPv4, 1280 for IPv6) */
+	if (frag_v4 < 0)
+		frag_v4 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	if (frag_v6 < 0)
+		frag_v6 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	eopts.fragment_size_v4 = (uint16_t)(frag_v4 ? frag_v4 : 576);
+	eopts.fragment_size_v6 = (uint16_t)(frag_v6 ? frag_v6 : 1280);
 	log_init(STDERR_FILENO, level);
 	plain_diags = check;
 
