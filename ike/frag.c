@@ -286,9 +286,14 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx, u
 	int rc;
 
 	/* The window has moved past a message still being reassembled. */
-	if (r && (r->msg_id != h->msg_id || r->exchange != h->exchange)) {
+	if (r && r->msg_id != h->msg_id) {
 		frx_free(e, r);
 		r = NULL;
+	}
+	/* Unauthenticated: it must not cost the message being reassembled. */
+	if (r && r->exchange != h->exchange) {
+		*why = "exchange type differs from earlier fragments";
+		return -EBADMSG;
 	}
 	/* What needs no key first: limits, and a fragment held already. */
 	if (f->total > IKE_FRAG_MAX_FRAGMENTS) {

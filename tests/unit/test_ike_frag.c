@@ -277,6 +277,7 @@ static void setup_sa(void)
 /* An INFORMATIONAL request's plaintext: one status notify of n octets. */
 static uint8_t plain_msg[40000];
 static size_t plain_len;
+static uint8_t frag_exchange = IKE_INFORMATIONAL;
 
 static void make_plain(size_t n)
 {
@@ -311,7 +312,7 @@ static void send_frag(uint16_t number, uint16_t total, size_t off, size_t len, b
 	uint8_t iv[IKE_SK_IV_MAX_LEN];
 
 	ike_sk_cipher_from_keys(&c, &sa_a->keys, true);
-	ike_sa_hdr(sa_a, &h, IKE_INFORMATIONAL, false, sa_a->msgid_next);
+	ike_sa_hdr(sa_a, &h, frag_exchange, false, sa_a->msgid_next);
 	ike_writer_init(&w);
 	ike_build_begin(&b, &w, &h);
 	ike_add_skf(&b, number == 1 ? IKE_PL_NOTIFY : IKE_PL_NONE, number, total, ike_sk_iv_len(&c),
@@ -410,6 +411,12 @@ START_TEST(test_forged_and_duplicate)
 	/* a forged last fragment does not complete it */
 	send_piece(2, 2, true);
 	ck_assert(!b_answered(id));
+	/* nor does one of another exchange type discard it */
+	frag_exchange = IKE_CREATE_CHILD_SA;
+	send_piece(2, 2, true);
+	frag_exchange = IKE_INFORMATIONAL;
+	ck_assert_ptr_nonnull(sa_b->frx[0]);
+	ck_assert_uint_eq(sa_b->frx[0]->count, 1);
 	send_piece(2, 2, false);
 	ck_assert(b_answered(id));
 }
