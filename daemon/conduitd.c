@@ -1494,9 +1494,12 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-#define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_NAT_TRANSPORT 1000 /* long options only */
 #define OPT_KERNEL 1001
 #define OPT_CONTROL_GROUP 1002
+#define OPT_FRAGMENT_SIZE 1003
+#define OPT_FRAGMENT_SIZE_V4 1004
+#define OPT_FRAGMENT_SIZE_V6 1005
 
 static void usage(FILE *f)
 {
@@ -1529,12 +1532,36 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --fragment-size N largest IP datagram (IP and UDP headers and the\n"
+		   "                        non-ESP marker included) an IKE message or\n"
+		   "                        fragment may take, both families (default 1280;\n"
+		   "                        0: 576 for IPv4, 1280 for IPv6; 576 to 65535;\n"
+		   "                        charon.fragment_size)\n"
+		   "      --fragment-size-v4 N\n"
+		   "                        the same for IPv4 only, over --fragment-size\n"
+		   "      --fragment-size-v6 N\n"
+		   "                        the same for IPv6 only, over --fragment-size\n"
 		   "      --kernel BACKEND  netlink (default): SAs and policies go into the\n"
 		   "                        kernel; none: nothing is installed anywhere (a\n"
 		   "                        benchmark of the daemon on a kernel without ESP;\n"
 		   "                        no tunnel carries traffic)\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
+}
+
+/* A fragment size: 0, or IKE_FRAGMENT_SIZE_MIN to 65535. */
+static int parse_fragment_size(const char *s, long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' ||
+	    (v && (v < IKE_FRAGMENT_SIZE_MIN || v > 65535)))
+		return -1;
+	*out = (long)v;
+	return 0;
 }
 
 /* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
@@ -1605,6 +1632,9 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "fragment-size", required_argument, NULL, OPT_FRAGMENT_SIZE },
+		{ "fragment-size-v4", required_argument, NULL, OPT_FRAGMENT_SIZE_V4 },
+		{ "fragment-size-v6", required_argument, NULL, OPT_FRAGMENT_SIZE_V6 },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "help", no_argument, NULL, 'h' },
@@ -1625,6 +1655,7 @@ int main(int argc, char **argv)
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
+	long frag_all = -1, frag_v4 = -1, frag_v6 = -1;
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -1659,6 +1690,22 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CONTROL_GROUP:
 			control_group = optarg;
+			break;
+		case OPT_FRAGMENT_SIZE:
+		case OPT_FRAGMENT_SIZE_V4:
+		case OPT_FRAGMENT_SIZE_V6:
+			if (parse_fragment_size(optarg, c == OPT_FRAGMENT_SIZE	    ? &frag_all
+							: c == OPT_FRAGMENT_SIZE_V4 ? &frag_v4
+										    : &frag_v6)) {
+				fprintf(stderr,
+					"conduitd: --%s \"%s\": give 0 (576 for IPv4, 1280 for "
+					"IPv6) or %u to 65535 octets\n",
+					c == OPT_FRAGMENT_SIZE	    ? "fragment-size"
+					: c == OPT_FRAGMENT_SIZE_V4 ? "fragment-size-v4"
+								    : "fragment-size-v6",
+					optarg, IKE_FRAGMENT_SIZE_MIN);
+				return 2;
+			}
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1730,6 +1777,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", control);
 		return 2;
 	}
+	/* charon.fragment_size: one value for both families, 0 for the
+	 * family's own (576 for IPv4, 1280 for IPv6) */
+	if (frag_v4 < 0)
+		frag_v4 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	if (frag_v6 < 0)
+		frag_v6 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	eopts.fragment_size_v4 = (uint16_t)(frag_v4 ? frag_v4 : 576);
+	eopts.fragment_size_v6 = (uint16_t)(frag_v6 ? frag_v6 : 1280);
 	log_init(STDERR_FILENO, level);
 	plain_diags = check;
 

@@ -967,6 +967,11 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 			 : cc->childless == CONF_CHILDLESS_PREFER ? IKE_CHILDLESS_PREFER
 			 : cc->childless == CONF_CHILDLESS_FORCE  ? IKE_CHILDLESS_FORCE
 								  : IKE_CHILDLESS_ALLOW;
+	cfg->fragmentation =
+	    cc->fragmentation == CONF_FRAGMENTATION_ACCEPT  ? IKE_FRAGMENTATION_ACCEPT
+	    : cc->fragmentation == CONF_FRAGMENTATION_FORCE ? IKE_FRAGMENTATION_FORCE
+	    : cc->fragmentation == CONF_FRAGMENTATION_NO    ? IKE_FRAGMENTATION_NO
+							    : IKE_FRAGMENTATION_YES;
 	cfg->unique = cc->unique == CONF_UNIQUE_NEVER	  ? IKE_UNIQUE_NEVER
 		      : cc->unique == CONF_UNIQUE_REPLACE ? IKE_UNIQUE_REPLACE
 		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP

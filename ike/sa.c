@@ -384,6 +384,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_rekey);
 	ike_timer_disarm(e, &sa->t_hard);
 	ike_timer_disarm(e, &sa->t_reauth);
+	ike_frag_sa_free(e, sa);
 	ike_exch_free(sa->exch);
 	sa->exch = NULL;
 	ike_sa_half_open_free(e, sa);

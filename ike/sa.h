@@ -29,6 +29,7 @@
 struct ike_engine;
 struct ike_dh;
 struct ike_restart;
+struct ike_frag_rx;
 
 #define IKE_CONN_MAX_PROPOSALS 16
 
@@ -291,6 +292,11 @@ struct ike_sa {
 	struct ike_timer t_hard;    /* rekey + over_time: give up, delete */
 	struct ike_timer t_reauth;  /* reauth_time minus a random rand_time (reauth.c) */
 	uint32_t reauth_of;	    /* this SA reauthenticates that one (its id) */
+	/* IKE fragmentation (frag.c, RFC 7383) */
+	bool frag_peer;		    /* the peer announced IKEV2_FRAGMENTATION_SUPPORTED */
+	uint16_t req_oversize;	    /* our request went whole though its IP datagram (this
+				     * size) exceeded the fragment size; 0: it did not */
+	struct ike_frag_rx *frx[2]; /* reassembly of the peer's request [0], response [1] */
 	const char *why_down;	    /* reason given when its Delete completes */
 };
 

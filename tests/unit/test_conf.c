@@ -694,6 +694,51 @@ START_TEST(test_unique)
 }
 END_TEST
 
+START_TEST(test_fragmentation)
+{
+	static const struct {
+		const char *text;
+		enum conf_fragmentation want;
+	} cases[] = {
+		{ "yes", CONF_FRAGMENTATION_YES },     { "accept", CONF_FRAGMENTATION_ACCEPT },
+		{ "force", CONF_FRAGMENTATION_FORCE }, { "no", CONF_FRAGMENTATION_NO },
+		{ "Force", CONF_FRAGMENTATION_FORCE }, { "false", CONF_FRAGMENTATION_NO },
+		{ "true", CONF_FRAGMENTATION_YES },
+	};
+	struct conf_diags d;
+	struct conf *c, *other;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text;
+
+		ck_assert_int_ge(asprintf(&text, HEAD "  fragmentation = %s\n" TAIL, cases[i].text),
+				 0);
+		c = load_clean(text);
+		ck_assert_int_eq(conf_find_conn(c, "c")->fragmentation, cases[i].want);
+		conf_free(c);
+		free(text);
+	}
+	ck_assert_str_eq(conf_fragmentation_name(CONF_FRAGMENTATION_ACCEPT), "accept");
+	/* the default is yes, as in strongSwan */
+	c = load_clean(HEAD TAIL);
+	ck_assert_int_eq(conf_find_conn(c, "c")->fragmentation, CONF_FRAGMENTATION_YES);
+	/* compared on reload */
+	other = load_clean(HEAD "  fragmentation = no\n" TAIL);
+	ck_assert(!conf_conn_equal(conf_find_conn(c, "c"), conf_find_conn(other, "c")));
+	conf_free(other);
+	other = load_clean(HEAD "  fragmentation = yes\n" TAIL);
+	ck_assert(conf_conn_equal(conf_find_conn(c, "c"), conf_find_conn(other, "c")));
+	conf_free(other);
+	conf_free(c);
+	ck_assert_int_eq(load_text(HEAD "  fragmentation = sometimes\n" TAIL, &c, &d), -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4,
+				     "invalid value 'sometimes' for 'fragmentation': expected yes, "
+				     "accept, force or no"),
+			  1);
+	conf_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(test_version_and_actions)
 {
 	struct conf_diags d;
@@ -781,10 +826,9 @@ END_TEST
 
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike",   "fragmentation", "pools",
-						 "vips",     "aggressive",    "pull",
-						 "dscp",     "ocsp",	      "send_cert",
-						 "if_id_in", "dpd_timeout" };
+	static const char *const conn_keys[] = { "mobike",     "mediation", "pools",	  "vips",
+						 "aggressive", "pull",	    "dscp",	  "ocsp",
+						 "send_cert",  "if_id_in",  "dpd_timeout" };
 	static const char *const child_keys[] = { "updown",	   "hw_offload", "if_id_in",
 						  "ah_proposals",  "policies",	 "interface",
 						  "copy_df",	   "mark_in",	 "sha256_96",
@@ -1530,6 +1574,7 @@ static Suite *make_suite(void)
 	tcase_add_test(keys, test_value_syntax);
 	tcase_add_test(keys, test_version_and_actions);
 	tcase_add_test(keys, test_unique);
+	tcase_add_test(keys, test_fragmentation);
 	tcase_add_test(keys, test_secrets);
 	suite_add_tcase(s, keys);
 

@@ -787,6 +787,37 @@ START_TEST(convert_unique)
 }
 END_TEST
 
+START_TEST(convert_fragmentation)
+{
+	static const struct {
+		const char *text;
+		uint8_t want;
+	} cases[] = {
+		{ NULL, IKE_FRAGMENTATION_YES }, /* strongSwan's default */
+		{ "yes", IKE_FRAGMENTATION_YES },     { "accept", IKE_FRAGMENTATION_ACCEPT },
+		{ "force", IKE_FRAGMENTATION_FORCE }, { "no", IKE_FRAGMENTATION_NO },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[DCFG_ERR_LEN + 320];
+		struct dcfg_conn dc;
+		struct conf *c;
+
+		snprintf(text, sizeof(text),
+			 "connections { x { %s%s\n local { auth = psk\n} } }\n"
+			 "secrets { ike { secret = k\n} }\n",
+			 cases[i].text ? "fragmentation = " : "",
+			 cases[i].text ? cases[i].text : "");
+		c = load(text);
+		ck_assert_int_eq(
+		    dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)), 0);
+		ck_assert_int_eq(dc.cfg.fragmentation, cases[i].want);
+		dcfg_conn_free(&dc);
+		conf_free(c);
+	}
+}
+END_TEST
+
 /* Proposals are parsed as the engine parses them, each list item on its own
  * line of the file; what cannot be negotiated or installed is an error. */
 START_TEST(convert_proposals)
@@ -1106,6 +1137,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
 	tcase_add_test(tc, convert_unique);
+	tcase_add_test(tc, convert_fragmentation);
 	tcase_add_test(tc, convert_addr_lists);
 	tcase_add_test(tc, convert_dns);
 	tcase_add_test(tc, psk_multi_user);
