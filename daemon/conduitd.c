@@ -282,6 +282,12 @@ static uint64_t env_now_ms(void *ctx)
 	return mono_ms();
 }
 
+static int64_t env_wall_time(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
 static void env_random(void *ctx, uint8_t *buf, size_t len)
 {
 	(void)ctx;
@@ -570,6 +576,7 @@ static const struct ike_env check_env = {
 	.child_delete = dummy_delete,
 	.now_ms = env_now_ms,
 	.random = env_random,
+	.wall_time = env_wall_time,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1735,6 +1742,7 @@ int main(int argc, char **argv)
 	env.child_install = env_child_install;
 	env.child_delete = env_child_delete;
 	env.now_ms = env_now_ms;
+	env.wall_time = env_wall_time;
 	env.random = env_random;
 	env.wake_at = env_wake_at;
 	env.event = env_event;

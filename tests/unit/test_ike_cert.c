@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ike/cert.h"
+#include "ike/engine.h"
 #include "tests/unit/unit.h"
 
 static char pki[256];
@@ -673,6 +674,95 @@ START_TEST(cache_lru)
 }
 END_TEST
 
+/* ---- the engine holds the set and the cache ---- */
+
+static void e_send(void *c, const uint8_t *p, size_t l, const struct ike_addr *a,
+		   const struct ike_addr *b)
+{
+	(void)c, (void)p, (void)l, (void)a, (void)b;
+}
+
+static int e_spi(void *c, const struct ike_addr *a, const struct ike_addr *b, uint32_t *spi)
+{
+	(void)c, (void)a, (void)b;
+	*spi = 0x1000;
+	return 0;
+}
+
+static int e_install(void *c, const struct ike_child_install *ci)
+{
+	(void)c, (void)ci;
+	return 0;
+}
+
+static void e_delete(void *c, uint32_t id, uint32_t r, const struct ike_child_install *ci)
+{
+	(void)c, (void)id, (void)r, (void)ci;
+}
+
+static uint64_t e_now(void *c)
+{
+	(void)c;
+	return 1;
+}
+
+static int64_t e_wall(void *c)
+{
+	(void)c;
+	return 1234567890;
+}
+
+static void e_random(void *c, uint8_t *b, size_t l)
+{
+	(void)c;
+	memset(b, 7, l);
+}
+
+START_TEST(engine_creds_and_cache)
+{
+	struct ike_env env = { .send = e_send,
+			       .alloc_spi = e_spi,
+			       .child_install = e_install,
+			       .child_delete = e_delete,
+			       .now_ms = e_now,
+			       .random = e_random };
+	struct ike_engine *e = ike_engine_new(&env, NULL);
+	struct ike_creds *cs = SET(NULL, "ca:root.crt"), *cs2 = SET(NULL, "ca:other-root.crt");
+	struct ike_cert *moon = cert("moon.crt"), *a, *b;
+	const uint8_t *der;
+	size_t len;
+	uint64_t hits, misses;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(ike_wall_time(e), -1);
+	ike_engine_set_creds(e, cs);
+	ike_creds_unref(cs); /* the engine's reference keeps it */
+	ck_assert_ptr_eq(ike_engine_creds(e), cs);
+	ck_assert_uint_eq(ike_creds_n_certs(ike_engine_creds(e)), 1);
+	ike_engine_set_creds(e, cs2); /* a reload: the old set is let go */
+	ck_assert_ptr_eq(ike_engine_creds(e), cs2);
+	ike_creds_unref(cs2);
+
+	der = ike_cert_der(moon, &len);
+	a = ike_peer_cert(e, der, len, NULL);
+	b = ike_peer_cert(e, der, len, NULL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_eq(a, b);
+	ike_cert_cache_stats(e->peer_certs, &hits, &misses);
+	ck_assert_uint_eq(hits, 1);
+	ck_assert_uint_eq(misses, 1);
+	ike_cert_unref(a);
+	ike_cert_unref(b);
+	ike_cert_unref(moon);
+	ike_engine_free(e);
+
+	env.wall_time = e_wall;
+	e = ike_engine_new(&env, NULL);
+	ck_assert_int_eq(ike_wall_time(e), 1234567890);
+	ike_engine_free(e);
+}
+END_TEST
+
 static Suite *cert_suite(void)
 {
 	Suite *s = suite_create("ike_cert");
@@ -701,6 +791,7 @@ static Suite *cert_suite(void)
 	tcase_add_test(tc, revocation_strict);
 	tcase_add_test(tc, revocation_ifuri);
 	tcase_add_test(tc, cache_lru);
+	tcase_add_test(tc, engine_creds_and_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
