@@ -34,12 +34,14 @@
 #endif
 
 #include "conf/conf.h"
+#include "daemon/creds.h"
 #include "daemon/dcfg.h"
 #include "daemon/ctl.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/trap.h"
+#include "ike/cert.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -87,6 +89,8 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct conf *conf;
 	const char *config_path;
+	const char *swanctl_dir; /* NULL: the configuration file's directory */
+	struct ike_creds *creds;
 	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
 	struct pending_list pending;
 	struct loaded *loaded;
@@ -649,6 +653,54 @@ static void diag_warning(void *arg, const char *msg)
  * Weak algorithms are only warned about. resolve: look the DNS names up
  * too, and warn of those that do not resolve (--check; loading does it
  * once more anyway). */
+struct creds_diag {
+	json_t *errors;
+};
+
+static void creds_problem(void *ctx, const char *where, const char *msg)
+{
+	struct creds_diag *cd = ctx;
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s: %s", where, msg);
+	diag(LOG_LEVEL_ERROR, line);
+	if (cd->errors)
+		json_array_append_new(cd->errors, json_string(line));
+}
+
+/* Certificates, keys and CRLs of swanctl's directories (creds.h), with
+ * conf's key secrets; NULL when there were problems (each an error,
+ * counted in *n_err) or no memory. */
+static struct ike_creds *load_creds(const struct daemon *d, const struct conf *conf,
+				    json_t *errors, unsigned int *n_err)
+{
+	struct creds_diag cd = {.errors = errors};
+	char dirbuf[4096];
+	const char *dir = d->swanctl_dir
+			      ? d->swanctl_dir
+			      : creds_default_dir(d->config_path, dirbuf, sizeof(dirbuf));
+	size_t n = 0;
+	struct ike_creds *cs = creds_load(dir, conf, (int64_t)time(NULL), creds_problem, &cd, &n);
+
+	if (!cs) {
+		creds_problem(&cd, dir, "out of memory loading credentials");
+		(*n_err)++;
+		return NULL;
+	}
+	if (n) {
+		*n_err += (unsigned int)n;
+		ike_creds_unref(cs);
+		return NULL;
+	}
+	if (ike_creds_n_certs(cs) && !plain_diags)
+		log_msg(LOG_LEVEL_INFO,
+			"loaded %zu certificate%s (%zu with a private key) and %zu CRL%s from %s",
+			ike_creds_n_certs(cs), ike_creds_n_certs(cs) == 1 ? "" : "s",
+			ike_creds_n_own(cs), ike_creds_n_crls(cs),
+			ike_creds_n_crls(cs) == 1 ? "" : "s", dir);
+	return cs;
+}
+
 static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
@@ -887,11 +939,14 @@ static json_t *do_reload(struct daemon *d)
 	       *changed = json_array(), *unchanged = json_array();
 	struct conf *nc;
 	struct conf_conn *cc, *oc;
+	struct ike_creds *ncreds = NULL;
 	unsigned int n_err;
 
 	log_msg(LOG_LEVEL_INFO, "reloading %s", d->config_path);
 	nc = load_conf(d->config_path, errors);
 	n_err = nc ? validate_conf(nc, errors, false) : 0;
+	if (nc && !n_err)
+		ncreds = load_creds(d, nc, errors, &n_err);
 	if (!nc || n_err) {
 		size_t n = json_array_size(errors);
 
@@ -930,6 +985,10 @@ static json_t *do_reload(struct daemon *d)
 	}
 	conf_free(d->conf);
 	d->conf = nc;
+	/* SAs keep the set they began with; new ones take this one */
+	ike_engine_set_creds(d->engine, ncreds);
+	ike_creds_unref(d->creds);
+	d->creds = ncreds;
 	json_decref(errors);
 	update_status(d);
 	log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu added, %zu removed, %zu changed, %zu unchanged",
@@ -1489,7 +1548,8 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-#define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_NAT_TRANSPORT 1000 /* long options only */
+#define OPT_SWANCTL_DIR 1001
 
 static void usage(FILE *f)
 {
@@ -1503,6 +1563,9 @@ static void usage(FILE *f)
 		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
 		   "  -n, --check           load and validate the configuration, print every\n"
 		   "                        problem, exit 0 if it is valid; touches nothing\n"
+		   "      --swanctl-dir DIR where x509/, x509ca/, x509crl/, private/, rsa/,\n"
+		   "                        ecdsa/ and pkcs8/ are (default: the configuration\n"
+		   "                        file's directory)\n"
 		   "  -T, --retransmit-timeout TIME\n"
 		   "                        first retransmission of an unanswered request\n"
 		   "                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
@@ -1587,6 +1650,7 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "swanctl-dir", required_argument, NULL, OPT_SWANCTL_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1622,6 +1686,9 @@ int main(int argc, char **argv)
 		}
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
+			break;
+		case OPT_SWANCTL_DIR:
+			d->swanctl_dir = optarg;
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1678,7 +1745,14 @@ int main(int argc, char **argv)
 	plain_diags = check;
 
 	d->conf = load_conf(d->config_path, NULL);
-	if (!d->conf || validate_conf(d->conf, NULL, check)) {
+	{
+		unsigned int n_err = d->conf ? validate_conf(d->conf, NULL, check) : 1;
+
+		if (!n_err)
+			d->creds = load_creds(d, d->conf, NULL, &n_err);
+		rc = (int)n_err;
+	}
+	if (rc) {
 		if (check)
 			fprintf(stderr, "%s: configuration refused\n", d->config_path);
 		else
@@ -1687,10 +1761,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu connection%s, %zu secret%s)\n", d->config_path,
-		       d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", d->conf->n_secrets,
-		       d->conf->n_secrets == 1 ? "" : "s");
+		size_t n_certs = ike_creds_n_certs(d->creds);
+
+		printf("%s: configuration OK (%zu connection%s, %zu secret%s, %zu certificate%s)\n",
+		       d->config_path, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s",
+		       d->conf->n_secrets, d->conf->n_secrets == 1 ? "" : "s", n_certs,
+		       n_certs == 1 ? "" : "s");
 		conf_free(d->conf);
+		ike_creds_unref(d->creds);
 		return 0;
 	}
 
@@ -1762,6 +1840,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "cannot set up the event loop");
 		goto out;
 	}
+	ike_engine_set_creds(d->engine, d->creds);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		add_conn(d, d->conf, cc);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
@@ -1779,6 +1858,7 @@ out:
 	ctl_server_free(d->ctl);
 	if (d->engine)
 		ike_engine_free(d->engine);
+	ike_creds_unref(d->creds);
 	dtrap_free(d->trap);
 	loaded_free_all(d);
 	if (d->kif) {
