@@ -1368,6 +1368,35 @@ static void h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
 					"busy", (json_int_t)r.n_busy));
 }
 
+/* Every certificate loaded (never a key: only whether one is there). */
+static void h_list_certs(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *certs = json_array();
+	size_t n = d->creds ? ike_creds_n_certs(d->creds) : 0;
+
+	(void)req;
+	for (size_t i = 0; i < n; i++) {
+		struct ike_creds_entry en;
+		char serial[128], kt[64];
+		int64_t nb = 0, na = 0;
+
+		ike_creds_cert_entry(d->creds, i, &en);
+		ike_cert_serial(en.cert, serial, sizeof(serial));
+		ike_cert_key_type(en.cert, kt, sizeof(kt));
+		ike_cert_validity(en.cert, &nb, &na);
+		json_array_append_new(
+		    certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:b, s:s}", "subject",
+				     ike_cert_subject(en.cert), "issuer", ike_cert_issuer(en.cert),
+				     "serial", serial, "not_before", (json_int_t)nb, "not_after",
+				     (json_int_t)na, "key_type", kt, "private_key", en.has_key,
+				     "kind", en.kind == IKE_CERT_KIND_CA ? "ca" : "end-entity",
+				     "anchor", en.anchor, "source", en.source));
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:o, s:I}", "ok", 1, "certs", certs, "crls",
+					(json_int_t)(d->creds ? ike_creds_n_crls(d->creds) : 0)));
+}
+
 static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	(void)req;
@@ -1378,6 +1407,7 @@ static const struct ctl_command commands[] = {
 	{ "status", h_status, NULL },
 	{ "list-conns", h_list_conns, NULL },
 	{ "list-sas", h_list_sas, NULL },
+	{ "list-certs", h_list_certs, NULL },
 	{ "initiate", h_initiate, ctl_args_initiate },
 	{ "terminate", h_terminate, ctl_args_name },
 	{ "rekey", h_rekey, ctl_args_name },

@@ -278,6 +278,17 @@ bool ike_asn1_time(const ASN1_TIME *t, int64_t *out)
 	return true;
 }
 
+void ike_cert_serial(const struct ike_cert *c, char *buf, size_t size)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	snprintf(buf, size, "%s", hex ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	ERR_clear_error();
+}
+
 bool ike_cert_validity(const struct ike_cert *c, int64_t *not_before, int64_t *not_after)
 {
 	return ike_asn1_time(X509_get0_notBefore(c->x509), not_before) &&

@@ -63,6 +63,8 @@ bool ike_cert_self_signed(const struct ike_cert *c);
 bool ike_cert_is_ca(const struct ike_cert *c);
 /* "ECDSA P-256", "RSA 2048", "Ed25519"... */
 void ike_cert_key_type(const struct ike_cert *c, char *buf, size_t size);
+/* The serial number in hex ("1005"), for listings and logs. */
+void ike_cert_serial(const struct ike_cert *c, char *buf, size_t size);
 /* notBefore and notAfter as seconds since the epoch (false: unreadable). */
 bool ike_cert_validity(const struct ike_cert *c, int64_t *not_before, int64_t *not_after);
 /* Seconds since the epoch as "2021-01-01 00:00:00 UTC". */

@@ -168,6 +168,8 @@ START_TEST(parse_pem_der)
 	ck_assert(!ike_cert_is_ca(pem));
 	ike_cert_key_type(pem, kt, sizeof(kt));
 	ck_assert_str_eq(kt, "ECDSA P-256");
+	ike_cert_serial(pem, kt, sizeof(kt));
+	ck_assert_str_eq(kt, "1000"); /* the intermediate's first */
 
 	/* DER must fill the octets exactly, and be whole */
 	d = realloc(d, len + 1);
