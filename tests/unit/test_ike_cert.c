@@ -220,6 +220,42 @@ START_TEST(hostile_der)
 }
 END_TEST
 
+/* Truncated keys (DER, encrypted PEM) and CRLs: refused, never a crash
+ * or a leak; a whole one is taken. */
+START_TEST(hostile_keys_crls)
+{
+	static const char *const files[] = {"moon-key.der", "moon-enc.key", "inter.crl"};
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		size_t len;
+		uint8_t *d = load(files[f], &len);
+		bool crl = strstr(files[f], ".crl") != NULL;
+
+		for (size_t n = 0; n <= len; n++) {
+			struct ike_creds *cs = ike_creds_new();
+			uint8_t *cut = malloc(n ? n : 1);
+			const char *err = NULL;
+			int r;
+
+			ck_assert_ptr_nonnull(cut);
+			memcpy(cut, d, n);
+			r = crl ? ike_creds_add_crl(cs, cut, n, "x", &err)
+				: ike_creds_add_key(cs, cut, n, "moon-secret", "x", &err);
+			/* PEM is still whole without its last newline */
+			if (n < len - 1)
+				ck_assert_msg(r < 0, "%s cut at %zu taken", files[f], n);
+			else if (n == len)
+				ck_assert_msg(r == 0, "%s: %s", files[f], err);
+			if (r < 0)
+				ck_assert_ptr_nonnull(err);
+			free(cut);
+			ike_creds_unref(cs);
+		}
+		free(d);
+	}
+}
+END_TEST
+
 START_TEST(key_types)
 {
 	static const struct {
@@ -808,6 +844,7 @@ static Suite *cert_suite(void)
 	tcase_add_test(tc, parse_pem_der);
 	tcase_add_test(tc, key_types);
 	tcase_add_test(tc, hostile_der);
+	tcase_add_test(tc, hostile_keys_crls);
 	tcase_add_test(tc, set_chain_certreq);
 	tcase_add_test(tc, set_self_signed_ee_is_no_anchor);
 	tcase_add_test(tc, set_key_without_cert);
