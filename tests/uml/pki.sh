@@ -27,6 +27,7 @@
 #   forged.crl              names inter as issuer, signed by other-root's key
 #   moon-enc.key            moon.key as encrypted PKCS#8 (passphrase "moon-secret")
 #   moon.der moon-key.der   moon.crt and moon.key as DER
+#   root.keyid              SHA-1 of root's SubjectPublicKeyInfo (hex), as CERTREQ has it
 #
 # Every CA is a CA (basicConstraints critical, keyCertSign, cRLSign);
 # end entities have keyUsage digitalSignature unless said otherwise.
@@ -183,6 +184,9 @@ sed -i -e 's/^private_key = .*/private_key = other-root.key/' \
 o ca -batch -config ca-forged.cnf -gencrl -out forged.crl
 
 o pkcs8 -topk8 -in moon.key -v2 aes-256-cbc -passout pass:moon-secret -out moon-enc.key
+# RFC 7296 3.7: CERTREQ names a CA by the SHA-1 of its DER SubjectPublicKeyInfo.
+openssl x509 -in root.crt -noout -pubkey | openssl pkey -pubin -outform DER |
+	openssl dgst -sha1 -r | cut -d' ' -f1 >root.keyid
 o x509 -in moon.crt -outform DER -out moon.der
 o pkey -in moon.key -outform DER -out moon-key.der
 

@@ -313,6 +313,18 @@ START_TEST(set_chain_certreq)
 	cr = ike_creds_certreq(cs, &crlen);
 	ck_assert_uint_eq(crlen, 20);
 	ck_assert_mem_eq(cr, ike_cert_keyid(root), 20);
+	/* the key id as openssl computes it (pki.sh: SHA-1 of the SPKI DER) */
+	{
+		size_t hlen;
+		uint8_t *hex = load("root.keyid", &hlen);
+		char got[41];
+
+		for (size_t i = 0; i < 20; i++)
+			snprintf(got + 2 * i, 3, "%02x", cr[i]);
+		ck_assert_uint_ge(hlen, 40);
+		ck_assert_mem_eq(got, hex, 40);
+		free(hex);
+	}
 
 	/* the peer's CERTREQ chooses */
 	ck_assert_ptr_eq(ike_creds_for_certreq(cs, ike_cert_keyid(root), 20), own);
