@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Certificates and credential sets: parsed once, refcounted, immutable once
- * finished (see cert.h). The peer-certificate cache is here too.
+ * finished (see cert.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,10 +19,6 @@
 #include <openssl/x509v3.h>
 
 #include "ike/cert_internal.h"
-
-/* Far beyond any real certificate, CRL or key file; a bound for hostile
- * CERT payloads and for what OpenSSL is asked to decode. */
-#define IKE_CERT_MAX_OCTETS (1u << 20)
 
 static bool is_pem(const uint8_t *data, size_t len)
 {
@@ -121,7 +117,7 @@ fail:
 }
 
 /* DER only, exactly filling data: what a CERT payload carries. */
-static struct ike_cert *cert_parse_der(const uint8_t *data, size_t len, const char **err)
+struct ike_cert *ike_cert_parse_der(const uint8_t *data, size_t len, const char **err)
 {
 	const unsigned char *p = data;
 	X509 *x;
@@ -153,7 +149,7 @@ struct ike_cert *ike_cert_parse(const uint8_t *data, size_t len, const char **er
 		return NULL;
 	}
 	if (!is_pem(data, len))
-		return cert_parse_der(data, len, err);
+		return ike_cert_parse_der(data, len, err);
 	b = BIO_new_mem_buf(data, (int)len);
 	if (!b) {
 		*err = "out of memory";
@@ -817,111 +813,4 @@ void ike_creds_cert_entry(const struct ike_creds *cs, size_t i, struct ike_creds
 size_t ike_creds_n_crls(const struct ike_creds *cs)
 {
 	return cs->n_crls;
-}
-
-/* ------------------------------------------------------------------ */
-/* The peer-certificate cache                                          */
-
-struct ike_cert_cache {
-	size_t max, n;
-	struct ike_cert *by_fp;
-	struct ike_cert *head, *tail; /* most recently used first */
-	uint64_t hits, misses;
-};
-
-struct ike_cert_cache *ike_cert_cache_new(size_t max)
-{
-	struct ike_cert_cache *cc = calloc(1, sizeof(*cc));
-
-	if (cc)
-		cc->max = max ? max : IKE_CERT_CACHE_MAX;
-	return cc;
-}
-
-static void lru_unlink(struct ike_cert_cache *cc, struct ike_cert *c)
-{
-	if (c->lru_prev)
-		c->lru_prev->lru_next = c->lru_next;
-	else
-		cc->head = c->lru_next;
-	if (c->lru_next)
-		c->lru_next->lru_prev = c->lru_prev;
-	else
-		cc->tail = c->lru_prev;
-	c->lru_prev = c->lru_next = NULL;
-}
-
-static void lru_push(struct ike_cert_cache *cc, struct ike_cert *c)
-{
-	c->lru_prev = NULL;
-	c->lru_next = cc->head;
-	if (cc->head)
-		cc->head->lru_prev = c;
-	cc->head = c;
-	if (!cc->tail)
-		cc->tail = c;
-}
-
-static void cache_drop(struct ike_cert_cache *cc, struct ike_cert *c)
-{
-	HASH_DEL(cc->by_fp, c);
-	lru_unlink(cc, c);
-	cc->n--;
-	ike_cert_unref(c);
-}
-
-void ike_cert_cache_free(struct ike_cert_cache *cc)
-{
-	if (!cc)
-		return;
-	while (cc->head)
-		cache_drop(cc, cc->head);
-	free(cc);
-}
-
-struct ike_cert *ike_cert_cache_get(struct ike_cert_cache *cc, const uint8_t *der, size_t len,
-				    const char **err)
-{
-	uint8_t fp[32];
-	struct ike_cert *c;
-	const char *dummy;
-
-	if (!err)
-		err = &dummy;
-	if (!der || len == 0 || len > IKE_CERT_MAX_OCTETS) {
-		*err = len ? "certificate too long" : "empty certificate";
-		return NULL;
-	}
-	if (!EVP_Digest(der, len, fp, NULL, EVP_sha256(), NULL)) {
-		*err = "SHA-256 failed";
-		return NULL;
-	}
-	HASH_FIND(hh, cc->by_fp, fp, sizeof(fp), c);
-	if (c) {
-		cc->hits++;
-		lru_unlink(cc, c);
-		lru_push(cc, c);
-		return ike_cert_ref(c);
-	}
-	cc->misses++;
-	c = cert_parse_der(der, len, err);
-	if (!c)
-		return NULL;
-	HASH_ADD(hh, cc->by_fp, fp, sizeof(c->fp), c);
-	lru_push(cc, c);
-	cc->n++;
-	while (cc->n > cc->max)
-		cache_drop(cc, cc->tail);
-	return ike_cert_ref(c);
-}
-
-size_t ike_cert_cache_size(const struct ike_cert_cache *cc)
-{
-	return cc->n;
-}
-
-void ike_cert_cache_stats(const struct ike_cert_cache *cc, uint64_t *hits, uint64_t *misses)
-{
-	*hits = cc->hits;
-	*misses = cc->misses;
 }

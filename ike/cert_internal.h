@@ -70,6 +70,10 @@ struct ike_creds {
 	STACK_OF(X509) * intermediates;
 };
 
+/* A DER certificate filling data exactly (CERT payloads), or NULL and *err. */
+struct ike_cert *ike_cert_parse_der(const uint8_t *data, size_t len, const char **err);
+/* No certificate, key or CRL is anywhere near this: a bound on hostile input. */
+#define IKE_CERT_MAX_OCTETS (1u << 20)
 /* A name as text, strongSwan's way (malloc'd; NULL: out of memory). */
 char *ike_name_text(const X509_NAME *n);
 /* An ASN1_TIME as seconds since the epoch. */
