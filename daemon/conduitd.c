@@ -662,15 +662,18 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
 			rc = -EINVAL;
 		}
-		dcfg_conn_free(&dc);
 		if (!rc)
 			dcfg_proposal_warnings(cc, diag_warning, NULL);
-		if (rc) {
-			diag(LOG_LEVEL_ERROR, err);
+		/* every error of the connection, each at its own key */
+		for (size_t i = 0; rc && i < (dc.n_errors ? dc.n_errors : 1); i++) {
+			const char *e = dc.n_errors ? dc.errors[i] : err;
+
+			diag(LOG_LEVEL_ERROR, e);
 			if (errors)
-				json_array_append_new(errors, json_string(err));
+				json_array_append_new(errors, json_string(e));
 			n_err++;
 		}
+		dcfg_conn_free(&dc);
 	}
 	ike_engine_free(scratch);
 	return n_err;
@@ -733,7 +736,8 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
 
 	rc = dcfg_conn_convert(conf, cc, &dcfg_dns, &dc, err, sizeof(err));
 	if (rc) {
-		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		for (size_t i = 0; i < (dc.n_errors ? dc.n_errors : 1); i++)
+			log_msg(LOG_LEVEL_ERROR, "%s", dc.n_errors ? dc.errors[i] : err);
 		dcfg_conn_free(&dc);
 		loaded_remove(d, cc->name);
 		return rc;
