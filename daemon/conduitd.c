@@ -199,6 +199,8 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 	}
 }
 
+static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child);
+
 static int env_child_install(void *ctx, const struct ike_child_install *ci)
 {
 	const struct ike_alg_info *encr, *integ;
@@ -206,7 +208,7 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 	char err[512], lts[512], rts[512];
 	int rc;
 
-	rc = dkern_child_install(d->kern, ci, err, sizeof(err));
+	rc = dkern_child_install(d->kern, ci, child_gw(d, ci->conn_name, ci->child_name), err, sizeof(err));
 	ts_list(ci->local_ts, ci->n_local_ts, lts, sizeof(lts));
 	ts_list(ci->remote_ts, ci->n_remote_ts, rts, sizeof(rts));
 	if (rc) {
@@ -347,6 +349,18 @@ static struct loaded *loaded_find(struct daemon *d, const char *name)
 
 	HASH_FIND_STR(d->loaded, name, l);
 	return l;
+}
+
+/* The daemon's side of a loaded child (marks, updown), NULL if the
+ * connection or child is not loaded (anymore). */
+static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child)
+{
+	struct loaded *l = conn ? loaded_find(d, conn) : NULL;
+
+	for (size_t i = 0; l && child && i < l->dc.cfg.n_children; i++)
+		if (!strcmp(l->dc.children[i].name, child))
+			return &l->dc.dchildren[i];
+	return NULL;
 }
 
 /* dc (moved in: *dc is left empty) is what the engine now has of its
@@ -852,10 +866,15 @@ static void trap_child(struct daemon *d, const char *conn, const char *child)
 	if (d->stopping)
 		return;
 	snprintf(err, sizeof(err), l ? "no child %s" : "the connection is not loaded", child);
-	for (size_t i = 0; l && i < l->dc.cfg.n_children; i++)
-		if (!strcmp(l->dc.children[i].name, child))
-			rc = dtrap_install(d->trap, &l->dc.cfg, &l->dc.children[i], err,
-					   sizeof(err));
+	for (size_t i = 0; l && i < l->dc.cfg.n_children; i++) {
+		struct dkern_marks marks;
+
+		if (strcmp(l->dc.children[i].name, child))
+			continue;
+		dkern_draw_marks(d->kern, &l->dc.dchildren[i], &marks);
+		rc = dtrap_install(d->trap, &l->dc.cfg, &l->dc.children[i], &marks, err,
+				   sizeof(err));
+	}
 	if (rc)
 		log_msg(LOG_LEVEL_ERROR, "%s/%s: cannot install trap policies: %s", conn, child,
 			err);
