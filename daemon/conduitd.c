@@ -19,6 +19,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -40,6 +42,8 @@
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/trap.h"
+#include "daemon/updown.h"
+#include "daemon/updown_track.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -83,6 +87,9 @@ struct daemon {
 	struct kif *kif;
 	struct dkern *kern;
 	struct dtrap *trap;
+	struct updown *updown; /* the scripts' runner */
+	struct utrack *utrack; /* when they run */
+	unsigned int updown_timeout;
 	struct net *net;
 	struct ctl_server *ctl;
 	struct conf *conf;
@@ -201,6 +208,34 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 
 static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child);
 
+/* The interface toward the peer (updown's PLUTO_INTERFACE): the one that
+ * holds our address; NULL when none does. */
+static const char *iface_toward(const struct ike_addr *me, const struct ike_addr *peer,
+				char buf[IF_NAMESIZE])
+{
+	struct ifaddrs *ifa, *i;
+	const char *found = NULL;
+
+	(void)peer;
+	if (getifaddrs(&ifa))
+		return NULL;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != me->family || !i->ifa_name)
+			continue;
+		if ((sa->sa_family == AF_INET &&
+		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, me->ip, 4)) ||
+		    (sa->sa_family == AF_INET6 &&
+		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, me->ip, 16))) {
+			snprintf(buf, IF_NAMESIZE, "%s", i->ifa_name);
+			found = buf;
+		}
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
 static int env_child_install(void *ctx, const struct ike_child_install *ci)
 {
 	const struct ike_alg_info *encr, *integ;
@@ -208,7 +243,8 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 	char err[512], lts[512], rts[512];
 	int rc;
 
-	rc = dkern_child_install(d->kern, ci, child_gw(d, ci->conn_name, ci->child_name), err, sizeof(err));
+	rc = dkern_child_install(d->kern, ci, child_gw(d, ci->conn_name, ci->child_name), err,
+				 sizeof(err));
 	ts_list(ci->local_ts, ci->n_local_ts, lts, sizeof(lts));
 	ts_list(ci->remote_ts, ci->n_remote_ts, rts, sizeof(rts));
 	if (rc) {
@@ -216,6 +252,19 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 			  ci->child_id, "cannot %s CHILD_SA in the kernel: %s",
 			  ci->update ? "update" : "install", err);
 		return rc;
+	}
+	if (!ci->update && !ci->out_only) {
+		const struct dcfg_child *gw = child_gw(d, ci->conn_name, ci->child_name);
+		struct dkern_marks marks;
+		uint32_t kreqid = 0;
+		char iface[IF_NAMESIZE];
+
+		if (gw && gw->updown &&
+		    !dkern_child_marks(d->kern, ci->child_id, &marks, &kreqid) &&
+		    utrack_installed(d->utrack, ci, gw, kreqid, &marks,
+				     iface_toward(&ci->out.src, &ci->out.dst, iface)))
+			log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id, ci->child_name,
+				  ci->child_id, "updown: out of memory: the script will not run");
 	}
 	if (ci->update) {
 		char peer[64];
@@ -535,6 +584,10 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		log_child(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id,
 			  ev->child_name ? ev->child_name : "?", ev->child_id, "event: CHILD SA %s",
 			  ev->type == IKE_EV_CHILD_UP ? "up" : "down");
+		if (ev->type == IKE_EV_CHILD_UP)
+			utrack_child_up(d->utrack, ev->child_id);
+		else
+			utrack_child_down(d->utrack, ev->child_id, ev->rekeyed);
 		break;
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
@@ -1443,7 +1496,9 @@ static void on_stop_tick(evutil_socket_t fd, short what, void *arg)
 	struct sa_count c = count_sas(d, NULL);
 
 	(void)fd, (void)what;
-	if (!c.ike || mono_ms() >= d->stop_deadline) {
+	/* the down scripts of the tunnels that went: waited for as long as
+	 * the SAs (updown_finish bounds what is left) */
+	if ((!c.ike && !updown_pending(d->updown)) || mono_ms() >= d->stop_deadline) {
 		if (c.ike)
 			log_msg(LOG_LEVEL_INFO, "%u IKE SA%s still waiting for the peer; leaving",
 				c.ike, c.ike == 1 ? "" : "s");
@@ -1506,6 +1561,7 @@ static void setup_watchdog(struct daemon *d)
 /* main                                                                */
 
 #define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_UPDOWN_TIMEOUT 1001
 
 static void usage(FILE *f)
 {
@@ -1531,6 +1587,9 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --updown-timeout S\n"
+		   "                        kill an updown script (and what it started)\n"
+		   "                        still running after S seconds (default 30)\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
@@ -1603,6 +1662,7 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1622,6 +1682,7 @@ int main(int argc, char **argv)
 	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
+	d->updown_timeout = UPDOWN_DEFAULT_TIMEOUT;
 	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': {
@@ -1639,6 +1700,18 @@ int main(int argc, char **argv)
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
 			break;
+		case OPT_UPDOWN_TIMEOUT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || !v || v > 3600) {
+				fprintf(stderr,
+					"conduitd: --updown-timeout wants 1 to 3600 seconds\n");
+				return 2;
+			}
+			d->updown_timeout = (unsigned int)v;
+			break;
+		}
 		case 'c':
 			d->config_path = optarg;
 			break;
@@ -1727,7 +1800,10 @@ int main(int argc, char **argv)
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
 	d->base = event_base_new();
-	if (!d->kern || !d->trap || !d->base) {
+	if (d->base)
+		d->updown = updown_new(d->base, d->updown_timeout);
+	d->utrack = utrack_new(d->updown);
+	if (!d->kern || !d->trap || !d->base || !d->updown || !d->utrack) {
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
@@ -1794,6 +1870,23 @@ out:
 	ctl_server_free(d->ctl);
 	if (d->engine)
 		ike_engine_free(d->engine);
+	d->engine = NULL;
+	/* Tunnels the engine left without deleting them go down too; their
+	 * scripts run with nothing else in the loop (the engine is gone). */
+	if (d->utrack && d->updown) {
+		struct event *evs[] = { d->wake_ev, d->kif_ev,	    d->sig_hup, d->sig_term,
+					d->sig_int, d->watchdog_ev, d->stop_ev };
+
+		utrack_all_down(d->utrack);
+		for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+			if (evs[i])
+				event_del(evs[i]);
+		net_free(d->net);
+		d->net = NULL;
+		updown_finish(d->updown);
+	}
+	utrack_free(d->utrack);
+	updown_free(d->updown);
 	dtrap_free(d->trap);
 	loaded_free_all(d);
 	if (d->kif) {

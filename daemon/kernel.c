@@ -615,7 +615,7 @@ int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *i
 	return rc;
 }
 
-int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out)
+int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out, uint32_t *kreqid)
 {
 	struct dkern_child *c;
 
@@ -623,6 +623,8 @@ int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *ou
 	if (!c)
 		return -ENOENT;
 	*out = c->r->marks;
+	if (kreqid)
+		*kreqid = c->r->kreqid;
 	return 0;
 }
 

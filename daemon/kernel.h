@@ -74,8 +74,10 @@ void dkern_draw_marks(struct dkern *d, const struct dcfg_child *gw, struct dkern
  * tunnel policies follow a changed address. */
 int dkern_child_install(struct dkern *d, const struct ike_child_install *ci,
 			const struct dcfg_child *gw, char *err, size_t errlen);
-/* The marks a child's SAs and policies carry; -ENOENT: no such child. */
-int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out);
+/* The marks a child's SAs and policies carry, and its kernel reqid (kreqid
+ * may be NULL); -ENOENT: no such child. */
+int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out,
+		      uint32_t *kreqid);
 /* Removes the child's SAs, and the policies if it is the last child of
  * its reqid; unknown ids are ignored. */
 void dkern_child_delete(struct dkern *d, uint32_t child_id);

@@ -274,10 +274,11 @@ START_TEST(test_marks)
 	struct dkern_marks m;
 	char err[256];
 	const struct fk_sa *s;
+	uint32_t k3 = 0;
 
 	child(&ci, 1, 1, 0xc0000001, 0xd0000001);
 	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
-	ck_assert_int_eq(dkern_child_marks(d, 1, &m), 0);
+	ck_assert_int_eq(dkern_child_marks(d, 1, &m, NULL), 0);
 	ck_assert_uint_eq(m.mark_in, 1);
 	ck_assert_uint_eq(m.mark_out, 1);
 	ck_assert_uint_eq(m.if_id_in, 7);
@@ -308,15 +309,16 @@ START_TEST(test_marks)
 	ts(&ci.local_ts[0], "10.3.0.0", "10.3.0.255");
 	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
 	ck_assert_uint_eq(sa_of(0xd0000003)->id.mark_value, 2);
-	ck_assert_int_eq(dkern_child_marks(d, 3, &m), 0);
+	ck_assert_int_eq(dkern_child_marks(d, 3, &m, &k3), 0);
 	ck_assert_uint_eq(m.mark_in, 2);
+	ck_assert_uint_eq(k3, kreqid_of(0xc0000003));
 
 	dkern_child_delete(d, 1);
 	dkern_child_delete(d, 2);
 	dkern_child_delete(d, 3);
 	ck_assert_uint_eq(fk.n_sa, 0);
 	ck_assert_uint_eq(fk.n_pol, 0);
-	ck_assert_int_eq(dkern_child_marks(d, 1, &m), -ENOENT);
+	ck_assert_int_eq(dkern_child_marks(d, 1, &m, NULL), -ENOENT);
 
 	/* without mark_in_sa the inbound SA has no mark */
 	gw.mark_in_sa = false;
