@@ -21,6 +21,7 @@
 #include "daemon/log.h"
 #include "daemon/updown.h"
 #include "daemon/updown_env.h"
+#include "daemon/updown_track.h"
 #include "tests/unit/unit.h"
 
 /* ---- the environment ---- */
@@ -477,6 +478,92 @@ START_TEST(runner_finish)
 }
 END_TEST
 
+/* A child as the engine installs it: 10.1.0.0/24 and fd00:1::/64 against
+ * 10.2.0.0/24 and fd00:2::/64 (two pairs of one family each). */
+static void child_ci(struct ike_child_install *ci, uint32_t id, uint32_t ike_sa)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->child_id = id;
+	ci->reqid = 1;
+	ci->conn_name = "gw";
+	ci->child_name = "net";
+	ci->ike_sa_id = ike_sa;
+	ci->mode = IKE_MODE_TUNNEL;
+	addr(&ci->out.src, "192.0.2.1", 500);
+	addr(&ci->out.dst, "192.0.2.2", 500);
+	id_fqdn(&ci->local_id, "moon");
+	id_fqdn(&ci->remote_id, "sun");
+	ci->n_local_ts = ci->n_remote_ts = 2;
+	ts(&ci->local_ts[0], "10.1.0.0", "10.1.0.255", 0, 0, 65535);
+	ts(&ci->local_ts[1], "fd00:1::", "fd00:1::ffff:ffff:ffff:ffff", 0, 0, 65535);
+	ts(&ci->remote_ts[0], "10.2.0.0", "10.2.0.255", 0, 0, 65535);
+	ts(&ci->remote_ts[1], "fd00:2::", "fd00:2::ffff:ffff:ffff:ffff", 0, 0, 65535);
+}
+
+/* up at the first CHILD_UP of a tunnel, once per selector pair of one
+ * family; nothing for a rekey's successor or its predecessor's end;
+ * down when it goes for good, with the newest child's IKE SA; a child
+ * without updown runs nothing. */
+START_TEST(track_up_rekey_down)
+{
+	struct utrack *t = utrack_new(u);
+	struct dcfg_child gw = { 0 }, none = { 0 };
+	struct dkern_marks m = { .mark_in = 5, .mark_in_mask = 0xffffffff };
+	struct ike_child_install ci;
+	char out[96], cmd[200];
+
+	ck_assert_ptr_nonnull(t);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "echo \"$PLUTO_VERB $PLUTO_UNIQUEID $PLUTO_MY_CLIENT $PLUTO_MARK_IN "
+		 "$PLUTO_INTERFACE\" >> %s",
+		 out);
+	gw.updown = cmd;
+	child_ci(&ci, 1, 1);
+	ck_assert_int_eq(utrack_installed(t, &ci, &gw, 0xc0d00001, &m, "eth0"), 0);
+	utrack_child_up(t, 1);
+	run_until_idle(5000);
+	ck_assert_str_eq(slurp(out), "up-client 1 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "up-client-v6 1 fd00:1::/64 5/0xffffffff eth0\n");
+	/* a rekey (and a reauthentication: another IKE SA) */
+	child_ci(&ci, 2, 7);
+	ck_assert_int_eq(utrack_installed(t, &ci, &gw, 0xc0d00001, &m, NULL), 0);
+	utrack_child_up(t, 2);
+	utrack_child_down(t, 1, true);
+	run_until_idle(5000);
+	ck_assert_str_eq(slurp(out), "up-client 1 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "up-client-v6 1 fd00:1::/64 5/0xffffffff eth0\n");
+	/* another child without a script */
+	child_ci(&ci, 3, 7);
+	ck_assert_int_eq(utrack_installed(t, &ci, &none, 0xc0d00002, &m, NULL), 0);
+	utrack_child_up(t, 3);
+	utrack_child_down(t, 3, false);
+	/* for good */
+	utrack_child_down(t, 2, false);
+	run_until_idle(5000);
+	ck_assert_str_eq(slurp(out), "up-client 1 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "up-client-v6 1 fd00:1::/64 5/0xffffffff eth0\n"
+				     "down-client 7 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "down-client-v6 7 fd00:1::/64 5/0xffffffff eth0\n");
+	/* conduitd stopping takes down what is up, once */
+	child_ci(&ci, 4, 8);
+	ck_assert_int_eq(utrack_installed(t, &ci, &gw, 0xc0d00003, &m, "eth1"), 0);
+	utrack_child_up(t, 4);
+	utrack_all_down(t);
+	utrack_all_down(t);
+	run_until_idle(5000);
+	ck_assert_str_eq(slurp(out), "up-client 1 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "up-client-v6 1 fd00:1::/64 5/0xffffffff eth0\n"
+				     "down-client 7 10.1.0.0/24 5/0xffffffff eth0\n"
+				     "down-client-v6 7 fd00:1::/64 5/0xffffffff eth0\n"
+				     "up-client 8 10.1.0.0/24 5/0xffffffff eth1\n"
+				     "up-client-v6 8 fd00:1::/64 5/0xffffffff eth1\n"
+				     "down-client 8 10.1.0.0/24 5/0xffffffff eth1\n"
+				     "down-client-v6 8 fd00:1::/64 5/0xffffffff eth1\n");
+	utrack_free(t);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_updown");
@@ -494,6 +581,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tr, runner_limit);
 	tcase_add_test(tr, runner_timeout);
 	tcase_add_test(tr, runner_finish);
+	tcase_add_test(tr, track_up_rekey_down);
 	suite_add_tcase(s, tr);
 	return s;
 }
