@@ -41,6 +41,7 @@
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
+#include "daemon/route.h"
 #include "daemon/trap.h"
 #include "daemon/updown.h"
 #include "daemon/updown_track.h"
@@ -90,6 +91,10 @@ struct daemon {
 	struct updown *updown; /* the scripts' runner */
 	struct utrack *utrack; /* when they run */
 	unsigned int updown_timeout;
+	struct kif_rt *rt;     /* rtnetlink */
+	struct droute *routes; /* install_routes */
+	bool install_routes;
+	uint32_t routing_table, routing_prio;
 	struct net *net;
 	struct ctl_server *ctl;
 	struct conf *conf;
@@ -208,15 +213,29 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 
 static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child);
 
-/* The interface toward the peer (updown's PLUTO_INTERFACE): the one that
- * holds our address; NULL when none does. */
-static const char *iface_toward(const struct ike_addr *me, const struct ike_addr *peer,
-				char buf[IF_NAMESIZE])
+/* The interface toward the peer (updown's PLUTO_INTERFACE): the route's
+ * from our address to the peer's, as strongSwan's get_nexthop(); without
+ * rtnetlink, the one that holds our address; NULL when none does. */
+static const char *iface_toward(struct daemon *d, const struct ike_addr *me,
+				const struct ike_addr *peer, char buf[IF_NAMESIZE])
 {
 	struct ifaddrs *ifa, *i;
 	const char *found = NULL;
 
-	(void)peer;
+	if (d->rt) {
+		struct kif_addr s, t;
+		struct kif_route_info ri;
+
+		memset(&s, 0, sizeof(s));
+		memset(&t, 0, sizeof(t));
+		s.family = me->family;
+		memcpy(s.ip, me->ip, 16);
+		t.family = peer->family;
+		memcpy(t.ip, peer->ip, 16);
+		if (!kif_route_get(d->rt, &t, &s, &ri) && ri.oif &&
+		    if_indextoname((unsigned int)ri.oif, buf))
+			return buf;
+	}
 	if (getifaddrs(&ifa))
 		return NULL;
 	for (i = ifa; i && !found; i = i->ifa_next) {
@@ -259,12 +278,15 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 		uint32_t kreqid = 0;
 		char iface[IF_NAMESIZE];
 
-		if (gw && gw->updown &&
-		    !dkern_child_marks(d->kern, ci->child_id, &marks, &kreqid) &&
-		    utrack_installed(d->utrack, ci, gw, kreqid, &marks,
-				     iface_toward(&ci->out.src, &ci->out.dst, iface)))
-			log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id, ci->child_name,
-				  ci->child_id, "updown: out of memory: the script will not run");
+		if (!dkern_child_marks(d->kern, ci->child_id, &marks, &kreqid)) {
+			droute_child_installed(d->routes, ci, kreqid, &marks);
+			if (gw && gw->updown &&
+			    utrack_installed(d->utrack, ci, gw, kreqid, &marks,
+					     iface_toward(d, &ci->out.src, &ci->out.dst, iface)))
+				log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id,
+					  ci->child_name, ci->child_id,
+					  "updown: out of memory: the script will not run");
+		}
 	}
 	if (ci->update) {
 		char peer[64];
@@ -291,6 +313,7 @@ static void env_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
 	struct daemon *d = ctx;
 
 	(void)reqid;
+	droute_child_deleted(d->routes, child_id);
 	dkern_child_delete(d->kern, child_id);
 	if (ci)
 		log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, child_id,
@@ -1562,6 +1585,9 @@ static void setup_watchdog(struct daemon *d)
 
 #define OPT_NAT_TRANSPORT 1000 /* long option only */
 #define OPT_UPDOWN_TIMEOUT 1001
+#define OPT_INSTALL_ROUTES 1002
+#define OPT_ROUTING_TABLE 1003
+#define OPT_ROUTING_PRIO 1004
 
 static void usage(FILE *f)
 {
@@ -1590,6 +1616,13 @@ static void usage(FILE *f)
 		   "      --updown-timeout S\n"
 		   "                        kill an updown script (and what it started)\n"
 		   "                        still running after S seconds (default 30)\n"
+		   "      --install-routes yes|no\n"
+		   "                        routes to the remote selectors in a table of\n"
+		   "                        their own, as strongSwan's install_routes\n"
+		   "                        (default yes)\n"
+		   "      --routing-table N  that table (default 220)\n"
+		   "      --routing-table-prio N\n"
+		   "                        the priority of its rule (default 220)\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
@@ -1663,6 +1696,9 @@ int main(int argc, char **argv)
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
 		{ "updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT },
+		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
+		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
+		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1683,6 +1719,9 @@ int main(int argc, char **argv)
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
 	d->updown_timeout = UPDOWN_DEFAULT_TIMEOUT;
+	d->install_routes = true;
+	d->routing_table = DROUTE_TABLE;
+	d->routing_prio = DROUTE_PRIO;
 	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': {
@@ -1710,6 +1749,37 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			d->updown_timeout = (unsigned int)v;
+			break;
+		}
+		case OPT_INSTALL_ROUTES:
+			if (!strcmp(optarg, "yes")) {
+				d->install_routes = true;
+			} else if (!strcmp(optarg, "no")) {
+				d->install_routes = false;
+			} else {
+				fprintf(stderr, "conduitd: --install-routes wants yes or no\n");
+				return 2;
+			}
+			break;
+		case OPT_ROUTING_TABLE:
+		case OPT_ROUTING_PRIO: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			/* 0 and 253-255 are the kernel's own tables */
+			if (*end || end == optarg || !v || v > UINT32_MAX ||
+			    (c == OPT_ROUTING_TABLE && v >= 253 && v <= 255)) {
+				fprintf(
+				    stderr, "conduitd: --%s wants a number from 1 to %u%s\n",
+				    c == OPT_ROUTING_TABLE ? "routing-table" : "routing-table-prio",
+				    UINT32_MAX,
+				    c == OPT_ROUTING_TABLE ? " but 253-255 (the kernel's)" : "");
+				return 2;
+			}
+			if (c == OPT_ROUTING_TABLE)
+				d->routing_table = (uint32_t)v;
+			else
+				d->routing_prio = (uint32_t)v;
 			break;
 		}
 		case 'c':
@@ -1797,6 +1867,22 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_INFO,
 			"removed %u SA%s and %u polic%s left by an earlier conduitd", n_sa,
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+	/* routes: conduit's leftovers go whatever --install-routes says */
+	rc = kif_rt_open(&d->rt);
+	if (rc) {
+		log_msg(LOG_LEVEL_WARN, "cannot open rtnetlink (%s): no routes into tunnels",
+			strerror(-rc));
+	} else {
+		unsigned int n_rt = 0, n_rule = 0;
+
+		if (kif_rt_flush(d->rt, &n_rt, &n_rule))
+			log_msg(LOG_LEVEL_WARN, "%s", kif_rt_error(d->rt));
+		else if (n_rt || n_rule)
+			log_msg(LOG_LEVEL_INFO,
+				"removed %u route%s and %u rule%s left by an earlier conduitd",
+				n_rt, n_rt == 1 ? "" : "s", n_rule, n_rule == 1 ? "" : "s");
+	}
+	d->routes = droute_new(d->install_routes ? d->rt : NULL, d->routing_table, d->routing_prio);
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
 	d->base = event_base_new();
@@ -1887,6 +1973,8 @@ out:
 	}
 	utrack_free(d->utrack);
 	updown_free(d->updown);
+	droute_free(d->routes);
+	kif_rt_close(d->rt);
 	dtrap_free(d->trap);
 	loaded_free_all(d);
 	if (d->kif) {
