@@ -45,8 +45,9 @@ static const char usage_text[] =
     "  reload            re-read the configuration and apply the changes\n"
     "\n"
     "Options:\n"
-    "  -c, --control PATH  the control socket (default: $CONDUIT_CONTROL, else\n"
-    "                      " CTL_DEFAULT_PATH ")\n"
+    "  -s, --control PATH  the control socket (default: $CONDUIT_CONTROL, else\n"
+    "                      " CTL_DEFAULT_PATH "), as conduitd's -s; -c is\n"
+    "                      refused: it is conduitd's configuration file\n"
     "  -j, --json          print the daemon's JSON reply as it came (one line)\n"
     "  -p, --pretty        print the daemon's JSON reply indented\n"
     "  -t, --timeout SECS  how long to wait for an answer (default 30); initiate\n"
@@ -56,6 +57,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 the daemon reported an error, 2 usage error,\n"
     "3 the daemon could not be reached or gave no valid answer.\n";
+
+#define CTL_HINT_C "-c is conduitd's configuration option; the control socket is -s/--control"
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -211,7 +214,7 @@ static bool parse_timeout(const char *s, long *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "control", required_argument, NULL, 'c' },
+		{ "control", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -227,9 +230,9 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:jpt:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:jpt:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
+		case 's':
 			path = optarg;
 			break;
 		case 'j':
@@ -254,6 +257,11 @@ int main(int argc, char **argv)
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
+			/* -c was the socket here and is the configuration file in
+			 * conduitd: refuse it rather than guess which was meant. */
+			if (optopt == 'c' ||
+			    (optopt == 0 && strncmp(argv[optind - 1], "--config", 8) == 0))
+				return usage_error("%s", CTL_HINT_C);
 			if (optopt != 0)
 				return usage_error("unknown option '-%c'", optopt);
 			return usage_error("unknown option '%s'", argv[optind - 1]);

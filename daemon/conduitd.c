@@ -732,11 +732,21 @@ static void diag_warning(void *arg, const char *msg)
  * Weak algorithms are only warned about. resolve: look the DNS names up
  * too, and warn of those that do not resolve (--check; loading does it
  * once more anyway). */
-static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve)
+/*
+ * Converts every connection of conf and has a scratch engine take it: the
+ * errors are those a load would meet. With d (a reload), unchanged[i] tells
+ * whether the i-th connection is the one the engine has now: the same
+ * configuration (which the engine took before, so the scratch engine and
+ * the proposal warnings skip it) and the same PSK (known only once it is
+ * converted: the secrets may have changed).
+ */
+static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve,
+				  struct daemon *d, bool *unchanged)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
 	const struct conf_conn *cc;
 	unsigned int n_err = 0;
+	size_t i = 0;
 
 	TAILQ_FOREACH (cc, &conf->conns, entry) {
 		struct dcfg_conn dc;
@@ -744,19 +754,26 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 		const char *eerr = NULL;
 		int rc;
 
+		const struct conf_conn *oc = d ? conf_find_conn(d->conf, cc->name) : NULL;
+		const struct loaded *l = oc ? loaded_find(d, cc->name) : NULL;
+		bool same = l && conf_conn_equal(oc, cc);
+
 		rc = dcfg_conn_convert(conf, cc, resolve ? &dcfg_dns : NULL, &dc, err, sizeof(err));
-		if (!rc && dc.warning[0])
+		if (!rc && dc.warning[0] && !same)
 			conn_warning(&dc);
-		if (!rc && scratch && ike_engine_add_conn(scratch, &dc.cfg, &eerr)) {
+		if (d)
+			unchanged[i++] = !rc && same && l->dc.psk_len == dc.psk_len &&
+					 CRYPTO_memcmp(l->dc.psk, dc.psk, dc.psk_len) == 0;
+		if (!rc && !same && scratch && ike_engine_add_conn(scratch, &dc.cfg, &eerr)) {
 			snprintf(err, sizeof(err), "%s:%u: connection %s: %s", cc->loc.file,
 				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
 			rc = -EINVAL;
 		}
-		if (!rc)
+		if (!rc && !same)
 			dcfg_proposal_warnings(cc, diag_warning, NULL);
 		/* every error of the connection, each at its own key */
-		for (size_t i = 0; rc && i < (dc.n_errors ? dc.n_errors : 1); i++) {
-			const char *e = dc.n_errors ? dc.errors[i] : err;
+		for (size_t k = 0; rc && k < (dc.n_errors ? dc.n_errors : 1); k++) {
+			const char *e = dc.n_errors ? dc.errors[k] : err;
 
 			diag(LOG_LEVEL_ERROR, e);
 			if (errors)
@@ -956,22 +973,6 @@ static void trap_child(struct daemon *d, const char *conn, const char *child)
 			err);
 }
 
-/* Whether the PSK a connection uses differs between two configs. */
-static bool psk_changed(const struct conf *a, const struct conf_conn *ca, const struct conf *b,
-			const struct conf_conn *cb)
-{
-	struct dcfg_conn x, y;
-	char err[DCFG_ERR_LEN + 320];
-	bool changed;
-	int ra = dcfg_conn_convert(a, ca, NULL, &x, err, sizeof(err));
-	int rb = dcfg_conn_convert(b, cb, NULL, &y, err, sizeof(err));
-
-	changed = ra || rb || x.psk_len != y.psk_len || CRYPTO_memcmp(x.psk, y.psk, x.psk_len) != 0;
-	dcfg_conn_free(&x);
-	dcfg_conn_free(&y);
-	return changed;
-}
-
 /* Returns the reply object ({"ok":...}). */
 static json_t *do_reload(struct daemon *d)
 {
@@ -979,12 +980,20 @@ static json_t *do_reload(struct daemon *d)
 	       *changed = json_array(), *unchanged = json_array();
 	struct conf *nc;
 	struct conf_conn *cc, *oc;
-	unsigned int n_err;
+	unsigned int n_err = 0;
+	bool *unchanged_at = NULL;
+	size_t i = 0;
 
 	log_msg(LOG_LEVEL_INFO, "reloading %s", d->config_path);
 	nc = load_conf(d->config_path, errors);
-	n_err = nc ? validate_conf(nc, errors, false) : 0;
+	if (nc) {
+		unchanged_at = calloc(nc->n_conns ? nc->n_conns : 1, sizeof(*unchanged_at));
+		n_err = unchanged_at ? validate_conf(nc, errors, false, d, unchanged_at) : 1;
+		if (!unchanged_at)
+			json_array_append_new(errors, json_string("out of memory"));
+	}
 	if (!nc || n_err) {
+		free(unchanged_at);
 		size_t n = json_array_size(errors);
 
 		log_msg(LOG_LEVEL_ERROR,
@@ -1007,7 +1016,7 @@ static json_t *do_reload(struct daemon *d)
 	}
 	TAILQ_FOREACH (cc, &nc->conns, entry) {
 		oc = conf_find_conn(d->conf, cc->name);
-		if (oc && conf_conn_equal(oc, cc) && !psk_changed(d->conf, oc, nc, cc)) {
+		if (unchanged_at[i++]) {
 			json_array_append_new(unchanged, json_string(cc->name));
 			continue;
 		}
@@ -1020,6 +1029,7 @@ static json_t *do_reload(struct daemon *d)
 		json_array_append_new(oc ? changed : added, json_string(cc->name));
 		start_conn(d, cc);
 	}
+	free(unchanged_at);
 	conf_free(d->conf);
 	d->conf = nc;
 	json_decref(errors);
@@ -1584,10 +1594,11 @@ static void setup_watchdog(struct daemon *d)
 /* main                                                                */
 
 #define OPT_NAT_TRANSPORT 1000 /* long option only */
-#define OPT_UPDOWN_TIMEOUT 1001
-#define OPT_INSTALL_ROUTES 1002
-#define OPT_ROUTING_TABLE 1003
-#define OPT_ROUTING_PRIO 1004
+#define OPT_KERNEL 1001
+#define OPT_UPDOWN_TIMEOUT 1002
+#define OPT_INSTALL_ROUTES 1003
+#define OPT_ROUTING_TABLE 1004
+#define OPT_ROUTING_PRIO 1005
 
 static void usage(FILE *f)
 {
@@ -1598,7 +1609,9 @@ static void usage(FILE *f)
 		   "  -f, --foreground      stay in the foreground and log to stderr (for\n"
 		   "                        systemd); without it, detach and log to syslog\n"
 		   "  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
-		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ")\n"
+		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ");\n"
+		   "                        conduitctl takes the same -s/--control (-c is\n"
+		   "                        this configuration option, never the socket)\n"
 		   "  -n, --check           load and validate the configuration, print every\n"
 		   "                        problem, exit 0 if it is valid; touches nothing\n"
 		   "  -T, --retransmit-timeout TIME\n"
@@ -1613,6 +1626,10 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --kernel BACKEND  netlink (default): SAs and policies go into the\n"
+		   "                        kernel; none: nothing is installed anywhere (a\n"
+		   "                        benchmark of the daemon on a kernel without ESP;\n"
+		   "                        no tunnel carries traffic)\n"
 		   "      --updown-timeout S\n"
 		   "                        kill an updown script (and what it started)\n"
 		   "                        still running after S seconds (default 30)\n"
@@ -1695,6 +1712,7 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT },
 		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
 		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
@@ -1704,7 +1722,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon dd, *d = &dd;
-	const char *control = CTL_DEFAULT_PATH;
+	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	enum log_level level = LOG_LEVEL_INFO;
 	bool foreground = false, check = false;
 	struct ike_env env;
@@ -1738,6 +1756,15 @@ int main(int argc, char **argv)
 		}
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
+			break;
+		case OPT_KERNEL:
+			if (strcmp(optarg, "netlink") && strcmp(optarg, "none")) {
+				fprintf(stderr,
+					"conduitd: --kernel \"%s\": give netlink or none\n",
+					optarg);
+				return 2;
+			}
+			backend = optarg;
 			break;
 		case OPT_UPDOWN_TIMEOUT: {
 			char *end;
@@ -1837,7 +1864,7 @@ int main(int argc, char **argv)
 	plain_diags = check;
 
 	d->conf = load_conf(d->config_path, NULL);
-	if (!d->conf || validate_conf(d->conf, NULL, check)) {
+	if (!d->conf || validate_conf(d->conf, NULL, check, NULL, NULL)) {
 		if (check)
 			fprintf(stderr, "%s: configuration refused\n", d->config_path);
 		else
@@ -1853,7 +1880,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	rc = kif_open(&d->kif);
+	rc = kif_open_backend(backend, &d->kif);
+	if (!rc && strcmp(kif_backend(d->kif), "netlink"))
+		log_msg(LOG_LEVEL_WARN,
+			"--kernel %s: no SAs or policies are installed in the kernel: benchmark "
+			"mode, no tunnel carries traffic",
+			kif_backend(d->kif));
 	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "cannot open the kernel's XFRM interface: %s",
 			d->kif ? kif_error(d->kif) : strerror(-rc));
@@ -1867,9 +1899,12 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_INFO,
 			"removed %u SA%s and %u polic%s left by an earlier conduitd", n_sa,
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
-	/* routes: conduit's leftovers go whatever --install-routes says */
-	rc = kif_rt_open(&d->rt);
-	if (rc) {
+	/* routes: conduit's leftovers go whatever --install-routes says;
+	 * with --kernel none, no kernel state at all */
+	rc = strcmp(backend, "netlink") ? -ENOTSUP : kif_rt_open(&d->rt);
+	if (rc == -ENOTSUP) {
+		d->rt = NULL;
+	} else if (rc) {
 		log_msg(LOG_LEVEL_WARN, "cannot open rtnetlink (%s): no routes into tunnels",
 			strerror(-rc));
 	} else {

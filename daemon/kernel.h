@@ -25,7 +25,7 @@
 
 /* Children's kernel reqids end here; above, up to KIF_REQID_MAX, are trap
  * policies' (daemon/trap.c). */
-#define DKERN_REQID_MAX 0xc0d0efffu
+#define DKERN_REQID_MAX 0xc0dfefffu
 
 /* Most policies one CHILD SA may install (selector pairs x prefixes x
  * port masks x directions). */

@@ -811,27 +811,7 @@ static void conn_unlink(struct ike_engine *e, struct ike_conn *c)
 	if (!c->linked)
 		return;
 	HASH_DELETE(hh, e->conns, c);
-	if (c->hashed) {
-		struct ike_conn *head, **pp;
-
-		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
-			  head);
-		if (head == c) {
-			HASH_DELETE(hh_remote, e->conns_by_remote, c);
-			if (c->next_same_remote)
-				HASH_ADD(hh_remote, e->conns_by_remote, remote_key,
-					 sizeof(c->remote_key), c->next_same_remote);
-		} else if (head) {
-			for (pp = &head->next_same_remote; *pp; pp = &(*pp)->next_same_remote)
-				if (*pp == c) {
-					*pp = c->next_same_remote;
-					break;
-				}
-		}
-		c->next_same_remote = NULL;
-	} else {
-		TAILQ_REMOVE(&e->conns_any, c, any_entry);
-	}
+	ike_conn_index_remove(e, c);
 	c->linked = false;
 	ike_conn_put(e, c);
 }
@@ -854,26 +834,10 @@ static void conn_prune_older(struct ike_engine *e, struct ike_conn *c)
 	}
 }
 
+/* c is in the index already (ike_conn_index_add, which may fail). */
 static void conn_link(struct ike_engine *e, struct ike_conn *c)
 {
 	HASH_ADD_STR(e->conns, name, c);
-	if (c->hashed) {
-		struct ike_conn *head, *last;
-
-		HASH_FIND(hh_remote, e->conns_by_remote, c->remote_key, sizeof(c->remote_key),
-			  head);
-		if (!head) {
-			HASH_ADD(hh_remote, e->conns_by_remote, remote_key, sizeof(c->remote_key),
-				 c);
-		} else {
-			/* Configuration order decides among equals. */
-			for (last = head; last->next_same_remote; last = last->next_same_remote)
-				;
-			last->next_same_remote = c;
-		}
-	} else {
-		TAILQ_INSERT_TAIL(&e->conns_any, c, any_entry);
-	}
 	c->linked = true;
 	c->refcnt++;
 }
@@ -1077,6 +1041,9 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 	rc = conn_addrs_init(c, cfg, err);
 	if (rc)
 		goto fail;
+	rc = ike_conn_index_add(e, c);
+	if (rc)
+		goto fail;
 	free(tmp);
 	old = ike_conn_find(e, c->name);
 	if (old) {
@@ -1151,7 +1118,7 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 	}
 	ike_timer_heap_init(&e->timers);
 	e->wake_requested = IKE_TIMER_NONE;
-	TAILQ_INIT(&e->conns_any);
+	ike_conn_index_init(e);
 	ike_writer_init(&e->rx);
 	return e;
 }

@@ -31,8 +31,12 @@ struct ike_engine {
 	uint64_t wake_requested; /* the last at_ms given to env->wake_at */
 	uint32_t batch;		 /* >0 while inside an entry point: wake_at once at the end */
 	struct ike_conn *conns;	 /* by name */
-	struct ike_conn *conns_by_remote; /* chain heads, by remote address */
-	TAILQ_HEAD(, ike_conn) conns_any;
+	/* conn_index.c: connections grouped by their addresses, groups with
+	 * one remote host by it, the others in groups_any */
+	struct ike_conn_group *conn_groups;
+	struct ike_remote_bucket *remote_buckets;
+	TAILQ_HEAD(, ike_conn_group) groups_any;
+	uint64_t conn_seq; /* configuration order */
 	struct ike_sa *sas_by_spi;
 	struct ike_sa *sas_by_id;
 	struct ike_half_open *half_open;

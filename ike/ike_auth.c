@@ -216,6 +216,13 @@ static void note_accepted(struct pick *p, const struct ike_conn *c)
 		p->acc_len = sizeof(p->accepted) - 1;
 }
 
+static int note_accepted_fn(void *arg, struct ike_conn *c, int score)
+{
+	(void)score;
+	note_accepted(arg, c);
+	return 0;
+}
+
 /* Whether c can take over an IKE SA negotiated with these algorithms. */
 static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
 {
@@ -235,10 +242,9 @@ static int consider(void *arg, struct ike_conn *c, int addr_score)
 	const struct ike_msg *m = p->m;
 	int id_score, score;
 
-	if (c->cfg.remote_id.type && !id_equal(&c->cfg.remote_id, &m->idi)) {
-		note_accepted(p, c);
+	/* the index offers only these; a check costs nothing */
+	if (c->cfg.remote_id.type && !id_equal(&c->cfg.remote_id, &m->idi))
 		return 0;
-	}
 	id_score = c->cfg.remote_id.type ? 20 : 1;
 	if ((m->encrypted & IKE_PL_BIT(IKE_PL_IDR)) && c->cfg.local_id.type) {
 		if (!id_equal(&c->cfg.local_id, &m->idr))
@@ -262,9 +268,14 @@ static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	struct pick p = { .sa = sa, .m = m };
 	char who[128];
 
-	ike_conn_foreach_for_peer(e, &sa->local, &sa->remote, consider, &p);
+	if (ike_conn_foreach_for_peer_id(e, &sa->local, &sa->remote, m->idi.type, m->idi.data.ptr,
+					 m->idi.data.len, consider, &p)) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "out of memory choosing the connection");
+		return false;
+	}
 	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 	if (!p.best) {
+		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, &p);
 		ike_log_sa(e, IKE_LOG_WARN, sa, "no connection accepts peer identity '%s'%s%s", who,
 			   p.acc_len ? "; the connections for this address accept " : "",
 			   p.accepted);

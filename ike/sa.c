@@ -71,54 +71,11 @@ int ike_conn_addr_score(const struct ike_conn *c, const struct ike_addr *local,
 	return r && l ? r * 4 + l : 0;
 }
 
-void ike_conn_foreach_for_peer(struct ike_engine *e, const struct ike_addr *local,
-			       const struct ike_addr *remote,
-			       int (*fn)(void *arg, struct ike_conn *c, int score), void *arg)
-{
-	uint8_t key[17] = { 0 };
-	struct ike_conn *c;
-	int score;
-
-	key[0] = remote->family;
-	memcpy(key + 1, remote->ip, ip_len(remote->family));
-	HASH_FIND(hh_remote, e->conns_by_remote, key, sizeof(key), c);
-	for (; c; c = c->next_same_remote)
-		if ((score = ike_conn_addr_score(c, local, remote)) && fn(arg, c, score))
-			return;
-	TAILQ_FOREACH (c, &e->conns_any, any_entry)
-		if ((score = ike_conn_addr_score(c, local, remote)) && fn(arg, c, score))
-			return;
-}
-
-struct best_conn {
-	struct ike_conn *c;
-	int score;
-};
-
-static int keep_best(void *arg, struct ike_conn *c, int score)
-{
-	struct best_conn *b = arg;
-
-	if (score > b->score) {
-		b->c = c;
-		b->score = score;
-	}
-	return 0;
-}
-
-struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *local,
-				   const struct ike_addr *remote)
-{
-	struct best_conn b = { NULL, 0 };
-
-	ike_conn_foreach_for_peer(e, local, remote, keep_best, &b);
-	return b.c;
-}
-
 void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 {
 	if (!c || --c->refcnt)
 		return;
+	ike_conn_index_remove(e, c);
 	for (size_t i = 0; i < c->cfg.n_children; i++) {
 		struct ike_conn_child *cc = &c->children[i];
 

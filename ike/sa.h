@@ -48,13 +48,15 @@ struct ike_conn_child {
 struct ike_conn {
 	char name[64];
 	UT_hash_handle hh;	  /* engine->conns, by name */
-	UT_hash_handle hh_remote; /* engine->conns_by_remote, first of a chain */
-	struct ike_conn *next_same_remote;
-	TAILQ_ENTRY(ike_conn) any_entry; /* engine->conns_any (remote: any) */
+	struct ike_conn_group *grp;	  /* conn_index.c: its address group */
+	struct ike_conn_idb *idb;	  /* its remote identity there (NULL: any) */
+	TAILQ_ENTRY(ike_conn) grp_entry;  /* grp->conns */
+	TAILQ_ENTRY(ike_conn) id_entry;	  /* idb->conns or grp->any_id */
+	uint64_t seq;			  /* configuration order */
 	uint32_t refcnt;		 /* the table's reference and one per IKE SA */
 	bool linked;			 /* still in the tables (not replaced or removed) */
 	uint8_t remote_key[17];		 /* family | ip: the by-remote key */
-	bool hashed;			 /* by remote_key (one remote host), else conns_any */
+	bool hashed;			 /* one remote host (remote_key), else ranges or any */
 	struct ike_addr_range *local_addrs, *remote_addrs; /* copies of the cfg's */
 	struct ike_conn_cfg cfg;	 /* pointers into this struct's copies */
 	char *proposals_str;
@@ -314,12 +316,25 @@ int ike_conn_addr_score(const struct ike_conn *c, const struct ike_addr *local,
  * best address match, the first configured among equals; or NULL. */
 struct ike_conn *ike_conn_for_peer(struct ike_engine *e, const struct ike_addr *local,
 				   const struct ike_addr *remote);
-/* Call fn for every connection whose addresses match (score > 0), in
- * configuration order (those with one remote host first); stops when fn
- * returns non-zero. */
-void ike_conn_foreach_for_peer(struct ike_engine *e, const struct ike_addr *local,
-			       const struct ike_addr *remote,
-			       int (*fn)(void *arg, struct ike_conn *c, int score), void *arg);
+/* Call fn for every connection whose addresses match (score > 0) and whose
+ * remote id is this identity or none (any), in configuration order (those
+ * with one remote host first); stops when fn returns non-zero. Costs what
+ * the candidates cost, not what all connections do (conn_index.c).
+ * -ENOMEM: fn was not called. */
+int ike_conn_foreach_for_peer_id(struct ike_engine *e, const struct ike_addr *local,
+				 const struct ike_addr *remote, uint8_t id_type,
+				 const uint8_t *id, size_t id_len,
+				 int (*fn)(void *arg, struct ike_conn *c, int score), void *arg);
+/* For logs: fn for up to about max connections whose addresses match and
+ * that name a remote identity, one per identity. */
+void ike_conn_foreach_named(struct ike_engine *e, const struct ike_addr *local,
+			    const struct ike_addr *remote, size_t max,
+			    int (*fn)(void *arg, struct ike_conn *c, int score), void *arg);
+/* The index behind these (conn_index.c): a connection is in it from
+ * ike_engine_add_conn until it is replaced or removed. */
+void ike_conn_index_init(struct ike_engine *e);
+int ike_conn_index_add(struct ike_engine *e, struct ike_conn *c);
+void ike_conn_index_remove(struct ike_engine *e, struct ike_conn *c);
 void ike_conn_put(struct ike_engine *e, struct ike_conn *c);
 
 /* ---- IKE SAs ---- */

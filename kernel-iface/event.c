@@ -258,7 +258,7 @@ static int resync(struct kif *k, kif_event_cb *cb, void *arg)
 	return (int)rs.n + 2;
 }
 
-int kif_event_drain(struct kif *k, kif_event_cb *cb, void *arg)
+int kif_nl_event_drain(struct kif *k, kif_event_cb *cb, void *arg)
 {
 	int fd = mnl_socket_get_fd(k->ev), delivered = 0;
 	bool drained = false;

@@ -15,7 +15,39 @@
 
 struct mnl_socket;
 
+/* A backend: how the kif_ functions of xfrm.h are carried out. netlink
+ * (xfrm.c) talks to the kernel; none (kif.c) keeps nothing and installs
+ * nothing, for benchmarks. Each entry has the contract of its kif_
+ * function in xfrm.h. */
+struct kif_ops {
+	const char *name;
+	void (*close)(struct kif *k);
+	int (*event_fd)(const struct kif *k);
+	int (*event_drain)(struct kif *k, kif_event_cb *cb, void *arg);
+	int (*event_set_rcvbuf)(struct kif *k, int bytes);
+	int (*spi_alloc)(struct kif *k, const struct kif_sa *sa, uint32_t min, uint32_t max,
+			 uint32_t *spi);
+	int (*sa_add)(struct kif *k, const struct kif_sa *sa, bool update);
+	int (*sa_delete)(struct kif *k, const struct kif_sa_id *id);
+	int (*sa_get)(struct kif *k, const struct kif_sa_id *id, struct kif_sa_stats *st);
+	int (*sa_move)(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
+		       const struct kif_addr *dst, bool encap, uint16_t sport, uint16_t dport);
+	int (*policy_add)(struct kif *k, const struct kif_policy *p, bool update);
+	int (*policy_get)(struct kif *k, const struct kif_policy *key, struct kif_policy *out);
+	int (*policy_delete)(struct kif *k, const struct kif_policy *key);
+	int (*flush)(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
+};
+
+extern const struct kif_ops kif_netlink_ops;
+int kif_open_netlink(struct kif **out);
+int kif_nl_event_drain(struct kif *k, kif_event_cb *cb, void *arg);
+
 struct kif {
+	const struct kif_ops *ops;
+	/* none */
+	int none_fd;	   /* an eventfd that never fires */
+	uint32_t none_spi; /* the next SPI handed out */
+	/* netlink */
 	struct mnl_socket *req;
 	struct mnl_socket *ev;
 	uint32_t req_portid;

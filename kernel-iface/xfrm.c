@@ -88,7 +88,9 @@ uint32_t kif_policy_priority(const struct kif_selector *sel)
 
 /* ---- the request socket ---- */
 
-int kif_open(struct kif **out)
+static void nl_close(struct kif *k);
+
+int kif_open_netlink(struct kif **out)
 {
 	struct kif *k = calloc(1, sizeof(*k));
 	int one = 1, r;
@@ -96,6 +98,7 @@ int kif_open(struct kif **out)
 	*out = NULL;
 	if (!k)
 		return -ENOMEM;
+	k->ops = &kif_netlink_ops;
 	k->req = mnl_socket_open2(NETLINK_XFRM, SOCK_CLOEXEC);
 	if (!k->req)
 		goto fail_errno;
@@ -128,11 +131,11 @@ int kif_open(struct kif **out)
 
 fail_errno:
 	r = errno ? -errno : -EIO;
-	kif_close(k);
+	nl_close(k);
 	return r;
 }
 
-void kif_close(struct kif *k)
+static void nl_close(struct kif *k)
 {
 	if (!k)
 		return;
@@ -144,12 +147,12 @@ void kif_close(struct kif *k)
 	free(k);
 }
 
-int kif_event_fd(const struct kif *k)
+static int nl_event_fd(const struct kif *k)
 {
 	return mnl_socket_get_fd(k->ev);
 }
 
-int kif_event_set_rcvbuf(struct kif *k, int bytes)
+static int nl_event_set_rcvbuf(struct kif *k, int bytes)
 {
 	if (setsockopt(mnl_socket_get_fd(k->ev), SOL_SOCKET, SO_RCVBUFFORCE,
 		       &bytes, sizeof(bytes)) < 0)
@@ -569,7 +572,7 @@ int kif_sa_encode(const struct kif_sa *sa, bool update, void *buf, size_t len, c
 	return r;
 }
 
-int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
+static int nl_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 {
 	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256], h[160];
 	const char *op = update ? "update SA" : "add SA";
@@ -781,13 +784,13 @@ static int sa_get(struct kif *k, const struct kif_sa_id *id,
 	return 0;
 }
 
-int kif_sa_get(struct kif *k, const struct kif_sa_id *id,
+static int nl_sa_get(struct kif *k, const struct kif_sa_id *id,
 	       struct kif_sa_stats *st)
 {
 	return sa_get(k, id, st, "get SA");
 }
 
-int kif_sa_delete(struct kif *k, const struct kif_sa_id *id)
+static int nl_sa_delete(struct kif *k, const struct kif_sa_id *id)
 {
 	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	struct kif_sa_stats st;
@@ -822,7 +825,7 @@ static int spi_reply(const struct nlmsghdr *nlh, void *arg)
 	return r;
 }
 
-int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
+static int nl_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min,
 		  uint32_t max, uint32_t *spi)
 {
 	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
@@ -1029,7 +1032,7 @@ const char *kif_build_policy(struct nlmsghdr *nlh, const struct kif_policy *p)
 	return NULL;
 }
 
-int kif_policy_add(struct kif *k, const struct kif_policy *p, bool update)
+static int nl_policy_add(struct kif *k, const struct kif_policy *p, bool update)
 {
 	char buf[KIF_REQ_SIZE] KIF_ALIGNED, what[160], ext[256];
 	const char *op = update ? "update policy" : "add policy";
@@ -1099,7 +1102,7 @@ static int policy_get(struct kif *k, const struct kif_policy *key,
 	return 0;
 }
 
-int kif_policy_get(struct kif *k, const struct kif_policy *key,
+static int nl_policy_get(struct kif *k, const struct kif_policy *key,
 		   struct kif_policy *out)
 {
 	return policy_get(k, key, out, "get policy");
@@ -1119,7 +1122,7 @@ static int policy_del_index(struct kif *k, const struct kif_policy *p,
 	return 0;
 }
 
-int kif_policy_delete(struct kif *k, const struct kif_policy *key)
+static int nl_policy_delete(struct kif *k, const struct kif_policy *key)
 {
 	struct kif_policy cur;
 	char what[160];
@@ -1230,7 +1233,7 @@ int kif_dump_sas(struct kif *k, kif_reply_cb *cb, void *arg, bool *intr)
 		    intr);
 }
 
-int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
+static int nl_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
 {
 	unsigned int nsa = 0, npol = 0;
 	int r = 0;
@@ -1307,7 +1310,7 @@ static int sa_copy_reply(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int kif_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
+static int nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
 		const struct kif_addr *dst, bool encap, uint16_t sport, uint16_t dport)
 {
 	char got[KIF_REQ_SIZE] KIF_ALIGNED, buf[KIF_REQ_SIZE] KIF_ALIGNED;
@@ -1429,3 +1432,20 @@ int kif_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr
 	k->err[0] = '\0';
 	return 0;
 }
+
+const struct kif_ops kif_netlink_ops = {
+	.name = "netlink",
+	.close = nl_close,
+	.event_fd = nl_event_fd,
+	.event_drain = kif_nl_event_drain,
+	.event_set_rcvbuf = nl_event_set_rcvbuf,
+	.spi_alloc = nl_spi_alloc,
+	.sa_add = nl_sa_add,
+	.sa_delete = nl_sa_delete,
+	.sa_get = nl_sa_get,
+	.sa_move = nl_sa_move,
+	.policy_add = nl_policy_add,
+	.policy_get = nl_policy_get,
+	.policy_delete = nl_policy_delete,
+	.flush = nl_flush,
+};

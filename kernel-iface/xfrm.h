@@ -42,9 +42,10 @@
 
 #include "ike/alg.h"
 
-/* conduit's reqids (the owner tag, see above): "c0d" for conduit. */
+/* conduit's reqids (the owner tag, see above): "c0d" for conduit; 2^20 of
+ * them, for a million CHILD SAs. */
 #define KIF_REQID_MIN 0xc0d00000u
-#define KIF_REQID_MAX 0xc0d0ffffu
+#define KIF_REQID_MAX 0xc0dfffffu
 
 static inline bool kif_reqid_owned(uint32_t reqid)
 {
@@ -202,6 +203,13 @@ struct kif;
 #define KIF_EVENT_RCVBUF (8u << 20)
 int kif_open(struct kif **out);
 void kif_close(struct kif *k);
+/* A kif of a backend by name: "netlink" (kif_open), or "none", which
+ * installs nothing and keeps nothing (SPIs from a counter; SAs and
+ * policies accepted and forgotten; no events): for benchmarks on a kernel
+ * without ESP. -ENOENT for another name. */
+int kif_open_backend(const char *name, struct kif **out);
+/* Its backend's name. */
+const char *kif_backend(const struct kif *k);
 
 /* The last failure's description ("" if none). Valid until the next call. */
 const char *kif_error(const struct kif *k);

@@ -6,221 +6,29 @@
  * per tunnel, for a few proposals. A figure, not a test: it never fails on
  * a number. Usage: bench_ike [N] (default 2000).
  */
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
-#include <openssl/rand.h>
-
-#include "ike/ike.h"
-
-struct qpkt {
-	uint8_t *data;
-	size_t len;
-	struct ike_addr src, dst;
-};
-
-struct bpeer {
-	struct ike_engine *e;
-	struct ike_addr addr;
-	struct qpkt *q;
-	size_t n_q, cap_q;
-	uint32_t next_spi;
-	size_t n_up; /* CHILD_SAs installed */
-};
-
-static uint64_t bclock = 1000000;
-
-static void b_send(void *ctx, const uint8_t *pkt, size_t len, const struct ike_addr *local,
-		   const struct ike_addr *remote)
-{
-	struct bpeer *p = ctx;
-
-	if (p->n_q == p->cap_q) {
-		size_t cap = p->cap_q ? 2 * p->cap_q : 64;
-		struct qpkt *q = realloc(p->q, cap * sizeof(*q));
-
-		if (!q)
-			return;
-		p->q = q;
-		p->cap_q = cap;
-	}
-	p->q[p->n_q].data = malloc(len);
-	if (!p->q[p->n_q].data)
-		return;
-	memcpy(p->q[p->n_q].data, pkt, len);
-	p->q[p->n_q].len = len;
-	p->q[p->n_q].src = *local;
-	p->q[p->n_q].dst = *remote;
-	p->n_q++;
-}
-
-static int b_alloc_spi(void *ctx, const struct ike_addr *src, const struct ike_addr *dst,
-		       uint32_t *spi)
-{
-	struct bpeer *p = ctx;
-
-	(void)src;
-	(void)dst;
-	*spi = p->next_spi++;
-	return 0;
-}
-
-static int b_install(void *ctx, const struct ike_child_install *c)
-{
-	struct bpeer *p = ctx;
-
-	(void)c;
-	p->n_up++;
-	return 0;
-}
-
-static void b_delete(void *ctx, uint32_t id, uint32_t reqid, const struct ike_child_install *c)
-{
-	(void)ctx;
-	(void)id;
-	(void)reqid;
-	(void)c;
-}
-
-static uint64_t b_now(void *ctx)
-{
-	(void)ctx;
-	return bclock;
-}
-
-static void b_random(void *ctx, uint8_t *buf, size_t len)
-{
-	(void)ctx;
-	if (RAND_bytes(buf, (int)len) != 1)
-		abort();
-}
-
-static void b_log(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
-{
-	(void)ctx;
-	if (level <= IKE_LOG_WARN) {
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
-}
-
-static void peer_init(struct bpeer *p, const char *ip, uint32_t spi_base)
-{
-	struct ike_env env = {
-		.ctx = p,
-		.send = b_send,
-		.alloc_spi = b_alloc_spi,
-		.child_install = b_install,
-		.child_delete = b_delete,
-		.now_ms = b_now,
-		.random = b_random,
-		.log = b_log,
-	};
-
-	memset(p, 0, sizeof(*p));
-	p->addr.family = AF_INET;
-	inet_pton(AF_INET, ip, p->addr.ip);
-	p->addr.port = 500;
-	p->next_spi = spi_base;
-	p->e = ike_engine_new(&env, NULL);
-	if (!p->e) {
-		fprintf(stderr, "cannot create an engine\n");
-		exit(1);
-	}
-}
-
-static void peer_free(struct bpeer *p)
-{
-	ike_engine_free(p->e);
-	for (size_t i = 0; i < p->n_q; i++)
-		free(p->q[i].data);
-	free(p->q);
-}
-
-/* Delivers one peer's queue to the other; returns how many. */
-static size_t deliver(struct bpeer *from, struct bpeer *to)
-{
-	size_t n = from->n_q;
-	struct qpkt *q = from->q;
-
-	from->q = NULL;
-	from->n_q = from->cap_q = 0;
-	for (size_t i = 0; i < n; i++) {
-		ike_engine_input(to->e, q[i].data, q[i].len, &q[i].dst, &q[i].src);
-		free(q[i].data);
-	}
-	free(q);
-	return n;
-}
-
-static void add_conn(struct bpeer *p, const struct bpeer *peer, const char *ike, const char *esp,
-		     const char *lts, const char *rts)
-{
-	static const char psk[] = "a benchmark's shared secret, long enough";
-	struct ike_child_cfg child = { .name = "net", .local_ts = lts, .remote_ts = rts,
-				       .esp_proposals = esp, .rekey_time = 3600,
-				       .life_time = 3960 };
-	struct ike_conn_cfg cfg = { .name = "bench", .proposals = ike,
-				    .psk = (const uint8_t *)psk, .psk_len = sizeof(psk) - 1,
-				    .n_children = 1, .children = &child };
-	const char *err = NULL;
-
-	cfg.local = p->addr;
-	cfg.remote = peer->addr;
-	if (ike_engine_add_conn(p->e, &cfg, &err)) {
-		fprintf(stderr, "add_conn: %s\n", err ? err : "?");
-		exit(1);
-	}
-}
-
-static double cpu_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "tests/bench/mem_pair.h"
 
 static void run(const char *ike, const char *esp, size_t n)
 {
-	struct bpeer a, b;
+	struct mp_pair p;
 	struct mallinfo2 m0, m1;
 	double t0, t1;
-	size_t batch = 100, started = 0;
+	size_t up;
 
-	peer_init(&a, "192.0.2.1", 0xc0000000u);
-	peer_init(&b, "192.0.2.2", 0xc8000000u);
-	add_conn(&a, &b, ike, esp, "10.1.0.0/24", "10.2.0.0/24");
-	add_conn(&b, &a, ike, esp, "10.2.0.0/24", "10.1.0.0/24");
+	mp_pair_init(&p, n, ike, esp);
 	m0 = mallinfo2();
-	t0 = cpu_seconds();
-	/* In batches, so that no more than batch exchanges are in flight
-	 * (the responder's half-open limit is 1000). */
-	while (started < n) {
-		for (size_t i = 0; i < batch && started < n; i++, started++)
-			if (ike_engine_initiate(a.e, "bench", NULL) <= 0) {
-				fprintf(stderr, "initiate failed\n");
-				exit(1);
-			}
-		while (deliver(&a, &b) + deliver(&b, &a))
-			;
-	}
-	t1 = cpu_seconds();
+	t0 = mp_cpu_seconds();
+	up = mp_grow(&p, n);
+	t1 = mp_cpu_seconds();
 	m1 = mallinfo2();
-	if (a.n_up != n || b.n_up != n)
-		fprintf(stderr, "only %zu/%zu of %zu tunnels came up\n", a.n_up, b.n_up, n);
+	if (up != n)
+		fprintf(stderr, "only %zu of %zu tunnels came up\n", up, n);
 	printf("%-34s %-14s %6zu tunnels: %7.1f us CPU and %6.0f B heap per tunnel per end\n", ike,
 	       esp, n, (t1 - t0) * 1e6 / (double)n / 2.0,
 	       ((double)m1.uordblks - (double)m0.uordblks) / (double)n / 2.0);
-	peer_free(&a);
-	peer_free(&b);
+	mp_pair_free(&p);
 }
 
 int main(int argc, char **argv)

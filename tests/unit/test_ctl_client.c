@@ -263,7 +263,7 @@ START_TEST(status_json)
 		 (int)getpid());
 	ck_assert_str_eq(out, want);
 
-	ck_assert_int_eq(run("-p", "-c", path, "list-sas", NULL), 0);
+	ck_assert_int_eq(run("-p", "-s", path, "list-sas", NULL), 0);
 	ck_assert_str_eq(out, "{\n  \"ok\": true,\n  \"ike_sas\": []\n}\n");
 
 	/* --json keeps the exit status of a reported error. */
@@ -452,6 +452,29 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+/* -c is conduitd's configuration file: conduitctl refuses it (it used to be
+ * the socket here) and says where the socket option is. */
+START_TEST(c_is_not_the_socket)
+{
+	static const char hint[] = "conduitctl: -c is conduitd's configuration option; the "
+				   "control socket is -s/--control\nTry 'conduitctl --help'.\n";
+
+	ck_assert_int_eq(run("-c", path, "status", NULL), 2);
+	ck_assert_str_eq(err, hint);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(run("-c", NULL), 2);
+	ck_assert_str_eq(err, hint);
+	ck_assert_int_eq(run("--config", path, "status", NULL), 2);
+	ck_assert_str_eq(err, hint);
+	ck_assert_int_eq(run("--config=/etc/conduit/conduit.conf", "status", NULL), 2);
+	ck_assert_str_eq(err, hint);
+	ck_assert_int_eq(run("-s", path, "status", NULL), 0);
+	ck_assert_int_eq(run("--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "-s, --control PATH"));
+	ck_assert_ptr_nonnull(strstr(out, "-c is\n                      refused"));
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
 	ck_assert_int_eq(run("--version", NULL), 0);
@@ -488,6 +511,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, initiate_fails);
 	tcase_add_test(tc, initiate_times_out);
 	tcase_add_test(tc, terminate_and_reload);
+	tcase_add_test(tc, c_is_not_the_socket);
 	tcase_add_test(tc, no_daemon);
 	tcase_add_test(tc, daemon_closes_without_reply);
 	tcase_add_test(tc, daemon_answers_garbage);

@@ -56,6 +56,8 @@ struct tpeer {
 	size_t n_ev;
 	int fail_install; /* child_install returns this */
 	char last_log[512];
+	char logs[8192]; /* every line, until full */
+	size_t logs_len;
 };
 
 static uint64_t tclock = 1000000; /* TCLOCK_START */
@@ -199,6 +201,10 @@ static inline void tenv_log(void *ctx, enum ike_log_level level, const char *fmt
 	struct tpeer *p = ctx;
 
 	vsnprintf(p->last_log, sizeof(p->last_log), fmt, ap);
+	if (p->logs_len + strlen(p->last_log) + 2 < sizeof(p->logs))
+		p->logs_len += (size_t)snprintf(p->logs + p->logs_len,
+						sizeof(p->logs) - p->logs_len, "%s\n",
+						p->last_log);
 	if (tverbose)
 		fprintf(stderr, "%s %d: %s\n", p->name, level, p->last_log);
 }

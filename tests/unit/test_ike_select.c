@@ -172,6 +172,57 @@ START_TEST(test_unknown_identity_logged)
 		seen |= B.ev[i].type == IKE_EV_FAILED &&
 			strstr(B.ev[i].reason, "no connection accepts") != NULL;
 	ck_assert(seen);
+	/* ... and names the identities the candidates accept */
+	ck_assert_ptr_nonnull(strstr(B.logs, "accept alice.example (alice)\n"));
+}
+END_TEST
+
+/* Among equals the first configured wins; an exact identity beats an
+ * earlier connection that accepts any; a connection replaced (added again
+ * under its name) goes to the end of the order. */
+START_TEST(test_order_among_equals)
+{
+	struct tsel any1 = { .name = "any1", .psk = psk_alice };
+	struct tsel any2 = { .name = "any2", .psk = psk_alice };
+	struct tsel bob = { .name = "bob", .remote_id = "bob.example", .psk = psk_bob };
+	struct found f;
+
+	ck_assert_int_eq(conn(&B, NULL, &any1), 0);
+	ck_assert_int_eq(conn(&B, NULL, &any2), 0);
+	ck_assert_int_eq(conn(&B, NULL, &bob), 0);
+	f = connect_as("192.0.2.1", "someone.example", psk_alice, 0x51);
+	ck_assert_str_eq(f.conn, "any1");
+	f = connect_as("192.0.2.3", "bob.example", psk_bob, 0x52);
+	ck_assert_str_eq(f.conn, "bob");
+	ck_assert_int_eq(conn(&B, NULL, &any1), 0);
+	f = connect_as("192.0.2.4", "someone.example", psk_alice, 0x53);
+	ck_assert_str_eq(f.conn, "any2");
+}
+END_TEST
+
+/* Many connections told apart by identity: the index finds each one. */
+START_TEST(test_many_identities)
+{
+	char name[32], id[64];
+	struct found f;
+
+	tverbose = false;
+	for (int i = 0; i < 2000; i++) {
+		struct tsel t = { .name = name, .remote_id = id, .psk = psk_bob };
+
+		snprintf(name, sizeof(name), "peer%d", i);
+		snprintf(id, sizeof(id), "peer%d.example", i);
+		ck_assert_int_eq(conn(&B, NULL, &t), 0);
+	}
+	f = connect_as("192.0.2.1", "peer1999.example", psk_bob, 0x61);
+	ck_assert_str_eq(f.conn, "peer1999");
+	f = connect_as("192.0.2.3", "peer0.example", psk_bob, 0x62);
+	ck_assert_str_eq(f.conn, "peer0");
+	ck_assert_int_eq(ike_engine_remove_conn(B.e, "peer0"), 0);
+	f = connect_as("192.0.2.4", "peer0.example", psk_bob, 0x63);
+	ck_assert_str_eq(f.conn, "");
+	f = connect_as("192.0.2.5", "peer1000.example", psk_bob, 0x64);
+	ck_assert_str_eq(f.conn, "peer1000");
 }
 END_TEST
 
@@ -331,6 +382,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_by_identity);
 	tcase_add_test(tc, test_unknown_identity_logged);
 	tcase_add_test(tc, test_by_address);
+	tcase_add_test(tc, test_order_among_equals);
+	tcase_add_test(tc, test_many_identities);
 	tcase_add_test(tc, test_proposals_must_fit);
 	tcase_add_test(tc, test_psk_by_identity);
 	tcase_add_test(tc, test_unique);
