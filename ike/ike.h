@@ -177,6 +177,10 @@ struct ike_child_install {
 	uint32_t soft_time, hard_time; /* seconds; 0: none */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	bool encap; /* espinudp with the ports of in/out's addresses */
+	/* The IKE SA's identities (ours: the configured one, or our address;
+	 * the peer's as it authenticated), for updown's PLUTO_MY_ID and
+	 * PLUTO_PEER_ID. */
+	struct ike_id local_id, remote_id;
 	/* An existing child's SAs change (a NAT mapping moved): same child_id,
 	 * reqid and SPIs, new in/out addresses and ports, no keys (lengths 0);
 	 * the kernel's SAs are updated in place, not renegotiated. */

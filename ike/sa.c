@@ -570,6 +570,20 @@ void ike_child_describe(const struct ike_sa *sa, const struct ike_child *c,
 	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
 	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
 	ci->encap = ike_nat_encap(sa);
+	ci->local_id = sa->conn->cfg.local_id;
+	if (!ci->local_id.type) {
+		/* as IKE_AUTH sends it: our address */
+		bool v6 = sa->local.family == AF_INET6;
+
+		ci->local_id.type = v6 ? IKE_ID_IPV6_ADDR : IKE_ID_IPV4_ADDR;
+		ci->local_id.len = v6 ? 16 : 4;
+		memcpy(ci->local_id.data, sa->local.ip, ci->local_id.len);
+	}
+	if (sa->peer_id) {
+		ci->remote_id.type = sa->peer_id_type;
+		ci->remote_id.len = sa->peer_id_len;
+		memcpy(ci->remote_id.data, sa->peer_id, sa->peer_id_len);
+	}
 }
 
 struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,
