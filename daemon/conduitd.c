@@ -496,7 +496,11 @@ static void env_event(void *ctx, const struct ike_event *ev)
 
 	switch (ev->type) {
 	case IKE_EV_FAILED:
-		if (ev->child_name)
+		/* half-open SAs timing out or evicted: the engine sums them up */
+		if (ev->quiet)
+			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "half-open: %s",
+			       ev->reason ? ev->reason : "");
+		else if (ev->child_name)
 			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
 			       "CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
 			       peer_of(d, ev->conn_name, peer, sizeof(peer)),

@@ -17,6 +17,7 @@
 
 #include "ike/crypto.h"
 #include "ike/dh.h"
+#include "ike/dos.h"
 #include "ike/engine.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
@@ -154,7 +155,7 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 
 static void emit_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 		       const char *child_name, uint32_t child_id, uint16_t notify,
-		       const char *reason, bool rekeyed)
+		       const char *reason, bool rekeyed, bool quiet)
 {
 	struct ike_event ev = {
 		.type = type,
@@ -166,6 +167,7 @@ static void emit_event(struct ike_engine *e, enum ike_event_type type, const str
 		.reason = reason,
 		.cause = rekeyed ? IKE_CAUSE_REKEYED : sa->down_cause,
 		.rekeyed = rekeyed,
+		.quiet = quiet,
 	};
 
 	if (e->env.event)
@@ -176,7 +178,12 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
 {
 	emit_event(e, type, sa, child_name, child_id, notify, reason,
-		   type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED);
+		   type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED, false);
+}
+
+void ike_event_failed_quiet(struct ike_engine *e, const struct ike_sa *sa, const char *reason)
+{
+	emit_event(e, IKE_EV_FAILED, sa, NULL, 0, 0, reason, false, true);
 }
 
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
@@ -186,7 +193,7 @@ void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_
 		       (type == IKE_EV_CHILD_DOWN && child && child->state == IKE_CHILD_REKEYED);
 
 	emit_event(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
-		   child ? child->id : 0, notify, reason, rekeyed);
+		   child ? child->id : 0, notify, reason, rekeyed, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,7 +286,7 @@ void ike_sa_life_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_sa);
 
 	if (sa->state == IKE_S_INIT_RCVD)
-		ike_sa_fail(e, sa, 0, "half-open IKE SA timed out waiting for IKE_AUTH");
+		ike_half_open_drop(e, sa, IKE_LC_EXPIRED, "timed out waiting for IKE_AUTH");
 	else if (sa->state == IKE_S_REKEYED)
 		ike_sa_close(e, sa, "rekeyed, and the peer did not delete it");
 }
@@ -430,6 +437,7 @@ int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
 	if (!n || n > sizeof(rnd))
 		return -ENOTSUP;
 	e->env.random(e->env.ctx, rnd, n);
+	e->dos->st.dh_keys++;
 	rc = ike_dh_new(dh, group, rnd, n);
 	OPENSSL_cleanse(rnd, n);
 	return rc;
@@ -496,6 +504,10 @@ static void reply_unprotected(struct ike_engine *e, const struct ike_hdr *req,
 		.msg_id = req->msg_id,
 	};
 
+	/* The one place unauthenticated senders get an answer from: it must
+	 * not turn a flood into one of ours. */
+	if (!ike_dos_reply_allowed(e, remote, type == IKE_N_COOKIE))
+		return;
 	ike_writer_init(&w);
 	ike_build_begin(&b, &w, &h);
 	ike_add_notify(&b, 0, NULL, 0, type, data, len);
@@ -530,10 +542,6 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 	if (h->spi_r != 0 || h->msg_id != 0) {
 		log_drop(e, &rx->remote, "IKE_SA_INIT request with a responder SPI or message ID",
 			 h);
-		return;
-	}
-	if (e->n_half_open >= e->opts.half_open_max) {
-		log_drop(e, &rx->remote, "too many half-open IKE SAs", h);
 		return;
 	}
 	if (ike_msg_decode(&rx->m, rx->pkt, rx->len, &err)) {
@@ -1101,20 +1109,19 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 		return NULL;
 	}
 	e->env = *env;
-	e->opts.retransmit_base_ms = 1000;
-	e->opts.retransmit_tries = 5;
-	e->opts.half_open_max = 1000;
-	e->opts.nat_keepalive_ms = 20000;
-	if (opts) {
-		if (opts->retransmit_base_ms)
-			e->opts.retransmit_base_ms = opts->retransmit_base_ms;
-		if (opts->retransmit_tries)
-			e->opts.retransmit_tries = opts->retransmit_tries;
-		if (opts->half_open_max)
-			e->opts.half_open_max = opts->half_open_max;
-		if (opts->nat_keepalive_ms)
-			e->opts.nat_keepalive_ms = opts->nat_keepalive_ms;
-		e->opts.nat_transport = opts->nat_transport;
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.retransmit_base_ms)
+		e->opts.retransmit_base_ms = 1000;
+	if (!e->opts.retransmit_tries)
+		e->opts.retransmit_tries = 5;
+	if (!e->opts.nat_keepalive_ms)
+		e->opts.nat_keepalive_ms = 20000;
+	/* the denial of service options: ike_dos_init() resolves them */
+	if (ike_dos_init(e)) {
+		free(e->rxm);
+		free(e);
+		return NULL;
 	}
 	ike_timer_heap_init(&e->timers);
 	e->wake_requested = IKE_TIMER_NONE;
@@ -1145,6 +1152,7 @@ void ike_engine_free(struct ike_engine *e)
 	}
 	HASH_ITER (hh, e->conns, c, tmp_c)
 		conn_unlink(e, c);
+	ike_dos_free(e);
 	ike_timer_heap_free(&e->timers);
 	ike_writer_free(&e->rx);
 	free(e->rxm);

@@ -58,6 +58,9 @@ struct tpeer {
 	char last_log[512];
 	char logs[8192]; /* every line, until full */
 	size_t logs_len;
+	size_t n_log_info; /* lines logged at info or above */
+	/* when set, each line at info or above is passed here */
+	void (*on_log)(struct tpeer *p, enum ike_log_level level, const char *line);
 };
 
 static uint64_t tclock = 1000000; /* TCLOCK_START */
@@ -205,6 +208,11 @@ static inline void tenv_log(void *ctx, enum ike_log_level level, const char *fmt
 		p->logs_len += (size_t)snprintf(p->logs + p->logs_len,
 						sizeof(p->logs) - p->logs_len, "%s\n",
 						p->last_log);
+	if (level <= IKE_LOG_INFO) {
+		p->n_log_info++;
+		if (p->on_log)
+			p->on_log(p, level, p->last_log);
+	}
 	if (tverbose)
 		fprintf(stderr, "%s %d: %s\n", p->name, level, p->last_log);
 }
