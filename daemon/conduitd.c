@@ -949,6 +949,44 @@ static json_t *do_reload(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* Control handlers                                                    */
 
+/* The responder's denial of service figures (ike_engine_stats). */
+static json_t *status_limits(struct daemon *d)
+{
+	struct ike_engine_stats st;
+	json_t *events = json_array(), *l;
+
+	ike_engine_stats(d->engine, &st);
+	for (int c = 0; c < IKE_LC_COUNT; c++)
+		if (st.events[c])
+			json_array_append_new(
+			    events, json_pack("{s:s, s:I, s:I}", "class", ike_lc_name(c), "count",
+					      (json_int_t)st.events[c], "suppressed",
+					      (json_int_t)st.suppressed[c]));
+	l = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "half_open",
+		      (json_int_t)st.half_open, "half_open_max", (json_int_t)st.half_open_max,
+		      "half_open_max_ip", (json_int_t)st.half_open_max_ip, "half_open_sources",
+		      (json_int_t)st.half_open_sources, "half_open_bytes",
+		      (json_int_t)st.half_open_bytes, "half_open_memory",
+		      (json_int_t)st.half_open_memory, "half_open_timeout_ms",
+		      (json_int_t)st.half_open_timeout_ms, "cookie_threshold",
+		      (json_int_t)st.cookie_threshold, "cookie_threshold_ip",
+		      (json_int_t)st.cookie_threshold_ip, "cookies_required", st.cookies_required);
+	if (!l) {
+		json_decref(events);
+		return json_null();
+	}
+	json_object_update_new(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+					    "cookies_sent", (json_int_t)st.cookies_sent,
+					    "cookies_accepted", (json_int_t)st.cookies_accepted,
+					    "cookies_refused", (json_int_t)st.cookies_refused,
+					    "reply_rate", (json_int_t)st.reply_rate,
+					    "reply_rate_ip", (json_int_t)st.reply_rate_ip,
+					    "replies_sent", (json_int_t)st.replies_sent,
+					    "replies_limited", (json_int_t)st.replies_limited,
+					    "dh_keys", (json_int_t)st.dh_keys, "events", events));
+	return l;
+}
+
 static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
@@ -956,11 +994,12 @@ static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 
 	(void)req;
 	ike_engine_counts(d->engine, &ike, &child);
-	ctl_reply_send(reply, json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i}", "ok", 1, "version",
-					PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
-					(json_int_t)(time(NULL) - d->started), "connections",
-					(json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
-					"child_sas", (json_int_t)child));
+	ctl_reply_send(reply,
+		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
+				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+				 (json_int_t)(time(NULL) - d->started), "connections",
+				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
+				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
 }
 
 static json_t *str_list(const struct conf_list *l)
