@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike/crypto.h"
 #include "ike/dh.h"
@@ -531,11 +532,16 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 
 	sa = ike_sa_half_open_find(e, h->spi_i, &rx->remote);
 	if (sa) {
-		/* RFC 7296 2.1: the same request again gets the same answer. */
+		/* RFC 7296 2.1: the same request again gets the same answer;
+		 * another one with that SPI gets nothing (a forged one must
+		 * not make us send, nor replace the real one). */
 		if (sa->state == IKE_S_INIT_RCVD && sa->resp_pkt && h->msg_id == 0 &&
-		    sa->msgid_peer == 1) {
+		    sa->msgid_peer == 1 && sa->ho && sa->ho->msg1 && sa->ho->msg1_len == rx->len &&
+		    !memcmp(sa->ho->msg1, rx->pkt, rx->len)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE_SA_INIT request retransmitted");
 			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+		} else {
+			log_drop(e, &rx->remote, "another IKE_SA_INIT request with a known SPI", h);
 		}
 		return;
 	}
@@ -555,6 +561,18 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 
 			reply_unprotected(e, h, &rx->local, &rx->remote, err.notify, &type, 1);
 		}
+		return;
+	}
+	/* RFC 7296 2.21.1: IKE_SA_INIT has nothing to encrypt with yet */
+	if (rx->m.present & PL(SK)) {
+		char peer[IKE_ADDR_STR_LEN];
+
+		if (ike_lc(e, IKE_LC_MALFORMED, &rx->remote))
+			ike_log(e, IKE_LOG_INFO,
+				"%s: IKE_SA_INIT request with an Encrypted payload: "
+				"INVALID_SYNTAX",
+				ike_addr_str(&rx->remote, peer, sizeof(peer)));
+		reply_unprotected(e, h, &rx->local, &rx->remote, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	t = find_transition(IKE_S_NONE, IKE_SA_INIT, false);
@@ -629,6 +647,24 @@ static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	return 0;
 }
 
+static void request_hash(const struct ike_rx *rx, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(rx->pkt, rx->len, out, &len, EVP_sha256(), NULL) || len != 32)
+		memset(out, 0, 32); /* then nothing matches it */
+}
+
+/* The request is the one whose response is cached (RFC 7296 2.1: a
+ * retransmission is the same message, not just the same message ID). */
+static bool same_request(const struct ike_sa *sa, const struct ike_rx *rx)
+{
+	uint8_t h[32];
+
+	request_hash(rx, h);
+	return !memcmp(h, sa->peer_req_hash, sizeof(h));
+}
+
 static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		     const struct ike_hdr *h)
 {
@@ -662,7 +698,9 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			return;
 		}
 	} else if (h->msg_id != sa->msgid_peer) {
-		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt) {
+		/* (the hash is all zero, matching nothing, until the first
+		 * authenticated request) */
+		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt && same_request(sa, rx)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s request %u retransmitted, resending",
 				   ike_exchange_name(h->exchange), h->msg_id);
 			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
@@ -708,6 +746,8 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		}
 		/* Authenticated and new: the peer may have moved (RFC 7296 2.23). */
 		ike_nat_on_authenticated(e, sa, rx, h->exchange == IKE_AUTH);
+		if (!response)
+			request_hash(rx, sa->peer_req_hash);
 	}
 
 	t = find_transition(sa->state, h->exchange, response);
@@ -759,6 +799,37 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	}
 }
 
+/*
+ * Another major version (RFC 7296 2.5): a request gets INVALID_MAJOR_VERSION
+ * with our version in the header. IKEv1 (its flags have no response bit)
+ * only for the first message of Main or Aggressive Mode, in an IKEv2
+ * INFORMATIONAL, as strongSwan's receiver does without IKEv1 support: a
+ * peer configured for IKEv1 learns why nothing happens.
+ */
+static void wrong_version(struct ike_engine *e, struct ike_rx *rx, const struct ike_hdr *h)
+{
+	unsigned int major = h->version >> 4;
+	struct ike_hdr q = *h;
+	char peer[IKE_ADDR_STR_LEN];
+
+	if (major == 1 && (h->exchange == 2 || h->exchange == 4) && !h->spi_r) {
+		q.exchange = IKE_INFORMATIONAL;
+		q.msg_id = 0;
+	} else if (major < 3 || (h->flags & IKE_FLAG_RESPONSE)) {
+		log_drop(e, &rx->remote, "IKE major version not 2", NULL);
+		return;
+	}
+	/* the sender initiated: our reply is not the initiator's */
+	q.flags = IKE_FLAG_INITIATOR;
+	if (ike_lc(e, IKE_LC_VERSION, &rx->remote))
+		ike_log(e, IKE_LOG_INFO,
+			"%s: IKE major version %u is not supported%s: "
+			"INVALID_MAJOR_VERSION",
+			ike_addr_str(&rx->remote, peer, sizeof(peer)), major,
+			major == 1 ? " (IKEv1 is not implemented)" : "");
+	reply_unprotected(e, &q, &rx->local, &rx->remote, IKE_N_INVALID_MAJOR_VERSION, NULL, 0);
+}
+
 static void input(struct ike_engine *e, struct ike_rx *rx)
 {
 	struct ike_wire_err err;
@@ -766,7 +837,11 @@ static void input(struct ike_engine *e, struct ike_rx *rx)
 	struct ike_sa *sa;
 
 	if (ike_hdr_decode(&h, rx->pkt, rx->len, &err)) {
-		log_drop(e, &rx->remote, err.reason ? err.reason : "malformed header", NULL);
+		if (err.notify == IKE_N_INVALID_MAJOR_VERSION)
+			wrong_version(e, rx, &h);
+		else
+			log_drop(e, &rx->remote, err.reason ? err.reason : "malformed header",
+				 NULL);
 		return;
 	}
 	if (h.exchange == IKE_SA_INIT && !(h.flags & IKE_FLAG_RESPONSE) &&

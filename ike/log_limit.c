@@ -35,6 +35,7 @@ static const struct {
 	[IKE_LC_EXPIRED] = { "half-open IKE SAs timed out", true },
 	[IKE_LC_RATE] = { "unprotected reply rate limit", false },
 	[IKE_LC_VERSION] = { "unsupported IKE version", false },
+	[IKE_LC_MALFORMED] = { "malformed IKE_SA_INIT", false },
 };
 
 const char *ike_lc_name(enum ike_lc_class c)

@@ -260,6 +260,9 @@ struct ike_sa {
 	uint32_t msgid_peer;	     /* the peer's next request */
 	uint8_t *req_pkt, *resp_pkt; /* last sent request, cached response */
 	uint32_t req_len, resp_len;
+	/* SHA-256 of the peer's last authenticated request: the cached
+	 * response goes again only for that very request (RFC 7296 2.1) */
+	uint8_t peer_req_hash[32];
 	uint32_t req_child;	    /* child id a DELETE_CHILD request is for */
 	struct ike_task_list tasks; /* requests waiting for the window */
 	struct ike_exch *exch;	    /* our CREATE_CHILD_SA in progress */

@@ -472,6 +472,156 @@ START_TEST(test_log_limit)
 }
 END_TEST
 
+/* ---- other versions, SK in IKE_SA_INIT, retransmissions ---- */
+
+/* The reply B sent last, decoded (NULL: none); clears B's queue. */
+static struct ike_msg *b_reply(void)
+{
+	struct ike_wire_err err;
+	struct ike_msg *m = calloc(1, sizeof(*m));
+
+	ck_assert_ptr_nonnull(m);
+	if (!B.n_q || ike_msg_decode(m, B.q[B.n_q - 1].data, B.q[B.n_q - 1].len, &err)) {
+		free(m);
+		m = NULL;
+	}
+	tq_clear(&B);
+	return m;
+}
+
+START_TEST(test_major_version)
+{
+	uint8_t pkt[2048];
+	struct ike_msg *m;
+
+	setup_opts(NULL);
+	/* IKEv3 */
+	memcpy(pkt, req, req_len);
+	pkt[17] = 0x30;
+	from_source(pkt, req_len, 1, 500);
+	m = b_reply();
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(ike_msg_notify(m, IKE_N_INVALID_MAJOR_VERSION));
+	ck_assert_uint_eq(m->hdr.version, 0x20);
+	ck_assert(m->hdr.flags & IKE_FLAG_RESPONSE);
+	ck_assert(!(m->hdr.flags & IKE_FLAG_INITIATOR));
+	free(m);
+	/* IKEv1 Main Mode, Aggressive Mode: answered in an INFORMATIONAL */
+	for (int x = 2; x <= 4; x += 2) {
+		pkt[17] = 0x10;
+		pkt[18] = (uint8_t)x;
+		pkt[19] = 0;
+		from_source(pkt, req_len, 2, 500);
+		m = b_reply();
+		ck_assert_ptr_nonnull(m);
+		ck_assert_ptr_nonnull(ike_msg_notify(m, IKE_N_INVALID_MAJOR_VERSION));
+		ck_assert_uint_eq(m->hdr.exchange, IKE_INFORMATIONAL);
+		free(m);
+	}
+	/* other IKEv1 exchanges (Informational, Quick Mode): nothing */
+	pkt[18] = 5;
+	from_source(pkt, req_len, 3, 500);
+	ck_assert_ptr_null(b_reply());
+	pkt[18] = 32;
+	from_source(pkt, req_len, 3, 500);
+	ck_assert_ptr_null(b_reply());
+	/* a response of another version: nothing */
+	pkt[17] = 0x30;
+	pkt[18] = IKE_SA_INIT;
+	pkt[19] = IKE_FLAG_RESPONSE;
+	from_source(pkt, req_len, 4, 500);
+	ck_assert_ptr_null(b_reply());
+	ck_assert_uint_eq(stats(&B).events[IKE_LC_VERSION], 3);
+	ck_assert_uint_eq(stats(&B).half_open, 0);
+	teardown();
+}
+END_TEST
+
+/* An Encrypted payload appended to an IKE_SA_INIT request. */
+START_TEST(test_init_with_sk)
+{
+	uint8_t pkt[2048];
+	size_t off = 28, last, len;
+
+	setup_opts(NULL);
+	len = req_len;
+	memcpy(pkt, req, req_len);
+	/* the last payload's next-payload field: 16 in the header */
+	last = 16;
+	while (off + 4 <= req_len && pkt[last] != 0) {
+		last = off;
+		off += (size_t)(pkt[off + 2] << 8 | pkt[off + 3]);
+	}
+	ck_assert_uint_eq(off, req_len);
+	pkt[last] = IKE_PL_SK;
+	memset(pkt + len, 0, 36);
+	pkt[len + 3] = 36;
+	len += 36;
+	ike_be32(pkt + 24, (uint32_t)len);
+	from_source(pkt, len, 1, 500);
+	ck_assert(b_answered(IKE_N_INVALID_SYNTAX));
+	ck_assert_uint_eq(stats(&B).half_open, 0);
+	ck_assert_uint_eq(stats(&B).events[IKE_LC_MALFORMED], 1);
+	teardown();
+}
+END_TEST
+
+/* The cached answer goes again for the same request only. */
+struct capture {
+	uint8_t pkt[4096];
+	size_t len;
+	int n;
+};
+
+static bool capture_auth(const struct tpeer *from, const struct tpkt *k, size_t n, void *arg)
+{
+	struct capture *c = arg;
+
+	(void)n;
+	/* A's IKE_AUTH request: the first it sends in the pump */
+	if (from == &A && c->n++ == 0 && k->len <= sizeof(c->pkt)) {
+		memcpy(c->pkt, k->data, k->len);
+		c->len = k->len;
+	}
+	return true;
+}
+
+START_TEST(test_retransmit_same_request_only)
+{
+	struct capture cap = { .n = 0 };
+	uint8_t other[2048];
+	size_t sent;
+
+	setup_opts(NULL);
+	/* IKE_SA_INIT: the same request again is answered again */
+	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
+	ck_assert_uint_eq(B.n_q, 1);
+	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
+	ck_assert_uint_eq(B.n_q, 2);
+	/* one with the same SPI and another nonce is not */
+	memcpy(other, req, req_len);
+	other[req_len - 60] ^= 1;
+	ike_engine_input(B.e, other, req_len, &B.addr, &A.addr);
+	ck_assert_uint_eq(B.n_q, 2);
+	tq_clear(&B);
+	teardown();
+
+	/* IKE_AUTH: the same */
+	setup_opts(NULL);
+	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
+	tpump_f(&A, &B, capture_auth, &cap);
+	ck_assert_ptr_nonnull(tfind_event(&B, IKE_EV_CHILD_UP));
+	ck_assert_uint_gt(cap.len, 0);
+	sent = B.n_sent;
+	ike_engine_input(B.e, cap.pkt, cap.len, &B.addr, &A.addr);
+	ck_assert_uint_eq(B.n_sent, sent + 1);
+	cap.pkt[cap.len - 1] ^= 1;
+	ike_engine_input(B.e, cap.pkt, cap.len, &B.addr, &A.addr);
+	ck_assert_uint_eq(B.n_sent, sent + 1);
+	teardown();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_dos");
@@ -497,6 +647,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_reply_rate);
 	tcase_add_test(tc, test_cookie_not_limited_globally);
 	tcase_add_test(tc, test_log_limit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("messages");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_major_version);
+	tcase_add_test(tc, test_init_with_sk);
+	tcase_add_test(tc, test_retransmit_same_request_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
