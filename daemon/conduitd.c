@@ -35,6 +35,7 @@
 
 #include "conf/conf.h"
 #include "daemon/dcfg.h"
+#include "daemon/dos_opts.h"
 #include "daemon/ctl.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
@@ -1568,7 +1569,9 @@ static void usage(FILE *f)
 		   "                        kernel; none: nothing is installed anywhere (a\n"
 		   "                        benchmark of the daemon on a kernel without ESP;\n"
 		   "                        no tunnel carries traffic)\n"
-		   "  -h, --help            show this help\n"
+		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
+	dos_opts_usage(f);
+	fprintf(f, "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
 
@@ -1643,8 +1646,8 @@ int main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option all_opts[sizeof(opts) / sizeof(opts[0]) + DOS_OPT_COUNT + 1];
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	enum log_level level = LOG_LEVEL_INFO;
@@ -1660,7 +1663,17 @@ int main(int argc, char **argv)
 	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
+	memset(all_opts, 0, sizeof(all_opts));
+	memcpy(all_opts, opts, sizeof(opts));
+	memcpy(all_opts + sizeof(opts) / sizeof(opts[0]), dos_long_opts, sizeof(dos_long_opts));
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", all_opts, NULL)) != -1) {
+		if (dos_opt_is(c)) {
+			if (dos_opt_parse(c, optarg, &eopts, err, sizeof(err))) {
+				fprintf(stderr, "conduitd: %s\n", err);
+				return 2;
+			}
+			continue;
+		}
 		switch (c) {
 		case 'k': {
 			char *end;
