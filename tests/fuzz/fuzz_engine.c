@@ -4,7 +4,8 @@
  * into an initiator waiting for its IKE_SA_INIT response, in the fake
  * environment of the unit tests (tfuzz_run() describes the input format).
  * Seeds in tests/fuzz/corpus/engine are whole recorded exchanges, written
- * by CONDUIT_DUMP_CORPUS=DIR tests/unit/test_ike_engine.
+ * by CONDUIT_DUMP_CORPUS=DIR tests/unit/test_ike_engine (to-responder-cookie:
+ * mode 4, a responder that asks for a COOKIE, by tests/unit/test_ike_dos).
  *
  * libFuzzer (clang), from the source tree, after a configured build:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibuild \

@@ -96,8 +96,15 @@ START_TEST(test_cookie_exchange)
 {
 	struct ike_engine_opts o = { .cookie_threshold = IKE_OPT_ZERO };
 	struct ike_engine_stats st;
+	static struct trec to_b;
+	static uint8_t seed[TREC_MAX + 1];
+	const char *dir = getenv("CONDUIT_DUMP_CORPUS");
+	struct tpeer r;
 
 	setup_opts(&o);
+	to_b.len = 0;
+	trec_add(&to_b, req, req_len, false);
+	trec_to_b = &to_b;
 	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
 	st = stats(&B);
 	ck_assert_uint_eq(st.cookies_sent, 1);
@@ -111,6 +118,27 @@ START_TEST(test_cookie_exchange)
 	ck_assert_uint_eq(st.cookies_accepted, 1);
 	ck_assert_uint_eq(st.dh_keys, 1);
 	teardown();
+
+	/* What B received is a fuzz seed (mode 4: a responder asking for
+	 * COOKIEs): replayed, it gets as far, through the COOKIE. */
+	trec_to_b = NULL;
+	seed[0] = 4;
+	memcpy(seed + 1, to_b.buf, to_b.len);
+	tfuzz_run(&r, seed, to_b.len + 1);
+	ck_assert_ptr_nonnull(tfind_event(&r, IKE_EV_CHILD_UP));
+	ike_engine_stats(r.e, &st);
+	ck_assert_uint_eq(st.cookies_sent, 1);
+	tpeer_free(&r);
+	if (dir) {
+		char path[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/to-responder-cookie", dir);
+		f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(seed, 1, to_b.len + 1, f), to_b.len + 1);
+		fclose(f);
+	}
 }
 END_TEST
 

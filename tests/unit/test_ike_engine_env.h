@@ -71,7 +71,8 @@ static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *loca
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
- * that has just sent its IKE_SA_INIT request), then per datagram a 2-octet
+ * that has just sent its IKE_SA_INIT request, 4: to a responder B that
+ * asks every initiator for a COOKIE), then per datagram a 2-octet
  * big-endian length (bit 15: first run the timers that are due) and the
  * datagram.
  */
@@ -445,6 +446,7 @@ static inline size_t tcount_events(const struct tpeer *p, enum ike_event_type ty
 static inline void tfuzz_run(struct tpeer *p, const uint8_t *data, size_t size)
 {
 	bool initiator = size && (data[0] & 1);
+	struct ike_engine_opts cookies = { .cookie_threshold = IKE_OPT_ZERO };
 	struct tpeer other;
 	size_t pos = 1;
 
@@ -452,7 +454,7 @@ static inline void tfuzz_run(struct tpeer *p, const uint8_t *data, size_t size)
 	memset(&other, 0, sizeof(other));
 	taddr(&other.addr, initiator ? TIP_B : TIP_A, 500);
 	tpeer_init(p, initiator ? "A" : "B", initiator ? TIP_A : TIP_B,
-		   initiator ? TSEED_A : TSEED_B, NULL);
+		   initiator ? TSEED_A : TSEED_B, size && (data[0] & 4) ? &cookies : NULL);
 	if (!p->e || tconn(p, &other, initiator ? &tconf_a : &tconf_b))
 		return;
 	if (initiator)
