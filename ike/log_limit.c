@@ -60,7 +60,7 @@ static void summary(struct ike_engine *e, enum ike_lc_class cls, uint64_t now)
 	struct ike_lc_state *l = &e->dos->lc[cls];
 	uint64_t since =
 	    classes[cls].summary_only || !l->logged ? l->first_suppressed_ms : l->last_ms;
-	unsigned long secs = (unsigned long)((now - since + 999) / 1000);
+	unsigned long secs = (unsigned long)((now - since + 500) / 1000);
 	unsigned long srcs = distinct(l);
 
 	if (!l->suppressed)
@@ -90,8 +90,11 @@ bool ike_lc(struct ike_engine *e, enum ike_lc_class cls, const struct ike_addr *
 		return false;
 	l = &d->lc[cls];
 	d->st.events[cls]++;
-	if (!classes[cls].summary_only && (!l->logged || now >= l->last_ms + IKE_LC_INTERVAL_MS)) {
-		summary(e, cls, now);
+	/* A quiet class logs its line; one that was suppressed in the last
+	 * second gets its summary instead (counting this event), so that a
+	 * steady flood makes exactly one line a second. */
+	if (!classes[cls].summary_only && !l->suppressed &&
+	    (!l->logged || now >= l->last_ms + IKE_LC_INTERVAL_MS)) {
 		l->logged = true;
 		l->last_ms = now;
 		return true;
@@ -103,6 +106,10 @@ bool ike_lc(struct ike_engine *e, enum ike_lc_class cls, const struct ike_addr *
 		uint64_t h = ike_dos_src_key(e, src) % IKE_LC_BITS;
 
 		l->seen[h / 8] |= (uint8_t)(1u << (h % 8));
+	}
+	if (!classes[cls].summary_only && now >= l->last_ms + IKE_LC_INTERVAL_MS) {
+		summary(e, cls, now);
+		return false;
 	}
 	/* The summary goes out even if the flood stops now. */
 	if (!ike_timer_armed(&d->t_lc)) {

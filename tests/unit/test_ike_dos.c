@@ -459,6 +459,8 @@ static void count_lines(struct tpeer *p, enum ike_log_level level, const char *l
 
 START_TEST(test_log_limit)
 {
+	int before;
+
 	setup_opts(NULL);
 	ck_assert_int_eq(ike_engine_remove_conn(B.e, "gw"), 0);
 	B.on_log = count_lines;
@@ -487,15 +489,17 @@ START_TEST(test_log_limit)
 	}
 	ck_assert_uint_eq(stats(&B).events[IKE_LC_NO_CONN], 100);
 	ck_assert_uint_eq(stats(&B).suppressed[IKE_LC_NO_CONN], 99);
-	/* a flood over 5 s: about one line a second */
+	/* a steady flood over 5 s: one line a second, a summary */
+	before = no_conn_lines + summaries;
 	for (int s = 0; s < 5; s++) {
 		for (unsigned int i = 0; i < 200; i++) {
+			/* (the summary timer may run late: a busy loop) */
 			tclock += 5;
-			ike_engine_run_timers(B.e);
 			from_source(req, req_len, i, 500);
 		}
 	}
-	ck_assert_int_le(no_conn_lines + summaries, 1 + 1 + 6);
+	ck_assert_int_le(no_conn_lines + summaries - before, 5);
+	ck_assert_int_ge(summaries - 1, 4);
 	teardown();
 }
 END_TEST
