@@ -39,6 +39,7 @@
 #include "conf/conf.h"
 #include "daemon/creds.h"
 #include "daemon/dcfg.h"
+#include "daemon/dos_opts.h"
 #include "daemon/ctl.h"
 #include "daemon/instance.h"
 #include "daemon/kernel.h"
@@ -594,7 +595,11 @@ static void env_event(void *ctx, const struct ike_event *ev)
 
 	switch (ev->type) {
 	case IKE_EV_FAILED:
-		if (ev->child_name)
+		/* half-open SAs timing out or evicted: the engine sums them up */
+		if (ev->quiet)
+			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "half-open: %s",
+			       ev->reason ? ev->reason : "");
+		else if (ev->child_name)
 			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
 			       "CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
 			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
@@ -1112,6 +1117,44 @@ static json_t *do_reload(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* Control handlers                                                    */
 
+/* The responder's denial of service figures (ike_engine_stats). */
+static json_t *status_limits(struct daemon *d)
+{
+	struct ike_engine_stats st;
+	json_t *events = json_array(), *l;
+
+	ike_engine_stats(d->engine, &st);
+	for (int c = 0; c < IKE_LC_COUNT; c++)
+		if (st.events[c])
+			json_array_append_new(
+			    events, json_pack("{s:s, s:I, s:I}", "class", ike_lc_name(c), "count",
+					      (json_int_t)st.events[c], "suppressed",
+					      (json_int_t)st.suppressed[c]));
+	l = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "half_open",
+		      (json_int_t)st.half_open, "half_open_max", (json_int_t)st.half_open_max,
+		      "half_open_max_ip", (json_int_t)st.half_open_max_ip, "half_open_sources",
+		      (json_int_t)st.half_open_sources, "half_open_bytes",
+		      (json_int_t)st.half_open_bytes, "half_open_memory",
+		      (json_int_t)st.half_open_memory, "half_open_timeout_ms",
+		      (json_int_t)st.half_open_timeout_ms, "cookie_threshold",
+		      (json_int_t)st.cookie_threshold, "cookie_threshold_ip",
+		      (json_int_t)st.cookie_threshold_ip, "cookies_required", st.cookies_required);
+	if (!l) {
+		json_decref(events);
+		return json_null();
+	}
+	json_object_update_new(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+					    "cookies_sent", (json_int_t)st.cookies_sent,
+					    "cookies_accepted", (json_int_t)st.cookies_accepted,
+					    "cookies_refused", (json_int_t)st.cookies_refused,
+					    "reply_rate", (json_int_t)st.reply_rate,
+					    "reply_rate_ip", (json_int_t)st.reply_rate_ip,
+					    "replies_sent", (json_int_t)st.replies_sent,
+					    "replies_limited", (json_int_t)st.replies_limited,
+					    "dh_keys", (json_int_t)st.dh_keys, "events", events));
+	return l;
+}
+
 static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
@@ -1119,11 +1162,12 @@ static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 
 	(void)req;
 	ike_engine_counts(d->engine, &ike, &child);
-	ctl_reply_send(reply, json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i}", "ok", 1, "version",
-					PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
-					(json_int_t)(time(NULL) - d->started), "connections",
-					(json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
-					"child_sas", (json_int_t)child));
+	ctl_reply_send(reply,
+		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
+				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+				 (json_int_t)(time(NULL) - d->started), "connections",
+				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
+				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
 }
 
 static json_t *str_list(const struct conf_list *l)
@@ -1760,7 +1804,9 @@ static void usage(FILE *f)
 		   "      --routing-table N  that table (default 220)\n"
 		   "      --routing-table-prio N\n"
 		   "                        the priority of its rule (default 220)\n"
-		   "  -h, --help            show this help\n"
+		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
+	dos_opts_usage(f);
+	fprintf(f, "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
 
@@ -1859,8 +1905,8 @@ int main(int argc, char **argv)
 		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option all_opts[sizeof(opts) / sizeof(opts[0]) + DOS_OPT_COUNT + 1];
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	const char *control_group = NULL;
@@ -1886,7 +1932,17 @@ int main(int argc, char **argv)
 	d->install_routes = true;
 	d->routing_table = DROUTE_TABLE;
 	d->routing_prio = DROUTE_PRIO;
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
+	memset(all_opts, 0, sizeof(all_opts));
+	memcpy(all_opts, opts, sizeof(opts));
+	memcpy(all_opts + sizeof(opts) / sizeof(opts[0]), dos_long_opts, sizeof(dos_long_opts));
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", all_opts, NULL)) != -1) {
+		if (dos_opt_is(c)) {
+			if (dos_opt_parse(c, optarg, &eopts, err, sizeof(err))) {
+				fprintf(stderr, "conduitd: %s\n", err);
+				return 2;
+			}
+			continue;
+		}
 		switch (c) {
 		case 'k': {
 			char *end;

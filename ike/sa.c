@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/dh.h"
+#include "ike/dos.h"
 #include "ike/engine.h"
 #include "ike/sa.h"
 
@@ -345,6 +346,12 @@ int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 	if (!ho || ho->in_table)
 		return -EINVAL;
 	init_key(&ho->key, sa->spi_i, &sa->remote);
+	/* What a flood of these can make us hold (a bound, not malloc's
+	 * exact overhead). */
+	if (ike_dos_half_open_add(
+		e, sa,
+		(uint32_t)(sizeof(*sa) + sizeof(*ho) + ho->msg1_len + ho->msg2_len + sa->resp_len)))
+		return -ENOMEM;
 	HASH_ADD(hh, e->half_open, key, sizeof(ho->key), ho);
 	ho->in_table = true;
 	e->n_half_open++;
@@ -358,6 +365,7 @@ void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa)
 	if (!ho)
 		return;
 	if (ho->in_table) {
+		ike_dos_half_open_del(e, sa);
 		HASH_DELETE(hh, e->half_open, ho);
 		e->n_half_open--;
 	}
