@@ -16,6 +16,15 @@
 #include "daemon/policy.h"
 #include "ike/ts.h"
 
+/* What deleting a policy takes (kif_policy_delete's key), kept per policy
+ * instead of the whole kif_policy with its templates: a quarter of the
+ * size, for every tunnel held. */
+struct dkern_pol {
+	struct kif_selector sel;
+	uint8_t dir; /* enum kif_dir */
+	uint32_t mark_value, mark_mask, if_id;
+};
+
 /*
  * The kernel reqid of an engine reqid, and the policies that carry it.
  * Several children share one while a rekeyed CHILD SA and its successor
@@ -30,7 +39,7 @@ struct dkern_reqid {
 	struct conf_mark set_in, set_out; /* %same resolved */
 	bool mark_in_sa;
 	size_t n_pol, cap_pol;
-	struct kif_policy *pol;
+	struct dkern_pol *pol;
 	UT_hash_handle he; /* by ereqid */
 	UT_hash_handle hk; /* by kreqid */
 };
@@ -311,7 +320,14 @@ static void remove_policies(struct dkern *d, struct dkern_reqid *r)
 
 	/* Already gone (e.g. a hard expire) is fine. */
 	for (size_t i = r->n_pol; i-- > 0;) {
-		rc = kif_policy_delete(d->kif, &r->pol[i]);
+		const struct dkern_pol *dp = &r->pol[i];
+		struct kif_policy key = { .sel = dp->sel,
+					  .dir = (enum kif_dir)dp->dir,
+					  .mark_value = dp->mark_value,
+					  .mark_mask = dp->mark_mask,
+					  .if_id = dp->if_id };
+
+		rc = kif_policy_delete(d->kif, &key);
 		if (rc && rc != -ENOENT)
 			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
 	}
@@ -368,8 +384,8 @@ static int add_one(void *arg, struct kif_policy *p)
 		p->if_id = c->marks.if_id_in;
 	}
 	if (c->n_pol == c->cap_pol) {
-		size_t cap = c->cap_pol ? 2 * c->cap_pol : 4;
-		struct kif_policy *np = realloc(c->pol, cap * sizeof(*np));
+		size_t cap = c->cap_pol ? 2 * c->cap_pol : 3; /* in, out, fwd */
+		struct dkern_pol *np = realloc(c->pol, cap * sizeof(*np));
 
 		if (!np) {
 			snprintf(a->err, a->errlen, "out of memory");
@@ -385,7 +401,11 @@ static int add_one(void *arg, struct kif_policy *p)
 		snprintf(a->err, a->errlen, "%s", kif_error(a->d->kif));
 		return rc;
 	}
-	c->pol[c->n_pol++] = *p;
+	c->pol[c->n_pol++] = (struct dkern_pol){ .sel = p->sel,
+						 .dir = (uint8_t)p->dir,
+						 .mark_value = p->mark_value,
+						 .mark_mask = p->mark_mask,
+						 .if_id = p->if_id };
 	return 0;
 }
 
