@@ -103,6 +103,18 @@ enum conf_childless {
 	CONF_CHILDLESS_FORCE,
 };
 
+/* fragmentation (RFC 7383), strongSwan's values and default: yes
+ * fragments oversized messages when the peer announced support, accept
+ * announces it but never fragments, force fragments even to a peer that
+ * did not announce it, no neither announces nor fragments. Fragments are
+ * received whatever the value. */
+enum conf_fragmentation {
+	CONF_FRAGMENTATION_YES = 0,
+	CONF_FRAGMENTATION_ACCEPT,
+	CONF_FRAGMENTATION_FORCE,
+	CONF_FRAGMENTATION_NO,
+};
+
 /* unique: what a new IKE SA with the same identities as an established one
  * of the connection does to it; strongSwan's values and default. */
 enum conf_unique {
@@ -133,6 +145,7 @@ struct conf_conn {
 	uint32_t keyingtries;	       /* default 1; 0 = forever */
 	enum conf_childless childless; /* default allow */
 	enum conf_unique unique;       /* default no */
+	enum conf_fragmentation fragmentation; /* default yes */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
 	struct conf_child_list children;
@@ -202,7 +215,11 @@ struct conf_diags {
 #define CONF_MAX_VALUE_LEN (64u * 1024)
 #define CONF_MAX_DEPTH 32 /* nested sections */
 #define CONF_MAX_INCLUDE_DEPTH 16
-#define CONF_MAX_FILES 256
+#define CONF_MAX_FILES 256 /* distinct file names */
+/* Per load, however the includes nest or repeat: files read through
+ * includes, and octets read in all. */
+#define CONF_MAX_INCLUDED_FILES 1024
+#define CONF_MAX_TOTAL_SIZE (16u * 1024 * 1024)
 
 void conf_diags_init(struct conf_diags *diags);
 void conf_diags_clear(struct conf_diags *diags);
@@ -227,6 +244,8 @@ void conf_free(struct conf *conf);
 const char *conf_action_name(enum conf_action a);
 /* "no", "never", "replace", "keep". */
 const char *conf_unique_name(enum conf_unique u);
+/* "yes", "accept", "force", "no" */
+const char *conf_fragmentation_name(enum conf_fragmentation f);
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);

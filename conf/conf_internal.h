@@ -49,6 +49,11 @@ struct conf_ctx {
 	size_t n_files;
 	struct conf_section *root;
 	int oom; /* set when an allocation failed: the load fails with -ENOMEM */
+	/* Every read counts, the same file read twice too: nested includes
+	 * of one file multiply, and only these totals bound a load. */
+	size_t n_included;   /* files read through include statements */
+	size_t bytes_read;   /* octets of every file read, the first one too */
+	bool include_capped; /* a cap was hit: later includes are skipped */
 };
 
 void conf_diag(struct conf_ctx *ctx, enum conf_severity sev, const struct conf_loc *loc,

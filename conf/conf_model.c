@@ -112,10 +112,9 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",	       "aggressive",	"pull",		  "dscp",      "mobike",
-	"dpd_timeout", "fragmentation", "send_certreq",	  "send_cert", "ocsp",
-	"ppk_id",      "ppk_required",	"pools",	  "if_id_in",  "if_id_out",
-	"mediation",   "mediated_by",	"mediation_peer", NULL,
+	"vips",		"aggressive", "pull",	   "dscp",	  "mobike",	    "dpd_timeout",
+	"send_certreq", "send_cert",  "ocsp",	   "ppk_id",	  "ppk_required",   "pools",
+	"if_id_in",	"if_id_out",  "mediation", "mediated_by", "mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
@@ -162,11 +161,10 @@ struct as_conduit_does {
 };
 
 static const struct as_conduit_does conn_as_is[] = {
-	{ "mobike", "no", true },	  /* no MOBIKE (RFC 4555) */
-	{ "aggressive", "no", true },	  /* IKEv1 only */
-	{ "fragmentation", "no", false }, /* no IKE fragmentation (RFC 7383) */
-	{ "send_certreq", "no", true },	  /* no certificates at all */
-	{ "send_cert", "never", false },  /* nor sends them */
+	{ "mobike", "no", true },	 /* no MOBIKE (RFC 4555) */
+	{ "aggressive", "no", true },	 /* IKEv1 only */
+	{ "send_certreq", "no", true },	 /* no certificates at all */
+	{ "send_cert", "never", false }, /* nor sends them */
 	{ NULL, NULL, false },
 };
 
@@ -337,6 +335,13 @@ const char *conf_action_name(enum conf_action a)
 }
 
 static const char *const unique_names[] = { "no", "never", "replace", "keep" };
+
+const char *conf_fragmentation_name(enum conf_fragmentation f)
+{
+	static const char *const names[] = { "yes", "accept", "force", "no" };
+
+	return (unsigned int)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
+}
 
 const char *conf_unique_name(enum conf_unique u)
 {
@@ -654,9 +659,9 @@ static void free_conn(struct conf_conn *conn)
 }
 
 static const char *const conn_keys[] = {
-	"version",     "local_addrs", "remote_addrs", "local_port",  "remote_port", "proposals",
-	"encap",       "dpd_delay",   "rekey_time",   "reauth_time", "over_time",   "rand_time",
-	"keyingtries", "childless",   "unique",	      NULL,
+	"version",     "local_addrs", "remote_addrs", "local_port",    "remote_port", "proposals",
+	"encap",       "dpd_delay",   "rekey_time",   "reauth_time",   "over_time",   "rand_time",
+	"keyingtries", "childless",   "unique",	      "fragmentation", NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -713,6 +718,18 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 			}
 		if (!ok)
 			bad_value(ctx, kv, "allow, never, prefer or force");
+	} else if (strcmp(k, "fragmentation") == 0) {
+		bool yes;
+
+		/* strongSwan: accept and force by name, otherwise a boolean */
+		if (kv->value && !strcasecmp(kv->value, "accept"))
+			conn->fragmentation = CONF_FRAGMENTATION_ACCEPT;
+		else if (kv->value && !strcasecmp(kv->value, "force"))
+			conn->fragmentation = CONF_FRAGMENTATION_FORCE;
+		else if (kv->value && !conf_parse_bool(kv->value, &yes))
+			conn->fragmentation = yes ? CONF_FRAGMENTATION_YES : CONF_FRAGMENTATION_NO;
+		else
+			bad_value(ctx, kv, "yes, accept, force or no");
 	} else if (strcmp(k, "unique") == 0) {
 		bool ok = false;
 
@@ -1296,8 +1313,9 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->rekey_time != b->rekey_time || a->reauth_time != b->reauth_time ||
 	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
 	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
-	    a->unique != b->unique || a->local.auth != b->local.auth ||
-	    a->remote.auth != b->remote.auth || !str_equal(a->local.id.value, b->local.id.value) ||
+	    a->unique != b->unique || a->fragmentation != b->fragmentation ||
+	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
+	    !str_equal(a->local.id.value, b->local.id.value) ||
 	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
 		return false;
 	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;

@@ -18,7 +18,12 @@
  *
  * Differences, all on input strongSwan handles badly or silently: a NUL byte,
  * an over-long value, sections deeper than CONF_MAX_DEPTH, include cycles and
- * an included file whose braces do not balance are errors.
+ * an included file whose braces do not balance are errors. So are a file
+ * that is not a regular file (a FIFO would hang the load, a device never
+ * end) and, per load, more than CONF_MAX_INCLUDED_FILES files read through
+ * includes or CONF_MAX_TOTAL_SIZE octets read in all: an include bomb (each
+ * file including the next twice) is one error at the include that crossed
+ * the line, and no include after it is read.
  */
 #include "config.h"
 
@@ -444,14 +449,43 @@ static void add_kv(struct parser *p, struct conf_section *sec, char *key, char *
 static void parse_statements(struct parser *p, struct conf_section *sec, unsigned int depth,
 			     bool file_root);
 
-static int read_file(const char *path, char **buf, size_t *len)
+static const char *file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* The file's contents (malloc'd). Anything but a regular file is refused
+ * before it is opened, and again through the descriptor (it may have been
+ * swapped in between): -EINVAL with *type saying what it is. The open does
+ * not block, so a FIFO put there cannot hang us. -EFBIG for a file over
+ * CONF_MAX_FILE_SIZE, -E2BIG for one over max (what the load may still
+ * read). */
+static int read_file(const char *path, size_t max, char **buf, size_t *len, const char **type)
 {
 	struct stat st;
 	ssize_t n;
 	size_t got = 0;
 	char *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	*type = NULL;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*type = file_type(st.st_mode);
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -462,11 +496,12 @@ static int read_file(const char *path, char **buf, size_t *len)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		*type = file_type(st.st_mode);
+		return -EINVAL;
 	}
-	if (st.st_size > (off_t)CONF_MAX_FILE_SIZE) {
+	if (st.st_size > (off_t)CONF_MAX_FILE_SIZE || (uint64_t)st.st_size > max) {
 		close(fd);
-		return -EFBIG;
+		return st.st_size > (off_t)CONF_MAX_FILE_SIZE ? -EFBIG : -E2BIG;
 	}
 	b = malloc((size_t)st.st_size + 1);
 	if (!b) {
@@ -531,6 +566,7 @@ static int include_file(struct parser *p, const char *path, const struct conf_lo
 	char real[PATH_MAX];
 	struct inc_frame frame = { .up = p->frame, .realpath = real };
 	char *buf = NULL;
+	const char *type;
 	size_t len = 0;
 	int r;
 
@@ -541,6 +577,14 @@ static int include_file(struct parser *p, const char *path, const struct conf_lo
 	}
 	if (p->ctx->n_files >= CONF_MAX_FILES) {
 		conf_err(p->ctx, loc, "more than %u files included", CONF_MAX_FILES);
+		return -E2BIG;
+	}
+	if (p->ctx->n_included >= CONF_MAX_INCLUDED_FILES) {
+		conf_err(p->ctx, loc,
+			 "more than %u files read through includes (nested includes of the same "
+			 "files multiply); no further include is read",
+			 CONF_MAX_INCLUDED_FILES);
+		p->ctx->include_capped = true;
 		return -E2BIG;
 	}
 	if (!realpath(path, real)) {
@@ -554,14 +598,28 @@ static int include_file(struct parser *p, const char *path, const struct conf_lo
 			return -ELOOP;
 		}
 	}
-	r = read_file(path, &buf, &len);
+	r = read_file(path, CONF_MAX_TOTAL_SIZE - p->ctx->bytes_read, &buf, &len, &type);
+	if (r == -E2BIG) {
+		conf_err(p->ctx, loc,
+			 "including '%s' would read more than %u MiB in all; no further include is "
+			 "read",
+			 path, CONF_MAX_TOTAL_SIZE >> 20);
+		p->ctx->include_capped = true;
+		return r;
+	}
 	if (r < 0) {
 		if (r == -ENOMEM)
 			p->ctx->oom = 1;
-		conf_err(p->ctx, loc, "cannot include '%s': %s", path,
-			 r == -EFBIG ? "file too large" : strerror(-r));
+		if (type)
+			conf_err(p->ctx, loc, "cannot include '%s': it is %s, not a regular file",
+				 path, type);
+		else
+			conf_err(p->ctx, loc, "cannot include '%s': %s", path,
+				 r == -EFBIG ? "file too large" : strerror(-r));
 		return r;
 	}
+	p->ctx->n_included++;
+	p->ctx->bytes_read += len;
 	r = parse_text(p->ctx, &frame, p->include_depth + 1, path, buf, len, sec, depth);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
@@ -607,7 +665,8 @@ static void do_include(struct parser *p, const char *pattern, const struct conf_
 	} else if (r != 0) {
 		conf_err(p->ctx, loc, "include '%s': cannot read the directory", full);
 	} else {
-		for (size_t i = 0; i < g.gl_pathc && !p->ctx->oom; i++)
+		/* once a cap is hit, it has been said, and nothing more is read */
+		for (size_t i = 0; i < g.gl_pathc && !p->ctx->oom && !p->ctx->include_capped; i++)
 			include_file(p, g.gl_pathv[i], loc, sec, depth);
 	}
 	if (r != GLOB_NOMATCH || g.gl_pathv)
@@ -830,18 +889,24 @@ int conf_parse_buffer(struct conf_ctx *ctx, const char *name, const char *text, 
 int conf_parse_path(struct conf_ctx *ctx, const char *path)
 {
 	char *buf = NULL;
+	const char *type;
 	size_t len = 0;
-	int r = read_file(path, &buf, &len);
+	int r = read_file(path, CONF_MAX_TOTAL_SIZE, &buf, &len, &type);
 
 	if (r < 0) {
 		struct conf_loc loc = { .file = conf_ctx_add_file(ctx, path) };
 
 		if (r == -ENOMEM)
 			ctx->oom = 1;
-		conf_err(ctx, &loc, "cannot read the file: %s",
-			 r == -EFBIG ? "file too large" : strerror(-r));
+		if (type)
+			conf_err(ctx, &loc, "cannot read the file: it is %s, not a regular file",
+				 type);
+		else
+			conf_err(ctx, &loc, "cannot read the file: %s",
+				 r == -EFBIG ? "file too large" : strerror(-r));
 		return r;
 	}
+	ctx->bytes_read += len;
 	r = conf_parse_buffer(ctx, path, buf, len);
 	OPENSSL_cleanse(buf, len);
 	free(buf);

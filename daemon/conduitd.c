@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "conf/conf.h"
 #include "daemon/dcfg.h"
 #include "daemon/ctl.h"
+#include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
@@ -1492,8 +1494,12 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-#define OPT_NAT_TRANSPORT 1000 /* long option only */
+#define OPT_NAT_TRANSPORT 1000 /* long options only */
 #define OPT_KERNEL 1001
+#define OPT_CONTROL_GROUP 1002
+#define OPT_FRAGMENT_SIZE 1003
+#define OPT_FRAGMENT_SIZE_V4 1004
+#define OPT_FRAGMENT_SIZE_V6 1005
 
 static void usage(FILE *f)
 {
@@ -1506,7 +1512,12 @@ static void usage(FILE *f)
 		   "  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
 		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ");\n"
 		   "                        conduitctl takes the same -s/--control (-c is\n"
-		   "                        this configuration option, never the socket)\n"
+		   "                        this configuration option, never the socket);\n"
+		   "                        the lock file " INSTANCE_LOCK_NAME " beside it keeps a\n"
+		   "                        second conduitd from touching the kernel\n"
+		   "      --control-group GROUP\n"
+		   "                        give the control socket (0660) and its directory\n"
+		   "                        (0750) to GROUP, so its members can use conduitctl\n"
 		   "  -n, --check           load and validate the configuration, print every\n"
 		   "                        problem, exit 0 if it is valid; touches nothing\n"
 		   "  -T, --retransmit-timeout TIME\n"
@@ -1521,12 +1532,36 @@ static void usage(FILE *f)
 		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
 		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
 		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
+		   "      --fragment-size N largest IP datagram (IP and UDP headers and the\n"
+		   "                        non-ESP marker included) an IKE message or\n"
+		   "                        fragment may take, both families (default 1280;\n"
+		   "                        0: 576 for IPv4, 1280 for IPv6; 576 to 65535;\n"
+		   "                        charon.fragment_size)\n"
+		   "      --fragment-size-v4 N\n"
+		   "                        the same for IPv4 only, over --fragment-size\n"
+		   "      --fragment-size-v6 N\n"
+		   "                        the same for IPv6 only, over --fragment-size\n"
 		   "      --kernel BACKEND  netlink (default): SAs and policies go into the\n"
 		   "                        kernel; none: nothing is installed anywhere (a\n"
 		   "                        benchmark of the daemon on a kernel without ESP;\n"
 		   "                        no tunnel carries traffic)\n"
 		   "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
+}
+
+/* A fragment size: 0, or IKE_FRAGMENT_SIZE_MIN to 65535. */
+static int parse_fragment_size(const char *s, long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' ||
+	    (v && (v < IKE_FRAGMENT_SIZE_MIN || v > 65535)))
+		return -1;
+	*out = (long)v;
+	return 0;
 }
 
 /* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
@@ -1597,13 +1632,22 @@ int main(int argc, char **argv)
 		{ "retransmit-tries", required_argument, NULL, 'R' },
 		{ "nat-keepalive", required_argument, NULL, 'k' },
 		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
+		{ "fragment-size", required_argument, NULL, OPT_FRAGMENT_SIZE },
+		{ "fragment-size-v4", required_argument, NULL, OPT_FRAGMENT_SIZE_V4 },
+		{ "fragment-size-v6", required_argument, NULL, OPT_FRAGMENT_SIZE_V6 },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
+	const char *control_group = NULL;
+	gid_t group = (gid_t)-1;
+	struct instance_lock lock = { .fd = -1, .path = NULL };
+	char lock_path[256];
+	pid_t holder;
 	enum log_level level = LOG_LEVEL_INFO;
 	bool foreground = false, check = false;
 	struct ike_env env;
@@ -1611,6 +1655,7 @@ int main(int argc, char **argv)
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
+	long frag_all = -1, frag_v4 = -1, frag_v6 = -1;
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -1642,6 +1687,25 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			backend = optarg;
+			break;
+		case OPT_CONTROL_GROUP:
+			control_group = optarg;
+			break;
+		case OPT_FRAGMENT_SIZE:
+		case OPT_FRAGMENT_SIZE_V4:
+		case OPT_FRAGMENT_SIZE_V6:
+			if (parse_fragment_size(optarg, c == OPT_FRAGMENT_SIZE	    ? &frag_all
+							: c == OPT_FRAGMENT_SIZE_V4 ? &frag_v4
+										    : &frag_v6)) {
+				fprintf(stderr,
+					"conduitd: --%s \"%s\": give 0 (576 for IPv4, 1280 for "
+					"IPv6) or %u to 65535 octets\n",
+					c == OPT_FRAGMENT_SIZE	    ? "fragment-size"
+					: c == OPT_FRAGMENT_SIZE_V4 ? "fragment-size-v4"
+								    : "fragment-size-v6",
+					optarg, IKE_FRAGMENT_SIZE_MIN);
+				return 2;
+			}
 			break;
 		case 'c':
 			d->config_path = optarg;
@@ -1694,6 +1758,33 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (control_group != NULL) {
+		struct group *gr = getgrnam(control_group);
+		char *end;
+		unsigned long v = strtoul(control_group, &end, 10);
+
+		if (gr != NULL)
+			group = gr->gr_gid;
+		else if (end != control_group && *end == '\0' && v < (gid_t)-1)
+			group = (gid_t)v;
+		else {
+			fprintf(stderr, "conduitd: --control-group: no group \"%s\"\n",
+				control_group);
+			return 2;
+		}
+	}
+	if (instance_lock_path(control, lock_path, sizeof(lock_path))) {
+		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", control);
+		return 2;
+	}
+	/* charon.fragment_size: one value for both families, 0 for the
+	 * family's own (576 for IPv4, 1280 for IPv6) */
+	if (frag_v4 < 0)
+		frag_v4 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	if (frag_v6 < 0)
+		frag_v6 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
+	eopts.fragment_size_v4 = (uint16_t)(frag_v4 ? frag_v4 : 576);
+	eopts.fragment_size_v6 = (uint16_t)(frag_v6 ? frag_v6 : 1280);
 	log_init(STDERR_FILENO, level);
 	plain_diags = check;
 
@@ -1714,6 +1805,31 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Nothing that touches the kernel or a socket before we know we are
+	 * the only conduitd: the lock first (in the control socket's
+	 * directory, made fit for it), then the control socket, then the
+	 * kernel's leftovers, then the IKE ports. */
+	if (ctl_prepare_dir(control, group, err, sizeof(err))) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		conf_free(d->conf);
+		return 1;
+	}
+	rc = instance_lock_take(&lock, lock_path, &holder, err, sizeof(err));
+	if (rc) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		conf_free(d->conf);
+		return 1;
+	}
+	d->base = event_base_new();
+	if (!d->base) {
+		log_msg(LOG_LEVEL_ERROR, "out of memory");
+		goto out;
+	}
+	d->ctl = ctl_server_new(d->base, control, group, &handlers, d, err, sizeof(err));
+	if (!d->ctl) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		goto out;
+	}
 	rc = kif_open_backend(backend, &d->kif);
 	if (!rc && strcmp(kif_backend(d->kif), "netlink"))
 		log_msg(LOG_LEVEL_WARN,
@@ -1735,18 +1851,12 @@ int main(int argc, char **argv)
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
-	d->base = event_base_new();
-	if (!d->kern || !d->trap || !d->base) {
+	if (!d->kern || !d->trap) {
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
 	d->net = net_new(d->base, NET_PORT_IKE, NET_PORT_NATT, on_input, d, err, sizeof(err));
 	if (!d->net) {
-		log_msg(LOG_LEVEL_ERROR, "%s", err);
-		goto out;
-	}
-	d->ctl = ctl_server_new(d->base, control, (gid_t)-1, &handlers, d, err, sizeof(err));
-	if (!d->ctl) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;
 	}
@@ -1757,6 +1867,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		event_reinit(d->base);
+		/* The lock (an open file description) passed to the child;
+		 * the file names the process that holds it. */
+		rc = instance_lock_write_pid(&lock);
+		if (rc)
+			log_msg(LOG_LEVEL_WARN, "cannot write our pid into %s: %s", lock.path,
+				strerror(-rc));
 	}
 	d->started = time(NULL);
 
@@ -1833,6 +1949,8 @@ out:
 		event_base_free(d->base);
 	kif_close(d->kif);
 	conf_free(d->conf);
+	/* Last: the next conduitd may start once our kernel state is gone. */
+	instance_lock_release(&lock);
 	if (status == 0)
 		log_msg(LOG_LEVEL_INFO, "conduitd stopped");
 	return status;

@@ -18,8 +18,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -73,6 +76,8 @@ struct ctl_client {
 	struct bufferevent *bev;
 	struct event *kick;
 	struct ctl_reply *pending;
+	struct event *idle;    /* drops a client that completes no request */
+	uint64_t last_done_ms; /* connected, or last request completed */
 	unsigned int id;
 	bool dead;    /* freed by the kick event */
 	bool closing; /* no more requests; dead once the output is flushed */
@@ -91,6 +96,7 @@ struct ctl_server {
 	TAILQ_HEAD(, ctl_client) clients;
 	size_t n_clients; /* not dead */
 	size_t max_clients, max_output;
+	unsigned int idle_ms;
 	unsigned int next_id;
 	char *command_list; /* "status, list-conns, ..." */
 };
@@ -160,6 +166,26 @@ static json_t *error_json(const char *msg)
 }
 
 static void client_kill(struct ctl_client *c, const char *why);
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A request was answered (or a deferred one ended): the client has
+ * another idle_ms to complete its next one. Only this restarts the timer,
+ * so a client trickling a byte at a time cannot hold its slot. */
+static void client_request_done(struct ctl_client *c)
+{
+	if (c->dead)
+		return;
+	c->last_done_ms = mono_ms();
+	struct timeval tv = { .tv_sec = c->srv->idle_ms / 1000,
+			      .tv_usec = (suseconds_t)(c->srv->idle_ms % 1000) * 1000 };
+	evtimer_add(c->idle, &tv);
+}
 
 static void client_kick(struct ctl_client *c)
 {
@@ -267,6 +293,7 @@ static void client_free(struct ctl_client *c)
 		reply_free(c->pending);
 	bufferevent_free(c->bev);
 	event_free(c->kick);
+	event_free(c->idle);
 	free(c);
 }
 
@@ -416,8 +443,15 @@ static void handle_line(struct ctl_client *c, struct evbuffer *in, size_t len, s
 	line[len] = '\0';
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (!blank(line, len))
+	if (!blank(line, len)) {
 		dispatch(c, line, len);
+		/* A client waiting for a deferred reply is not idle: its timer
+		 * restarts when the reply is sent or times out. */
+		if (c->pending != NULL)
+			event_del(c->idle);
+		else
+			client_request_done(c);
+	}
 	free(line);
 }
 
@@ -507,6 +541,35 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		client_close_after_flush(c);
 }
 
+static void idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_client *c = arg;
+	if (c->dead)
+		return;
+	/* Still reading a long reply: the write timeout judges that. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		client_request_done(c);
+		return;
+	}
+	char why[96];
+	snprintf(why, sizeof(why), "completed no request in %u ms", c->srv->idle_ms);
+	client_kill(c, why);
+}
+
+/* The client that has waited longest since it last completed a request,
+ * among those not waiting for a deferred reply; NULL if all are busy. */
+static struct ctl_client *longest_idle(struct ctl_server *srv)
+{
+	struct ctl_client *c, *best = NULL;
+	TAILQ_FOREACH (c, &srv->clients, entry) {
+		if (c->dead || c->pending != NULL)
+			continue;
+		if (best == NULL || c->last_done_ms < best->last_done_ms)
+			best = c;
+	}
+	return best;
+}
+
 /* Best effort: tell a client why it is turned away. */
 static void refuse_client(int fd, const char *msg)
 {
@@ -525,12 +588,38 @@ static void refuse_client(int fd, const char *msg)
 static void add_client(struct ctl_server *srv, int fd)
 {
 	if (srv->n_clients >= srv->max_clients) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "too many control connections (%zu); try again later",
+		/* Make room by dropping the longest-idle client, so clients
+		 * that connect and send nothing cannot lock the operator out;
+		 * refuse only when every client is waiting for an answer. */
+		struct ctl_client *old = longest_idle(srv);
+		char msg[160];
+		if (old == NULL) {
+			snprintf(msg, sizeof(msg),
+				 "too many control connections (%zu), all waiting for an answer; "
+				 "try again later",
+				 srv->max_clients);
+			log_msg(LOG_LEVEL_WARN, "control: %s", msg);
+			refuse_client(fd, msg);
+			return;
+		}
+		snprintf(msg, sizeof(msg),
+			 "replaced by a new control connection (%zu at most; this one was idle "
+			 "longest)",
 			 srv->max_clients);
-		log_msg(LOG_LEVEL_WARN, "control: %s", msg);
-		refuse_client(fd, msg);
-		return;
+		/* Tell it why if nothing else is queued (best effort, no wait). */
+		if (evbuffer_get_length(bufferevent_get_output(old->bev)) == 0) {
+			json_t *e = error_json(msg);
+			char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+			if (text != NULL) {
+				int ofd = bufferevent_getfd(old->bev);
+				size_t n = strlen(text);
+				text[n] = '\n'; /* replaces the NUL: sent by length */
+				(void)!send(ofd, text, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			}
+			free(text);
+			json_decref(e);
+		}
+		client_kill(old, msg);
 	}
 	struct ctl_client *c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -538,7 +627,8 @@ static void add_client(struct ctl_server *srv, int fd)
 	c->srv = srv;
 	c->id = ++srv->next_id;
 	c->kick = event_new(srv->base, -1, 0, kick_cb, c);
-	if (c->kick == NULL)
+	c->idle = evtimer_new(srv->base, idle_cb, c);
+	if (c->kick == NULL || c->idle == NULL)
 		goto fail;
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
@@ -549,11 +639,13 @@ static void add_client(struct ctl_server *srv, int fd)
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
 		bufferevent_free(c->bev); /* closes fd */
 		event_free(c->kick);
+		event_free(c->idle);
 		free(c);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
 	srv->n_clients++;
+	client_request_done(c); /* starts the idle timer */
 
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
@@ -565,6 +657,8 @@ fail:
 	log_msg(LOG_LEVEL_ERROR, "control: out of memory for a new client");
 	if (c != NULL && c->kick != NULL)
 		event_free(c->kick);
+	if (c != NULL && c->idle != NULL)
+		event_free(c->idle);
 	free(c);
 	close(fd);
 }
@@ -639,8 +733,10 @@ void ctl_reply_send(struct ctl_reply *r, json_t *resp)
 	c->pending = NULL; /* before sending: a send may kill the client */
 	reply_answer(r, resp);
 	reply_free(r);
-	if (was_deferred && !c->dead)
+	if (was_deferred && !c->dead) {
+		client_request_done(c);
 		client_kick(c); /* resume the requests held behind this one */
+	}
 }
 
 void ctl_reply_error(struct ctl_reply *r, const char *fmt, ...)
@@ -673,8 +769,10 @@ static void reply_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		reply_answer(r, e);
 	}
 	reply_free(r);
-	if (!c->dead)
+	if (!c->dead) {
+		client_request_done(c);
 		client_kick(c);
+	}
 }
 
 void ctl_reply_defer(struct ctl_reply *r, unsigned int timeout_ms, ctl_cancel_fn *cancel, void *arg)
@@ -716,35 +814,91 @@ bool ctl_arg_integer(const json_t *request, const char *name, json_int_t *value)
 /* ------------------------------------------------------------------ */
 /* The socket file */
 
-/* Create path's directory (one level) if missing. */
-static int make_dir(const char *path, char *err, size_t errlen)
+int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "control socket path longer than %zu octets: %s",
+			 sizeof(dir) - 1, path);
+		return -ENAMETOOLONG;
+	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash == NULL || slash == dir)
 		return 0; /* relative to the cwd, or in / */
 	*slash = '\0';
 
-	if (mkdir(dir, 0755) == 0) {
-		/* exactly 0755 whatever the umask: clients must reach the socket */
-		if (chmod(dir, 0755) != 0) {
-			snprintf(err, errlen, "cannot set the mode of %s: %s", dir,
-				 strerror(errno));
-			return -errno;
-		}
-		return 0;
+	bool created = false;
+	if (mkdir(dir, 0750) == 0) {
+		created = true;
+	} else if (errno != EEXIST) {
+		int e = errno;
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(e));
+		return -e;
 	}
-	if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+	/* Checked through a descriptor of the directory itself, so what we
+	 * check is what we change. O_NOFOLLOW: a symbolic link in its place
+	 * could point anywhere. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		struct stat lst;
+		/* (O_DIRECTORY makes a symbolic link ENOTDIR, not ELOOP) */
+		if ((e == ENOTDIR || e == ELOOP) && lstat(dir, &lst) == 0 && S_ISLNK(lst.st_mode))
+			e = ELOOP;
+		if (e == ELOOP)
+			snprintf(err, errlen,
+				 "%s is a symbolic link; refusing to put the control socket there",
+				 dir);
+		else if (e == ENOTDIR)
+			snprintf(err, errlen, "%s exists and is not a directory", dir);
+		else
+			snprintf(err, errlen, "cannot open %s: %s", dir, strerror(e));
+		return -e;
 	}
 	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a directory", dir);
-		return -ENOTDIR;
+	int rc = 0;
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot stat %s: %s", dir, strerror(-rc));
+		goto out;
 	}
-	return 0;
+	/* Whoever else owns or may write into the directory could replace
+	 * the socket or the lock file beside it. */
+	if (st.st_uid != geteuid()) {
+		rc = -EPERM;
+		snprintf(err, errlen,
+			 "%s is owned by uid %u, not by us (uid %u); refusing to put the control "
+			 "socket there",
+			 dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		rc = -EPERM;
+		snprintf(err, errlen,
+			 "%s is writable by %s (mode %04o); refusing to put the control socket "
+			 "there",
+			 dir, (st.st_mode & S_IWOTH) ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (group != (gid_t)-1 && st.st_gid != group && fchown(fd, (uid_t)-1, group) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot give %s to group %u: %s", dir, (unsigned)group,
+			 strerror(-rc));
+		goto out;
+	}
+	/* Exactly 0750 whatever the umask when we made it (or gave it to
+	 * the control group): the group reaches the socket, others do not. */
+	if ((created || group != (gid_t)-1) && (st.st_mode & 07777) != 0750 &&
+	    fchmod(fd, 0750) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set the mode of %s: %s", dir, strerror(-rc));
+		goto out;
+	}
+out:
+	close(fd);
+	return rc;
 }
 
 /* Remove path if it is a socket nobody listens on; refuse anything else. */
@@ -831,7 +985,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, gid
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 
-	if (make_dir(path, err, errlen) != 0 || remove_stale(&sun, err, errlen) != 0)
+	if (ctl_prepare_dir(path, group, err, errlen) != 0 || remove_stale(&sun, err, errlen) != 0)
 		return NULL;
 
 	struct sigaction sa;
@@ -847,6 +1001,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, gid
 	srv->arg = arg;
 	srv->max_clients = CTL_DEFAULT_MAX_CLIENTS;
 	srv->max_output = CTL_DEFAULT_MAX_OUTPUT;
+	srv->idle_ms = CTL_DEFAULT_IDLE_TIMEOUT_MS;
 	srv->fd = -1;
 	srv->path = strdup(path);
 	srv->command_list = make_command_list(handlers);
@@ -945,6 +1100,12 @@ void ctl_server_set_limits(struct ctl_server *srv, size_t max_clients, size_t ma
 		srv->max_clients = max_clients;
 	if (max_output != 0)
 		srv->max_output = max_output;
+}
+
+void ctl_server_set_idle_timeout(struct ctl_server *srv, unsigned int ms)
+{
+	if (ms != 0)
+		srv->idle_ms = ms;
 }
 
 size_t ctl_server_n_clients(const struct ctl_server *srv)

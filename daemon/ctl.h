@@ -67,6 +67,10 @@
 /* Defaults of ctl_server_set_limits(). */
 #define CTL_DEFAULT_MAX_CLIENTS 64
 #define CTL_DEFAULT_MAX_OUTPUT (4 * 1024 * 1024)
+/* A client that completes no request for this long is dropped (bytes
+ * without a complete line do not count; waiting for a deferred reply,
+ * e.g. initiate, is not idle). */
+#define CTL_DEFAULT_IDLE_TIMEOUT_MS 5000
 /* A client that accepts none of our output for this long is dropped. */
 #define CTL_WRITE_TIMEOUT_SEC 10
 
@@ -113,8 +117,19 @@ extern const struct ctl_arg ctl_args_name[]; /* terminate: "name" string, requir
 extern const struct ctl_arg ctl_args_initiate[];
 
 /*
- * Listen on path. Creates path's directory (one level, mode 0755) if
- * missing. An existing socket file nobody listens on is replaced; a live
+ * Make sure path's directory (one level) is fit for the control socket and
+ * the lock file beside it: created if missing with mode 0750 (and group
+ * group unless (gid_t)-1); an existing one must be ours and writable by
+ * neither group nor others, else it is refused (whoever may write there
+ * could replace the socket or the lock). With a group, an existing
+ * directory is given to that group with mode 0750. A symbolic link in its
+ * place is refused. 0, or a negative errno with a sentence in err.
+ */
+int ctl_prepare_dir(const char *path, gid_t group, char *err, size_t errlen);
+
+/*
+ * Listen on path. Prepares path's directory with ctl_prepare_dir (so the
+ * same group applies). An existing socket file nobody listens on is replaced; a live
  * one (another daemon) or a file that is not a socket is refused. The
  * socket's mode is 0600, or 0660 owned by group when group is not
  * (gid_t)-1 (needs CAP_CHOWN unless we are in that group).
@@ -132,12 +147,16 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, gid
  * is still ours. NULL is a no-op. Not from inside a handler. */
 void ctl_server_free(struct ctl_server *srv);
 
-/* Up to max_clients connections at once (more get an error line and are
- * closed), and drop a client that still has more than max_output octets of
+/* Up to max_clients connections at once (a new one beyond that replaces
+ * the client idle longest, which gets an error line; when all are waiting
+ * for a deferred reply the new one gets the error line), and drop a client that still has more than max_output octets of
  * earlier replies unread when another reply is queued (a client that never
  * reads). 0 keeps the current value. */
 void ctl_server_set_limits(struct ctl_server *srv, size_t max_clients, size_t max_output);
 size_t ctl_server_n_clients(const struct ctl_server *srv);
+/* The idle timeout (default CTL_DEFAULT_IDLE_TIMEOUT_MS); 0 keeps it.
+ * Applies from each client's next request on. */
+void ctl_server_set_idle_timeout(struct ctl_server *srv, unsigned int ms);
 
 /* Answer the request: response must be a JSON object; the reference is
  * stolen (NULL, e.g. a failed json_pack, answers an internal error).

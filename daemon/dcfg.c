@@ -14,6 +14,8 @@
 #include <openssl/crypto.h>
 #include <uthash.h>
 
+#include "ike/der.h"
+#include "ike/id.h"
 #include "ike/alg.h"
 #include "ike/proposal.h"
 
@@ -53,8 +55,8 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		if (!n || n % 2 || n / 2 > sizeof(id->data)) {
 			snprintf(err, errlen,
 				 "identity \"%s\": a key id needs an even number of hex digits (1 "
-				 "to 255 octets)",
-				 text);
+				 "to %d octets)",
+				 text, IKE_ID_MAX_LEN);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < n / 2; i++) {
@@ -69,13 +71,21 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 			id->data[i] = (uint8_t)(hi << 4 | lo);
 		}
 		id->type = IKE_ID_KEY_ID;
-		id->len = (uint8_t)(n / 2);
+		id->len = (uint16_t)(n / 2);
 		return 0;
 	}
+	/* strongSwan reads a string with '=' as a Distinguished Name */
 	if (strchr(text, '=')) {
-		snprintf(err, errlen,
-			 "identity \"%s\": Distinguished Names are not implemented yet", text);
-		return -ENOTSUP;
+		size_t n;
+		int rc = ike_dn_from_text(text, id->data, sizeof(id->data), &n, err, errlen);
+
+		if (rc) {
+			memset(id, 0, sizeof(*id));
+			return rc;
+		}
+		id->type = IKE_ID_DER_ASN1_DN;
+		id->len = (uint16_t)n;
+		return 0;
 	}
 	if (text[0] == '@') {
 		text++;
@@ -93,13 +103,14 @@ int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	memcpy(id->data, text, len);
-	id->len = (uint8_t)len;
+	id->len = (uint16_t)len;
 	return 0;
 }
 
 bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b)
 {
-	return a->type == b->type && a->len == b->len && !memcmp(a->data, b->data, a->len);
+	return a->type == b->type && ike_id_matches(a, b) == IKE_ID_MATCH_PERFECT &&
+	       ike_id_matches(b, a) == IKE_ID_MATCH_PERFECT;
 }
 
 static bool parse_ip(const char *s, size_t len, uint8_t *family, uint8_t ip[16])
@@ -286,9 +297,11 @@ struct psk_secret {
 	bool address;	    /* an IP address id: maybe ours when we have no id */
 };
 
+#define ID_KEY_MAX (3 + IKE_ID_MAX_LEN)
+
 struct psk_by_id {
 	UT_hash_handle hh;
-	uint8_t key[2 + 255]; /* type, length, data */
+	uint8_t key[ID_KEY_MAX]; /* id_key(): type, length, data */
 	size_t n, cap;
 	size_t *secrets; /* indexes, in file order */
 };
@@ -301,12 +314,13 @@ struct psk_index {
 	size_t *wild, *addr; /* indexes of wildcard / address-id secrets */
 };
 
-static void id_key(const struct ike_id *id, uint8_t key[2 + 255])
+/* The hash key of an identity: type, length (2 octets), data with letter
+ * case folded as dcfg_id_equal() ignores it (ike_id_fold_key()); its
+ * length varies with the identity's, so a 10-octet FQDN is not hashed as
+ * 515 octets. */
+static size_t id_key(const struct ike_id *id, uint8_t key[ID_KEY_MAX])
 {
-	memset(key, 0, 2 + 255);
-	key[0] = id->type;
-	key[1] = id->len;
-	memcpy(key + 2, id->data, id->len);
+	return ike_id_fold_key(id->type, id->data, id->len, key);
 }
 
 static void psk_index_free(void *p)
@@ -364,7 +378,8 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 			char err[DCFG_ERR_LEN];
 			struct ike_id *id = &e->ids[e->n_ids];
 			struct psk_by_id *b;
-			uint8_t key[2 + 255];
+			uint8_t key[ID_KEY_MAX];
+			size_t klen;
 
 			if (!strcmp(s->ids[k].value, "%any")) {
 				e->wildcard = true;
@@ -375,14 +390,14 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 			e->n_ids++;
 			if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR)
 				e->address = true;
-			id_key(id, key);
-			HASH_FIND(hh, x->ids, key, sizeof(key), b);
+			klen = id_key(id, key);
+			HASH_FIND(hh, x->ids, key, klen, b);
 			if (!b) {
 				b = calloc(1, sizeof(*b));
 				if (!b)
 					goto fail;
-				memcpy(b->key, key, sizeof(key));
-				HASH_ADD(hh, x->ids, key, sizeof(b->key), b);
+				memcpy(b->key, key, klen);
+				HASH_ADD(hh, x->ids, key, klen, b);
 			}
 			if ((!b->n || b->secrets[b->n - 1] != i) &&
 			    push(&b->secrets, &b->n, &b->cap, i))
@@ -414,12 +429,13 @@ static const struct psk_index *psk_index_of(const struct conf *conf)
 static const struct psk_by_id *psk_of_id(const struct psk_index *x, const struct ike_id *id)
 {
 	struct psk_by_id *b;
-	uint8_t key[2 + 255];
+	uint8_t key[ID_KEY_MAX];
+	size_t klen;
 
 	if (!id || !id->type)
 		return NULL;
-	id_key(id, key);
-	HASH_FIND(hh, x->ids, key, sizeof(key), b);
+	klen = id_key(id, key);
+	HASH_FIND(hh, x->ids, key, klen, b);
 	return b;
 }
 
@@ -951,6 +967,11 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 			 : cc->childless == CONF_CHILDLESS_PREFER ? IKE_CHILDLESS_PREFER
 			 : cc->childless == CONF_CHILDLESS_FORCE  ? IKE_CHILDLESS_FORCE
 								  : IKE_CHILDLESS_ALLOW;
+	cfg->fragmentation =
+	    cc->fragmentation == CONF_FRAGMENTATION_ACCEPT  ? IKE_FRAGMENTATION_ACCEPT
+	    : cc->fragmentation == CONF_FRAGMENTATION_FORCE ? IKE_FRAGMENTATION_FORCE
+	    : cc->fragmentation == CONF_FRAGMENTATION_NO    ? IKE_FRAGMENTATION_NO
+							    : IKE_FRAGMENTATION_YES;
 	cfg->unique = cc->unique == CONF_UNIQUE_NEVER	  ? IKE_UNIQUE_NEVER
 		      : cc->unique == CONF_UNIQUE_REPLACE ? IKE_UNIQUE_REPLACE
 		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP

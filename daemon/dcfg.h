@@ -53,7 +53,9 @@ struct dcfg_conn {
  */
 int dcfg_id_parse(const char *text, struct ike_id *id, char *err, size_t errlen);
 
-/* Whether two identities are the same (type and octets). */
+/* Whether two identities are the same as strongSwan compares them: FQDNs,
+ * email addresses and DN PrintableStrings without letter case, DN string
+ * types aside; everything else octet for octet. */
 bool dcfg_id_equal(const struct ike_id *a, const struct ike_id *b);
 
 /* What one entry of local_addrs/remote_addrs is (swanctl.conf(5)). */

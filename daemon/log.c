@@ -312,3 +312,16 @@ void log_ike(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
 {
 	emit((enum log_level)level, NULL, false, fmt, ap);
 }
+
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms, uint64_t *left_out)
+{
+	if (l->written && now_ms - l->last_ms < LOG_LIMIT_INTERVAL_MS) {
+		l->left_out++;
+		return false;
+	}
+	*left_out = l->left_out;
+	l->left_out = 0;
+	l->last_ms = now_ms;
+	l->written = true;
+	return true;
+}

@@ -87,6 +87,24 @@ void log_child(enum log_level level, const char *conn, uint32_t ike_sa_id, const
  * derivation only. */
 void log_hex_secret(enum log_level level, const char *what, const uint8_t *data, size_t len);
 
+/*
+ * One kind of line that a peer or the network can cause once per packet
+ * (a send or receive error during a flood): written at most once per
+ * LOG_LIMIT_INTERVAL_MS, the next one written telling how many were left
+ * out, so an attack or an outage shows as one line a second and never
+ * floods the journal. Zero-initialise; one per kind of line.
+ */
+#define LOG_LIMIT_INTERVAL_MS 1000
+struct log_limit {
+	uint64_t last_ms;  /* when a line was last written */
+	uint64_t left_out; /* lines left out since */
+	bool written;	   /* a line has been written */
+};
+/* True: write the line now; *left_out is how many were left out since the
+ * previous one (0: none). False: it was counted, write nothing. now_ms
+ * from a monotonic clock. */
+bool log_limit_pass(struct log_limit *l, uint64_t now_ms, uint64_t *left_out);
+
 /* For struct ike_env.log: the engine's levels map one to one. */
 void log_ike(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));

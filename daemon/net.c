@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -33,7 +34,27 @@ struct net {
 	net_input_fn *fn;
 	void *arg;
 	uint8_t *buf;
+	/* A flood (or a dead route) fails every packet: one line a second
+	 * per kind, see log_limit. */
+	struct log_limit recv_err, send_err, no_sock;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* "" or " (N more like it left out since the last)" */
+static const char *left_out_note(char *buf, size_t len, uint64_t n)
+{
+	if (!n)
+		return "";
+	snprintf(buf, len, " (%llu more like it left out since the last)", (unsigned long long)n);
+	return buf;
+}
 
 enum net_verdict net_classify(const uint8_t *pkt, size_t len, bool natt, size_t *off)
 {
@@ -100,9 +121,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 		len = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (len < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s", s->port,
-					strerror(errno));
+			int e = errno;
+			uint64_t left;
+			char note[80];
+
+			if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
+			    log_limit_pass(&n->recv_err, mono_ms(), &left))
+				log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s%s", s->port,
+					strerror(e), left_out_note(note, sizeof(note), left));
 			return;
 		}
 		if (msg.msg_flags & MSG_TRUNC)
@@ -269,13 +295,17 @@ int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_add
 	struct msghdr msg;
 	static const uint8_t zero[16];
 	ssize_t sent;
+	uint64_t left;
+	char note[80];
 
 	for (unsigned int i = 0; i < n->n; i++)
 		if (n->socks[i].family == remote->family && n->socks[i].port == local->port)
 			s = &n->socks[i];
 	if (!s) {
-		log_msg(LOG_LEVEL_ERROR, "no %s socket on UDP port %u to send from",
-			remote->family == AF_INET6 ? "IPv6" : "IPv4", local->port);
+		if (log_limit_pass(&n->no_sock, mono_ms(), &left))
+			log_msg(LOG_LEVEL_ERROR, "no %s socket on UDP port %u to send from%s",
+				remote->family == AF_INET6 ? "IPv6" : "IPv4", local->port,
+				left_out_note(note, sizeof(note), left));
 		return -EADDRNOTAVAIL;
 	}
 	memset(&ss, 0, sizeof(ss));
@@ -342,7 +372,13 @@ int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_add
 	if (sent < 0) {
 		int e = errno;
 
-		log_msg(LOG_LEVEL_WARN, "send to UDP port %u: %s", remote->port, strerror(e));
+		if (log_limit_pass(&n->send_err, mono_ms(), &left)) {
+			char ip[INET6_ADDRSTRLEN] = "?";
+
+			inet_ntop(remote->family, remote->ip, ip, sizeof(ip));
+			log_msg(LOG_LEVEL_WARN, "send to %s UDP port %u: %s%s", ip, remote->port,
+				strerror(e), left_out_note(note, sizeof(note), left));
+		}
 		return -e;
 	}
 	return 0;

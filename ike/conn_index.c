@@ -12,9 +12,11 @@
  * any peer. Groups with one remote host are found by that address, the
  * others (ranges, %any) are walked: there are as many as distinct address
  * configurations, not connections. Inside a group, connections with an
- * exact remote identity are found by it; those accepting any identity are
- * listed apart. Configuration order decides among equals, as before: a
- * connection's seq is the order it was added in.
+ * exact remote identity are found by it (its letter case folded, see
+ * ike_id_fold_key()); those accepting any identity, or a pattern with
+ * wildcards ("*.example.org", "C=CH, O=x, CN=*"), are listed apart.
+ * Configuration order decides among equals, as before: a connection's seq
+ * is the order it was added in.
  */
 #include "config.h"
 
@@ -38,7 +40,7 @@ struct ike_conn_group {
 	TAILQ_ENTRY(ike_conn_group) entry; /* its remote bucket's, or groups_any */
 	struct ike_remote_bucket *bucket;  /* NULL: in groups_any */
 	TAILQ_HEAD(, ike_conn) conns;	   /* every one, configuration order */
-	TAILQ_HEAD(, ike_conn) any_id;	   /* those accepting any identity */
+	TAILQ_HEAD(, ike_conn) any_id;	   /* those accepting any identity or a pattern */
 	struct ike_conn_idb *by_id;
 	size_t sig_len;
 	uint8_t sig[];
@@ -84,13 +86,11 @@ static uint8_t *make_sig(const struct ike_conn *c, size_t *len)
 	return sig;
 }
 
+/* Identities that match perfectly share a key (letter case folded as
+ * ike_id_matches() ignores it); patterns are not keyed at all. */
 static size_t id_key(uint8_t type, const uint8_t *data, size_t len, uint8_t *key)
 {
-	key[0] = type;
-	key[1] = (uint8_t)(len >> 8);
-	key[2] = (uint8_t)len;
-	memcpy(key + 3, data, len);
-	return 3 + len;
+	return ike_id_fold_key(type, data, len, key);
 }
 
 static struct ike_conn_group *group_get(struct ike_engine *e, const struct ike_conn *c)
@@ -163,7 +163,7 @@ int ike_conn_index_add(struct ike_engine *e, struct ike_conn *c)
 
 	if (!g)
 		return -ENOMEM;
-	if (rid->type) {
+	if (rid->type && !ike_id_has_wildcards(rid)) {
 		uint8_t key[3 + sizeof(rid->data)];
 		size_t klen = id_key(rid->type, rid->data, rid->len, key);
 		struct ike_conn_idb *b;

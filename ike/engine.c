@@ -252,24 +252,29 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 				   sa->req_kind == IKE_REQ_NEW_CHILD
 			       ? "CREATE_CHILD_SA"
 			       : "INFORMATIONAL";
-	char reason[96];
+	char reason[320], note[224];
 
 	if (!sa->req_pkt || sa->req_kind == IKE_REQ_NONE)
 		return;
 	if (sa->req_tries >= e->opts.retransmit_tries) {
+		ike_frag_unanswered_note(e, sa, note, sizeof(note));
 		if (ike_sa_usable(sa)) {
+			if (note[0])
+				ike_log_sa(e, IKE_LOG_WARN, sa, "%s request unanswered%s", what,
+					   note);
 			ike_dpd_peer_dead(e, sa);
 			return;
 		}
-		snprintf(reason, sizeof(reason), "peer did not answer %s after %u retransmissions",
-			 what, sa->req_tries);
+		snprintf(reason, sizeof(reason),
+			 "peer did not answer %s after %u retransmissions%s", what, sa->req_tries,
+			 note);
 		ike_sa_fail(e, sa, 0, reason);
 		return;
 	}
 	sa->req_tries++;
 	ike_log_sa(e, IKE_LOG_INFO, sa, "retransmit %u of %s request %u", sa->req_tries, what,
 		   sa->msgid_next);
-	ike_send_raw(e, sa, sa->req_pkt, sa->req_len);
+	ike_send_msgs(e, sa, sa->req_pkt, sa->req_len);
 	ike_timer_arm(e, &sa->t_rtx, ike_now(e) + rtx_timeout(e, sa->req_tries));
 }
 
@@ -307,6 +312,27 @@ void ike_send_raw(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkt, s
 	e->env.send(e->env.ctx, pkt, len, &sa->local, &sa->remote);
 }
 
+void ike_send_msgs(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkts, size_t len)
+{
+	struct ike_reader r;
+
+	ike_reader_init(&r, pkts, len);
+	while (!ike_reader_at_end(&r)) {
+		struct ike_reader peek = r;
+		struct ike_slice one;
+		uint32_t n;
+
+		ike_skip(&peek, 24); /* the header's Length field */
+		n = ike_get_u32(&peek);
+		one = ike_get_slice(&r, n);
+		if (ike_reader_failed(&peek) || n < IKE_HDR_LEN || ike_reader_failed(&r)) {
+			ike_log_sa(e, IKE_LOG_ERROR, sa, "internal: a kept message is truncated");
+			return;
+		}
+		ike_send_raw(e, sa, one.ptr, one.len);
+	}
+}
+
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
 		uint32_t msgid)
 {
@@ -323,7 +349,7 @@ static void start_request(struct ike_engine *e, struct ike_sa *sa, uint8_t req_k
 {
 	sa->req_kind = req_kind;
 	sa->req_tries = 0;
-	ike_send_raw(e, sa, sa->req_pkt, sa->req_len);
+	ike_send_msgs(e, sa, sa->req_pkt, sa->req_len);
 	ike_timer_arm(e, &sa->t_rtx, ike_now(e) + rtx_timeout(e, 0));
 }
 
@@ -340,56 +366,44 @@ int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_
 int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, bool response,
 		       uint32_t msgid, struct ike_writer *inner, uint8_t first, uint8_t req_kind)
 {
-	struct ike_sk_cipher c;
+	struct ike_slice plain = ike_writer_slice(inner);
 	struct ike_writer w;
-	struct ike_builder b;
-	struct ike_sk_layout lay;
 	struct ike_hdr h;
-	uint8_t iv[IKE_SK_IV_MAX_LEN];
-	size_t plain_len, iv_len;
-	uint8_t *p;
+	uint16_t oversize;
 	int rc;
 
 	if (ike_writer_error(inner) || !sa->keys_valid)
 		return ike_writer_error(inner) ? ike_writer_error(inner) : -EINVAL;
 	if (!response)
 		msgid = sa->msgid_next;
-	ike_sk_cipher_from_keys(&c, &sa->keys, sa->initiator);
-	plain_len = ike_writer_len(inner);
-	iv_len = ike_sk_iv_len(&c);
 	ike_sa_hdr(sa, &h, exchange, response, msgid);
 	ike_writer_init(&w);
-	ike_build_begin(&b, &w, &h);
-	ike_add_sk(&b, first, iv_len, ike_sk_ct_len(&c, plain_len), ike_sk_icv_len(&c), &lay);
-	rc = ike_build_end(&b);
-	p = rc ? NULL : ike_writer_span(&w, lay.ct_off, plain_len);
-	if (!p) {
-		ike_writer_free(&w);
-		return rc ? rc : -EINVAL;
-	}
-	if (plain_len)
-		memcpy(p, ike_writer_slice(inner).ptr, plain_len);
-	e->env.random(e->env.ctx, iv, iv_len);
-	p = ike_writer_span(&w, lay.msg_off, lay.end - lay.msg_off);
-	rc = p ? ike_sk_seal(&c, p, lay.end - lay.msg_off, lay.iv_off - lay.msg_off, plain_len, iv)
-	       : -EINVAL;
+	/* the plaintext is sealed in place: a grown buffer is wiped */
+	w.wipe = true;
+	rc = ike_frag_protect(e, sa, &h, &plain, first, &w, &oversize);
 	if (rc) {
 		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot protect %s message: %s",
 			   ike_exchange_name(exchange), strerror(-rc));
-		w.wipe = true;
 		ike_writer_free(&w);
 		return rc;
 	}
+	if (oversize)
+		ike_log_sa(e, IKE_LOG_DEBUG, sa,
+			   "%s %s %u (%u octets) exceeds the fragment size, sent unfragmented",
+			   ike_exchange_name(exchange), response ? "response" : "request", msgid,
+			   oversize);
+	/* All of it is ciphertext now: kept without wiping. */
 	if (response) {
 		free(sa->resp_pkt);
 		sa->resp_pkt = w.buf;
-		sa->resp_len = (uint32_t)(lay.end - lay.msg_off);
+		sa->resp_len = (uint32_t)w.len;
 		sa->msgid_peer = msgid + 1;
-		ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+		ike_send_msgs(e, sa, sa->resp_pkt, sa->resp_len);
 	} else {
 		free(sa->req_pkt);
 		sa->req_pkt = w.buf;
-		sa->req_len = (uint32_t)(lay.end - lay.msg_off);
+		sa->req_len = (uint32_t)w.len;
+		sa->req_oversize = oversize;
 		start_request(e, sa, req_kind);
 	}
 	return 0;
@@ -571,7 +585,8 @@ static void input_unknown_spi(struct ike_engine *e, struct ike_rx *rx, const str
 }
 
 /* Decrypts in e->rx and decodes the inner payloads. 0, -EBADMSG (drop
- * silently), or a notify to answer (> 0) with *bad_type for
+ * silently), -EAGAIN (a fragment kept, the message is not complete), or
+ * a notify to answer (> 0) with *bad_type for
  * UNSUPPORTED_CRITICAL_PAYLOAD. */
 static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx, uint8_t *bad_type,
 		     const char **why)
@@ -579,7 +594,7 @@ static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	struct ike_wire_err err;
 	struct ike_sk_cipher c;
 	size_t poff, plen;
-	uint8_t *buf;
+	uint8_t *buf, first;
 	int rc;
 
 	ike_writer_reset(&e->rx);
@@ -592,6 +607,19 @@ static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	if (ike_msg_decode(&rx->m, buf, rx->len, &err)) {
 		*why = err.reason ? err.reason : "malformed";
 		return -EBADMSG;
+	}
+	if (rx->m.present & PL(SKF)) {
+		if (rx->m.present & ~PL(SKF)) {
+			*why = "payloads outside the Encrypted Fragment payload";
+			return -EBADMSG;
+		}
+		/* RFC 7383 2.6: reassembled (and each fragment authenticated)
+		 * before anything else looks at the message */
+		rc = ike_frag_input(e, sa, rx, buf, &buf, &plen, &first, why);
+		if (rc)
+			return rc;
+		rx->m.skf.body = (struct ike_slice){ 0 };
+		goto inner;
 	}
 	if (!(rx->m.present & PL(SK))) {
 		*why = "no Encrypted payload";
@@ -613,7 +641,9 @@ static int unprotect(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		*why = "bad plaintext length";
 		return -EBADMSG;
 	}
-	if (ike_msg_decode_inner(&rx->m, buf, plen, rx->m.sk.first_payload, &err)) {
+	first = rx->m.sk.first_payload;
+inner:
+	if (ike_msg_decode_inner(&rx->m, buf, plen, first, &err)) {
 		*why = err.reason ? err.reason : "malformed";
 		*bad_type = err.payload;
 		return err.notify ? err.notify : IKE_N_INVALID_SYNTAX;
@@ -654,10 +684,14 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			return;
 		}
 	} else if (h->msg_id != sa->msgid_peer) {
-		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt) {
+		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt &&
+		    ike_frag_number(rx->pkt, rx->len) > 1) {
+			/* RFC 7383 2.6.1: fragment 1 alone stands for the request */
+			log_drop(e, &rx->remote, "a later fragment of a request answered", h);
+		} else if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s request %u retransmitted, resending",
 				   ike_exchange_name(h->exchange), h->msg_id);
-			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+			ike_send_msgs(e, sa, sa->resp_pkt, sa->resp_len);
 		} else {
 			log_drop(e, &rx->remote, "unexpected message ID", h);
 		}
@@ -678,6 +712,13 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			return;
 		}
 		rc = unprotect(e, sa, rx, &bad_type, &why);
+		if (rc == -EAGAIN) {
+			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s %s %u: fragment %u of %u: %s",
+				   ike_exchange_name(h->exchange),
+				   response ? "response" : "request", h->msg_id, rx->m.skf.number,
+				   rx->m.skf.total, why);
+			return;
+		}
 		if (rc == -EBADMSG) {
 			log_drop(e, &rx->remote, why, h);
 			return;
@@ -1115,11 +1156,14 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 		if (opts->nat_keepalive_ms)
 			e->opts.nat_keepalive_ms = opts->nat_keepalive_ms;
 		e->opts.nat_transport = opts->nat_transport;
+		e->opts.fragment_size_v4 = opts->fragment_size_v4;
+		e->opts.fragment_size_v6 = opts->fragment_size_v6;
 	}
 	ike_timer_heap_init(&e->timers);
 	e->wake_requested = IKE_TIMER_NONE;
 	ike_conn_index_init(e);
 	ike_writer_init(&e->rx);
+	e->rx.wipe = true; /* it holds plaintext: wiped when it grows */
 	return e;
 }
 
@@ -1440,26 +1484,6 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
-
-void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (type == IKE_ID_IPV4_ADDR && len == 4 && inet_ntop(AF_INET, data, ip, sizeof(ip))) {
-		snprintf(buf, size, "%s", ip);
-	} else if (type == IKE_ID_IPV6_ADDR && len == 16 &&
-		   inet_ntop(AF_INET6, data, ip, sizeof(ip))) {
-		snprintf(buf, size, "%s", ip);
-	} else if (type == IKE_ID_FQDN || type == IKE_ID_RFC822_ADDR) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < len && n + 1 < size; i++)
-			buf[n++] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] : '?';
-		buf[n] = 0;
-	} else {
-		snprintf(buf, size, "%s", len ? "(binary)" : "%any");
-	}
-}
 
 void ike_engine_counts(const struct ike_engine *e, size_t *ike_sas, size_t *child_sas)
 {

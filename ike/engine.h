@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "ike/buf.h"
+#include "ike/id.h"
 #include "ike/ike.h"
 #include "ike/sa.h"
 #include "ike/timer.h"
@@ -21,6 +22,15 @@
 #define IKE_MAX_COOKIE_TRIES 3	       /* COOKIE round trips per IKE_SA_INIT */
 #define IKE_REKEYED_TIMEOUT_MS 30000   /* a rekeyed IKE SA the peer does not delete */
 #define IKE_REKEY_RETRY_MS 2000	       /* after TEMPORARY_FAILURE: this, plus up to as much */
+
+/* Reassembly of fragmented messages (RFC 7383 2.6): what a peer can make
+ * us hold. A message of more fragments or octets (plaintext) is dropped;
+ * one not complete this long after its first fragment is forgotten; all
+ * messages being reassembled together hold at most IKE_FRAG_ENGINE_BYTES. */
+#define IKE_FRAG_MAX_FRAGMENTS 128
+#define IKE_FRAG_MAX_BYTES (32u * 1024)
+#define IKE_FRAG_TIMEOUT_MS 30000
+#define IKE_FRAG_ENGINE_BYTES (16u * 1024 * 1024)
 
 struct ike_rx;
 
@@ -48,6 +58,7 @@ struct ike_engine {
 	struct ike_writer rx; /* mutable copy of the datagram being processed */
 	struct ike_rx *rxm;   /* the message being processed */
 	struct ike_restart *restarts; /* dpd.c: by "conn/child" */
+	size_t frag_bytes;	      /* frag.c: plaintext held by every reassembly */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -103,8 +114,6 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *child_name, uint32_t child_id, uint16_t notify,
 		     const char *reason);
 const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
-/* An identity as text ("10.1.0.1", "gw.example.org", "(binary)", "%any"). */
-void ike_id_format(uint8_t type, const uint8_t *data, size_t len, char *buf, size_t size);
 #define IKE_ADDR_STR_LEN 56
 
 /* ---- sending ---- */
@@ -134,6 +143,71 @@ enum ike_verdict ike_sa_kick(struct ike_engine *e, struct ike_sa *sa);
 /* Fill a header for a message of sa. */
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
 		uint32_t msgid);
+
+/* Send the datagrams of a message kept in sa->req_pkt or sa->resp_pkt:
+ * one IKE message, or its fragments back to back. */
+void ike_send_msgs(struct ike_engine *e, struct ike_sa *sa, const uint8_t *pkts, size_t len);
+
+/* frag.c: IKE fragmentation (RFC 7383) */
+/* One fragment's plaintext, as decrypted. */
+struct frag_piece {
+	uint8_t *data;
+	uint16_t len;
+	bool have;
+};
+
+/* A message of the peer being reassembled (sa->frx: one per direction). */
+struct ike_frag_rx {
+	struct ike_sa *sa;
+	struct ike_timer t; /* IKE_FRAG_TIMEOUT_MS after the first fragment */
+	uint32_t msg_id;
+	uint8_t exchange;
+	bool response;
+	uint8_t first;	/* the first inner payload type (from fragment 1) */
+	uint16_t total; /* Total Fragments */
+	uint16_t count; /* fragments held */
+	size_t bytes;	/* plaintext held */
+	struct frag_piece piece[];
+};
+
+/* IKE_SA_INIT: IKEV2_FRAGMENTATION_SUPPORTED in our request (req NULL),
+ * or in our response to req when it carried one (2.3), unless
+ * fragmentation = no. */
+void ike_frag_add_notify(struct ike_builder *b, const struct ike_conn *c,
+			 const struct ike_msg *req);
+/* IKE_SA_INIT from the peer: whether it announced fragmentation. */
+void ike_frag_note_peer(struct ike_sa *sa, const struct ike_msg *m);
+/* A new IKE SA made by rekeying old keeps the agreement. */
+void ike_frag_inherit(struct ike_sa *nsa, const struct ike_sa *old);
+/*
+ * Seal a message of sa with header h and inner payloads plain (the first
+ * of type first) into out: one SK message, or, when it is larger than the
+ * fragment size and fragmentation is ours to use, SKF fragments each
+ * sealed on its own and each within the size, back to back. *oversize:
+ * the IP datagram's size when a whole message exceeded the size, else 0.
+ * 0 or -errno (out may hold part of the work: the caller wipes it).
+ */
+int ike_frag_protect(struct ike_engine *e, struct ike_sa *sa, const struct ike_hdr *h,
+		     const struct ike_slice *plain, uint8_t first, struct ike_writer *out,
+		     uint16_t *oversize);
+/*
+ * A message with an SKF payload, decoded in rx->m from buf (e->rx, a
+ * mutable copy): authenticate and decrypt the fragment, keep it; when the
+ * message is complete, its plaintext goes in e->rx and 0 is returned with
+ * *plain, *plain_len and *first set. -EAGAIN: kept (or a duplicate), not
+ * complete; -EBADMSG: dropped (*why says why).
+ */
+int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx, uint8_t *buf,
+		   uint8_t **plain, size_t *plain_len, uint8_t *first, const char **why);
+/* The Fragment Number of a datagram made of one SKF, else 0 (RFC 7383
+ * 2.6.1: only fragment 1 of a retransmitted request gets the response). */
+uint16_t ike_frag_number(const uint8_t *pkt, size_t len);
+/* What to add to "peer did not answer ..." when our request went whole
+ * though oversized (": the request (1401 octets) exceeded ..."); "" if not. */
+void ike_frag_unanswered_note(const struct ike_engine *e, const struct ike_sa *sa, char *buf,
+			      size_t len);
+/* sa goes: its reassemblies are wiped and freed. */
+void ike_frag_sa_free(struct ike_engine *e, struct ike_sa *sa);
 
 /* ---- timers ---- */
 void ike_timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);

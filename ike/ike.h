@@ -40,8 +40,8 @@ enum ike_mode {
 
 struct ike_id {
 	uint8_t type; /* enum ike_id_type; 0: none configured */
-	uint8_t len;
-	uint8_t data[255];
+	uint16_t len;
+	uint8_t data[IKE_ID_MAX_LEN];
 };
 
 /* What becomes of a CHILD_SA's configuration when the SA goes (swanctl.conf
@@ -95,6 +95,16 @@ enum ike_childless {
 	IKE_CHILDLESS_FORCE,	 /* childless only, both roles */
 };
 
+/* IKE fragmentation (RFC 7383), swanctl.conf's fragmentation. Fragments
+ * the peer sends are reassembled whatever the setting. */
+enum ike_fragmentation {
+	IKE_FRAGMENTATION_YES = 0, /* announce; fragment oversized messages if the peer did */
+	IKE_FRAGMENTATION_ACCEPT,  /* announce, never fragment our own messages */
+	IKE_FRAGMENTATION_FORCE,   /* announce; fragment oversized messages even if the
+				    * peer did not announce it */
+	IKE_FRAGMENTATION_NO,	   /* neither announce nor fragment */
+};
+
 struct ike_conn_cfg {
 	char name[64];
 	/* Where we initiate from and to: local family 0: any; remote family
@@ -126,6 +136,7 @@ struct ike_conn_cfg {
 	 * it gives up; 0: forever. */
 	uint32_t keyingtries;
 	uint8_t childless; /* enum ike_childless */
+	uint8_t fragmentation; /* enum ike_fragmentation */
 	size_t n_children;
 	const struct ike_child_cfg *children;
 };
@@ -284,7 +295,16 @@ struct ike_engine_opts {
 	 * and the engine does not substitute the public one (strongSwan does),
 	 * so the policies would not match the translated traffic. */
 	bool nat_transport;
+	/* The largest IP datagram an IKE message may take before it is sent
+	 * in fragments (RFC 7383), IP and UDP headers and the non-ESP marker
+	 * included, per family of the peer's address, as strongSwan's
+	 * charon.fragment_size. 0: IKE_FRAGMENT_SIZE_DEFAULT. */
+	uint16_t fragment_size_v4, fragment_size_v6;
 };
+
+#define IKE_FRAGMENT_SIZE_DEFAULT 1280
+/* Below this no fragment carries anything useful: refused by the engine. */
+#define IKE_FRAGMENT_SIZE_MIN 576
 
 #define IKE_NAT_KEEPALIVE_OFF UINT32_MAX
 
@@ -379,7 +399,7 @@ struct ike_sa_info {
 	bool initiator;
 	uint64_t spi_i, spi_r;
 	struct ike_addr local, remote;
-	char local_id[128], remote_id[128];
+	char local_id[IKE_ID_MAX_LEN], remote_id[IKE_ID_MAX_LEN]; /* as ike_id_format() (cut) */
 	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	uint64_t established_ms; /* 0: not established */

@@ -89,25 +89,27 @@ static size_t id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *ou
 	return 4 + len;
 }
 
-static bool id_equal(const struct ike_id *want, const struct ike_id_pl *got)
-{
-	return got->type == want->type && got->data.len == want->len &&
-	       !memcmp(got->data.ptr, want->data, want->len);
-}
-
-static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
-{
-	const struct ike_id *want = &sa->conn->cfg.remote_id;
-
-	return !want->type || id_equal(want, got);
-}
-
+/* The parser refuses ID payloads longer than IKE_ID_MAX_LEN, so nothing
+ * is cut here. */
 static void id_of_pl(const struct ike_id_pl *pl, struct ike_id *id)
 {
 	memset(id, 0, sizeof(*id));
 	id->type = pl->type;
-	id->len = (uint8_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
+	id->len = (uint16_t)(pl->data.len < sizeof(id->data) ? pl->data.len : sizeof(id->data));
 	memcpy(id->data, pl->data.ptr, id->len);
+}
+
+/* How well the peer's identity matches a configured remote id, with
+ * strongSwan's wildcards ("*.example.org", "C=CH, O=strongSwan, CN=*"):
+ * enum ike_id_match, IKE_ID_MATCH_ANY when none is configured. */
+static int id_match(const struct ike_id *want, const struct ike_id_pl *got)
+{
+	return ike_id_matches_data(want, got->type, got->data.ptr, got->data.len);
+}
+
+static bool id_acceptable(const struct ike_sa *sa, const struct ike_id_pl *got)
+{
+	return id_match(&sa->conn->cfg.remote_id, got) != IKE_ID_MATCH_NONE;
 }
 
 /* The shared key of this IKE SA: for our identity and the peer's (peer:
@@ -139,12 +141,16 @@ static void get_psk(struct ike_engine *e, const struct ike_sa *sa, const struct 
 	}
 	memset(&me, 0, sizeof(me));
 	own_id(sa, &me.type, &data, &len);
-	me.len = (uint8_t)len;
+	me.len = (uint16_t)len;
 	memcpy(me.data, data, len);
+	/* as initiator, a remote_id with wildcards names no one yet: the key
+	 * is looked up as for %any, by our identity */
 	if (peer)
 		id_of_pl(peer, &other);
-	else
+	else if (!ike_id_has_wildcards(&sa->conn->cfg.remote_id))
 		other = sa->conn->cfg.remote_id;
+	else
+		memset(&other, 0, sizeof(other));
 	k->ok = !e->env.psk_lookup(e->env.ctx, sa->conn->name, &me, other.type ? &other : NULL,
 				   k->key, sizeof(k->key), &k->len) &&
 		k->len <= sizeof(k->key);
@@ -176,7 +182,7 @@ static bool auth_ok(const struct ike_sa *sa, const struct psk *k, bool of_initia
 static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, const struct psk *k,
 			bool initiator)
 {
-	uint8_t body[4 + 255], auth[IKE_PRF_MAX_LEN];
+	uint8_t body[4 + IKE_ID_MAX_LEN], auth[IKE_PRF_MAX_LEN];
 	const uint8_t *data;
 	size_t len, body_len, auth_len = 0;
 	uint8_t type;
@@ -233,23 +239,30 @@ static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
 	       !ike_proposal_select(c->ike, c->n_ike, &p, 1, 0, &tmp);
 }
 
-/* strongSwan's preference: the peer's identity matched exactly before a
- * connection that accepts any, then ours (IDr) if the peer named it,
- * then the addresses; the first configured among equals. */
+/* strongSwan's preference: the peer's identity matched exactly, then with
+ * wildcards, before a connection that accepts any, then ours (IDr) if the
+ * peer named it, then the addresses; the first configured among equals. */
 static int consider(void *arg, struct ike_conn *c, int addr_score)
 {
 	struct pick *p = arg;
 	const struct ike_msg *m = p->m;
 	int id_score, score;
 
-	/* the index offers only these; a check costs nothing */
-	if (c->cfg.remote_id.type && !id_equal(&c->cfg.remote_id, &m->idi))
+	/* the index offers the connections whose remote_id may match (the
+	 * same identity up to letter case, a pattern, or none); strongSwan's
+	 * ranks: 20 for the very identity, less per wildcard, 1 for a
+	 * connection that accepts anyone */
+	id_score = id_match(&c->cfg.remote_id, &m->idi);
+	if (id_score == IKE_ID_MATCH_NONE)
 		return 0;
-	id_score = c->cfg.remote_id.type ? 20 : 1;
+	/* the IDr the peer named is matched as strongSwan does, so a DN with
+	 * other letter case or string types still names us */
 	if ((m->encrypted & IKE_PL_BIT(IKE_PL_IDR)) && c->cfg.local_id.type) {
-		if (!id_equal(&c->cfg.local_id, &m->idr))
+		int mine = id_match(&c->cfg.local_id, &m->idr);
+
+		if (mine == IKE_ID_MATCH_NONE)
 			return 0;
-		id_score += 20;
+		id_score += mine;
 	}
 	if (!algs_fit(c, &p->sa->sel))
 		return 0;

@@ -124,6 +124,11 @@ enum ike_esn_id {
 #define IKE_ATTR_KEY_LENGTH 14
 #define IKE_ATTR_TV 0x8000
 
+/* The longest identification data we keep (an ID payload's data after its
+ * type): a certificate's subject DN can exceed 255 octets; an ID payload
+ * longer than this is refused when parsed. */
+#define IKE_ID_MAX_LEN 512
+
 enum ike_id_type {
 	IKE_ID_IPV4_ADDR = 1,
 	IKE_ID_FQDN = 2,

@@ -183,6 +183,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_add_ke(&b, ho->dh_group, pub, pub_len);
 	ike_add_nonce(&b, ho->ni, ho->ni_len);
 	add_nat_notifies(e, &b, sa);
+	ike_frag_add_notify(&b, sa->conn, NULL);
 	rc = ike_build_end(&b);
 	free(props);
 	if (!rc) {
@@ -300,6 +301,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ike_add_ke(&b, sel.dh, pub, pub_len);
 	ike_add_nonce(&b, ho->nr, ho->nr_len);
 	add_nat_notifies(e, &b, sa);
+	ike_frag_add_notify(&b, rx->conn, m);
 	if (rx->conn->cfg.childless != IKE_CHILDLESS_NEVER)
 		ike_add_notify(&b, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	rc = ike_build_end(&b);
@@ -321,6 +323,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	memcpy(ho->msg2, w.buf, w.len);
 	ho->msg2_len = w.len;
 	check_nat(e, sa, m);
+	ike_frag_note_peer(sa, m);
 	/* The response is kept for a retransmitted request; the buffer
 	 * moves to the SA. */
 	free(sa->resp_pkt);
@@ -459,6 +462,7 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	ho->msg2_len = rx->len;
 	check_nat(e, sa, m);
 	sa->peer_childless = ike_msg_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
+	ike_frag_note_peer(sa, m);
 	ike_selected_format(&sel, 0, algs, sizeof(algs));
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
 	if (ike_auth_start(e, sa))

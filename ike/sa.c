@@ -384,6 +384,7 @@ void ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	ike_timer_disarm(e, &sa->t_rekey);
 	ike_timer_disarm(e, &sa->t_hard);
 	ike_timer_disarm(e, &sa->t_reauth);
+	ike_frag_sa_free(e, sa);
 	ike_exch_free(sa->exch);
 	sa->exch = NULL;
 	ike_sa_half_open_free(e, sa);
@@ -489,7 +490,7 @@ bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, c
 {
 	uint8_t *p;
 
-	if (len > 255)
+	if (len > IKE_ID_MAX_LEN)
 		return false;
 	p = malloc(len ? len : 1);
 	if (!p)
@@ -499,7 +500,7 @@ bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, c
 	free(sa->peer_id);
 	sa->peer_id = p;
 	sa->peer_id_type = type;
-	sa->peer_id_len = (uint8_t)len;
+	sa->peer_id_len = (uint16_t)len;
 	peer_index(e, sa);
 	return true;
 }

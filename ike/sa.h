@@ -29,6 +29,7 @@
 struct ike_engine;
 struct ike_dh;
 struct ike_restart;
+struct ike_frag_rx;
 
 #define IKE_CONN_MAX_PROPOSALS 16
 
@@ -268,7 +269,8 @@ struct ike_sa {
 	LIST_HEAD(, ike_child) children;
 	uint32_t n_children;
 	uint64_t established_ms;
-	uint8_t peer_id_type, peer_id_len;
+	uint8_t peer_id_type;
+	uint16_t peer_id_len;
 	uint8_t *peer_id;      /* the authenticated peer identity */
 	/* engine->peers: the SAs of one connection name and peer identity,
 	 * for INITIAL_CONTACT, unique and reqid sharing without a walk over
@@ -290,6 +292,11 @@ struct ike_sa {
 	struct ike_timer t_hard;    /* rekey + over_time: give up, delete */
 	struct ike_timer t_reauth;  /* reauth_time minus a random rand_time (reauth.c) */
 	uint32_t reauth_of;	    /* this SA reauthenticates that one (its id) */
+	/* IKE fragmentation (frag.c, RFC 7383) */
+	bool frag_peer;		    /* the peer announced IKEV2_FRAGMENTATION_SUPPORTED */
+	uint16_t req_oversize;	    /* our request went whole though its IP datagram (this
+				     * size) exceeded the fragment size; 0: it did not */
+	struct ike_frag_rx *frx[2]; /* reassembly of the peer's request [0], response [1] */
 	const char *why_down;	    /* reason given when its Delete completes */
 };
 

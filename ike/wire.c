@@ -427,6 +427,9 @@ static int parse_id(struct dec *d, struct ike_reader *body, struct ike_id_pl *id
 	if (id->type == IKE_ID_IPV6_ADDR && ike_reader_remaining(body) != 16)
 		return failv(d, "ID_IPV6_ADDR is not 16 octets",
 			     (uint32_t)ike_reader_remaining(body));
+	if (ike_reader_remaining(body) > IKE_ID_MAX_LEN)
+		return failv(d, "identification data longer than we keep",
+			     (uint32_t)ike_reader_remaining(body));
 	id->data = ike_get_rest(body);
 	id->body = ike_get_rest(&whole);
 	return 0;
@@ -596,6 +599,41 @@ static int parse_payload(struct dec *d, struct ike_reader *body)
 	}
 }
 
+/* SK or SKF (RFC 7383 2.5): the last payload, alone of its kind. */
+static int parse_sk(struct dec *d, struct ike_reader *r, struct ike_reader *body, uint8_t next)
+{
+	struct ike_msg *m = d->m;
+	const uint32_t both = IKE_PL_BIT(IKE_PL_SK) | IKE_PL_BIT(IKE_PL_SKF);
+
+	if (d->inner)
+		return fail(d, d->pl == IKE_PL_SK ? "SK inside SK" : "SKF inside SK");
+	if (m->present & both)
+		return fail(d, "duplicate payload");
+	if (!ike_reader_at_end(r))
+		return failv(d, "not the last payload, octets after it",
+			     (uint32_t)ike_reader_remaining(r));
+	if (d->pl == IKE_PL_SKF) {
+		m->skf.number = ike_get_u16(body);
+		m->skf.total = ike_get_u16(body);
+		if (ike_reader_failed(body))
+			return fail(d, "shorter than its fragment fields");
+		if (m->skf.total == 0)
+			return fail(d, "Total Fragments is 0");
+		if (m->skf.number == 0 || m->skf.number > m->skf.total)
+			return failv(d, "Fragment Number not within 1..Total Fragments",
+				     m->skf.number);
+		m->skf.first_payload = next;
+		m->skf.body_off = (uint32_t)ike_reader_offset(body);
+		m->skf.body = ike_get_rest(body);
+	} else {
+		m->sk.first_payload = next;
+		m->sk.body_off = (uint32_t)ike_reader_offset(body);
+		m->sk.body = ike_get_rest(body);
+	}
+	m->present |= IKE_PL_BIT(d->pl);
+	return 0;
+}
+
 static bool is_repeatable(uint8_t type)
 {
 	return type == IKE_PL_NOTIFY || type == IKE_PL_VENDOR || type == IKE_PL_CERT ||
@@ -625,20 +663,8 @@ static int decode_chain(struct dec *d, struct ike_reader *r, uint8_t np)
 		if (ike_reader_failed(&body))
 			return failv(d, "payload length exceeds message", len);
 
-		if (np == IKE_PL_SK) {
-			if (d->inner)
-				return fail(d, "SK inside SK");
-			if (m->present & IKE_PL_BIT(IKE_PL_SK))
-				return fail(d, "duplicate payload");
-			if (!ike_reader_at_end(r))
-				return failv(d, "SK is not the last payload, octets after it",
-					     (uint32_t)ike_reader_remaining(r));
-			m->sk.first_payload = next;
-			m->sk.body_off = (uint32_t)ike_reader_offset(&body);
-			m->sk.body = ike_get_rest(&body);
-			m->present |= IKE_PL_BIT(IKE_PL_SK);
-			return 0;
-		}
+		if (np == IKE_PL_SK || np == IKE_PL_SKF)
+			return parse_sk(d, r, &body, next);
 		if (np < IKE_PL_SA || np > IKE_PL_EAP) {
 			/* RFC 7296 2.5: the critical bit is about this payload */
 			if (flags & IKE_PAYLOAD_CRITICAL)
@@ -1008,15 +1034,22 @@ void ike_add_eap(struct ike_builder *b, const void *eap, size_t len)
 	ike_add_raw(b, IKE_PL_EAP, 0, eap, len);
 }
 
-void ike_add_sk(struct ike_builder *b, uint8_t first_inner, size_t iv_len, size_t ct_len,
-		size_t icv_len, struct ike_sk_layout *layout)
+static void add_sk(struct ike_builder *b, uint8_t type, uint8_t first_inner, uint16_t number,
+		   uint16_t total, size_t iv_len, size_t ct_len, size_t icv_len,
+		   struct ike_sk_layout *layout)
 {
-	size_t off, body;
+	size_t off, body, fields = type == IKE_PL_SKF ? 4 : 0;
 
 	if (b->inner)
 		ike_writer_fail(b->w, -EINVAL);
-	off = pl_begin(b, IKE_PL_SK, 0);
+	off = pl_begin(b, type, 0);
 	ike_patch_u8(b->w, off, first_inner);
+	if (type == IKE_PL_SKF) {
+		if (number == 0 || number > total || (number > 1 && first_inner != IKE_PL_NONE))
+			ike_writer_fail(b->w, -EINVAL);
+		ike_put_u16(b->w, number);
+		ike_put_u16(b->w, total);
+	}
 	if (iv_len > UINT16_MAX || ct_len > UINT16_MAX || icv_len > UINT16_MAX) {
 		iv_len = ct_len = icv_len = 0;
 		ike_writer_fail(b->w, -EMSGSIZE);
@@ -1029,9 +1062,21 @@ void ike_add_sk(struct ike_builder *b, uint8_t first_inner, size_t iv_len, size_
 	*layout = (struct ike_sk_layout){
 		.msg_off = b->start,
 		.sk_off = off,
-		.iv_off = off + IKE_GENERIC_HDR_LEN,
-		.ct_off = off + IKE_GENERIC_HDR_LEN + iv_len,
-		.icv_off = off + IKE_GENERIC_HDR_LEN + iv_len + ct_len,
-		.end = off + IKE_GENERIC_HDR_LEN + body,
+		.iv_off = off + IKE_GENERIC_HDR_LEN + fields,
+		.ct_off = off + IKE_GENERIC_HDR_LEN + fields + iv_len,
+		.icv_off = off + IKE_GENERIC_HDR_LEN + fields + iv_len + ct_len,
+		.end = off + IKE_GENERIC_HDR_LEN + fields + body,
 	};
+}
+
+void ike_add_sk(struct ike_builder *b, uint8_t first_inner, size_t iv_len, size_t ct_len,
+		size_t icv_len, struct ike_sk_layout *layout)
+{
+	add_sk(b, IKE_PL_SK, first_inner, 0, 0, iv_len, ct_len, icv_len, layout);
+}
+
+void ike_add_skf(struct ike_builder *b, uint8_t first_inner, uint16_t number, uint16_t total,
+		 size_t iv_len, size_t ct_len, size_t icv_len, struct ike_sk_layout *layout)
+{
+	add_sk(b, IKE_PL_SKF, first_inner, number, total, iv_len, ct_len, icv_len, layout);
 }

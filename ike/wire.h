@@ -150,6 +150,20 @@ struct ike_sk_pl {
 	struct ike_slice body;
 };
 
+/*
+ * SKF (RFC 7383 2.5): an SK payload preceded by Fragment Number and Total
+ * Fragments, which are associated data too: body_off (the offset of the
+ * IV) is again the length of the AEAD associated data. first_payload is
+ * the first inner payload's type in fragment 1, and 0 in the others.
+ * Validated: 1 <= number <= total.
+ */
+struct ike_skf_pl {
+	uint8_t first_payload;
+	uint16_t number, total;
+	uint32_t body_off;
+	struct ike_slice body;
+};
+
 struct ike_msg {
 	struct ike_hdr hdr;
 	uint32_t present;   /* IKE_PL_BIT() of each known payload decoded */
@@ -165,6 +179,7 @@ struct ike_msg {
 	struct ike_cp_pl cp;
 	struct ike_slice eap; /* the whole EAP message */
 	struct ike_sk_pl sk;
+	struct ike_skf_pl skf;
 	uint8_t n_notify;
 	uint8_t n_vendor;
 	uint8_t n_cert;
@@ -195,7 +210,8 @@ void ike_hdr_encode(struct ike_writer *w, const struct ike_hdr *h);
 /*
  * Decodes a whole message into m (cleared first). Unknown payloads are
  * skipped, or refused with UNSUPPORTED_CRITICAL_PAYLOAD when critical. SK
- * must be last; what it carries is left for ike_msg_decode_inner(). A
+ * must be last; what it carries is left for ike_msg_decode_inner(). SKF
+ * (RFC 7383) is decoded like SK: last, never inside SK nor with it. A
  * payload that may appear once appearing twice is INVALID_SYNTAX, and so is
  * one more Notify, Vendor ID, CERT, CERTREQ or Delete than the maxima above.
  * Returns 0 or -EBADMSG with err filled in.
@@ -320,5 +336,13 @@ void ike_add_eap(struct ike_builder *b, const void *eap, size_t len);
  */
 void ike_add_sk(struct ike_builder *b, uint8_t first_inner, size_t iv_len, size_t ct_len,
 		size_t icv_len, struct ike_sk_layout *layout);
+/*
+ * The Encrypted Fragment payload (RFC 7383 2.5), last, the same way:
+ * first_inner is the first inner payload's type in fragment 1 and must be
+ * IKE_PL_NONE in the others; 1 <= number <= total. layout->iv_off is
+ * after the fragment fields, so [msg_off, iv_off) is the associated data.
+ */
+void ike_add_skf(struct ike_builder *b, uint8_t first_inner, uint16_t number, uint16_t total,
+		 size_t iv_len, size_t ct_len, size_t icv_len, struct ike_sk_layout *layout);
 
 #endif

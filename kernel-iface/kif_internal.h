@@ -10,7 +10,14 @@
 #include "kernel-iface/xfrm.h"
 
 #define KIF_RBUF_SIZE 65536
-/* Netlink buffers are read as structs: align them. */
+/* Buffers we build messages in are aligned for the structs we write.
+ * Reading is another matter: netlink aligns messages and attributes to 4
+ * octets only, so in a dump or an event batch the second message may start
+ * at 4 mod 8. Every struct holding a __u64 (xfrm_usersa_info,
+ * xfrm_userpolicy_info and those embedding them: xfrm_user_expire,
+ * xfrm_user_acquire, xfrm_user_polexpire; xfrm_lifetime_cur) is therefore
+ * read through a memcpy into a local copy, never through a pointer into
+ * the message (UBSan: misaligned load; tests/unit/test_kif_align.c). */
 #define KIF_ALIGNED __attribute__((aligned(8)))
 
 struct mnl_socket;
@@ -77,6 +84,11 @@ void kif_addr_from_xfrm(struct kif_addr *a, const xfrm_address_t *x,
 /* One SA from a NEWSA message (GETSA reply, dump); -EBADMSG if malformed. */
 int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 		 struct kif_sa_stats *st, struct xfrm_usersa_info *raw);
+
+/* One policy from a NEWPOLICY message (GETPOLICY reply, dump) into *p;
+ * -EBADMSG if malformed. Templates beyond KIF_MAX_TMPL make it -E2BIG:
+ * such a policy is not conduit's anyway. */
+int kif_parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p);
 
 /* Do the attributes after a fixed part of offset octets fill the message
  * exactly, each well-formed? (mnl_attr_parse stops quietly at a bad one.) */

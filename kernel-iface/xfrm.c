@@ -908,10 +908,7 @@ static bool policy_owned(const struct kif_policy *p)
 	return true;
 }
 
-/* A NEWPOLICY message (GETPOLICY reply or dump) into *p; -EBADMSG if
- * malformed. Templates beyond KIF_MAX_TMPL make it -E2BIG: such a policy
- * is not conduit's anyway. */
-static int parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
+int kif_parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 {
 	struct xfrm_userpolicy_info xi;
 	const struct xfrm_userpolicy_info *x = &xi;
@@ -1051,7 +1048,7 @@ static const char *put_policy_id(struct nlmsghdr *nlh, int type,
 
 static int policy_reply(const struct nlmsghdr *nlh, void *arg)
 {
-	return parse_policy(nlh, arg);
+	return kif_parse_policy(nlh, arg);
 }
 
 static int policy_get(struct kif *k, const struct kif_policy *key,
@@ -1142,7 +1139,7 @@ static int dump_owned_policy(const struct nlmsghdr *nlh, void *arg)
 {
 	struct collect *c = arg;
 	struct kif_policy p, *slot;
-	int r = parse_policy(nlh, &p);
+	int r = kif_parse_policy(nlh, &p);
 
 	if (r == -E2BIG)
 		return 0;
@@ -1289,8 +1286,8 @@ static int nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct ki
 	char got[KIF_REQ_SIZE] KIF_ALIGNED, buf[KIF_REQ_SIZE] KIF_ALIGNED;
 	char what[160], ext[256];
 	struct sa_copy c = { (uint8_t *)got, sizeof(got), 0 };
-	const struct xfrm_usersa_info *old;
-	struct xfrm_usersa_info *p;
+	struct xfrm_usersa_info oldv, *p;
+	const struct xfrm_usersa_info *old = &oldv;
 	const struct nlmsghdr *oh;
 	struct nlmsghdr *nlh;
 	const struct nlattr *a;
@@ -1315,7 +1312,8 @@ static int nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct ki
 		return fail(k, r, "move SA", what, NULL, ext);
 	}
 	oh = (const struct nlmsghdr *)got;
-	old = mnl_nlmsg_get_payload(oh);
+	/* Through a copy, as every struct with a __u64 (see kif_internal.h). */
+	memcpy(&oldv, mnl_nlmsg_get_payload(oh), sizeof(oldv));
 	if (!kif_reqid_owned(old->reqid)) {
 		explicit_bzero(got, sizeof(got));
 		kif_seterr(k, "move SA %s: not conduit's, left in place", what);
@@ -1342,6 +1340,7 @@ static int nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct ki
 	nlh->nlmsg_type = in_place ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
 	if (!in_place)
 		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	/* buf is 8-aligned and the header 16 octets: p is too. */
 	p = mnl_nlmsg_put_extra_header(nlh, sizeof(*p));
 	*p = *old;
 	addr_to_xfrm(&p->saddr, src);

@@ -10,10 +10,10 @@ rc=0
 
 # The long options of a --help text, and those a man page tags (.TP then
 # .BR \-x ", " \-\-long or .B \-\-long).
-help_opts() { "$1" --help | grep -o '^ *\(-[A-Za-z], \)\{0,1\}--[a-z-]*' | sed 's/.*--//' | sort -u; }
+help_opts() { "$1" --help | grep -o '^ *\(-[A-Za-z], \)\{0,1\}--[a-z0-9-]*' | sed 's/.*--//' | sort -u; }
 page_opts() {
 	awk '/^\.TP/ { tag = 1; next } tag && /^\.BR? .*\\-\\-/ { print } { tag = 0 }' "$1" |
-		grep -o '\\-\\-[a-z\\-]*' | sed 's/\\-\\-//; s/\\-/-/g' | sort -u
+		grep -o '\\-\\-[a-z0-9\\-]*' | sed 's/\\-\\-//; s/\\-/-/g' | sort -u
 }
 
 check() { # program page

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -693,6 +694,51 @@ START_TEST(test_unique)
 }
 END_TEST
 
+START_TEST(test_fragmentation)
+{
+	static const struct {
+		const char *text;
+		enum conf_fragmentation want;
+	} cases[] = {
+		{ "yes", CONF_FRAGMENTATION_YES },     { "accept", CONF_FRAGMENTATION_ACCEPT },
+		{ "force", CONF_FRAGMENTATION_FORCE }, { "no", CONF_FRAGMENTATION_NO },
+		{ "Force", CONF_FRAGMENTATION_FORCE }, { "false", CONF_FRAGMENTATION_NO },
+		{ "true", CONF_FRAGMENTATION_YES },
+	};
+	struct conf_diags d;
+	struct conf *c, *other;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text;
+
+		ck_assert_int_ge(asprintf(&text, HEAD "  fragmentation = %s\n" TAIL, cases[i].text),
+				 0);
+		c = load_clean(text);
+		ck_assert_int_eq(conf_find_conn(c, "c")->fragmentation, cases[i].want);
+		conf_free(c);
+		free(text);
+	}
+	ck_assert_str_eq(conf_fragmentation_name(CONF_FRAGMENTATION_ACCEPT), "accept");
+	/* the default is yes, as in strongSwan */
+	c = load_clean(HEAD TAIL);
+	ck_assert_int_eq(conf_find_conn(c, "c")->fragmentation, CONF_FRAGMENTATION_YES);
+	/* compared on reload */
+	other = load_clean(HEAD "  fragmentation = no\n" TAIL);
+	ck_assert(!conf_conn_equal(conf_find_conn(c, "c"), conf_find_conn(other, "c")));
+	conf_free(other);
+	other = load_clean(HEAD "  fragmentation = yes\n" TAIL);
+	ck_assert(conf_conn_equal(conf_find_conn(c, "c"), conf_find_conn(other, "c")));
+	conf_free(other);
+	conf_free(c);
+	ck_assert_int_eq(load_text(HEAD "  fragmentation = sometimes\n" TAIL, &c, &d), -EINVAL);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4,
+				     "invalid value 'sometimes' for 'fragmentation': expected yes, "
+				     "accept, force or no"),
+			  1);
+	conf_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(test_version_and_actions)
 {
 	struct conf_diags d;
@@ -780,10 +826,9 @@ END_TEST
 
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike",   "fragmentation", "pools",
-						 "vips",     "aggressive",    "pull",
-						 "dscp",     "ocsp",	      "send_cert",
-						 "if_id_in", "dpd_timeout" };
+	static const char *const conn_keys[] = { "mobike",     "mediation", "pools",	  "vips",
+						 "aggressive", "pull",	    "dscp",	  "ocsp",
+						 "send_cert",  "if_id_in",  "dpd_timeout" };
 	static const char *const child_keys[] = { "updown",	   "hw_offload", "if_id_in",
 						  "ah_proposals",  "policies",	 "interface",
 						  "copy_df",	   "mark_in",	 "sha256_96",
@@ -1335,6 +1380,167 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* ---- hostile includes: not regular files, bombs ---- */
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(path);
+}
+
+static void rm_dir(const char *dir)
+{
+	char *cmd;
+
+	/* only the test's own mkdtemp directory */
+	ck_assert(strncmp(dir, "/tmp/conduit-conf-", 18) == 0);
+	ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* Load dir/main.conf: its result, the time it took in *ms. */
+static int load_main(const char *dir, struct conf_diags *d, long long *ms)
+{
+	char *path;
+	struct conf *c = NULL;
+	long long t0 = mono_ms();
+	int r;
+
+	ck_assert_int_ge(asprintf(&path, "%s/main.conf", dir), 0);
+	conf_diags_init(d);
+	r = conf_load_file(path, &c, d);
+	*ms = mono_ms() - t0;
+	if (r == 0)
+		conf_free(c);
+	free(path);
+	return r;
+}
+
+START_TEST(test_include_not_regular)
+{
+	char dir[] = "/tmp/conduit-conf-XXXXXX";
+	char *p;
+	struct conf_diags d;
+	long long ms;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&p, "%s/pipe.conf", dir), 0);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	free(p);
+	/* a FIFO nobody writes to: opening it for reading would block */
+	put_file(dir, "main.conf", "# a FIFO\n\ninclude pipe.conf\n" SECRET);
+	ck_assert_int_eq(load_main(dir, &d, &ms), -EINVAL);
+	ck_assert_int_lt(ms, 1000);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 3, "it is a FIFO, not a regular file"),
+			  1);
+	conf_diags_clear(&d);
+
+	/* a directory a glob matches, and a device */
+	ck_assert_int_ge(asprintf(&p, "%s/sub.conf", dir), 0);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	free(p);
+	put_file(dir, "main.conf", "include sub.*\ninclude /dev/zero\n" SECRET);
+	ck_assert_int_eq(load_main(dir, &d, &ms), -EINVAL);
+	ck_assert_int_lt(ms, 1000);
+	ck_assert_uint_eq(d.n_errors, 2);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 1, "it is a directory"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 2, "it is a character device"), 1);
+	conf_diags_clear(&d);
+	rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_include_bomb_files)
+{
+	/* b0 includes b1 twice, b1 includes b2 twice...: 2^13 - 2 reads of
+	 * 13 small files, none nested deeper than the limit. */
+	char dir[] = "/tmp/conduit-conf-XXXXXX";
+	char name[32], text[128];
+	struct conf_diags d;
+	long long ms;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (unsigned int i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "b%u.conf", i);
+		snprintf(text, sizeof(text), "include b%u.conf\ninclude b%u.conf\n", i + 1, i + 1);
+		put_file(dir, name, text);
+	}
+	put_file(dir, "b12.conf", "# the end\n");
+	/* after the bomb, a file with an error that must not be read */
+	put_file(dir, "late.conf", "frobnicate = 1\n");
+	put_file(dir, "main.conf", "include b0.conf\ninclude late.conf\n" SECRET);
+	ck_assert_int_eq(load_main(dir, &d, &ms), -EINVAL);
+	ck_assert_int_lt(ms, 1000);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 0,
+				     "more than 1024 files read through includes"),
+			  1);
+	ck_assert(ends_with(d.list[0].file, ".conf"));
+	ck_assert_uint_ne(d.list[0].line, 0);
+	conf_diags_clear(&d);
+
+	/* 1024 reads are allowed: b0..b8 make 2 + 4 + ... + 512 = 1022 */
+	put_file(dir, "b9.conf", "# the end\n");
+	ck_assert_int_eq(load_main(dir, &d, &ms), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 1, "unknown"), 1); /* late.conf's */
+	conf_diags_clear(&d);
+	rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_include_bomb_bytes)
+{
+	/* one 3 MiB file (under the per-file limit) included six times */
+	char dir[] = "/tmp/conduit-conf-XXXXXX";
+	char *path, line[1024];
+	struct conf_diags d;
+	long long ms;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&path, "%s/big.conf", dir), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	memset(line, 'x', sizeof(line));
+	line[0] = '#';
+	line[sizeof(line) - 1] = '\n';
+	for (int i = 0; i < 3 * 1024; i++)
+		ck_assert_uint_eq(fwrite(line, 1, sizeof(line), f), sizeof(line));
+	ck_assert_int_eq(fclose(f), 0);
+	free(path);
+	put_file(dir, "late.conf", "frobnicate = 1\n");
+	put_file(dir, "main.conf",
+		 "include big.conf\ninclude big.conf\ninclude big.conf\ninclude big.conf\n"
+		 "include big.conf\ninclude big.conf\ninclude late.conf\n" SECRET);
+	ck_assert_int_eq(load_main(dir, &d, &ms), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	/* five reads make 15 MiB and the main file: the sixth crosses 16 */
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 6, "would read more than 16 MiB in all"),
+			  1);
+	ck_assert(ends_with(d.list[0].file, "main.conf"));
+	conf_diags_clear(&d);
+	rm_dir(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -1354,6 +1560,9 @@ static Suite *make_suite(void)
 	tcase_add_test(syntax, test_include_cycle);
 	tcase_add_test(syntax, test_include_error_names_file);
 	tcase_add_test(syntax, test_include_missing_and_depth);
+	tcase_add_test(syntax, test_include_not_regular);
+	tcase_add_test(syntax, test_include_bomb_files);
+	tcase_add_test(syntax, test_include_bomb_bytes);
 	tcase_add_test(syntax, test_duplicates);
 	tcase_add_test(syntax, test_references);
 	suite_add_tcase(s, syntax);
@@ -1365,6 +1574,7 @@ static Suite *make_suite(void)
 	tcase_add_test(keys, test_value_syntax);
 	tcase_add_test(keys, test_version_and_actions);
 	tcase_add_test(keys, test_unique);
+	tcase_add_test(keys, test_fragmentation);
 	tcase_add_test(keys, test_secrets);
 	suite_add_tcase(s, keys);
 

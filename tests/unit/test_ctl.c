@@ -107,6 +107,24 @@ static void h_reload(void *arg, const json_t *req, struct ctl_reply *r)
 				 "errors", "/etc/conduit/conduit.conf:3: unknown key 'foo'"));
 }
 
+/* Deferred without timeout, up to two at once (for the client bound). */
+static struct ctl_reply *holds[2];
+
+static void hold_cancel(void *arg, struct ctl_reply *r, enum ctl_cancel_why why)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (holds[i] == r)
+			holds[i] = NULL;
+}
+
+static void h_hold(void *arg, const json_t *req, struct ctl_reply *r)
+{
+	size_t i = holds[0] == NULL ? 0 : 1;
+	ck_assert_ptr_null(holds[i]);
+	holds[i] = r;
+	ctl_reply_defer(r, 0, hold_cancel, NULL);
+}
+
 static void h_silent(void *arg, const json_t *req, struct ctl_reply *r)
 {
 }
@@ -146,13 +164,14 @@ static const struct ctl_command commands[] = {
 	{ "bad-reply", h_bad_reply, NULL },
 	{ "big", h_big, NULL },
 	{ "flag", h_flag, flag_args },
+	{ "hold", h_hold, NULL },
 };
 
 static const struct ctl_handlers handlers = { commands, sizeof(commands) / sizeof(commands[0]) };
 
 #define COMMAND_LIST                                                                               \
 	"status, list-conns, list-sas, initiate, terminate, reload, silent, bad-reply, big, "      \
-	"flag"
+	"flag, hold"
 
 /* ------------------------------------------------------------------ */
 /* Fixture and client helpers */
@@ -670,20 +689,115 @@ START_TEST(client_that_never_reads)
 }
 END_TEST
 
-START_TEST(too_many_clients)
+START_TEST(too_many_clients_longest_idle_replaced)
 {
 	ctl_server_set_limits(srv, 2, 0);
-	int a = client_connect(), b = client_connect(), c = client_connect();
-	assert_error(read_reply(c), "too many control connections (2); try again later");
+	int a = client_connect(), b = client_connect();
+	spin(5);
+	assert_status_ok(a); /* a was active after b connected: b is idle longest */
+	int c = client_connect();
+	assert_error(read_reply(b), "replaced by a new control connection (2 at most; this one "
+				    "was idle longest)");
+	ck_assert(client_sees_eof(b, 1000));
+	close(b);
+	assert_status_ok(c);
+	assert_status_ok(a);
+	ck_assert_uint_eq(ctl_server_n_clients(srv), 2);
+	close(a);
+	close(c);
+}
+END_TEST
+
+START_TEST(too_many_clients_all_busy)
+{
+	ctl_server_set_limits(srv, 2, 0);
+	int a = client_connect(), b = client_connect();
+	client_send_str(a, "{\"cmd\":\"hold\"}\n");
+	client_send_str(b, "{\"cmd\":\"hold\"}\n");
+	spin(20);
+	ck_assert_ptr_nonnull(holds[0]);
+	ck_assert_ptr_nonnull(holds[1]);
+	/* Both wait for an answer: neither is dropped for the newcomer. */
+	int c = client_connect();
+	assert_error(read_reply(c), "too many control connections (2), all waiting for an "
+				    "answer; try again later");
 	ck_assert(client_sees_eof(c, 1000));
 	close(c);
-	assert_status_ok(a);
-	close(a);
-	spin(20);
-	c = client_connect(); /* a's slot is free again */
+	ck_assert_uint_eq(ctl_server_n_clients(srv), 2);
+	ctl_reply_send(holds[0], json_pack("{s:b}", "ok", 1));
+	holds[0] = NULL;
+	json_t *r = read_reply(a);
+	ck_assert(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* a is idle now: the next newcomer takes its place, b keeps waiting. */
+	c = client_connect();
+	ck_assert(client_sees_eof(a, 1000));
 	assert_status_ok(c);
+	ck_assert_ptr_nonnull(holds[1]);
+	close(a);
 	close(b);
 	close(c);
+	spin(20);
+	ck_assert_ptr_null(holds[1]); /* cancelled when b went */
+}
+END_TEST
+
+START_TEST(idle_client_dropped)
+{
+	ctl_server_set_idle_timeout(srv, 200);
+	int fd = client_connect();
+	long long t0 = now_ms();
+	ck_assert(client_sees_eof(fd, 2000));
+	long long took = now_ms() - t0;
+	ck_assert_msg(took >= 150 && took < 1000, "dropped after %lld ms", took);
+	close(fd);
+	spin(10);
+	ck_assert_uint_eq(ctl_server_n_clients(srv), 0);
+}
+END_TEST
+
+START_TEST(trickling_client_dropped)
+{
+	/* One byte every 50 ms never completes a request: the bytes do not
+	 * restart the timer. */
+	ctl_server_set_idle_timeout(srv, 200);
+	int fd = client_connect();
+	const char *req = "{\"cmd\":                                    \"status\"}\n";
+	bool dropped = false;
+	size_t i;
+	for (i = 0; req[i] != '\0' && !dropped; i++) {
+		if (send(fd, req + i, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+			break;
+		dropped = client_sees_eof(fd, 50);
+	}
+	ck_assert_msg(dropped, "still connected after %zu octets", i);
+	ck_assert_uint_lt(i, strlen(req));
+	ck_assert_int_eq(status_calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(active_and_waiting_clients_kept)
+{
+	ctl_server_set_idle_timeout(srv, 200);
+	/* A request every 100 ms keeps a client for well past the timeout. */
+	int fd = client_connect();
+	for (int i = 0; i < 6; i++) {
+		spin(100);
+		assert_status_ok(fd);
+	}
+	/* Waiting for a deferred reply is not idle. */
+	client_send_str(fd, "{\"cmd\":\"initiate\",\"name\":\"site-b\"}\n");
+	ck_assert(!client_sees_eof(fd, 600));
+	ck_assert_ptr_nonnull(held);
+	ctl_reply_send(held, json_pack("{s:b,s:i}", "ok", 1, "ike_sa", 3));
+	held = NULL;
+	json_t *r = read_reply(fd);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "ike_sa")), 3);
+	json_decref(r);
+	/* ...and idle again once answered. */
+	ck_assert(client_sees_eof(fd, 1000));
+	close(fd);
 }
 END_TEST
 
@@ -716,7 +830,81 @@ START_TEST(socket_mode_and_dir)
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(stat(rundir, &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
-	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+}
+END_TEST
+
+START_TEST(unsafe_dir_refused)
+{
+	char p2[160], err[256] = "", want[300];
+	snprintf(p2, sizeof(p2), "%s/x.sock", rundir);
+	ck_assert_int_eq(chmod(rundir, 0770), 0);
+	ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), -EPERM);
+	snprintf(want, sizeof(want),
+		 "%s is writable by its group (mode 0770); refusing to put the control socket "
+		 "there",
+		 rundir);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(ctl_server_new(base, p2, (gid_t)-1, &handlers, &held, err, sizeof(err)));
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(chmod(rundir, 0703), 0);
+	ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "is writable by others (mode 0703)"));
+	ck_assert_int_eq(chmod(rundir, 0700), 0);
+	ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), 0);
+
+	/* /tmp: someone else's, or (as root) everyone's to write. */
+	ck_assert_int_eq(ctl_prepare_dir("/tmp/conduit-x.sock", (gid_t)-1, err, sizeof(err)),
+			 -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "refusing to put the control socket there"));
+
+	/* Someone else's directory (needs root to make one). */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(rundir, 65534, (gid_t)-1), 0);
+		ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), -EPERM);
+		snprintf(want, sizeof(want),
+			 "%s is owned by uid 65534, not by us (uid 0); refusing to put the "
+			 "control socket there",
+			 rundir);
+		ck_assert_str_eq(err, want);
+		ck_assert_int_eq(chown(rundir, 0, (gid_t)-1), 0);
+	}
+
+	/* A symbolic link in the directory's place (to our own directory). */
+	char link[100];
+	snprintf(link, sizeof(link), "%s/linked", dir);
+	ck_assert_int_eq(symlink(rundir, link), 0);
+	snprintf(p2, sizeof(p2), "%s/x.sock", link);
+	ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), -ELOOP);
+	snprintf(want, sizeof(want),
+		 "%s is a symbolic link; refusing to put the control socket there", link);
+	ck_assert_str_eq(err, want);
+	unlink(link);
+}
+END_TEST
+
+START_TEST(dir_created_for_group)
+{
+	char sub[160], p2[200], err[256] = "";
+	snprintf(sub, sizeof(sub), "%s/grp", dir);
+	snprintf(p2, sizeof(p2), "%s/x.sock", sub);
+	mode_t old = umask(0077); /* the mode is exact whatever the umask */
+	ck_assert_int_eq(ctl_prepare_dir(p2, getgid(), err, sizeof(err)), 0);
+	umask(old);
+	struct stat st;
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	ck_assert_int_eq(st.st_gid, getgid());
+	/* An existing one of ours stays as it is without a group. */
+	ck_assert_int_eq(chmod(sub, 0700), 0);
+	ck_assert_int_eq(ctl_prepare_dir(p2, (gid_t)-1, err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0700);
+	/* ...and is opened to the group with one. */
+	ck_assert_int_eq(ctl_prepare_dir(p2, getgid(), err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	rmdir(sub);
 }
 END_TEST
 
@@ -858,9 +1046,15 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, deferred_timeout);
 	tcase_add_test(tc, free_with_pending_reply);
 	tcase_add_test(tc, client_that_never_reads);
-	tcase_add_test(tc, too_many_clients);
+	tcase_add_test(tc, too_many_clients_longest_idle_replaced);
+	tcase_add_test(tc, too_many_clients_all_busy);
+	tcase_add_test(tc, idle_client_dropped);
+	tcase_add_test(tc, trickling_client_dropped);
+	tcase_add_test(tc, active_and_waiting_clients_kept);
 	tcase_add_test(tc, request_then_eof);
 	tcase_add_test(tc, socket_mode_and_dir);
+	tcase_add_test(tc, unsafe_dir_refused);
+	tcase_add_test(tc, dir_created_for_group);
 	tcase_add_test(tc, socket_group_mode);
 	tcase_add_test(tc, live_socket_refused);
 	tcase_add_test(tc, stale_socket_replaced);

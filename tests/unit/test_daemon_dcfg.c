@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "daemon/dcfg.h"
+#include "ike/id.h"
 #include "tests/unit/unit.h"
 
 static struct conf *load(const char *text)
@@ -65,17 +66,39 @@ START_TEST(id_types)
 	ck_assert_int_eq(id.data[0], 0x0a);
 	ck_assert_int_eq(id.data[1], 0xff);
 	ck_assert_int_eq(id.data[2], 0x10);
+
+	/* '=' makes a Distinguished Name, as in strongSwan */
+	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon.strongswan.org", &id, err,
+				       sizeof(err)),
+			 0);
+	ck_assert_int_eq(id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(id.len, 66);
+	ck_assert_int_eq(id.data[0], 0x30);
+	ck_assert_int_eq(id.data[1], 64);
+	{
+		struct ike_id id2;
+		char text[128];
+
+		ck_assert_int_eq(dcfg_id_parse("/C=CH/O=strongSwan/CN=*", &id2, err, sizeof(err)), 0);
+		ck_assert_int_eq(id2.type, IKE_ID_DER_ASN1_DN);
+		ck_assert_int_eq(ike_id_matches(&id2, &id), IKE_ID_MATCH_PERFECT - 1);
+		ike_id_format(id.type, id.data, id.len, text, sizeof(text));
+		ck_assert_str_eq(text, "C=CH, O=strongSwan, CN=moon.strongswan.org");
+	}
 }
 END_TEST
 
 START_TEST(id_errors)
 {
 	struct ike_id id;
-	char err[DCFG_ERR_LEN], big[300];
+	char err[DCFG_ERR_LEN], big[IKE_ID_MAX_LEN + 2];
 
-	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon", &id, err, sizeof(err)),
-			 -ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(err, "Distinguished Names"));
+	ck_assert_int_eq(dcfg_id_parse("C=CH, XY=strongSwan, CN=moon", &id, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "unknown attribute \"XY\""));
+	ck_assert_int_eq(id.type, 0);
+	ck_assert_int_eq(dcfg_id_parse("C=CH, O", &id, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(id.type, 0);
 	ck_assert_int_eq(dcfg_id_parse("", &id, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(dcfg_id_parse(NULL, &id, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(dcfg_id_parse("@", &id, err, sizeof(err)), -EINVAL);
@@ -86,17 +109,20 @@ START_TEST(id_errors)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_int_eq(dcfg_id_parse(big, &id, err, sizeof(err)), -EINVAL);
-	big[255] = '\0';
+	big[IKE_ID_MAX_LEN] = '\0';
 	ck_assert_int_eq(dcfg_id_parse(big, &id, err, sizeof(err)), 0);
-	ck_assert_int_eq(id.len, 255);
-	/* 256 hex octets do not fit. */
+	ck_assert_int_eq(id.len, IKE_ID_MAX_LEN);
+	/* IKE_ID_MAX_LEN + 1 hex octets do not fit, IKE_ID_MAX_LEN do. */
 	{
-		char hex[2 + 512 + 1];
+		char hex[2 + 2 * (IKE_ID_MAX_LEN + 1) + 1];
 
 		hex[0] = '@', hex[1] = '#';
-		memset(hex + 2, 'a', 512);
-		hex[514] = '\0';
+		memset(hex + 2, 'a', 2 * (IKE_ID_MAX_LEN + 1));
+		hex[sizeof(hex) - 1] = '\0';
 		ck_assert_int_eq(dcfg_id_parse(hex, &id, err, sizeof(err)), -EINVAL);
+		hex[2 + 2 * IKE_ID_MAX_LEN] = '\0';
+		ck_assert_int_eq(dcfg_id_parse(hex, &id, err, sizeof(err)), 0);
+		ck_assert_int_eq(id.len, IKE_ID_MAX_LEN);
 	}
 }
 END_TEST
@@ -336,12 +362,28 @@ START_TEST(convert_errors)
 	dcfg_conn_free(&dc);
 	conf_free(c);
 
-	c = load("connections { x {\n local { auth = psk\n id = \"CN=a\" }\n"
+	c = load("connections { x {\n local { auth = psk\n id = \"XY=a\" }\n"
 		 " remote { auth = psk\n} } }\nsecrets { ike { secret = k } }\n");
 	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
-			 -ENOTSUP);
+			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "test.conf:3:"));
 	ck_assert_ptr_nonnull(strstr(err, "local id"));
+	ck_assert_ptr_nonnull(strstr(err, "unknown attribute \"XY\""));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+
+	/* Distinguished Names, as strongSwan's test scenarios write them */
+	c = load("connections { x {\n local { auth = psk\n"
+		 " id = \"C=CH, O=strongSwan, CN=moon.strongswan.org\" }\n"
+		 " remote { auth = psk\n id = \"C=CH, O=strongSwan, CN=*\" } } }\n"
+		 "secrets { ike { id = \"C=CH, O=strongSwan, CN=moon.strongswan.org\"\n"
+		 " secret = k } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dc.cfg.local_id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(dc.cfg.remote_id.type, IKE_ID_DER_ASN1_DN);
+	ck_assert_int_eq(dc.cfg.local_id.len, 66);
+	ck_assert_ptr_nonnull(dcfg_psk_lookup(c, &dc.cfg.local_id, NULL));
 	dcfg_conn_free(&dc);
 	conf_free(c);
 
@@ -745,6 +787,37 @@ START_TEST(convert_unique)
 }
 END_TEST
 
+START_TEST(convert_fragmentation)
+{
+	static const struct {
+		const char *text;
+		uint8_t want;
+	} cases[] = {
+		{ NULL, IKE_FRAGMENTATION_YES }, /* strongSwan's default */
+		{ "yes", IKE_FRAGMENTATION_YES },     { "accept", IKE_FRAGMENTATION_ACCEPT },
+		{ "force", IKE_FRAGMENTATION_FORCE }, { "no", IKE_FRAGMENTATION_NO },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[DCFG_ERR_LEN + 320];
+		struct dcfg_conn dc;
+		struct conf *c;
+
+		snprintf(text, sizeof(text),
+			 "connections { x { %s%s\n local { auth = psk\n} } }\n"
+			 "secrets { ike { secret = k\n} }\n",
+			 cases[i].text ? "fragmentation = " : "",
+			 cases[i].text ? cases[i].text : "");
+		c = load(text);
+		ck_assert_int_eq(
+		    dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)), 0);
+		ck_assert_int_eq(dc.cfg.fragmentation, cases[i].want);
+		dcfg_conn_free(&dc);
+		conf_free(c);
+	}
+}
+END_TEST
+
 /* Proposals are parsed as the engine parses them, each list item on its own
  * line of the file; what cannot be negotiated or installed is an error. */
 START_TEST(convert_proposals)
@@ -987,9 +1060,23 @@ START_TEST(psk_index_agrees)
 		"secrets { ike-1 { id-a = gw\nsecret = 1\n}\n"
 		" ike-2 { id-a = u1\nsecret = 2\n}\n"
 		" ike-3 { id-a = 2001:db8::1\nid-b = u2\nsecret = 3\n} }\n",
+		/* identities that differ only by letter case are the same */
+		"secrets { ike-1 { id-a = Gw\nid-b = U1\nsecret = 1\n}\n"
+		" ike-2 { id-a = \"C=CH, CN=Gw\"\nid-b = \"C=CH, CN=u1\"\nsecret = 2\n}\n"
+		" ike-3 { id = %any\nsecret = 3\n} }\n",
 	};
-	static const char *const ids[] = { NULL, "gw",	      "u1",	     "u2",
-					   "u3", "192.0.2.1", "2001:db8::1", "%any" };
+	static const char *const ids[] = { NULL,
+					   "gw",
+					   "u1",
+					   "u2",
+					   "u3",
+					   "192.0.2.1",
+					   "2001:db8::1",
+					   "%any",
+					   "GW",
+					   "C=CH, CN=gw",
+					   "c=ch, cn=GW",
+					   "C=CH, CN=u1" };
 	const size_t n = sizeof(ids) / sizeof(ids[0]);
 	char err[DCFG_ERR_LEN];
 
@@ -1021,6 +1108,19 @@ START_TEST(psk_index_agrees)
 			}
 		conf_free(c);
 	}
+	/* and in that layout, the index finds them so */
+	{
+		struct conf *c = load(layouts[3]);
+		struct ike_id l, r;
+
+		ck_assert_int_eq(dcfg_id_parse("gw", &l, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_id_parse("u1", &r, err, sizeof(err)), 0);
+		ck_assert_str_eq(dcfg_psk_lookup(c, &l, &r)->name, "ike-1");
+		ck_assert_int_eq(dcfg_id_parse("c=ch, cn=GW", &l, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_id_parse("C=CH, CN=U1", &r, err, sizeof(err)), 0);
+		ck_assert_str_eq(dcfg_psk_lookup(c, &l, &r)->name, "ike-2");
+		conf_free(c);
+	}
 }
 END_TEST
 
@@ -1037,6 +1137,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, convert);
 	tcase_add_test(tc, convert_errors);
 	tcase_add_test(tc, convert_unique);
+	tcase_add_test(tc, convert_fragmentation);
 	tcase_add_test(tc, convert_addr_lists);
 	tcase_add_test(tc, convert_dns);
 	tcase_add_test(tc, psk_multi_user);

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "daemon/kernel.h"
+#include "daemon/log.h"
 #include "daemon/net.h"
 #include "tests/unit/unit.h"
 
@@ -232,6 +233,75 @@ START_TEST(ipv6_sockets)
 }
 END_TEST
 
+static size_t count_substr(const char *s, const char *sub)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(s, sub); p; p = strstr(p + 1, sub))
+		n++;
+	return n;
+}
+
+/*
+ * Every send failing (here: no route at all in a fresh namespace, as for a
+ * peer behind a dead link, or replies to a flood): one log line, then the
+ * next a second later saying how many were left out.
+ */
+START_TEST(send_errors_rate_limited)
+{
+	static char out[16384];
+	struct ike_addr local, remote;
+	struct event_base *base;
+	uint8_t pkt[40] = { 0 };
+	char err[128];
+	struct net *n;
+	FILE *f;
+	int fd;
+	ssize_t got;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "send_errors_rate_limited: no network namespace (%s): not run\n",
+			strerror(errno));
+		return;
+	}
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	log_init(fd, LOG_LEVEL_INFO);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx, NULL, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	memset(&local, 0, sizeof(local));
+	local.family = AF_INET;
+	local.port = PORT_IKE;
+	memset(&remote, 0, sizeof(remote));
+	remote.family = AF_INET;
+	remote.port = 500;
+	ck_assert_int_eq(inet_pton(AF_INET, "203.0.113.1", remote.ip), 1);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(net_send(n, pkt, sizeof(pkt), &local, &remote), -ENETUNREACH);
+	got = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(got, 0);
+	out[got] = '\0';
+	ck_assert_uint_eq(count_substr(out, "\n"), 1);
+	ck_assert_uint_eq(count_substr(out, "send to 203.0.113.1 UDP port 500: "), 1);
+	ck_assert_ptr_null(strstr(out, "left out"));
+
+	usleep(1100 * 1000);
+	ck_assert_int_eq(net_send(n, pkt, sizeof(pkt), &local, &remote), -ENETUNREACH);
+	got = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(got, 0);
+	out[got] = '\0';
+	ck_assert_uint_eq(count_substr(out, "\n"), 2);
+	ck_assert_uint_eq(count_substr(out, "(99 more like it left out since the last)\n"), 1);
+	net_free(n);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_net");
@@ -239,6 +309,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, ipv6_sockets);
+	tcase_add_test(tc, send_errors_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -205,6 +205,112 @@ START_TEST(test_listing_and_transport)
 }
 END_TEST
 
+/* An identity longer than 255 octets (a certificate's DN can be) is sent,
+ * matched and kept whole as the peer's identity. */
+static int peer_id_of(void *arg, const struct ike_sa_info *info)
+{
+	snprintf(arg, 640, "%s", info->remote_id);
+	return 0;
+}
+
+START_TEST(test_long_identity)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+	char id[400 + 1], seen[640];
+
+	memset(id, 'a', sizeof(id) - 1);
+	memcpy(id + sizeof(id) - 9, ".example", 9);
+	ca.local_id = id;
+	cb.remote_id = id;
+	connect_ab(&ca, &cb);
+	check_up();
+	seen[0] = 0;
+	ike_engine_foreach_sa(B.e, peer_id_of, seen);
+	ck_assert_str_eq(seen, id);
+}
+END_TEST
+
+/* remote_id patterns with strongSwan's wildcards, both roles. */
+START_TEST(test_remote_id_wildcard)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	ca.local_id = "gw-a.Example";
+	cb.local_id = "gw-b.example";
+	ca.remote_id = "*.example";
+	cb.remote_id = "*.example";
+	connect_ab(&ca, &cb);
+	check_up();
+}
+END_TEST
+
+/* The key for a wildcard remote_id, as initiator, is looked up as for
+ * %any (the environment sees no remote identity), as strongSwan does. */
+static int wild_lookups;
+
+static int wild_lookup(void *ctx, const char *conn, const struct ike_id *local,
+		       const struct ike_id *remote, uint8_t *key, size_t max, size_t *len)
+{
+	const char *k = tconf_a.psk;
+
+	(void)ctx;
+	(void)conn;
+	(void)local;
+	wild_lookups++;
+	if (remote && remote->len && remote->data[0] == '*')
+		return -ENOKEY;
+	if (strlen(k) > max)
+		return -ENOBUFS;
+	memcpy(key, k, strlen(k));
+	*len = strlen(k);
+	return 0;
+}
+
+START_TEST(test_remote_id_wildcard_psk_lookup)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	tpeer_free(&A);
+	tpsk_lookup = wild_lookup;
+	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
+	tpsk_lookup = NULL;
+	ca.local_id = "gw-a.example";
+	ca.remote_id = "*.example";
+	cb.local_id = "gw-b.example";
+	connect_ab(&ca, &cb);
+	check_up();
+	ck_assert_int_ge(wild_lookups, 2);
+}
+END_TEST
+
+/* An exact remote_id matches without letter case (strongSwan's rule),
+ * through the connection index too. */
+START_TEST(test_remote_id_case)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+
+	ca.local_id = "gw-a.example";
+	cb.remote_id = "GW-A.Example";
+	connect_ab(&ca, &cb);
+	check_up();
+}
+END_TEST
+
+START_TEST(test_remote_id_wildcard_refused)
+{
+	struct tconf ca = conf_a, cb = conf_b;
+	const struct tevent *ev;
+
+	ca.local_id = "gw-a.example";
+	cb.remote_id = "*.example.org";
+	connect_ab(&ca, &cb);
+	ev = tfind_event(&A, IKE_EV_FAILED);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->notify, IKE_N_AUTHENTICATION_FAILED);
+	ck_assert_uint_eq(A.n_inst + B.n_inst, 0);
+}
+END_TEST
+
 START_TEST(test_transport_refused)
 {
 	struct tconf ca = conf_a;
@@ -1039,6 +1145,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cookie_loop_ends);
 	tcase_add_test(tc, test_listing_and_transport);
 	tcase_add_test(tc, test_transport_refused);
+	tcase_add_test(tc, test_long_identity);
+	tcase_add_test(tc, test_remote_id_wildcard);
+	tcase_add_test(tc, test_remote_id_wildcard_refused);
+	tcase_add_test(tc, test_remote_id_case);
+	tcase_add_test(tc, test_remote_id_wildcard_psk_lookup);
 	tcase_add_test(tc, test_wrong_psk);
 	tcase_add_test(tc, test_responder_auth_fails_at_initiator);
 	tcase_add_test(tc, test_remote_id_mismatch_at_responder);

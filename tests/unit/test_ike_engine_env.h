@@ -34,7 +34,7 @@ struct tevent {
 	enum ike_event_type type;
 	uint16_t notify;
 	uint32_t ike_sa_id, child_id;
-	char reason[128];
+	char reason[320];
 };
 
 struct tpeer {
@@ -340,6 +340,7 @@ struct tconf {
 	const char *local_id;  /* FQDN, or NULL: our address */
 	const char *remote_id; /* FQDN, or NULL: any */
 	bool remote_any;
+	uint8_t fragmentation; /* enum ike_fragmentation */
 };
 
 static inline void tid(struct ike_id *id, const char *fqdn)
@@ -348,7 +349,7 @@ static inline void tid(struct ike_id *id, const char *fqdn)
 	if (!fqdn)
 		return;
 	id->type = IKE_ID_FQDN;
-	id->len = (uint8_t)strlen(fqdn);
+	id->len = (uint16_t)strlen(fqdn);
 	memcpy(id->data, fqdn, id->len);
 }
 
@@ -378,6 +379,7 @@ static inline int tconn(struct tpeer *p, const struct tpeer *peer, const struct 
 	tid(&cfg.remote_id, tc->remote_id);
 	cfg.psk = (const uint8_t *)tc->psk;
 	cfg.psk_len = tc->psk ? strlen(tc->psk) : 0;
+	cfg.fragmentation = tc->fragmentation;
 	cfg.n_children = 1;
 	cfg.children = &child;
 	rc = ike_engine_add_conn(p->e, &cfg, &err);

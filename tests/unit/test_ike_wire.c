@@ -588,6 +588,143 @@ START_TEST(test_inner_empty_and_sk_in_sk)
 }
 END_TEST
 
+/* ---- Encrypted Fragment payload (RFC 7383 2.5) ---- */
+
+/* A message of an optional payload then one SKF with these fields. */
+static void msg_skf(struct ike_writer *w, bool nonce_first, uint16_t number, uint16_t total)
+{
+	struct ike_hdr h = req_hdr;
+	struct ike_builder b;
+	struct ike_sk_layout lay;
+
+	h.exchange = IKE_AUTH;
+	h.msg_id = 1;
+	ike_writer_init(w);
+	ike_build_begin(&b, w, &h);
+	if (nonce_first)
+		ike_add_nonce(&b, nonce32, 32);
+	/* the builder refuses bad numbers: write good ones, patch later */
+	ike_add_skf(&b, IKE_PL_IDI, 1, 1, 8, 20, 16, &lay);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	ike_patch_u16(w, lay.sk_off + 4, number);
+	ike_patch_u16(w, lay.sk_off + 6, total);
+	ck_assert_uint_eq(lay.iv_off, lay.sk_off + 8);
+	ck_assert_uint_eq(lay.end, w->len);
+}
+
+START_TEST(test_skf)
+{
+	struct ike_writer w;
+	struct ike_builder b;
+	struct ike_sk_layout lay;
+	struct ike_hdr h = req_hdr;
+	struct ike_msg m;
+	struct ike_wire_err e;
+	uint8_t first;
+
+	/* decoded like SK: fields, first inner type, body after the fields */
+	msg_skf(&w, false, 3, 5);
+	expect_ok(&m, w.buf, w.len);
+	ck_assert_uint_eq(m.present, IKE_PL_BIT(IKE_PL_SKF));
+	ck_assert_uint_eq(m.skf.number, 3);
+	ck_assert_uint_eq(m.skf.total, 5);
+	ck_assert_uint_eq(m.skf.first_payload, IKE_PL_IDI);
+	/* the fragment fields are associated data: the IV starts after them */
+	ck_assert_uint_eq(m.skf.body_off, 28 + 4 + 4);
+	ck_assert_uint_eq(m.skf.body.len, 8 + 20 + 16);
+	ck_assert_ptr_eq(m.skf.body.ptr, w.buf + 36);
+	ike_writer_free(&w);
+	msg_skf(&w, false, 1, 1);
+	expect_ok(&m, w.buf, w.len);
+	ike_writer_free(&w);
+
+	/* 1 <= number <= total */
+	msg_skf(&w, false, 0, 5);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "Fragment Number not within 1..Total Fragments");
+	ck_assert_uint_eq(e.payload, IKE_PL_SKF);
+	ike_writer_free(&w);
+	msg_skf(&w, false, 6, 5);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "Fragment Number not within 1..Total Fragments");
+	ck_assert_uint_eq(e.value, 6);
+	ike_writer_free(&w);
+	msg_skf(&w, false, 0, 0);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "Total Fragments is 0");
+	ike_writer_free(&w);
+
+	/* shorter than its fragment fields */
+	e = fail1(IKE_PL_SKF, "\0\1\0", 3, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "shorter than its fragment fields");
+
+	/* last: a payload after it */
+	h.exchange = IKE_AUTH;
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_raw(&b, IKE_PL_SKF, 0, "\0\1\0\1abcd", 8);
+	ike_add_nonce(&b, nonce32, 32);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_str_eq(e.reason, "not the last payload, octets after it");
+	ike_writer_free(&w);
+
+	/* beside SK: SK then SKF, SKF then SK */
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_raw(&b, IKE_PL_SK, 0, "abcd", 4);
+	ike_add_raw(&b, IKE_PL_SKF, 0, "\0\1\0\1abcd", 8);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_uint_eq(e.payload, IKE_PL_SK);
+	ike_writer_free(&w);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_raw(&b, IKE_PL_SKF, 0, "\0\1\0\1abcd", 8);
+	ike_add_raw(&b, IKE_PL_SK, 0, "abcd", 4);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	e = expect_fail(w.buf, w.len, IKE_N_INVALID_SYNTAX);
+	ck_assert_uint_eq(e.payload, IKE_PL_SKF);
+	ike_writer_free(&w);
+
+	/* other payloads before it decode (the engine refuses them) */
+	msg_skf(&w, true, 1, 2);
+	expect_ok(&m, w.buf, w.len);
+	ck_assert_uint_eq(m.present, IKE_PL_BIT(IKE_PL_SKF) | IKE_PL_BIT(IKE_PL_NONCE));
+	ike_writer_free(&w);
+
+	/* never inside SK */
+	memset(&m, 0, sizeof(m));
+	ike_writer_init(&w);
+	ike_build_begin_inner(&b, &w);
+	ike_add_raw(&b, IKE_PL_SKF, 0, "\0\1\0\1abcd", 8);
+	ck_assert_int_eq(ike_build_end_inner(&b, &first), 0);
+	ck_assert_int_eq(ike_msg_decode_inner(&m, w.buf, w.len, first, &e), -EBADMSG);
+	ck_assert_str_eq(e.reason, "SKF inside SK");
+	ike_writer_free(&w);
+
+	/* the builder: numbers in range, no first type after fragment 1 */
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_skf(&b, IKE_PL_NONE, 3, 2, 8, 16, 16, &lay);
+	ck_assert_int_eq(ike_writer_error(&w), -EINVAL);
+	ike_writer_free(&w);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_skf(&b, IKE_PL_IDI, 2, 2, 8, 16, 16, &lay);
+	ck_assert_int_eq(ike_writer_error(&w), -EINVAL);
+	ike_writer_free(&w);
+	ike_writer_init(&w);
+	ike_build_begin(&b, &w, &h);
+	ike_add_skf(&b, IKE_PL_NONE, 2, 2, 8, 16, 16, &lay);
+	ck_assert_int_eq(ike_build_end(&b), 0);
+	expect_ok(&m, w.buf, w.len);
+	ck_assert_uint_eq(m.skf.first_payload, IKE_PL_NONE);
+	ck_assert_uint_eq(m.skf.number, 2);
+	ike_writer_free(&w);
+}
+END_TEST
+
 /*
  * An IKE_SA_INIT request as strongSwan 5.9 sends it with
  * proposals = aes256gcm16-prfsha256-x25519,aes128-sha256-prfsha256-modp2048
@@ -722,7 +859,7 @@ START_TEST(test_critical_bit)
 	ike_build_begin(&b, &w, &req_hdr);
 	ike_add_nonce(&b, nonce32, 32);
 	ike_add_raw(&b, 60, 0, "unknown", 7);
-	ike_add_raw(&b, IKE_PL_SKF, 0, "frag", 4);
+	ike_add_raw(&b, 49, 0, "frag", 4);
 	ike_add_vendor(&b, "after", 5);
 	ck_assert_int_eq(ike_build_end(&b), 0);
 	expect_ok(&m, w.buf, w.len);
@@ -1280,6 +1417,21 @@ START_TEST(test_ke_id_auth_cert_malformed)
 	ck_assert_uint_eq(m.idr.type, IKE_ID_DER_ASN1_DN);
 	ck_assert_uint_eq(m.idr.data.len, 4);
 	ike_writer_free(&w);
+	/* A certificate's DN may exceed 255 octets: up to IKE_ID_MAX_LEN is
+	 * kept, longer is refused rather than cut. */
+	{
+		uint8_t big[4 + IKE_ID_MAX_LEN + 1];
+
+		memset(big, 0x41, sizeof(big));
+		big[0] = IKE_ID_DER_ASN1_DN;
+		big[1] = big[2] = big[3] = 0;
+		ok1(IKE_PL_IDI, big, 4 + IKE_ID_MAX_LEN, &m, &w);
+		ck_assert_uint_eq(m.idi.data.len, IKE_ID_MAX_LEN);
+		ike_writer_free(&w);
+		e = fail1(IKE_PL_IDI, big, sizeof(big), IKE_N_INVALID_SYNTAX);
+		ck_assert_str_eq(e.reason, "identification data longer than we keep");
+		ck_assert_uint_eq(e.value, IKE_ID_MAX_LEN + 1);
+	}
 
 	fail1(IKE_PL_CERT, "\x04", 1, IKE_N_INVALID_SYNTAX);
 	fail1(IKE_PL_CERT, NULL, 0, IKE_N_INVALID_SYNTAX);
@@ -1629,6 +1781,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_structure_rules);
 	tcase_add_test(tc, test_builder_limits);
 	tcase_add_test(tc, test_msg_size);
+	tcase_add_test(tc, test_skf);
 	suite_add_tcase(s, tc);
 	return s;
 }

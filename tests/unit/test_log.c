@@ -303,6 +303,37 @@ START_TEST(engine_callback)
 }
 END_TEST
 
+START_TEST(limit_one_line_a_second)
+{
+	struct log_limit l = { 0 };
+	uint64_t left = 99;
+
+	/* The first line of a kind goes out at once, whatever the clock. */
+	ck_assert(log_limit_pass(&l, 0, &left));
+	ck_assert_uint_eq(left, 0);
+	for (uint64_t t = 10; t < 1000; t += 200)
+		ck_assert(!log_limit_pass(&l, t, &left)); /* 5 left out */
+	ck_assert(log_limit_pass(&l, 1000, &left));
+	ck_assert_uint_eq(left, 5);
+	ck_assert(!log_limit_pass(&l, 1999, &left));
+	/* A quiet spell: the next one passes and says one was left out. */
+	ck_assert(log_limit_pass(&l, 60000, &left));
+	ck_assert_uint_eq(left, 1);
+	ck_assert(!log_limit_pass(&l, 60000, &left));
+	ck_assert(log_limit_pass(&l, 61000, &left));
+	ck_assert_uint_eq(left, 1);
+	/* A flood: one line a second, each with the count before it. */
+	unsigned int written = 0;
+	for (uint64_t t = 61001; t < 71001; t++) {
+		if (log_limit_pass(&l, t, &left)) {
+			written++;
+			ck_assert_uint_eq(left, 999);
+		}
+	}
+	ck_assert_uint_eq(written, 10);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -318,6 +349,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, long_line_cut);
 	tcase_add_test(tc, secret_hidden_below_trace);
 	tcase_add_test(tc, engine_callback);
+	tcase_add_test(tc, limit_one_line_a_second);
 	suite_add_tcase(s, tc);
 	return s;
 }
