@@ -169,11 +169,37 @@ struct conf_secret {
 
 TAILQ_HEAD(conf_secret_list, conf_secret);
 
+/* Which key directory a key secret's file is in (swanctl's layout). */
+enum conf_key_kind {
+	CONF_KEY_PRIVATE, /* secrets.private<suffix>: private/ */
+	CONF_KEY_RSA,	  /* rsa<suffix>: rsa/ */
+	CONF_KEY_ECDSA,	  /* ecdsa<suffix>: ecdsa/ */
+	CONF_KEY_PKCS8,	  /* pkcs8<suffix>: pkcs8/ */
+};
+
+/* The passphrase of an encrypted private key (secrets.private-NAME { file
+ * = ...; secret = ... }, also rsa-, ecdsa-, pkcs8-). file is relative to
+ * its kind's directory, or absolute. The secret is wiped on free and never
+ * appears in a diagnostic. */
+struct conf_key_secret {
+	TAILQ_ENTRY(conf_key_secret) entry;
+	char *name;
+	struct conf_loc loc;
+	enum conf_key_kind kind;
+	char *file;
+	char *secret; /* NUL-terminated */
+	size_t secret_len;
+};
+
+TAILQ_HEAD(conf_key_secret_list, conf_key_secret);
+
 struct conf {
 	struct conf_conn_list conns;
 	size_t n_conns;
 	struct conf_secret_list secrets;
 	size_t n_secrets;
+	struct conf_key_secret_list key_secrets;
+	size_t n_key_secrets;
 	/* private: the names of every file read, which conf_loc points into */
 	char **files;
 	size_t n_files;

@@ -132,8 +132,7 @@ static const char *const child_not_impl[] = {
 };
 
 static const char *const secret_not_impl[] = {
-	"eap",	 "xauth", "ntlm",  "ppk",    "private", "rsa",
-	"ecdsa", "bliss", "pkcs8", "pkcs12", "token",	NULL,
+	"eap", "xauth", "ntlm", "ppk", "bliss", "pkcs12", "token", NULL,
 };
 
 static bool in_list(const char *const *list, const char *key)
@@ -929,6 +928,111 @@ static void build_ike_secret(struct conf_ctx *ctx, struct conf *conf,
 	conf->n_secrets++;
 }
 
+static void free_key_secret(struct conf_key_secret *s)
+{
+	if (s->secret) {
+		OPENSSL_cleanse(s->secret, s->secret_len);
+		free(s->secret);
+	}
+	free(s->file);
+	free(s->name);
+	free(s);
+}
+
+static const struct {
+	const char *prefix;
+	enum conf_key_kind kind;
+} key_kinds[] = {
+	{"private", CONF_KEY_PRIVATE},
+	{"rsa", CONF_KEY_RSA},
+	{"ecdsa", CONF_KEY_ECDSA},
+	{"pkcs8", CONF_KEY_PKCS8},
+};
+
+/* secrets.private<suffix> { file = ...; secret = ... } and its kin. */
+static void build_key_secret(struct conf_ctx *ctx, struct conf *conf,
+			     const struct conf_section *sec, enum conf_key_kind kind)
+{
+	struct conf_key_secret *s = calloc(1, sizeof(*s));
+	struct conf_kv *kv;
+	struct conf_section *sub;
+	bool bad = false;
+
+	if (!s || !(s->name = strdup(sec->name))) {
+		free(s);
+		ctx->oom = 1;
+		return;
+	}
+	s->loc = sec->loc;
+	s->kind = kind;
+	TAILQ_FOREACH (kv, &sec->kvs, entry) {
+		if (!kv->value) {
+			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
+				  kv->key);
+			continue;
+		}
+		if (strcmp(kv->key, "secret") == 0) {
+			uint8_t *key = NULL;
+			size_t len = 0;
+			int r = conf_decode_secret(kv->value, &key, &len);
+
+			if (r == -ENOMEM) {
+				ctx->oom = 1;
+			} else if (r < 0 || (len && memchr(key, 0, len))) {
+				/* never show the secret itself */
+				conf_err(ctx, &kv->loc,
+					 "invalid passphrase: expected text, 0x and hex digits, or "
+					 "0s and base64, without NUL octets");
+				bad = true;
+			} else {
+				char *p = malloc(len + 1);
+
+				if (!p) {
+					ctx->oom = 1;
+				} else {
+					if (len)
+						memcpy(p, key, len);
+					p[len] = '\0';
+					/* a second 'secret': the last wins, as in strongSwan */
+					if (s->secret) {
+						OPENSSL_cleanse(s->secret, s->secret_len);
+						free(s->secret);
+					}
+					s->secret = p;
+					s->secret_len = len;
+				}
+			}
+			if (key) {
+				OPENSSL_cleanse(key, len);
+				free(key);
+			}
+		} else if (strcmp(kv->key, "file") == 0) {
+			free(s->file);
+			if (!(s->file = strdup(kv->value)))
+				ctx->oom = 1;
+		} else {
+			unknown_key(ctx, kv, sec);
+		}
+	}
+	TAILQ_FOREACH (sub, &sec->sections, entry)
+		unknown_section(ctx, sub);
+	if (!bad && !ctx->oom && !s->file) {
+		conf_err(ctx, &s->loc, "secret '%s' has no 'file' key (the key file it unlocks)",
+			 s->name);
+		bad = true;
+	}
+	if (!bad && !ctx->oom && !s->secret) {
+		conf_err(ctx, &s->loc, "secret '%s' has no 'secret' key (the passphrase)", s->name);
+		bad = true;
+	}
+	if (bad || ctx->oom) {
+		free_key_secret(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->key_secrets, s, entry);
+	conf->n_key_secrets++;
+}
+
 static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct conf_section *sec)
 {
 	struct conf_kv *kv;
@@ -942,17 +1046,26 @@ static void build_secrets(struct conf_ctx *ctx, struct conf *conf, const struct 
 			build_ike_secret(ctx, conf, sub);
 			continue;
 		}
+		for (size_t k = 0; k < sizeof(key_kinds) / sizeof(key_kinds[0]); k++) {
+			if (strncmp(sub->name, key_kinds[k].prefix,
+				    strlen(key_kinds[k].prefix)) == 0) {
+				build_key_secret(ctx, conf, sub, key_kinds[k].kind);
+				goto next;
+			}
+		}
 		for (const char *const *t = secret_not_impl; *t; t++) {
 			if (strncmp(sub->name, *t, strlen(*t)) == 0) {
 				conf_err(ctx, &sub->loc,
 					 "'%s' is a strongSwan secret type conduit does not "
-					 "implement yet (conduit has ike<suffix>)",
+					 "implement yet (conduit has ike, private, rsa, ecdsa, "
+					 "pkcs8<suffix>)",
 					 sub->name);
 				goto next;
 			}
 		}
 		conf_err(ctx, &sub->loc,
-			 "unknown secret type '%s' in secrets (conduit has ike<suffix>)",
+			 "unknown secret type '%s' in secrets (conduit has ike, private, rsa, "
+			 "ecdsa, pkcs8<suffix>)",
 			 sub->name);
 	next:;
 	}
@@ -1116,6 +1229,7 @@ struct conf *conf_build(struct conf_ctx *ctx)
 	}
 	TAILQ_INIT(&conf->conns);
 	TAILQ_INIT(&conf->secrets);
+	TAILQ_INIT(&conf->key_secrets);
 	TAILQ_FOREACH (kv, &ctx->root->kvs, entry)
 		conf_err(ctx, &kv->loc, "unknown key '%s' at the top level", kv->key);
 	TAILQ_FOREACH (sec, &ctx->root->sections, entry) {
@@ -1162,6 +1276,14 @@ void conf_free(struct conf *conf)
 	while ((s = TAILQ_FIRST(&conf->secrets))) {
 		TAILQ_REMOVE(&conf->secrets, s, entry);
 		free_secret(s);
+	}
+	{
+		struct conf_key_secret *ks;
+
+		while ((ks = TAILQ_FIRST(&conf->key_secrets))) {
+			TAILQ_REMOVE(&conf->key_secrets, ks, entry);
+			free_key_secret(ks);
+		}
 	}
 	for (size_t i = 0; i < conf->n_files; i++)
 		free(conf->files[i]);

@@ -35,6 +35,8 @@ static const char usage_text[] =
     "  status            the daemon's version, uptime and SA counts\n"
     "  list-conns        the configured connections and their children\n"
     "  list-sas          the IKE SAs and their CHILD SAs, with traffic counters\n"
+    "  list-certs        the certificates loaded: subject, issuer, validity, key,\n"
+    "                    whether its private key is loaded, the file\n"
     "  initiate NAME     start connection NAME, every child of it on one IKE SA\n"
     "                    (CONN/CHILD: that child), and wait until each is up or\n"
     "                    has failed; an IKE SA already up is reused\n"
@@ -269,19 +271,20 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no command given (status, list-conns, list-sas, "
-					 "initiate, terminate, rekey, reload)");
+					 "list-certs, initiate, terminate, rekey, reload)");
 
 	const char *cmd = argv[optind++];
 	bool takes_name;
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "list-conns") == 0 ||
-	    strcmp(cmd, "list-sas") == 0 || strcmp(cmd, "reload") == 0)
+	    strcmp(cmd, "list-sas") == 0 || strcmp(cmd, "list-certs") == 0 ||
+	    strcmp(cmd, "reload") == 0)
 		takes_name = false;
 	else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "terminate") == 0 ||
 		 strcmp(cmd, "rekey") == 0)
 		takes_name = true;
 	else
 		return usage_error("unknown command '%s'; commands: status, list-conns, list-sas, "
-				   "initiate, terminate, rekey, reload",
+				   "list-certs, initiate, terminate, rekey, reload",
 				   cmd);
 	const char *name = NULL;
 	if (takes_name) {

@@ -35,6 +35,7 @@
 #endif
 
 #include "conf/conf.h"
+#include "daemon/creds.h"
 #include "daemon/dcfg.h"
 #include "daemon/ctl.h"
 #include "daemon/instance.h"
@@ -42,6 +43,7 @@
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/trap.h"
+#include "ike/cert.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -89,6 +91,8 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct conf *conf;
 	const char *config_path;
+	const char *swanctl_dir; /* NULL: the configuration file's directory */
+	struct ike_creds *creds;
 	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
 	struct pending_list pending;
 	struct loaded *loaded;
@@ -282,6 +286,12 @@ static uint64_t env_now_ms(void *ctx)
 {
 	(void)ctx;
 	return mono_ms();
+}
+
+static int64_t env_wall_time(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
 }
 
 static void env_random(void *ctx, uint8_t *buf, size_t len)
@@ -572,6 +582,7 @@ static const struct ike_env check_env = {
 	.child_delete = dummy_delete,
 	.now_ms = env_now_ms,
 	.random = env_random,
+	.wall_time = env_wall_time,
 };
 
 /* ------------------------------------------------------------------ */
@@ -644,6 +655,54 @@ static void diag_warning(void *arg, const char *msg)
  * Weak algorithms are only warned about. resolve: look the DNS names up
  * too, and warn of those that do not resolve (--check; loading does it
  * once more anyway). */
+struct creds_diag {
+	json_t *errors;
+};
+
+static void creds_problem(void *ctx, const char *where, const char *msg)
+{
+	struct creds_diag *cd = ctx;
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s: %s", where, msg);
+	diag(LOG_LEVEL_ERROR, line);
+	if (cd->errors)
+		json_array_append_new(cd->errors, json_string(line));
+}
+
+/* Certificates, keys and CRLs of swanctl's directories (creds.h), with
+ * conf's key secrets; NULL when there were problems (each an error,
+ * counted in *n_err) or no memory. */
+static struct ike_creds *load_creds(const struct daemon *d, const struct conf *conf,
+				    json_t *errors, unsigned int *n_err)
+{
+	struct creds_diag cd = {.errors = errors};
+	char dirbuf[4096];
+	const char *dir = d->swanctl_dir
+			      ? d->swanctl_dir
+			      : creds_default_dir(d->config_path, dirbuf, sizeof(dirbuf));
+	size_t n = 0;
+	struct ike_creds *cs = creds_load(dir, conf, (int64_t)time(NULL), creds_problem, &cd, &n);
+
+	if (!cs) {
+		creds_problem(&cd, dir, "out of memory loading credentials");
+		(*n_err)++;
+		return NULL;
+	}
+	if (n) {
+		*n_err += (unsigned int)n;
+		ike_creds_unref(cs);
+		return NULL;
+	}
+	if (ike_creds_n_certs(cs) && !plain_diags)
+		log_msg(LOG_LEVEL_INFO,
+			"loaded %zu certificate%s (%zu with a private key) and %zu CRL%s from %s",
+			ike_creds_n_certs(cs), ike_creds_n_certs(cs) == 1 ? "" : "s",
+			ike_creds_n_own(cs), ike_creds_n_crls(cs),
+			ike_creds_n_crls(cs) == 1 ? "" : "s", dir);
+	return cs;
+}
+
 /*
  * Converts every connection of conf and has a scratch engine take it: the
  * errors are those a load would meet. With d (a reload), unchanged[i] tells
@@ -883,6 +942,7 @@ static json_t *do_reload(struct daemon *d)
 	       *changed = json_array(), *unchanged = json_array();
 	struct conf *nc;
 	struct conf_conn *cc, *oc;
+	struct ike_creds *ncreds = NULL;
 	unsigned int n_err = 0;
 	bool *unchanged_at = NULL;
 	size_t i = 0;
@@ -895,6 +955,8 @@ static json_t *do_reload(struct daemon *d)
 		if (!unchanged_at)
 			json_array_append_new(errors, json_string("out of memory"));
 	}
+	if (nc && !n_err)
+		ncreds = load_creds(d, nc, errors, &n_err);
 	if (!nc || n_err) {
 		free(unchanged_at);
 		size_t n = json_array_size(errors);
@@ -935,6 +997,10 @@ static json_t *do_reload(struct daemon *d)
 	free(unchanged_at);
 	conf_free(d->conf);
 	d->conf = nc;
+	/* SAs keep the set they began with; new ones take this one */
+	ike_engine_set_creds(d->engine, ncreds);
+	ike_creds_unref(d->creds);
+	d->creds = ncreds;
 	json_decref(errors);
 	update_status(d);
 	log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu added, %zu removed, %zu changed, %zu unchanged",
@@ -1314,6 +1380,35 @@ static void h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
 					"busy", (json_int_t)r.n_busy));
 }
 
+/* Every certificate loaded (never a key: only whether one is there). */
+static void h_list_certs(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *certs = json_array();
+	size_t n = d->creds ? ike_creds_n_certs(d->creds) : 0;
+
+	(void)req;
+	for (size_t i = 0; i < n; i++) {
+		struct ike_creds_entry en;
+		char serial[128], kt[64];
+		int64_t nb = 0, na = 0;
+
+		ike_creds_cert_entry(d->creds, i, &en);
+		ike_cert_serial(en.cert, serial, sizeof(serial));
+		ike_cert_key_type(en.cert, kt, sizeof(kt));
+		ike_cert_validity(en.cert, &nb, &na);
+		json_array_append_new(
+		    certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:b, s:s}", "subject",
+				     ike_cert_subject(en.cert), "issuer", ike_cert_issuer(en.cert),
+				     "serial", serial, "not_before", (json_int_t)nb, "not_after",
+				     (json_int_t)na, "key_type", kt, "private_key", en.has_key,
+				     "kind", en.kind == IKE_CERT_KIND_CA ? "ca" : "end-entity",
+				     "anchor", en.anchor, "source", en.source));
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:o, s:I}", "ok", 1, "certs", certs, "crls",
+					(json_int_t)(d->creds ? ike_creds_n_crls(d->creds) : 0)));
+}
+
 static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	(void)req;
@@ -1324,6 +1419,7 @@ static const struct ctl_command commands[] = {
 	{ "status", h_status, NULL },
 	{ "list-conns", h_list_conns, NULL },
 	{ "list-sas", h_list_sas, NULL },
+	{ "list-certs", h_list_certs, NULL },
 	{ "initiate", h_initiate, ctl_args_initiate },
 	{ "terminate", h_terminate, ctl_args_name },
 	{ "rekey", h_rekey, ctl_args_name },
@@ -1500,6 +1596,7 @@ static void setup_watchdog(struct daemon *d)
 #define OPT_FRAGMENT_SIZE 1003
 #define OPT_FRAGMENT_SIZE_V4 1004
 #define OPT_FRAGMENT_SIZE_V6 1005
+#define OPT_SWANCTL_DIR 1006
 
 static void usage(FILE *f)
 {
@@ -1520,6 +1617,9 @@ static void usage(FILE *f)
 		   "                        (0750) to GROUP, so its members can use conduitctl\n"
 		   "  -n, --check           load and validate the configuration, print every\n"
 		   "                        problem, exit 0 if it is valid; touches nothing\n"
+		   "      --swanctl-dir DIR where x509/, x509ca/, x509crl/, private/, rsa/,\n"
+		   "                        ecdsa/ and pkcs8/ are (default: the configuration\n"
+		   "                        file's directory)\n"
 		   "  -T, --retransmit-timeout TIME\n"
 		   "                        first retransmission of an unanswered request\n"
 		   "                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
@@ -1637,6 +1737,7 @@ int main(int argc, char **argv)
 		{ "fragment-size-v6", required_argument, NULL, OPT_FRAGMENT_SIZE_V6 },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
+		{ "swanctl-dir", required_argument, NULL, OPT_SWANCTL_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1678,6 +1779,9 @@ int main(int argc, char **argv)
 		}
 		case OPT_NAT_TRANSPORT:
 			eopts.nat_transport = true;
+			break;
+		case OPT_SWANCTL_DIR:
+			d->swanctl_dir = optarg;
 			break;
 		case OPT_KERNEL:
 			if (strcmp(optarg, "netlink") && strcmp(optarg, "none")) {
@@ -1789,7 +1893,14 @@ int main(int argc, char **argv)
 	plain_diags = check;
 
 	d->conf = load_conf(d->config_path, NULL);
-	if (!d->conf || validate_conf(d->conf, NULL, check, NULL, NULL)) {
+	{
+		unsigned int n_err = d->conf ? validate_conf(d->conf, NULL, check, NULL, NULL) : 1;
+
+		if (!n_err)
+			d->creds = load_creds(d, d->conf, NULL, &n_err);
+		rc = (int)n_err;
+	}
+	if (rc) {
 		if (check)
 			fprintf(stderr, "%s: configuration refused\n", d->config_path);
 		else
@@ -1798,10 +1909,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu connection%s, %zu secret%s)\n", d->config_path,
-		       d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", d->conf->n_secrets,
-		       d->conf->n_secrets == 1 ? "" : "s");
+		size_t n_certs = ike_creds_n_certs(d->creds);
+
+		printf("%s: configuration OK (%zu connection%s, %zu secret%s, %zu certificate%s)\n",
+		       d->config_path, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s",
+		       d->conf->n_secrets, d->conf->n_secrets == 1 ? "" : "s", n_certs,
+		       n_certs == 1 ? "" : "s");
 		conf_free(d->conf);
+		ike_creds_unref(d->creds);
 		return 0;
 	}
 
@@ -1883,6 +1998,7 @@ int main(int argc, char **argv)
 	env.child_install = env_child_install;
 	env.child_delete = env_child_delete;
 	env.now_ms = env_now_ms;
+	env.wall_time = env_wall_time;
 	env.random = env_random;
 	env.wake_at = env_wake_at;
 	env.event = env_event;
@@ -1902,6 +2018,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "cannot set up the event loop");
 		goto out;
 	}
+	ike_engine_set_creds(d->engine, d->creds);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		add_conn(d, d->conf, cc);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
@@ -1919,6 +2036,7 @@ out:
 	ctl_server_free(d->ctl);
 	if (d->engine)
 		ike_engine_free(d->engine);
+	ike_creds_unref(d->creds);
 	dtrap_free(d->trap);
 	loaded_free_all(d);
 	if (d->kif) {

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/ctl_render.h"
 
@@ -292,6 +293,50 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 	json_array_foreach(json_object_get(sa, "child_sas"), i, ch) render_child_sa(out, ch);
 }
 
+/* Seconds since the epoch as "2026-12-03 05:09:26 UTC". */
+static void put_time(FILE *out, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	char buf[64];
+	struct tm tm;
+	time_t t;
+
+	if (!json_is_integer(v)) {
+		fputc('?', out);
+		return;
+	}
+	t = (time_t)json_integer_value(v);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm)) {
+		fputc('?', out);
+		return;
+	}
+	fputs(buf, out);
+}
+
+static void render_cert(FILE *out, const json_t *c)
+{
+	put_field(out, c, "subject");
+	if (get_bool(c, "anchor"))
+		fputs(" (trust anchor)", out);
+	else if (strcmp(json_string_value(json_object_get(c, "kind")) ?: "", "ca") == 0)
+		fputs(" (CA)", out);
+	fputs("\n  issuer:   ", out);
+	put_field(out, c, "issuer");
+	fputs("\n  serial:   ", out);
+	put_field(out, c, "serial");
+	fputs("\n  validity: ", out);
+	put_time(out, c, "not_before");
+	fputs(" .. ", out);
+	put_time(out, c, "not_after");
+	fputs("\n  key:      ", out);
+	put_field(out, c, "key_type");
+	if (get_bool(c, "private_key"))
+		fputs(", private key loaded", out);
+	fputs("\n  file:     ", out);
+	put_field(out, c, "source");
+	fputc('\n', out);
+}
+
 static void render_array(FILE *out, const json_t *arr, const char *none,
 			 void (*fn)(FILE *, const json_t *))
 {
@@ -415,6 +460,8 @@ int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 			     render_conn);
 	} else if (strcmp(cmd, "list-sas") == 0) {
 		render_array(out, json_object_get(reply, "ike_sas"), "no IKE SAs", render_ike_sa);
+	} else if (strcmp(cmd, "list-certs") == 0) {
+		render_array(out, json_object_get(reply, "certs"), "no certificates", render_cert);
 	} else if (strcmp(cmd, "initiate") == 0) {
 		render_initiate(out, request, reply);
 	} else if (strcmp(cmd, "terminate") == 0) {

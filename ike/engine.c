@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/cert.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
 #include "ike/engine.h"
@@ -195,6 +196,11 @@ void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_
 uint64_t ike_now(struct ike_engine *e)
 {
 	return e->env.now_ms(e->env.ctx);
+}
+
+int64_t ike_wall_time(struct ike_engine *e)
+{
+	return e->env.wall_time ? e->env.wall_time(e->env.ctx) : -1;
 }
 
 static void update_wake(struct ike_engine *e)
@@ -1137,7 +1143,10 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 	if (!e)
 		return NULL;
 	e->rxm = malloc(sizeof(*e->rxm));
-	if (!e->rxm) {
+	e->peer_certs = ike_cert_cache_new(IKE_CERT_CACHE_MAX);
+	if (!e->rxm || !e->peer_certs) {
+		ike_cert_cache_free(e->peer_certs);
+		free(e->rxm);
 		free(e);
 		return NULL;
 	}
@@ -1192,7 +1201,27 @@ void ike_engine_free(struct ike_engine *e)
 	ike_timer_heap_free(&e->timers);
 	ike_writer_free(&e->rx);
 	free(e->rxm);
+	ike_cert_cache_free(e->peer_certs);
+	ike_creds_unref(e->creds);
 	free(e);
+}
+
+void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *cs)
+{
+	ike_creds_ref(cs);
+	ike_creds_unref(e->creds);
+	e->creds = cs;
+}
+
+struct ike_creds *ike_engine_creds(const struct ike_engine *e)
+{
+	return e->creds;
+}
+
+struct ike_cert *ike_peer_cert(struct ike_engine *e, const uint8_t *der, size_t len,
+			       const char **err)
+{
+	return ike_cert_cache_get(e->peer_certs, der, len, err);
 }
 
 /* ------------------------------------------------------------------ */

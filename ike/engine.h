@@ -59,6 +59,8 @@ struct ike_engine {
 	struct ike_rx *rxm;   /* the message being processed */
 	struct ike_restart *restarts; /* dpd.c: by "conn/child" */
 	size_t frag_bytes;	      /* frag.c: plaintext held by every reassembly */
+	struct ike_creds *creds; /* certificates and keys (ike/cert.h) */
+	struct ike_cert_cache *peer_certs; /* CERT payloads, parsed once */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -213,12 +215,19 @@ void ike_frag_sa_free(struct ike_engine *e, struct ike_sa *sa);
 void ike_timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
 void ike_timer_disarm(struct ike_engine *e, struct ike_timer *t);
 uint64_t ike_now(struct ike_engine *e);
+/* env->wall_time, or -1 when the environment has none. */
+int64_t ike_wall_time(struct ike_engine *e);
 /* The SA's timers (ctx: the engine): retransmit or give up; half-open expiry. */
 void ike_sa_rtx_timer(struct ike_timer *t, void *ctx);
 void ike_sa_life_timer(struct ike_timer *t, void *ctx);
 
 /* A new key exchange private value for group, from env->random. */
 int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group);
+
+/* A peer's certificate (a CERT payload's DER) from the engine's cache,
+ * parsed on first sight: a new reference, or NULL and *err. */
+struct ike_cert *ike_peer_cert(struct ike_engine *e, const uint8_t *der, size_t len,
+			       const char **err);
 
 /* ---- failure paths ---- */
 /* The initiate failed or the SA is going: event, log, free. */

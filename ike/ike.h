@@ -273,6 +273,10 @@ struct ike_env {
 	 * it, each connection's psk is used. */
 	int (*psk_lookup)(void *ctx, const char *conn, const struct ike_id *local,
 			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len);
+	/* Optional: wall-clock time, seconds since the epoch, for what
+	 * certificates and CRLs date (now_ms is monotonic and says nothing
+	 * of the calendar). Without it certificates cannot be validated. */
+	int64_t (*wall_time)(void *ctx);
 };
 
 #define IKE_PSK_MAX_LEN 1024
@@ -314,6 +318,14 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 /* Frees everything without a message or child_delete: kernel SAs stay
  * unless ike_engine_terminate_all() ran (and its exchanges) first. */
 void ike_engine_free(struct ike_engine *e);
+
+struct ike_creds;
+/* The credential set (ike/cert.h) for public-key authentication: the
+ * engine takes a reference and drops the one it held (NULL: none). IKE
+ * SAs that began with the old set may keep it until they go. */
+void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *cs);
+/* The engine's current set (borrowed), or NULL. */
+struct ike_creds *ike_engine_creds(const struct ike_engine *e);
 
 /* Add or replace a connection (by name); the config is copied. 0 or -errno;
  * on error *err names the fault (e.g. a bad proposal string). IKE SAs made

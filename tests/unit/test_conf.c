@@ -932,12 +932,68 @@ START_TEST(test_not_implemented_sections)
 	    count_diag(&d, CONF_SEV_ERROR, 4, "'authorities' is a strongSwan section"), 1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 7, "'eap-1' is a strongSwan secret type"),
 			  1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8, "'private-1' is a strongSwan secret"),
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8,
+				     "secret 'private-1' has no 'secret' key (the passphrase)"),
 			  1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 9, "unknown secret type 'weird'"), 1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 15, "second remote authentication round"),
 			  1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 16, "'cert-1' is a strongSwan option"), 1);
+	conf_diags_clear(&d);
+}
+END_TEST
+
+/* secrets.private-/rsa-/ecdsa-/pkcs8-: passphrases of encrypted keys */
+START_TEST(test_key_secrets)
+{
+	struct conf_diags d;
+	struct conf *c = load_clean(HEAD TAIL
+				    "secrets {\n"
+				    " private-moon { file = moonKey.pem\n secret = \"my pass\" }\n"
+				    " rsa-sun { file = /etc/k/sun.pem\n secret = 0x736563 }\n"
+				    " ecdsa { file = e.pem\n secret = 0sc2VjcmV0 }\n"
+				    " pkcs8-1 { file = p8.der\n secret = x }\n"
+				    "}\n");
+	const struct conf_key_secret *ks;
+	static const struct {
+		const char *name, *file, *secret;
+		enum conf_key_kind kind;
+	} want[] = {
+	    {"private-moon", "moonKey.pem", "my pass", CONF_KEY_PRIVATE},
+	    {"rsa-sun", "/etc/k/sun.pem", "sec", CONF_KEY_RSA},
+	    {"ecdsa", "e.pem", "secret", CONF_KEY_ECDSA},
+	    {"pkcs8-1", "p8.der", "x", CONF_KEY_PKCS8},
+	};
+	size_t i = 0;
+
+	ck_assert_uint_eq(c->n_key_secrets, 4);
+	TAILQ_FOREACH (ks, &c->key_secrets, entry) {
+		ck_assert_str_eq(ks->name, want[i].name);
+		ck_assert_str_eq(ks->file, want[i].file);
+		ck_assert_str_eq(ks->secret, want[i].secret);
+		ck_assert_uint_eq(ks->secret_len, strlen(want[i].secret));
+		ck_assert_int_eq(ks->kind, want[i].kind);
+		i++;
+	}
+	conf_free(c);
+
+	/* mistakes, and the passphrase is never shown */
+	ck_assert_int_eq(load_text(HEAD TAIL "secrets {\n"
+					     " private-a { secret = hidden1 }\n"
+					     " private-b { file = b.pem\n secret = 0xzz\n}\n"
+					     " rsa-c { file = c.pem\n secret = hidden2\n id = x }\n"
+					     "}\n",
+				   &c, &d),
+			 -EINVAL);
+	if (d.n_errors != 3)
+		dump(&d);
+	ck_assert_uint_eq(d.n_errors, 3);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8, "secret 'private-a' has no 'file' key"),
+			  1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 10, "invalid passphrase"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 14, "'id'"), 1);
+	for (size_t j = 0; j < d.n; j++)
+		ck_assert(!strstr(d.list[j].text, "hidden") && !strstr(d.list[j].text, "zz"));
 	conf_diags_clear(&d);
 }
 END_TEST
@@ -1582,6 +1638,7 @@ static Suite *make_suite(void)
 	tcase_add_test(msgs, test_not_implemented_keys);
 	tcase_add_test(msgs, test_not_implemented_as_conduit_does);
 	tcase_add_test(msgs, test_not_implemented_sections);
+	tcase_add_test(msgs, test_key_secrets);
 	tcase_add_test(msgs, test_three_mistakes);
 	tcase_add_test(msgs, test_auth_rules);
 	tcase_add_test(msgs, test_psk_without_secret_warns);

@@ -121,6 +121,37 @@ START_TEST(list_sas)
 }
 END_TEST
 
+static const char list_certs_json[] =
+    "{\"ok\":true,\"crls\":1,\"certs\":[{\"subject\":\"C=CH, O=x, CN=Root CA\","
+    "\"issuer\":\"C=CH, O=x, CN=Root CA\",\"serial\":\"01\",\"not_before\":1764720000,"
+    "\"not_after\":2080252800,\"key_type\":\"ECDSA P-256\",\"private_key\":false,"
+    "\"kind\":\"ca\",\"anchor\":true,\"source\":\"/etc/swanctl/x509ca/root.pem\"},"
+    "{\"subject\":\"C=CH, O=x, CN=moon\\u001b[31m\",\"issuer\":\"C=CH, O=x, CN=Root CA\","
+    "\"serial\":\"1000\",\"not_before\":1764720000,\"not_after\":1796256000,"
+    "\"key_type\":\"Ed25519\",\"private_key\":true,\"kind\":\"end-entity\","
+    "\"anchor\":false,\"source\":\"/etc/swanctl/x509/moon.pem\"}]}";
+
+START_TEST(list_certs)
+{
+	ck_assert_int_eq(render("{\"cmd\":\"list-certs\"}", list_certs_json), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "C=CH, O=x, CN=Root CA (trust anchor)\n"
+				   "  issuer:   C=CH, O=x, CN=Root CA\n"
+				   "  serial:   01\n"
+				   "  validity: 2025-12-03 00:00:00 UTC .. 2035-12-03 00:00:00 UTC\n"
+				   "  key:      ECDSA P-256\n"
+				   "  file:     /etc/swanctl/x509ca/root.pem\n"
+				   "C=CH, O=x, CN=moon\\x1b[31m\n"
+				   "  issuer:   C=CH, O=x, CN=Root CA\n"
+				   "  serial:   1000\n"
+				   "  validity: 2025-12-03 00:00:00 UTC .. 2026-12-03 00:00:00 UTC\n"
+				   "  key:      Ed25519, private key loaded\n"
+				   "  file:     /etc/swanctl/x509/moon.pem\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-certs\"}", "{\"ok\":true,\"certs\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "no certificates\n");
+}
+END_TEST
+
 START_TEST(list_conns)
 {
 	ck_assert_int_eq(render("{\"cmd\":\"list-conns\"}", list_conns_json), CTL_EXIT_OK);
@@ -318,6 +349,7 @@ START_TEST(malformed_replies)
 	} fixtures[] = {
 		{ "list-sas", list_sas_json },
 		{ "list-conns", list_conns_json },
+		{ "list-certs", list_certs_json },
 		{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":1,\"uptime\":4,"
 			    "\"connections\":2,\"ike_sas\":1,\"child_sas\":1}" },
 		{ "initiate", "{\"ok\":true,\"ike_sa\":3,\"child_sas\":[4]}" },
@@ -350,6 +382,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, status);
 	tcase_add_test(tc, list_sas);
 	tcase_add_test(tc, list_conns);
+	tcase_add_test(tc, list_certs);
 	tcase_add_test(tc, initiate);
 	tcase_add_test(tc, terminate);
 	tcase_add_test(tc, rekey);

@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A test PKI, made with the openssl CLI: tests/uml/pki.sh DIR
+#
+# Unit tests (ike/cert, daemon/creds) and UML scenarios make it at test
+# time, so nothing in the tree expires. Every file lands flat in DIR (PEM):
+#
+#   root.crt root.key       "C=CH, O=conduit test, CN=Root CA", self-signed, ECDSA P-256
+#   inter.crt inter.key     "... CN=Intermediate CA", issued by root, ECDSA P-256
+#   moon.crt moon.key       ECDSA P-256, SAN moon.example.org, by inter
+#   sun.crt sun.key         RSA-2048, SAN sun.example.org, by inter
+#   carol.crt carol.key     Ed25519, SAN carol@example.org, by inter
+#   dave.crt dave.key       ECDSA P-256 issued by root directly, with a CRL
+#                           distribution point URI (for revocation = ifuri)
+#   expired.crt             valid 2020-01-01 .. 2021-01-01, by inter
+#   future.crt              valid from 2099-01-01, by inter
+#   revoked.crt             by inter, listed in inter.crl
+#   noku.crt                by inter, keyUsage keyEncipherment only
+#   eku.crt                 by inter, extendedKeyUsage emailProtection only
+#   ipsec.crt               by inter, extendedKeyUsage ipsecIKE
+#   bogus.crt               issued by moon, which is no CA
+#   other-root.crt .key     another self-signed CA, unknown to the others
+#   stranger.crt .key       issued by other-root
+#   inter.crl               by inter (authorityKeyIdentifier, 1 day), revokes revoked.crt
+#   root.crl                by root, empty
+#   forged.crl              names inter as issuer, signed by other-root's key
+#   moon-enc.key            moon.key as encrypted PKCS#8 (passphrase "moon-secret")
+#   moon.der moon-key.der   moon.crt and moon.key as DER
+#   root.keyid              SHA-1 of root's SubjectPublicKeyInfo (hex), as CERTREQ has it
+#
+# Every CA is a CA (basicConstraints critical, keyCertSign, cRLSign);
+# end entities have keyUsage digitalSignature unless said otherwise.
+set -euo pipefail
+
+dir=${1:?usage: pki.sh DIR}
+mkdir -p "$dir"
+cd "$dir"
+dn="/C=CH/O=conduit test"
+# ext.cnf reads SAN from the environment; issue() sets it per certificate.
+export SAN=DNS:unused
+# openssl, quiet unless it fails
+o() {
+	local out
+	out=$(openssl "$@" 2>&1) || { echo "pki.sh: openssl $*: $out" >&2; return 1; }
+}
+
+cat >ext.cnf <<'EOF'
+[ca]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ee]
+basicConstraints = CA:false
+keyUsage = digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+[ee_cdp]
+basicConstraints = CA:false
+keyUsage = digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+crlDistributionPoints = URI:http://crl.example.org/root.crl
+[ee_noku]
+basicConstraints = CA:false
+keyUsage = keyEncipherment
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+[ee_eku]
+basicConstraints = CA:false
+keyUsage = digitalSignature
+extendedKeyUsage = emailProtection
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+[ee_ipsec]
+basicConstraints = CA:false
+keyUsage = digitalSignature
+extendedKeyUsage = ipsecIKE
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+EOF
+
+# openssl ca: one database per CA (it keeps what it issued, for CRLs).
+ca_cnf() { # NAME
+	mkdir -p "db-$1/new"
+	: >"db-$1/index.txt"
+	[ -f "db-$1/serial" ] || echo 1000 >"db-$1/serial"
+	[ -f "db-$1/crlnumber" ] || echo 01 >"db-$1/crlnumber"
+	cat >"ca-$1.cnf" <<EOF
+[ca]
+default_ca = this
+[this]
+dir = db-$1
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+crlnumber = \$dir/crlnumber
+certificate = $1.crt
+private_key = $1.key
+default_md = sha256
+default_days = 3650
+default_crl_days = 1
+crl_extensions = crl_ext
+policy = any
+unique_subject = no
+copy_extensions = none
+[crl_ext]
+authorityKeyIdentifier = keyid:always
+[any]
+countryName = optional
+organizationName = optional
+commonName = supplied
+[req]
+distinguished_name = req_dn
+[req_dn]
+EOF
+}
+
+key() { # NAME ALG
+	case $2 in
+	ec) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" ;;
+	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
+	ed25519) o genpkey -algorithm ED25519 -out "$1.key" ;;
+	esac
+}
+
+# issue CA NAME CN SECTION SAN [openssl ca options...]
+issue() {
+	local ca=$1 name=$2 cn=$3 sect=$4 san=$5
+	shift 5
+	[ -f "$name.key" ] || key "$name" ec
+	o req -new -key "$name.key" -subj "$dn/CN=$cn" -out "$name.csr"
+	SAN=$san o ca -batch -notext -config "ca-$ca.cnf" -extfile ext.cnf -extensions "$sect" \
+		-in "$name.csr" -out "$name.crt" "$@"
+	rm -f "$name.csr"
+}
+
+selfsigned() { # NAME CN
+	key "$1" ec
+	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 -sha256 \
+		-config ext.cnf -extensions ca -out "$1.crt" -set_serial 1
+	ca_cnf "$1"
+}
+
+selfsigned root "Root CA"
+selfsigned other-root "Other CA"
+key inter ec
+issue root inter "Intermediate CA" ca "DNS:inter.example.org"
+ca_cnf inter
+
+key moon ec
+issue inter moon moon.example.org ee "DNS:moon.example.org"
+key sun rsa
+issue inter sun sun.example.org ee "DNS:sun.example.org"
+key carol ed25519
+issue inter carol carol@example.org ee "email:carol@example.org"
+key dave ec
+issue root dave dave.example.org ee_cdp "DNS:dave.example.org"
+issue inter expired expired.example.org ee "DNS:expired.example.org" \
+	-startdate 20200101000000Z -enddate 20210101000000Z
+issue inter future future.example.org ee "DNS:future.example.org" \
+	-startdate 20990101000000Z -enddate 20991231000000Z
+issue inter revoked revoked.example.org ee "DNS:revoked.example.org"
+issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
+issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
+issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
+issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+# An end entity acting as a CA.
+ca_cnf moon
+issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
+
+o ca -batch -config ca-inter.cnf -revoke revoked.crt
+o ca -batch -config ca-inter.cnf -gencrl -out inter.crl
+o ca -batch -config ca-root.cnf -gencrl -out root.crl
+# A CRL that names inter as its issuer but is signed by another key.
+o req -new -x509 -key other-root.key -subj "$dn/CN=Intermediate CA" -days 3650 -sha256 \
+	-config ext.cnf -extensions ca -out forged.crt -set_serial 1
+cp ca-inter.cnf ca-forged.cnf
+sed -i -e 's/^private_key = .*/private_key = other-root.key/' \
+	-e 's/^certificate = .*/certificate = forged.crt/' ca-forged.cnf
+o ca -batch -config ca-forged.cnf -gencrl -out forged.crl
+
+o pkcs8 -topk8 -in moon.key -v2 aes-256-cbc -passout pass:moon-secret -out moon-enc.key
+# RFC 7296 3.7: CERTREQ names a CA by the SHA-1 of its DER SubjectPublicKeyInfo.
+openssl x509 -in root.crt -noout -pubkey | openssl pkey -pubin -outform DER |
+	openssl dgst -sha1 -r | cut -d' ' -f1 >root.keyid
+o x509 -in moon.crt -outform DER -out moon.der
+o pkey -in moon.key -outform DER -out moon-key.der
+
+rm -rf db-* ca-*.cnf ext.cnf forged.crt
