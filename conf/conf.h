@@ -74,6 +74,34 @@ enum conf_action {
 	CONF_ACTION_TRAP_START, /* start_action only: trap policies, and initiate at load */
 };
 
+/* A mark as strongSwan's mark_from_string() reads it: "value[/mask]" (the
+ * mask defaults to 0xffffffff and the value is masked), "%unique" or
+ * "%unique-dir" (mark_in, mark_out) and "%same" (set_mark_in/out), each of
+ * those with an optional "/mask". value 0 and mask 0: no mark. */
+struct conf_mark {
+	uint32_t value, mask;
+};
+
+/* strongSwan's placeholders (ipsec_types.h): a value drawn per CHILD_SA,
+ * the same for in and out (UNIQUE) or one per direction (UNIQUE_DIR);
+ * SAME in a set_mark takes the policies' mark of that direction. */
+#define CONF_MARK_UNIQUE 0xffffffffu
+#define CONF_MARK_UNIQUE_DIR 0xfffffffeu
+#define CONF_MARK_SAME 0xffffffffu
+#define CONF_IF_ID_UNIQUE 0xffffffffu
+#define CONF_IF_ID_UNIQUE_DIR 0xfffffffeu
+
+/* The routing, marking and script keys of a child (and if_id of a
+ * connection), with where each was written, for the daemon's messages. */
+struct conf_child_gw {
+	struct conf_str updown; /* NULL value: none */
+	bool hostaccess;
+	struct conf_mark mark_in, mark_out;
+	bool mark_in_sa;
+	struct conf_mark set_mark_in, set_mark_out;
+	uint32_t if_id_in, if_id_out; /* 0: the connection's */
+};
+
 /* Durations are in seconds, volumes in bytes, packet counts plain. */
 struct conf_child {
 	TAILQ_ENTRY(conf_child) entry;
@@ -91,6 +119,7 @@ struct conf_child {
 	uint64_t rand_time;				    /* default life_time - rekey_time */
 	uint64_t rekey_bytes, life_bytes, rand_bytes;	    /* default 0, +10%, diff */
 	uint64_t rekey_packets, life_packets, rand_packets; /* same */
+	struct conf_child_gw gw;
 };
 
 TAILQ_HEAD(conf_child_list, conf_child);
@@ -148,6 +177,7 @@ struct conf_conn {
 	enum conf_fragmentation fragmentation; /* default yes */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
+	uint32_t if_id_in, if_id_out; /* default 0; the children's default */
 	struct conf_child_list children;
 	size_t n_children;
 };

@@ -88,6 +88,11 @@ void conf_list_free(struct conf_list *l);
 int conf_check_addr(const char *s, bool *specific);
 /* A secret: "0x" hex, "0s" base64 or the string itself. */
 int conf_decode_secret(const char *s, uint8_t **out, size_t *out_len);
+/* A mark (struct conf_mark); unique: %unique and %unique-dir are allowed
+ * (mark_in, mark_out), same: %same is (set_mark_in, set_mark_out). */
+int conf_parse_mark(const char *s, bool unique, bool same, struct conf_mark *out);
+/* An XFRM interface ID: a number up to 0xffffffff, %unique or %unique-dir. */
+int conf_parse_if_id(const char *s, uint32_t *out);
 /* Case-insensitive prefix test */
 bool conf_has_prefix(const char *s, const char *prefix);
 

@@ -114,7 +114,7 @@ static struct shown show(const char *v)
 static const char *const conn_not_impl[] = {
 	"vips",		"aggressive", "pull",	   "dscp",	  "mobike",	    "dpd_timeout",
 	"send_certreq", "send_cert",  "ocsp",	   "ppk_id",	  "ppk_required",   "pools",
-	"if_id_in",	"if_id_out",  "mediation", "mediated_by", "mediation_peer", NULL,
+	"mediation", "mediated_by", "mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
@@ -123,10 +123,9 @@ static const char *const auth_not_impl[] = {
 };
 
 static const char *const child_not_impl[] = {
-	"ah_proposals",	    "sha256_96",     "updown",	   "hostaccess", "policies",
+	"ah_proposals",	    "sha256_96",     "policies",
 	"policies_fwd_out", "ipcomp",	     "inactivity", "reqid",	 "priority",
-	"interface",	    "mark_in",	     "mark_in_sa", "mark_out",	 "set_mark_in",
-	"set_mark_out",	    "if_id_in",	     "if_id_out",  "label",	 "label_mode",
+	"interface",	    "label",	     "label_mode",
 	"tfc_padding",	    "replay_window", "hw_offload", "copy_df",	 "copy_ecn",
 	"copy_dscp",	    "per_cpu_sas",   NULL,
 };
@@ -169,7 +168,6 @@ static const struct as_conduit_does conn_as_is[] = {
 
 static const struct as_conduit_does child_as_is[] = {
 	{ "ipcomp", "no", true },
-	{ "hostaccess", "no", true },
 	{ "sha256_96", "no", true }, /* HMAC-SHA2-256 truncates to 128 bits */
 	{ "hw_offload", "no", false },
 	{ "per_cpu_sas", "no", true },
@@ -234,6 +232,10 @@ static void bad_value(struct conf_ctx *ctx, const struct conf_kv *kv, const char
 		 kv->key, expected);
 }
 
+#define EXPECT_MARK                                                                                \
+	"a mark: a number up to 0xffffffff with an optional /mask, %unique or %unique-dir"
+#define EXPECT_SET_MARK "a mark: a number up to 0xffffffff with an optional /mask, or %same"
+#define EXPECT_IF_ID "an interface ID: a number up to 0xffffffff, %unique or %unique-dir"
 #define EXPECT_DURATION "a time in seconds, or with an s, m, h or d suffix"
 #define EXPECT_VOLUME "a number of bytes, or with a k, m or g suffix"
 
@@ -470,6 +472,7 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 
 static void free_child(struct conf_child *child)
 {
+	free(child->gw.updown.value);
 	conf_list_free(&child->local_ts);
 	conf_list_free(&child->remote_ts);
 	conf_list_free(&child->esp_proposals);
@@ -478,11 +481,63 @@ static void free_child(struct conf_child *child)
 }
 
 static const char *const child_keys[] = {
-	"local_ts",	"remote_ts",  "esp_proposals", "mode",		"start_action",
-	"close_action", "dpd_action", "rekey_time",    "life_time",	"rand_time",
-	"rekey_bytes",	"life_bytes", "rand_bytes",    "rekey_packets", "life_packets",
-	"rand_packets", NULL,
+	"local_ts",	"remote_ts",   "esp_proposals", "mode",		 "start_action",
+	"close_action", "dpd_action",  "rekey_time",	"life_time",	 "rand_time",
+	"rekey_bytes",	"life_bytes",  "rand_bytes",	"rekey_packets", "life_packets",
+	"rand_packets", "updown",      "hostaccess",	"mark_in",	 "mark_in_sa",
+	"mark_out",	"set_mark_in", "set_mark_out",	"if_id_in",	 "if_id_out",
+	NULL,
 };
+
+static bool get_if_id(struct conf_ctx *ctx, const struct conf_kv *kv, uint32_t *out)
+{
+	if (conf_parse_if_id(kv->value, out) < 0) {
+		bad_value(ctx, kv, EXPECT_IF_ID);
+		return false;
+	}
+	return true;
+}
+
+/* updown, hostaccess, marks and interface IDs (swanctl.conf(5)); false
+ * when kv is none of them. */
+static bool child_gw_kv(struct conf_ctx *ctx, struct conf_child_gw *gw, const struct conf_kv *kv)
+{
+	const char *k = kv->key;
+
+	if (strcmp(k, "updown") == 0) {
+		char *v = strdup(kv->value);
+
+		if (!v) {
+			ctx->oom = 1;
+			return true;
+		}
+		free(gw->updown.value);
+		gw->updown.value = v;
+		gw->updown.loc = kv->loc;
+	} else if (strcmp(k, "hostaccess") == 0 || strcmp(k, "mark_in_sa") == 0) {
+		bool *dst = k[0] == 'h' ? &gw->hostaccess : &gw->mark_in_sa;
+
+		if (conf_parse_bool(kv->value, dst) < 0)
+			bad_value(ctx, kv, "yes or no");
+	} else if (strcmp(k, "mark_in") == 0 || strcmp(k, "mark_out") == 0) {
+		struct conf_mark *dst = k[5] == 'i' ? &gw->mark_in : &gw->mark_out;
+
+		if (conf_parse_mark(kv->value, true, false, dst) < 0)
+			bad_value(ctx, kv, EXPECT_MARK);
+	} else if (strcmp(k, "set_mark_in") == 0 || strcmp(k, "set_mark_out") == 0) {
+		struct conf_mark *dst = k[9] == 'i' ? &gw->set_mark_in : &gw->set_mark_out;
+
+		if (conf_parse_mark(kv->value, false, true, dst) < 0)
+			bad_value(ctx, kv, EXPECT_SET_MARK);
+	} else if (strcmp(k, "if_id_in") == 0) {
+		get_if_id(ctx, kv, &gw->if_id_in);
+	} else if (strcmp(k, "if_id_out") == 0) {
+		get_if_id(ctx, kv, &gw->if_id_out);
+	} else {
+		return false;
+	}
+	return true;
+}
 
 /* x * 110 / 100 without overflow (saturating) */
 static uint64_t plus10(uint64_t x)
@@ -566,6 +621,8 @@ static void build_child(struct conf_ctx *ctx, struct conf_conn *conn,
 						      : &st.rand_packets;
 
 			get_uint(ctx, kv, UINT64_MAX, dst);
+		} else if (child_gw_kv(ctx, &child->gw, kv)) {
+			/* handled */
 		} else if (in_list(child_not_impl, k)) {
 			not_impl_kv(ctx, child_as_is, kv);
 		} else {
@@ -660,7 +717,8 @@ static void free_conn(struct conf_conn *conn)
 static const char *const conn_keys[] = {
 	"version",     "local_addrs", "remote_addrs", "local_port",    "remote_port", "proposals",
 	"encap",       "dpd_delay",   "rekey_time",   "reauth_time",   "over_time",   "rand_time",
-	"keyingtries", "childless",   "unique",	      "fragmentation", NULL,
+	"keyingtries", "childless",   "unique",	      "fragmentation", "if_id_in",    "if_id_out",
+	NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -739,6 +797,10 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 			}
 		if (!ok)
 			bad_value(ctx, kv, "no, never, replace or keep");
+	} else if (strcmp(k, "if_id_in") == 0) {
+		get_if_id(ctx, kv, &conn->if_id_in);
+	} else if (strcmp(k, "if_id_out") == 0) {
+		get_if_id(ctx, kv, &conn->if_id_out);
 	} else if (in_list(conn_not_impl, k)) {
 		not_impl_kv(ctx, conn_as_is, kv);
 	} else if (strcasecmp(k, "children") == 0 || strcasecmp(k, "local") == 0 ||
@@ -1410,10 +1472,24 @@ static bool list_equal(const struct conf_list *a, const struct conf_list *b)
 	return true;
 }
 
+static bool mark_equal(const struct conf_mark *a, const struct conf_mark *b)
+{
+	return a->value == b->value && a->mask == b->mask;
+}
+
+static bool gw_equal(const struct conf_child_gw *a, const struct conf_child_gw *b)
+{
+	return str_equal(a->updown.value, b->updown.value) && a->hostaccess == b->hostaccess &&
+	       mark_equal(&a->mark_in, &b->mark_in) && mark_equal(&a->mark_out, &b->mark_out) &&
+	       a->mark_in_sa == b->mark_in_sa && mark_equal(&a->set_mark_in, &b->set_mark_in) &&
+	       mark_equal(&a->set_mark_out, &b->set_mark_out) && a->if_id_in == b->if_id_in &&
+	       a->if_id_out == b->if_id_out;
+}
+
 bool conf_child_equal(const struct conf_child *a, const struct conf_child *b)
 {
-	return str_equal(a->name, b->name) && list_equal(&a->local_ts, &b->local_ts) &&
-	       list_equal(&a->remote_ts, &b->remote_ts) &&
+	return str_equal(a->name, b->name) && gw_equal(&a->gw, &b->gw) &&
+	       list_equal(&a->local_ts, &b->local_ts) && list_equal(&a->remote_ts, &b->remote_ts) &&
 	       list_equal(&a->esp_proposals, &b->esp_proposals) && a->mode == b->mode &&
 	       a->start_action == b->start_action && a->close_action == b->close_action &&
 	       a->dpd_action == b->dpd_action && a->rekey_time == b->rekey_time &&
@@ -1436,6 +1512,7 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->over_time != b->over_time || a->rand_time != b->rand_time ||
 	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
 	    a->unique != b->unique || a->fragmentation != b->fragmentation ||
+	    a->if_id_in != b->if_id_in || a->if_id_out != b->if_id_out ||
 	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
 	    !str_equal(a->local.id.value, b->local.id.value) ||
 	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)

@@ -357,3 +357,57 @@ int conf_decode_secret(const char *s, uint8_t **out, size_t *out_len)
 	*out_len = len;
 	return 0;
 }
+
+/* strongSwan's mark_from_string(), without its silent zeros: an empty
+ * value or mask, a sign or an overflow is an error. */
+int conf_parse_mark(const char *s, bool unique, bool same, struct conf_mark *out)
+{
+	const char *slash = strchr(s, '/');
+	size_t vlen = slash ? (size_t)(slash - s) : strlen(s);
+	bool placeholder = false;
+	uint64_t v = 0, m = 0xffffffffu;
+	char buf[32];
+
+	if (!vlen || vlen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, vlen);
+	buf[vlen] = '\0';
+	if (unique && strcasecmp(buf, "%unique") == 0) {
+		v = CONF_MARK_UNIQUE;
+		placeholder = true;
+	} else if (unique && strcasecmp(buf, "%unique-dir") == 0) {
+		v = CONF_MARK_UNIQUE_DIR;
+		placeholder = true;
+	} else if (same && strcasecmp(buf, "%same") == 0) {
+		v = CONF_MARK_SAME;
+		placeholder = true;
+	} else if (conf_parse_uint(buf, 0xffffffffu, &v) < 0) {
+		return -EINVAL;
+	}
+	if (slash && conf_parse_uint(slash + 1, 0xffffffffu, &m) < 0)
+		return -EINVAL;
+	out->value = (uint32_t)v;
+	out->mask = (uint32_t)m;
+	/* the value in range of its mask, as strongSwan does */
+	if (!placeholder)
+		out->value &= out->mask;
+	return 0;
+}
+
+int conf_parse_if_id(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (strcasecmp(s, "%unique") == 0) {
+		*out = CONF_IF_ID_UNIQUE;
+		return 0;
+	}
+	if (strcasecmp(s, "%unique-dir") == 0) {
+		*out = CONF_IF_ID_UNIQUE_DIR;
+		return 0;
+	}
+	if (conf_parse_uint(s, 0xffffffffu, &v) < 0)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}

@@ -20,6 +20,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -37,13 +39,17 @@
 #include "conf/conf.h"
 #include "daemon/creds.h"
 #include "daemon/dcfg.h"
+#include "daemon/dos_opts.h"
 #include "daemon/ctl.h"
 #include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
+#include "daemon/route.h"
 #include "daemon/trap.h"
 #include "ike/cert.h"
+#include "daemon/updown.h"
+#include "daemon/updown_track.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -87,6 +93,13 @@ struct daemon {
 	struct kif *kif;
 	struct dkern *kern;
 	struct dtrap *trap;
+	struct updown *updown; /* the scripts' runner */
+	struct utrack *utrack; /* when they run */
+	unsigned int updown_timeout;
+	struct kif_rt *rt;     /* rtnetlink */
+	struct droute *routes; /* install_routes */
+	bool install_routes;
+	uint32_t routing_table, routing_prio;
 	struct net *net;
 	struct ctl_server *ctl;
 	struct conf *conf;
@@ -205,6 +218,50 @@ static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 	}
 }
 
+static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child);
+
+/* The interface toward the peer (updown's PLUTO_INTERFACE): the route's
+ * from our address to the peer's, as strongSwan's get_nexthop(); without
+ * rtnetlink, the one that holds our address; NULL when none does. */
+static const char *iface_toward(struct daemon *d, const struct ike_addr *me,
+				const struct ike_addr *peer, char buf[IF_NAMESIZE])
+{
+	struct ifaddrs *ifa, *i;
+	const char *found = NULL;
+
+	if (d->rt) {
+		struct kif_addr s, t;
+		struct kif_route_info ri;
+
+		memset(&s, 0, sizeof(s));
+		memset(&t, 0, sizeof(t));
+		s.family = me->family;
+		memcpy(s.ip, me->ip, 16);
+		t.family = peer->family;
+		memcpy(t.ip, peer->ip, 16);
+		if (!kif_route_get(d->rt, &t, &s, &ri) && ri.oif &&
+		    if_indextoname((unsigned int)ri.oif, buf))
+			return buf;
+	}
+	if (getifaddrs(&ifa))
+		return NULL;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != me->family || !i->ifa_name)
+			continue;
+		if ((sa->sa_family == AF_INET &&
+		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, me->ip, 4)) ||
+		    (sa->sa_family == AF_INET6 &&
+		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, me->ip, 16))) {
+			snprintf(buf, IF_NAMESIZE, "%s", i->ifa_name);
+			found = buf;
+		}
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
 static int env_child_install(void *ctx, const struct ike_child_install *ci)
 {
 	const struct ike_alg_info *encr, *integ;
@@ -212,7 +269,8 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 	char err[512], lts[512], rts[512];
 	int rc;
 
-	rc = dkern_child_install(d->kern, ci, err, sizeof(err));
+	rc = dkern_child_install(d->kern, ci, child_gw(d, ci->conn_name, ci->child_name), err,
+				 sizeof(err));
 	ts_list(ci->local_ts, ci->n_local_ts, lts, sizeof(lts));
 	ts_list(ci->remote_ts, ci->n_remote_ts, rts, sizeof(rts));
 	if (rc) {
@@ -220,6 +278,22 @@ static int env_child_install(void *ctx, const struct ike_child_install *ci)
 			  ci->child_id, "cannot %s CHILD_SA in the kernel: %s",
 			  ci->update ? "update" : "install", err);
 		return rc;
+	}
+	if (!ci->update && !ci->out_only) {
+		const struct dcfg_child *gw = child_gw(d, ci->conn_name, ci->child_name);
+		struct dkern_marks marks;
+		uint32_t kreqid = 0;
+		char iface[IF_NAMESIZE];
+
+		if (!dkern_child_marks(d->kern, ci->child_id, &marks, &kreqid)) {
+			droute_child_installed(d->routes, ci, kreqid, &marks);
+			if (gw && gw->updown &&
+			    utrack_installed(d->utrack, ci, gw, kreqid, &marks,
+					     iface_toward(d, &ci->out.src, &ci->out.dst, iface)))
+				log_child(LOG_LEVEL_ERROR, ci->conn_name, ci->ike_sa_id,
+					  ci->child_name, ci->child_id,
+					  "updown: out of memory: the script will not run");
+		}
 	}
 	if (ci->update) {
 		char peer[64];
@@ -246,6 +320,7 @@ static void env_child_delete(void *ctx, uint32_t child_id, uint32_t reqid,
 	struct daemon *d = ctx;
 
 	(void)reqid;
+	droute_child_deleted(d->routes, child_id);
 	dkern_child_delete(d->kern, child_id);
 	if (ci)
 		log_child(LOG_LEVEL_INFO, ci->conn_name, ci->ike_sa_id, ci->child_name, child_id,
@@ -359,6 +434,18 @@ static struct loaded *loaded_find(struct daemon *d, const char *name)
 
 	HASH_FIND_STR(d->loaded, name, l);
 	return l;
+}
+
+/* The daemon's side of a loaded child (marks, updown), NULL if the
+ * connection or child is not loaded (anymore). */
+static const struct dcfg_child *child_gw(struct daemon *d, const char *conn, const char *child)
+{
+	struct loaded *l = conn ? loaded_find(d, conn) : NULL;
+
+	for (size_t i = 0; l && child && i < l->dc.cfg.n_children; i++)
+		if (!strcmp(l->dc.children[i].name, child))
+			return &l->dc.dchildren[i];
+	return NULL;
 }
 
 /* dc (moved in: *dc is left empty) is what the engine now has of its
@@ -508,7 +595,11 @@ static void env_event(void *ctx, const struct ike_event *ev)
 
 	switch (ev->type) {
 	case IKE_EV_FAILED:
-		if (ev->child_name)
+		/* half-open SAs timing out or evicted: the engine sums them up */
+		if (ev->quiet)
+			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "half-open: %s",
+			       ev->reason ? ev->reason : "");
+		else if (ev->child_name)
 			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
 			       "CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
 			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
@@ -533,6 +624,10 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		log_child(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id,
 			  ev->child_name ? ev->child_name : "?", ev->child_id, "event: CHILD SA %s",
 			  ev->type == IKE_EV_CHILD_UP ? "up" : "down");
+		if (ev->type == IKE_EV_CHILD_UP)
+			utrack_child_up(d->utrack, ev->child_id);
+		else
+			utrack_child_down(d->utrack, ev->child_id, ev->rekeyed);
 		break;
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
@@ -740,15 +835,18 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
 			rc = -EINVAL;
 		}
-		dcfg_conn_free(&dc);
 		if (!rc && !same)
 			dcfg_proposal_warnings(cc, diag_warning, NULL);
-		if (rc) {
-			diag(LOG_LEVEL_ERROR, err);
+		/* every error of the connection, each at its own key */
+		for (size_t k = 0; rc && k < (dc.n_errors ? dc.n_errors : 1); k++) {
+			const char *e = dc.n_errors ? dc.errors[k] : err;
+
+			diag(LOG_LEVEL_ERROR, e);
 			if (errors)
-				json_array_append_new(errors, json_string(err));
+				json_array_append_new(errors, json_string(e));
 			n_err++;
 		}
+		dcfg_conn_free(&dc);
 	}
 	ike_engine_free(scratch);
 	return n_err;
@@ -811,7 +909,8 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
 
 	rc = dcfg_conn_convert(conf, cc, &dcfg_dns, &dc, err, sizeof(err));
 	if (rc) {
-		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		for (size_t i = 0; i < (dc.n_errors ? dc.n_errors : 1); i++)
+			log_msg(LOG_LEVEL_ERROR, "%s", dc.n_errors ? dc.errors[i] : err);
 		dcfg_conn_free(&dc);
 		loaded_remove(d, cc->name);
 		return rc;
@@ -926,10 +1025,15 @@ static void trap_child(struct daemon *d, const char *conn, const char *child)
 	if (d->stopping)
 		return;
 	snprintf(err, sizeof(err), l ? "no child %s" : "the connection is not loaded", child);
-	for (size_t i = 0; l && i < l->dc.cfg.n_children; i++)
-		if (!strcmp(l->dc.children[i].name, child))
-			rc = dtrap_install(d->trap, &l->dc.cfg, &l->dc.children[i], err,
-					   sizeof(err));
+	for (size_t i = 0; l && i < l->dc.cfg.n_children; i++) {
+		struct dkern_marks marks;
+
+		if (strcmp(l->dc.children[i].name, child))
+			continue;
+		dkern_draw_marks(d->kern, &l->dc.dchildren[i], &marks);
+		rc = dtrap_install(d->trap, &l->dc.cfg, &l->dc.children[i], &marks, err,
+				   sizeof(err));
+	}
 	if (rc)
 		log_msg(LOG_LEVEL_ERROR, "%s/%s: cannot install trap policies: %s", conn, child,
 			err);
@@ -1013,6 +1117,44 @@ static json_t *do_reload(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* Control handlers                                                    */
 
+/* The responder's denial of service figures (ike_engine_stats). */
+static json_t *status_limits(struct daemon *d)
+{
+	struct ike_engine_stats st;
+	json_t *events = json_array(), *l;
+
+	ike_engine_stats(d->engine, &st);
+	for (int c = 0; c < IKE_LC_COUNT; c++)
+		if (st.events[c])
+			json_array_append_new(
+			    events, json_pack("{s:s, s:I, s:I}", "class", ike_lc_name(c), "count",
+					      (json_int_t)st.events[c], "suppressed",
+					      (json_int_t)st.suppressed[c]));
+	l = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "half_open",
+		      (json_int_t)st.half_open, "half_open_max", (json_int_t)st.half_open_max,
+		      "half_open_max_ip", (json_int_t)st.half_open_max_ip, "half_open_sources",
+		      (json_int_t)st.half_open_sources, "half_open_bytes",
+		      (json_int_t)st.half_open_bytes, "half_open_memory",
+		      (json_int_t)st.half_open_memory, "half_open_timeout_ms",
+		      (json_int_t)st.half_open_timeout_ms, "cookie_threshold",
+		      (json_int_t)st.cookie_threshold, "cookie_threshold_ip",
+		      (json_int_t)st.cookie_threshold_ip, "cookies_required", st.cookies_required);
+	if (!l) {
+		json_decref(events);
+		return json_null();
+	}
+	json_object_update_new(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+					    "cookies_sent", (json_int_t)st.cookies_sent,
+					    "cookies_accepted", (json_int_t)st.cookies_accepted,
+					    "cookies_refused", (json_int_t)st.cookies_refused,
+					    "reply_rate", (json_int_t)st.reply_rate,
+					    "reply_rate_ip", (json_int_t)st.reply_rate_ip,
+					    "replies_sent", (json_int_t)st.replies_sent,
+					    "replies_limited", (json_int_t)st.replies_limited,
+					    "dh_keys", (json_int_t)st.dh_keys, "events", events));
+	return l;
+}
+
 static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
@@ -1020,11 +1162,12 @@ static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 
 	(void)req;
 	ike_engine_counts(d->engine, &ike, &child);
-	ctl_reply_send(reply, json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i}", "ok", 1, "version",
-					PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
-					(json_int_t)(time(NULL) - d->started), "connections",
-					(json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
-					"child_sas", (json_int_t)child));
+	ctl_reply_send(reply,
+		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
+				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+				 (json_int_t)(time(NULL) - d->started), "connections",
+				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
+				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
 }
 
 static json_t *str_list(const struct conf_list *l)
@@ -1528,7 +1671,9 @@ static void on_stop_tick(evutil_socket_t fd, short what, void *arg)
 	struct sa_count c = count_sas(d, NULL);
 
 	(void)fd, (void)what;
-	if (!c.ike || mono_ms() >= d->stop_deadline) {
+	/* the down scripts of the tunnels that went: waited for as long as
+	 * the SAs (updown_finish bounds what is left) */
+	if ((!c.ike && !updown_pending(d->updown)) || mono_ms() >= d->stop_deadline) {
 		if (c.ike)
 			log_msg(LOG_LEVEL_INFO, "%u IKE SA%s still waiting for the peer; leaving",
 				c.ike, c.ike == 1 ? "" : "s");
@@ -1597,6 +1742,10 @@ static void setup_watchdog(struct daemon *d)
 #define OPT_FRAGMENT_SIZE_V4 1004
 #define OPT_FRAGMENT_SIZE_V6 1005
 #define OPT_SWANCTL_DIR 1006
+#define OPT_UPDOWN_TIMEOUT 1007
+#define OPT_INSTALL_ROUTES 1008
+#define OPT_ROUTING_TABLE 1009
+#define OPT_ROUTING_PRIO 1010
 
 static void usage(FILE *f)
 {
@@ -1645,7 +1794,19 @@ static void usage(FILE *f)
 		   "                        kernel; none: nothing is installed anywhere (a\n"
 		   "                        benchmark of the daemon on a kernel without ESP;\n"
 		   "                        no tunnel carries traffic)\n"
-		   "  -h, --help            show this help\n"
+		   "      --updown-timeout S\n"
+		   "                        kill an updown script (and what it started)\n"
+		   "                        still running after S seconds (default 30)\n"
+		   "      --install-routes yes|no\n"
+		   "                        routes to the remote selectors in a table of\n"
+		   "                        their own, as strongSwan's install_routes\n"
+		   "                        (default yes)\n"
+		   "      --routing-table N  that table (default 220)\n"
+		   "      --routing-table-prio N\n"
+		   "                        the priority of its rule (default 220)\n"
+		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
+	dos_opts_usage(f);
+	fprintf(f, "  -h, --help            show this help\n"
 		   "  -V, --version         show the version\n");
 }
 
@@ -1738,10 +1899,14 @@ int main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "swanctl-dir", required_argument, NULL, OPT_SWANCTL_DIR },
+		{ "updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT },
+		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
+		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
+		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option all_opts[sizeof(opts) / sizeof(opts[0]) + DOS_OPT_COUNT + 1];
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	const char *control_group = NULL;
@@ -1763,7 +1928,21 @@ int main(int argc, char **argv)
 	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", opts, NULL)) != -1) {
+	d->updown_timeout = UPDOWN_DEFAULT_TIMEOUT;
+	d->install_routes = true;
+	d->routing_table = DROUTE_TABLE;
+	d->routing_prio = DROUTE_PRIO;
+	memset(all_opts, 0, sizeof(all_opts));
+	memcpy(all_opts, opts, sizeof(opts));
+	memcpy(all_opts + sizeof(opts) / sizeof(opts[0]), dos_long_opts, sizeof(dos_long_opts));
+	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", all_opts, NULL)) != -1) {
+		if (dos_opt_is(c)) {
+			if (dos_opt_parse(c, optarg, &eopts, err, sizeof(err))) {
+				fprintf(stderr, "conduitd: %s\n", err);
+				return 2;
+			}
+			continue;
+		}
 		switch (c) {
 		case 'k': {
 			char *end;
@@ -1811,6 +1990,49 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_UPDOWN_TIMEOUT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || !v || v > 3600) {
+				fprintf(stderr,
+					"conduitd: --updown-timeout wants 1 to 3600 seconds\n");
+				return 2;
+			}
+			d->updown_timeout = (unsigned int)v;
+			break;
+		}
+		case OPT_INSTALL_ROUTES:
+			if (!strcmp(optarg, "yes")) {
+				d->install_routes = true;
+			} else if (!strcmp(optarg, "no")) {
+				d->install_routes = false;
+			} else {
+				fprintf(stderr, "conduitd: --install-routes wants yes or no\n");
+				return 2;
+			}
+			break;
+		case OPT_ROUTING_TABLE:
+		case OPT_ROUTING_PRIO: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			/* 0 and 253-255 are the kernel's own tables */
+			if (*end || end == optarg || !v || v > UINT32_MAX ||
+			    (c == OPT_ROUTING_TABLE && v >= 253 && v <= 255)) {
+				fprintf(
+				    stderr, "conduitd: --%s wants a number from 1 to %u%s\n",
+				    c == OPT_ROUTING_TABLE ? "routing-table" : "routing-table-prio",
+				    UINT32_MAX,
+				    c == OPT_ROUTING_TABLE ? " but 253-255 (the kernel's)" : "");
+				return 2;
+			}
+			if (c == OPT_ROUTING_TABLE)
+				d->routing_table = (uint32_t)v;
+			else
+				d->routing_prio = (uint32_t)v;
+			break;
+		}
 		case 'c':
 			d->config_path = optarg;
 			break;
@@ -1964,9 +2186,30 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_INFO,
 			"removed %u SA%s and %u polic%s left by an earlier conduitd", n_sa,
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
+	/* routes: conduit's leftovers go whatever --install-routes says;
+	 * with --kernel none, no kernel state at all */
+	rc = strcmp(backend, "netlink") ? -ENOTSUP : kif_rt_open(&d->rt);
+	if (rc == -ENOTSUP) {
+		d->rt = NULL;
+	} else if (rc) {
+		log_msg(LOG_LEVEL_WARN, "cannot open rtnetlink (%s): no routes into tunnels",
+			strerror(-rc));
+	} else {
+		unsigned int n_rt = 0, n_rule = 0;
+
+		if (kif_rt_flush(d->rt, &n_rt, &n_rule))
+			log_msg(LOG_LEVEL_WARN, "%s", kif_rt_error(d->rt));
+		else if (n_rt || n_rule)
+			log_msg(LOG_LEVEL_INFO,
+				"removed %u route%s and %u rule%s left by an earlier conduitd",
+				n_rt, n_rt == 1 ? "" : "s", n_rule, n_rule == 1 ? "" : "s");
+	}
+	d->routes = droute_new(d->install_routes ? d->rt : NULL, d->routing_table, d->routing_prio);
 	d->kern = dkern_new(d->kif);
 	d->trap = dtrap_new(d->kif);
-	if (!d->kern || !d->trap) {
+	d->updown = updown_new(d->base, d->updown_timeout);
+	d->utrack = utrack_new(d->updown);
+	if (!d->kern || !d->trap || !d->updown || !d->utrack) {
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
@@ -2037,6 +2280,25 @@ out:
 	if (d->engine)
 		ike_engine_free(d->engine);
 	ike_creds_unref(d->creds);
+	d->engine = NULL;
+	/* Tunnels the engine left without deleting them go down too; their
+	 * scripts run with nothing else in the loop (the engine is gone). */
+	if (d->utrack && d->updown) {
+		struct event *evs[] = { d->wake_ev, d->kif_ev,	    d->sig_hup, d->sig_term,
+					d->sig_int, d->watchdog_ev, d->stop_ev };
+
+		utrack_all_down(d->utrack);
+		for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+			if (evs[i])
+				event_del(evs[i]);
+		net_free(d->net);
+		d->net = NULL;
+		updown_finish(d->updown);
+	}
+	utrack_free(d->utrack);
+	updown_free(d->updown);
+	droute_free(d->routes);
+	kif_rt_close(d->rt);
 	dtrap_free(d->trap);
 	loaded_free_all(d);
 	if (d->kif) {

@@ -93,6 +93,61 @@ void ctl_render_duration(char *buf, size_t len, json_int_t s)
 
 /* ------------------------------------------------------------------ */
 
+/* The responder's denial of service protection (older daemons: none). */
+static void render_limits(FILE *out, const json_t *l)
+{
+	const json_t *ev = json_object_get(l, "events");
+	size_t i;
+
+	if (!json_is_object(l))
+		return;
+	fputs("  limits:      half-open ", out);
+	put_int(out, l, "half_open");
+	fputs(" of ", out);
+	put_int(out, l, "half_open_max");
+	fputs(" (", out);
+	put_int(out, l, "half_open_max_ip");
+	fputs(" per source) from ", out);
+	put_int(out, l, "half_open_sources");
+	fputs(" sources, ", out);
+	put_int(out, l, "half_open_bytes");
+	fputs(" of ", out);
+	put_int(out, l, "half_open_memory");
+	fputs(" bytes\n               cookies above ", out);
+	put_int(out, l, "cookie_threshold");
+	fputs(" (", out);
+	put_int(out, l, "cookie_threshold_ip");
+	fprintf(out, " per source), %s now: ",
+		json_is_true(json_object_get(l, "cookies_required")) ? "required" : "not required");
+	put_int(out, l, "cookies_sent");
+	fputs(" sent, ", out);
+	put_int(out, l, "cookies_accepted");
+	fputs(" accepted, ", out);
+	put_int(out, l, "cookies_refused");
+	fputs(" refused\n               unprotected replies ", out);
+	put_int(out, l, "replies_sent");
+	fputs(" sent, ", out);
+	put_int(out, l, "replies_limited");
+	fputs(" rate-limited (", out);
+	put_int(out, l, "reply_rate");
+	fputs("/s, ", out);
+	put_int(out, l, "reply_rate_ip");
+	fputs("/s per source); key exchange values made ", out);
+	put_int(out, l, "dh_keys");
+	fputc('\n', out);
+	for (i = 0; json_is_array(ev) && i < json_array_size(ev); i++) {
+		const json_t *e = json_array_get(ev, i);
+
+		fputs("               '", out);
+		put_field(out, e, "class");
+		fputs("': ", out);
+		put_int(out, e, "count");
+		fputs(" (", out);
+		put_int(out, e, "suppressed");
+		fputs(" not logged)\n", out);
+	}
+}
+
 static void render_status(FILE *out, const json_t *r)
 {
 	char up[32] = "?";
@@ -111,6 +166,7 @@ static void render_status(FILE *out, const json_t *r)
 	fputs("\n  CHILD SAs:   ", out);
 	put_int(out, r, "child_sas");
 	fputc('\n', out);
+	render_limits(out, json_object_get(r, "limits"));
 }
 
 /* "192.0.2.1[left]", with ":port" when the port is not 500. */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
 #include "daemon/dcfg.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,32 @@
 #include "ike/id.h"
 #include "ike/alg.h"
 #include "ike/proposal.h"
+#include "ike/ts.h"
+
+/* One more error of the conversion (out->errors); the first one's rc is
+ * what dcfg_conn_convert returns. */
+static int add_err(struct dcfg_conn *out, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int add_err(struct dcfg_conn *out, int rc, const char *fmt, ...)
+{
+	char **l = realloc(out->errors, (out->n_errors + 1) * sizeof(*l));
+	va_list ap;
+	char *msg;
+	int r;
+
+	if (!out->first_rc)
+		out->first_rc = rc;
+	if (!l)
+		return rc;
+	out->errors = l;
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r >= 0)
+		out->errors[out->n_errors++] = msg;
+	return rc;
+}
 
 static int hexval(char c)
 {
@@ -627,12 +656,11 @@ static void host_range(struct ike_addr_range *r, const struct ike_addr *a)
 }
 
 static int conv_addrs(const struct conf_list *l, const char *conn, const char *key,
-		      const struct dcfg_resolver *res, struct dcfg_conn *out, struct addr_list *al,
-		      char *err, size_t errlen)
+		      const struct dcfg_resolver *res, struct dcfg_conn *out, struct addr_list *al)
 {
 	char why[DCFG_ERR_LEN], where[300];
 	bool any = false;
-	int rc;
+	int rc, first = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const char *text = l->items[i].value;
@@ -641,9 +669,11 @@ static int conv_addrs(const struct conf_list *l, const char *conn, const char *k
 
 		rc = dcfg_addr_parse(text, &a, why, sizeof(why));
 		if (rc) {
-			snprintf(err, errlen, "%sconnection %s: %s: %s",
-				 locstr(&l->items[i].loc, where, sizeof(where)), conn, key, why);
-			return rc;
+			/* the next entries may be wrong too: say so in one run */
+			add_err(out, rc, "%sconnection %s: %s: %s",
+				locstr(&l->items[i].loc, where, sizeof(where)), conn, key, why);
+			first = first ? first : rc;
+			continue;
 		}
 		switch (a.kind) {
 		case DCFG_ADDR_ANY:
@@ -702,7 +732,7 @@ static int conv_addrs(const struct conf_list *l, const char *conn, const char *k
 		memset(r, 0, sizeof(*r));
 		r->family = AF_INET;
 	}
-	return 0;
+	return first;
 }
 
 /* The first endpoint with an address of family (0: either, IPv4 first);
@@ -728,7 +758,7 @@ static void pick(const struct addr_list *al, uint8_t family, struct ike_addr *a)
  * and to (ike_sa.c resolve_hosts(): the remote address in the family of
  * the local one, the local one in the family of the remote one). */
 static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver *res,
-			  struct dcfg_conn *out, char *err, size_t errlen)
+			  struct dcfg_conn *out)
 {
 	struct ike_conn_cfg *cfg = &out->cfg;
 	struct addr_list l = { 0 }, r = { 0 };
@@ -741,18 +771,15 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 	ends = calloc(nl + nr + 1, sizeof(*ends));
 	if (!out->ranges || !ends) {
 		free(ends);
-		snprintf(err, errlen, "connection %s: out of memory", cc->name);
-		return -ENOMEM;
+		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
 	}
 	l.ranges = out->ranges;
 	l.ends = ends;
-	rc = conv_addrs(&cc->local_addrs, cc->name, "local_addrs", res, out, &l, err, errlen);
-	if (!rc) {
-		r.ranges = out->ranges + l.n_ranges;
-		r.ends = ends + l.n_ends;
-		rc = conv_addrs(&cc->remote_addrs, cc->name, "remote_addrs", res, out, &r, err,
-				errlen);
-	}
+	rc = conv_addrs(&cc->local_addrs, cc->name, "local_addrs", res, out, &l);
+	r.ranges = out->ranges + l.n_ranges;
+	r.ends = ends + l.n_ends;
+	if (conv_addrs(&cc->remote_addrs, cc->name, "remote_addrs", res, out, &r) && !rc)
+		rc = -EINVAL;
 	if (rc) {
 		free(ends);
 		return rc;
@@ -776,11 +803,11 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 		if (!reach && !out->has_names) {
 			/* Our end of the tunnel must be of the peer's family:
 			 * say so now rather than fail at the first initiate. */
-			snprintf(err, errlen,
-				 "%sconnection %s: local_addrs has no %s address to reach %s",
-				 locstr(&cc->local_addrs.loc, where, sizeof(where)), cc->name,
-				 cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
-				 inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
+			add_err(out, -EINVAL,
+				"%sconnection %s: local_addrs has no %s address to reach %s",
+				locstr(&cc->local_addrs.loc, where, sizeof(where)), cc->name,
+				cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
+				inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
 			free(ends);
 			return -EINVAL;
 		}
@@ -824,21 +851,41 @@ static const char *whose(const char *conn, const char *child, char *buf, size_t 
 /* Each item of a proposals list (one proposal, or "default") as the
  * engine will parse it, so the error can name the item's file:line. */
 static int check_proposals(const struct conf_list *l, uint8_t protocol, const char *conn,
-			   const char *child, char *err, size_t errlen)
+			   const char *child, struct dcfg_conn *out)
 {
 	const char *key = protocol == IKE_PROTO_IKE ? "proposals" : "esp_proposals";
 	char why[IKE_PROPOSAL_ERR_LEN], where[300], who[300];
 	struct ike_proposal p[2];
+	int rc = 0;
 	size_t n;
 
 	for (size_t i = 0; i < l->n; i++) {
 		if (!ike_proposals_parse(l->items[i].value, protocol, p, 2, &n, why, sizeof(why)))
 			continue;
-		snprintf(err, errlen, "%s%s%s: %s", locstr(&l->items[i].loc, where, sizeof(where)),
-			 whose(conn, child, who, sizeof(who)), key, why);
-		return -EINVAL;
+		rc = add_err(out, -EINVAL, "%s%s%s: %s",
+			     locstr(&l->items[i].loc, where, sizeof(where)),
+			     whose(conn, child, who, sizeof(who)), key, why);
 	}
-	return 0;
+	return rc;
+}
+
+/* Each selector of local_ts or remote_ts as the engine will parse it, so
+ * that the error names the item's own file:line. */
+static int check_ts(const struct conf_list *l, const char *key, const char *conn, const char *child,
+		    struct dcfg_conn *out)
+{
+	char why[IKE_TS_ERR_LEN], where[300], who[300];
+	struct ike_ts_conf ts;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!ike_ts_parse(l->items[i].value, &ts, why, sizeof(why)))
+			continue;
+		rc = add_err(out, -EINVAL, "%s%s%s: %s",
+			     locstr(&l->items[i].loc, where, sizeof(where)),
+			     whose(conn, child, who, sizeof(who)), key, why);
+	}
+	return rc;
 }
 
 static void weak_in(const struct conf_list *l, uint8_t protocol, const char *conn,
@@ -898,7 +945,7 @@ unsigned int dcfg_proposal_warnings(const struct conf_conn *cc, dcfg_warn_fn *wa
 }
 
 static int conv_id(const struct conf_auth_round *r, const char *conn, const char *side,
-		   struct ike_id *id, char *err, size_t errlen)
+		   struct ike_id *id, struct dcfg_conn *out)
 {
 	char why[DCFG_ERR_LEN], where[300];
 	int rc;
@@ -908,8 +955,8 @@ static int conv_id(const struct conf_auth_round *r, const char *conn, const char
 		return 0;
 	rc = dcfg_id_parse(r->id.value, id, why, sizeof(why));
 	if (rc)
-		snprintf(err, errlen, "%sconnection %s: %s id: %s",
-			 locstr(&r->id.loc, where, sizeof(where)), conn, side, why);
+		add_err(out, rc, "%sconnection %s: %s id: %s",
+			locstr(&r->id.loc, where, sizeof(where)), conn, side, why);
 	return rc;
 }
 
@@ -920,41 +967,140 @@ static char *keep(struct dcfg_conn *c, char *s)
 	return s;
 }
 
+/* The child's daemon-side keys; the connection's if_id when it has none
+ * (strongSwan: child_cfg's if_id, else peer_cfg's). */
+static void conv_gw(const struct conf_conn *cc, const struct conf_child *ch, struct dcfg_child *x)
+{
+	const struct conf_child_gw *g = &ch->gw;
+
+	x->updown = g->updown.value;
+	x->hostaccess = g->hostaccess;
+	x->mark_in = g->mark_in;
+	x->mark_out = g->mark_out;
+	x->mark_in_sa = g->mark_in_sa;
+	x->set_mark_in = g->set_mark_in;
+	x->set_mark_out = g->set_mark_out;
+	x->if_id_in = g->if_id_in ? g->if_id_in : cc->if_id_in;
+	x->if_id_out = g->if_id_out ? g->if_id_out : cc->if_id_out;
+}
+
+static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
+{
+	const struct conf_child *ch;
+	char where[300];
+	size_t i = 0;
+	int rc = 0;
+
+	TAILQ_FOREACH (ch, &cc->children, entry) {
+		struct ike_child_cfg *k = &out->children[i];
+
+		if (strlen(ch->name) >= sizeof(k->name)) {
+			rc = add_err(out, -EINVAL,
+				     "%sconnection %s: child %s: name longer than %zu characters",
+				     locstr(&ch->loc, where, sizeof(where)), cc->name, ch->name,
+				     sizeof(k->name) - 1);
+			continue;
+		}
+		strcpy(k->name, ch->name);
+		if (check_proposals(&ch->esp_proposals, IKE_PROTO_ESP, cc->name, ch->name, out))
+			rc = -EINVAL;
+		if (check_ts(&ch->local_ts, "local_ts", cc->name, ch->name, out))
+			rc = -EINVAL;
+		if (check_ts(&ch->remote_ts, "remote_ts", cc->name, ch->name, out))
+			rc = -EINVAL;
+		k->mode = ch->mode == CONF_MODE_TRANSPORT ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL;
+		k->local_ts = keep(out, join(&ch->local_ts));
+		k->remote_ts = keep(out, join(&ch->remote_ts));
+		k->esp_proposals = keep(out, join(&ch->esp_proposals));
+		if (!k->local_ts || !k->remote_ts || !k->esp_proposals)
+			return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+		k->rekey_time = clamp32(ch->rekey_time);
+		k->life_time = clamp32(ch->life_time);
+		k->rand_time = clamp32(ch->rand_time);
+		k->rekey_bytes = ch->rekey_bytes;
+		k->life_bytes = ch->life_bytes;
+		k->rekey_packets = ch->rekey_packets;
+		k->life_packets = ch->life_packets;
+		k->start = ch->start_action == CONF_ACTION_START ||
+			   ch->start_action == CONF_ACTION_TRAP_START;
+		k->dpd_action = dcfg_action(ch->dpd_action);
+		k->close_action = dcfg_action(ch->close_action);
+		conv_gw(cc, ch, &out->dchildren[i]);
+		i++;
+	}
+	out->cfg.n_children = i;
+	out->cfg.children = out->children;
+	return rc;
+}
+
+/* The PSK strongSwan would use for the configured identities. */
+static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out)
+{
+	struct ike_conn_cfg *cfg = &out->cfg;
+	const struct conf_secret *sec;
+	struct ike_id lid;
+	char where[300];
+
+	/* strongSwan looks the key up with our address as our identity when
+	 * none is configured. */
+	lid = cfg->local_id;
+	if (!lid.type && cfg->local.family) {
+		lid.type = cfg->local.family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
+		lid.len = cfg->local.family == AF_INET ? 4 : 16;
+		memcpy(lid.data, cfg->local.ip, lid.len);
+	}
+	sec = dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
+	/* Without a remote id every secret may be the peer's (the engine
+	 * asks again with its identity): only none at all is an error. */
+	if (!sec && !conf->n_secrets)
+		return add_err(out, -ENOKEY,
+			       "%sconnection %s: no pre-shared key: secrets has no ike section",
+			       locstr(&cc->loc, where, sizeof(where)), cc->name);
+	if (!sec)
+		return add_err(out, -ENOKEY,
+			       "%sconnection %s: no pre-shared key (secrets { ike... }) matches "
+			       "its identities",
+			       locstr(&cc->loc, where, sizeof(where)), cc->name);
+	out->psk = malloc(sec->key_len ? sec->key_len : 1);
+	if (!out->psk)
+		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+	memcpy(out->psk, sec->key, sec->key_len);
+	out->psk_len = sec->key_len;
+	cfg->psk = out->psk;
+	cfg->psk_len = out->psk_len;
+	return 0;
+}
+
 int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 		      const struct dcfg_resolver *res, struct dcfg_conn *out, char *err,
 		      size_t errlen)
 {
 	struct ike_conn_cfg *cfg = &out->cfg;
-	const struct conf_secret *sec;
-	const struct conf_child *ch;
-	struct ike_id lid;
 	char where[300];
-	size_t i = 0;
-	int rc;
+	int rc = 0, ids = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(cc->name) >= sizeof(cfg->name)) {
-		snprintf(err, errlen, "%sconnection %s: name longer than %zu characters",
-			 locstr(&cc->loc, where, sizeof(where)), cc->name, sizeof(cfg->name) - 1);
-		return -EINVAL;
+		add_err(out, -EINVAL, "%sconnection %s: name longer than %zu characters",
+			locstr(&cc->loc, where, sizeof(where)), cc->name, sizeof(cfg->name) - 1);
+		goto out;
 	}
 	strcpy(cfg->name, cc->name);
-	rc = conv_endpoints(cc, res, out, err, errlen);
-	if (rc)
-		return rc;
-	rc = conv_id(&cc->local, cc->name, "local", &cfg->local_id, err, errlen);
-	if (!rc)
-		rc = conv_id(&cc->remote, cc->name, "remote", &cfg->remote_id, err, errlen);
-	if (!rc)
-		rc = check_proposals(&cc->proposals, IKE_PROTO_IKE, cc->name, NULL, err, errlen);
-	if (rc)
-		return rc;
+	/* Each step records its errors and the next one runs anyway, so that
+	 * --check names every error of the connection at once. */
+	conv_endpoints(cc, res, out);
+	ids = conv_id(&cc->local, cc->name, "local", &cfg->local_id, out);
+	ids |= conv_id(&cc->remote, cc->name, "remote", &cfg->remote_id, out);
+	check_proposals(&cc->proposals, IKE_PROTO_IKE, cc->name, NULL, out);
 
 	out->proposals = join(&cc->proposals);
 	out->children = calloc(cc->n_children ? cc->n_children : 1, sizeof(*out->children));
+	out->dchildren = calloc(cc->n_children ? cc->n_children : 1, sizeof(*out->dchildren));
 	out->strings = calloc(3 * cc->n_children + 1, sizeof(char *));
-	if (!out->proposals || !out->children || !out->strings)
-		goto nomem;
+	if (!out->proposals || !out->children || !out->dchildren || !out->strings) {
+		add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+		goto out;
+	}
 	cfg->proposals = out->proposals;
 	cfg->encap = cc->encap;
 	cfg->rekey_time = clamp32(cc->rekey_time);
@@ -976,78 +1122,20 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 		      : cc->unique == CONF_UNIQUE_REPLACE ? IKE_UNIQUE_REPLACE
 		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP
 							  : IKE_UNIQUE_NO;
-
-	TAILQ_FOREACH (ch, &cc->children, entry) {
-		struct ike_child_cfg *k = &out->children[i++];
-
-		if (strlen(ch->name) >= sizeof(k->name)) {
-			snprintf(err, errlen,
-				 "%sconnection %s: child %s: name longer than %zu characters",
-				 locstr(&ch->loc, where, sizeof(where)), cc->name, ch->name,
-				 sizeof(k->name) - 1);
-			return -EINVAL;
-		}
-		strcpy(k->name, ch->name);
-		rc = check_proposals(&ch->esp_proposals, IKE_PROTO_ESP, cc->name, ch->name, err,
-				     errlen);
-		if (rc)
-			return rc;
-		k->mode = ch->mode == CONF_MODE_TRANSPORT ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL;
-		k->local_ts = keep(out, join(&ch->local_ts));
-		k->remote_ts = keep(out, join(&ch->remote_ts));
-		k->esp_proposals = keep(out, join(&ch->esp_proposals));
-		if (!k->local_ts || !k->remote_ts || !k->esp_proposals)
-			goto nomem;
-		k->rekey_time = clamp32(ch->rekey_time);
-		k->life_time = clamp32(ch->life_time);
-		k->rand_time = clamp32(ch->rand_time);
-		k->rekey_bytes = ch->rekey_bytes;
-		k->life_bytes = ch->life_bytes;
-		k->rekey_packets = ch->rekey_packets;
-		k->life_packets = ch->life_packets;
-		k->start = ch->start_action == CONF_ACTION_START ||
-			   ch->start_action == CONF_ACTION_TRAP_START;
-		k->dpd_action = dcfg_action(ch->dpd_action);
-		k->close_action = dcfg_action(ch->close_action);
+	conv_children(cc, out);
+	/* the key follows from the identities: not when one is unreadable */
+	if (!ids)
+		conv_psk(conf, cc, out);
+out:
+	if (!out->first_rc)
+		return 0;
+	if (!out->n_errors) {
+		snprintf(err, errlen, "connection %s: out of memory", cc->name);
+		return out->first_rc;
 	}
-	cfg->n_children = i;
-	cfg->children = out->children;
-
-	/* strongSwan looks the key up with our address as our identity when
-	 * none is configured. */
-	lid = cfg->local_id;
-	if (!lid.type && cfg->local.family) {
-		lid.type = cfg->local.family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
-		lid.len = cfg->local.family == AF_INET ? 4 : 16;
-		memcpy(lid.data, cfg->local.ip, lid.len);
-	}
-	sec = dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
-	/* Without a remote id every secret may be the peer's (the engine
-	 * asks again with its identity): only none at all is an error. */
-	if (!sec && !conf->n_secrets) {
-		snprintf(err, errlen,
-			 "%sconnection %s: no pre-shared key: secrets has no ike section",
-			 locstr(&cc->loc, where, sizeof(where)), cc->name);
-		return -ENOKEY;
-	}
-	if (!sec) {
-		snprintf(err, errlen,
-			 "%sconnection %s: no pre-shared key (secrets { ike... }) matches its "
-			 "identities",
-			 locstr(&cc->loc, where, sizeof(where)), cc->name);
-		return -ENOKEY;
-	}
-	out->psk = malloc(sec->key_len ? sec->key_len : 1);
-	if (!out->psk)
-		goto nomem;
-	memcpy(out->psk, sec->key, sec->key_len);
-	out->psk_len = sec->key_len;
-	cfg->psk = out->psk;
-	cfg->psk_len = out->psk_len;
-	return 0;
-nomem:
-	snprintf(err, errlen, "connection %s: out of memory", cc->name);
-	return -ENOMEM;
+	snprintf(err, errlen, "%s", out->errors[0]);
+	rc = out->first_rc;
+	return rc;
 }
 
 void dcfg_conn_free(struct dcfg_conn *c)
@@ -1060,6 +1148,10 @@ void dcfg_conn_free(struct dcfg_conn *c)
 	for (size_t i = 0; i < c->n_strings; i++)
 		free(c->strings[i]);
 	free(c->strings);
+	for (size_t i = 0; i < c->n_errors; i++)
+		free(c->errors[i]);
+	free(c->errors);
+	free(c->dchildren);
 	free(c->children);
 	free(c->proposals);
 	memset(c, 0, sizeof(*c));

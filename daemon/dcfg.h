@@ -15,14 +15,37 @@
 
 #define DCFG_ERR_LEN 256
 
+/*
+ * What a child is to the daemon beside the engine's struct ike_child_cfg:
+ * its updown script and how its SAs and policies are marked (swanctl.conf's
+ * meaning; the CONF_MARK_ and CONF_IF_ID_ placeholders are kept, and drawn
+ * once per reqid by daemon/kernel). if_id_in/out are the connection's when
+ * the child sets none.
+ */
+struct dcfg_child {
+	const char *updown; /* NULL: none */
+	bool hostaccess;
+	struct conf_mark mark_in, mark_out;
+	bool mark_in_sa;
+	struct conf_mark set_mark_in, set_mark_out;
+	uint32_t if_id_in, if_id_out;
+};
+
 /* An engine configuration and the storage its pointers refer to. */
 struct dcfg_conn {
 	struct ike_conn_cfg cfg;
 	char *proposals;
 	struct ike_child_cfg *children;
+	struct dcfg_child *dchildren; /* one per children[i] */
 	/* per child: local_ts, remote_ts, esp_proposals (3 * n_children) */
 	char **strings;
 	size_t n_strings;
+	/* Every error found ("file:line: connection C: key: why"), in the
+	 * order of the keys: conversion goes on after an error so that one
+	 * run names them all; the first is also in dcfg_conn_convert's err. */
+	char **errors;
+	size_t n_errors;
+	int first_rc;
 	uint8_t *psk;
 	size_t psk_len;
 	/* local_addrs' ranges, then remote_addrs' (cfg points into it) */
@@ -115,12 +138,12 @@ uint8_t dcfg_action(enum conf_action a);
 
 /*
  * Convert one connection. Errors name the connection and the file:line of
- * the faulty value. 0 or -errno. Free with dcfg_conn_free() in all cases
- * (also after an error). Proposals are parsed as the engine parses them
- * (ike_proposals_parse: what cannot be negotiated or installed is an
- * error), e.g. "swanctl.conf:12: connection site-b: child net:
- * esp_proposals: unknown algorithm 'camellia' in proposal
- * 'aes128gcm16-camellia'".
+ * the faulty value; every error is in out->errors, the first in err too
+ * (local_ts and remote_ts items are parsed as the engine will, so that their
+ * errors name their own line). 0 or -errno (the first error's). Free with dcfg_conn_free() in all
+ * cases (also after an error). Proposals are parsed as the engine parses them (ike_proposals_parse:
+ * what cannot be negotiated or installed is an error), e.g. "swanctl.conf:12: connection site-b:
+ * child net: esp_proposals: unknown algorithm 'camellia' in proposal 'aes128gcm16-camellia'".
  *
  * local_addrs and remote_addrs become cfg.local_addrs/remote_addrs, in
  * strongSwan's meaning (ike_cfg.c): a list holding %any matches every

@@ -16,6 +16,15 @@
 #include "daemon/policy.h"
 #include "ike/ts.h"
 
+/* What deleting a policy takes (kif_policy_delete's key), kept per policy
+ * instead of the whole kif_policy with its templates: a quarter of the
+ * size, for every tunnel held. */
+struct dkern_pol {
+	struct kif_selector sel;
+	uint8_t dir; /* enum kif_dir */
+	uint32_t mark_value, mark_mask, if_id;
+};
+
 /*
  * The kernel reqid of an engine reqid, and the policies that carry it.
  * Several children share one while a rekeyed CHILD SA and its successor
@@ -26,8 +35,11 @@ struct dkern_reqid {
 	uint32_t ereqid; /* the engine's */
 	uint32_t kreqid;
 	unsigned int n_children;
+	struct dkern_marks marks;	  /* drawn once, for every child of the reqid */
+	struct conf_mark set_in, set_out; /* %same resolved */
+	bool mark_in_sa;
 	size_t n_pol, cap_pol;
-	struct kif_policy *pol;
+	struct dkern_pol *pol;
 	UT_hash_handle he; /* by ereqid */
 	UT_hash_handle hk; /* by kreqid */
 };
@@ -51,6 +63,7 @@ struct dkern {
 	struct dkern_child *by_id;
 	struct dkern_reqid *by_ereqid, *by_kreqid;
 	uint32_t next_reqid;
+	uint32_t next_mark, next_if_id; /* for %unique */
 };
 
 struct dkern *dkern_new(struct kif *kif)
@@ -60,6 +73,8 @@ struct dkern *dkern_new(struct kif *kif)
 	if (d) {
 		d->kif = kif;
 		d->next_reqid = KIF_REQID_MIN + 1;
+		d->next_mark = 1;
+		d->next_if_id = 1;
 	}
 	return d;
 }
@@ -188,6 +203,86 @@ static uint32_t reqid_alloc(struct dkern *d)
 	return 0;
 }
 
+static uint32_t draw(uint32_t *next)
+{
+	uint32_t v = *next;
+
+	/* 0 is no mark, and the top two values are the placeholders */
+	*next = v >= CONF_MARK_UNIQUE_DIR - 1 ? 1 : v + 1;
+	return v;
+}
+
+static void resolve_pair(uint32_t in, uint32_t out, uint32_t unique, uint32_t unique_dir,
+			 uint32_t *next, uint32_t *rin, uint32_t *rout)
+{
+	bool u_in = in == unique || in == unique_dir, u_out = out == unique || out == unique_dir;
+	bool dir = in == unique_dir || out == unique_dir;
+	uint32_t both = 0;
+
+	*rin = in;
+	*rout = out;
+	if (!u_in && !u_out)
+		return;
+	if (!dir)
+		both = draw(next);
+	if (u_in)
+		*rin = dir ? draw(next) : both;
+	if (u_out)
+		*rout = dir ? draw(next) : both;
+}
+
+void dkern_marks_resolve(const struct dcfg_child *gw, uint32_t *next_mark, uint32_t *next_if_id,
+			 struct dkern_marks *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!gw)
+		return;
+	resolve_pair(gw->mark_in.value, gw->mark_out.value, CONF_MARK_UNIQUE, CONF_MARK_UNIQUE_DIR,
+		     next_mark, &out->mark_in, &out->mark_out);
+	out->mark_in_mask = gw->mark_in.mask;
+	out->mark_out_mask = gw->mark_out.mask;
+	resolve_pair(gw->if_id_in, gw->if_id_out, CONF_IF_ID_UNIQUE, CONF_IF_ID_UNIQUE_DIR,
+		     next_if_id, &out->if_id_in, &out->if_id_out);
+}
+
+void dkern_draw_marks(struct dkern *d, const struct dcfg_child *gw, struct dkern_marks *out)
+{
+	dkern_marks_resolve(gw, &d->next_mark, &d->next_if_id, out);
+}
+
+/* The reqid's marks, drawn at its first child. */
+static void reqid_marks(struct dkern *d, struct dkern_reqid *r, const struct dcfg_child *gw)
+{
+	dkern_marks_resolve(gw, &d->next_mark, &d->next_if_id, &r->marks);
+	if (!gw)
+		return;
+	r->mark_in_sa = gw->mark_in_sa;
+	r->set_in = gw->set_mark_in;
+	r->set_out = gw->set_mark_out;
+	/* child_sa.c: %same is the SA's direction's mark value */
+	if (r->set_in.value == CONF_MARK_SAME)
+		r->set_in.value = r->marks.mark_in;
+	if (r->set_out.value == CONF_MARK_SAME)
+		r->set_out.value = r->marks.mark_out;
+}
+
+/* What marks an SA of direction in (or out) of r carries. */
+static void mark_sa(struct kif_sa *k, const struct dkern_reqid *r, bool in)
+{
+	const struct dkern_marks *m = &r->marks;
+
+	if (in && r->mark_in_sa) {
+		k->id.mark_value = m->mark_in;
+		k->id.mark_mask = m->mark_in_mask;
+	} else if (!in) {
+		k->id.mark_value = m->mark_out;
+		k->id.mark_mask = m->mark_out_mask;
+	}
+	k->if_id = in ? m->if_id_in : m->if_id_out;
+	k->set_mark_value = in ? r->set_in.value : r->set_out.value;
+	k->set_mark_mask = in ? r->set_in.mask : r->set_out.mask;
+}
+
 static void fill_sa(struct kif_sa *k, const struct ike_child_install *ci,
 		    const struct ike_esp_sa *e, uint32_t kreqid)
 {
@@ -225,7 +320,14 @@ static void remove_policies(struct dkern *d, struct dkern_reqid *r)
 
 	/* Already gone (e.g. a hard expire) is fine. */
 	for (size_t i = r->n_pol; i-- > 0;) {
-		rc = kif_policy_delete(d->kif, &r->pol[i]);
+		const struct dkern_pol *dp = &r->pol[i];
+		struct kif_policy key = { .sel = dp->sel,
+					  .dir = (enum kif_dir)dp->dir,
+					  .mark_value = dp->mark_value,
+					  .mark_mask = dp->mark_mask,
+					  .if_id = dp->if_id };
+
+		rc = kif_policy_delete(d->kif, &key);
 		if (rc && rc != -ENOENT)
 			log_msg(LOG_LEVEL_WARN, "%s", kif_error(d->kif));
 	}
@@ -271,9 +373,19 @@ static int add_one(void *arg, struct kif_policy *p)
 		snprintf(a->err, a->errlen, "more than %d policies", DKERN_MAX_POLICIES);
 		return -E2BIG;
 	}
+	/* in and fwd policies match decrypted packets: the inbound marks */
+	if (p->dir == KIF_DIR_OUT) {
+		p->mark_value = c->marks.mark_out;
+		p->mark_mask = c->marks.mark_out_mask;
+		p->if_id = c->marks.if_id_out;
+	} else {
+		p->mark_value = c->marks.mark_in;
+		p->mark_mask = c->marks.mark_in_mask;
+		p->if_id = c->marks.if_id_in;
+	}
 	if (c->n_pol == c->cap_pol) {
-		size_t cap = c->cap_pol ? 2 * c->cap_pol : 4;
-		struct kif_policy *np = realloc(c->pol, cap * sizeof(*np));
+		size_t cap = c->cap_pol ? 2 * c->cap_pol : 3; /* in, out, fwd */
+		struct dkern_pol *np = realloc(c->pol, cap * sizeof(*np));
 
 		if (!np) {
 			snprintf(a->err, a->errlen, "out of memory");
@@ -289,7 +401,11 @@ static int add_one(void *arg, struct kif_policy *p)
 		snprintf(a->err, a->errlen, "%s", kif_error(a->d->kif));
 		return rc;
 	}
-	c->pol[c->n_pol++] = *p;
+	c->pol[c->n_pol++] = (struct dkern_pol){ .sel = p->sel,
+						 .dir = (uint8_t)p->dir,
+						 .mark_value = p->mark_value,
+						 .mark_mask = p->mark_mask,
+						 .if_id = p->if_id };
 	return 0;
 }
 
@@ -362,8 +478,8 @@ policies:
 	return 0;
 }
 
-int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
-			size_t errlen)
+int dkern_child_install(struct dkern *d, const struct ike_child_install *ci,
+			const struct dcfg_child *gw, char *err, size_t errlen)
 {
 	struct dkern_child *c, *old;
 	struct dkern_reqid *r;
@@ -380,6 +496,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 		if (ci->update)
 			return child_move(d, old, ci, err, errlen);
 		fill_sa(&sa, ci, &ci->out, old->r->kreqid);
+		mark_sa(&sa, old->r, false);
 		rc = kif_sa_add(d->kif, &sa, false);
 		if (rc) {
 			snprintf(err, errlen, "%s", kif_error(d->kif));
@@ -409,6 +526,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 			return -ENOMEM;
 		}
 		r->ereqid = ci->reqid;
+		reqid_marks(d, r, gw);
 		r->kreqid = reqid_alloc(d);
 		if (!r->kreqid) {
 			free(r);
@@ -428,6 +546,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	c->r = r;
 
 	fill_sa(&sa, ci, &ci->in, r->kreqid);
+	mark_sa(&sa, r, true);
 	c->in = sa.id;
 	/* The inbound SPI came from ALLOCSPI: a larval SA to update. */
 	rc = kif_sa_add(d->kif, &sa, true);
@@ -441,6 +560,7 @@ int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, cha
 	larval_forget(d, &c->in);
 	if (!ci->in_only) {
 		fill_sa(&sa, ci, &ci->out, r->kreqid);
+		mark_sa(&sa, r, false);
 		c->out = sa.id;
 		rc = kif_sa_add(d->kif, &sa, false);
 		if (rc) {
@@ -513,6 +633,19 @@ int dkern_child_stats(struct dkern *d, uint32_t child_id, struct kif_sa_stats *i
 	else if (!rc)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out, uint32_t *kreqid)
+{
+	struct dkern_child *c;
+
+	HASH_FIND(hh, d->by_id, &child_id, sizeof(child_id), c);
+	if (!c)
+		return -ENOENT;
+	*out = c->r->marks;
+	if (kreqid)
+		*kreqid = c->r->kreqid;
+	return 0;
 }
 
 uint32_t dkern_engine_reqid(struct dkern *d, uint32_t kreqid)

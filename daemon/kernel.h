@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "daemon/dcfg.h"
 #include "ike/ike.h"
 #include "kernel-iface/xfrm.h"
 
@@ -45,13 +46,38 @@ int dkern_alloc_spi(struct dkern *d, const struct ike_addr *src, const struct ik
  * NEWSA, so dropping its larval SA does no harm. */
 void dkern_larval_drop(struct dkern *d, const struct ike_addr *peer);
 
+/* A child's marks and interface IDs as installed: the %unique ones drawn.
+ * 0/0: none. */
+struct dkern_marks {
+	uint32_t mark_in, mark_in_mask, mark_out, mark_out_mask;
+	uint32_t if_id_in, if_id_out;
+};
+
+/* Resolve gw's placeholders with strongSwan's rules (ipsec_types.c
+ * allocate_unique_marks/if_ids): %unique is one value drawn from *next for
+ * both directions, %unique-dir one per direction; counters start at 1. */
+void dkern_marks_resolve(const struct dcfg_child *gw, uint32_t *next_mark, uint32_t *next_if_id,
+			 struct dkern_marks *out);
+
+/* Draw gw's %unique values from d's counters (for trap policies). */
+void dkern_draw_marks(struct dkern *d, const struct dcfg_child *gw, struct dkern_marks *out);
+
 /* Both SAs, then the policies unless another child of the same engine
- * reqid has them already. On failure nothing of this child stays and err
- * says what failed. 0 or -errno. With ci->update (a NAT mapping moved)
- * the installed child's SAs move to ci's addresses and ports in place
- * (kif_sa_move), and its reqid's tunnel policies follow a changed address. */
-int dkern_child_install(struct dkern *d, const struct ike_child_install *ci, char *err,
-			size_t errlen);
+ * reqid has them already. gw (NULL: none) marks them as strongSwan's
+ * child_sa.c does: the policies in and fwd with mark_in and if_id_in, out
+ * with mark_out and if_id_out; the outbound SA with mark_out, the inbound
+ * one with mark_in only for mark_in_sa; if_id and set_mark (%same: the
+ * direction's mark) on the SAs. %unique values are drawn when the engine
+ * reqid is new, so a rekeyed or reauthenticated successor keeps them. On failure nothing of this
+ * child stays and err says what failed. 0 or -errno. With ci->update (a NAT mapping moved) the
+ * installed child's SAs move to ci's addresses and ports in place (kif_sa_move), and its reqid's
+ * tunnel policies follow a changed address. */
+int dkern_child_install(struct dkern *d, const struct ike_child_install *ci,
+			const struct dcfg_child *gw, char *err, size_t errlen);
+/* The marks a child's SAs and policies carry, and its kernel reqid (kreqid
+ * may be NULL); -ENOENT: no such child. */
+int dkern_child_marks(struct dkern *d, uint32_t child_id, struct dkern_marks *out,
+		      uint32_t *kreqid);
 /* Removes the child's SAs, and the policies if it is the last child of
  * its reqid; unknown ids are ignored. */
 void dkern_child_delete(struct dkern *d, uint32_t child_id);

@@ -15,6 +15,8 @@
 #include "daemon/log.h"
 #include "kernel-iface/xfrm.h"
 
+#define NET_RCVBUF (4 << 20) /* receive buffer of the IKE sockets */
+
 /* The IKE header alone is 28 octets. */
 #define IKE_HDR_LEN 28
 #define NET_MAX_DGRAM 65535
@@ -97,14 +99,15 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	struct net *n = s->net;
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
 	} cbuf;
 	(void)what;
 
 	/* Drain a few per wake-up, so one busy socket cannot starve others. */
 	for (int i = 0; i < 32; i++) {
 		struct sockaddr_storage peer;
-		struct iovec iov = {.iov_base = n->buf, .iov_len = NET_MAX_DGRAM};
+		struct iovec iov = { .iov_base = n->buf, .iov_len = NET_MAX_DGRAM };
 		struct msghdr msg = {
 			.msg_name = &peer,
 			.msg_namelen = sizeof(peer),
@@ -144,7 +147,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 				memcpy(local.ip, &pi.ipi_addr, 4);
-			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+				   cm->cmsg_type == IPV6_PKTINFO &&
 				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 				struct in6_pktinfo pi;
 
@@ -171,7 +175,7 @@ static int open_sock(struct net *n, struct event_base *base, int family, uint16_
 	struct net_sock *s = &n->socks[n->n];
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1, fd;
+	int one = 1, rcvbuf = NET_RCVBUF, fd;
 	const char *what;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -205,6 +209,12 @@ static int open_sock(struct net *n, struct event_base *base, int family, uint16_
 	what = "SO_REUSEADDR";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto fail;
+	/* A burst (a flood, or many peers at once) waits in the kernel for
+	 * the engine's cheap refusals instead of being dropped with the
+	 * legitimate requests in it: beyond net.core.rmem_max when we may
+	 * (CAP_NET_ADMIN), else as much as it allows. Not fatal. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	what = "bind";
 	if (bind(fd, (struct sockaddr *)&ss, sl))
 		goto fail;
@@ -257,7 +267,8 @@ struct net *net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_po
 	open_sock(n, base, AF_INET6, ike_port, false);
 	open_sock(n, base, AF_INET6, natt_port, true);
 	if (!n->n) {
-		snprintf(err, errlen, "cannot bind any IKE socket (UDP %u/%u)", ike_port, natt_port);
+		snprintf(err, errlen, "cannot bind any IKE socket (UDP %u/%u)", ike_port,
+			 natt_port);
 		net_free(n);
 		return NULL;
 	}

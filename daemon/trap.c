@@ -120,6 +120,7 @@ static int add_one(struct dtrap *t, struct trap *tr, const struct kif_policy *p,
 struct pair_ctx {
 	struct dtrap *t;
 	struct trap *tr;
+	const struct dkern_marks *marks;
 	char *err;
 	size_t errlen;
 };
@@ -130,16 +131,25 @@ static int add_tagged(void *arg, struct kif_policy *p)
 
 	p->sel.tag = DTRAP_TAG;
 	p->priority_bias = DTRAP_PRIO_BIAS;
+	if (c->marks && p->dir == KIF_DIR_OUT) {
+		p->mark_value = c->marks->mark_out;
+		p->mark_mask = c->marks->mark_out_mask;
+		p->if_id = c->marks->if_id_out;
+	} else if (c->marks) {
+		p->mark_value = c->marks->mark_in;
+		p->mark_mask = c->marks->mark_in_mask;
+		p->if_id = c->marks->if_id_in;
+	}
 	return add_one(c->t, c->tr, p, c->err, c->errlen);
 }
 
 /* One local/remote selector pair, as daemon/kernel.c installs a child's
  * (daemon/policy.h), tagged and less preferred. */
 static int add_pair(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cfg,
-		    enum ike_mode mode, const struct ike_ts *lt, const struct ike_ts *rt, char *err,
-		    size_t errlen)
+		    enum ike_mode mode, const struct ike_ts *lt, const struct ike_ts *rt,
+		    const struct dkern_marks *marks, char *err, size_t errlen)
 {
-	struct pair_ctx c = { .t = t, .tr = tr, .err = err, .errlen = errlen };
+	struct pair_ctx c = { .t = t, .tr = tr, .marks = marks, .err = err, .errlen = errlen };
 
 	return dpolicy_foreach(mode, lt, rt, &cfg->local, &cfg->remote, tr->reqid, add_tagged, &c,
 			       err, errlen);
@@ -164,7 +174,8 @@ static int resolve(const char *str, const struct ike_addr *addr, struct ike_ts *
 }
 
 static int build(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cfg,
-		 const struct ike_child_cfg *child, char *err, size_t errlen)
+		 const struct ike_child_cfg *child, const struct dkern_marks *marks, char *err,
+		 size_t errlen)
 {
 	struct ike_ts lts[IKE_MAX_TS], rts[IKE_MAX_TS];
 	size_t nl = 0, nr = 0;
@@ -185,7 +196,8 @@ static int build(struct dtrap *t, struct trap *tr, const struct ike_conn_cfg *cf
 		return rc;
 	for (size_t i = 0; i < nl && !rc; i++)
 		for (size_t j = 0; j < nr && !rc; j++)
-			rc = add_pair(t, tr, cfg, child->mode, &lts[i], &rts[j], err, errlen);
+			rc =
+			    add_pair(t, tr, cfg, child->mode, &lts[i], &rts[j], marks, err, errlen);
 	if (!rc && !tr->n_pol) {
 		snprintf(err, errlen, "the traffic selectors give no policy");
 		rc = -EINVAL;
@@ -208,7 +220,8 @@ static void trap_free(struct dtrap *t, struct trap *tr)
 }
 
 int dtrap_install(struct dtrap *t, const struct ike_conn_cfg *cfg,
-		  const struct ike_child_cfg *child, char *err, size_t errlen)
+		  const struct ike_child_cfg *child, const struct dkern_marks *marks, char *err,
+		  size_t errlen)
 {
 	struct trap_conn *tc;
 	struct trap *tr;
@@ -253,7 +266,7 @@ int dtrap_install(struct dtrap *t, const struct ike_conn_cfg *cfg,
 	LIST_INSERT_HEAD(&tc->traps, tr, entry);
 	HASH_ADD_STR(t->by_key, key, tr);
 	HASH_ADD(hr, t->by_reqid, reqid, sizeof(tr->reqid), tr);
-	rc = build(t, tr, cfg, child, err, errlen);
+	rc = build(t, tr, cfg, child, marks, err, errlen);
 	if (rc) {
 		trap_free(t, tr);
 		if (LIST_EMPTY(&tc->traps)) {

@@ -44,12 +44,16 @@ void dtrap_free(struct dtrap *t);
 /*
  * Trap conn's child. cfg gives the endpoints (local resolved: "dynamic"
  * selectors and the tunnel template use it; remote must be known) and
- * child the selectors and mode. Trapping a child already trapped does
+ * child the selectors and mode; marks (NULL: none) mark the policies as
+ * the child's own will be (out: mark_out, if_id_out; in and fwd: the
+ * inbound ones), so that a route-based tunnel's traffic is what triggers
+ * it. Trapping a child already trapped does
  * nothing. 0 or -errno with a sentence in err; on failure nothing of it
  * stays in the kernel.
  */
 int dtrap_install(struct dtrap *t, const struct ike_conn_cfg *cfg,
-		  const struct ike_child_cfg *child, char *err, size_t errlen);
+		  const struct ike_child_cfg *child, const struct dkern_marks *marks, char *err,
+		  size_t errlen);
 /* Remove the traps of a connection (all of them: NULL). */
 void dtrap_remove_conn(struct dtrap *t, const char *conn);
 

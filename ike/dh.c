@@ -73,6 +73,7 @@ static struct group_state {
 	BN_MONT_CTX *mont; /* MODP */
 	EC_GROUP *ec;
 	BIGNUM *n_minus_1; /* ECP: group order - 1 */
+	BIGNUM *a;	   /* X25519/X448: the Montgomery curve's A */
 } states[N_GROUPS];
 
 struct ike_dh {
@@ -112,6 +113,7 @@ void ike_dh_groups_cleanup(void)
 		BN_MONT_CTX_free(st->mont);
 		EC_GROUP_free(st->ec);
 		BN_free(st->n_minus_1);
+		BN_free(st->a);
 		memset(st, 0, sizeof(*st));
 	}
 }
@@ -148,6 +150,31 @@ static int ecp_state_init(const struct dh_group *grp, struct group_state *st, BN
 	return 0;
 }
 
+/* RFC 7748: p = 2^255 - 19, A = 486662; p = 2^448 - 2^224 - 1, A = 156326 */
+static int ecx_state_init(const struct dh_group *grp, struct group_state *st)
+{
+	bool x448 = grp->id == IKE_DH_CURVE448;
+
+	st->p = BN_new();
+	st->a = BN_new();
+	if (!st->p || !st->a)
+		return -ENOMEM;
+	if (!BN_set_bit(st->p, x448 ? 448 : 255) || !BN_set_word(st->a, x448 ? 156326 : 486662))
+		return -EIO;
+	if (x448) {
+		BIGNUM *t = BN_new();
+		int ok =
+		    t && BN_set_bit(t, 224) && BN_sub(st->p, st->p, t) && BN_sub_word(st->p, 1);
+
+		BN_free(t);
+		if (!ok)
+			return -EIO;
+	} else if (!BN_sub_word(st->p, 19)) {
+		return -EIO;
+	}
+	return 0;
+}
+
 int ike_dh_groups_init(void)
 {
 	BN_CTX *ctx = BN_CTX_new();
@@ -160,6 +187,8 @@ int ike_dh_groups_init(void)
 			ret = modp_state_init(&groups[i], &states[i], ctx);
 		else if (groups[i].kind == KE_ECP)
 			ret = ecp_state_init(&groups[i], &states[i], ctx);
+		else
+			ret = ecx_state_init(&groups[i], &states[i]);
 	}
 	BN_CTX_free(ctx);
 	if (ret < 0)
@@ -210,6 +239,12 @@ out:
 	return ret;
 }
 
+/* RFC 6989 2.1: for these safe-prime groups the range check suffices */
+static bool modp_in_range(const struct group_state *st, const BIGNUM *y)
+{
+	return BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, st->p_minus_1) < 0;
+}
+
 static int modp_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len, BN_CTX *ctx)
 {
 	BIGNUM *y = BN_bin2bn(peer, (int)peer_len, NULL);
@@ -220,8 +255,7 @@ static int modp_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* RFC 6989 2.1: for these safe-prime groups the range check suffices */
-	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, dh->st->p_minus_1) >= 0) {
+	if (!modp_in_range(dh->st, y)) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -281,6 +315,18 @@ out:
 	return ret;
 }
 
+/* Non-canonical coordinates (>= p) and points off the curve are refused;
+ * an affine point cannot be the point at infinity, and these curves have
+ * cofactor 1, so every point on them is in the prime-order group. q: set
+ * to the point. */
+static bool ecp_point_valid(const struct group_state *st, const BIGNUM *x, const BIGNUM *y,
+			    EC_POINT *q, BN_CTX *ctx)
+{
+	return BN_cmp(x, st->p) < 0 && BN_cmp(y, st->p) < 0 &&
+	       EC_POINT_set_affine_coordinates(st->ec, q, x, y, ctx) &&
+	       EC_POINT_is_on_curve(st->ec, q, ctx) == 1 && !EC_POINT_is_at_infinity(st->ec, q);
+}
+
 static int ecp_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len, BN_CTX *ctx)
 {
 	const EC_GROUP *ec = dh->st->ec;
@@ -295,12 +341,7 @@ static int ecp_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len, 
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* reject non-canonical coordinates (>= p) and points off the curve;
-	 * an affine point cannot be the point at infinity, and these curves
-	 * have cofactor 1, so every point on them is in the prime-order group */
-	if (BN_cmp(x, dh->st->p) >= 0 || BN_cmp(y, dh->st->p) >= 0 ||
-	    !EC_POINT_set_affine_coordinates(ec, q, x, y, ctx) ||
-	    EC_POINT_is_on_curve(ec, q, ctx) != 1 || EC_POINT_is_at_infinity(ec, q))
+	if (!ecp_point_valid(dh->st, x, y, q, ctx))
 		goto out;
 	ret = -EIO;
 	if (!EC_POINT_mul(ec, z, NULL, q, dh->priv.bn, ctx))
@@ -358,6 +399,103 @@ static int ecx_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len)
 out:
 	EVP_PKEY_CTX_free(pctx);
 	EVP_PKEY_free(peer_key);
+	return ret;
+}
+
+/*
+ * Whether u is of small order on the curve or its twist: [8]P is the point
+ * at infinity (both cofactors divide 8). Exactly then the product with a
+ * clamped private scalar (a multiple of the cofactor, below the prime
+ * order) is zero, the all-zero shared secret RFC 8031 2.3 refuses. RFC 7748
+ * 5 decoding: little-endian, the top bit of X25519's last octet ignored,
+ * reduced mod p. x-only doubling in projective coordinates (public values:
+ * no need for constant time): X' = (X^2 - Z^2)^2, Z' = 4XZ(X^2 + AXZ + Z^2).
+ * 1: small order, 0: not, < 0: error.
+ */
+static int ecx_small_order(const struct dh_group *grp, const struct group_state *st,
+			   const uint8_t *peer, size_t len, BN_CTX *ctx)
+{
+	uint8_t u[56];
+	BIGNUM *x, *z, *xx, *zz, *xz, *t;
+	int ret = -EIO;
+
+	if (len > sizeof(u))
+		return -EINVAL;
+	memcpy(u, peer, len);
+	if (grp->id == IKE_DH_CURVE25519)
+		u[len - 1] &= 0x7f;
+	BN_CTX_start(ctx);
+	x = BN_CTX_get(ctx);
+	z = BN_CTX_get(ctx);
+	xx = BN_CTX_get(ctx);
+	zz = BN_CTX_get(ctx);
+	xz = BN_CTX_get(ctx);
+	t = BN_CTX_get(ctx);
+	if (!t) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!BN_lebin2bn(u, (int)len, x) || !BN_nnmod(x, x, st->p, ctx) || !BN_one(z))
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		if (!BN_mod_sqr(xx, x, st->p, ctx) || !BN_mod_sqr(zz, z, st->p, ctx) ||
+		    !BN_mod_mul(xz, x, z, st->p, ctx) ||
+		    /* X' */
+		    !BN_mod_sub(t, xx, zz, st->p, ctx) || !BN_mod_sqr(x, t, st->p, ctx) ||
+		    /* Z' */
+		    !BN_mod_mul(t, st->a, xz, st->p, ctx) || !BN_mod_add(t, t, xx, st->p, ctx) ||
+		    !BN_mod_add(t, t, zz, st->p, ctx) || !BN_mod_mul(t, t, xz, st->p, ctx) ||
+		    !BN_mod_lshift(z, t, 2, st->p, ctx))
+			goto out;
+	}
+	ret = BN_is_zero(z) ? 1 : 0;
+out:
+	BN_CTX_end(ctx);
+	return ret;
+}
+
+int ike_dh_check_public(uint16_t group, const uint8_t *peer, size_t peer_len)
+{
+	const struct group_state *st;
+	const struct dh_group *grp = group_find(group, &st);
+	BN_CTX *ctx;
+	BIGNUM *x = NULL, *y = NULL;
+	EC_POINT *q = NULL;
+	int ret;
+
+	if (!grp)
+		return -ENOTSUP;
+	if (!peer || peer_len != grp->pub_len)
+		return -EINVAL;
+	ret = ike_crypto_ready();
+	if (ret < 0)
+		return ret;
+	ctx = BN_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	ret = -ENOMEM;
+	switch (grp->kind) {
+	case KE_MODP:
+		y = BN_bin2bn(peer, (int)peer_len, NULL);
+		if (y)
+			ret = modp_in_range(st, y) ? 0 : -EINVAL;
+		break;
+	case KE_ECP:
+		x = BN_bin2bn(peer, (int)grp->shared_len, NULL);
+		y = BN_bin2bn(peer + grp->shared_len, (int)grp->shared_len, NULL);
+		q = EC_POINT_new(st->ec);
+		if (x && y && q)
+			ret = ecp_point_valid(st, x, y, q, ctx) ? 0 : -EINVAL;
+		break;
+	default:
+		ret = ecx_small_order(grp, st, peer, peer_len, ctx);
+		ret = ret > 0 ? -EINVAL : ret;
+		break;
+	}
+	BN_free(x);
+	BN_free(y);
+	EC_POINT_free(q);
+	BN_CTX_free(ctx);
 	return ret;
 }
 

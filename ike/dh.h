@@ -50,6 +50,17 @@ const uint8_t *ike_dh_public(const struct ike_dh *dh, size_t *len);
  */
 int ike_dh_compute(struct ike_dh *dh, const uint8_t *peer, size_t peer_len);
 
+/*
+ * Checks the peer's Key Exchange Data for group without making a private
+ * value, so that a responder refuses a bad one before it allocates or
+ * computes anything: the exact length; MODP 1 < y < p-1 (RFC 6989 2.1);
+ * ECP a point on the curve with coordinates below p; X25519/X448 not of
+ * small order (its shared secret would be all zero, RFC 8031 2.3). A value
+ * passes exactly when ike_dh_compute() would accept it. 0, -EINVAL,
+ * -ENOTSUP (group), -ENOMEM or -EIO.
+ */
+int ike_dh_check_public(uint16_t group, const uint8_t *peer, size_t peer_len);
+
 /* g^ir after a successful ike_dh_compute(), else NULL. */
 const uint8_t *ike_dh_shared(const struct ike_dh *dh, size_t *len);
 

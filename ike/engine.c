@@ -14,10 +14,12 @@
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike/cert.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
+#include "ike/dos.h"
 #include "ike/engine.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
@@ -155,7 +157,7 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 
 static void emit_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 		       const char *child_name, uint32_t child_id, uint16_t notify,
-		       const char *reason, bool rekeyed)
+		       const char *reason, bool rekeyed, bool quiet)
 {
 	struct ike_event ev = {
 		.type = type,
@@ -167,6 +169,7 @@ static void emit_event(struct ike_engine *e, enum ike_event_type type, const str
 		.reason = reason,
 		.cause = rekeyed ? IKE_CAUSE_REKEYED : sa->down_cause,
 		.rekeyed = rekeyed,
+		.quiet = quiet,
 	};
 
 	if (e->env.event)
@@ -177,7 +180,12 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *child_name, uint32_t child_id, uint16_t notify, const char *reason)
 {
 	emit_event(e, type, sa, child_name, child_id, notify, reason,
-		   type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED);
+		   type == IKE_EV_IKE_DOWN && sa->down_cause == IKE_CAUSE_REKEYED, false);
+}
+
+void ike_event_failed_quiet(struct ike_engine *e, const struct ike_sa *sa, const char *reason)
+{
+	emit_event(e, IKE_EV_FAILED, sa, NULL, 0, 0, reason, false, true);
 }
 
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
@@ -187,7 +195,7 @@ void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_
 		       (type == IKE_EV_CHILD_DOWN && child && child->state == IKE_CHILD_REKEYED);
 
 	emit_event(e, type, sa, child ? sa->conn->children[child->cfg_idx].cfg.name : NULL,
-		   child ? child->id : 0, notify, reason, rekeyed);
+		   child ? child->id : 0, notify, reason, rekeyed, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -290,7 +298,7 @@ void ike_sa_life_timer(struct ike_timer *t, void *ctx)
 	struct ike_sa *sa = container_of(t, struct ike_sa, t_sa);
 
 	if (sa->state == IKE_S_INIT_RCVD)
-		ike_sa_fail(e, sa, 0, "half-open IKE SA timed out waiting for IKE_AUTH");
+		ike_half_open_drop(e, sa, IKE_LC_EXPIRED, "timed out waiting for IKE_AUTH");
 	else if (sa->state == IKE_S_REKEYED)
 		ike_sa_close(e, sa, "rekeyed, and the peer did not delete it");
 }
@@ -450,6 +458,7 @@ int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
 	if (!n || n > sizeof(rnd))
 		return -ENOTSUP;
 	e->env.random(e->env.ctx, rnd, n);
+	e->dos->st.dh_keys++;
 	rc = ike_dh_new(dh, group, rnd, n);
 	OPENSSL_cleanse(rnd, n);
 	return rc;
@@ -516,6 +525,10 @@ static void reply_unprotected(struct ike_engine *e, const struct ike_hdr *req,
 		.msg_id = req->msg_id,
 	};
 
+	/* The one place unauthenticated senders get an answer from: it must
+	 * not turn a flood into one of ours. */
+	if (!ike_dos_reply_allowed(e, remote, type == IKE_N_COOKIE))
+		return;
 	ike_writer_init(&w);
 	ike_build_begin(&b, &w, &h);
 	ike_add_notify(&b, 0, NULL, 0, type, data, len);
@@ -539,21 +552,22 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 
 	sa = ike_sa_half_open_find(e, h->spi_i, &rx->remote);
 	if (sa) {
-		/* RFC 7296 2.1: the same request again gets the same answer. */
+		/* RFC 7296 2.1: the same request again gets the same answer;
+		 * another one with that SPI gets nothing (a forged one must
+		 * not make us send, nor replace the real one). */
 		if (sa->state == IKE_S_INIT_RCVD && sa->resp_pkt && h->msg_id == 0 &&
-		    sa->msgid_peer == 1) {
+		    sa->msgid_peer == 1 && sa->ho && sa->ho->msg1 && sa->ho->msg1_len == rx->len &&
+		    !memcmp(sa->ho->msg1, rx->pkt, rx->len)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE_SA_INIT request retransmitted");
 			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
+		} else {
+			log_drop(e, &rx->remote, "another IKE_SA_INIT request with a known SPI", h);
 		}
 		return;
 	}
 	if (h->spi_r != 0 || h->msg_id != 0) {
 		log_drop(e, &rx->remote, "IKE_SA_INIT request with a responder SPI or message ID",
 			 h);
-		return;
-	}
-	if (e->n_half_open >= e->opts.half_open_max) {
-		log_drop(e, &rx->remote, "too many half-open IKE SAs", h);
 		return;
 	}
 	if (ike_msg_decode(&rx->m, rx->pkt, rx->len, &err)) {
@@ -567,6 +581,18 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 
 			reply_unprotected(e, h, &rx->local, &rx->remote, err.notify, &type, 1);
 		}
+		return;
+	}
+	/* RFC 7296 2.21.1: IKE_SA_INIT has nothing to encrypt with yet */
+	if (rx->m.present & PL(SK)) {
+		char peer[IKE_ADDR_STR_LEN];
+
+		if (ike_lc(e, IKE_LC_MALFORMED, &rx->remote))
+			ike_log(e, IKE_LOG_INFO,
+				"%s: IKE_SA_INIT request with an Encrypted payload: "
+				"INVALID_SYNTAX",
+				ike_addr_str(&rx->remote, peer, sizeof(peer)));
+		reply_unprotected(e, h, &rx->local, &rx->remote, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	t = find_transition(IKE_S_NONE, IKE_SA_INIT, false);
@@ -657,6 +683,24 @@ inner:
 	return 0;
 }
 
+static void request_hash(const struct ike_rx *rx, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(rx->pkt, rx->len, out, &len, EVP_sha256(), NULL) || len != 32)
+		memset(out, 0, 32); /* then nothing matches it */
+}
+
+/* The request is the one whose response is cached (RFC 7296 2.1: a
+ * retransmission is the same message, not just the same message ID). */
+static bool same_request(const struct ike_sa *sa, const struct ike_rx *rx)
+{
+	uint8_t h[32];
+
+	request_hash(rx, h);
+	return !memcmp(h, sa->peer_req_hash, sizeof(h));
+}
+
 static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		     const struct ike_hdr *h)
 {
@@ -690,11 +734,15 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			return;
 		}
 	} else if (h->msg_id != sa->msgid_peer) {
+		/* (the hash is all zero, matching nothing, until the first
+		 * authenticated request; of a fragmented one, it is fragment
+		 * 1's) */
 		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt &&
 		    ike_frag_number(rx->pkt, rx->len) > 1) {
 			/* RFC 7383 2.6.1: fragment 1 alone stands for the request */
 			log_drop(e, &rx->remote, "a later fragment of a request answered", h);
-		} else if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt) {
+		} else if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt &&
+			   same_request(sa, rx)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s request %u retransmitted, resending",
 				   ike_exchange_name(h->exchange), h->msg_id);
 			ike_send_msgs(e, sa, sa->resp_pkt, sa->resp_len);
@@ -747,6 +795,10 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		}
 		/* Authenticated and new: the peer may have moved (RFC 7296 2.23). */
 		ike_nat_on_authenticated(e, sa, rx, h->exchange == IKE_AUTH);
+		if (!response && ike_frag_number(rx->pkt, rx->len) > 1)
+			memcpy(sa->peer_req_hash, sa->frag_req_hash, sizeof(sa->peer_req_hash));
+		else if (!response)
+			request_hash(rx, sa->peer_req_hash);
 	}
 
 	t = find_transition(sa->state, h->exchange, response);
@@ -798,6 +850,37 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 	}
 }
 
+/*
+ * Another major version (RFC 7296 2.5): a request gets INVALID_MAJOR_VERSION
+ * with our version in the header. IKEv1 (its flags have no response bit)
+ * only for the first message of Main or Aggressive Mode, in an IKEv2
+ * INFORMATIONAL, as strongSwan's receiver does without IKEv1 support: a
+ * peer configured for IKEv1 learns why nothing happens.
+ */
+static void wrong_version(struct ike_engine *e, struct ike_rx *rx, const struct ike_hdr *h)
+{
+	unsigned int major = h->version >> 4;
+	struct ike_hdr q = *h;
+	char peer[IKE_ADDR_STR_LEN];
+
+	if (major == 1 && (h->exchange == 2 || h->exchange == 4) && !h->spi_r) {
+		q.exchange = IKE_INFORMATIONAL;
+		q.msg_id = 0;
+	} else if (major < 3 || (h->flags & IKE_FLAG_RESPONSE)) {
+		log_drop(e, &rx->remote, "IKE major version not 2", NULL);
+		return;
+	}
+	/* the sender initiated: our reply is not the initiator's */
+	q.flags = IKE_FLAG_INITIATOR;
+	if (ike_lc(e, IKE_LC_VERSION, &rx->remote))
+		ike_log(e, IKE_LOG_INFO,
+			"%s: IKE major version %u is not supported%s: "
+			"INVALID_MAJOR_VERSION",
+			ike_addr_str(&rx->remote, peer, sizeof(peer)), major,
+			major == 1 ? " (IKEv1 is not implemented)" : "");
+	reply_unprotected(e, &q, &rx->local, &rx->remote, IKE_N_INVALID_MAJOR_VERSION, NULL, 0);
+}
+
 static void input(struct ike_engine *e, struct ike_rx *rx)
 {
 	struct ike_wire_err err;
@@ -805,7 +888,11 @@ static void input(struct ike_engine *e, struct ike_rx *rx)
 	struct ike_sa *sa;
 
 	if (ike_hdr_decode(&h, rx->pkt, rx->len, &err)) {
-		log_drop(e, &rx->remote, err.reason ? err.reason : "malformed header", NULL);
+		if (err.notify == IKE_N_INVALID_MAJOR_VERSION)
+			wrong_version(e, rx, &h);
+		else
+			log_drop(e, &rx->remote, err.reason ? err.reason : "malformed header",
+				 NULL);
 		return;
 	}
 	if (h.exchange == IKE_SA_INIT && !(h.flags & IKE_FLAG_RESPONSE) &&
@@ -1151,22 +1238,20 @@ struct ike_engine *ike_engine_new(const struct ike_env *env, const struct ike_en
 		return NULL;
 	}
 	e->env = *env;
-	e->opts.retransmit_base_ms = 1000;
-	e->opts.retransmit_tries = 5;
-	e->opts.half_open_max = 1000;
-	e->opts.nat_keepalive_ms = 20000;
-	if (opts) {
-		if (opts->retransmit_base_ms)
-			e->opts.retransmit_base_ms = opts->retransmit_base_ms;
-		if (opts->retransmit_tries)
-			e->opts.retransmit_tries = opts->retransmit_tries;
-		if (opts->half_open_max)
-			e->opts.half_open_max = opts->half_open_max;
-		if (opts->nat_keepalive_ms)
-			e->opts.nat_keepalive_ms = opts->nat_keepalive_ms;
-		e->opts.nat_transport = opts->nat_transport;
-		e->opts.fragment_size_v4 = opts->fragment_size_v4;
-		e->opts.fragment_size_v6 = opts->fragment_size_v6;
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.retransmit_base_ms)
+		e->opts.retransmit_base_ms = 1000;
+	if (!e->opts.retransmit_tries)
+		e->opts.retransmit_tries = 5;
+	if (!e->opts.nat_keepalive_ms)
+		e->opts.nat_keepalive_ms = 20000;
+	/* the denial of service options: ike_dos_init() resolves them */
+	if (ike_dos_init(e)) {
+		ike_cert_cache_free(e->peer_certs);
+		free(e->rxm);
+		free(e);
+		return NULL;
 	}
 	ike_timer_heap_init(&e->timers);
 	e->wake_requested = IKE_TIMER_NONE;
@@ -1198,6 +1283,7 @@ void ike_engine_free(struct ike_engine *e)
 	}
 	HASH_ITER (hh, e->conns, c, tmp_c)
 		conn_unlink(e, c);
+	ike_dos_free(e);
 	ike_timer_heap_free(&e->timers);
 	ike_writer_free(&e->rx);
 	free(e->rxm);

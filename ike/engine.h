@@ -16,12 +16,11 @@
 #include "ike/timer.h"
 #include "ike/wire.h"
 
-#define IKE_NONCE_LEN 32 /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
-#define IKE_HALF_OPEN_TIMEOUT_MS 30000 /* a responder forgets an unfinished IKE_SA_INIT */
-#define IKE_MAX_KE_RETRIES 2	       /* INVALID_KE_PAYLOAD round trips per IKE SA */
-#define IKE_MAX_COOKIE_TRIES 3	       /* COOKIE round trips per IKE_SA_INIT */
-#define IKE_REKEYED_TIMEOUT_MS 30000   /* a rekeyed IKE SA the peer does not delete */
-#define IKE_REKEY_RETRY_MS 2000	       /* after TEMPORARY_FAILURE: this, plus up to as much */
+#define IKE_NONCE_LEN 32       /* ours: RFC 7296 2.10 asks for half the PRF key size, at least 16 */
+#define IKE_MAX_KE_RETRIES 2   /* INVALID_KE_PAYLOAD round trips per IKE SA */
+#define IKE_MAX_COOKIE_TRIES 3 /* COOKIE round trips per IKE_SA_INIT */
+#define IKE_REKEYED_TIMEOUT_MS 30000 /* a rekeyed IKE SA the peer does not delete */
+#define IKE_REKEY_RETRY_MS 2000	     /* after TEMPORARY_FAILURE: this, plus up to as much */
 
 /* Reassembly of fragmented messages (RFC 7383 2.6): what a peer can make
  * us hold. A message of more fragments or octets (plaintext) is dropped;
@@ -33,6 +32,7 @@
 #define IKE_FRAG_ENGINE_BYTES (16u * 1024 * 1024)
 
 struct ike_rx;
+struct ike_dos;
 
 struct ike_engine {
 	struct ike_env env;
@@ -52,15 +52,16 @@ struct ike_engine {
 	struct ike_half_open *half_open;
 	struct ike_child *children; /* by reqid */
 	uint32_t n_half_open;
-	size_t n_children_all; /* every CHILD SA of every IKE SA */
+	size_t n_children_all;	       /* every CHILD SA of every IKE SA */
 	struct ike_peer_bucket *peers; /* SAs by connection name and peer identity */
 	uint32_t next_sa_id, next_child_id;
-	struct ike_writer rx; /* mutable copy of the datagram being processed */
-	struct ike_rx *rxm;   /* the message being processed */
+	struct ike_writer rx;	      /* mutable copy of the datagram being processed */
+	struct ike_rx *rxm;	      /* the message being processed */
 	struct ike_restart *restarts; /* dpd.c: by "conn/child" */
 	size_t frag_bytes;	      /* frag.c: plaintext held by every reassembly */
 	struct ike_creds *creds; /* certificates and keys (ike/cert.h) */
 	struct ike_cert_cache *peer_certs; /* CERT payloads, parsed once */
+	struct ike_dos *dos;	      /* dos.c, cookie.c, log_limit.c */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -111,6 +112,8 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ike_event(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 	       const struct ike_child *child, uint16_t notify, const char *reason);
+/* FAILED for a half-open SA that timed out or was evicted, marked quiet. */
+void ike_event_failed_quiet(struct ike_engine *e, const struct ike_sa *sa, const char *reason);
 /* The same for a CHILD_SA that never came to be. */
 void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struct ike_sa *sa,
 		     const char *child_name, uint32_t child_id, uint16_t notify,
@@ -345,8 +348,8 @@ void ike_exch_note_collision(struct ike_exch *x, uint32_t peer_new, const uint8_
 
 /* child_rekey.c: rekeying a CHILD SA (RFC 7296 1.3.3, 2.8) */
 int ike_child_rekey_start(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
-enum ike_verdict ike_child_rekey_request(struct ike_engine *e, struct ike_sa *sa,
-					 struct ike_rx *rx, const struct ike_notify *rekey);
+enum ike_verdict ike_child_rekey_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
+					 const struct ike_notify *rekey);
 enum ike_verdict ike_child_rekey_response(struct ike_engine *e, struct ike_sa *sa,
 					  struct ike_rx *rx, struct ike_exch *x);
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike/crypto.h"
 #include "ike/engine.h"
@@ -371,8 +372,16 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx, u
 	r->bytes += plen;
 	e->frag_bytes += plen;
 	r->count++;
-	if (f->number == 1)
+	if (f->number == 1) {
+		unsigned int hl = 0;
+
 		r->first = f->first_payload;
+		/* what a retransmission of this request is known by (2.6.1) */
+		if (!response &&
+		    (!EVP_Digest(rx->pkt, rx->len, sa->frag_req_hash, &hl, EVP_sha256(), NULL) ||
+		     hl != sizeof(sa->frag_req_hash)))
+			memset(sa->frag_req_hash, 0, sizeof(sa->frag_req_hash));
+	}
 	if (r->count < r->total) {
 		*why = "fragment kept";
 		return -EAGAIN;

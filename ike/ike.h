@@ -60,12 +60,12 @@ struct ike_child_cfg {
 	const char *local_ts;
 	const char *remote_ts;
 	const char *esp_proposals; /* "aes256gcm16-x25519,aes128-sha256" */
-	uint32_t rekey_time; /* seconds; 0: never */
+	uint32_t rekey_time;	   /* seconds; 0: never */
 	uint32_t life_time;
 	uint32_t rand_time;
 	uint64_t rekey_bytes, life_bytes;
 	uint64_t rekey_packets, life_packets;
-	bool start; /* start_action = start */
+	bool start;	      /* start_action = start */
 	uint8_t dpd_action;   /* enum ike_child_action: the peer is dead (DPD) */
 	uint8_t close_action; /* enum ike_child_action: the peer deleted it (or its
 			       * IKE SA), or it expired with no rekey */
@@ -119,9 +119,9 @@ struct ike_conn_cfg {
 	 * by the peer's identity (and ours, if it names it). */
 	size_t n_local_addrs, n_remote_addrs;
 	const struct ike_addr_range *local_addrs, *remote_addrs;
-	uint8_t unique; /* enum ike_unique */
-	const char *proposals; /* "aes256gcm16-prfsha256-x25519,..." */
-	struct ike_id local_id; /* type 0: our address */
+	uint8_t unique;		 /* enum ike_unique */
+	const char *proposals;	 /* "aes256gcm16-prfsha256-x25519,..." */
+	struct ike_id local_id;	 /* type 0: our address */
 	struct ike_id remote_id; /* type 0: accept any */
 	/* Shared key for this peer (copied by the engine), used when the
 	 * environment has no psk_lookup. */
@@ -161,7 +161,7 @@ struct ike_esp_sa {
  * NAT-T ports. Key material is wiped by the engine after the call returns. */
 struct ike_child_install {
 	uint32_t child_id; /* unique, stable for the CHILD SA's life */
-	uint32_t reqid; /* shared by SAs and policies of one child */
+	uint32_t reqid;	   /* shared by SAs and policies of one child */
 	const char *conn_name;
 	const char *child_name;
 	uint32_t ike_sa_id;
@@ -177,6 +177,10 @@ struct ike_child_install {
 	uint32_t soft_time, hard_time; /* seconds; 0: none */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	bool encap; /* espinudp with the ports of in/out's addresses */
+	/* The IKE SA's identities (ours: the configured one, or our address;
+	 * the peer's as it authenticated), for updown's PLUTO_MY_ID and
+	 * PLUTO_PEER_ID. */
+	struct ike_id local_id, remote_id;
 	/* An existing child's SAs change (a NAT mapping moved): same child_id,
 	 * reqid and SPIs, new in/out addresses and ports, no keys (lengths 0);
 	 * the kernel's SAs are updated in place, not renegotiated. */
@@ -193,7 +197,7 @@ struct ike_child_install {
 /* Events reported to the daemon (logging, control socket, systemd)    */
 
 enum ike_event_type {
-	IKE_EV_IKE_UP, /* IKE SA established */
+	IKE_EV_IKE_UP,	 /* IKE SA established */
 	IKE_EV_IKE_DOWN, /* IKE SA deleted or failed; reason says why */
 	IKE_EV_CHILD_UP,
 	IKE_EV_CHILD_DOWN,
@@ -219,7 +223,7 @@ struct ike_event {
 	const char *child_name; /* NULL for IKE SA events */
 	uint32_t ike_sa_id;
 	uint32_t child_id;
-	uint16_t notify; /* the notify that decided a failure, or 0 */
+	uint16_t notify;    /* the notify that decided a failure, or 0 */
 	const char *reason; /* human-readable, never secret */
 	uint8_t cause;	    /* IKE_DOWN, CHILD_DOWN: enum ike_down_cause */
 	/* CHILD_DOWN: the enum ike_child_action taken (dpd_action for
@@ -227,6 +231,10 @@ struct ike_event {
 	 * the engine initiates the child again itself; TRAP: the daemon is
 	 * to install the child's trap policies. */
 	uint8_t action;
+	/* FAILED: a half-open responder SA timed out or was evicted, as is
+	 * routine under a flood: worth a debug line, not an error (the engine
+	 * logs a summary of them at most once a second). */
+	bool quiet;
 	/* IKE_DOWN, CHILD_DOWN: the SA went because a rekey replaced it (or
 	 * it was the redundant one of a rekey collision); its successor is
 	 * up, so this is no reason for close_action. */
@@ -288,9 +296,23 @@ struct ike_env {
  * failed at 63 s). 0 in any field: its default. */
 struct ike_engine_opts {
 	uint32_t retransmit_base_ms; /* default 1000 */
-	uint32_t retransmit_tries; /* default 5 */
-	uint32_t half_open_max; /* default 1000; beyond it IKE_SA_INIT is dropped
-				 * (cookies are not implemented yet) */
+	uint32_t retransmit_tries;   /* default 5 */
+	/* Denial of service protection of a responder (RFC 7296 2.6, RFC
+	 * 8019). A source is an IPv4 address or an IPv6 /64. IKE_OPT_ZERO
+	 * stands for an explicit 0 where 0 means the default. */
+	uint32_t half_open_max;	       /* half-open IKE SAs in all (default 1000); when
+					* full, the oldest of the busiest source goes */
+	uint32_t half_open_max_ip;     /* per source (default 5); beyond it, refused */
+	uint32_t half_open_timeout_ms; /* unfinished IKE_SA_INIT forgotten (30000) */
+	uint32_t half_open_memory;     /* bytes of half-open state (default 16 MiB) */
+	/* A COOKIE is required once this many half-open SAs exist in all
+	 * (default 30) or from the request's source (default 3); IKE_OPT_ZERO:
+	 * always. */
+	uint32_t cookie_threshold, cookie_threshold_ip;
+	/* Unprotected replies (error notifies, COOKIE) per second, in all
+	 * (default 1000; COOKIE replies are not counted there, so a flood
+	 * cannot keep them from legitimate peers) and per source (default 10). */
+	uint32_t reply_rate, reply_rate_ip;
 	/* NAT keepalives from the side behind a NAT (default 20000 ms;
 	 * IKE_NAT_KEEPALIVE_OFF: none), as strongSwan's charon.keep_alive. */
 	uint32_t nat_keepalive_ms;
@@ -311,6 +333,8 @@ struct ike_engine_opts {
 #define IKE_FRAGMENT_SIZE_MIN 576
 
 #define IKE_NAT_KEEPALIVE_OFF UINT32_MAX
+/* An option set to 0 on purpose, where 0 means "the default". */
+#define IKE_OPT_ZERO UINT32_MAX
 
 /* send, alloc_spi, child_install, child_delete, now_ms and random are
  * required; opts may be NULL. NULL on error. */
@@ -414,7 +438,7 @@ struct ike_sa_info {
 	char local_id[IKE_ID_MAX_LEN], remote_id[IKE_ID_MAX_LEN]; /* as ike_id_format() (cut) */
 	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
-	uint64_t established_ms; /* 0: not established */
+	uint64_t established_ms;    /* 0: not established */
 	size_t n_children;
 	const struct ike_child_info *children;
 	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
@@ -424,6 +448,45 @@ struct ike_sa_info {
 /* How many IKE SAs (in any state) and CHILD SAs the engine holds, in
  * constant time (the systemd status line follows every event). */
 void ike_engine_counts(const struct ike_engine *e, size_t *ike_sas, size_t *child_sas);
+
+/* Classes of per-packet log lines (an unauthenticated peer can cause one
+ * per datagram): each logs at most one line a second, then a summary of
+ * what it suppressed. */
+enum ike_lc_class {
+	IKE_LC_NO_CONN,	    /* IKE_SA_INIT from a peer no connection accepts */
+	IKE_LC_NO_PROPOSAL, /* no acceptable proposal */
+	IKE_LC_KE_GROUP,    /* INVALID_KE_PAYLOAD sent */
+	IKE_LC_KE_VALUE,    /* an invalid key exchange value */
+	IKE_LC_COOKIE,	    /* a COOKIE asked for */
+	IKE_LC_SOURCE_FULL, /* the source's half-open limit reached */
+	IKE_LC_EVICTED,	    /* half-open SAs evicted to make room */
+	IKE_LC_EXPIRED,	    /* half-open SAs timed out */
+	IKE_LC_RATE,	    /* unprotected replies not sent (rate limit) */
+	IKE_LC_VERSION,	    /* other IKE major versions */
+	IKE_LC_MALFORMED,   /* malformed IKE_SA_INIT requests answered */
+	IKE_LC_COUNT,
+};
+
+/* What ike_lc_class counts, as the logs say it ("no connection for this
+ * peer"). */
+const char *ike_lc_name(enum ike_lc_class c);
+
+struct ike_engine_stats {
+	uint64_t events[IKE_LC_COUNT];	   /* per class, since the start */
+	uint64_t suppressed[IKE_LC_COUNT]; /* of those, not logged one by one */
+	uint32_t half_open;		   /* responder SAs waiting for IKE_AUTH */
+	uint32_t half_open_sources;	   /* sources they come from */
+	uint64_t half_open_bytes;	   /* memory they hold */
+	uint64_t cookies_sent, cookies_accepted, cookies_refused;
+	uint64_t replies_sent, replies_limited; /* unprotected replies */
+	uint64_t dh_keys;			/* key exchange private values made (either role) */
+	bool cookies_required;			/* now, for every source */
+	/* the limits in force (defaults resolved) */
+	uint32_t half_open_max, half_open_max_ip, half_open_timeout_ms, half_open_memory;
+	uint32_t cookie_threshold, cookie_threshold_ip, reply_rate, reply_rate_ip;
+};
+
+void ike_engine_stats(const struct ike_engine *e, struct ike_engine_stats *st);
 
 /* Call fn for every IKE SA; stops early if fn returns non-zero. */
 int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struct ike_sa_info *),

@@ -15,6 +15,7 @@
 
 #include "ike/crypto.h"
 #include "ike/dh.h"
+#include "ike/dos.h"
 #include "ike/engine.h"
 #include "ike/proposal.h"
 #include "ike/wire.h"
@@ -224,15 +225,105 @@ struct ike_proposal *ike_read_proposals(const struct ike_sa_pl *pl, size_t max, 
 
 /* ---- responder ---- */
 
-static void refuse(struct ike_engine *e, struct ike_rx *rx, uint16_t notify, const void *data,
-		   size_t len, const char *why)
+/* A refusal of an IKE_SA_INIT request: one line (at most one a second per
+ * class, then a summary) and an unprotected notify (rate-limited). */
+static void refuse(struct ike_engine *e, struct ike_rx *rx, enum ike_lc_class cls, uint16_t notify,
+		   const void *data, size_t len, const char *why)
 {
 	char peer[IKE_ADDR_STR_LEN];
 
-	ike_log(e, IKE_LOG_INFO, "%s[-] %s: IKE_SA_INIT refused with %s: %s",
-		rx->conn ? rx->conn->name : "-", ike_addr_str(&rx->remote, peer, sizeof(peer)),
-		ike_notify_name(notify), why);
-	ike_sa_init_reply_notify(e, rx, notify, data, len);
+	if (ike_lc(e, cls, &rx->remote))
+		ike_log(e, IKE_LOG_INFO, "%s[-] %s: IKE_SA_INIT refused%s%s: %s",
+			rx->conn ? rx->conn->name : "-",
+			ike_addr_str(&rx->remote, peer, sizeof(peer)), notify ? " with " : "",
+			notify ? ike_notify_name(notify) : "", why);
+	if (notify)
+		ike_sa_init_reply_notify(e, rx, notify, data, len);
+}
+
+/* RFC 7296 2.6: when a COOKIE is required, only a request carrying a valid
+ * one gets further; the others get a COOKIE and cost nothing more. A COOKIE
+ * sent when none is required is not looked at (as strongSwan): a stale one
+ * from before a restart must not lock a peer out. */
+static bool cookie_ok(struct ike_engine *e, struct ike_rx *rx)
+{
+	const struct ike_msg *m = &rx->m;
+	const struct ike_notify *n;
+	uint8_t cookie[IKE_COOKIE_LEN];
+
+	if (!ike_cookie_required(e, &rx->remote))
+		return true;
+	n = ike_msg_notify(m, IKE_N_COOKIE);
+	if (n && ike_cookie_valid(e, n->data.ptr, n->data.len, m->hdr.spi_i, m->nonce.ptr,
+				  m->nonce.len, &rx->remote)) {
+		e->dos->st.cookies_accepted++;
+		return true;
+	}
+	if (n)
+		e->dos->st.cookies_refused++;
+	if (ike_cookie_make(e, m->hdr.spi_i, m->nonce.ptr, m->nonce.len, &rx->remote, cookie))
+		return false;
+	e->dos->st.cookies_sent++;
+	refuse(e, rx, IKE_LC_COOKIE, IKE_N_COOKIE, cookie, sizeof(cookie),
+	       n ? "invalid or stale COOKIE" : "busy, asking for a COOKIE");
+	return false;
+}
+
+/*
+ * Whether to take an IKE_SA_INIT request on, decided before anything is
+ * allocated or any key made, cheapest and most telling first: the COOKIE,
+ * a connection for the peer, a proposal, the KE group, the KE value, the
+ * source's share of half-open SAs, then room in the table (evicting the
+ * oldest SA of the busiest source). Refusals are answered and logged here.
+ */
+static bool acceptable(struct ike_engine *e, struct ike_rx *rx, struct ike_selected *sel)
+{
+	const struct ike_msg *m = &rx->m;
+	struct ike_proposal *peer;
+	size_t n_peer;
+	int rc;
+
+	if (!cookie_ok(e, rx))
+		return false;
+	rx->conn = ike_conn_for_peer(e, &rx->local, &rx->remote);
+	if (!rx->conn) {
+		refuse(e, rx, IKE_LC_NO_CONN, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
+		       "no connection for this peer");
+		return false;
+	}
+	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
+	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, sel)
+		  : -ENOENT;
+	free(peer);
+	if (rc || !IKE_SEL_HAS(sel, IKE_TRANS_DH) || !sel->dh) {
+		refuse(e, rx, IKE_LC_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
+		       "no acceptable proposal");
+		return false;
+	}
+	if (m->ke.group != sel->dh) {
+		uint8_t g[2] = { (uint8_t)(sel->dh >> 8), (uint8_t)sel->dh };
+
+		refuse(e, rx, IKE_LC_KE_GROUP, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g),
+		       "key exchange group differs from the selected one");
+		return false;
+	}
+	rc = ike_dh_check_public(sel->dh, m->ke.data.ptr, m->ke.data.len);
+	if (rc) {
+		refuse(e, rx, IKE_LC_KE_VALUE, IKE_N_INVALID_SYNTAX, NULL, 0,
+		       rc == -EINVAL ? "invalid key exchange value" : "key exchange failed");
+		return false;
+	}
+	if (ike_dos_src_count(e, &rx->remote) >= e->opts.half_open_max_ip) {
+		refuse(e, rx, IKE_LC_SOURCE_FULL, 0, NULL, 0,
+		       "too many half-open IKE SAs from this source");
+		return false;
+	}
+	/* about what the SA will hold: two copies of each message and more */
+	if (!ike_dos_make_room(e, (uint32_t)(rx->len * 4 + 2048))) {
+		refuse(e, rx, IKE_LC_SOURCE_FULL, 0, NULL, 0, "no room for half-open IKE SAs");
+		return false;
+	}
+	return true;
 }
 
 enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unused,
@@ -240,37 +331,19 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 {
 	const struct ike_msg *m = &rx->m;
 	struct ike_selected sel;
-	struct ike_proposal *peer, reply;
+	struct ike_proposal reply;
 	struct ike_half_open *ho;
 	struct ike_writer w;
 	struct ike_builder b;
 	struct ike_hdr h;
 	struct ike_sa *sa;
 	const uint8_t *pub;
-	size_t n_peer, pub_len = 0;
+	size_t pub_len = 0;
 	int rc;
 
 	(void)unused;
-	rx->conn = ike_conn_for_peer(e, &rx->local, &rx->remote);
-	if (!rx->conn) {
-		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no connection for this peer");
+	if (!acceptable(e, rx, &sel))
 		return IKE_GONE;
-	}
-	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
-	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, &sel)
-		  : -ENOENT;
-	free(peer);
-	if (rc || !IKE_SEL_HAS(&sel, IKE_TRANS_DH) || !sel.dh) {
-		refuse(e, rx, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, "no acceptable proposal");
-		return IKE_GONE;
-	}
-	if (m->ke.group != sel.dh) {
-		uint8_t g[2] = { (uint8_t)(sel.dh >> 8), (uint8_t)sel.dh };
-
-		refuse(e, rx, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g),
-		       "key exchange group differs from the selected one");
-		return IKE_GONE;
-	}
 	sa = ike_sa_new(e, rx->conn, false, &rx->local, &rx->remote);
 	if (!sa)
 		return IKE_GONE;
@@ -281,7 +354,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	if (!rc)
 		rc = ike_dh_compute(ho->dh, m->ke.data.ptr, m->ke.data.len);
 	if (rc) {
-		refuse(e, rx, IKE_N_INVALID_SYNTAX, NULL, 0,
+		refuse(e, rx, IKE_LC_KE_VALUE, IKE_N_INVALID_SYNTAX, NULL, 0,
 		       rc == -EINVAL ? "invalid key exchange value" : "key exchange failed");
 		ike_sa_free(e, sa);
 		return IKE_GONE;
@@ -331,8 +404,12 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	sa->resp_len = (uint32_t)w.len;
 	sa->msgid_peer = 1;
 	ike_sa_set_state(e, sa, IKE_S_INIT_RCVD, "IKE_SA_INIT answered");
-	ike_sa_half_open_add(e, sa);
-	ike_timer_arm(e, &sa->t_sa, ike_now(e) + IKE_HALF_OPEN_TIMEOUT_MS);
+	if (ike_sa_half_open_add(e, sa)) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot answer IKE_SA_INIT: out of memory");
+		ike_sa_free(e, sa);
+		return IKE_GONE;
+	}
+	ike_timer_arm(e, &sa->t_sa, ike_now(e) + e->opts.half_open_timeout_ms);
 	{
 		char algs[128];
 

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/dh.h"
+#include "ike/dos.h"
 #include "ike/engine.h"
 #include "ike/sa.h"
 
@@ -345,6 +346,12 @@ int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 	if (!ho || ho->in_table)
 		return -EINVAL;
 	init_key(&ho->key, sa->spi_i, &sa->remote);
+	/* What a flood of these can make us hold (a bound, not malloc's
+	 * exact overhead). */
+	if (ike_dos_half_open_add(
+		e, sa,
+		(uint32_t)(sizeof(*sa) + sizeof(*ho) + ho->msg1_len + ho->msg2_len + sa->resp_len)))
+		return -ENOMEM;
 	HASH_ADD(hh, e->half_open, key, sizeof(ho->key), ho);
 	ho->in_table = true;
 	e->n_half_open++;
@@ -358,6 +365,7 @@ void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa)
 	if (!ho)
 		return;
 	if (ho->in_table) {
+		ike_dos_half_open_del(e, sa);
 		HASH_DELETE(hh, e->half_open, ho);
 		e->n_half_open--;
 	}
@@ -570,6 +578,20 @@ void ike_child_describe(const struct ike_sa *sa, const struct ike_child *c,
 	memcpy(ci->local_ts, c->ts, c->n_lts * sizeof(struct ike_ts));
 	memcpy(ci->remote_ts, c->ts + c->n_lts, c->n_rts * sizeof(struct ike_ts));
 	ci->encap = ike_nat_encap(sa);
+	ci->local_id = sa->conn->cfg.local_id;
+	if (!ci->local_id.type) {
+		/* as IKE_AUTH sends it: our address */
+		bool v6 = sa->local.family == AF_INET6;
+
+		ci->local_id.type = v6 ? IKE_ID_IPV6_ADDR : IKE_ID_IPV4_ADDR;
+		ci->local_id.len = v6 ? 16 : 4;
+		memcpy(ci->local_id.data, sa->local.ip, ci->local_id.len);
+	}
+	if (sa->peer_id) {
+		ci->remote_id.type = sa->peer_id_type;
+		ci->remote_id.len = sa->peer_id_len;
+		memcpy(ci->remote_id.data, sa->peer_id, sa->peer_id_len);
+	}
 }
 
 struct ike_child *ike_child_new_reqid(struct ike_engine *e, struct ike_sa *sa, size_t n_lts,

@@ -59,7 +59,7 @@ struct ike_conn {
 	uint8_t remote_key[17];		 /* family | ip: the by-remote key */
 	bool hashed;			 /* one remote host (remote_key), else ranges or any */
 	struct ike_addr_range *local_addrs, *remote_addrs; /* copies of the cfg's */
-	struct ike_conn_cfg cfg;	 /* pointers into this struct's copies */
+	struct ike_conn_cfg cfg;			   /* pointers into this struct's copies */
 	char *proposals_str;
 	uint8_t *psk;
 	uint8_t n_ike;
@@ -167,9 +167,9 @@ struct ike_child_req {
  * that exchange's nonces, compared with ours once both exchanges are over.
  */
 struct ike_exch {
-	uint8_t kind;	    /* IKE_REQ_NEW_CHILD, _REKEY_CHILD or _REKEY_IKE */
-	uint8_t ke_retries; /* INVALID_KE_PAYLOAD round trips */
-	bool reauth;	    /* NEW_CHILD: recreates a child of the SA reauthenticated */
+	uint8_t kind;		    /* IKE_REQ_NEW_CHILD, _REKEY_CHILD or _REKEY_IKE */
+	uint8_t ke_retries;	    /* INVALID_KE_PAYLOAD round trips */
+	bool reauth;		    /* NEW_CHILD: recreates a child of the SA reauthenticated */
 	struct ike_child_req child; /* NEW_CHILD, REKEY_CHILD */
 	uint16_t dh_group;	    /* REKEY_IKE: the group of our KE */
 	uint64_t spi_new;	    /* REKEY_IKE: our SPI of the new IKE SA */
@@ -197,7 +197,7 @@ struct ike_child {
 	bool installed;	  /* the kernel has its SAs (child_install succeeded) */
 	struct ike_selected sel;
 	uint8_t n_lts, n_rts;
-	uint8_t down_cause; /* enum ike_down_cause, once decided (else the IKE SA's) */
+	uint8_t down_cause;	      /* enum ike_down_cause, once decided (else the IKE SA's) */
 	struct ike_child *reqid_next; /* other children of the reqid (rekeys) */
 	struct ike_timer t_rekey;     /* rekey_time minus a random rand_time */
 	struct ike_timer t_life;      /* life_time: hard expiry */
@@ -223,6 +223,10 @@ struct ike_half_open {
 	UT_hash_handle hh; /* engine->half_open (responder only) */
 	struct ike_init_key key;
 	bool in_table;
+	/* dos.c: its source's list (oldest first), and the memory it holds */
+	struct ike_dos_src *src;
+	TAILQ_ENTRY(ike_half_open) src_entry;
+	uint32_t bytes;
 	uint16_t dh_group;  /* the group of our KE (initiator) */
 	uint8_t retries_ke; /* INVALID_KE_PAYLOAD retries so far */
 	uint8_t cookie_len; /* initiator: the responder's COOKIE (RFC 7296 2.6) */
@@ -257,11 +261,15 @@ struct ike_sa {
 	uint32_t msgid_peer;	     /* the peer's next request */
 	uint8_t *req_pkt, *resp_pkt; /* last sent request, cached response */
 	uint32_t req_len, resp_len;
-	uint32_t req_child;	   /* child id a DELETE_CHILD request is for */
+	/* SHA-256 of the peer's last authenticated request: the cached
+	 * response goes again only for that very request (RFC 7296 2.1) */
+	uint8_t peer_req_hash[32];
+	uint8_t frag_req_hash[32]; /* frag.c: fragment 1 of the request being reassembled */
+	uint32_t req_child;	    /* child id a DELETE_CHILD request is for */
 	struct ike_task_list tasks; /* requests waiting for the window */
-	struct ike_exch *exch;	   /* our CREATE_CHILD_SA in progress */
-	struct ike_timer t_rtx;	   /* retransmission of our request */
-	struct ike_timer t_sa;	   /* half-open timeout; the peer's Delete after its rekey */
+	struct ike_exch *exch;	    /* our CREATE_CHILD_SA in progress */
+	struct ike_timer t_rtx;	    /* retransmission of our request */
+	struct ike_timer t_sa;	    /* half-open timeout; the peer's Delete after its rekey */
 	struct ike_selected sel;
 	struct ike_sa_keys keys;
 	bool keys_valid;
@@ -280,9 +288,9 @@ struct ike_sa {
 	UT_hash_handle hh_spi; /* engine->sas_by_spi */
 	UT_hash_handle hh_id;  /* engine->sas_by_id */
 	/* dpd.c */
-	uint64_t last_rx_ms;	     /* last authenticated message from the peer */
-	struct ike_timer t_dpd;	     /* the liveness check */
-	uint8_t down_cause;	     /* enum ike_down_cause, once decided */
+	uint64_t last_rx_ms;	/* last authenticated message from the peer */
+	struct ike_timer t_dpd; /* the liveness check */
+	uint8_t down_cause;	/* enum ike_down_cause, once decided */
 	/* NAT traversal (nat.c) */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	bool nat_fake;		    /* encap = yes without a NAT */
@@ -369,8 +377,8 @@ void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_set_packet(uint8_t **slot, uint32_t *slot_len, const uint8_t *pkt, size_t len);
 /* Record the authenticated peer identity (and index the SA by it). */
-bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type,
-			const uint8_t *data, size_t len);
+bool ike_sa_set_peer_id(struct ike_engine *e, struct ike_sa *sa, uint8_t type, const uint8_t *data,
+			size_t len);
 /* The first SA with this peer identity on a connection of this name, or
  * NULL; the next with LIST_NEXT(sa, peer_entry). Others whose key
  * collides may be among them: check with ike_sa_is_peer(). */
@@ -395,8 +403,7 @@ struct ike_task *ike_task_queue(struct ike_engine *e, struct ike_sa *sa, enum ik
 struct ike_task *ike_task_find(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t child_id,
 			       uint16_t cfg_idx);
 /* Drop a queued task (NEW_CHILD: reported as a failure of that child). */
-void ike_task_drop(struct ike_engine *e, struct ike_sa *sa, struct ike_task *t,
-		   const char *why);
+void ike_task_drop(struct ike_engine *e, struct ike_sa *sa, struct ike_task *t, const char *why);
 /* Drop the tasks of a child that goes. */
 void ike_task_drop_child(struct ike_sa *sa, uint32_t child_id);
 /* Move the tasks other than DELETE_IKE to another SA (its rekey). */

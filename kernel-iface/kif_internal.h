@@ -99,6 +99,9 @@ bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset);
  * what they build. */
 const char *kif_build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa);
 const char *kif_build_policy(struct nlmsghdr *nlh, const struct kif_policy *p);
+/* A NEWPOLICY message (a GETPOLICY reply or a dump's) into *p: selector,
+ * direction, mark, if_id, templates. 0, -EBADMSG or -E2BIG. */
+int kif_parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p);
 
 /* Dump every SA (GETSA with NLM_F_DUMP), cb per NEWSA message. */
 int kif_dump_sas(struct kif *k, kif_reply_cb *cb, void *arg, bool *intr);

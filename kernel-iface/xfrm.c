@@ -468,6 +468,11 @@ const char *kif_build_sa(struct nlmsghdr *nlh, const struct kif_sa *sa)
 	put_mark(nlh, sa->id.mark_value, sa->id.mark_mask);
 	if (sa->if_id)
 		mnl_attr_put_u32(nlh, XFRMA_IF_ID, sa->if_id);
+	/* The kernel takes a missing mask as 0xffffffff: always send it. */
+	if (sa->set_mark_value || sa->set_mark_mask) {
+		mnl_attr_put_u32(nlh, XFRMA_SET_MARK, sa->set_mark_value);
+		mnl_attr_put_u32(nlh, XFRMA_SET_MARK_MASK, sa->set_mark_mask);
+	}
 	if (sa->encap) {
 		struct xfrm_encap_tmpl enc;
 		memset(&enc, 0, sizeof(enc));
@@ -629,7 +634,7 @@ bool kif_attrs_valid(const struct nlmsghdr *nlh, size_t offset)
 }
 
 struct mark_attrs {
-	const struct nlattr *mark, *if_id, *tmpl, *lastused;
+	const struct nlattr *mark, *if_id, *tmpl, *lastused, *set_mark, *set_mark_mask;
 };
 
 static int collect_attr(const struct nlattr *a, void *data)
@@ -644,6 +649,14 @@ static int collect_attr(const struct nlattr *a, void *data)
 	case XFRMA_IF_ID:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			m->if_id = a;
+		break;
+	case XFRMA_SET_MARK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			m->set_mark = a;
+		break;
+	case XFRMA_SET_MARK_MASK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			m->set_mark_mask = a;
 		break;
 	case XFRMA_TMPL:
 		m->tmpl = a;
@@ -698,6 +711,20 @@ int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
 		if (m.lastused)
 			memcpy(&st->last_used, mnl_attr_get_payload(m.lastused),
 			       sizeof(st->last_used));
+		if (m.mark) {
+			const struct xfrm_mark *mk = mnl_attr_get_payload(m.mark);
+
+			st->mark_value = mk->v;
+			st->mark_mask = mk->m;
+		}
+		if (m.if_id)
+			st->if_id = mnl_attr_get_u32(m.if_id);
+		if (m.set_mark) {
+			st->set_mark_value = mnl_attr_get_u32(m.set_mark);
+			/* the kernel's default mask (xfrm_smark_init) */
+			st->set_mark_mask =
+			    m.set_mark_mask ? mnl_attr_get_u32(m.set_mark_mask) : 0xffffffffu;
+		}
 #define UNLIM(v) ((v) == XFRM_INF ? 0 : (v))
 		st->life.soft_bytes = UNLIM(p->lft.soft_byte_limit);
 		st->life.hard_bytes = UNLIM(p->lft.hard_byte_limit);
@@ -908,6 +935,9 @@ static bool policy_owned(const struct kif_policy *p)
 	return true;
 }
 
+/* A NEWPOLICY message (GETPOLICY reply or dump) into *p; -EBADMSG if
+ * malformed. Templates beyond KIF_MAX_TMPL make it -E2BIG: such a policy
+ * is not conduit's anyway. */
 int kif_parse_policy(const struct nlmsghdr *nlh, struct kif_policy *p)
 {
 	struct xfrm_userpolicy_info xi;

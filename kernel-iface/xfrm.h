@@ -111,6 +111,10 @@ struct kif_sa {
 	uint32_t replay_window; /* packets, 0..4096; 0 = no anti-replay */
 	struct kif_lifetime life;
 	uint32_t if_id; /* XFRM interface id, 0 = none */
+	/* The mark the SA sets on the packets it processes (XFRMA_SET_MARK,
+	 * value/mask; 0/0: none): a decrypted packet's, so that routing and
+	 * the inbound policy's mark can match it. */
+	uint32_t set_mark_value, set_mark_mask;
 	/* UDP encapsulation (RFC 3948), ports in host byte order. */
 	bool encap;
 	uint16_t encap_sport, encap_dport;
@@ -126,6 +130,10 @@ struct kif_sa_stats {
 	/* Seconds since the epoch of the last packet (XFRMA_LASTUSED; the
 	 * kernel's use_time is the first one), 0 if none yet. */
 	uint64_t last_used;
+	/* What the kernel holds: mark, interface ID and set_mark (0: none). */
+	uint32_t mark_value, mark_mask;
+	uint32_t if_id;
+	uint32_t set_mark_value, set_mark_mask;
 };
 
 /* Traffic selector of a policy: prefixes, protocol (0 any) and ports with

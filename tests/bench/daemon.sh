@@ -96,8 +96,12 @@ secrets {
 	ike-load { secret = "$psk" }
 }
 CONF
+	# as strongSwan below: no cookies or per-source limits for the one
+	# busy initiator address
 	"$build/daemon/conduitd" --kernel none -f -c "$dir/conduit.conf" \
-		--control "$dir/ctl.sock" -l error ${CONDUITD_BENCH_OPTS:-} 2>"$dir/daemon.log" &
+		--control "$dir/ctl.sock" -l error --cookie-threshold 1000000 \
+		--cookie-threshold-ip 1000000 --half-open-max-ip 1000000 \
+		${CONDUITD_BENCH_OPTS:-} 2>"$dir/daemon.log" &
 	pid=$!
 	status() { "$build/daemon/conduitctl" --control "$dir/ctl.sock" status; }
 else

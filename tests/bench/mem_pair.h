@@ -139,13 +139,22 @@ static void mp_end_init(struct mp_end *p, const char *ip, uint32_t spi_base)
 		.log = mp_log,
 	};
 
+	/* Every tunnel comes from the one initiator address: no COOKIEs and
+	 * no per-source limit (as strongSwan's advice for load tests). */
+	struct ike_engine_opts opts = {
+		.cookie_threshold = UINT32_MAX - 1,
+		.cookie_threshold_ip = UINT32_MAX - 1,
+		.half_open_max_ip = UINT32_MAX - 1,
+		.half_open_max = UINT32_MAX - 1,
+	};
+
 	memset(p, 0, sizeof(*p));
 	p->addr.family = AF_INET;
 	if (inet_pton(AF_INET, ip, p->addr.ip) != 1)
 		mp_die("bad address");
 	p->addr.port = 500;
 	p->next_spi = spi_base;
-	p->e = ike_engine_new(&env, NULL);
+	p->e = ike_engine_new(&env, &opts);
 	if (!p->e)
 		mp_die("cannot create an engine");
 }

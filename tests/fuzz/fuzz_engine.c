@@ -4,8 +4,9 @@
  * into an initiator waiting for its IKE_SA_INIT response, in the fake
  * environment of the unit tests (tfuzz_run() describes the input format).
  * Seeds in tests/fuzz/corpus/engine are whole recorded exchanges, written
- * by CONDUIT_DUMP_CORPUS=DIR tests/unit/test_ike_engine, and the frag-*
- * seeds of mode 4 (below).
+ * by CONDUIT_DUMP_CORPUS=DIR tests/unit/test_ike_engine, the frag-* seeds
+ * of mode 4 (below), and to-responder-cookie (mode 8: a responder that asks
+ * for a COOKIE, written by tests/unit/test_ike_dos).
  *
  * libFuzzer (clang), from the source tree, after a configured build:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibuild \

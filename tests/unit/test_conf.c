@@ -824,14 +824,158 @@ START_TEST(test_unknown_key_message)
 }
 END_TEST
 
+/* strongSwan's mark_from_string() and if_id_from_string(), stricter on
+ * empty parts, signs and overflow. */
+START_TEST(test_parse_mark)
+{
+	struct conf_mark m;
+	uint32_t id;
+
+	ck_assert_int_eq(conf_parse_mark("42", true, false, &m), 0);
+	ck_assert_uint_eq(m.value, 42);
+	ck_assert_uint_eq(m.mask, 0xffffffffu);
+	ck_assert_int_eq(conf_parse_mark("0x1234/0xff00", true, false, &m), 0);
+	ck_assert_uint_eq(m.value, 0x1200); /* masked, as strongSwan does */
+	ck_assert_uint_eq(m.mask, 0xff00);
+	ck_assert_int_eq(conf_parse_mark("%unique", true, false, &m), 0);
+	ck_assert_uint_eq(m.value, CONF_MARK_UNIQUE);
+	ck_assert_uint_eq(m.mask, 0xffffffffu);
+	ck_assert_int_eq(conf_parse_mark("%Unique-Dir/0xffff", true, false, &m), 0);
+	ck_assert_uint_eq(m.value, CONF_MARK_UNIQUE_DIR);
+	ck_assert_uint_eq(m.mask, 0xffff);
+	ck_assert_int_eq(conf_parse_mark("%same/0xf", false, true, &m), 0);
+	ck_assert_uint_eq(m.value, CONF_MARK_SAME);
+	ck_assert_uint_eq(m.mask, 0xf);
+	ck_assert_int_eq(conf_parse_mark("0/0", true, false, &m), 0);
+	ck_assert_uint_eq(m.value | m.mask, 0);
+	/* placeholders only where strongSwan takes them */
+	ck_assert_int_eq(conf_parse_mark("%same", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("%unique", false, true, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("%uniquex", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("/5", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("5/", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("-1", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("0x100000000", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("1/2/3", true, false, &m), -EINVAL);
+	ck_assert_int_eq(conf_parse_mark("x", true, false, &m), -EINVAL);
+
+	ck_assert_int_eq(conf_parse_if_id("7", &id), 0);
+	ck_assert_uint_eq(id, 7);
+	ck_assert_int_eq(conf_parse_if_id("0xffffffff", &id), 0);
+	ck_assert_uint_eq(id, 0xffffffffu);
+	ck_assert_int_eq(conf_parse_if_id("%unique", &id), 0);
+	ck_assert_uint_eq(id, CONF_IF_ID_UNIQUE);
+	ck_assert_int_eq(conf_parse_if_id("%unique-dir", &id), 0);
+	ck_assert_uint_eq(id, CONF_IF_ID_UNIQUE_DIR);
+	ck_assert_int_eq(conf_parse_if_id("7/8", &id), -EINVAL);
+	ck_assert_int_eq(conf_parse_if_id("", &id), -EINVAL);
+	ck_assert_int_eq(conf_parse_if_id("%same", &id), -EINVAL);
+	ck_assert_int_eq(conf_parse_if_id("0x100000000", &id), -EINVAL);
+}
+END_TEST
+
+/* updown, hostaccess, marks and if_id: loaded, compared on reload, and a
+ * bad value named at its line with what is accepted. */
+START_TEST(test_gateway_keys)
+{
+	static const char text[] =
+	    HEAD "  if_id_in = 3\n  if_id_out = %unique\n"
+		 "  children { n {\n"
+		 "   updown = /usr/lib/ipsec/_updown iptables\n"
+		 "   hostaccess = yes\n"
+		 "   mark_in = 0x10/0xf0\n"
+		 "   mark_out = %unique-dir\n"
+		 "   mark_in_sa = yes\n"
+		 "   set_mark_in = %same\n"
+		 "   set_mark_out = 5\n"
+		 "   if_id_in = 9\n"
+		 "  }\n  m { }\n }\n" TAIL;
+	struct conf *a = load_clean(text), *b = load_clean(text), *c;
+	const struct conf_conn *cc = TAILQ_FIRST(&a->conns);
+	const struct conf_child *ch = TAILQ_FIRST(&cc->children), *m = TAILQ_NEXT(ch, entry);
+	struct conf_diags d;
+
+	ck_assert_uint_eq(cc->if_id_in, 3);
+	ck_assert_uint_eq(cc->if_id_out, CONF_IF_ID_UNIQUE);
+	ck_assert_str_eq(ch->gw.updown.value, "/usr/lib/ipsec/_updown iptables");
+	ck_assert_uint_eq(ch->gw.updown.loc.line, 7);
+	ck_assert(ch->gw.hostaccess);
+	ck_assert_uint_eq(ch->gw.mark_in.value, 0x10);
+	ck_assert_uint_eq(ch->gw.mark_in.mask, 0xf0);
+	ck_assert_uint_eq(ch->gw.mark_out.value, CONF_MARK_UNIQUE_DIR);
+	ck_assert(ch->gw.mark_in_sa);
+	ck_assert_uint_eq(ch->gw.set_mark_in.value, CONF_MARK_SAME);
+	ck_assert_uint_eq(ch->gw.set_mark_out.value, 5);
+	ck_assert_uint_eq(ch->gw.if_id_in, 9);
+	ck_assert_uint_eq(ch->gw.if_id_out, 0);
+	/* the defaults: nothing */
+	ck_assert_ptr_null(m->gw.updown.value);
+	ck_assert(!m->gw.hostaccess && !m->gw.mark_in_sa);
+	ck_assert_uint_eq(m->gw.mark_in.value | m->gw.mark_in.mask | m->gw.mark_out.mask, 0);
+
+	ck_assert(conf_conn_equal(TAILQ_FIRST(&a->conns), TAILQ_FIRST(&b->conns)));
+	/* each key counts on reload */
+	static const char *const changed[] = {
+		"/usr/lib/ipsec/_updown iptables\n", "hostaccess = yes", "mark_in = 0x10/0xf0",
+		"mark_out = %unique-dir",	     "mark_in_sa = yes", "set_mark_in = %same",
+		"set_mark_out = 5",		     "if_id_in = 9",	 "if_id_in = 3",
+		"if_id_out = %unique",
+	};
+	static const char *const instead[] = {
+		"/bin/true\n",	  "hostaccess = no", "mark_in = 0x10/0xff",
+		"mark_out = %unique", "mark_in_sa = no", "set_mark_in = 0",
+		"set_mark_out = 6",	  "if_id_in = 8",    "if_id_in = 4",
+		"if_id_out = 1",
+	};
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		char *t = strdup(text), *at = strstr(t, changed[i]), *u;
+
+		ck_assert_ptr_nonnull(at);
+		*at = '\0';
+		ck_assert_int_ge(asprintf(&u, "%s%s%s", t, instead[i], at + strlen(changed[i])),
+				 0);
+		c = load_clean(u);
+		ck_assert_msg(!conf_conn_equal(TAILQ_FIRST(&a->conns), TAILQ_FIRST(&c->conns)),
+			      "%s", changed[i]);
+		conf_free(c);
+		free(t);
+		free(u);
+	}
+	conf_free(a);
+	conf_free(b);
+
+	ck_assert_int_eq(load_text(HEAD "  if_id_in = -1\n"
+					"  children { n {\n mark_in = %same\n"
+					" set_mark_out = %unique\n if_id_out = 1/2\n"
+					" hostaccess = maybe\n} }\n" TAIL,
+				   &c, &d),
+			 -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 5);
+	ck_assert_str_eq(d.list[0].msg, "conduit.conf:4: invalid value '-1' for 'if_id_in': "
+					"expected an interface ID: a number up to 0xffffffff, "
+					"%unique or %unique-dir");
+	ck_assert_str_eq(d.list[1].msg,
+			 "conduit.conf:6: invalid value '%same' for 'mark_in': expected a mark: a "
+			 "number up to 0xffffffff with an optional /mask, %unique or %unique-dir");
+	ck_assert_str_eq(d.list[2].msg,
+			 "conduit.conf:7: invalid value '%unique' for 'set_mark_out': expected a "
+			 "mark: a number up to 0xffffffff with an optional /mask, or %same");
+	ck_assert_uint_eq(d.list[3].line, 8);
+	ck_assert_str_eq(d.list[4].msg, "conduit.conf:9: invalid value 'maybe' for "
+					"'hostaccess': expected yes or no");
+	conf_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike",     "mediation", "pools",	  "vips",
-						 "aggressive", "pull",	    "dscp",	  "ocsp",
-						 "send_cert",  "if_id_in",  "dpd_timeout" };
-	static const char *const child_keys[] = { "updown",	   "hw_offload", "if_id_in",
+	static const char *const conn_keys[] = { "mobike", "mediation", "pools",     "vips",
+						 "aggressive", "pull", "dscp", "ocsp",
+						 "send_cert", "dpd_timeout" };
+	static const char *const child_keys[] = { "label",	   "hw_offload", "tfc_padding",
 						  "ah_proposals",  "policies",	 "interface",
-						  "copy_df",	   "mark_in",	 "sha256_96",
+						  "copy_df",	   "per_cpu_sas",	 "sha256_96",
 						  "replay_window", "reqid",	 "inactivity" };
 	static const char *const auth_keys[] = { "certs",  "cacerts",	 "pubkeys",
 						 "eap_id", "revocation", "groups" };
@@ -1645,6 +1789,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, msgs);
 
 	tcase_add_test(model, test_compare);
+	tcase_add_test(model, test_parse_mark);
+	tcase_add_test(model, test_gateway_keys);
 	tcase_add_test(model, test_example_loads);
 	suite_add_tcase(s, model);
 

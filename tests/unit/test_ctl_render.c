@@ -97,6 +97,32 @@ START_TEST(status)
 				   "  IKE SAs:     1\n"
 				   "  CHILD SAs:   1\n");
 	ck_assert_str_eq(err_text, "");
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"status\"}",
+		   "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":5,"
+		   "\"connections\":2,\"ike_sas\":1,\"child_sas\":1,\"limits\":{"
+		   "\"half_open\":3,\"half_open_max\":1000,\"half_open_max_ip\":5,"
+		   "\"half_open_sources\":2,\"half_open_bytes\":9000,"
+		   "\"half_open_memory\":16777216,\"cookie_threshold\":30,"
+		   "\"cookie_threshold_ip\":3,\"cookies_required\":false,\"cookies_sent\":4,"
+		   "\"cookies_accepted\":2,\"cookies_refused\":1,\"replies_sent\":10,"
+		   "\"replies_limited\":7,\"reply_rate\":1000,\"reply_rate_ip\":10,"
+		   "\"dh_keys\":12,\"events\":[{\"class\":\"no connection for this peer\","
+		   "\"count\":13412,\"suppressed\":13400}]}}"),
+	    CTL_EXIT_OK);
+	ck_assert_str_eq(
+	    out_text,
+	    "conduitd 0.1.0, pid 123, up 5s\n"
+	    "  connections: 2\n"
+	    "  IKE SAs:     1\n"
+	    "  CHILD SAs:   1\n"
+	    "  limits:      half-open 3 of 1000 (5 per source) from 2 sources, 9000 of "
+	    "16777216 bytes\n"
+	    "               cookies above 30 (3 per source), not required now: 4 sent, 2 "
+	    "accepted, 1 refused\n"
+	    "               unprotected replies 10 sent, 7 rate-limited (1000/s, 10/s per "
+	    "source); key exchange values made 12\n"
+	    "               'no connection for this peer': 13412 (13400 not logged)\n");
 }
 END_TEST
 
@@ -351,7 +377,9 @@ START_TEST(malformed_replies)
 		{ "list-conns", list_conns_json },
 		{ "list-certs", list_certs_json },
 		{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":1,\"uptime\":4,"
-			    "\"connections\":2,\"ike_sas\":1,\"child_sas\":1}" },
+			    "\"connections\":2,\"ike_sas\":1,\"child_sas\":1,\"limits\":{"
+			    "\"half_open\":3,\"cookies_required\":true,\"events\":[{\"class\":"
+			    "\"x\",\"count\":1,\"suppressed\":0}]}}" },
 		{ "initiate", "{\"ok\":true,\"ike_sa\":3,\"child_sas\":[4]}" },
 		{ "terminate", "{\"ok\":true,\"terminated\":1}" },
 		{ "reload", "{\"ok\":true,\"added\":[\"x\"],\"removed\":[],\"changed\":[],"

@@ -398,6 +398,89 @@ START_TEST(convert_errors)
 }
 END_TEST
 
+/* Conversion goes on after an error: every error of the connection, each
+ * at its own key's line with the bad value. */
+START_TEST(convert_every_error)
+{
+	struct conf *c;
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+
+	c = load("connections { x {\n"
+		 " remote_addrs = 10.0.0.9-10.0.0.1\n"
+		 " proposals = aes128-sha256-modp2048, aes128-nosuch-x25519\n"
+		 " local { auth = psk\n id = \"NOSUCHATTR=a\" }\n"
+		 " remote { auth = psk\n}\n"
+		 " children { a {\n"
+		 "  local_ts = 10.1.0.0/24, 10.1.0.0/99\n"
+		 "  remote_ts = 10.2.0.0/16[nosuchproto]\n"
+		 "  esp_proposals = aes128gcm16-camellia\n"
+		 " } } } }\n"
+		 "secrets { ike { secret = k } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 -EINVAL);
+	for (size_t i = 0; i < dc.n_errors; i++)
+		fprintf(stderr, "  %s\n", dc.errors[i]);
+	ck_assert_uint_eq(dc.n_errors, 6);
+	ck_assert_str_eq(err, dc.errors[0]);
+	ck_assert_ptr_nonnull(strstr(dc.errors[0], "test.conf:2: connection x: remote_addrs: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[0], "10.0.0.9-10.0.0.1"));
+	ck_assert_ptr_nonnull(strstr(dc.errors[1], "test.conf:5: connection x: local id: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[2], "test.conf:3: connection x: proposals: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[2], "nosuch"));
+	ck_assert_ptr_nonnull(
+	    strstr(dc.errors[3], "test.conf:11: connection x: child a: esp_proposals: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[3], "camellia"));
+	ck_assert_ptr_nonnull(
+	    strstr(dc.errors[4], "test.conf:9: connection x: child a: local_ts: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[4], "10.1.0.0/99"));
+	ck_assert_ptr_nonnull(
+	    strstr(dc.errors[5], "test.conf:10: connection x: child a: remote_ts: "));
+	ck_assert_ptr_nonnull(strstr(dc.errors[5], "nosuchproto"));
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
+/* The daemon's side of a child: marks and if_id, the connection's if_id
+ * when the child has none. */
+START_TEST(convert_gateway_keys)
+{
+	struct conf *c;
+	struct dcfg_conn dc;
+	char err[DCFG_ERR_LEN + 320];
+	const struct dcfg_child *a, *b;
+
+	c = load("connections { x {\n if_id_in = 5\n if_id_out = 6\n"
+		 " local { auth = psk\n} remote { auth = psk\n}\n"
+		 " children {\n a { updown = /bin/up arg\n hostaccess = yes\n"
+		 "  mark_in = 0x20/0xff\n mark_out = %unique\n mark_in_sa = yes\n"
+		 "  set_mark_out = %same\n if_id_in = 9 }\n"
+		 " b { }\n } } }\n"
+		 "secrets { ike { secret = k } }\n");
+	ck_assert_int_eq(dcfg_conn_convert(c, conf_find_conn(c, "x"), NULL, &dc, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(dc.n_errors, 0);
+	a = &dc.dchildren[0];
+	b = &dc.dchildren[1];
+	ck_assert_str_eq(a->updown, "/bin/up arg");
+	ck_assert(a->hostaccess && a->mark_in_sa);
+	ck_assert_uint_eq(a->mark_in.value, 0x20);
+	ck_assert_uint_eq(a->mark_in.mask, 0xff);
+	ck_assert_uint_eq(a->mark_out.value, CONF_MARK_UNIQUE);
+	ck_assert_uint_eq(a->set_mark_out.value, CONF_MARK_SAME);
+	ck_assert_uint_eq(a->if_id_in, 9);
+	ck_assert_uint_eq(a->if_id_out, 6);
+	ck_assert_ptr_null(b->updown);
+	ck_assert(!b->hostaccess);
+	ck_assert_uint_eq(b->if_id_in, 5);
+	ck_assert_uint_eq(b->if_id_out, 6);
+	ck_assert_uint_eq(b->mark_in.mask | b->mark_out.mask, 0);
+	dcfg_conn_free(&dc);
+	conf_free(c);
+}
+END_TEST
+
 /* A resolver that knows a few names (a table ending with a NULL name). */
 struct fake_name {
 	const char *name, *v4, *v6;
@@ -1146,6 +1229,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, weak_warnings);
 	tcase_add_test(tc, ipv6_identities);
 	tcase_add_test(tc, family_of_the_peer);
+	tcase_add_test(tc, convert_every_error);
+	tcase_add_test(tc, convert_gateway_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

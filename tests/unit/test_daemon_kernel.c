@@ -26,6 +26,7 @@
 struct fk_sa {
 	struct kif_sa_id id;
 	uint32_t reqid;
+	uint32_t if_id, set_mark_value, set_mark_mask;
 };
 
 static struct {
@@ -38,14 +39,20 @@ static struct {
 	size_t moves; /* kif_sa_move calls */
 } fk;
 
+/* As the kernel: the mark is part of an SA's and a policy's identity (and
+ * of a policy's if_id), so a delete must name the ones it was added with. */
 static bool same_sa(const struct kif_sa_id *a, const struct kif_sa_id *b)
 {
-	return a->spi == b->spi && a->proto == b->proto && !memcmp(&a->dst, &b->dst, sizeof(a->dst));
+	return a->spi == b->spi && a->proto == b->proto &&
+	       !memcmp(&a->dst, &b->dst, sizeof(a->dst)) && a->mark_value == b->mark_value &&
+	       a->mark_mask == b->mark_mask;
 }
 
 static bool same_pol(const struct kif_policy *a, const struct kif_policy *b)
 {
-	return a->dir == b->dir && !memcmp(&a->sel, &b->sel, sizeof(a->sel));
+	return a->dir == b->dir && !memcmp(&a->sel, &b->sel, sizeof(a->sel)) &&
+	       a->mark_value == b->mark_value && a->mark_mask == b->mark_mask &&
+	       a->if_id == b->if_id;
 }
 
 const char *kif_error(const struct kif *k)
@@ -54,8 +61,7 @@ const char *kif_error(const struct kif *k)
 	return "fake kernel error";
 }
 
-int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min, uint32_t max,
-		  uint32_t *spi)
+int kif_spi_alloc(struct kif *k, const struct kif_sa *sa, uint32_t min, uint32_t max, uint32_t *spi)
 {
 	(void)k, (void)sa, (void)max;
 	*spi = min;
@@ -80,6 +86,9 @@ int kif_sa_add(struct kif *k, const struct kif_sa *sa, bool update)
 	ck_assert_uint_eq(sa->encr_key_len, ike_alg_get(sa->encr)->keymat);
 	fk.sa[fk.n_sa].id = sa->id;
 	fk.sa[fk.n_sa].reqid = sa->reqid;
+	fk.sa[fk.n_sa].if_id = sa->if_id;
+	fk.sa[fk.n_sa].set_mark_value = sa->set_mark_value;
+	fk.sa[fk.n_sa].set_mark_mask = sa->set_mark_mask;
 	fk.n_sa++;
 	return 0;
 }
@@ -213,7 +222,7 @@ static int install(uint32_t id, uint32_t reqid, uint32_t spi_in, uint32_t spi_ou
 	char err[256];
 
 	child(&ci, id, reqid, spi_in, spi_out);
-	return dkern_child_install(d, &ci, err, sizeof(err));
+	return dkern_child_install(d, &ci, NULL, err, sizeof(err));
 }
 
 /* The kernel reqid the fake holds for an SA. */
@@ -234,6 +243,120 @@ static bool policies_use(uint32_t kreqid)
 }
 
 /* ---- tests ---- */
+
+static const struct fk_sa *sa_of(uint32_t spi)
+{
+	for (size_t i = 0; i < fk.n_sa; i++)
+		if (fk.sa[i].id.spi == spi)
+			return &fk.sa[i];
+	ck_abort_msg("no SA %08x", spi);
+	return NULL;
+}
+
+/* strongSwan's child_sa.c: policies in and fwd carry mark_in and if_id_in,
+ * out mark_out and if_id_out; the outbound SA mark_out, the inbound one
+ * mark_in only with mark_in_sa; set_mark %same is the direction's mark.
+ * %unique is drawn once per reqid: a rekeyed successor keeps it, another
+ * reqid draws anew. Deletes name the marks (the fake, as the kernel,
+ * keeps what is deleted without them). */
+START_TEST(test_marks)
+{
+	struct dcfg_child gw = {
+		.mark_in = { CONF_MARK_UNIQUE, 0xffffffff },
+		.mark_out = { CONF_MARK_UNIQUE, 0xffffffff },
+		.mark_in_sa = true,
+		.set_mark_in = { CONF_MARK_SAME, 0xff },
+		.set_mark_out = { 0x500, 0xf00 },
+		.if_id_in = 7,
+		.if_id_out = 8,
+	};
+	struct ike_child_install ci;
+	struct dkern_marks m;
+	char err[256];
+	const struct fk_sa *s;
+	uint32_t k3 = 0;
+
+	child(&ci, 1, 1, 0xc0000001, 0xd0000001);
+	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
+	ck_assert_int_eq(dkern_child_marks(d, 1, &m, NULL), 0);
+	ck_assert_uint_eq(m.mark_in, 1);
+	ck_assert_uint_eq(m.mark_out, 1);
+	ck_assert_uint_eq(m.if_id_in, 7);
+	ck_assert_uint_eq(m.if_id_out, 8);
+	s = sa_of(0xc0000001);
+	ck_assert_uint_eq(s->id.mark_value, 1);
+	ck_assert_uint_eq(s->id.mark_mask, 0xffffffff);
+	ck_assert_uint_eq(s->if_id, 7);
+	ck_assert_uint_eq(s->set_mark_value, 1); /* %same */
+	ck_assert_uint_eq(s->set_mark_mask, 0xff);
+	s = sa_of(0xd0000001);
+	ck_assert_uint_eq(s->id.mark_value, 1);
+	ck_assert_uint_eq(s->if_id, 8);
+	ck_assert_uint_eq(s->set_mark_value, 0x500);
+	ck_assert_uint_eq(s->set_mark_mask, 0xf00);
+	ck_assert_uint_eq(fk.n_pol, 3);
+	for (size_t i = 0; i < fk.n_pol; i++) {
+		ck_assert_uint_eq(fk.pol[i].mark_value, 1);
+		ck_assert_uint_eq(fk.pol[i].if_id, fk.pol[i].dir == KIF_DIR_OUT ? 8 : 7);
+	}
+
+	/* the rekeyed successor: the same marks */
+	child(&ci, 2, 1, 0xc0000002, 0xd0000002);
+	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
+	ck_assert_uint_eq(sa_of(0xd0000002)->id.mark_value, 1);
+	/* another reqid: the next value */
+	child(&ci, 3, 3, 0xc0000003, 0xd0000003);
+	ts(&ci.local_ts[0], "10.3.0.0", "10.3.0.255");
+	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
+	ck_assert_uint_eq(sa_of(0xd0000003)->id.mark_value, 2);
+	ck_assert_int_eq(dkern_child_marks(d, 3, &m, &k3), 0);
+	ck_assert_uint_eq(m.mark_in, 2);
+	ck_assert_uint_eq(k3, kreqid_of(0xc0000003));
+
+	dkern_child_delete(d, 1);
+	dkern_child_delete(d, 2);
+	dkern_child_delete(d, 3);
+	ck_assert_uint_eq(fk.n_sa, 0);
+	ck_assert_uint_eq(fk.n_pol, 0);
+	ck_assert_int_eq(dkern_child_marks(d, 1, &m, NULL), -ENOENT);
+
+	/* without mark_in_sa the inbound SA has no mark */
+	gw.mark_in_sa = false;
+	child(&ci, 4, 4, 0xc0000004, 0xd0000004);
+	ck_assert_int_eq(dkern_child_install(d, &ci, &gw, err, sizeof(err)), 0);
+	ck_assert_uint_eq(sa_of(0xc0000004)->id.mark_value | sa_of(0xc0000004)->id.mark_mask, 0);
+	ck_assert_uint_eq(sa_of(0xd0000004)->id.mark_value, 3);
+}
+END_TEST
+
+/* ipsec_types.c allocate_unique_marks/if_ids: %unique one value for both
+ * directions, %unique-dir one each; fixed values stay. */
+START_TEST(test_unique_marks_resolve)
+{
+	struct dcfg_child gw = { 0 };
+	uint32_t nm = 1, ni = 10;
+	struct dkern_marks m;
+
+	gw.mark_in = (struct conf_mark){ CONF_MARK_UNIQUE_DIR, 0xff };
+	gw.mark_out = (struct conf_mark){ CONF_MARK_UNIQUE, 0xffffffff };
+	gw.if_id_in = CONF_IF_ID_UNIQUE;
+	gw.if_id_out = 42;
+	dkern_marks_resolve(&gw, &nm, &ni, &m);
+	ck_assert_uint_eq(m.mark_in, 1);
+	ck_assert_uint_eq(m.mark_in_mask, 0xff);
+	ck_assert_uint_eq(m.mark_out, 2);
+	ck_assert_uint_eq(m.if_id_in, 10);
+	ck_assert_uint_eq(m.if_id_out, 42);
+	ck_assert_uint_eq(nm, 3);
+	ck_assert_uint_eq(ni, 11);
+	gw.mark_in = (struct conf_mark){ 5, 0xffffffff };
+	dkern_marks_resolve(&gw, &nm, &ni, &m);
+	ck_assert_uint_eq(m.mark_in, 5);
+	ck_assert_uint_eq(m.mark_out, 3);
+	dkern_marks_resolve(NULL, &nm, &ni, &m);
+	ck_assert_uint_eq(m.mark_in | m.mark_out | m.if_id_in | m.if_id_out, 0);
+}
+END_TEST
 
 /* A rekey: the successor shares reqid and policies; deleting the old one
  * leaves the policies; deleting the last one removes them. */
@@ -296,7 +419,7 @@ START_TEST(test_newer_deleted_first_and_two_reqids)
 
 		child(&ci, 3, 3, 0xc0000003, 0xd0000003);
 		ts(&ci.local_ts[0], "10.3.0.0", "10.3.0.255");
-		ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), 0);
+		ck_assert_int_eq(dkern_child_install(d, &ci, NULL, err, sizeof(err)), 0);
 	}
 	k3 = kreqid_of(0xc0000003);
 	ck_assert_uint_ne(k1, k3);
@@ -355,7 +478,7 @@ START_TEST(test_update)
 	ci.encap = true;
 	ci.in.src.port = ci.out.dst.port = 49676;
 	ci.in.dst.port = ci.out.src.port = 4500;
-	ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), 0);
+	ck_assert_int_eq(dkern_child_install(d, &ci, NULL, err, sizeof(err)), 0);
 	ck_assert_uint_eq(fk.moves, 2);
 	ck_assert_uint_eq(fk.n_sa, 4);
 	ck_assert_uint_eq(fk.n_pol, 3);
@@ -363,22 +486,22 @@ START_TEST(test_update)
 	/* The peer's public address changed: templates follow. */
 	addr(&ci.in.src, "198.51.100.7");
 	addr(&ci.out.dst, "198.51.100.7");
-	ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), 0);
+	ck_assert_int_eq(dkern_child_install(d, &ci, NULL, err, sizeof(err)), 0);
 	ck_assert_uint_eq(fk.moves, 4);
 	ck_assert_uint_eq(fk.n_pol, 3);
 	memset(&want, 0, sizeof(want));
 	want.family = AF_INET;
 	inet_pton(AF_INET, "198.51.100.7", want.ip);
 	for (size_t i = 0; i < fk.n_pol; i++) {
-		const struct kif_addr *peer = fk.pol[i].dir == KIF_DIR_OUT ? &fk.pol[i].tmpl[0].dst
-									    : &fk.pol[i].tmpl[0].src;
+		const struct kif_addr *peer =
+		    fk.pol[i].dir == KIF_DIR_OUT ? &fk.pol[i].tmpl[0].dst : &fk.pol[i].tmpl[0].src;
 
 		ck_assert_int_eq(memcmp(peer, &want, sizeof(want)), 0);
 		ck_assert_uint_eq(fk.pol[i].tmpl[0].reqid, k);
 	}
 	/* Unknown child: an error, nothing touched. */
 	ci.child_id = 99;
-	ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), -ENOENT);
+	ck_assert_int_eq(dkern_child_install(d, &ci, NULL, err, sizeof(err)), -ENOENT);
 	dkern_child_delete(d, 1);
 	ck_assert_uint_eq(fk.n_pol, 3);
 	dkern_child_delete(d, 2);
@@ -435,7 +558,7 @@ START_TEST(test_families)
 		ci.n_local_ts = ci.n_remote_ts = 2;
 		ts(&ci.local_ts[1], "fd00:1::", "fd00:1::ffff:ffff:ffff:ffff");
 		ts(&ci.remote_ts[1], "fd00:2::", "fd00:2::ffff:ffff:ffff:ffff");
-		ck_assert_msg(dkern_child_install(d, &ci, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(dkern_child_install(d, &ci, NULL, err, sizeof(err)) == 0, "%s", err);
 		ck_assert_uint_eq(fk.n_sa, 2);
 		for (size_t i = 0; i < fk.n_sa; i++)
 			ck_assert_int_eq(fk.sa[i].id.dst.family, ci.out.dst.family);
@@ -472,7 +595,7 @@ START_TEST(test_no_common_family)
 
 	child(&ci, 1, 1, 0xc0000001, 0xd0000001);
 	ts(&ci.remote_ts[0], "fd00:2::", "fd00:2::ffff");
-	ck_assert_int_eq(dkern_child_install(d, &ci, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dkern_child_install(d, &ci, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "families"));
 	ck_assert_uint_eq(fk.n_pol + fk.n_sa, 0);
 }
@@ -485,6 +608,8 @@ static Suite *make_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rekeyed_child_shares_policies);
+	tcase_add_test(tc, test_marks);
+	tcase_add_test(tc, test_unique_marks_resolve);
 	tcase_add_test(tc, test_newer_deleted_first_and_two_reqids);
 	tcase_add_test(tc, test_failed_successor);
 	tcase_add_test(tc, test_update);

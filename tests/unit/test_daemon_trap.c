@@ -127,11 +127,11 @@ START_TEST(test_tunnel_trap_policies)
 
 	conn_cfg(&cfg, &ch, "gw", "192.0.2.1", "192.0.2.2", IKE_MODE_TUNNEL, "10.1.0.0/24",
 		 "10.2.0.0/24");
-	ck_assert_msg(dtrap_install(t, &cfg, &ch, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(dtrap_count(t, &n_pol), 1);
 	ck_assert_uint_eq(n_pol, 3); /* out, in, fwd */
 	/* Again: nothing more. */
-	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, err, sizeof(err)), 0);
+	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)), 0);
 	ck_assert_uint_eq(dtrap_count(t, &n_pol), 1);
 	ck_assert_uint_eq(n_pol, 3);
 
@@ -176,9 +176,50 @@ START_TEST(test_tunnel_trap_policies)
 	ck_assert_int_eq(kif_policy_delete(k, &child), 0);
 
 	/* Traps are conduit's: the startup flush finds them. */
-	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, err, sizeof(err)), 0);
+	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(kif_flush(k, &n_sa, &n_pol), 0);
 	ck_assert_uint_eq(n_pol, 3);
+}
+END_TEST
+
+/* A route-based child's traps carry its marks and interface IDs, read
+ * back from the kernel: out the outbound ones, in and fwd the inbound. */
+START_TEST(test_trap_marks)
+{
+	struct dkern_marks m = { .mark_in = 0x5, .mark_in_mask = 0xff, .mark_out = 0x6,
+				 .mark_out_mask = 0xffffffff, .if_id_in = 7, .if_id_out = 8 };
+	struct kif_policy key = out_key(true), got;
+	struct ike_conn_cfg cfg;
+	struct ike_child_cfg ch;
+	unsigned int n_pol = 0;
+	char err[256] = "";
+
+	conn_cfg(&cfg, &ch, "gw", "192.0.2.1", "192.0.2.2", IKE_MODE_TUNNEL, "10.1.0.0/24",
+		 "10.2.0.0/24");
+	ck_assert_msg(dtrap_install(t, &cfg, &ch, &m, err, sizeof(err)) == 0, "%s", err);
+	/* without the marks it is not the same policy */
+	ck_assert_int_eq(kif_policy_get(k, &key, &got), -ENOENT);
+	key.mark_value = 0x6;
+	key.mark_mask = 0xffffffff;
+	key.if_id = 8;
+	ck_assert_int_eq(kif_policy_get(k, &key, &got), 0);
+	ck_assert_uint_eq(got.mark_value, 0x6);
+	ck_assert_uint_eq(got.mark_mask, 0xffffffff);
+	ck_assert_uint_eq(got.if_id, 8);
+	key.dir = KIF_DIR_IN;
+	key.sel.src = key.sel.dst;
+	key.sel.dst = out_key(true).sel.src;
+	key.mark_value = 0x5;
+	key.mark_mask = 0xff;
+	key.if_id = 7;
+	ck_assert_int_eq(kif_policy_get(k, &key, &got), 0);
+	ck_assert_uint_eq(got.mark_value, 0x5);
+	ck_assert_uint_eq(got.mark_mask, 0xff);
+	ck_assert_uint_eq(got.if_id, 7);
+	/* and they go with the marks they came with */
+	dtrap_remove_conn(t, "gw");
+	ck_assert_uint_eq(dtrap_count(t, &n_pol), 0);
+	ck_assert_int_eq(kif_policy_get(k, &key, &got), -ENOENT);
 }
 END_TEST
 
@@ -193,7 +234,7 @@ START_TEST(test_dynamic_and_errors)
 	/* host to host: "dynamic" is each gateway's address; transport mode
 	 * has out and in only */
 	conn_cfg(&cfg, &ch, "h2h", "192.0.2.1", "192.0.2.2", IKE_MODE_TRANSPORT, NULL, NULL);
-	ck_assert_msg(dtrap_install(t, &cfg, &ch, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(dtrap_count(t, &n_pol), 1);
 	ck_assert_uint_eq(n_pol, 2);
 	memset(&key, 0, sizeof(key));
@@ -208,17 +249,17 @@ START_TEST(test_dynamic_and_errors)
 	/* No remote address: nothing to initiate to. */
 	conn_cfg(&cfg, &ch, "any", "192.0.2.1", NULL, IKE_MODE_TUNNEL, "10.1.0.0/24",
 		 "10.2.0.0/24");
-	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, err, sizeof(err)), -EDESTADDRREQ);
+	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)), -EDESTADDRREQ);
 	ck_assert_ptr_nonnull(strstr(err, "remote address"));
 	/* A selector the kernel cannot take: nothing stays. */
 	conn_cfg(&cfg, &ch, "bad", "192.0.2.1", "192.0.2.2", IKE_MODE_TUNNEL, "10.1.0.0/24",
 		 "10.2.0.0/33");
-	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "remote_ts"));
 	/* Families that never meet give no policy at all. */
 	conn_cfg(&cfg, &ch, "mixed", "192.0.2.1", "192.0.2.2", IKE_MODE_TUNNEL, "10.1.0.0/24",
 		 "2001:db8::/64");
-	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert_uint_eq(dtrap_count(t, &n_pol), 1);
 	ck_assert_uint_eq(n_pol, 2);
 }
@@ -281,7 +322,7 @@ START_TEST(test_acquire)
 	ck_assert_ptr_nonnull(l);
 	conn_cfg(&cfg, &ch, "gw", "127.0.0.1", "127.0.0.88", IKE_MODE_TRANSPORT, NULL,
 		 "127.0.0.88[udp/5555]");
-	ck_assert_msg(dtrap_install(t, &cfg, &ch, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(dtrap_install(t, &cfg, &ch, NULL, err, sizeof(err)) == 0, "%s", err);
 	send_udp("127.0.0.88", 5555);
 	wait_acquires(l, 1, 2000);
 	ck_assert_int_eq(l->n, 1);
@@ -333,6 +374,7 @@ static Suite *make_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_tunnel_trap_policies);
+	tcase_add_test(tc, test_trap_marks);
 	tcase_add_test(tc, test_dynamic_and_errors);
 	tcase_add_test(tc, test_acquire);
 	suite_add_tcase(s, tc);

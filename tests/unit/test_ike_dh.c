@@ -584,6 +584,123 @@ START_TEST(test_dh_both_ways)
 }
 END_TEST
 
+/* ---- ike_dh_check_public: the same verdict as a real key agreement ---- */
+
+/* X25519 small-order values (RFC 7748's u = 0, 1, the two points of order
+ * 8, p - 1, p, p + 1, and 1 with the ignored top bit set), X448's (0, 1,
+ * p - 1, p, p + 1): all give an all-zero shared secret. */
+static const char *const x25519_small[] = {
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"0100000000000000000000000000000000000000000000000000000000000080",
+};
+
+static const char *const x448_small[] = {
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000000"
+	"000000000000000000000000000000000000000000000000",
+	"fefffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffff"
+	"ffffffffffffffffffffffffffffffffffffffffffffffff",
+	"fffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffff"
+	"ffffffffffffffffffffffffffffffffffffffffffffffff",
+	"00000000000000000000000000000000000000000000000000000000ffffffff"
+	"ffffffffffffffffffffffffffffffffffffffffffffffff",
+};
+
+/* check_public and compute agree on v: both accept, or both say -EINVAL.
+ * Returns whether v was accepted. */
+static bool assert_agree(struct ike_dh *dh, const uint8_t *v, size_t len)
+{
+	int check = ike_dh_check_public(ike_dh_group(dh), v, len);
+	int real = ike_dh_compute(dh, v, len);
+
+	ck_assert_msg(check == real, "group %u: check_public %d, compute %d", ike_dh_group(dh),
+		      check, real);
+	ck_assert(check == 0 || check == -EINVAL);
+	return check == 0;
+}
+
+START_TEST(test_dh_check_public)
+{
+	static const uint16_t groups[] = {
+		IKE_DH_MODP1024, IKE_DH_MODP2048, IKE_DH_MODP3072,   IKE_DH_ECP256,
+		IKE_DH_ECP384,	 IKE_DH_ECP521,	  IKE_DH_CURVE25519, IKE_DH_CURVE448,
+	};
+	uint8_t rnd[128], v[IKE_DH_PUBLIC_MAX_LEN + 1];
+	size_t accepted = 0;
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		uint16_t group = groups[g];
+		size_t n = ike_dh_public_len(group), rn = ike_dh_random_len(group);
+		struct ike_dh *dh, *peer;
+		const uint8_t *pub;
+
+		for (size_t i = 0; i < rn; i++)
+			rnd[i] = (uint8_t)(i * 31 + g);
+		ck_assert_int_eq(ike_dh_new(&dh, group, rnd, rn), 0);
+		rnd[0] ^= 0x55;
+		ck_assert_int_eq(ike_dh_new(&peer, group, rnd, rn), 0);
+		pub = ike_dh_public(peer, NULL);
+		/* a real peer value */
+		ck_assert(assert_agree(dh, pub, n));
+		accepted++;
+		/* lengths */
+		memcpy(v, pub, n);
+		v[n] = 0;
+		ck_assert_int_eq(ike_dh_check_public(group, v, n + 1), -EINVAL);
+		ck_assert_int_eq(ike_dh_check_public(group, v, n - 1), -EINVAL);
+		ck_assert_int_eq(ike_dh_check_public(group, v, 0), -EINVAL);
+		ck_assert_int_eq(ike_dh_check_public(group, NULL, n), -EINVAL);
+		/* all zero (refused by every group), all one, 1 and 2
+		 * big-endian, 1 little-endian */
+		memset(v, 0, n);
+		ck_assert(!assert_agree(dh, v, n));
+		v[n - 1] = 1;
+		accepted += assert_agree(dh, v, n);
+		v[n - 1] = 2;
+		accepted += assert_agree(dh, v, n);
+		memset(v, 0, n);
+		v[0] = 1;
+		accepted += assert_agree(dh, v, n);
+		memset(v, 0xff, n);
+		accepted += assert_agree(dh, v, n);
+		/* one bit flipped at a time, and arbitrary values */
+		for (size_t bit = 0; bit < n * 8; bit += 29) {
+			memcpy(v, pub, n);
+			v[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			accepted += assert_agree(dh, v, n);
+			for (size_t i = 0; i < n; i++)
+				v[i] = (uint8_t)(i * 131 + bit * 7);
+			accepted += assert_agree(dh, v, n);
+		}
+		if (group == IKE_DH_CURVE25519 || group == IKE_DH_CURVE448) {
+			const char *const *small =
+			    group == IKE_DH_CURVE25519 ? x25519_small : x448_small;
+			size_t n_small = group == IKE_DH_CURVE25519
+					     ? sizeof(x25519_small) / sizeof(x25519_small[0])
+					     : sizeof(x448_small) / sizeof(x448_small[0]);
+
+			for (size_t i = 0; i < n_small; i++) {
+				ck_assert_uint_eq(unhex(small[i], v, sizeof(v)), n);
+				ck_assert_msg(!assert_agree(dh, v, n), "small-order value %zu", i);
+			}
+		}
+		ike_dh_free(dh);
+		ike_dh_free(peer);
+	}
+	ck_assert_int_eq(ike_dh_check_public(1, v, 96), -ENOTSUP);
+	ck_assert_int_eq(ike_dh_check_public(IKE_DH_NONE, v, 0), -ENOTSUP);
+	/* both verdicts were exercised */
+	ck_assert_uint_gt(accepted, 8);
+}
+END_TEST
+
 static void crypto_setup(void)
 {
 	ck_assert_int_eq(ike_crypto_init(), 0);
@@ -616,6 +733,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_ecx_invalid, 0, 2);
 	tcase_add_test(tc, test_dh_refuses);
 	tcase_add_test(tc, test_dh_both_ways);
+	tcase_add_test(tc, test_dh_check_public);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -58,6 +58,9 @@ struct tpeer {
 	char last_log[512];
 	char logs[8192]; /* every line, until full */
 	size_t logs_len;
+	size_t n_log_info; /* lines logged at info or above */
+	/* when set, each line at info or above is passed here */
+	void (*on_log)(struct tpeer *p, enum ike_log_level level, const char *line);
 };
 
 static uint64_t tclock = 1000000; /* TCLOCK_START */
@@ -68,7 +71,8 @@ static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *loca
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
- * that has just sent its IKE_SA_INIT request), then per datagram a 2-octet
+ * that has just sent its IKE_SA_INIT request, 8: to a responder B that
+ * asks every initiator for a COOKIE), then per datagram a 2-octet
  * big-endian length (bit 15: first run the timers that are due) and the
  * datagram.
  */
@@ -205,6 +209,11 @@ static inline void tenv_log(void *ctx, enum ike_log_level level, const char *fmt
 		p->logs_len += (size_t)snprintf(p->logs + p->logs_len,
 						sizeof(p->logs) - p->logs_len, "%s\n",
 						p->last_log);
+	if (level <= IKE_LOG_INFO) {
+		p->n_log_info++;
+		if (p->on_log)
+			p->on_log(p, level, p->last_log);
+	}
 	if (tverbose)
 		fprintf(stderr, "%s %d: %s\n", p->name, level, p->last_log);
 }
@@ -439,6 +448,7 @@ static inline size_t tcount_events(const struct tpeer *p, enum ike_event_type ty
 static inline void tfuzz_run(struct tpeer *p, const uint8_t *data, size_t size)
 {
 	bool initiator = size && (data[0] & 1);
+	struct ike_engine_opts cookies = { .cookie_threshold = IKE_OPT_ZERO };
 	struct tpeer other;
 	size_t pos = 1;
 
@@ -446,7 +456,7 @@ static inline void tfuzz_run(struct tpeer *p, const uint8_t *data, size_t size)
 	memset(&other, 0, sizeof(other));
 	taddr(&other.addr, initiator ? TIP_B : TIP_A, 500);
 	tpeer_init(p, initiator ? "A" : "B", initiator ? TIP_A : TIP_B,
-		   initiator ? TSEED_A : TSEED_B, NULL);
+		   initiator ? TSEED_A : TSEED_B, size && (data[0] & 8) ? &cookies : NULL);
 	if (!p->e || tconn(p, &other, initiator ? &tconf_a : &tconf_b))
 		return;
 	if (initiator)

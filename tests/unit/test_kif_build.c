@@ -26,15 +26,15 @@
 static uint8_t buf[4096] __attribute__((aligned(8)));
 static const uint8_t key[36];
 
-static struct kif_addr A(const char *s)
-{
+static struct kif_addr A(const char *s) {
 	struct kif_addr a;
 
 	ck_assert_int_eq(kif_addr_parse(&a, s), 0);
 	return a;
 }
 
-static void ck_xaddr(const xfrm_address_t *x, const char *want)
+static void
+ck_xaddr(const xfrm_address_t *x, const char *want)
 {
 	xfrm_address_t w;
 
@@ -80,7 +80,8 @@ static const struct nlattr *attr(uint16_t type, size_t hdr)
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, hdr) {
+	mnl_attr_for_each(a, nlh, hdr)
+	{
 		if (mnl_attr_get_type(a) == type)
 			return a;
 	}
@@ -291,6 +292,66 @@ START_TEST(policy_mixed_refused)
 }
 END_TEST
 
+/* An SA's mark, interface ID and set_mark go out as strongSwan's
+ * kernel-netlink sends them and read back as they were. */
+START_TEST(sa_marks_read_back)
+{
+	struct kif_sa s = sa("192.0.2.1", "192.0.2.2", KIF_MODE_TUNNEL);
+	const struct xfrm_usersa_info *p;
+	const struct nlattr *a;
+	struct kif_sa_stats st;
+	struct kif_sa_id id;
+
+	s.id.mark_value = 0x2a;
+	s.id.mark_mask = 0xff;
+	s.if_id = 0x1234;
+	s.set_mark_value = 0x100;
+	s.set_mark_mask = 0xf00;
+	p = build_sa(&s);
+	a = attr(XFRMA_SET_MARK, sizeof(*p));
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(mnl_attr_get_u32(a), 0x100);
+	a = attr(XFRMA_SET_MARK_MASK, sizeof(*p));
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(mnl_attr_get_u32(a), 0xf00);
+	ck_assert_int_eq(kif_parse_sa((const struct nlmsghdr *)buf, &id, &st, NULL), 0);
+	ck_assert_uint_eq(id.mark_value, 0x2a);
+	ck_assert_uint_eq(id.mark_mask, 0xff);
+	ck_assert_uint_eq(st.mark_value, 0x2a);
+	ck_assert_uint_eq(st.mark_mask, 0xff);
+	ck_assert_uint_eq(st.if_id, 0x1234);
+	ck_assert_uint_eq(st.set_mark_value, 0x100);
+	ck_assert_uint_eq(st.set_mark_mask, 0xf00);
+
+	/* none of them: no attribute at all */
+	s = sa("192.0.2.1", "192.0.2.2", KIF_MODE_TUNNEL);
+	p = build_sa(&s);
+	ck_assert_ptr_null(attr(XFRMA_MARK, sizeof(*p)));
+	ck_assert_ptr_null(attr(XFRMA_IF_ID, sizeof(*p)));
+	ck_assert_ptr_null(attr(XFRMA_SET_MARK, sizeof(*p)));
+	ck_assert_int_eq(kif_parse_sa((const struct nlmsghdr *)buf, &id, &st, NULL), 0);
+	ck_assert_uint_eq(st.mark_value | st.mark_mask | st.if_id | st.set_mark_value, 0);
+}
+END_TEST
+
+START_TEST(policy_marks_read_back)
+{
+	struct kif_policy p = tunnel("0.0.0.0", 0, "0.0.0.0", 0, "192.0.2.1", "192.0.2.2"), q;
+	const struct xfrm_user_tmpl *t;
+
+	p.mark_value = 0x2a;
+	p.mark_mask = 0xffffffff;
+	p.if_id = 77;
+	build_policy(&p, &t);
+	ck_assert_int_eq(kif_parse_policy((const struct nlmsghdr *)buf, &q), 0);
+	ck_assert_uint_eq(q.mark_value, 0x2a);
+	ck_assert_uint_eq(q.mark_mask, 0xffffffff);
+	ck_assert_uint_eq(q.if_id, 77);
+	ck_assert_uint_eq(q.n_tmpl, 1);
+	ck_assert_uint_eq(q.tmpl[0].reqid, KIF_REQID_MIN + 7);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("kif_build");
@@ -306,6 +367,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, policy_v6_in_v6);
 	tcase_add_test(tc, policy_v6_transport);
 	tcase_add_test(tc, policy_mixed_refused);
+	tcase_add_test(tc, sa_marks_read_back);
+	tcase_add_test(tc, policy_marks_read_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
