@@ -12,12 +12,10 @@
  * chain. tools/fuzz cert runs it under libFuzzer; built with
  * -DFUZZ_REPLAY_MAIN it replays tests/fuzz/corpus/cert (`make check`).
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ike/cert.h"
 
@@ -95,59 +93,10 @@ out:
 }
 
 #ifdef FUZZ_REPLAY_MAIN
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long len;
-
-	if (!f)
-		return -1;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return -1;
-	}
-	buf = malloc(len ? (size_t)len : 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)len);
-	free(buf);
-	return 0;
-}
+#include "tests/fuzz/replay.h"
 
 int main(int argc, char **argv)
 {
-	char dflt[4096], sub[8192];
-	const char *dir = dflt;
-	unsigned int n = 0;
-	struct dirent *de;
-	int rc = 0;
-	DIR *d;
-
-	snprintf(dflt, sizeof(dflt), "%s/tests/fuzz/corpus/cert",
-		 getenv("CONDUIT_SRCDIR") ? getenv("CONDUIT_SRCDIR") : ".");
-	if (argc > 1)
-		dir = argv[1];
-	d = opendir(dir);
-	if (!d) {
-		perror(dir);
-		return EXIT_FAILURE;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		if (run_file(sub))
-			rc = -1;
-		n++;
-	}
-	closedir(d);
-	printf("fuzz_cert: %u inputs replayed%s\n", n, rc ? ", some unreadable" : "");
-	/* An empty corpus is a broken test, not a pass. */
-	return rc || !n ? EXIT_FAILURE : EXIT_SUCCESS;
+	return replay_main("cert", argc, argv);
 }
 #endif

@@ -18,12 +18,10 @@
  * $CONDUIT_SRCDIR/tests/fuzz/corpus/engine) through the same entry point;
  * `make check` runs it so.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ike/engine.h"
 #include "tests/unit/test_ike_engine_env.h"
@@ -171,77 +169,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_REPLAY_MAIN
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long len;
-
-	if (!f)
-		return -1;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return -1;
-	}
-	buf = malloc(len ? (size_t)len : 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)len);
-	free(buf);
-	return 0;
-}
-
-static int run_path(const char *path, unsigned int *n)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
-
-	if (stat(path, &st))
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		(*n)++;
-		return run_file(path);
-	}
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		char sub[4096];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (run_path(sub, n))
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
+#include "tests/fuzz/replay.h"
 
 int main(int argc, char **argv)
 {
-	char dflt[4096];
-	unsigned int n = 0;
-	int rc = 0;
-
 	tverbose = getenv("CONDUIT_TEST_VERBOSE") != NULL;
-	if (argc < 2) {
-		const char *src = getenv("CONDUIT_SRCDIR");
-
-		snprintf(dflt, sizeof(dflt), "%s/tests/fuzz/corpus/engine", src ? src : ".");
-		rc = run_path(dflt, &n);
-	}
-	for (int i = 1; i < argc; i++)
-		if (run_path(argv[i], &n))
-			rc = -1;
-	printf("fuzz_engine: %u inputs replayed%s\n", n, rc ? ", some unreadable" : "");
-	/* An empty corpus is a broken test, not a pass. */
-	return rc || !n ? EXIT_FAILURE : EXIT_SUCCESS;
+	return replay_main("engine", argc, argv);
 }
 #endif
