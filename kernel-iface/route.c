@@ -199,7 +199,7 @@ static int get_reply(const struct nlmsghdr *nlh, void *arg)
 int kif_route_get(struct kif_rt *r, const struct kif_addr *dst, const struct kif_addr *src,
 		  struct kif_route_info *out)
 {
-	char b[REQ_BUF] __attribute__((aligned(8))), d[64];
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }, d[64];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	struct rtmsg *m;
 	struct kif_route rt;
@@ -265,7 +265,7 @@ static void describe(const struct kif_route *rt, char *buf, size_t len)
 
 int kif_route_add(struct kif_rt *r, const struct kif_route *rt)
 {
-	char b[REQ_BUF] __attribute__((aligned(8))), what[256];
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }, what[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	int rc;
 
@@ -284,7 +284,7 @@ int kif_route_add(struct kif_rt *r, const struct kif_route *rt)
 
 int kif_route_del(struct kif_rt *r, const struct kif_route *rt)
 {
-	char b[REQ_BUF] __attribute__((aligned(8))), what[256];
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }, what[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	int rc;
 
@@ -316,7 +316,7 @@ static void build_rule(struct nlmsghdr *nlh, uint8_t family, uint32_t table, uin
 
 int kif_rule_add(struct kif_rt *r, uint8_t family, uint32_t table, uint32_t prio)
 {
-	char b[REQ_BUF] __attribute__((aligned(8)));
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }; /* attribute padding too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	int rc;
 
@@ -332,7 +332,7 @@ int kif_rule_add(struct kif_rt *r, uint8_t family, uint32_t table, uint32_t prio
 
 int kif_rule_del(struct kif_rt *r, uint8_t family, uint32_t table, uint32_t prio)
 {
-	char b[REQ_BUF] __attribute__((aligned(8)));
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }; /* attribute padding too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	int rc;
 
@@ -377,7 +377,7 @@ static int dump_route(const struct nlmsghdr *nlh, void *arg)
 
 static int dump_routes(struct kif_rt *r, uint8_t family, struct route_dump *d)
 {
-	char b[REQ_BUF] __attribute__((aligned(8)));
+	char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }; /* attribute padding too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
 	struct rtmsg *m;
 
@@ -451,7 +451,7 @@ int kif_rt_flush(struct kif_rt *r, unsigned int *n_routes, unsigned int *n_rules
 	for (size_t f = 0; f < 2; f++) {
 		struct route_dump d = { 0, 0, calloc(MAX_FOUND, sizeof(struct found_route)) };
 		struct rule_dump *rd = calloc(1, sizeof(*rd));
-		char b[REQ_BUF] __attribute__((aligned(8)));
+		char b[REQ_BUF] __attribute__((aligned(8))) = { 0 }; /* attribute padding too */
 		struct nlmsghdr *nlh;
 		struct fib_rule_hdr *h;
 		int x;
