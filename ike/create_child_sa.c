@@ -164,7 +164,7 @@ static enum ike_verdict new_child_response(struct ike_engine *e, struct ike_sa *
 	const char *name = sa->conn->children[x->child.cfg_idx].cfg.name;
 	const struct ike_msg *m = &rx->m;
 	struct ike_child_result res;
-	char reason[160];
+	char reason[IKE_DIAG_LEN + 96];
 
 	ike_child_req_finish(e, sa, &x->child, m, x->dh, x->ni, x->ni_len, m->nonce.ptr,
 			     m->nonce.len, &res);

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Why a negotiation failed, as an operator reads it: for each mismatch
+ * (IKE proposals, ESP proposals, traffic selectors, identity, PSK) the
+ * exact line each side logs, responder and initiator, naming what was
+ * received and what is configured; one line per failure; the FAILED
+ * event carries the notify and the same reason. Two engines in memory.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_ike_engine_env.h"
+#include "unit.h"
+
+static struct tpeer A, B;
+
+static void setup(void)
+{
+	tverbose = getenv("CONDUIT_TEST_VERBOSE") != NULL;
+	tclock = TCLOCK_START;
+	tpsk_lookup = NULL;
+	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
+	tpeer_init(&B, "B", TIP_B, TSEED_B, NULL);
+	ck_assert_ptr_nonnull(A.e);
+	ck_assert_ptr_nonnull(B.e);
+}
+
+static void teardown(void)
+{
+	tpeer_free(&A);
+	tpeer_free(&B);
+}
+
+/* How many of p's log lines are exactly line. */
+static size_t lines(const struct tpeer *p, const char *line)
+{
+	size_t n = 0, len = strlen(line);
+
+	for (const char *s = p->logs; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t l = nl ? (size_t)(nl - s) : strlen(s);
+
+		n += l == len && !memcmp(s, line, len);
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	return n;
+}
+
+#define ck_line(p, line)                                                                           \
+	ck_assert_msg(lines(p, line) == 1, "%s did not log once:\n  %s\nit logged:\n%s",           \
+		      (p)->name, line, (p)->logs)
+
+/* A with a and B with b: A initiates, the messages go until none is left. */
+static void run(const struct tconf *a, const struct tconf *b)
+{
+	ck_assert_int_eq(tconn(&A, &B, a), 0);
+	ck_assert_int_eq(tconn(&B, &A, b), 0);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+}
+
+static void ck_failed(const struct tpeer *p, uint16_t notify, const char *reason)
+{
+	const struct tevent *ev = tfind_event(p, IKE_EV_FAILED);
+
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->notify, notify);
+	ck_assert_str_eq(ev->reason, reason);
+}
+
+START_TEST(test_ike_proposals)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.proposals = "aes128-sha1-modp1024, aes256-sha256-modp2048";
+	run(&a, &b);
+	ck_line(&B, "gw[-] 192.0.2.1[500]: IKE_SA_INIT refused with NO_PROPOSAL_CHOSEN: no IKE "
+		    "proposal chosen: received aes128-sha1-prfsha1-modp1024, "
+		    "aes256-sha256-prfsha256-modp2048; configured aes256gcm16-prfsha256-x25519");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with NO_PROPOSAL_CHOSEN: IKE_SA_INIT "
+		    "refused: the peer accepted none of our proposals: compare its configuration "
+		    "with ours: configured aes128-sha1-prfsha1-modp1024, "
+		    "aes256-sha256-prfsha256-modp2048");
+	ck_failed(&A, IKE_N_NO_PROPOSAL_CHOSEN,
+		  "IKE_SA_INIT refused: the peer accepted none of our proposals: compare its "
+		  "configuration with ours: configured aes128-sha1-prfsha1-modp1024, "
+		  "aes256-sha256-prfsha256-modp2048");
+}
+END_TEST
+
+/* The responder's line comes from an unauthenticated sender: bounded by
+ * the log limiter like the rest of IKE_SA_INIT's refusals. */
+START_TEST(test_ike_proposals_limited)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+	const char *line = "gw[-] 192.0.2.1[500]: IKE_SA_INIT refused with NO_PROPOSAL_CHOSEN: "
+			   "no IKE proposal chosen: received aes128-sha256-prfsha256-modp2048; "
+			   "configured aes256gcm16-prfsha256-x25519";
+
+	a.proposals = "aes128-sha256-modp2048";
+	run(&a, &b);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+	ck_assert_uint_eq(lines(&B, line), 1);
+	ck_assert_uint_eq(tcount_events(&A, IKE_EV_FAILED), 2);
+}
+END_TEST
+
+START_TEST(test_esp_proposals)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.esp = "aes128-sha256, aes256-sha384";
+	run(&a, &b);
+	ck_line(&B, "gw[1] 192.0.2.1[500]: CHILD_SA refused with NO_PROPOSAL_CHOSEN: no ESP "
+		    "proposal chosen: received aes128-sha256-noesn, aes256-sha384-noesn; "
+		    "configured net: aes256gcm16-noesn");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: CHILD_SA net failed: IKE_AUTH refused: the peer "
+		    "accepted none of our ESP proposals: compare its configuration with ours: "
+		    "configured aes128-sha256-noesn, aes256-sha384-noesn (NO_PROPOSAL_CHOSEN)");
+	ck_failed(&A, IKE_N_NO_PROPOSAL_CHOSEN,
+		  "CHILD_SA net failed: IKE_AUTH refused: the peer accepted none of our ESP "
+		  "proposals: compare its configuration with ours: configured "
+		  "aes128-sha256-noesn, aes256-sha384-noesn");
+}
+END_TEST
+
+/* CREATE_CHILD_SA's proposals carry the PFS group: named too (a rekey). */
+START_TEST(test_esp_proposals_ccsa)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.esp = "aes256gcm16-modp2048";
+	run(&a, &b);
+	ck_assert_uint_eq(A.n_inst, 1);
+	ck_assert_int_eq(ike_engine_rekey(A.e, 1, A.inst[0].child_id), 0);
+	tpump(&A, &B);
+	ck_line(&B, "gw[1] 192.0.2.1[500]: CREATE_CHILD_SA request refused with "
+		    "NO_PROPOSAL_CHOSEN: no ESP proposal chosen: received "
+		    "aes256gcm16-modp2048-noesn; configured net: aes256gcm16-noesn");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: rekeying CHILD_SA net{1} failed with "
+		    "NO_PROPOSAL_CHOSEN: CREATE_CHILD_SA refused: the peer accepted none of our "
+		    "ESP proposals: compare its configuration with ours: configured "
+		    "aes256gcm16-modp2048-noesn");
+}
+END_TEST
+
+START_TEST(test_traffic_selectors)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	b.local_ts = "10.3.0.0/24";
+	run(&a, &b);
+	ck_line(&B, "gw[1] 192.0.2.1[500]: CHILD_SA refused with TS_UNACCEPTABLE: traffic "
+		    "selectors unacceptable: received TSi 10.1.0.0/24, TSr 10.2.0.0/24; "
+		    "configured net: local_ts 10.3.0.0/24, remote_ts 10.1.0.0/24");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: CHILD_SA net failed: IKE_AUTH refused: the peer "
+		    "accepted none of our traffic selectors: we proposed TSi 10.1.0.0/24, TSr "
+		    "10.2.0.0/24 (local_ts 10.1.0.0/24, remote_ts 10.2.0.0/24) (TS_UNACCEPTABLE)");
+	ck_failed(&A, IKE_N_TS_UNACCEPTABLE,
+		  "CHILD_SA net failed: IKE_AUTH refused: the peer accepted none of our traffic "
+		  "selectors: we proposed TSi 10.1.0.0/24, TSr 10.2.0.0/24 (local_ts "
+		  "10.1.0.0/24, remote_ts 10.2.0.0/24)");
+}
+END_TEST
+
+/* The responder accepts other identities than the initiator's. */
+START_TEST(test_identity)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.local_id = "sun.example";
+	b.remote_id = "moon.example";
+	run(&a, &b);
+	ck_line(&B, "gw[1] 192.0.2.1[500]: IKE SA failed with AUTHENTICATION_FAILED: no "
+		    "connection accepts peer identity 'sun.example'; the connections for this "
+		    "address accept moon.example (gw)");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: IKE_AUTH "
+		    "refused: the peer refused our authentication (its PSK or its idea of our "
+		    "identity differs): we sent id 'sun.example' and expect the peer as '%any'");
+}
+END_TEST
+
+/* The initiator expects another identity than the responder's. */
+START_TEST(test_identity_initiator)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.remote_id = "moon.example";
+	b.local_id = "mars.example";
+	run(&a, &b);
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: peer "
+		    "identity 'mars.example' does not match remote_id 'moon.example'");
+	ck_failed(&A, IKE_N_AUTHENTICATION_FAILED,
+		  "peer identity 'mars.example' does not match remote_id 'moon.example'");
+}
+END_TEST
+
+START_TEST(test_psk)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	b.psk = "another secret of reasonable length";
+	run(&a, &b);
+	ck_line(&B, "gw[1] 192.0.2.1[500]: IKE SA failed with AUTHENTICATION_FAILED: the AUTH "
+		    "payload of peer '192.0.2.1' does not verify with the pre-shared key of "
+		    "'192.0.2.2' and '192.0.2.1': the keys differ");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: IKE_AUTH "
+		    "refused: the peer refused our authentication (its PSK or its idea of our "
+		    "identity differs): we sent id '192.0.2.1' and expect the peer as '%any'");
+	/* never the key */
+	ck_assert_ptr_null(strstr(A.logs, "reasonable"));
+	ck_assert_ptr_null(strstr(B.logs, "reasonable"));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("ike_diag");
+	TCase *tc = tcase_create("mismatch");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_ike_proposals);
+	tcase_add_test(tc, test_ike_proposals_limited);
+	tcase_add_test(tc, test_esp_proposals);
+	tcase_add_test(tc, test_esp_proposals_ccsa);
+	tcase_add_test(tc, test_traffic_selectors);
+	tcase_add_test(tc, test_identity);
+	tcase_add_test(tc, test_identity_initiator);
+	tcase_add_test(tc, test_psk);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(make_suite)
