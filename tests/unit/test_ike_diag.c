@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/engine.h"
+#include "ike/ts.h"
 #include "test_ike_engine_env.h"
 #include "unit.h"
 
@@ -217,6 +219,64 @@ START_TEST(test_psk)
 }
 END_TEST
 
+static void ts_of(const char *str, struct ike_ts *out)
+{
+	struct ike_ts_conf conf;
+	struct ike_addr none;
+	size_t n = 0;
+
+	memset(&none, 0, sizeof(none));
+	ck_assert_int_eq(ike_ts_parse(str, &conf, NULL, 0), 0);
+	ck_assert_int_eq(ike_ts_resolve(&conf, 1, &none, out, 1, &n), 0);
+	ck_assert_uint_eq(n, 1);
+}
+
+/* The diagnoses no two conduits can provoke: a peer that signs where we
+ * expect a PSK, and the notifies conduit never sends itself. */
+START_TEST(test_other_reasons)
+{
+	static const uint8_t sun[] = "sun.example";
+	struct ike_id_pl pl = { .type = IKE_ID_FQDN, .data = { sun, sizeof(sun) - 1 } };
+	struct ike_child_req req;
+	struct ike_conn c;
+	struct ike_sa sa;
+
+	memset(&c, 0, sizeof(c));
+	memset(&sa, 0, sizeof(sa));
+	snprintf(c.name, sizeof(c.name), "gw");
+	tid(&c.cfg.local_id, "moon.example");
+	tid(&c.cfg.remote_id, "sun.example");
+	sa.conn = &c;
+	ck_assert_str_eq(ike_diag_psk(A.e, &sa, &pl, IKE_AUTH_RSA_SIG, true),
+			 "peer 'sun.example' authenticates with an RSA signature (AUTH method 1), "
+			 "we expect a pre-shared key");
+	ck_assert_str_eq(ike_diag_psk(A.e, &sa, &pl, IKE_AUTH_SHARED_KEY_MIC, false),
+			 "no pre-shared key for our identity 'moon.example' and the peer's "
+			 "'sun.example'");
+	ck_assert_str_eq(
+	    ike_diag_peer_refused(A.e, &sa, "IKE_AUTH", IKE_N_FAILED_CP_REQUIRED, NULL),
+	    "IKE_AUTH refused: the peer requires a configuration payload (a virtual "
+	    "IP), which conduit does not request");
+	ck_assert_str_eq(
+	    ike_diag_peer_refused(A.e, &sa, "CREATE_CHILD_SA", IKE_N_NO_ADDITIONAL_SAS, NULL),
+	    "CREATE_CHILD_SA refused: the peer accepts no more CHILD_SAs on this IKE SA");
+	ck_assert_str_eq(
+	    ike_diag_peer_refused(A.e, &sa, "IKE_AUTH", IKE_N_INTERNAL_ADDRESS_FAILURE, NULL),
+	    "IKE_AUTH refused: the peer could not assign us an internal address");
+	/* SINGLE_PAIR_REQUIRED names the selectors we proposed */
+	memset(&req, 0, sizeof(req));
+	ts_of("10.1.0.0/24", &req.ts[0]);
+	ts_of("10.2.0.0/24", &req.ts[1]);
+	ts_of("10.3.0.0/24", &req.ts[2]);
+	req.n_lts = 2;
+	req.n_rts = 1;
+	ck_assert_str_eq(
+	    ike_diag_peer_refused(A.e, &sa, "CREATE_CHILD_SA", IKE_N_SINGLE_PAIR_REQUIRED, &req),
+	    "CREATE_CHILD_SA refused: the peer accepts only one pair of traffic "
+	    "selectors: we proposed TSi 10.1.0.0/24 10.2.0.0/24, TSr 10.3.0.0/24");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ike_diag");
@@ -231,6 +291,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_identity_initiator);
 	tcase_add_test(tc, test_psk);
+	tcase_add_test(tc, test_other_reasons);
 	suite_add_tcase(s, tc);
 	return s;
 }
