@@ -232,6 +232,30 @@ static const char *meaning(uint16_t notify)
 	}
 }
 
+const char *ike_diag_ke_group(struct ike_engine *e, const struct ike_sa *sa, uint16_t group)
+{
+	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_DH, group, 0);
+	char list[DIAG_LIST_LEN];
+
+	props(sa->conn->ike, sa->conn->n_ike, list, sizeof(list));
+	if (!group)
+		snprintf(e->diag, sizeof(e->diag),
+			 "IKE_SA_INIT refused: the peer sent INVALID_KE_PAYLOAD without a group: "
+			 "configured %s",
+			 list);
+	else if (sa->ho && group == sa->ho->dh_group)
+		snprintf(e->diag, sizeof(e->diag),
+			 "IKE_SA_INIT refused: the peer wants key exchange method %s (group %u), "
+			 "the one we sent: see the peer's log",
+			 a ? ike_alg_keyword(a) : "?", group);
+	else
+		snprintf(e->diag, sizeof(e->diag),
+			 "IKE_SA_INIT refused: the peer wants key exchange method %s (group %u), "
+			 "which we did not offer: configured %s",
+			 a ? ike_alg_keyword(a) : "?", group, list);
+	return e->diag;
+}
+
 const char *ike_diag_peer_refused(struct ike_engine *e, const struct ike_sa *sa,
 				  const char *exchange, uint16_t notify,
 				  const struct ike_child_req *req)

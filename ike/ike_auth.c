@@ -289,10 +289,18 @@ static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 	if (!p.best) {
 		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, &p);
-		/* the reason of the failure, logged once by the caller */
-		snprintf(e->diag, sizeof(e->diag), "no connection accepts peer identity '%s'%s%s",
-			 who, p.acc_len ? "; the connections for this address accept " : "",
-			 p.acc_len ? p.accepted : "");
+		/* the reason of the failure, logged once by the caller; the
+		 * IDr the peer named may be what none of them is */
+		char idr[128] = "";
+
+		if (m->encrypted & IKE_PL_BIT(IKE_PL_IDR))
+			ike_id_format(m->idr.type, m->idr.data.ptr, m->idr.data.len, idr,
+				      sizeof(idr));
+		snprintf(e->diag, sizeof(e->diag),
+			 "no connection accepts peer identity '%s'%s%s%s%s%s", who,
+			 p.acc_len ? "; the connections for this address accept " : "",
+			 p.acc_len ? p.accepted : "", idr[0] ? "; it asked for us as '" : "", idr,
+			 idr[0] ? "'" : "");
 		return false;
 	}
 	if (p.best != sa->conn) {

@@ -445,7 +445,7 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 		if (!g || g == ho->dh_group ||
 		    !ike_proposals_have_dh(sa->conn->ike, sa->conn->n_ike, g))
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
-					   "peer asked for a group we did not offer");
+					   ike_diag_ke_group(e, sa, g));
 		if (ho->retries_ke >= IKE_MAX_KE_RETRIES)
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
 					   "too many INVALID_KE_PAYLOAD round trips");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ike/engine.h"
+#include "ike/proposal.h"
 #include "ike/ts.h"
 #include "test_ike_engine_env.h"
 #include "unit.h"
@@ -237,8 +238,10 @@ START_TEST(test_other_reasons)
 {
 	static const uint8_t sun[] = "sun.example";
 	struct ike_id_pl pl = { .type = IKE_ID_FQDN, .data = { sun, sizeof(sun) - 1 } };
+	struct ike_proposal *props;
 	struct ike_child_req req;
 	struct ike_conn c;
+	size_t n = 0;
 	struct ike_sa sa;
 
 	memset(&c, 0, sizeof(c));
@@ -263,6 +266,21 @@ START_TEST(test_other_reasons)
 	ck_assert_str_eq(
 	    ike_diag_peer_refused(A.e, &sa, "IKE_AUTH", IKE_N_INTERNAL_ADDRESS_FAILURE, NULL),
 	    "IKE_AUTH refused: the peer could not assign us an internal address");
+	/* INVALID_KE_PAYLOAD for a group we never offered */
+	props = calloc(4, sizeof(*props));
+	ck_assert_ptr_nonnull(props);
+	ck_assert_int_eq(ike_proposals_parse("aes256gcm16-prfsha256-x25519-ecp256", IKE_PROTO_IKE,
+					     props, 4, &n, NULL, 0),
+			 0);
+	c.ike = props;
+	c.n_ike = (uint8_t)n;
+	ck_assert_str_eq(
+	    ike_diag_ke_group(A.e, &sa, 15),
+	    "IKE_SA_INIT refused: the peer wants key exchange method modp3072 (group "
+	    "15), which we did not offer: configured aes256gcm16-prfsha256-x25519-ecp256");
+	free(props);
+	c.ike = NULL;
+	c.n_ike = 0;
 	/* SINGLE_PAIR_REQUIRED names the selectors we proposed */
 	memset(&req, 0, sizeof(req));
 	ts_of("10.1.0.0/24", &req.ts[0]);
