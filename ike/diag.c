@@ -232,6 +232,13 @@ static const char *meaning(uint16_t notify)
 	}
 }
 
+const char *ike_diag_group(uint16_t group)
+{
+	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_DH, group, 0);
+
+	return a && ike_alg_keyword(a) ? ike_alg_keyword(a) : "unknown";
+}
+
 const char *ike_diag_ke_group(struct ike_engine *e, const struct ike_sa *sa, uint16_t group)
 {
 	const struct ike_alg_info *a = ike_alg_find(IKE_TRANS_DH, group, 0);

@@ -483,6 +483,9 @@ const char *ike_diag_esp_proposals(struct ike_engine *e, const struct ike_sa *sa
 const char *ike_diag_ts(struct ike_engine *e, const struct ike_sa *sa, const struct ike_ts *tsi,
 			size_t n_tsi, const struct ike_ts *tsr, size_t n_tsr, const uint16_t *cand,
 			size_t n_cand);
+/* A key exchange method's keyword ("x25519"), "unknown" for none we know:
+ * static text. */
+const char *ike_diag_group(uint16_t group);
 /* Initiator: INVALID_KE_PAYLOAD asked for a group we did not offer (or
  * none, group 0). */
 const char *ike_diag_ke_group(struct ike_engine *e, const struct ike_sa *sa, uint16_t group);

@@ -312,9 +312,15 @@ static bool acceptable(struct ike_engine *e, struct ike_rx *rx, struct ike_selec
 	free(peer);
 	if (m->ke.group != sel->dh) {
 		uint8_t g[2] = { (uint8_t)(sel->dh >> 8), (uint8_t)sel->dh };
+		bool log = ike_lc(e, IKE_LC_KE_GROUP, &rx->remote);
 
-		refuse(e, rx, IKE_LC_KE_GROUP, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g),
-		       "key exchange group differs from the selected one");
+		if (log)
+			snprintf(e->diag, sizeof(e->diag),
+				 "the peer's key exchange is %s (group %u), we selected %s (group "
+				 "%u) among its proposals",
+				 ike_diag_group(m->ke.group), m->ke.group, ike_diag_group(sel->dh),
+				 sel->dh);
+		refuse_as(e, rx, log, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g), e->diag);
 		return false;
 	}
 	rc = ike_dh_check_public(sel->dh, m->ke.data.ptr, m->ke.data.len);
@@ -450,9 +456,11 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
 					   "too many INVALID_KE_PAYLOAD round trips");
 		ho->retries_ke++;
-		ike_log_sa(e, IKE_LOG_INFO, sa,
-			   "peer sent INVALID_KE_PAYLOAD, retrying with group %u instead of %u", g,
-			   ho->dh_group);
+		ike_log_sa(
+		    e, IKE_LOG_INFO, sa,
+		    "peer sent INVALID_KE_PAYLOAD, retrying with %s (group %u) instead of %s "
+		    "(group %u)",
+		    ike_diag_group(g), g, ike_diag_group(ho->dh_group), ho->dh_group);
 		ho->dh_group = g;
 		ike_dh_free(ho->dh);
 		ho->dh = NULL;

@@ -170,6 +170,24 @@ START_TEST(test_traffic_selectors)
 }
 END_TEST
 
+/* A KE of another group than the one selected: handled (retried), and
+ * both lines name the groups. */
+START_TEST(test_ke_group)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.proposals = "aes256gcm16-prfsha256-x25519-ecp256";
+	b.proposals = "aes256gcm16-prfsha256-ecp256";
+	run(&a, &b);
+	ck_line(&B, "gw[-] 192.0.2.1[500]: IKE_SA_INIT refused with INVALID_KE_PAYLOAD: the peer's "
+		    "key exchange is x25519 (group 31), we selected ecp256 (group 19) among its "
+		    "proposals");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: peer sent INVALID_KE_PAYLOAD, retrying with ecp256 "
+		    "(group 19) instead of x25519 (group 31)");
+	ck_assert_uint_eq(A.n_inst, 1);
+}
+END_TEST
+
 /* The responder accepts other identities than the initiator's. */
 START_TEST(test_identity)
 {
@@ -306,6 +324,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_esp_proposals);
 	tcase_add_test(tc, test_esp_proposals_ccsa);
 	tcase_add_test(tc, test_traffic_selectors);
+	tcase_add_test(tc, test_ke_group);
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_identity_initiator);
 	tcase_add_test(tc, test_psk);
