@@ -115,8 +115,8 @@ bool ike_exch_retry_ke(struct ike_engine *e, struct ike_sa *sa, struct ike_exch 
 	    !ike_proposals_have_dh(cc->esp_ke, cc->n_esp_ke, g))
 		return false;
 	ike_log_sa(e, IKE_LOG_INFO, sa,
-		   "peer sent INVALID_KE_PAYLOAD, CHILD_SA %s again with group %u", cc->cfg.name,
-		   g);
+		   "peer sent INVALID_KE_PAYLOAD, CHILD_SA %s again with %s (group %u)",
+		   cc->cfg.name, ike_diag_group(g), g);
 	x->ke_retries++;
 	x->child.dh_group = g;
 	if (ike_child_exch_send(e, sa, x))

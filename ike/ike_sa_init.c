@@ -293,8 +293,16 @@ static bool acceptable(struct ike_engine *e, struct ike_rx *rx, struct ike_selec
 		return false;
 	rx->conn = ike_conn_for_peer(e, &rx->local, &rx->remote);
 	if (!rx->conn) {
-		refuse(e, rx, IKE_LC_NO_CONN, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
-		       "no connection for this peer");
+		bool log = ike_lc(e, IKE_LC_NO_CONN, &rx->remote);
+		char local[IKE_ADDR_STR_LEN];
+
+		/* the address it came to: which local_addrs to look at */
+		if (log)
+			snprintf(e->diag, sizeof(e->diag),
+				 "no connection for this peer: received on %s, and no "
+				 "connection's remote_addrs and local_addrs match the pair",
+				 ike_addr_str(&rx->local, local, sizeof(local)));
+		refuse_as(e, rx, log, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, e->diag);
 		return false;
 	}
 	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);

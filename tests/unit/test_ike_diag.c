@@ -94,6 +94,24 @@ START_TEST(test_ike_proposals)
 }
 END_TEST
 
+/* No connection for the pair of addresses: the line says on which of our
+ * addresses the request came in. */
+START_TEST(test_no_connection)
+{
+	struct tpeer other;
+
+	memset(&other, 0, sizeof(other));
+	taddr(&other.addr, "192.0.2.9", 500);
+	ck_assert_int_eq(tconn(&A, &B, &tconf_a), 0);
+	ck_assert_int_eq(tconn(&B, &other, &tconf_b), 0);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+	ck_line(&B, "-[-] 192.0.2.1[500]: IKE_SA_INIT refused with NO_PROPOSAL_CHOSEN: no "
+		    "connection for this peer: received on 192.0.2.2[500], and no connection's "
+		    "remote_addrs and local_addrs match the pair");
+}
+END_TEST
+
 /* The responder's line comes from an unauthenticated sender: bounded by
  * the log limiter like the rest of IKE_SA_INIT's refusals. */
 START_TEST(test_ike_proposals_limited)
@@ -321,6 +339,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ike_proposals);
 	tcase_add_test(tc, test_ike_proposals_limited);
+	tcase_add_test(tc, test_no_connection);
 	tcase_add_test(tc, test_esp_proposals);
 	tcase_add_test(tc, test_esp_proposals_ccsa);
 	tcase_add_test(tc, test_traffic_selectors);
