@@ -167,7 +167,7 @@ static const char *method_name(uint8_t method)
 	case IKE_AUTH_ECDSA_521:
 		return "an ECDSA signature";
 	case IKE_AUTH_DIGITAL_SIGNATURE:
-		return "a digital signature (RFC 7427)";
+		return "an RFC 7427 digital signature";
 	default:
 		return "an unknown method";
 	}
