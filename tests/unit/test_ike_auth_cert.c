@@ -121,6 +121,7 @@ struct ac {
 	uint8_t revocation;
 	bool psk; /* a shared key too */
 	bool no_certreq;
+	const char *name; /* NULL: "gw" */
 };
 
 static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc,
@@ -140,7 +141,7 @@ static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	child.rekey_time = 3600;
 	child.life_time = 3960;
 	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.name, sizeof(cfg.name), "%s", "gw");
+	snprintf(cfg.name, sizeof(cfg.name), "%s", ac->name ? ac->name : "gw");
 	cfg.local = p->addr;
 	cfg.remote = peer->addr;
 	cfg.proposals = tc->proposals;
@@ -521,6 +522,43 @@ START_TEST(refuse_method_mismatch)
 }
 END_TEST
 
+/* B has two connections for A's address, as two identities; A names the
+ * one it wants in IDr, so B answers as that one (without IDr the first
+ * configured would answer, as other.example.org, and A would refuse it). */
+START_TEST(idr_selects_responder_identity)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+			 .remote_fqdn = "dave.example.org" };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+			 .local_fqdn = "other.example.org" };
+	struct ac ab2 = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+			  .local_fqdn = "dave.example.org", .name = "gw2" };
+
+	tclock = TCLOCK_START;
+	twall_time = test_wall;
+	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
+	tpeer_init(&B, "B", TIP_B, TSEED_B, NULL);
+	{
+		struct ike_creds *ca = SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt",
+					   "key:moon.key");
+		struct ike_creds *cb = SET("ca:root.crt", "ee:dave.crt", "key:dave.key");
+
+		ike_engine_set_creds(A.e, ca);
+		ike_engine_set_creds(B.e, cb);
+		ike_creds_unref(ca);
+		ike_creds_unref(cb);
+	}
+	aconn(&A, &B, &tconf_a, &aa);
+	aconn(&B, &A, &tconf_b, &ab);
+	aconn(&B, &A, &tconf_b, &ab2);
+	ck_assert_int_gt(ike_engine_initiate(A.e, "gw", NULL), 0);
+	tpump(&A, &B);
+	assert_up("pubkey ECDSA SHA-256", "pubkey ECDSA SHA-256");
+	ck_assert_str_eq(info_of(&A).remote_id, "dave.example.org");
+	done();
+}
+END_TEST
+
 /* A reload that replaces B's set while IKE_AUTH is under way: the SA
  * keeps the set it began with. */
 START_TEST(creds_replaced_mid_handshake)
@@ -583,6 +621,7 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, local_constraint_chooses_scheme);
 	tcase_add_test(tc, refuse_method_mismatch);
 	tcase_add_test(tc, creds_replaced_mid_handshake);
+	tcase_add_test(tc, idr_selects_responder_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }
