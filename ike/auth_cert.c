@@ -399,9 +399,14 @@ int ike_auth_check_sig(struct ike_sa *sa, const struct ike_conn *c, const struct
 
 	rc = ike_sig_verify(ike_cert_pubkey(ee), m->auth.method, m->auth.data.ptr, m->auth.data.len,
 			    octets, len, &used, &err);
+	if (rc == -EKEYREJECTED) {
+		snprintf(why, why_len, "signature does not verify with the key of \"%s\"",
+			 ike_cert_subject(ee));
+		return -EACCES;
+	}
 	if (rc) {
-		snprintf(why, why_len, "signature of \"%s\" does not verify%s%s",
-			 ike_cert_subject(ee), err ? ": " : "", err ? err : "");
+		snprintf(why, why_len, "AUTH payload (method %u) refused for \"%s\": %s",
+			 m->auth.method, ike_cert_subject(ee), err ? err : "unusable");
 		return -EACCES;
 	}
 	if (!allowed(a->sig_schemes, used)) {
