@@ -125,10 +125,16 @@ static const struct ike_cert *pick_by_certreq(const struct ike_creds *cs, const 
 
 void ike_auth_note_certreq(struct ike_sa *sa, const struct ike_msg *m)
 {
+	const struct ike_auth_cfg *a = &sa->conn->cfg.local_auth;
 	struct ike_half_open *ho = sa->ho;
 
-	if (ho && !ho->peer_certreq)
+	if (!ho || ho->peer_certreq)
+		return;
+	/* the choice among ours walks them: only when there is one to make */
+	if (a->method == IKE_AUTH_PUBKEY && !a->cert)
 		ho->certreq_pick = pick_by_certreq(ho->creds, m, &ho->peer_certreq);
+	else
+		ho->peer_certreq = m->n_certreq > 0;
 }
 
 void ike_auth_note_init(struct ike_sa *sa, const struct ike_msg *m)

@@ -781,12 +781,14 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	uint8_t first;
 	int rc;
 
-	ike_auth_note_certreq(sa, m);
 	if (!choose_conn(e, sa, m, &p, reason, sizeof(reason))) {
 		ike_peer_chain_free(&p.pc);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
 	}
+	/* its CERTREQ names which of our certificates to send, for the
+	 * connection now chosen */
+	ike_auth_note_certreq(sa, m);
 	if (m->auth.method == IKE_AUTH_SHARED_KEY_MIC ||
 	    sa->conn->cfg.local_auth.method != IKE_AUTH_PUBKEY)
 		get_psk(e, sa, &m->idi, &k);
