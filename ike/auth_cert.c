@@ -249,6 +249,21 @@ static enum ike_sig_scheme choose_scheme(EVP_PKEY *key, const struct ike_half_op
 	return allowed(a->sig_schemes, s) ? s : IKE_SIG_NONE;
 }
 
+bool ike_auth_own_key_ok(const struct ike_sa *sa, const char **why)
+{
+	const struct ike_cert *own = ike_auth_own_cert(sa);
+
+	if (!own) {
+		*why = "no certificate of ours to use";
+		return false;
+	}
+	if (!ike_creds_key(sa->ho->creds, own)) {
+		*why = "no private key for our certificate";
+		return false;
+	}
+	return true;
+}
+
 int ike_auth_sign(struct ike_engine *e, struct ike_sa *sa, struct ike_builder *b,
 		  const struct ike_cert *own, const uint8_t *octets, size_t len, const char **why)
 {

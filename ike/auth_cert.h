@@ -42,6 +42,9 @@ void ike_auth_add_certs(struct ike_builder *b, const struct ike_sa *sa,
 /* Initiator: CERTREQ in IKE_AUTH, when we may check the responder's
  * certificate and have trust anchors. */
 void ike_auth_add_certreq(struct ike_builder *b, const struct ike_sa *sa);
+/* Whether we have a certificate and its private key to sign with (why:
+ * what is missing). */
+bool ike_auth_own_key_ok(const struct ike_sa *sa, const char **why);
 /* Signs octets with own's key: the AUTH payload added; sa->auth_desc[0]
  * set. 0, or -errno with *why for the log. */
 int ike_auth_sign(struct ike_engine *e, struct ike_sa *sa, struct ike_builder *b,

@@ -801,6 +801,15 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
 	}
+	if (sa->conn->cfg.local_auth.method == IKE_AUTH_PUBKEY &&
+	    !ike_auth_own_key_ok(sa, &why)) {
+		/* found before anything is installed, not when answering */
+		psk_wipe(&k);
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot authenticate: %s: answering "
+			   "AUTHENTICATION_FAILED", why);
+		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
+	}
 	kept = kept_by_unique(e, sa, &m->idi);
 	if (kept) {
 		psk_wipe(&k);

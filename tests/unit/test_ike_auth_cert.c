@@ -559,6 +559,20 @@ START_TEST(idr_selects_responder_identity)
 }
 END_TEST
 
+/* B is to authenticate with a certificate it does not have: it says so
+ * before installing anything. */
+START_TEST(refuse_no_own_certificate)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
+	    SET("ca:root.crt"), &ab, &A, NULL);
+	assert_refused(&B, "no certificate of ours to use");
+	done();
+}
+END_TEST
+
 /* A reload that replaces B's set while IKE_AUTH is under way: the SA
  * keeps the set it began with. */
 START_TEST(creds_replaced_mid_handshake)
@@ -622,6 +636,7 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, refuse_method_mismatch);
 	tcase_add_test(tc, creds_replaced_mid_handshake);
 	tcase_add_test(tc, idr_selects_responder_identity);
+	tcase_add_test(tc, refuse_no_own_certificate);
 	suite_add_tcase(s, tc);
 	return s;
 }
