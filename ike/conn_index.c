@@ -18,8 +18,6 @@
  * Configuration order decides among equals, as before: a connection's seq
  * is the order it was added in.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
