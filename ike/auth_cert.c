@@ -92,8 +92,7 @@ void ike_auth_add_init_payloads(struct ike_engine *e, struct ike_builder *b,
 	uint8_t hashes[16];
 	size_t n;
 
-	if (!e->opts.no_rfc7427 &&
-	    (!req || ike_msg_notify(req, IKE_N_SIGNATURE_HASH_ALGORITHMS))) {
+	if (!e->opts.no_rfc7427 && (!req || ike_msg_notify(req, IKE_N_SIGNATURE_HASH_ALGORITHMS))) {
 		n = ike_sig_hashes_build(hashes, sizeof(hashes));
 		if (n)
 			ike_add_notify(b, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes, n);
@@ -180,8 +179,8 @@ const struct ike_cert *ike_auth_own_cert(const struct ike_sa *sa)
 	return own_by_id(ho->creds, &sa->conn->cfg.local_id);
 }
 
-void ike_auth_add_certs(struct ike_builder *b, const struct ike_sa *sa,
-			const struct ike_cert *own, bool peer_asked)
+void ike_auth_add_certs(struct ike_builder *b, const struct ike_sa *sa, const struct ike_cert *own,
+			bool peer_asked)
 {
 	uint8_t mode = sa->conn->cfg.send_cert;
 	const struct ike_cert *const *chain;
@@ -241,7 +240,8 @@ static enum ike_sig_scheme choose_scheme(EVP_PKEY *key, const struct ike_half_op
 		for (unsigned f = 0; f < 2; f++) {
 			s = ike_sig_choose(key, true, IKE_HASH_BIT(h),
 					   f ? flags ^ IKE_SIG_PREFER_PSS : flags);
-			if (allowed(a->sig_schemes, s) && ike_sig_method(s) == IKE_AUTH_DIGITAL_SIGNATURE)
+			if (allowed(a->sig_schemes, s) &&
+			    ike_sig_method(s) == IKE_AUTH_DIGITAL_SIGNATURE)
 				return s;
 		}
 	}

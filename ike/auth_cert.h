@@ -37,8 +37,8 @@ void ike_auth_note_certreq(struct ike_sa *sa, const struct ike_msg *m);
 /* Our certificate for this SA (local auth pubkey), or NULL. */
 const struct ike_cert *ike_auth_own_cert(const struct ike_sa *sa);
 /* The CERT payloads we send (send_cert; the peer asked: it sent CERTREQ). */
-void ike_auth_add_certs(struct ike_builder *b, const struct ike_sa *sa,
-			const struct ike_cert *own, bool peer_asked);
+void ike_auth_add_certs(struct ike_builder *b, const struct ike_sa *sa, const struct ike_cert *own,
+			bool peer_asked);
 /* Initiator: CERTREQ in IKE_AUTH, when we may check the responder's
  * certificate and have trust anchors. */
 void ike_auth_add_certreq(struct ike_builder *b, const struct ike_sa *sa);

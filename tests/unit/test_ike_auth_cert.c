@@ -265,8 +265,8 @@ static void assert_refused(struct tpeer *refuser, const char *why)
 	ck_assert_uint_eq(tcount_events(refuser, IKE_EV_IKE_UP), 0);
 	ck_assert_msg(ev != NULL, "%s: no failure: %s", refuser->name, refuser->logs);
 	ck_assert_uint_eq(ev->notify, IKE_N_AUTHENTICATION_FAILED);
-	ck_assert_msg(strstr(ev->reason, why), "%s: \"%s\" lacks \"%s\"", refuser->name,
-		      ev->reason, why);
+	ck_assert_msg(strstr(ev->reason, why), "%s: \"%s\" lacks \"%s\"", refuser->name, ev->reason,
+		      why);
 	ck_assert_msg(strstr(refuser->logs, why), "%s logs lack \"%s\": %s", refuser->name, why,
 		      refuser->logs);
 	/* the other side learnt of it (a notify in the response, or the
@@ -287,10 +287,14 @@ static void key_case(const char *a_cert, const char *a_key, bool pss, bool b_ini
 		     const char *b_saw)
 {
 	char ee[64], key[64];
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY, .pss = pss,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .pss = pss,
 			 .remote_fqdn = "dave.example.org" };
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
-			 .local_fqdn = "dave.example.org", .remote_dn = ANY_DN };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .local_fqdn = "dave.example.org",
+			 .remote_dn = ANY_DN };
 
 	snprintf(ee, sizeof(ee), "ee:%s", a_cert);
 	snprintf(key, sizeof(key), "key:%s", a_key);
@@ -337,9 +341,11 @@ END_TEST
  * FQDN comes from its subjectAltName; each side's view of the other. */
 START_TEST(identities_dn_and_fqdn)
 {
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .remote_fqdn = "dave.example.org" };
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .local_fqdn = "dave.example.org",
 			 .remote_dn = "C=CH, O=conduit test, CN=moon.example.org" };
 
@@ -356,9 +362,13 @@ END_TEST
 START_TEST(pinned_without_cert_payload)
 {
 	struct ike_cert *moon = cert("moon.crt");
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
-			 .send_cert = IKE_SEND_CERT_NEVER, .local_fqdn = "moon.example.org" };
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY, .pinned = moon,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .send_cert = IKE_SEND_CERT_NEVER,
+			 .local_fqdn = "moon.example.org" };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .pinned = moon,
 			 .remote_fqdn = "moon.example.org" };
 
 	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
@@ -374,7 +384,8 @@ END_TEST
 START_TEST(certreq_chooses_certificate)
 {
 	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .local_fqdn = "dave.example.org" };
 
 	run(SET("ca:root.crt", "ca:inter.crt", "ca:other-root.crt", "ee:stranger.crt",
@@ -462,7 +473,8 @@ END_TEST
 START_TEST(refuse_id_not_in_cert)
 {
 	/* A claims moon's name with sun's certificate */
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .local_fqdn = "moon.example.org" };
 
 	refusal("sun.crt", "sun.key", &aa, NULL, NULL, false,
@@ -477,8 +489,10 @@ END_TEST
 START_TEST(refuse_wrong_signature)
 {
 	struct ike_cert *moon2 = cert("moon2.crt");
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
-			 .send_cert = IKE_SEND_CERT_NEVER, .local_fqdn = "moon.example.org" };
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .send_cert = IKE_SEND_CERT_NEVER,
+			 .local_fqdn = "moon.example.org" };
 	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY, .pinned = moon2 };
 
 	refusal("moon.crt", "moon.key", &aa, &ab, NULL, false, "does not verify");
@@ -490,7 +504,8 @@ END_TEST
 /* B's remote auth allows ECDSA with SHA-384 only; A signs with SHA-256. */
 START_TEST(refuse_scheme_not_allowed)
 {
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .remote_schemes = 1u << IKE_SIG_ECDSA_SHA384 };
 
 	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false,
@@ -502,7 +517,8 @@ END_TEST
 /* Our constraint picks the scheme: local auth = ECDSA with SHA-384. */
 START_TEST(local_constraint_chooses_scheme)
 {
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .local_schemes = 1u << IKE_SIG_ECDSA_SHA384 };
 	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
 
@@ -527,20 +543,24 @@ END_TEST
  * configured would answer, as other.example.org, and A would refuse it). */
 START_TEST(idr_selects_responder_identity)
 {
-	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .remote_fqdn = "dave.example.org" };
-	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
 			 .local_fqdn = "other.example.org" };
-	struct ac ab2 = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY,
-			  .local_fqdn = "dave.example.org", .name = "gw2" };
+	struct ac ab2 = { .local = IKE_AUTH_PUBKEY,
+			  .remote = IKE_AUTH_PUBKEY,
+			  .local_fqdn = "dave.example.org",
+			  .name = "gw2" };
 
 	tclock = TCLOCK_START;
 	twall_time = test_wall;
 	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
 	tpeer_init(&B, "B", TIP_B, TSEED_B, NULL);
 	{
-		struct ike_creds *ca = SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt",
-					   "key:moon.key");
+		struct ike_creds *ca =
+		    SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key");
 		struct ike_creds *cb = SET("ca:root.crt", "ee:dave.crt", "key:dave.key");
 
 		ike_engine_set_creds(A.e, ca);
@@ -586,8 +606,8 @@ START_TEST(creds_replaced_mid_handshake)
 	tpeer_init(&A, "A", TIP_A, TSEED_A, NULL);
 	tpeer_init(&B, "B", TIP_B, TSEED_B, NULL);
 	{
-		struct ike_creds *ca = SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt",
-					   "key:moon.key");
+		struct ike_creds *ca =
+		    SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key");
 		struct ike_creds *cb = SET("ca:root.crt", "ee:dave.crt", "key:dave.key");
 
 		ike_engine_set_creds(A.e, ca);
