@@ -122,6 +122,7 @@ struct ac {
 	bool psk; /* a shared key too */
 	bool no_certreq;
 	const char *name; /* NULL: "gw" */
+	uint32_t reauth;  /* reauth_time */
 };
 
 static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc,
@@ -170,6 +171,7 @@ static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	}
 	cfg.send_cert = ac->send_cert;
 	cfg.no_certreq = ac->no_certreq;
+	cfg.reauth_time = ac->reauth;
 	cfg.n_children = 1;
 	cfg.children = &child;
 	rc = ike_engine_add_conn(p->e, &cfg, &err);
@@ -181,6 +183,7 @@ static struct tpeer A, B;
 
 struct info {
 	int n;
+	uint32_t id;
 	char local_auth[48], remote_auth[48], remote_id[IKE_ID_MAX_LEN];
 };
 
@@ -189,6 +192,7 @@ static int collect(void *arg, const struct ike_sa_info *i)
 	struct info *out = arg;
 
 	out->n++;
+	out->id = i->id;
 	snprintf(out->local_auth, sizeof(out->local_auth), "%s", i->local_auth);
 	snprintf(out->remote_auth, sizeof(out->remote_auth), "%s", i->remote_auth);
 	snprintf(out->remote_id, sizeof(out->remote_id), "%s", i->remote_id);
@@ -593,6 +597,42 @@ START_TEST(refuse_no_own_certificate)
 }
 END_TEST
 
+/* An IKE SA rekey keeps what each side authenticated with; a
+ * reauthentication authenticates again with the certificates. */
+START_TEST(rekey_and_reauth_keep_auth)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY, .reauth = 1800 };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct info ia, ib;
+	uint32_t first;
+
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	assert_up("pubkey ECDSA SHA-256", "pubkey ECDSA SHA-256");
+	first = info_of(&A).id;
+	ck_assert_int_eq(ike_engine_rekey(A.e, first, 0), 0);
+	tpump(&A, &B);
+	ia = info_of(&A);
+	ib = info_of(&B);
+	ck_assert_int_eq(ia.n, 1);
+	ck_assert_uint_ne(ia.id, first);
+	ck_assert_str_eq(ia.remote_auth, "pubkey ECDSA SHA-256");
+	ck_assert_str_eq(ib.remote_auth, "pubkey ECDSA SHA-256");
+	ck_assert_str_eq(ib.local_auth, "pubkey ECDSA SHA-256");
+	/* reauth_time: a new IKE SA, authenticated again */
+	for (int i = 0; i < 40 && tcount_events(&A, IKE_EV_IKE_UP) < 3; i++) {
+		tadvance(&A, &B);
+		tpump(&A, &B);
+	}
+	ck_assert_msg(tcount_events(&A, IKE_EV_IKE_UP) == 3, "%s", A.logs);
+	ck_assert_msg(strstr(A.logs, "reauthenticating"), "%s", A.logs);
+	ia = info_of(&A);
+	ck_assert_str_eq(ia.remote_auth, "pubkey ECDSA SHA-256");
+	ck_assert_str_eq(ia.local_auth, "pubkey ECDSA SHA-256");
+	done();
+}
+END_TEST
+
 /* A reload that replaces B's set while IKE_AUTH is under way: the SA
  * keeps the set it began with. */
 START_TEST(creds_replaced_mid_handshake)
@@ -657,6 +697,7 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, creds_replaced_mid_handshake);
 	tcase_add_test(tc, idr_selects_responder_identity);
 	tcase_add_test(tc, refuse_no_own_certificate);
+	tcase_add_test(tc, rekey_and_reauth_keep_auth);
 	suite_add_tcase(s, tc);
 	return s;
 }
