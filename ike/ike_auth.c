@@ -382,6 +382,18 @@ static bool algs_fit(const struct ike_conn *c, const struct ike_selected *sel)
 	       !ike_proposal_select(c->ike, c->n_ike, &p, 1, 0, &tmp);
 }
 
+/* c matched the peer's identity but refuses how it authenticates: the
+ * best such one is what the log names if no connection accepts. */
+static int refuse_candidate(struct pick *p, struct ike_conn *c, int score, const char *why)
+{
+	if (score > p->refused_score) {
+		p->refused = c;
+		p->refused_score = score;
+		snprintf(p->why, sizeof(p->why), "%s", why);
+	}
+	return 0;
+}
+
 /* strongSwan's preference: the peer's identity matched exactly, then with
  * wildcards, before a connection that accepts any, then ours (IDr) if the
  * peer named it, then the addresses; the first configured among equals. */
@@ -416,22 +428,19 @@ static int consider(void *arg, struct ike_conn *c, int addr_score)
 	 * certificate must validate under its trust and carry the IDi */
 	if (m->auth.method == IKE_AUTH_SHARED_KEY_MIC) {
 		if (c->cfg.remote_auth.method == IKE_AUTH_PUBKEY)
-			return 0;
+			return refuse_candidate(p, c, score,
+						"peer authenticates with a pre-shared key, "
+						"remote auth is pubkey");
 	} else if (c->cfg.remote_auth.method == IKE_AUTH_PSK) {
-		return 0;
+		return refuse_candidate(p, c, score,
+					"peer authenticates with a signature, remote auth is psk");
 	} else {
 		char why[IKE_CERT_WHY_LEN];
 		const struct ike_cert *ee;
 
 		ike_peer_chain_load(p->e, &p->pc, m);
-		if (ike_auth_check_cert(p->e, p->sa, c, &p->pc, &m->idi, &ee, why, sizeof(why))) {
-			if (score > p->refused_score) {
-				p->refused = c;
-				p->refused_score = score;
-				memcpy(p->why, why, sizeof(why));
-			}
-			return 0;
-		}
+		if (ike_auth_check_cert(p->e, p->sa, c, &p->pc, &m->idi, &ee, why, sizeof(why)))
+			return refuse_candidate(p, c, score, why);
 		p->ee = ee;
 	}
 	p->best = c;

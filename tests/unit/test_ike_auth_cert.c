@@ -538,7 +538,8 @@ START_TEST(refuse_method_mismatch)
 {
 	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PSK, .psk = true };
 
-	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false, "no connection accepts");
+	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false,
+		"peer authenticates with a signature, remote auth is psk");
 }
 END_TEST
 
