@@ -208,6 +208,20 @@ const char *ike_diag_psk(struct ike_engine *e, const struct ike_sa *sa,
 	return e->diag;
 }
 
+const char *ike_diag_pubkey_expected(struct ike_engine *e, const struct ike_sa *sa,
+				     const struct ike_id_pl *peer)
+{
+	char them[128];
+
+	(void)sa;
+	id_str(peer->type, peer->data.ptr, peer->data.len, them, sizeof(them));
+	snprintf(e->diag, sizeof(e->diag),
+		 "peer '%s' authenticates with a pre-shared key (AUTH method %u), we expect a "
+		 "certificate signature (remote auth = pubkey)",
+		 them, IKE_AUTH_SHARED_KEY_MIC);
+	return e->diag;
+}
+
 /* What a notify in answer to our request most likely means. */
 static const char *meaning(uint16_t notify)
 {

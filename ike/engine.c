@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "ike/auth_cert.h"
 #include "ike/cert.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
@@ -1135,7 +1136,12 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 	c->cfg.children = NULL;
 	c->cfg.psk = NULL;
 	c->cfg.n_children = 0;
+	memset(&c->cfg.local_auth, 0, sizeof(c->cfg.local_auth));
+	memset(&c->cfg.remote_auth, 0, sizeof(c->cfg.remote_auth));
 	rc = -ENOMEM;
+	if (ike_auth_cfg_copy(&c->cfg.local_auth, &cfg->local_auth) ||
+	    ike_auth_cfg_copy(&c->cfg.remote_auth, &cfg->remote_auth))
+		goto fail;
 	c->proposals_str = dup_or(cfg->proposals, "default");
 	if (!c->proposals_str)
 		goto fail;
@@ -1649,6 +1655,8 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.nat_local = sa->nat_local;
 		info.nat_remote = sa->nat_remote;
 		info.nat_fake = sa->nat_fake;
+		memcpy(info.local_auth, sa->auth_desc[0], sizeof(sa->auth_desc[0]));
+		memcpy(info.remote_auth, sa->auth_desc[1], sizeof(sa->auth_desc[1]));
 		info.encap = ike_nat_encap(sa);
 		if (sa->n_children) {
 			ci = calloc(sa->n_children, sizeof(*ci));

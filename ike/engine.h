@@ -279,6 +279,10 @@ int ike_nat_check_mode(struct ike_engine *e, struct ike_sa *sa, uint8_t mode);
 int ike_auth_start(struct ike_engine *e, struct ike_sa *sa);
 enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+/* {Initiator,Responder}SignedOctets (RFC 7296 2.15): RealMessage | Nonce |
+ * MACedIDFor, in a new buffer (free it). 0 or -errno. */
+int ike_auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *rest_of_id,
+		    size_t rest_len, uint8_t **out, size_t *out_len);
 /* The AUTH payload data of a PSK (RFC 7296 2.15); out_len = prf length. */
 int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);
@@ -496,6 +500,10 @@ const char *ike_diag_remote_id(struct ike_engine *e, const struct ike_sa *sa,
  * have_key: whether we had a key for the pair of identities). */
 const char *ike_diag_psk(struct ike_engine *e, const struct ike_sa *sa,
 			 const struct ike_id_pl *peer, uint8_t method, bool have_key);
+/* Either role: the peer used a pre-shared key where a certificate
+ * signature is configured (remote auth = pubkey). */
+const char *ike_diag_pubkey_expected(struct ike_engine *e, const struct ike_sa *sa,
+				     const struct ike_id_pl *peer);
 /* Initiator: the peer answered our request of `exchange` with an error
  * notify: what it most likely means, with our side's configuration (req:
  * the CHILD_SA we asked for, or NULL). */

@@ -42,6 +42,11 @@ struct mp_pair {
 	struct mp_end a, b;
 	size_t n_conns, n_started;
 	const char *ike, *esp;
+	/* public keys (mp_pair_init_pubkey): connection i of a authenticates
+	 * with a_certs[i] (its SAN peer-<i>.example), b with its one
+	 * certificate (gw.example); both trust the sets' anchors */
+	const struct ike_cert *const *a_certs;
+	size_t id_mod; /* connection i is peer-<i % id_mod> (0: i) */
 };
 
 static uint64_t mp_clock = 1000000;
@@ -104,6 +109,12 @@ static void mp_delete(void *ctx, uint32_t id, uint32_t reqid, const struct ike_c
 	(void)c;
 }
 
+static int64_t mp_wall(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
 static uint64_t mp_now(void *ctx)
 {
 	(void)ctx;
@@ -137,6 +148,7 @@ static void mp_end_init(struct mp_end *p, const char *ip, uint32_t spi_base)
 		.now_ms = mp_now,
 		.random = mp_random,
 		.log = mp_log,
+		.wall_time = mp_wall,
 	};
 
 	/* Every tunnel comes from the one initiator address: no COOKIEs and
@@ -208,7 +220,7 @@ static void mp_add_conn(struct mp_pair *p, size_t i)
 	cb.local_ts = ca.remote_ts;
 	cb.remote_ts = ca.local_ts;
 	snprintf(a.name, sizeof(a.name), "c%zu", i);
-	snprintf(peer, sizeof(peer), "peer-%zu.example", i);
+	snprintf(peer, sizeof(peer), "peer-%zu.example", p->id_mod ? i % p->id_mod : i);
 	b = a;
 	a.local = p->a.addr;
 	a.remote = p->b.addr;
@@ -220,6 +232,13 @@ static void mp_add_conn(struct mp_pair *p, size_t i)
 	mp_set_id(&b.local_id, "gw.example");
 	mp_set_id(&b.remote_id, peer);
 	b.children = &cb;
+	if (p->a_certs) {
+		a.local_auth.method = a.remote_auth.method = IKE_AUTH_PUBKEY;
+		b.local_auth.method = b.remote_auth.method = IKE_AUTH_PUBKEY;
+		a.local_auth.cert = p->a_certs[p->id_mod ? i % p->id_mod : i];
+		a.psk = b.psk = NULL;
+		a.psk_len = b.psk_len = 0;
+	}
 	if (ike_engine_add_conn(p->a.e, &a, &err) || ike_engine_add_conn(p->b.e, &b, &err)) {
 		fprintf(stderr, "mem_pair: add_conn: %s\n", err ? err : "?");
 		exit(2);
@@ -234,6 +253,26 @@ static void mp_pair_init(struct mp_pair *p, size_t n_conns, const char *ike, con
 	p->esp = esp;
 	mp_end_init(&p->a, "192.0.2.1", 0xc0000000u);
 	mp_end_init(&p->b, "192.0.2.2", 0xc8000000u);
+	p->n_conns = n_conns;
+	for (size_t i = 0; i < n_conns; i++)
+		mp_add_conn(p, i);
+}
+
+/* The same with public keys: a and b take a reference on their sets;
+ * connections i and i + id_mod share an identity and a certificate. */
+static inline void mp_pair_init_pubkey(struct mp_pair *p, size_t n_conns, const char *ike, const char *esp,
+				       struct ike_creds *a, struct ike_creds *b,
+				       const struct ike_cert *const *a_certs, size_t id_mod)
+{
+	memset(p, 0, sizeof(*p));
+	p->ike = ike;
+	p->esp = esp;
+	p->a_certs = a_certs;
+	p->id_mod = id_mod;
+	mp_end_init(&p->a, "192.0.2.1", 0xc0000000u);
+	mp_end_init(&p->b, "192.0.2.2", 0xc8000000u);
+	ike_engine_set_creds(p->a.e, a);
+	ike_engine_set_creds(p->b.e, b);
 	p->n_conns = n_conns;
 	for (size_t i = 0; i < n_conns; i++)
 		mp_add_conn(p, i);

@@ -23,7 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/auth_cert.h"
+#include "ike/cert.h"
 #include "ike/engine.h"
+#include "ike/sig.h"
+#include "tests/fuzz/fuzz_pki.h"
 #include "tests/unit/test_ike_engine_env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -151,9 +155,145 @@ out:
 	tpeer_free(&b);
 }
 
+/*
+ * Mode 16 (first octet & 16) is IKE_AUTH with certificates: A and B hold
+ * the fixed PKI of tests/fuzz/fuzz_pki.h and authenticate with it both
+ * ways; after IKE_SA_INIT, A's own IKE_AUTH request is dropped and each
+ * record (2-octet length, first payload type, plaintext: IDi, CERT,
+ * CERTREQ, AUTH...) becomes an IKE_AUTH request A protects and B answers
+ * (its answer, CERT and signature included, goes back to A). Seeds: the
+ * cert-* files, written by this program (replay build) run with
+ * CONDUIT_FUZZ_CERT_SEEDS=DIR.
+ */
+static int64_t fuzz_wall(void *ctx)
+{
+	(void)ctx;
+	return FUZZ_PKI_WALL_TIME;
+}
+
+static struct ike_creds *fuzz_creds(void)
+{
+	struct ike_creds *cs = ike_creds_new();
+	const char *err;
+
+	if (!cs ||
+	    ike_creds_add_cert(cs, IKE_CERT_KIND_CA, (const uint8_t *)fuzz_pki_root,
+			       sizeof(fuzz_pki_root) - 1, "root", &err) ||
+	    ike_creds_add_cert(cs, IKE_CERT_KIND_EE, (const uint8_t *)fuzz_pki_ee,
+			       sizeof(fuzz_pki_ee) - 1, "ee", &err) ||
+	    ike_creds_add_key(cs, (const uint8_t *)fuzz_pki_ee_key, sizeof(fuzz_pki_ee_key) - 1,
+			      NULL, "ee.key", &err) ||
+	    ike_creds_finish(cs, FUZZ_PKI_WALL_TIME, NULL, NULL) != 0) {
+		ike_creds_unref(cs);
+		return NULL;
+	}
+	return cs;
+}
+
+static int cert_conn(struct tpeer *p, const struct tpeer *peer, const struct tconf *tc)
+{
+	struct ike_child_cfg child;
+	struct ike_conn_cfg cfg;
+
+	memset(&child, 0, sizeof(child));
+	snprintf(child.name, sizeof(child.name), "%s", "net");
+	child.local_ts = tc->local_ts;
+	child.remote_ts = tc->remote_ts;
+	child.esp_proposals = tc->esp;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.name, sizeof(cfg.name), "%s", "gw");
+	cfg.local = p->addr;
+	cfg.remote = peer->addr;
+	cfg.proposals = tc->proposals;
+	cfg.local_auth.method = IKE_AUTH_PUBKEY;
+	cfg.remote_auth.method = IKE_AUTH_PUBKEY;
+	cfg.n_children = 1;
+	cfg.children = &child;
+	return ike_engine_add_conn(p->e, &cfg, NULL);
+}
+
+static bool cert_setup(struct tpeer *a, struct tpeer *b)
+{
+	struct ike_creds *cs = fuzz_creds();
+	struct tpkt k;
+
+	tclock = TCLOCK_START;
+	twall_time = fuzz_wall;
+	tpeer_init(a, "A", TIP_A, TSEED_A, NULL);
+	tpeer_init(b, "B", TIP_B, TSEED_B, NULL);
+	twall_time = NULL;
+	if (!cs || !a->e || !b->e) {
+		ike_creds_unref(cs);
+		return false;
+	}
+	ike_engine_set_creds(a->e, cs);
+	ike_engine_set_creds(b->e, cs);
+	ike_creds_unref(cs);
+	if (cert_conn(a, b, &tconf_a) || cert_conn(b, a, &tconf_b) ||
+	    ike_engine_initiate(a->e, "gw", NULL) <= 0)
+		return false;
+	/* IKE_SA_INIT both ways; A's IKE_AUTH stays unsent */
+	if (!tq_pop(a, &k))
+		return false;
+	ike_engine_input(b->e, k.data, k.len, &k.dst, &k.src);
+	free(k.data);
+	if (!tq_pop(b, &k))
+		return false;
+	ike_engine_input(a->e, k.data, k.len, &k.dst, &k.src);
+	free(k.data);
+	tq_clear(a);
+	return true;
+}
+
+/* A sends plain (inner payloads, the first of type first) as its IKE_AUTH
+ * request (message ID 1 again); B answers, A reads the answer. */
+static void cert_send(struct tpeer *a, struct tpeer *b, uint8_t first, const uint8_t *plain,
+		      size_t len)
+{
+	struct ike_sa *sa = ike_sa_by_id(a->e, 1);
+	struct ike_writer w;
+
+	if (!sa || sa->state != IKE_S_AUTH_SENT)
+		return;
+	ike_timer_disarm(a->e, &sa->t_rtx);
+	sa->req_kind = IKE_REQ_NONE;
+	ike_writer_init(&w);
+	ike_put_bytes(&w, plain, len);
+	ike_send_protected(a->e, sa, IKE_AUTH, false, 0, &w, first, IKE_REQ_AUTH);
+	ike_writer_free(&w);
+	tpump(a, b);
+}
+
+static void run_cert(const uint8_t *data, size_t size)
+{
+	static struct tpeer a, b;
+	size_t pos = 1;
+
+	if (!cert_setup(&a, &b))
+		goto out;
+	while (pos + 3 <= size) {
+		size_t len = (size_t)(data[pos] & 0x7f) << 8 | data[pos + 1];
+		uint8_t first = data[pos + 2];
+
+		pos += 3;
+		if (len > size - pos)
+			len = size - pos;
+		cert_send(&a, &b, first, data + pos, len);
+		pos += len;
+	}
+out:
+	tpeer_free(&a);
+	tpeer_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tpeer p;
+
+	if (size && (data[0] & 16)) {
+		run_cert(data, size);
+		return 0;
+	}
 
 	if (size && (data[0] & 4)) {
 		run_frags(data, size);
@@ -171,9 +311,97 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_REPLAY_MAIN
 #include "tests/fuzz/replay.h"
 
+/* The cert-* seeds: IKE_AUTH requests A could send, signed for real. */
+enum seed_kind { SEED_VALID, SEED_CLASSIC, SEED_CERTREQS, SEED_BAD_DER, SEED_BAD_SIG, SEED_N };
+static const char *const seed_names[SEED_N] = { "cert-valid", "cert-classic", "cert-certreqs",
+						"cert-bad-der", "cert-bad-sig" };
+
+static int write_seed(const char *dir, enum seed_kind kind)
+{
+	static struct tpeer a, b;
+	uint8_t body[4 + IKE_ID_MAX_LEN], method = 0, first = 0, hdr[3];
+	const struct ike_cert *own;
+	const uint8_t *dn, *der, *ids;
+	uint8_t *octets = NULL;
+	size_t dn_len, der_len, ids_len = 0, octets_len = 0;
+	struct ike_writer w, sig;
+	struct ike_builder bld;
+	struct ike_sa *sa;
+	char path[512];
+	FILE *f;
+	int rc = -1;
+
+	ike_writer_init(&w);
+	ike_writer_init(&sig);
+	if (!cert_setup(&a, &b) || !(sa = ike_sa_by_id(a.e, 1)) || !(own = ike_auth_own_cert(sa)))
+		goto out;
+	dn = ike_cert_subject_der(own, &dn_len);
+	der = ike_cert_der(own, &der_len);
+	ids = ike_creds_certreq(sa->ho->creds, &ids_len);
+	body[0] = IKE_ID_DER_ASN1_DN;
+	body[1] = body[2] = body[3] = 0;
+	memcpy(body + 4, dn, dn_len);
+	if (ike_auth_octets(sa, true, body, 4 + dn_len, &octets, &octets_len) ||
+	    ike_sig_sign(ike_creds_key(sa->ho->creds, own),
+			 kind == SEED_CLASSIC ? IKE_SIG_ECDSA_256_CLASSIC : IKE_SIG_ECDSA_SHA256,
+			 octets, octets_len, &method, &sig, NULL) ||
+	    sig.err)
+		goto out;
+	if (kind == SEED_BAD_SIG)
+		sig.buf[sig.len - 1] ^= 1;
+	ike_build_begin_inner(&bld, &w);
+	ike_add_id(&bld, IKE_PL_IDI, IKE_ID_DER_ASN1_DN, dn, dn_len);
+	if (kind == SEED_BAD_DER) {
+		ike_add_cert(&bld, IKE_PL_CERT, IKE_CERT_X509_SIGNATURE, der, der_len / 2);
+		ike_add_cert(&bld, IKE_PL_CERT, 12, "http://x/", 9); /* hash and URL */
+	} else if (kind != SEED_CERTREQS) {
+		ike_add_cert(&bld, IKE_PL_CERT, IKE_CERT_X509_SIGNATURE, der, der_len);
+	}
+	ike_add_cert(&bld, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, ids, ids_len);
+	if (kind == SEED_CERTREQS) {
+		ike_add_cert(&bld, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, ids, ids_len - 3);
+		ike_add_cert(&bld, IKE_PL_CERTREQ, 12, ids, ids_len);
+	}
+	ike_add_auth(&bld, method, sig.buf, sig.len);
+	ike_child_req_add(&bld, sa, &sa->ho->child, NULL, 0, NULL);
+	if (ike_build_end_inner(&bld, &first) || w.len > 0x7fff)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s", dir, seed_names[kind]);
+	f = fopen(path, "wb");
+	if (!f)
+		goto out;
+	hdr[0] = (uint8_t)(w.len >> 8);
+	hdr[1] = (uint8_t)w.len;
+	hdr[2] = first;
+	rc = fputc(16, f) == EOF || fwrite(hdr, 1, 3, f) != 3 ||
+			 fwrite(w.buf, 1, w.len, f) != w.len
+		     ? -1
+		     : 0;
+	if (fclose(f))
+		rc = -1;
+out:
+	free(octets);
+	ike_writer_free(&w);
+	ike_writer_free(&sig);
+	tpeer_free(&a);
+	tpeer_free(&b);
+	if (rc)
+		fprintf(stderr, "cannot write seed %s\n", seed_names[kind]);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	const char *seeds = getenv("CONDUIT_FUZZ_CERT_SEEDS");
+
 	tverbose = getenv("CONDUIT_TEST_VERBOSE") != NULL;
+	if (seeds) {
+		int rc = 0;
+
+		for (int k = 0; k < SEED_N; k++)
+			rc |= write_seed(seeds, (enum seed_kind)k);
+		return rc ? 1 : 0;
+	}
 	return replay_main("engine", argc, argv);
 }
 #endif

@@ -223,18 +223,34 @@ START_TEST(test_identity)
 }
 END_TEST
 
-/* The initiator expects another identity than the responder's. */
+/* The initiator expects another identity than the responder's: the
+ * responder, with no local id of its own, does not check the IDr the
+ * initiator names and answers as its address. */
 START_TEST(test_identity_initiator)
+{
+	struct tconf a = tconf_a, b = tconf_b;
+
+	a.remote_id = "moon.example";
+	run(&a, &b);
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: peer "
+		    "identity '192.0.2.2' does not match remote_id 'moon.example'");
+	ck_failed(&A, IKE_N_AUTHENTICATION_FAILED,
+		  "peer identity '192.0.2.2' does not match remote_id 'moon.example'");
+}
+END_TEST
+
+/* The initiator names the responder (IDr) as an identity the responder
+ * does not have: the responder refuses, saying what it was asked for. */
+START_TEST(test_identity_idr)
 {
 	struct tconf a = tconf_a, b = tconf_b;
 
 	a.remote_id = "moon.example";
 	b.local_id = "mars.example";
 	run(&a, &b);
-	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: peer "
-		    "identity 'mars.example' does not match remote_id 'moon.example'");
-	ck_failed(&A, IKE_N_AUTHENTICATION_FAILED,
-		  "peer identity 'mars.example' does not match remote_id 'moon.example'");
+	ck_line(&B, "gw[1] 192.0.2.1[500]: IKE SA failed with AUTHENTICATION_FAILED: no "
+		    "connection accepts peer identity '192.0.2.1'; it asked for us as "
+		    "'moon.example'");
 }
 END_TEST
 
@@ -346,6 +362,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_ke_group);
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_identity_initiator);
+	tcase_add_test(tc, test_identity_idr);
 	tcase_add_test(tc, test_psk);
 	tcase_add_test(tc, test_other_reasons);
 	suite_add_tcase(s, tc);
