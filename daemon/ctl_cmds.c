@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,39 +269,80 @@ static json_t *split_ts(const char *s)
 struct list_ctx {
 	struct daemon *d;
 	json_t *sas;
-	uint64_t now;
+	uint64_t now;	 /* monotonic ms */
+	int64_t wall;	 /* seconds since the epoch (the kernel's last use) */
+	bool stats;	 /* the kernel keeps SAs (not --kernel none) */
+	const char *conn; /* filters: NULL, 0: any */
+	json_int_t id;
 };
+
+/* key: seconds from now until at (a time on the engine's clock, 0:
+ * none, then no key); 0 when it is overdue. */
+static void set_in(json_t *o, const char *key, uint64_t at, uint64_t now)
+{
+	if (o && at)
+		json_object_set_new(o, key, json_integer((json_int_t)(at > now ? (at - now) / 1000 : 0)));
+}
+
+/* key: seconds since established (no key while not established). */
+static void set_age(json_t *o, const char *key, uint64_t since, uint64_t now)
+{
+	if (o && since && now >= since)
+		json_object_set_new(o, key, json_integer((json_int_t)((now - since) / 1000)));
+}
+
+/* The kernel's counters of a child's SAs, and how long ago each last
+ * carried a packet ("idle_in"/"idle_out", null: never); nothing when
+ * the kernel keeps no SAs (--kernel none) or does not know the child. */
+static void child_traffic(struct list_ctx *lc, json_t *c, uint32_t child_id)
+{
+	struct kif_sa_stats in, out;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (!c || !lc->stats || dkern_child_stats(lc->d->kern, child_id, &in, &out))
+		return;
+	json_object_update_new(
+	    c, json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "bytes_in", (json_int_t)in.bytes,
+			 "packets_in", (json_int_t)in.packets, "bytes_out", (json_int_t)out.bytes,
+			 "packets_out", (json_int_t)out.packets, "idle_in",
+			 in.last_used ? json_integer(lc->wall > (int64_t)in.last_used
+							 ? lc->wall - (int64_t)in.last_used
+							 : 0)
+				      : json_null(),
+			 "idle_out",
+			 out.last_used ? json_integer(lc->wall > (int64_t)out.last_used
+							  ? lc->wall - (int64_t)out.last_used
+							  : 0)
+				       : json_null()));
+}
 
 static int list_fn(void *arg, const struct ike_sa_info *sa)
 {
 	struct list_ctx *lc = arg;
 	char l[64], r[64], spi_i[17], spi_r[17];
-	json_t *children = json_array(), *o;
+	json_t *children, *o;
 
+	if ((lc->conn && strcmp(lc->conn, sa->conn_name)) || (lc->id && lc->id != sa->id))
+		return 0;
+	children = json_array();
 	for (size_t i = 0; i < sa->n_children; i++) {
 		const struct ike_child_info *ci = &sa->children[i];
-		struct kif_sa_stats in, out;
 		char si[9], so[9];
 		json_t *c;
 
-		memset(&in, 0, sizeof(in));
-		memset(&out, 0, sizeof(out));
-		dkern_child_stats(lc->d->kern, ci->child_id, &in, &out);
 		snprintf(si, sizeof(si), "%08x", ci->spi_in);
 		snprintf(so, sizeof(so), "%08x", ci->spi_out);
-		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I}",
-			      "id", (json_int_t)ci->child_id, "name", ci->name ? ci->name : "",
-			      "mode", ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
-			      "state", ci->state ? ci->state : "INSTALLED", "spi_in", si, "spi_out",
-			      so, "algorithms", ci->algorithms, "local_ts", split_ts(ci->local_ts),
-			      "remote_ts", split_ts(ci->remote_ts), "bytes_in",
-			      (json_int_t)in.bytes, "packets_in", (json_int_t)in.packets,
-			      "bytes_out", (json_int_t)out.bytes, "packets_out",
-			      (json_int_t)out.packets);
-		if (c && ci->established_ms && lc->now >= ci->established_ms)
-			json_object_set_new(
-			    c, "established",
-			    json_integer((json_int_t)((lc->now - ci->established_ms) / 1000)));
+		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+			      (json_int_t)ci->child_id, "name", ci->name ? ci->name : "", "mode",
+			      ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "state",
+			      ci->state ? ci->state : "INSTALLED", "spi_in", si, "spi_out", so,
+			      "algorithms", ci->algorithms, "local_ts", split_ts(ci->local_ts),
+			      "remote_ts", split_ts(ci->remote_ts));
+		child_traffic(lc, c, ci->child_id);
+		set_age(c, "established", ci->established_ms, lc->now);
+		set_in(c, "rekey_in", ci->rekey_ms, lc->now);
+		set_in(c, "expires_in", ci->expire_ms, lc->now);
 		json_array_append_new(children, c);
 	}
 	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
@@ -322,20 +364,35 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 		json_object_set_new(nat, "encap", json_boolean(sa->encap));
 		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
 	}
-	if (o && sa->established_ms && lc->now >= sa->established_ms)
-		json_object_set_new(
-		    o, "established",
-		    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
+	set_age(o, "established", sa->established_ms, lc->now);
+	set_in(o, "rekey_in", sa->rekey_ms, lc->now);
+	set_in(o, "reauth_in", sa->reauth_ms, lc->now);
+	set_in(o, "expires_in", sa->expire_ms, lc->now);
 	json_array_append_new(lc->sas, o);
 	return 0;
 }
 
+/* list-sas [--conn NAME] [--id N] */
 void ctl_h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
-	struct list_ctx lc = { .d = d, .sas = json_array(), .now = mono_ms() };
+	struct list_ctx lc = { .d = d,
+			       .now = mono_ms(),
+			       .wall = (int64_t)time(NULL),
+			       .stats = !strcmp(kif_backend(d->kif), "netlink"),
+			       .conn = ctl_arg_string(req, "conn") };
 
-	(void)req;
+	ctl_arg_integer(req, "id", &lc.id);
+	if (lc.conn && !conf_find_conn(d->conf, lc.conn)) {
+		ctl_reply_error(reply, "no connection named %s", lc.conn);
+		return;
+	}
+	if (lc.id < 0 || lc.id > UINT32_MAX) {
+		ctl_reply_error(reply, "no IKE SA %lld: an IKE SA id is 1 to %u", (long long)lc.id,
+				UINT32_MAX);
+		return;
+	}
+	lc.sas = json_array();
 	ike_engine_foreach_sa(d->engine, list_fn, &lc);
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
 }

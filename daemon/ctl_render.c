@@ -260,6 +260,43 @@ static void render_conn(FILE *out, const json_t *c)
 	}
 }
 
+/* ", idle 5s" (seconds since the SA last carried a packet), ", never
+ * used" (null); nothing when the daemon did not say (an older one). */
+static void put_idle(FILE *out, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	char d[32];
+
+	if (json_is_null(v)) {
+		fputs(", never used", out);
+	} else if (json_is_integer(v)) {
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, ", idle %s", d);
+	}
+}
+
+/* "rekey in 50m 3s, reauth in 2h 5m, expires in 58m" on a line of its
+ * own, of the times the SA has. */
+static void put_times(FILE *out, const char *indent, const json_t *sa)
+{
+	static const char *const keys[] = { "rekey_in", "reauth_in", "expires_in" };
+	static const char *const labels[] = { "rekey in", "reauth in", "expires in" };
+	bool any = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(sa, keys[i]);
+		char d[32];
+
+		if (!json_is_integer(v))
+			continue;
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, "%s%s %s", any ? ", " : indent, labels[i], d);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void render_child_sa(FILE *out, const json_t *ch)
 {
 	fputs("  ", out);
@@ -277,17 +314,32 @@ static void render_child_sa(FILE *out, const json_t *ch)
 	put_field(out, ch, "spi_out");
 	fputs("_o, ", out);
 	put_field(out, ch, "algorithms");
+	const json_t *est = json_object_get(ch, "established");
+	if (json_is_integer(est)) {
+		char d[32];
+		ctl_render_duration(d, sizeof(d), json_integer_value(est));
+		fprintf(out, ", up %s", d);
+	}
 	fputc('\n', out);
 
-	fputs("    in  ", out);
-	put_int(out, ch, "bytes_in");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_in");
-	fputs(" packets\n    out ", out);
-	put_int(out, ch, "bytes_out");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_out");
-	fputs(" packets\n    ", out);
+	put_times(out, "    ", ch);
+	if (json_object_get(ch, "bytes_in") == NULL && json_object_get(ch, "bytes_out") == NULL) {
+		fputs("    traffic unknown (the kernel keeps no SAs)\n    ", out);
+	} else {
+		fputs("    in  ", out);
+		put_int(out, ch, "bytes_in");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_in");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_in");
+		fputs("\n    out ", out);
+		put_int(out, ch, "bytes_out");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_out");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_out");
+		fputs("\n    ", out);
+	}
 	put_list(out, json_object_get(ch, "local_ts"), ", ", "?");
 	fputs(" === ", out);
 	put_list(out, json_object_get(ch, "remote_ts"), ", ", "?");
@@ -328,6 +380,7 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 	put_field(out, sa, "spi_r");
 	fputs("_r, ", out);
 	fputs(get_bool(sa, "initiator") ? "we initiated\n" : "peer initiated\n", out);
+	put_times(out, "  ", sa);
 
 	const json_t *nat = json_object_get(sa, "nat");
 	bool nl = get_bool(nat, "local"), nr = get_bool(nat, "remote");

@@ -33,12 +33,20 @@ const struct ctl_arg ctl_args_initiate[] = {
 	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
 };
 
+const struct ctl_arg ctl_args_list_sas[] = {
+	{ "conn", CTL_ARG_STRING, false, 0, "NAME", "only the SAs of connection NAME" },
+	{ "id", CTL_ARG_INTEGER, false, 0, "N", "only IKE SA N (the number in CONN[N])" },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
 const struct ctl_cmd_desc ctl_cmd_table[] = {
 	{ "status", "", "the daemon's version, uptime and SA counts", NULL, CTL_FNS(status) },
 	{ "list-conns", "", "the configured connections and their children", NULL,
 	  CTL_FNS(list_conns) },
-	{ "list-sas", "", "the IKE SAs and their CHILD SAs, with traffic counters", NULL,
-	  CTL_FNS(list_sas) },
+	{ "list-sas", "[--conn NAME] [--id N]",
+	  "the IKE SAs and their CHILD SAs: age, next rekey and\n"
+	  "expiry, traffic counters and idle time",
+	  ctl_args_list_sas, CTL_FNS(list_sas) },
 	{ "list-certs", "",
 	  "the certificates loaded: subject, issuer, validity, key,\n"
 	  "whether its private key is loaded, the file",
