@@ -81,8 +81,11 @@ static json_t *pending_result(const struct pending *p)
 			 (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
 }
 
+static void term_event(const struct ike_event *ev);
+
 void ctl_cmds_event(struct daemon *d, const struct ike_event *ev)
 {
+	term_event(ev);
 	struct pending *p, *tmp;
 
 	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
@@ -501,40 +504,224 @@ void ctl_h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
 	ctl_reply_defer(reply, (unsigned int)timeout * 1000, pending_cancel, p);
 }
 
-/* terminate CONN (its IKE SAs) or CONN/CHILD (that CHILD SA; the IKE SA
- * and the other children stay). */
+/*
+ * terminate: answered once every SA it deletes is gone (the peer answered
+ * the Delete, or the retransmissions gave up), or at the timeout. The
+ * SAs are found before the engine is asked, and each wait is on the list
+ * before the engine runs, so an SA the engine drops at once (one still
+ * connecting) is counted too.
+ */
+struct term_target {
+	uint32_t ike_sa_id;
+	uint32_t child_id; /* 0: the IKE SA itself */
+	bool gone;	   /* an event said so */
+	bool present;	   /* scratch of term_check_fn */
+};
+
+struct term_wait {
+	TAILQ_ENTRY(term_wait) entry;
+	struct ctl_reply *reply;
+	bool deferred;
+	const char *what; /* "terminated" or "terminated_children" */
+	size_t n;
+	struct term_target t[];
+};
+
+static TAILQ_HEAD(, term_wait) term_waits = TAILQ_HEAD_INITIALIZER(term_waits);
+
+struct term_find {
+	const char *conn, *child; /* conn NULL: by id */
+	uint32_t id;
+	struct term_target *t;
+	size_t n, cap;
+	int err;
+};
+
+static void term_add(struct term_find *f, uint32_t ike_sa_id, uint32_t child_id)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		struct term_target *t = realloc(f->t, cap * sizeof(*t));
+
+		if (!t) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->t = t;
+		f->cap = cap;
+	}
+	f->t[f->n++] = (struct term_target){ ike_sa_id, child_id, false, false };
+}
+
+static int term_find_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct term_find *f = arg;
+
+	if (f->conn ? strcmp(f->conn, sa->conn_name) != 0 : f->id != sa->id)
+		return 0;
+	if (!f->child) {
+		term_add(f, sa->id, 0);
+		return 0;
+	}
+	for (size_t i = 0; i < sa->n_children; i++)
+		if (sa->children[i].name && !strcmp(sa->children[i].name, f->child))
+			term_add(f, sa->id, sa->children[i].child_id);
+	return 0;
+}
+
+/* Which targets are still there (after the engine ran): present. */
+static int term_check_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct term_wait *w = arg;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct term_target *t = &w->t[i];
+		bool there = !t->child_id;
+
+		if (t->ike_sa_id != sa->id)
+			continue;
+		for (size_t k = 0; k < sa->n_children && !there; k++)
+			there = sa->children[k].child_id == t->child_id;
+		t->present = there;
+	}
+	return 0;
+}
+
+static bool term_done(const struct term_wait *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->t[i].gone)
+			return false;
+	return true;
+}
+
+static void term_answer(struct term_wait *w)
+{
+	TAILQ_REMOVE(&term_waits, w, entry);
+	ctl_reply_send(w->reply, json_pack("{s:b, s:I}", "ok", 1, w->what, (json_int_t)w->n));
+	free(w);
+}
+
+static void term_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_why why)
+{
+	struct term_wait *w = arg;
+	size_t left = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		left += !w->t[i].gone;
+	if (why == CTL_CANCEL_TIMEOUT)
+		ctl_reply_error(reply,
+				"terminate: %zu of %zu SA%s still deleting (the peer has not "
+				"answered the Delete yet; conduitd keeps trying)",
+				left, w->n, w->n == 1 ? "" : "s");
+	TAILQ_REMOVE(&term_waits, w, entry);
+	free(w);
+}
+
+/* The engine's events: an SA a terminate waits for went. */
+static void term_event(const struct ike_event *ev)
+{
+	struct term_wait *w, *tmp;
+
+	if (ev->type != IKE_EV_IKE_DOWN && ev->type != IKE_EV_CHILD_DOWN &&
+	    !(ev->type == IKE_EV_FAILED && !ev->child_name))
+		return;
+	for (w = TAILQ_FIRST(&term_waits); w; w = tmp) {
+		tmp = TAILQ_NEXT(w, entry);
+		for (size_t i = 0; i < w->n; i++) {
+			struct term_target *t = &w->t[i];
+
+			if (t->ike_sa_id != ev->ike_sa_id)
+				continue;
+			/* an IKE SA takes its children with it */
+			if (ev->type != IKE_EV_CHILD_DOWN || t->child_id == ev->child_id)
+				t->gone = true;
+		}
+		if (w->deferred && term_done(w))
+			term_answer(w);
+	}
+}
+
+/* terminate CONN (its IKE SAs), CONN/CHILD (that CHILD SA; the IKE SA and
+ * the other children stay) or --id N (IKE SA N). */
 void ctl_h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
 {
 	struct daemon *d = arg;
 	const char *name = ctl_arg_string(req, "name");
+	json_int_t id = 0, timeout = INITIATE_TIMEOUT_S;
+	struct term_find f = { .conn = NULL };
 	const struct conf_conn *cc;
-	char conn[128], *child;
-	struct sa_count c;
+	struct term_wait *w;
+	char conn[128], *child = NULL;
 
-	if (split_name(name, conn, sizeof(conn), &child)) {
-		ctl_reply_error(reply, "no connection named %.64s...", name);
+	ctl_arg_integer(req, "timeout", &timeout);
+	if (timeout <= 0 || timeout > 3600) {
+		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
 		return;
 	}
-	cc = conf_find_conn(d->conf, conn);
-	if (!cc) {
-		ctl_reply_error(reply, "no connection named %s", conn);
+	if (ctl_arg_integer(req, "id", &id) == !!name) {
+		ctl_reply_error(reply, "terminate wants a connection name or an IKE SA id (--id), "
+				       "one of them");
 		return;
 	}
-	if (child) {
-		int rc;
-
-		if (!conf_find_child(cc, child)) {
+	if (name) {
+		if (split_name(name, conn, sizeof(conn), &child)) {
+			ctl_reply_error(reply, "no connection named %.64s...", name);
+			return;
+		}
+		cc = conf_find_conn(d->conf, conn);
+		if (!cc) {
+			ctl_reply_error(reply, "no connection named %s", conn);
+			return;
+		}
+		if (child && !conf_find_child(cc, child)) {
 			ctl_reply_error(reply, "no child %s in connection %s", child, conn);
 			return;
 		}
-		rc = ike_engine_terminate_child(d->engine, conn, child);
-		ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated_children",
-						(json_int_t)(rc == 0)));
+		f.conn = conn;
+		f.child = child;
+	} else {
+		if (id <= 0 || id > UINT32_MAX) {
+			ctl_reply_error(reply, "no IKE SA %lld", (long long)id);
+			return;
+		}
+		f.id = (uint32_t)id;
+	}
+	ike_engine_foreach_sa(d->engine, term_find_fn, &f);
+	if (!f.err && !name && !f.n) {
+		ctl_reply_error(reply, "no IKE SA %lld", (long long)id);
+		free(f.t);
 		return;
 	}
-	c = count_sas(d, conn);
-	ike_engine_terminate(d->engine, conn, 0);
-	ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated", (json_int_t)c.ike));
+	w = f.err ? NULL : calloc(1, sizeof(*w) + f.n * sizeof(w->t[0]));
+	if (!w) {
+		ctl_reply_error(reply, "out of memory");
+		free(f.t);
+		return;
+	}
+	w->reply = reply;
+	w->what = child ? "terminated_children" : "terminated";
+	w->n = f.n;
+	if (f.n)
+		memcpy(w->t, f.t, f.n * sizeof(w->t[0]));
+	free(f.t);
+	TAILQ_INSERT_TAIL(&term_waits, w, entry);
+	if (child)
+		ike_engine_terminate_child(d->engine, conn, child);
+	else if (name)
+		ike_engine_terminate(d->engine, conn, 0);
+	else
+		ike_engine_terminate(d->engine, NULL, (uint32_t)id);
+	/* what the engine dropped without an event we matched is gone too */
+	ike_engine_foreach_sa(d->engine, term_check_fn, w);
+	for (size_t i = 0; i < w->n; i++)
+		w->t[i].gone = w->t[i].gone || !w->t[i].present;
+	if (term_done(w)) {
+		term_answer(w);
+		return;
+	}
+	w->deferred = true;
+	ctl_reply_defer(reply, (unsigned int)timeout * 1000, term_cancel, w);
 }
 
 /* rekey CONN (its IKE SAs) or CONN/CHILD (that child in each IKE SA). */

@@ -483,14 +483,29 @@ static void render_initiate(FILE *out, const json_t *req, const json_t *r)
 	fputs(")\n", out);
 }
 
+/* The request's NAME, or "IKE SA N" for --id N. */
+static void put_target(FILE *out, const json_t *req)
+{
+	if (json_is_string(json_object_get(req, "name")) ||
+	    !json_is_integer(json_object_get(req, "id"))) {
+		put_field(out, req, "name");
+		return;
+	}
+	fputs("IKE SA ", out);
+	put_int(out, req, "id");
+}
+
 static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 {
-	put_field(out, req, "name");
+	put_target(out, req);
 	const json_t *c = json_object_get(r, "terminated_children");
 	if (json_is_integer(c)) {
-		fputs(json_integer_value(c) ? ": CHILD_SA deleting\n"
-					    : ": no such CHILD_SA was up\n",
-		      out);
+		json_int_t n = json_integer_value(c);
+		if (n == 0)
+			fputs(": no such CHILD_SA was up\n", out);
+		else
+			fprintf(out, ": terminated %" JSON_INTEGER_FORMAT " CHILD_SA%s\n", n,
+				n == 1 ? "" : "s");
 		return;
 	}
 	const json_t *t = json_object_get(r, "terminated");

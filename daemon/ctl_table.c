@@ -39,6 +39,13 @@ const struct ctl_arg ctl_args_list_sas[] = {
 	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
 };
 
+static const struct ctl_arg ctl_args_terminate[] = {
+	{ "name", CTL_ARG_STRING, false, CTL_ARGF_POSITIONAL, "NAME", NULL },
+	{ "id", CTL_ARG_INTEGER, false, 0, "N", "IKE SA N instead of a connection" },
+	{ "timeout", CTL_ARG_INTEGER, false, CTL_ARGF_TIMEOUT, "SECS", NULL },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
 const struct ctl_cmd_desc ctl_cmd_table[] = {
 	{ "status", "", "the daemon's version, uptime and SA counts", NULL, CTL_FNS(status) },
 	{ "list-conns", "", "the configured connections and their children", NULL,
@@ -56,10 +63,11 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "(CONN/CHILD: that child), and wait until each is up or\n"
 	  "has failed; an IKE SA already up is reused",
 	  ctl_args_initiate, CTL_FNS(initiate) },
-	{ "terminate", "NAME",
+	{ "terminate", "NAME | --id N",
 	  "delete the IKE SAs of connection NAME (CONN/CHILD: only\n"
-	  "that CHILD_SA; the IKE SA and other children stay)",
-	  ctl_args_name, CTL_FNS(terminate) },
+	  "that CHILD_SA; the IKE SA and other children stay), or\n"
+	  "IKE SA N; waits until the peer answered the deletes",
+	  ctl_args_terminate, CTL_FNS(terminate) },
 	{ "rekey", "NAME",
 	  "rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
 	  "that CHILD_SA); the rekey runs in the background",

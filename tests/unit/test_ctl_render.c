@@ -277,6 +277,14 @@ START_TEST(terminate)
 	ck_assert_str_eq(out_text, "site-b: terminated 2 IKE SAs\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":0}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b: no IKE SA was up\n");
+	/* by id, and one child */
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"id\":7}", "{\"ok\":true,\"terminated\":1}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "IKE SA 7: terminated 1 IKE SA\n");
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"name\":\"site-b/net\"}",
+				"{\"ok\":true,\"terminated_children\":2}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b/net: terminated 2 CHILD_SAs\n");
 }
 END_TEST
 
