@@ -731,6 +731,9 @@ struct rekey_ctx {
 	size_t conn_len;
 	const char *child; /* NULL: the IKE SAs */
 	int n_ok, n_busy;
+	bool reauth; /* collect the established IKE SAs' ids in ids */
+	uint32_t *ids;
+	size_t n_ids, cap;
 };
 
 static int rekey_one(void *arg, const struct ike_sa_info *sa)
@@ -741,6 +744,20 @@ static int rekey_one(void *arg, const struct ike_sa_info *sa)
 	if (strlen(sa->conn_name) != r->conn_len || strncmp(sa->conn_name, r->conn, r->conn_len) ||
 	    sa->state != IKE_STATE_ESTABLISHED)
 		return 0;
+	if (r->reauth) {
+		/* reauthenticated after the walk: it adds IKE SAs */
+		if (r->n_ids == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 4;
+			uint32_t *ids = realloc(r->ids, cap * sizeof(*ids));
+
+			if (!ids)
+				return -ENOMEM;
+			r->ids = ids;
+			r->cap = cap;
+		}
+		r->ids[r->n_ids++] = sa->id;
+		return 0;
+	}
 	if (!r->child) {
 		rc = ike_engine_rekey(r->d->engine, sa->id, 0);
 		r->n_ok += rc == 0;
@@ -772,7 +789,46 @@ void ctl_h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
 		ctl_reply_error(reply, "no connection named %s", conn);
 		return;
 	}
-	ike_engine_foreach_sa(d->engine, rekey_one, &r);
+	r.reauth = json_is_true(json_object_get(req, "reauth"));
+	if (r.reauth && r.child) {
+		ctl_reply_error(reply,
+				"rekey --reauth reauthenticates IKE SAs (with all their "
+				"children): give the connection, %s",
+				conn);
+		return;
+	}
+	if (ike_engine_foreach_sa(d->engine, rekey_one, &r) == -ENOMEM) {
+		free(r.ids);
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	if (r.reauth) {
+		json_t *nids = json_array();
+		const char *why = NULL;
+
+		for (size_t i = 0; i < r.n_ids; i++) {
+			int rc = ike_engine_reauth(d->engine, r.ids[i]);
+
+			if (rc > 0)
+				json_array_append_new(nids, json_integer(rc));
+			r.n_busy += rc == -EBUSY;
+			if (rc == -EDESTADDRREQ)
+				why = "the connection has no remote address to initiate to";
+			else if (rc < 0 && rc != -EBUSY && !why)
+				why = strerror(-rc);
+		}
+		free(r.ids);
+		if (!json_array_size(nids) && !r.n_busy) {
+			json_decref(nids);
+			ctl_reply_error(reply, "%s: %s", name,
+					why ? why : "no established IKE SA to reauthenticate");
+			return;
+		}
+		ctl_reply_send(reply, json_pack("{s:b, s:I, s:i, s:o}", "ok", 1, "reauthenticating",
+						(json_int_t)json_array_size(nids), "busy",
+						(json_int_t)r.n_busy, "ike_sas", nids));
+		return;
+	}
 	if (!r.n_ok && !r.n_busy) {
 		ctl_reply_error(reply, "%s: no established %s to rekey", name,
 				r.child ? "CHILD_SA of that name" : "IKE SA");

@@ -520,6 +520,26 @@ static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 
 static void render_rekey(FILE *out, const json_t *req, const json_t *r)
 {
+	if (json_is_integer(json_object_get(r, "reauthenticating"))) {
+		json_int_t n = json_integer_value(json_object_get(r, "reauthenticating"));
+		json_int_t busy = json_integer_value(json_object_get(r, "busy"));
+		const json_t *ids = json_object_get(r, "ike_sas");
+
+		put_field(out, req, "name");
+		fprintf(out, ": reauthenticating %" JSON_INTEGER_FORMAT " IKE SA%s", n,
+			n == 1 ? "" : "s");
+		if (json_array_size(ids)) {
+			fputs(json_array_size(ids) == 1 ? " (new IKE SA " : " (new IKE SAs ", out);
+			put_list(out, ids, ", ", "");
+			fputc(')', out);
+		}
+		if (busy)
+			fprintf(out, "; %" JSON_INTEGER_FORMAT " already being replaced or going",
+				busy);
+		fputc('\n', out);
+		return;
+	}
+
 	json_int_t n = json_integer_value(json_object_get(r, "rekeying"));
 	json_int_t busy = json_integer_value(json_object_get(r, "busy"));
 

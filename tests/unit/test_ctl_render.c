@@ -295,6 +295,15 @@ START_TEST(rekey)
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 1 SA\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"rekeying\":2,\"busy\":1}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 2 SAs (1 already rekeying or going)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":1,\"busy\":0,\"ike_sas\":[8]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: reauthenticating 1 IKE SA (new IKE SA 8)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":0,\"busy\":1,\"ike_sas\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b: reauthenticating 0 IKE SAs; 1 already being replaced or going\n");
 }
 END_TEST
 
