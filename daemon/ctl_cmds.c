@@ -24,7 +24,10 @@
 #include "daemon/daemon.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/trap.h"
+#include "ike/alg.h"
 #include "ike/cert.h"
+#include "ike/ike_const.h"
 #include "ike/ike.h"
 #include "kernel-iface/xfrm.h"
 
@@ -890,4 +893,208 @@ const struct ctl_handlers *ctl_cmds_handlers(void)
 		h.n_commands = ctl_cmd_count < 64 ? ctl_cmd_count : 64;
 	}
 	return &h;
+}
+
+/* ------------------------------------------------------------------ */
+/* list-pols                                                           */
+
+/* A child's engine reqid and names, from the engine's listing. */
+struct pol_owner {
+	uint32_t reqid;
+	char conn[64], child[64];
+};
+
+struct pol_owners {
+	struct pol_owner *v;
+	size_t n, cap;
+};
+
+static int pol_owner_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct pol_owners *o = arg;
+
+	for (size_t i = 0; i < sa->n_children; i++) {
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 16;
+			struct pol_owner *v = realloc(o->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			o->v = v;
+			o->cap = cap;
+		}
+		o->v[o->n].reqid = sa->children[i].reqid;
+		snprintf(o->v[o->n].conn, sizeof(o->v[0].conn), "%s", sa->conn_name);
+		snprintf(o->v[o->n].child, sizeof(o->v[0].child), "%s",
+			 sa->children[i].name ? sa->children[i].name : "");
+		o->n++;
+	}
+	return 0;
+}
+
+static const char *pol_dir(enum kif_dir d)
+{
+	return d == KIF_DIR_IN ? "in" : d == KIF_DIR_OUT ? "out" : "fwd";
+}
+
+/* "10.1.0.0/24", with the protocol and port when the selector has them
+ * ("10.1.0.0/24[tcp/80]"). */
+static json_t *pol_sel(const struct kif_addr *a, uint8_t plen, uint8_t proto, uint16_t port,
+		       uint16_t mask)
+{
+	char ip[64], buf[128];
+
+	kif_addr_str(a, ip, sizeof(ip));
+	if (!proto && !mask)
+		return json_sprintf("%s/%u", ip, plen);
+	snprintf(buf, sizeof(buf), "%s/%u[%u", ip, plen, proto);
+	if (mask)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%u", port);
+	return json_sprintf("%s]", buf);
+}
+
+/* conduit's policies in the kernel (its reqid range: children's and
+ * traps'), each with the connection and child it belongs to. */
+void ctl_h_list_pols(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	struct pol_owners own = { NULL, 0, 0 };
+	struct kif_policy *pols = NULL;
+	json_t *list;
+	size_t n = 0;
+	int rc;
+
+	(void)req;
+	rc = kif_policy_list(d->kif, &pols, &n);
+	if (rc) {
+		ctl_reply_error(reply, "cannot list the kernel's policies: %s", kif_error(d->kif));
+		return;
+	}
+	if (ike_engine_foreach_sa(d->engine, pol_owner_fn, &own)) {
+		free(pols);
+		free(own.v);
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct kif_policy *p = &pols[i];
+		const struct kif_tmpl *t = &p->tmpl[0];
+		const char *conn = NULL, *child = NULL;
+		uint32_t ereqid = dkern_engine_reqid(d->kern, t->reqid);
+		bool trap = false;
+		char s[64], ds[64];
+		json_t *o;
+
+		for (size_t k = 0; ereqid && k < own.n && !conn; k++)
+			if (own.v[k].reqid == ereqid) {
+				conn = own.v[k].conn;
+				child = own.v[k].child;
+			}
+		if (!conn)
+			trap = dtrap_lookup(d->trap, t->reqid, &conn, &child) == 1;
+		o = json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:b}", "dir", pol_dir(p->dir), "src",
+			      pol_sel(&p->sel.src, p->sel.src_plen, p->sel.proto, p->sel.sport,
+				      p->sel.sport_mask),
+			      "dst",
+			      pol_sel(&p->sel.dst, p->sel.dst_plen, p->sel.proto, p->sel.dport,
+				      p->sel.dport_mask),
+			      "mode", t->mode == KIF_MODE_TUNNEL ? "tunnel" : "transport", "reqid",
+			      (json_int_t)t->reqid, "priority", (json_int_t)p->priority, "index",
+			      (json_int_t)p->index, "trap", trap);
+		if (o && conn) {
+			json_object_set_new(o, "connection", json_string(conn));
+			json_object_set_new(o, "child", json_string(child ? child : ""));
+		}
+		if (o && t->mode == KIF_MODE_TUNNEL && t->src.family) {
+			json_object_set_new(o, "tunnel_src",
+					    json_string(kif_addr_str(&t->src, s, sizeof(s))));
+			json_object_set_new(o, "tunnel_dst",
+					    json_string(kif_addr_str(&t->dst, ds, sizeof(ds))));
+		}
+		if (o && (p->mark_value || p->mark_mask))
+			json_object_update_new(o, json_pack("{s:I, s:I}", "mark",
+							    (json_int_t)p->mark_value, "mark_mask",
+							    (json_int_t)p->mark_mask));
+		if (o && p->if_id)
+			json_object_set_new(o, "if_id", json_integer((json_int_t)p->if_id));
+		json_array_append_new(list, o);
+	}
+	free(pols);
+	free(own.v);
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel", kif_backend(d->kif),
+					"policies", list));
+}
+
+/* ------------------------------------------------------------------ */
+/* list-algs                                                           */
+
+static const char *alg_type(uint8_t t)
+{
+	switch (t) {
+	case IKE_TRANS_ENCR:
+		return "encryption";
+	case IKE_TRANS_PRF:
+		return "prf";
+	case IKE_TRANS_INTEG:
+		return "integrity";
+	case IKE_TRANS_DH:
+		return "key-exchange";
+	case IKE_TRANS_ESN:
+		return "esn";
+	}
+	return "?";
+}
+
+/* The kernel's crypto API type of an ESP algorithm's kernel name. */
+static const char *alg_kernel_type(const struct ike_alg_info *a)
+{
+	if (a->type == IKE_TRANS_INTEG)
+		return "hash";
+	return (a->flags & IKE_ALG_AEAD) ? "aead" : "skcipher";
+}
+
+/* What this build negotiates (the algorithm table: IKE and ESP, by
+ * strongSwan keyword), and for ESP whether this kernel has it. */
+void ctl_h_list_algs(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	bool probe = !strcmp(kif_backend(d->kif), "netlink");
+	json_t *list = json_array();
+
+	(void)req;
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get((enum ike_alg)i);
+		json_t *kw, *o, *kernel = json_null();
+		char name[64];
+
+		if (!a || !a->keywords[0])
+			continue;
+		kw = json_array();
+		for (size_t k = 0; k < IKE_ALG_MAX_KEYWORDS && a->keywords[k]; k++)
+			json_array_append_new(kw, json_string(a->keywords[k]));
+		/* strongSwan's name, with the key length of an encryption */
+		if (a->type == IKE_TRANS_ENCR && a->key_bits)
+			snprintf(name, sizeof(name), "%s_%u", a->name, a->key_bits);
+		else
+			snprintf(name, sizeof(name), "%s", a->name ? a->name : a->keywords[0]);
+		if (probe && (a->flags & IKE_ALG_ESP) && a->kernel &&
+		    (a->type == IKE_TRANS_ENCR || a->type == IKE_TRANS_INTEG)) {
+			int rc = kif_crypto_probe(alg_kernel_type(a), a->kernel);
+
+			if (rc >= 0) {
+				json_decref(kernel);
+				kernel = json_boolean(rc == 1);
+			}
+		}
+		o = json_pack("{s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:o}", "name", name, "keyword",
+			      a->keywords[0], "keywords", kw, "type", alg_type(a->type), "ike",
+			      !!(a->flags & IKE_ALG_IKE), "esp", !!(a->flags & IKE_ALG_ESP), "weak",
+			      !!(a->flags & IKE_ALG_WEAK), "kernel", kernel);
+		if (o && a->kernel)
+			json_object_set_new(o, "kernel_name", json_string(a->kernel));
+		json_array_append_new(list, o);
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
+					kif_backend(d->kif), "algorithms", list));
 }

@@ -18,6 +18,8 @@ CTL_CMD(initiate);
 CTL_CMD(terminate);
 CTL_CMD(rekey);
 CTL_CMD(reload);
+CTL_CMD(list_pols);
+CTL_CMD(list_algs);
 #undef CTL_CMD
 
 #define CTL_FNS(id) ctl_h_##id, ctl_render_##id
@@ -67,6 +69,12 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "the certificates loaded: subject, issuer, validity, key,\n"
 	  "whether its private key is loaded, the file",
 	  NULL, CTL_FNS(list_certs) },
+	{ "list-pols", "", "conduit's IPsec policies in the kernel, with the child\nthey belong to",
+	  NULL, CTL_FNS(list_pols) },
+	{ "list-algs", "",
+	  "the algorithms this build negotiates (IKE, ESP) and\n"
+	  "whether this kernel has each ESP one",
+	  NULL, CTL_FNS(list_algs) },
 	{ "initiate", "NAME",
 	  "start connection NAME, every child of it on one IKE SA\n"
 	  "(CONN/CHILD: that child), and wait until each is up or\n"
