@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <uthash.h>
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
@@ -297,30 +298,96 @@ static void set_age(json_t *o, const char *key, uint64_t since, uint64_t now)
 		json_object_set_new(o, key, json_integer((json_int_t)((now - since) / 1000)));
 }
 
-/* The kernel's counters of a child's SAs, and how long ago each last
- * carried a packet ("idle_in"/"idle_out", null: never); nothing when
- * the kernel keeps no SAs (--kernel none) or does not know the child. */
+/*
+ * When each child's SAs last carried a packet. The kernel says so with
+ * XFRMA_LASTUSED only from Linux 6.4 on ("xfrm: update x->lastused for
+ * every packet"); before, ESP leaves it 0. Then list-sas tells from the
+ * counters: a counter seen to move since the previous listing moved by
+ * then, so the idle time is at least the time since that listing saw it.
+ * Records of children no longer listed are dropped at each listing.
+ */
+struct use_rec {
+	UT_hash_handle hh;
+	uint32_t child_id;
+	uint64_t packets[2];  /* in, out, at the last listing */
+	uint64_t changed[2];  /* when a listing saw them move (mono ms), 0: not yet */
+	uint64_t listing;     /* the last listing that saw the child */
+};
+
+static struct use_rec *use_recs;
+static uint64_t use_listing;
+
+/* "idle_in"/"idle_out" of one direction: seconds, null (never used), or
+ * nothing (used, but not yet known when). */
+static void set_idle(struct list_ctx *lc, json_t *c, const char *key, struct use_rec *u, int dir,
+		     const struct kif_sa_stats *st)
+{
+	if (st->last_used) {
+		json_object_set_new(c, key,
+				    json_integer(lc->wall > (int64_t)st->last_used
+						     ? lc->wall - (int64_t)st->last_used
+						     : 0));
+	} else if (!st->packets) {
+		json_object_set_new(c, key, json_null());
+	} else if (u) {
+		if (u->listing && u->packets[dir] != st->packets)
+			u->changed[dir] = lc->now;
+		if (u->changed[dir])
+			json_object_set_new(c, key,
+					    json_integer((json_int_t)((lc->now - u->changed[dir]) / 1000)));
+	}
+	if (u)
+		u->packets[dir] = st->packets;
+}
+
+/* The kernel's counters of a child's SAs and how long each direction has
+ * been idle; nothing when the kernel keeps no SAs (--kernel none) or does
+ * not know the child. */
 static void child_traffic(struct list_ctx *lc, json_t *c, uint32_t child_id)
 {
 	struct kif_sa_stats in, out;
+	struct use_rec *u;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	if (!c || !lc->stats || dkern_child_stats(lc->d->kern, child_id, &in, &out))
 		return;
-	json_object_update_new(
-	    c, json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "bytes_in", (json_int_t)in.bytes,
-			 "packets_in", (json_int_t)in.packets, "bytes_out", (json_int_t)out.bytes,
-			 "packets_out", (json_int_t)out.packets, "idle_in",
-			 in.last_used ? json_integer(lc->wall > (int64_t)in.last_used
-							 ? lc->wall - (int64_t)in.last_used
-							 : 0)
-				      : json_null(),
-			 "idle_out",
-			 out.last_used ? json_integer(lc->wall > (int64_t)out.last_used
-							  ? lc->wall - (int64_t)out.last_used
-							  : 0)
-				       : json_null()));
+	json_object_update_new(c, json_pack("{s:I, s:I, s:I, s:I}", "bytes_in", (json_int_t)in.bytes,
+					    "packets_in", (json_int_t)in.packets, "bytes_out",
+					    (json_int_t)out.bytes, "packets_out",
+					    (json_int_t)out.packets));
+	HASH_FIND(hh, use_recs, &child_id, sizeof(child_id), u);
+	if (!u && (u = calloc(1, sizeof(*u)))) {
+		u->child_id = child_id;
+		HASH_ADD(hh, use_recs, child_id, sizeof(u->child_id), u);
+	}
+	set_idle(lc, c, "idle_in", u, 0, &in);
+	set_idle(lc, c, "idle_out", u, 1, &out);
+	if (u)
+		u->listing = use_listing;
+}
+
+void ctl_cmds_cleanup(void)
+{
+	struct use_rec *u, *tmp;
+
+	HASH_ITER (hh, use_recs, u, tmp) {
+		HASH_DEL(use_recs, u);
+		free(u);
+	}
+}
+
+/* After a full listing: forget the children it did not see. */
+static void use_recs_sweep(void)
+{
+	struct use_rec *u, *tmp;
+
+	HASH_ITER (hh, use_recs, u, tmp) {
+		if (u->listing != use_listing) {
+			HASH_DEL(use_recs, u);
+			free(u);
+		}
+	}
 }
 
 static int list_fn(void *arg, const struct ike_sa_info *sa)
@@ -399,7 +466,10 @@ void ctl_h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
 		return;
 	}
 	lc.sas = json_array();
+	use_listing++;
 	ike_engine_foreach_sa(d->engine, list_fn, &lc);
+	if (!lc.conn && !lc.id)
+		use_recs_sweep();
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
 }
 
