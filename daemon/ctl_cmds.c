@@ -1092,8 +1092,8 @@ void ctl_h_list_pols(void *arg, const json_t *req, struct ctl_reply *reply)
 	}
 	free(pols);
 	free(own.v);
-	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel", kif_backend(d->kif),
-					"policies", list));
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
+					kif_backend(d->kif), "policies", list));
 }
 
 /* ------------------------------------------------------------------ */
