@@ -456,15 +456,17 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		if (ev->quiet)
 			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id, "half-open: %s",
 			       ev->reason ? ev->reason : "");
+		/* The engine logged the failure once, with its SA prefix
+		 * and the reason: this is its echo for debugging. */
 		else if (ev->child_name)
-			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
-			       "CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
+			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id,
+			       "event: CHILD_SA %s with %s failed: %s%s%s", ev->child_name,
 			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
 			       ev->notify ? ike_notify_name(ev->notify) : "",
 			       ev->notify ? ": " : "", ev->reason ? ev->reason : "");
 		else
-			log_sa(LOG_LEVEL_ERROR, ev->conn_name, ev->ike_sa_id,
-			       "connection with %s failed: %s%s%s",
+			log_sa(LOG_LEVEL_DEBUG, ev->conn_name, ev->ike_sa_id,
+			       "event: connection with %s failed: %s%s%s",
 			       peer_of(d, ev->conn_name, peer, sizeof(peer)),
 			       ev->notify ? ike_notify_name(ev->notify) : "",
 			       ev->notify ? ": " : "", ev->reason ? ev->reason : "");

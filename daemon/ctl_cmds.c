@@ -37,7 +37,11 @@ struct pending_child {
 	char name[64];
 	uint32_t child_id; /* once up */
 	bool done;
-	char error[512]; /* once failed */
+	char error[1024]; /* once failed */
+	/* the failure as fields: the notify that decided it (0: none) and
+	 * the engine's reason */
+	uint16_t notify;
+	char reason[1024];
 };
 
 /* An initiate answered when every child it asked for is up or has failed
@@ -57,20 +61,37 @@ static void pending_free(struct pending *p)
 	free(p);
 }
 
+/* A failure's fields besides "error", into o: "notify" (its name, or null),
+ * "notify_type" (0: none) and "reason" (the engine's, without the prefix
+ * "error" has). */
+static json_t *failure_fields(json_t *o, uint16_t notify, const char *reason)
+{
+	json_object_set_new(o, "notify",
+			    notify ? json_string(ike_notify_name(notify)) : json_null());
+	json_object_set_new(o, "notify_type", json_integer(notify));
+	json_object_set_new(o, "reason", json_string(reason));
+	return o;
+}
+
 /* Every child done: the answer, ok only if all came up. */
 static json_t *pending_result(const struct pending *p)
 {
 	json_t *ids = json_array(), *errs = json_array();
-	char msg[1024] = "";
+	const struct pending_child *first = NULL;
+	char msg[2048] = "";
 	size_t len = 0;
+	json_t *r;
 
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->kids[i].child_id) {
 			json_array_append_new(ids, json_integer(p->kids[i].child_id));
 		} else if (p->kids[i].error[0]) {
-			json_array_append_new(errs,
-					      json_pack("{s:s, s:s}", "child", p->kids[i].name,
-							"error", p->kids[i].error));
+			if (!first)
+				first = &p->kids[i];
+			json_array_append_new(
+			    errs, failure_fields(json_pack("{s:s, s:s}", "child", p->kids[i].name,
+							   "error", p->kids[i].error),
+						 p->kids[i].notify, p->kids[i].reason));
 			len +=
 			    (size_t)snprintf(msg + len, len < sizeof(msg) ? sizeof(msg) - len : 0,
 					     "%s%s", len ? "; " : "", p->kids[i].error);
@@ -81,8 +102,10 @@ static json_t *pending_result(const struct pending *p)
 		return json_pack("{s:b, s:i, s:o}", "ok", 1, "ike_sa", (json_int_t)p->ike_sa_id,
 				 "child_sas", ids);
 	}
-	return json_pack("{s:b, s:s, s:i, s:o, s:o}", "ok", 0, "error", msg, "ike_sa",
-			 (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
+	r = json_pack("{s:b, s:s, s:i, s:o, s:o}", "ok", 0, "error", msg, "ike_sa",
+		      (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
+	/* the first failure's fields at the top, as for a failed IKE SA */
+	return failure_fields(r, first->notify, first->reason);
 }
 
 static void term_event(const struct ike_event *ev);
@@ -93,7 +116,7 @@ void ctl_cmds_event(struct daemon *d, const struct ike_event *ev)
 	struct pending *p, *tmp;
 
 	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
-		char msg[512];
+		char msg[1024];
 		bool all = true;
 
 		tmp = TAILQ_NEXT(p, entry);
@@ -115,6 +138,9 @@ void ctl_cmds_event(struct daemon *d, const struct ike_event *ev)
 			} else if ((ev->type == IKE_EV_FAILED && (mine || !ev->child_name)) ||
 				   ev->type == IKE_EV_IKE_DOWN) {
 				snprintf(k->error, sizeof(k->error), "%s", msg);
+				snprintf(k->reason, sizeof(k->reason), "%s",
+					 ev->reason ? ev->reason : "failed");
+				k->notify = ev->notify;
 				k->done = true;
 			}
 			all = all && k->done;
@@ -122,8 +148,10 @@ void ctl_cmds_event(struct daemon *d, const struct ike_event *ev)
 		if (!p->n) {
 			if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
 				TAILQ_REMOVE(&d->pending, p, entry);
-				ctl_reply_send(p->reply,
-					       json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+				ctl_reply_send(
+				    p->reply,
+				    failure_fields(json_pack("{s:b, s:s}", "ok", 0, "error", msg),
+						   ev->notify, ev->reason ? ev->reason : "failed"));
 				pending_free(p);
 				continue;
 			}

@@ -128,6 +128,9 @@ void ike_child_req_add(struct ike_builder *b, const struct ike_sa *sa,
 	ike_add_ts(b, IKE_PL_TSR, req->ts + req->n_lts, req->n_rts);
 }
 
+/* Child configs a diagnosis names at most (the rest are not shown). */
+#define IKE_MAX_CHILDREN_DIAG 8
+
 static void fail(struct ike_child_result *res, uint16_t notify, const char *why)
 {
 	res->notify = notify;
@@ -219,7 +222,9 @@ void ike_child_req_finish(struct ike_engine *e, struct ike_sa *sa, const struct 
 			continue;
 		if (n->type == IKE_N_INVALID_KE_PAYLOAD && n->data.len == 2)
 			res->ke_group = (uint16_t)(n->data.ptr[0] << 8 | n->data.ptr[1]);
-		fail(res, n->type, "the peer refused the CHILD_SA");
+		fail(res, n->type,
+		     ike_diag_peer_refused(e, sa, req->with_ke ? "CREATE_CHILD_SA" : "IKE_AUTH",
+					   n->type, req));
 		return;
 	}
 	if ((m->encrypted & need) != need) {
@@ -335,16 +340,21 @@ void ike_child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike
 	size_t gir_len = 0;
 	struct ike_child *c;
 	uint32_t spi_in = 0;
+	/* the candidate configs refused for their proposals, and for their
+	 * selectors: what the diagnosis lists */
+	uint16_t no_prop[IKE_MAX_CHILDREN_DIAG], no_ts[IKE_MAX_CHILDREN_DIAG];
+	size_t n_no_prop = 0, n_no_ts = 0;
 	int idx = -1;
 	uint8_t mode;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	*dh_out = NULL;
-	fail(res, IKE_N_NO_PROPOSAL_CHOSEN, "no acceptable ESP proposal");
 	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
-	if (!peer)
+	if (!peer) {
+		fail(res, IKE_N_NO_PROPOSAL_CHOSEN, "no ESP proposal chosen: received none");
 		return;
+	}
 	n_tsi = ike_ts_decode(&m->tsi, tsi, IKE_MAX_TS);
 	n_tsr = ike_ts_decode(&m->tsr, tsr, IKE_MAX_TS);
 	/* A rekey keeps its config; a new child takes the first config
@@ -353,18 +363,29 @@ void ike_child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike
 	     i < (old ? (size_t)old->cfg_idx + 1 : sa->conn->cfg.n_children) && idx < 0; i++) {
 		const struct ike_conn_child *cc = &sa->conn->children[i];
 
-		if (ccsa ? ike_proposal_select(cc->esp_ke, cc->n_esp_ke, peer, n_peer, 0, &sel)
-			 : ike_proposal_select(cc->esp, cc->n_esp, peer, n_peer, IKE_SELECT_SKIP_DH,
-					       &sel))
+		if ((ccsa ? ike_proposal_select(cc->esp_ke, cc->n_esp_ke, peer, n_peer, 0, &sel)
+			  : ike_proposal_select(cc->esp, cc->n_esp, peer, n_peer,
+						IKE_SELECT_SKIP_DH, &sel)) ||
+		    sel.protocol != IKE_PROTO_ESP || sel.spi_len != 4) {
+			if (n_no_prop < IKE_MAX_CHILDREN_DIAG)
+				no_prop[n_no_prop++] = (uint16_t)i;
 			continue;
-		if (sel.protocol != IKE_PROTO_ESP || sel.spi_len != 4)
-			continue;
+		}
 		if (narrow(sa, cc, tsi, n_tsi, tsr, n_tsr, l, &n_l, r, &n_r)) {
-			fail(res, IKE_N_TS_UNACCEPTABLE, "traffic selectors unacceptable");
+			if (n_no_ts < IKE_MAX_CHILDREN_DIAG)
+				no_ts[n_no_ts++] = (uint16_t)i;
 			continue;
 		}
 		idx = (int)i;
 	}
+	/* Selectors are named only when some proposal fitted: otherwise
+	 * the proposals are the first thing to fix. */
+	if (idx < 0 && n_no_ts)
+		fail(res, IKE_N_TS_UNACCEPTABLE,
+		     ike_diag_ts(e, sa, tsi, n_tsi, tsr, n_tsr, no_ts, n_no_ts));
+	else if (idx < 0)
+		fail(res, IKE_N_NO_PROPOSAL_CHOSEN,
+		     ike_diag_esp_proposals(e, sa, ccsa, peer, n_peer, no_prop, n_no_prop));
 	free(peer);
 	if (idx < 0)
 		return;

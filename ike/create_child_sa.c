@@ -115,8 +115,8 @@ bool ike_exch_retry_ke(struct ike_engine *e, struct ike_sa *sa, struct ike_exch 
 	    !ike_proposals_have_dh(cc->esp_ke, cc->n_esp_ke, g))
 		return false;
 	ike_log_sa(e, IKE_LOG_INFO, sa,
-		   "peer sent INVALID_KE_PAYLOAD, CHILD_SA %s again with group %u", cc->cfg.name,
-		   g);
+		   "peer sent INVALID_KE_PAYLOAD, CHILD_SA %s again with %s (group %u)",
+		   cc->cfg.name, ike_diag_group(g), g);
 	x->ke_retries++;
 	x->child.dh_group = g;
 	if (ike_child_exch_send(e, sa, x))
@@ -164,7 +164,7 @@ static enum ike_verdict new_child_response(struct ike_engine *e, struct ike_sa *
 	const char *name = sa->conn->children[x->child.cfg_idx].cfg.name;
 	const struct ike_msg *m = &rx->m;
 	struct ike_child_result res;
-	char reason[160];
+	char reason[IKE_DIAG_LEN + 96];
 
 	ike_child_req_finish(e, sa, &x->child, m, x->dh, x->ni, x->ni_len, m->nonce.ptr,
 			     m->nonce.len, &res);

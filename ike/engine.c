@@ -143,7 +143,7 @@ const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len)
 void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_sa *sa,
 		const char *fmt, ...)
 {
-	char msg[512], peer[IKE_ADDR_STR_LEN];
+	char msg[1024], peer[IKE_ADDR_STR_LEN];
 	va_list ap;
 
 	if (!e->env.log)

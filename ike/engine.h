@@ -34,6 +34,9 @@
 struct ike_rx;
 struct ike_dos;
 
+/* diag.c's longest line: two lists of proposals, or of selectors. */
+#define IKE_DIAG_LEN 800
+
 struct ike_engine {
 	struct ike_env env;
 	struct ike_engine_opts opts;
@@ -62,6 +65,7 @@ struct ike_engine {
 	struct ike_creds *creds; /* certificates and keys (ike/cert.h) */
 	struct ike_cert_cache *peer_certs; /* CERT payloads, parsed once */
 	struct ike_dos *dos;	      /* dos.c, cookie.c, log_limit.c */
+	char diag[IKE_DIAG_LEN];      /* diag.c: the last diagnosis */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -464,5 +468,43 @@ void ike_dpd_child_result(struct ike_engine *e, struct ike_sa *sa, const char *n
 /* Forget pending restarts of a connection's child (NULL: of all). */
 void ike_dpd_cancel_restarts(struct ike_engine *e, const char *conn, const char *child);
 void ike_dpd_free(struct ike_engine *e);
+
+/*
+ * diag.c: why a negotiation failed, in the configuration's syntax, written
+ * to e->diag (valid until the next diagnosis) and returned, for the caller
+ * to log once and pass on as the failure's reason.
+ */
+/* Responder, IKE_SA_INIT: "no IKE proposal chosen: received ...; configured ..." */
+const char *ike_diag_ike_proposals(struct ike_engine *e, const struct ike_conn *c,
+				   const struct ike_proposal *peer, size_t n_peer);
+/* Responder, a CHILD_SA: the peer's ESP proposals and those of the
+ * candidate child configs cand (indexes into sa->conn->children);
+ * ccsa: CREATE_CHILD_SA's, with their groups. */
+const char *ike_diag_esp_proposals(struct ike_engine *e, const struct ike_sa *sa, bool ccsa,
+				   const struct ike_proposal *peer, size_t n_peer,
+				   const uint16_t *cand, size_t n_cand);
+/* Responder: the peer's TSi/TSr and the candidates' local_ts/remote_ts. */
+const char *ike_diag_ts(struct ike_engine *e, const struct ike_sa *sa, const struct ike_ts *tsi,
+			size_t n_tsi, const struct ike_ts *tsr, size_t n_tsr, const uint16_t *cand,
+			size_t n_cand);
+/* A key exchange method's keyword ("x25519"), "unknown" for none we know:
+ * static text. */
+const char *ike_diag_group(uint16_t group);
+/* Initiator: INVALID_KE_PAYLOAD asked for a group we did not offer (or
+ * none, group 0). */
+const char *ike_diag_ke_group(struct ike_engine *e, const struct ike_sa *sa, uint16_t group);
+/* Initiator: the responder's IDr is not the remote_id configured. */
+const char *ike_diag_remote_id(struct ike_engine *e, const struct ike_sa *sa,
+			       const struct ike_id_pl *peer);
+/* Either role: the peer's AUTH did not verify (method: its AUTH method;
+ * have_key: whether we had a key for the pair of identities). */
+const char *ike_diag_psk(struct ike_engine *e, const struct ike_sa *sa,
+			 const struct ike_id_pl *peer, uint8_t method, bool have_key);
+/* Initiator: the peer answered our request of `exchange` with an error
+ * notify: what it most likely means, with our side's configuration (req:
+ * the CHILD_SA we asked for, or NULL). */
+const char *ike_diag_peer_refused(struct ike_engine *e, const struct ike_sa *sa,
+				  const char *exchange, uint16_t notify,
+				  const struct ike_child_req *req);
 
 #endif

@@ -289,9 +289,18 @@ static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 	if (!p.best) {
 		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, &p);
-		ike_log_sa(e, IKE_LOG_WARN, sa, "no connection accepts peer identity '%s'%s%s", who,
-			   p.acc_len ? "; the connections for this address accept " : "",
-			   p.accepted);
+		/* the reason of the failure, logged once by the caller; the
+		 * IDr the peer named may be what none of them is */
+		char idr[128] = "";
+
+		if (m->encrypted & IKE_PL_BIT(IKE_PL_IDR))
+			ike_id_format(m->idr.type, m->idr.data.ptr, m->idr.data.len, idr,
+				      sizeof(idr));
+		snprintf(e->diag, sizeof(e->diag),
+			 "no connection accepts peer identity '%s'%s%s%s%s%s", who,
+			 p.acc_len ? "; the connections for this address accept " : "",
+			 p.acc_len ? p.accepted : "", idr[0] ? "; it asked for us as '" : "", idr,
+			 idr[0] ? "'" : "");
 		return false;
 	}
 	if (p.best != sa->conn) {
@@ -484,7 +493,7 @@ static void initiator_child(struct ike_engine *e, struct ike_sa *sa, const struc
 	struct ike_half_open *ho = sa->ho;
 	const char *name = sa->conn->children[ho->child.cfg_idx].cfg.name;
 	struct ike_child_result res;
-	char reason[160];
+	char reason[IKE_DIAG_LEN + 96];
 
 	ike_child_req_finish(e, sa, &ho->child, m, NULL, ho->ni, ho->ni_len, ho->nr, ho->nr_len,
 			     &res);
@@ -508,7 +517,6 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 {
 	const struct ike_msg *m = &rx->m;
 	const char *why = NULL;
-	char reason[128];
 	struct psk k;
 	uint16_t n;
 	bool ok;
@@ -520,21 +528,24 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 				n = m->notify[i].type;
 				break;
 			}
-		snprintf(reason, sizeof(reason), "peer refused IKE_AUTH with %s",
-			 ike_notify_name(n));
-		return ike_sa_fail(e, sa, n, reason);
+		return ike_sa_fail(
+		    e, sa, n,
+		    ike_diag_peer_refused(e, sa, "IKE_AUTH", n,
+					  sa->ho->has_child ? &sa->ho->child : NULL));
 	}
 	get_psk(e, sa, NULL, &k);
 	ok = id_acceptable(sa, &m->idr) && auth_ok(sa, &k, false, m, &m->idr);
-	psk_wipe(&k);
 	if (!ok) {
-		why = !id_acceptable(sa, &m->idr) ? "peer identity does not match remote_id"
-						  : "peer's AUTH payload does not verify";
-		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: sending AUTHENTICATION_FAILED", why);
+		why = !id_acceptable(sa, &m->idr)
+			  ? ike_diag_remote_id(e, sa, &m->idr)
+			  : ike_diag_psk(e, sa, &m->idr, m->auth.method, k.ok);
+		/* logged once, by ike_sa_fail() */
 		/* RFC 7296 2.21.2: a separate INFORMATIONAL, then we are done. */
+		psk_wipe(&k);
 		ike_info_send_notify_once(e, sa, IKE_N_AUTHENTICATION_FAILED);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
+	psk_wipe(&k);
 	established(e, sa, m, &m->idr);
 	if (sa->ho->has_child)
 		initiator_child(e, sa, m);
@@ -592,16 +603,15 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	int rc;
 
 	if (!choose_conn(e, sa, m)) {
-		why = "no connection accepts the peer's identity";
+		why = e->diag;
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}
 	get_psk(e, sa, &m->idi, &k);
 	if (!k.ok || !auth_ok(sa, &k, true, m, &m->idi)) {
-		why = !k.ok ? "no pre-shared key for the peer's identity and ours"
-			    : "peer's AUTH payload does not verify";
+		/* logged once, by ike_sa_fail() */
+		why = ike_diag_psk(e, sa, &m->idi, m->auth.method, k.ok);
 		psk_wipe(&k);
-		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", why);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
 	}

@@ -227,18 +227,24 @@ struct ike_proposal *ike_read_proposals(const struct ike_sa_pl *pl, size_t max, 
 
 /* A refusal of an IKE_SA_INIT request: one line (at most one a second per
  * class, then a summary) and an unprotected notify (rate-limited). */
-static void refuse(struct ike_engine *e, struct ike_rx *rx, enum ike_lc_class cls, uint16_t notify,
-		   const void *data, size_t len, const char *why)
+static void refuse_as(struct ike_engine *e, struct ike_rx *rx, bool log, uint16_t notify,
+		      const void *data, size_t len, const char *why)
 {
 	char peer[IKE_ADDR_STR_LEN];
 
-	if (ike_lc(e, cls, &rx->remote))
+	if (log)
 		ike_log(e, IKE_LOG_INFO, "%s[-] %s: IKE_SA_INIT refused%s%s: %s",
 			rx->conn ? rx->conn->name : "-",
 			ike_addr_str(&rx->remote, peer, sizeof(peer)), notify ? " with " : "",
 			notify ? ike_notify_name(notify) : "", why);
 	if (notify)
 		ike_sa_init_reply_notify(e, rx, notify, data, len);
+}
+
+static void refuse(struct ike_engine *e, struct ike_rx *rx, enum ike_lc_class cls, uint16_t notify,
+		   const void *data, size_t len, const char *why)
+{
+	refuse_as(e, rx, ike_lc(e, cls, &rx->remote), notify, data, len, why);
 }
 
 /* RFC 7296 2.6: when a COOKIE is required, only a request carrying a valid
@@ -287,24 +293,42 @@ static bool acceptable(struct ike_engine *e, struct ike_rx *rx, struct ike_selec
 		return false;
 	rx->conn = ike_conn_for_peer(e, &rx->local, &rx->remote);
 	if (!rx->conn) {
-		refuse(e, rx, IKE_LC_NO_CONN, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
-		       "no connection for this peer");
+		bool log = ike_lc(e, IKE_LC_NO_CONN, &rx->remote);
+		char local[IKE_ADDR_STR_LEN];
+
+		/* the address it came to: which local_addrs to look at */
+		if (log)
+			snprintf(e->diag, sizeof(e->diag),
+				 "no connection for this peer: received on %s, and no "
+				 "connection's remote_addrs and local_addrs match the pair",
+				 ike_addr_str(&rx->local, local, sizeof(local)));
+		refuse_as(e, rx, log, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, e->diag);
 		return false;
 	}
 	peer = ike_read_proposals(&m->sa, IKE_MAX_PROPOSALS, &n_peer);
 	rc = peer ? ike_proposal_select(rx->conn->ike, rx->conn->n_ike, peer, n_peer, 0, sel)
 		  : -ENOENT;
-	free(peer);
 	if (rc || !IKE_SEL_HAS(sel, IKE_TRANS_DH) || !sel->dh) {
-		refuse(e, rx, IKE_LC_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
-		       "no acceptable proposal");
+		/* both lists, formatted only when the limiter lets the line out */
+		bool log = ike_lc(e, IKE_LC_NO_PROPOSAL, &rx->remote);
+
+		refuse_as(e, rx, log, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0,
+			  log ? ike_diag_ike_proposals(e, rx->conn, peer, n_peer) : NULL);
+		free(peer);
 		return false;
 	}
+	free(peer);
 	if (m->ke.group != sel->dh) {
 		uint8_t g[2] = { (uint8_t)(sel->dh >> 8), (uint8_t)sel->dh };
+		bool log = ike_lc(e, IKE_LC_KE_GROUP, &rx->remote);
 
-		refuse(e, rx, IKE_LC_KE_GROUP, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g),
-		       "key exchange group differs from the selected one");
+		if (log)
+			snprintf(e->diag, sizeof(e->diag),
+				 "the peer's key exchange is %s (group %u), we selected %s (group "
+				 "%u) among its proposals",
+				 ike_diag_group(m->ke.group), m->ke.group, ike_diag_group(sel->dh),
+				 sel->dh);
+		refuse_as(e, rx, log, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g), e->diag);
 		return false;
 	}
 	rc = ike_dh_check_public(sel->dh, m->ke.data.ptr, m->ke.data.len);
@@ -427,7 +451,6 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 {
 	const struct ike_notify *n = ike_msg_notify(m, IKE_N_INVALID_KE_PAYLOAD);
 	struct ike_half_open *ho = sa->ho;
-	char reason[96];
 
 	if (n) {
 		uint16_t g =
@@ -436,14 +459,16 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 		if (!g || g == ho->dh_group ||
 		    !ike_proposals_have_dh(sa->conn->ike, sa->conn->n_ike, g))
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
-					   "peer asked for a group we did not offer");
+					   ike_diag_ke_group(e, sa, g));
 		if (ho->retries_ke >= IKE_MAX_KE_RETRIES)
 			return ike_sa_fail(e, sa, IKE_N_INVALID_KE_PAYLOAD,
 					   "too many INVALID_KE_PAYLOAD round trips");
 		ho->retries_ke++;
-		ike_log_sa(e, IKE_LOG_INFO, sa,
-			   "peer sent INVALID_KE_PAYLOAD, retrying with group %u instead of %u", g,
-			   ho->dh_group);
+		ike_log_sa(
+		    e, IKE_LOG_INFO, sa,
+		    "peer sent INVALID_KE_PAYLOAD, retrying with %s (group %u) instead of %s "
+		    "(group %u)",
+		    ike_diag_group(g), g, ike_diag_group(ho->dh_group), ho->dh_group);
 		ho->dh_group = g;
 		ike_dh_free(ho->dh);
 		ho->dh = NULL;
@@ -455,11 +480,9 @@ static enum ike_verdict on_error_notify(struct ike_engine *e, struct ike_sa *sa,
 	for (size_t i = 0; i < m->n_notify; i++) {
 		uint16_t t = m->notify[i].type;
 
-		if (t <= IKE_N_ERROR_MAX) {
-			snprintf(reason, sizeof(reason), "peer refused IKE_SA_INIT with %s",
-				 ike_notify_name(t));
-			return ike_sa_fail(e, sa, t, reason);
-		}
+		if (t <= IKE_N_ERROR_MAX)
+			return ike_sa_fail(e, sa, t,
+					   ike_diag_peer_refused(e, sa, "IKE_SA_INIT", t, NULL));
 	}
 	return ike_sa_fail(e, sa, 0, "peer refused IKE_SA_INIT");
 }

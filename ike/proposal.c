@@ -739,6 +739,26 @@ static const char *short_name(uint8_t type, uint16_t id, uint16_t key_len)
 	return a ? ike_alg_keyword(a) : NULL;
 }
 
+/* The short form of a transform the table does not know: its type's
+ * name and its ID ("ENCR_99"), so that a peer's proposal is shown whole. */
+static const char *type_name(uint8_t type)
+{
+	switch (type) {
+	case IKE_TRANS_ENCR:
+		return "ENCR";
+	case IKE_TRANS_PRF:
+		return "PRF";
+	case IKE_TRANS_INTEG:
+		return "INTEG";
+	case IKE_TRANS_DH:
+		return "KE";
+	case IKE_TRANS_ESN:
+		return "ESN";
+	default:
+		return "UNKNOWN";
+	}
+}
+
 /* strongSwan prints INTEG before PRF. */
 static const uint8_t print_order[] = { IKE_TRANS_ENCR, IKE_TRANS_INTEG, IKE_TRANS_PRF, IKE_TRANS_DH,
 				       IKE_TRANS_ESN };
@@ -768,7 +788,9 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 				if (name)
 					ike_fmt(&o, "%s%s", sep, name);
 				else
-					ike_fmt(&o, "%s%u:%u", sep, t->type, t->id);
+					ike_fmt(&o, "%s%s_%u", sep, type_name(t->type), t->id);
+				if (!name && t->key_len)
+					ike_fmt(&o, "_KEY%u", t->key_len);
 				continue;
 			}
 			name = long_name(t->type, t->id, t->key_len);
@@ -786,11 +808,11 @@ int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *bu
 
 		if (t->type >= TYPE_MIN && t->type <= TYPE_MAX)
 			continue;
-		ike_fmt(&o, "%s%s%u_%u",
+		ike_fmt(&o, "%sUNKNOWN_%u_%u",
 		     first		     ? ""
 		     : (fmt & IKE_FMT_SHORT) ? "-"
 					     : "/",
-		     (fmt & IKE_FMT_SHORT) ? "" : "UNKNOWN_", t->type, t->id);
+		     t->type, t->id);
 		first = false;
 	}
 	return o.pos > (size_t)INT32_MAX ? -EINVAL : (int)o.pos;
@@ -830,4 +852,31 @@ int ike_selected_kernel_algs(const struct ike_selected *sel, struct ike_kernel_a
 	out->integ = i;
 	out->esn = IKE_SEL_HAS(sel, IKE_TRANS_ESN) && sel->esn == IKE_ESN_YES;
 	return 0;
+}
+
+int ike_proposals_format_list(const struct ike_proposal *p, size_t n, size_t max_shown, char *buf,
+			      size_t len)
+{
+	/* room kept for the longest " ... and N more" */
+	const size_t tail = sizeof(" ... and 4294967295 more");
+	struct ike_fmt o = { .buf = buf, .len = len };
+	char one[1024];
+	size_t i;
+
+	if ((!p && n) || !buf || len < tail + 1)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (!n)
+		ike_fmt(&o, "none");
+	for (i = 0; i < n && i < max_shown; i++) {
+		int w = ike_proposal_format(&p[i], IKE_FMT_SHORT, one, sizeof(one));
+
+		if (w < 0 || (size_t)w >= sizeof(one) ||
+		    o.pos + 2 + (size_t)w + (i + 1 < n ? tail : 0) >= len)
+			break;
+		ike_fmt(&o, "%s%s", i ? ", " : "", one);
+	}
+	if (i < n)
+		ike_fmt(&o, "%s... and %zu more", i ? " " : "", n - i);
+	return o.pos > (size_t)INT32_MAX ? -EINVAL : (int)o.pos;
 }

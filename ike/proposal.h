@@ -191,11 +191,24 @@ enum {
  * ("AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"), types in
  * strongSwan's print order ENCR, INTEG, PRF, DH, ESN; or the short keyword
  * form, which ike_proposals_parse() reads back to the same transforms.
- * Unknown IDs print as UNKNOWN_<type>_<id> (short form: "<type>:<id>").
+ * Unknown IDs print as UNKNOWN_<type>_<id> (short form: "ENCR_<id>", with
+ * "_KEY<bits>" for a Key Length attribute; unknown types "UNKNOWN_<type>_<id>").
  * Returns the length written (snprintf semantics: a return >= len means
  * truncated) or -EINVAL.
  */
 int ike_proposal_format(const struct ike_proposal *p, unsigned int fmt, char *buf, size_t len);
+
+/*
+ * A list of proposals in the configuration's syntax, for a diagnosis:
+ * "aes128-sha1-modp1024, aes256-sha256-modp2048" (short form, transforms
+ * the table does not know as "ENCR_99", "ENCR_12_KEY64" or
+ * "UNKNOWN_14_1"). At most max_shown proposals, and only whole ones that
+ * fit in buf; the rest is counted: "aes128-sha1-modp1024 ... and 3 more".
+ * "none" for an empty list. Returns the length written, or -EINVAL (buf
+ * must hold at least 32 octets).
+ */
+int ike_proposals_format_list(const struct ike_proposal *p, size_t n, size_t max_shown, char *buf,
+			      size_t len);
 
 /* The same for a selection: "AES_GCM_16_256/PRF_HMAC_SHA2_384/CURVE_25519" or
  * "aes256gcm16-prfsha384-x25519". */

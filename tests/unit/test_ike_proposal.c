@@ -787,6 +787,33 @@ END_TEST
 
 /* ----- formatting ----- */
 
+/* A diagnosis quotes proposal lists in the configuration's syntax, whole
+ * proposals only, the rest counted. */
+START_TEST(test_format_list)
+{
+	struct ike_proposal p[MAXP];
+	char buf[512], small[100];
+	size_t n;
+
+	n = parse("aes128-sha1-modp1024, aes256-sha256-modp2048", IKE_PROTO_IKE, p);
+	ck_assert_int_eq(ike_proposals_format_list(p, n, 8, buf, sizeof(buf)),
+			 (int)strlen("aes128-sha1-prfsha1-modp1024, aes256-sha256-prfsha256-modp2048"));
+	ck_assert_str_eq(buf, "aes128-sha1-prfsha1-modp1024, aes256-sha256-prfsha256-modp2048");
+	ike_proposals_format_list(p, n, 1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "aes128-sha1-prfsha1-modp1024 ... and 1 more");
+	ike_proposals_format_list(p, 0, 8, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "none");
+	/* what does not fit is counted, not cut in the middle */
+	n = parse("aes128-sha256-x25519, aes192-sha256-x25519, aes256-sha256-x25519, "
+		  "aes128gcm16-prfsha256-x25519",
+		  IKE_PROTO_IKE, p);
+	ike_proposals_format_list(p, n, 8, small, sizeof(small));
+	ck_assert_str_eq(small, "aes128-sha256-prfsha256-x25519, aes192-sha256-prfsha256-x25519 "
+				"... and 2 more");
+	ck_assert_int_eq(ike_proposals_format_list(p, n, 8, small, 20), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_format)
 {
 	struct ike_proposal p[MAXP], peer[MAXP];
@@ -824,6 +851,12 @@ START_TEST(test_format)
 	p[0].transforms[p[0].n_transforms++] = (struct ike_transform){ 6, 36, 0 };
 	ike_proposal_format(&p[0], 0, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "UNKNOWN_1_99/EXT_SEQ/UNKNOWN_6_36");
+	/* the short form shows them whole too, as a diagnosis quotes it */
+	ike_proposal_format(&p[0], IKE_FMT_SHORT, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "ENCR_99-esn-UNKNOWN_6_36");
+	p[0].transforms[0] = (struct ike_transform){ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, 64 };
+	ike_proposal_format(&p[0], IKE_FMT_SHORT, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "ENCR_12_KEY64-esn-UNKNOWN_6_36");
 
 	/* truncation: snprintf semantics */
 	n = parse("aes128-sha256-modp2048", IKE_PROTO_IKE, p);
@@ -955,6 +988,7 @@ static Suite *make_suite(void)
 
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_format_list);
 	tcase_add_loop_test(tc, test_kernel_algs, 0, N(kernel_cases));
 	tcase_add_test(tc, test_kernel_algs_errors);
 	suite_add_tcase(s, tc);
