@@ -156,6 +156,8 @@ int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state 
 	ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE SA %s -> %s: %s", ike_sa_state_name(sa->state),
 		   ike_sa_state_name(to), why);
 	sa->state = (uint8_t)to;
+	if (to != IKE_S_INIT_RCVD)
+		sa->log_quiet = false;
 	return 0;
 }
 

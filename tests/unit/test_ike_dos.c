@@ -504,6 +504,51 @@ START_TEST(test_log_limit)
 }
 END_TEST
 
+static int answered_info, other_info, established_info;
+
+static void count_answered(struct tpeer *p, enum ike_log_level level, const char *line)
+{
+	(void)p;
+	if (level != IKE_LOG_INFO)
+		return;
+	if (strstr(line, "IKE_SA_INIT answered"))
+		answered_info++;
+	if (strstr(line, "IKE SA established"))
+		established_info++;
+	/* any other info line of the half-open SAs after the first source's */
+	else if (strstr(line, "198.51.100.") && !strstr(line, "198.51.100.2["))
+		other_info++;
+}
+
+/* A valid flood's half-open SAs: one "IKE_SA_INIT answered" a second at
+ * info, the others' lines at debug and summed up; an SA made meanwhile
+ * that goes on to authenticate logs its establishment at info. */
+START_TEST(test_answered_lines_bounded)
+{
+	struct ike_engine_opts o = { .cookie_threshold = 1000, .cookie_threshold_ip = 1000 };
+
+	setup_opts(&o);
+	B.on_log = count_answered;
+	answered_info = other_info = established_info = 0;
+	for (unsigned int i = 2; i < 52; i++)
+		from_source(req, req_len, i, 500);
+	ck_assert_uint_eq(stats(&B).half_open, 50);
+	ck_assert_int_eq(answered_info, 1);
+	ck_assert_int_eq(other_info, 0);
+	ck_assert_uint_eq(stats(&B).events[IKE_LC_ANSWERED], 50);
+	ck_assert_uint_eq(stats(&B).suppressed[IKE_LC_ANSWERED], 49);
+	/* A itself, in the same second: quiet until it authenticates (the
+	 * replies to the copies, all to A's SPI, must not reach A) */
+	tq_clear(&B);
+	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
+	ck_assert_int_eq(answered_info, 1);
+	tpump(&A, &B);
+	ck_assert_ptr_nonnull(tfind_event(&B, IKE_EV_CHILD_UP));
+	ck_assert_int_eq(established_info, 1);
+	teardown();
+}
+END_TEST
+
 /* ---- other versions, SK in IKE_SA_INIT, retransmissions ---- */
 
 /* The reply B sent last, decoded (NULL: none); clears B's queue. */
@@ -679,6 +724,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_reply_rate);
 	tcase_add_test(tc, test_cookie_not_limited_globally);
 	tcase_add_test(tc, test_log_limit);
+	tcase_add_test(tc, test_answered_lines_bounded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("messages");
 	tcase_set_timeout(tc, 60);
