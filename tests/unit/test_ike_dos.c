@@ -549,6 +549,34 @@ START_TEST(test_answered_lines_bounded)
 }
 END_TEST
 
+/* The tables looked up by values a peer picks (SPIs, half-open keys) hash
+ * with the engine's keyed SipHash, not uthash's unkeyed default. */
+START_TEST(test_tables_keyed)
+{
+	struct ike_engine_opts o = { .cookie_threshold = 1000, .cookie_threshold_ip = 1000 };
+	struct ike_sa *sa, *tmp;
+	unsigned int n = 0;
+
+	setup_opts(&o);
+	for (unsigned int i = 1; i <= 5; i++)
+		from_source(req, req_len, i, 500);
+	HASH_ITER (hh_id, B.e->sas_by_id, sa, tmp) {
+		ck_assert_uint_eq(
+		    sa->hh_spi.hashv,
+		    (unsigned int)ike_dos_hash(B.e, &sa->spi_local, sizeof(sa->spi_local)));
+		ck_assert_ptr_eq(ike_sa_by_spi(B.e, sa->spi_local), sa);
+		ck_assert_ptr_nonnull(sa->ho);
+		ck_assert(sa->ho->in_table);
+		ck_assert_uint_eq(sa->ho->hh.hashv, (unsigned int)ike_dos_hash(
+							B.e, &sa->ho->key, sizeof(sa->ho->key)));
+		ck_assert_ptr_eq(ike_sa_half_open_find(B.e, sa->spi_i, &sa->remote), sa);
+		n++;
+	}
+	ck_assert_uint_eq(n, 5);
+	teardown();
+}
+END_TEST
+
 /* ---- other versions, SK in IKE_SA_INIT, retransmissions ---- */
 
 /* The reply B sent last, decoded (NULL: none); clears B's queue. */
@@ -725,6 +753,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cookie_not_limited_globally);
 	tcase_add_test(tc, test_log_limit);
 	tcase_add_test(tc, test_answered_lines_bounded);
+	tcase_add_test(tc, test_tables_keyed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("messages");
 	tcase_set_timeout(tc, 60);
