@@ -39,6 +39,9 @@ struct net {
 	/* A flood (or a dead route) fails every packet: one line a second
 	 * per kind, see log_limit. */
 	struct log_limit recv_err, send_err, no_sock;
+	/* Datagrams too short for IKE, or ESP on port 4500 (debug): a flood
+	 * of them is one line a second too. */
+	struct log_limit dropped;
 };
 
 static uint64_t mono_ms(void)
@@ -162,8 +165,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		if (v == NET_DROP) {
-			log_msg(LOG_LEVEL_DEBUG, "dropped a %zd-octet datagram on port %u", len,
-				s->port);
+			uint64_t left;
+			char note[80];
+
+			if (log_enabled(LOG_LEVEL_DEBUG) &&
+			    log_limit_pass(&n->dropped, mono_ms(), &left))
+				log_msg(LOG_LEVEL_DEBUG,
+					"dropped a %zd-octet datagram on port %u%s", len, s->port,
+					left_out_note(note, sizeof(note), left));
 			continue;
 		}
 		n->fn(n->arg, n->buf + off, (size_t)len - off, &local, &remote);

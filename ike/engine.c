@@ -149,6 +149,8 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 
 	if (!e->env.log)
 		return;
+	if (sa->log_quiet && lvl == IKE_LOG_INFO)
+		lvl = IKE_LOG_DEBUG;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -538,6 +538,7 @@ enum ike_lc_class {
 	IKE_LC_RATE,	    /* unprotected replies not sent (rate limit) */
 	IKE_LC_VERSION,	    /* other IKE major versions */
 	IKE_LC_MALFORMED,   /* malformed IKE_SA_INIT requests answered */
+	IKE_LC_ANSWERED,    /* IKE_SA_INIT answered: a half-open SA made */
 	IKE_LC_COUNT,
 };
 

@@ -422,6 +422,9 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ho->msg1_len = rx->len;
 	memcpy(ho->msg2, w.buf, w.len);
 	ho->msg2_len = w.len;
+	/* Counted (status) and logged at most once a second: the lines of
+	 * the SAs beyond that go out at debug (sa.h: log_quiet). */
+	sa->log_quiet = !ike_lc(e, IKE_LC_ANSWERED, &sa->remote);
 	check_nat(e, sa, m);
 	ike_frag_note_peer(sa, m);
 	ike_auth_note_init(sa, m);

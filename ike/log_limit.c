@@ -36,6 +36,7 @@ static const struct {
 	[IKE_LC_RATE] = { "unprotected reply rate limit", false },
 	[IKE_LC_VERSION] = { "unsupported IKE version", false },
 	[IKE_LC_MALFORMED] = { "malformed IKE_SA_INIT", false },
+	[IKE_LC_ANSWERED] = { "IKE_SA_INIT answered", false },
 };
 
 const char *ike_lc_name(enum ike_lc_class c)

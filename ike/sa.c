@@ -13,6 +13,18 @@
 #include "ike/engine.h"
 #include "ike/sa.h"
 
+/*
+ * The tables a peer's datagram is looked up in by values it chose (SPIs;
+ * the half-open key of its SPI and, spoofed, its address) hash with
+ * SipHash under the engine's random key (ike/dos.c), not uthash's unkeyed
+ * Jenkins hash: whoever picks the values cannot pick ones that fall into
+ * one bucket and turn each lookup into a walk of the table.
+ */
+static unsigned int keyed(const struct ike_engine *e, const void *key, size_t len)
+{
+	return (unsigned int)ike_dos_hash(e, key, len);
+}
+
 /* ---- connections ---- */
 
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
@@ -160,6 +172,8 @@ int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state 
 	ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE SA %s -> %s: %s", ike_sa_state_name(sa->state),
 		   ike_sa_state_name(to), why);
 	sa->state = (uint8_t)to;
+	if (to != IKE_S_INIT_RCVD)
+		sa->log_quiet = false;
 	return 0;
 }
 
@@ -277,7 +291,8 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 	ike_timer_init(&sa->t_rekey, ike_sa_rekey_timer);
 	ike_timer_init(&sa->t_hard, ike_sa_hard_timer);
 	ike_timer_init(&sa->t_reauth, ike_sa_reauth_timer);
-	HASH_ADD(hh_spi, e->sas_by_spi, spi_local, sizeof(sa->spi_local), sa);
+	HASH_ADD_BYHASHVALUE(hh_spi, e->sas_by_spi, spi_local, sizeof(sa->spi_local),
+			     keyed(e, &sa->spi_local, sizeof(sa->spi_local)), sa);
 	HASH_ADD(hh_id, e->sas_by_id, id, sizeof(sa->id), sa);
 	return sa;
 }
@@ -312,7 +327,8 @@ struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi_local)
 {
 	struct ike_sa *sa;
 
-	HASH_FIND(hh_spi, e->sas_by_spi, &spi_local, sizeof(spi_local), sa);
+	HASH_FIND_BYHASHVALUE(hh_spi, e->sas_by_spi, &spi_local, sizeof(spi_local),
+			      keyed(e, &spi_local, sizeof(spi_local)), sa);
 	return sa;
 }
 
@@ -340,7 +356,7 @@ struct ike_sa *ike_sa_half_open_find(struct ike_engine *e, uint64_t spi_i,
 	struct ike_half_open *ho;
 
 	init_key(&k, spi_i, remote);
-	HASH_FIND(hh, e->half_open, &k, sizeof(k), ho);
+	HASH_FIND_BYHASHVALUE(hh, e->half_open, &k, sizeof(k), keyed(e, &k, sizeof(k)), ho);
 	return ho ? ho->sa : NULL;
 }
 
@@ -357,7 +373,8 @@ int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 		e, sa,
 		(uint32_t)(sizeof(*sa) + sizeof(*ho) + ho->msg1_len + ho->msg2_len + sa->resp_len)))
 		return -ENOMEM;
-	HASH_ADD(hh, e->half_open, key, sizeof(ho->key), ho);
+	HASH_ADD_BYHASHVALUE(hh, e->half_open, key, sizeof(ho->key),
+			     keyed(e, &ho->key, sizeof(ho->key)), ho);
 	ho->in_table = true;
 	e->n_half_open++;
 	return 0;

@@ -260,6 +260,11 @@ struct ike_sa {
 	uint8_t req_kind;      /* enum ike_req_kind of our outstanding request */
 	uint8_t req_tries;     /* retransmissions of it so far */
 	bool peer_childless;   /* the responder supports childless IKE SAs (RFC 6023) */
+	/* A responder's half-open SA made while IKE_SA_INIT answers were
+	 * being logged at most one a second (IKE_LC_ANSWERED): its info lines
+	 * go out at debug until its state moves on from INIT_RCVD, so a valid
+	 * flood's half-open SAs cannot log a line each. */
+	bool log_quiet;
 	uint64_t spi_i, spi_r; /* as in the header (host order) */
 	uint64_t spi_local;    /* the table key: spi_i or spi_r */
 	struct ike_addr local, remote;

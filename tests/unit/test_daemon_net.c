@@ -302,6 +302,69 @@ START_TEST(send_errors_rate_limited)
 }
 END_TEST
 
+/*
+ * Datagrams the socket cannot take as IKE (here too short for its header)
+ * are logged at debug: a flood of them, one line, then the next a second
+ * later saying how many were left out.
+ */
+START_TEST(drops_rate_limited)
+{
+	static char out[16384];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT_IKE) };
+	struct event_base *base;
+	uint8_t pkt[27] = { 0 };
+	struct rx r = { 0 };
+	char err[128];
+	struct net *n;
+	FILE *f;
+	int fd, s;
+	ssize_t got;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "drops_rate_limited: no network namespace (%s): not run\n",
+			strerror(errno));
+		return;
+	}
+	lo_v6("fd00::6"); /* lo up */
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	log_init(fd, LOG_LEVEL_DEBUG);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx, &r, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(s, 0);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+				 (ssize_t)sizeof(pkt));
+	pump(base);
+	ck_assert_uint_eq(r.n, 0);
+	got = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(got, 0);
+	out[got] = '\0';
+	ck_assert_uint_eq(count_substr(out, "dropped a 27-octet datagram on port 15500"), 1);
+	ck_assert_ptr_null(strstr(out, "left out"));
+
+	usleep(1100 * 1000);
+	ck_assert_int_eq(sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)sizeof(pkt));
+	pump(base);
+	got = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(got, 0);
+	out[got] = '\0';
+	ck_assert_uint_eq(count_substr(out, "dropped a 27-octet datagram"), 2);
+	ck_assert_uint_eq(count_substr(out, "(19 more like it left out since the last)\n"), 1);
+	close(s);
+	net_free(n);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon_net");
@@ -310,6 +373,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, ipv6_sockets);
 	tcase_add_test(tc, send_errors_rate_limited);
+	tcase_add_test(tc, drops_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }

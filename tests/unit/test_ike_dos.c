@@ -504,6 +504,79 @@ START_TEST(test_log_limit)
 }
 END_TEST
 
+static int answered_info, other_info, established_info;
+
+static void count_answered(struct tpeer *p, enum ike_log_level level, const char *line)
+{
+	(void)p;
+	if (level != IKE_LOG_INFO)
+		return;
+	if (strstr(line, "IKE_SA_INIT answered"))
+		answered_info++;
+	if (strstr(line, "IKE SA established"))
+		established_info++;
+	/* any other info line of the half-open SAs after the first source's */
+	else if (strstr(line, "198.51.100.") && !strstr(line, "198.51.100.2["))
+		other_info++;
+}
+
+/* A valid flood's half-open SAs: one "IKE_SA_INIT answered" a second at
+ * info, the others' lines at debug and summed up; an SA made meanwhile
+ * that goes on to authenticate logs its establishment at info. */
+START_TEST(test_answered_lines_bounded)
+{
+	struct ike_engine_opts o = { .cookie_threshold = 1000, .cookie_threshold_ip = 1000 };
+
+	setup_opts(&o);
+	B.on_log = count_answered;
+	answered_info = other_info = established_info = 0;
+	for (unsigned int i = 2; i < 52; i++)
+		from_source(req, req_len, i, 500);
+	ck_assert_uint_eq(stats(&B).half_open, 50);
+	ck_assert_int_eq(answered_info, 1);
+	ck_assert_int_eq(other_info, 0);
+	ck_assert_uint_eq(stats(&B).events[IKE_LC_ANSWERED], 50);
+	ck_assert_uint_eq(stats(&B).suppressed[IKE_LC_ANSWERED], 49);
+	/* A itself, in the same second: quiet until it authenticates (the
+	 * replies to the copies, all to A's SPI, must not reach A) */
+	tq_clear(&B);
+	ike_engine_input(B.e, req, req_len, &B.addr, &A.addr);
+	ck_assert_int_eq(answered_info, 1);
+	tpump(&A, &B);
+	ck_assert_ptr_nonnull(tfind_event(&B, IKE_EV_CHILD_UP));
+	ck_assert_int_eq(established_info, 1);
+	teardown();
+}
+END_TEST
+
+/* The tables looked up by values a peer picks (SPIs, half-open keys) hash
+ * with the engine's keyed SipHash, not uthash's unkeyed default. */
+START_TEST(test_tables_keyed)
+{
+	struct ike_engine_opts o = { .cookie_threshold = 1000, .cookie_threshold_ip = 1000 };
+	struct ike_sa *sa, *tmp;
+	unsigned int n = 0;
+
+	setup_opts(&o);
+	for (unsigned int i = 1; i <= 5; i++)
+		from_source(req, req_len, i, 500);
+	HASH_ITER (hh_id, B.e->sas_by_id, sa, tmp) {
+		ck_assert_uint_eq(
+		    sa->hh_spi.hashv,
+		    (unsigned int)ike_dos_hash(B.e, &sa->spi_local, sizeof(sa->spi_local)));
+		ck_assert_ptr_eq(ike_sa_by_spi(B.e, sa->spi_local), sa);
+		ck_assert_ptr_nonnull(sa->ho);
+		ck_assert(sa->ho->in_table);
+		ck_assert_uint_eq(sa->ho->hh.hashv, (unsigned int)ike_dos_hash(
+							B.e, &sa->ho->key, sizeof(sa->ho->key)));
+		ck_assert_ptr_eq(ike_sa_half_open_find(B.e, sa->spi_i, &sa->remote), sa);
+		n++;
+	}
+	ck_assert_uint_eq(n, 5);
+	teardown();
+}
+END_TEST
+
 /* ---- other versions, SK in IKE_SA_INIT, retransmissions ---- */
 
 /* The reply B sent last, decoded (NULL: none); clears B's queue. */
@@ -679,6 +752,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_reply_rate);
 	tcase_add_test(tc, test_cookie_not_limited_globally);
 	tcase_add_test(tc, test_log_limit);
+	tcase_add_test(tc, test_answered_lines_bounded);
+	tcase_add_test(tc, test_tables_keyed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("messages");
 	tcase_set_timeout(tc, 60);
