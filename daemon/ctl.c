@@ -44,17 +44,6 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-const struct ctl_arg ctl_args_name[] = {
-	{ "name", CTL_ARG_STRING, true },
-	{ NULL, CTL_ARG_STRING, false },
-};
-
-const struct ctl_arg ctl_args_initiate[] = {
-	{ "name", CTL_ARG_STRING, true },
-	{ "timeout", CTL_ARG_INTEGER, false },
-	{ NULL, CTL_ARG_STRING, false },
-};
-
 struct ctl_client;
 
 struct ctl_reply {
@@ -980,6 +969,13 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, gid
 	for (size_t i = 0; i < handlers->n_commands; i++) {
 		if (strlen(handlers->commands[i].name) >= CTL_CMD_NAME_MAX) {
 			snprintf(err, errlen, "control command name too long");
+			return NULL;
+		}
+		/* the command table's handlers are weak references: one not
+		 * linked in is NULL */
+		if (handlers->commands[i].fn == NULL) {
+			snprintf(err, errlen, "control command %s has no handler",
+				 handlers->commands[i].name);
 			return NULL;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon/ctl_render.h"
+#include "daemon/ctl_table.h"
 
 /* Strings come from the daemon, and some from peers: never let them reach
  * the terminal raw. */
@@ -483,6 +484,53 @@ static void render_reload(FILE *out, const json_t *r)
 	}
 }
 
+/* The renderers of the command table (daemon/ctl_table.c). */
+
+void ctl_render_status(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_status(out, r);
+}
+
+void ctl_render_list_conns(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "connections"), "no connections", render_conn);
+}
+
+void ctl_render_list_sas(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "ike_sas"), "no IKE SAs", render_ike_sa);
+}
+
+void ctl_render_list_certs(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "certs"), "no certificates", render_cert);
+}
+
+void ctl_render_initiate(FILE *out, const json_t *req, const json_t *r)
+{
+	render_initiate(out, req, r);
+}
+
+void ctl_render_terminate(FILE *out, const json_t *req, const json_t *r)
+{
+	render_terminate(out, req, r);
+}
+
+void ctl_render_rekey(FILE *out, const json_t *req, const json_t *r)
+{
+	render_rekey(out, req, r);
+}
+
+void ctl_render_reload(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_reload(out, r);
+}
+
 int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 {
 	const json_t *ok = json_object_get(reply, "ok");
@@ -506,26 +554,10 @@ int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 		return CTL_EXIT_FAILED;
 	}
 
-	const char *cmd = json_string_value(json_object_get(request, "cmd"));
-	if (cmd == NULL)
-		cmd = "";
-	if (strcmp(cmd, "status") == 0) {
-		render_status(out, reply);
-	} else if (strcmp(cmd, "list-conns") == 0) {
-		render_array(out, json_object_get(reply, "connections"), "no connections",
-			     render_conn);
-	} else if (strcmp(cmd, "list-sas") == 0) {
-		render_array(out, json_object_get(reply, "ike_sas"), "no IKE SAs", render_ike_sa);
-	} else if (strcmp(cmd, "list-certs") == 0) {
-		render_array(out, json_object_get(reply, "certs"), "no certificates", render_cert);
-	} else if (strcmp(cmd, "initiate") == 0) {
-		render_initiate(out, request, reply);
-	} else if (strcmp(cmd, "terminate") == 0) {
-		render_terminate(out, request, reply);
-	} else if (strcmp(cmd, "rekey") == 0) {
-		render_rekey(out, request, reply);
-	} else if (strcmp(cmd, "reload") == 0) {
-		render_reload(out, reply);
+	const struct ctl_cmd_desc *cmd =
+	    ctl_cmd_find(json_string_value(json_object_get(request, "cmd")));
+	if (cmd != NULL && cmd->render != NULL) {
+		cmd->render(out, request, reply);
 	} else {
 		/* A command this conduitctl does not know how to show. */
 		json_dumpf(reply, out, JSON_INDENT(2));
