@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "daemon/ctl_render.h"
 #include "daemon/ctl_render_metrics.h"
 
 /* ---- Prometheus ---- */
@@ -360,7 +361,7 @@ static void render_dos(FILE *out, const json_t *dos)
 	}
 }
 
-void ctl_render_prometheus(FILE *out, const json_t *r)
+void ctl_prometheus_text(FILE *out, const json_t *r)
 {
 	const char *version = json_string_value(json_object_get(r, "version"));
 
@@ -471,7 +472,7 @@ static void render_set(FILE *out, const char *title, const json_t *c)
 	put_nonzero(out, "  failures: ", json_object_get(c, "failures"));
 }
 
-void ctl_render_counters(FILE *out, const json_t *r)
+void ctl_counters_text(FILE *out, const json_t *r)
 {
 	const json_t *g = json_object_get(r, "global");
 	const char *name;
@@ -483,4 +484,17 @@ void ctl_render_counters(FILE *out, const json_t *r)
 	    render_set(out, name, c);
 	if (json_is_true(json_object_get(r, "reset")))
 		fputs("(reset to zero)\n", out);
+}
+
+/* The command table's renderers (daemon/ctl_table.c). */
+void ctl_render_counters(FILE *out, const json_t *request, const json_t *reply)
+{
+	(void)request;
+	ctl_counters_text(out, reply);
+}
+
+void ctl_render_metrics(FILE *out, const json_t *request, const json_t *reply)
+{
+	(void)request;
+	ctl_prometheus_text(out, reply);
 }

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 /* The reply to counters (ok true) as text. */
-void ctl_render_counters(FILE *out, const json_t *reply);
+void ctl_counters_text(FILE *out, const json_t *reply);
 
 /* The reply to metrics (ok true) in the Prometheus text format: for each
  * metric with samples, # HELP, # TYPE, then its samples. Counters end in
@@ -21,7 +21,7 @@ void ctl_render_counters(FILE *out, const json_t *reply);
  * connection label (the global ones also count what no connection could
  * be named for, so the two are not summed). Fields of the wrong type are
  * left out, never printed half. */
-void ctl_render_prometheus(FILE *out, const json_t *reply);
+void ctl_prometheus_text(FILE *out, const json_t *reply);
 
 /* A label value as the format wants it: \ " and newline escaped. */
 void ctl_prom_label_value(FILE *out, const char *s);

@@ -49,7 +49,7 @@ static const char *prom(const json_t *reply)
 	free(text);
 	out = open_memstream(&text, &len);
 	ck_assert_ptr_nonnull(out);
-	ctl_render_prometheus(out, reply);
+	ctl_prometheus_text(out, reply);
 	fclose(out);
 	return text;
 }
@@ -252,7 +252,7 @@ START_TEST(test_counters_reply)
 			 1);
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(r, "connections"), "gw"));
 	out = open_memstream(&s, &len);
-	ctl_render_counters(out, r);
+	ctl_counters_text(out, r);
 	fclose(out);
 	ck_assert_msg(strstr(s, "global:\n") && strstr(s, "\ngw:\n"), "%s", s);
 	ck_assert_msg(strstr(s, "  IKE_AUTH          0/1               1/0\n"), "%s", s);
