@@ -305,7 +305,7 @@ static void render_dos(FILE *out, const json_t *dos)
 		{ "cookies_refused", "cookies_refused_total", "counter",
 		  "IKE_SA_INIT requests with a wrong or stale COOKIE" },
 		{ "replies_sent", "unprotected_replies_total", "counter",
-		  "Unprotected error notifies sent to messages without an SA" },
+		  "Unprotected replies (error notifies, COOKIEs) to messages without an SA" },
 		{ "replies_limited", "unprotected_replies_limited_total", "counter",
 		  "Unprotected replies not sent (rate limit)" },
 		{ "dh_keys", "key_exchanges_total", "counter",
