@@ -43,7 +43,7 @@ static void usage(FILE *out)
 	      "  -j, --json          print the daemon's JSON reply as it came (one line)\n"
 	      "  -p, --pretty        print the daemon's JSON reply indented\n"
 	      "  -t, --timeout SECS  how long to wait for an answer (default 30); initiate\n"
-	      "                      asks the daemon to give up after SECS\n"
+	      "                      and terminate ask the daemon to give up after SECS\n"
 	      "  -h, --help          show this help\n"
 	      "  -V, --version       show the version\n"
 	      "\n"

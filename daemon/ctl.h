@@ -64,6 +64,9 @@
 #include <jansson.h>
 
 #define CTL_DEFAULT_PATH "/run/conduit/conduit.sock"
+/* "schema" of every reply: the version of the replies' layout. Adding a
+ * field keeps it; removing or changing the meaning of one raises it. */
+#define CTL_SCHEMA_VERSION 1
 /* Longest request line (without its newline); longer: error, then close. */
 #define CTL_LINE_MAX (64 * 1024)
 /* Defaults of ctl_server_set_limits(). */

@@ -260,6 +260,43 @@ static void render_conn(FILE *out, const json_t *c)
 	}
 }
 
+/* ", idle 5s" (seconds since the SA last carried a packet), ", never
+ * used" (null); nothing when the daemon did not say (an older one). */
+static void put_idle(FILE *out, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	char d[32];
+
+	if (json_is_null(v)) {
+		fputs(", never used", out);
+	} else if (json_is_integer(v)) {
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, ", idle %s", d);
+	}
+}
+
+/* "rekey in 50m 3s, reauth in 2h 5m, expires in 58m" on a line of its
+ * own, of the times the SA has. */
+static void put_times(FILE *out, const char *indent, const json_t *sa)
+{
+	static const char *const keys[] = { "rekey_in", "reauth_in", "expires_in" };
+	static const char *const labels[] = { "rekey in", "reauth in", "expires in" };
+	bool any = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(sa, keys[i]);
+		char d[32];
+
+		if (!json_is_integer(v))
+			continue;
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, "%s%s %s", any ? ", " : indent, labels[i], d);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void render_child_sa(FILE *out, const json_t *ch)
 {
 	fputs("  ", out);
@@ -277,17 +314,32 @@ static void render_child_sa(FILE *out, const json_t *ch)
 	put_field(out, ch, "spi_out");
 	fputs("_o, ", out);
 	put_field(out, ch, "algorithms");
+	const json_t *est = json_object_get(ch, "established");
+	if (json_is_integer(est)) {
+		char d[32];
+		ctl_render_duration(d, sizeof(d), json_integer_value(est));
+		fprintf(out, ", up %s", d);
+	}
 	fputc('\n', out);
 
-	fputs("    in  ", out);
-	put_int(out, ch, "bytes_in");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_in");
-	fputs(" packets\n    out ", out);
-	put_int(out, ch, "bytes_out");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_out");
-	fputs(" packets\n    ", out);
+	put_times(out, "    ", ch);
+	if (json_object_get(ch, "bytes_in") == NULL && json_object_get(ch, "bytes_out") == NULL) {
+		fputs("    traffic unknown (the kernel keeps no SAs)\n    ", out);
+	} else {
+		fputs("    in  ", out);
+		put_int(out, ch, "bytes_in");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_in");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_in");
+		fputs("\n    out ", out);
+		put_int(out, ch, "bytes_out");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_out");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_out");
+		fputs("\n    ", out);
+	}
 	put_list(out, json_object_get(ch, "local_ts"), ", ", "?");
 	fputs(" === ", out);
 	put_list(out, json_object_get(ch, "remote_ts"), ", ", "?");
@@ -328,6 +380,7 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 	put_field(out, sa, "spi_r");
 	fputs("_r, ", out);
 	fputs(get_bool(sa, "initiator") ? "we initiated\n" : "peer initiated\n", out);
+	put_times(out, "  ", sa);
 
 	const json_t *nat = json_object_get(sa, "nat");
 	bool nl = get_bool(nat, "local"), nr = get_bool(nat, "remote");
@@ -430,14 +483,29 @@ static void render_initiate(FILE *out, const json_t *req, const json_t *r)
 	fputs(")\n", out);
 }
 
+/* The request's NAME, or "IKE SA N" for --id N. */
+static void put_target(FILE *out, const json_t *req)
+{
+	if (json_is_string(json_object_get(req, "name")) ||
+	    !json_is_integer(json_object_get(req, "id"))) {
+		put_field(out, req, "name");
+		return;
+	}
+	fputs("IKE SA ", out);
+	put_int(out, req, "id");
+}
+
 static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 {
-	put_field(out, req, "name");
+	put_target(out, req);
 	const json_t *c = json_object_get(r, "terminated_children");
 	if (json_is_integer(c)) {
-		fputs(json_integer_value(c) ? ": CHILD_SA deleting\n"
-					    : ": no such CHILD_SA was up\n",
-		      out);
+		json_int_t n = json_integer_value(c);
+		if (n == 0)
+			fputs(": no such CHILD_SA was up\n", out);
+		else
+			fprintf(out, ": terminated %" JSON_INTEGER_FORMAT " CHILD_SA%s\n", n,
+				n == 1 ? "" : "s");
 		return;
 	}
 	const json_t *t = json_object_get(r, "terminated");
@@ -452,6 +520,26 @@ static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 
 static void render_rekey(FILE *out, const json_t *req, const json_t *r)
 {
+	if (json_is_integer(json_object_get(r, "reauthenticating"))) {
+		json_int_t n = json_integer_value(json_object_get(r, "reauthenticating"));
+		json_int_t busy = json_integer_value(json_object_get(r, "busy"));
+		const json_t *ids = json_object_get(r, "ike_sas");
+
+		put_field(out, req, "name");
+		fprintf(out, ": reauthenticating %" JSON_INTEGER_FORMAT " IKE SA%s", n,
+			n == 1 ? "" : "s");
+		if (json_array_size(ids)) {
+			fputs(json_array_size(ids) == 1 ? " (new IKE SA " : " (new IKE SAs ", out);
+			put_list(out, ids, ", ", "");
+			fputc(')', out);
+		}
+		if (busy)
+			fprintf(out, "; %" JSON_INTEGER_FORMAT " already being replaced or going",
+				busy);
+		fputc('\n', out);
+		return;
+	}
+
 	json_int_t n = json_integer_value(json_object_get(r, "rekeying"));
 	json_int_t busy = json_integer_value(json_object_get(r, "busy"));
 
@@ -482,6 +570,66 @@ static void render_reload(FILE *out, const json_t *r)
 		put_list(out, a, ", ", "");
 		fputc('\n', out);
 	}
+}
+
+static void render_policy(FILE *out, const json_t *p)
+{
+	if (json_is_string(json_object_get(p, "connection"))) {
+		put_field(out, p, "connection");
+		fputc('/', out);
+		put_field(out, p, "child");
+	} else {
+		fputs("(no SA)", out);
+	}
+	fputs(": ", out);
+	put_field(out, p, "dir");
+	fputc(' ', out);
+	put_field(out, p, "src");
+	fputs(" === ", out);
+	put_field(out, p, "dst");
+	fputs(", ", out);
+	put_field(out, p, "mode");
+	if (json_is_string(json_object_get(p, "tunnel_src"))) {
+		fputc(' ', out);
+		put_field(out, p, "tunnel_src");
+		fputs(" -> ", out);
+		put_field(out, p, "tunnel_dst");
+	}
+	const json_t *reqid = json_object_get(p, "reqid");
+	if (json_is_integer(reqid))
+		fprintf(out, ", reqid %08llx", (unsigned long long)json_integer_value(reqid));
+	fputs(", priority ", out);
+	put_int(out, p, "priority");
+	if (get_bool(p, "trap"))
+		fputs(", trap", out);
+	const json_t *mark = json_object_get(p, "mark");
+	if (json_is_integer(mark))
+		fprintf(out, ", mark %#llx/%#llx", (unsigned long long)json_integer_value(mark),
+			(unsigned long long)json_integer_value(json_object_get(p, "mark_mask")));
+	if (json_is_integer(json_object_get(p, "if_id"))) {
+		fputs(", if_id ", out);
+		put_int(out, p, "if_id");
+	}
+	fputc('\n', out);
+}
+
+static void render_alg(FILE *out, const json_t *a, bool kernel_asked)
+{
+	const json_t *k = json_object_get(a, "kernel");
+
+	fputs("  ", out);
+	put_field(out, a, "keyword");
+	const char *kw = json_string_value(json_object_get(a, "keyword"));
+	fprintf(out, "%*s", kw && strlen(kw) < 22 ? (int)(22 - strlen(kw)) : 1, "");
+	put_field(out, a, "name");
+	fprintf(out, "%s%s%s", get_bool(a, "ike") ? ", IKE" : "", get_bool(a, "esp") ? ", ESP" : "",
+		get_bool(a, "weak") ? ", weak" : "");
+	if (kernel_asked && get_bool(a, "esp") && json_object_get(a, "kernel_name") != NULL)
+		fputs(json_is_true(k)    ? ", kernel has it"
+		      : json_is_false(k) ? ", NOT in this kernel"
+					 : ", kernel unknown",
+		      out);
+	fputc('\n', out);
 }
 
 /* The renderers of the command table (daemon/ctl_table.c). */
@@ -523,6 +671,51 @@ void ctl_render_terminate(FILE *out, const json_t *req, const json_t *r)
 void ctl_render_rekey(FILE *out, const json_t *req, const json_t *r)
 {
 	render_rekey(out, req, r);
+}
+
+void ctl_render_list_pols(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	const char *k = json_string_value(json_object_get(r, "kernel"));
+	if (k != NULL && strcmp(k, "netlink") != 0) {
+		fputs("no policies: conduitd installs nothing in the kernel (--kernel ", out);
+		put_str(out, k);
+		fputs(")\n", out);
+		return;
+	}
+	render_array(out, json_object_get(r, "policies"), "no policies", render_policy);
+}
+
+void ctl_render_list_algs(FILE *out, const json_t *req, const json_t *r)
+{
+	static const char *const types[] = { "encryption", "integrity", "prf", "key-exchange",
+					     "esn" };
+	const json_t *algs = json_object_get(r, "algorithms");
+	const char *backend = json_string_value(json_object_get(r, "kernel_backend"));
+	bool asked = backend == NULL || strcmp(backend, "netlink") == 0;
+
+	(void)req;
+	if (!asked) {
+		fputs("(the kernel was not asked: conduitd runs with --kernel ", out);
+		put_str(out, backend);
+		fputs(")\n", out);
+	}
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		bool head = false;
+		size_t i;
+		json_t *a;
+
+		json_array_foreach(algs, i, a)
+		{
+			const char *ty = json_string_value(json_object_get(a, "type"));
+			if (!json_is_object(a) || ty == NULL || strcmp(ty, types[t]) != 0)
+				continue;
+			if (!head)
+				fprintf(out, "%s:\n", types[t]);
+			head = true;
+			render_alg(out, a, asked);
+		}
+	}
 }
 
 void ctl_render_reload(FILE *out, const json_t *req, const json_t *r)

@@ -18,6 +18,8 @@ CTL_CMD(initiate);
 CTL_CMD(terminate);
 CTL_CMD(rekey);
 CTL_CMD(reload);
+CTL_CMD(list_pols);
+CTL_CMD(list_algs);
 CTL_CMD(counters);
 CTL_CMD(metrics);
 #undef CTL_CMD
@@ -35,8 +37,30 @@ const struct ctl_arg ctl_args_initiate[] = {
 	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
 };
 
+const struct ctl_arg ctl_args_list_sas[] = {
+	{ "conn", CTL_ARG_STRING, false, 0, "NAME", "only the SAs of connection NAME" },
+	{ "id", CTL_ARG_INTEGER, false, 0, "N", "only IKE SA N (the number in CONN[N])" },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
+static const struct ctl_arg ctl_args_terminate[] = {
+	{ "name", CTL_ARG_STRING, false, CTL_ARGF_POSITIONAL, "NAME", NULL },
+	{ "id", CTL_ARG_INTEGER, false, 0, "N", "IKE SA N instead of a connection" },
+	{ "timeout", CTL_ARG_INTEGER, false, CTL_ARGF_TIMEOUT, "SECS", NULL },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
+static const struct ctl_arg ctl_args_rekey[] = {
+	{ "name", CTL_ARG_STRING, true, CTL_ARGF_POSITIONAL, "NAME", NULL },
+	{ "reauth", CTL_ARG_BOOLEAN, false, 0, NULL,
+	  "reauthenticate instead: a new IKE SA from\n"
+	  "scratch with all the children, then the old one\n"
+	  "is deleted (make before break)" },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
 /* counters: "name" (a connection, optional), "reset" */
-const struct ctl_arg ctl_args_counters[] = {
+static const struct ctl_arg ctl_args_counters[] = {
 	{ "name", CTL_ARG_STRING, false, CTL_ARGF_POSITIONAL, "NAME", NULL },
 	{ "reset", CTL_ARG_BOOLEAN, false, 0, NULL,
 	  "zero the counters once printed (NAME: only its)" },
@@ -47,27 +71,36 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	{ "status", "", "the daemon's version, uptime and SA counts", NULL, CTL_FNS(status) },
 	{ "list-conns", "", "the configured connections and their children", NULL,
 	  CTL_FNS(list_conns) },
-	{ "list-sas", "", "the IKE SAs and their CHILD SAs, with traffic counters", NULL,
-	  CTL_FNS(list_sas) },
+	{ "list-sas", "[--conn NAME] [--id N]",
+	  "the IKE SAs and their CHILD SAs: age, next rekey and\n"
+	  "expiry, traffic counters and idle time",
+	  ctl_args_list_sas, CTL_FNS(list_sas) },
 	{ "list-certs", "",
 	  "the certificates loaded: subject, issuer, validity, key,\n"
 	  "whether its private key is loaded, the file",
 	  NULL, CTL_FNS(list_certs) },
+	{ "list-pols", "", "conduit's IPsec policies in the kernel, with the child\nthey belong to",
+	  NULL, CTL_FNS(list_pols) },
+	{ "list-algs", "",
+	  "the algorithms this build negotiates (IKE, ESP) and\n"
+	  "whether this kernel has each ESP one",
+	  NULL, CTL_FNS(list_algs) },
 	{ "initiate", "NAME",
 	  "start connection NAME, every child of it on one IKE SA\n"
 	  "(CONN/CHILD: that child), and wait until each is up or\n"
 	  "has failed; an IKE SA already up is reused",
 	  ctl_args_initiate, CTL_FNS(initiate) },
-	{ "terminate", "NAME",
+	{ "terminate", "NAME | --id N",
 	  "delete the IKE SAs of connection NAME (CONN/CHILD: only\n"
-	  "that CHILD_SA; the IKE SA and other children stay)",
-	  ctl_args_name, CTL_FNS(terminate) },
-	{ "rekey", "NAME",
+	  "that CHILD_SA; the IKE SA and other children stay), or\n"
+	  "IKE SA N; waits until the peer answered the deletes",
+	  ctl_args_terminate, CTL_FNS(terminate) },
+	{ "rekey", "NAME [--reauth]",
 	  "rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
 	  "that CHILD_SA); the rekey runs in the background",
-	  ctl_args_name, CTL_FNS(rekey) },
+	  ctl_args_rekey, CTL_FNS(rekey) },
 	{ "reload", "", "re-read the configuration and apply the changes", NULL, CTL_FNS(reload) },
-	{ "counters", "[NAME]",
+	{ "counters", "[NAME] [--reset]",
 	  "IKE messages sent and received by exchange and notify,\n"
 	  "retransmissions, drops, SAs established and failed,\n"
 	  "failures by reason: global and per connection (NAME:\n"

@@ -37,6 +37,9 @@ struct ctl_cmd_desc {
 	ctl_render_fn *render;	    /* conduitctl's; NULL in conduitd */
 };
 
+/* Argument lists the tests use too. */
+extern const struct ctl_arg ctl_args_list_sas[];
+
 extern const struct ctl_cmd_desc ctl_cmd_table[];
 extern const size_t ctl_cmd_count;
 

@@ -1629,6 +1629,25 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 	return rc;
 }
 
+int ike_engine_reauth(struct ike_engine *e, uint32_t ike_sa_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id), *o, *tmp;
+	int rc;
+
+	if (!sa)
+		return -ENOENT;
+	/* once: not while a reauthentication of it is under way */
+	HASH_ITER (hh_id, e->sas_by_id, o, tmp)
+		if (o->reauth_of == ike_sa_id)
+			return -EBUSY;
+	if (sa->state != IKE_S_ESTABLISHED || ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0))
+		return -EBUSY;
+	enter(e);
+	rc = ike_sa_reauth_start(e, sa, "reauthentication requested");
+	leave(e);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 
@@ -1682,6 +1701,9 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.nat_remote = sa->nat_remote;
 		info.nat_fake = sa->nat_fake;
 		info.encap = ike_nat_encap(sa);
+		info.rekey_ms = ike_timer_armed(&sa->t_rekey) ? sa->t_rekey.at : 0;
+		info.reauth_ms = ike_timer_armed(&sa->t_reauth) ? sa->t_reauth.at : 0;
+		info.expire_ms = ike_timer_armed(&sa->t_hard) ? sa->t_hard.at : 0;
 		if (sa->n_children) {
 			ci = calloc(sa->n_children, sizeof(*ci));
 			if (!ci)
@@ -1704,6 +1726,8 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 				ike_ts_format(&c->ts[c->n_lts], ci[i].remote_ts,
 					      sizeof(ci[i].remote_ts));
 			ci[i].established_ms = c->established_ms;
+			ci[i].rekey_ms = ike_timer_armed(&c->t_rekey) ? c->t_rekey.at : 0;
+			ci[i].expire_ms = ike_timer_armed(&c->t_life) ? c->t_life.at : 0;
 			i++;
 		}
 		info.n_children = i;

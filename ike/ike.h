@@ -406,6 +406,13 @@ void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
  * SA, now (or once the SA's exchange in progress is over). 0, -ENOENT, or
  * -EBUSY (already being rekeyed, replaced or deleted). */
 int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id);
+/* Reauthenticate IKE SA ike_sa_id now, make before break as at its
+ * reauth_time: a new IKE SA with its children, then the old one is
+ * deleted. The new IKE SA's id (positive), or -ENOENT, -EBUSY (not
+ * established, going, or being reauthenticated), -EDESTADDRREQ (no
+ * remote address to initiate to: a responder-only connection), -EINVAL,
+ * -ENOMEM. */
+int ike_engine_reauth(struct ike_engine *e, uint32_t ike_sa_id);
 
 /* ------------------------------------------------------------------ */
 /* Listing, for the control socket                                     */
@@ -426,6 +433,9 @@ struct ike_child_info {
 	char algorithms[96]; /* e.g. "AES_GCM_16_256" */
 	char local_ts[160], remote_ts[160];
 	uint64_t established_ms;
+	/* When the next rekey and the hard expiry (life_time) are due, on
+	 * the engine's clock; 0: none armed. */
+	uint64_t rekey_ms, expire_ms;
 };
 
 struct ike_sa_info {
@@ -443,6 +453,9 @@ struct ike_sa_info {
 	const struct ike_child_info *children;
 	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
 	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
+	/* When the next rekey, reauthentication and the hard expiry
+	 * (over_time) are due, on the engine's clock; 0: none armed. */
+	uint64_t rekey_ms, reauth_ms, expire_ms;
 };
 
 /* How many IKE SAs (in any state) and CHILD SAs the engine holds, in

@@ -93,8 +93,9 @@ def main():
                 k = (sa["connection"], ch["name"], ch["state"])
                 child[k] = child.get(k, 0) + 1
                 for d in ("in", "out"):
+                    # (list-sas leaves them out where the kernel has none)
                     traffic[(sa["connection"], ch["name"], str(sa["id"]), str(ch["id"]), d)] = \
-                        (ch["bytes_" + d], ch["packets_" + d])
+                        (ch.get("bytes_" + d), ch.get("packets_" + d))
         for (conn, state), n in ike.items():
             got = samples.get(("conduit_ike_sas", labels({}, connection=conn, state=state)))
             if got != n:
@@ -116,7 +117,7 @@ def main():
             # nothing between the two requests, so they must agree
             if samples.get(("conduit_child_sa_bytes_total", lab)) != b or \
                samples.get(("conduit_child_sa_packets_total", lab)) != p:
-                bad.append("traffic %s: list-sas %d/%d, metrics %s/%s" % (
+                bad.append("traffic %s: list-sas %s/%s, metrics %s/%s" % (
                     dict(lab), b, p, samples.get(("conduit_child_sa_bytes_total", lab)),
                     samples.get(("conduit_child_sa_packets_total", lab))))
         n_sa = len(ike) + len(child) + len(traffic)

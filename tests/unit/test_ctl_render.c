@@ -126,6 +126,111 @@ START_TEST(status)
 }
 END_TEST
 
+/* Ages, next rekey/reauth/expiry, idle times; and a child whose traffic
+ * the kernel does not report (--kernel none). */
+START_TEST(list_sas_times)
+{
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"list-sas\",\"conn\":\"gw\"}",
+		   "{\"ok\":true,\"schema\":1,\"ike_sas\":[{\"id\":5,\"connection\":\"gw\","
+		   "\"state\":\"ESTABLISHED\",\"initiator\":false,\"local\":{\"address\":\"192.0.2.1\","
+		   "\"port\":4500},\"remote\":{\"address\":\"192.0.2.2\",\"port\":4500},"
+		   "\"local_id\":\"a\",\"remote_id\":\"b\",\"spi_i\":\"01\",\"spi_r\":\"02\","
+		   "\"algorithms\":\"\",\"nat\":{},\"established\":3725,\"rekey_in\":3300,"
+		   "\"reauth_in\":90000,\"expires_in\":3900,\"child_sas\":["
+		   "{\"id\":6,\"name\":\"net\",\"mode\":\"tunnel\",\"state\":\"INSTALLED\","
+		   "\"spi_in\":\"c1\",\"spi_out\":\"d1\",\"algorithms\":\"AES_GCM_16_256\","
+		   "\"local_ts\":[\"10.1.0.0/24\"],\"remote_ts\":[\"10.2.0.0/24\"],"
+		   "\"bytes_in\":84,\"packets_in\":1,\"bytes_out\":0,\"packets_out\":0,"
+		   "\"idle_in\":4,\"idle_out\":null,\"established\":65,\"rekey_in\":59,"
+		   "\"expires_in\":600},"
+		   "{\"id\":7,\"name\":\"v\",\"mode\":\"transport\",\"state\":\"INSTALLED\","
+		   "\"spi_in\":\"c2\",\"spi_out\":\"d2\",\"algorithms\":\"AES_GCM_16_256\","
+		   "\"local_ts\":[\"10.1.0.1/32\"],\"remote_ts\":[\"10.2.0.1/32\"]}]}]}"),
+	    CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "gw[5]: ESTABLISHED 1h 2m ago, 192.0.2.1:4500[a]...192.0.2.2:4500[b]\n"
+			 "  SPIs 01_i 02_r, peer initiated\n"
+			 "  rekey in 55m 0s, reauth in 1d 1h, expires in 1h 5m\n"
+			 "  net{6}: INSTALLED, TUNNEL, SPIs c1_i d1_o, AES_GCM_16_256, up 1m 5s\n"
+			 "    rekey in 59s, expires in 10m 0s\n"
+			 "    in  84 bytes, 1 packets, idle 4s\n"
+			 "    out 0 bytes, 0 packets, never used\n"
+			 "    10.1.0.0/24 === 10.2.0.0/24\n"
+			 "  v{7}: INSTALLED, TRANSPORT, SPIs c2_i d2_o, AES_GCM_16_256\n"
+			 "    traffic unknown (the kernel keeps no SAs)\n"
+			 "    10.1.0.1/32 === 10.2.0.1/32\n");
+}
+END_TEST
+
+START_TEST(list_pols)
+{
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"list-pols\"}",
+		   "{\"ok\":true,\"kernel\":\"netlink\",\"policies\":[{\"dir\":\"out\","
+		   "\"src\":\"10.1.0.0/24\",\"dst\":\"10.2.0.0/24\",\"mode\":\"tunnel\","
+		   "\"reqid\":3234856961,\"priority\":99743,\"index\":3353,\"trap\":false,"
+		   "\"connection\":\"site-b\",\"child\":\"net\",\"tunnel_src\":\"192.0.2.1\","
+		   "\"tunnel_dst\":\"192.0.2.2\"},{\"dir\":\"in\",\"src\":\"10.2.0.1/32[6/80]\","
+		   "\"dst\":\"10.1.0.1/32[6]\",\"mode\":\"transport\",\"reqid\":3234918401,"
+		   "\"priority\":200000,\"index\":8,\"trap\":true,\"connection\":\"h\","
+		   "\"child\":\"web\",\"mark\":1,\"mark_mask\":4294967295,\"if_id\":7},"
+		   "{\"dir\":\"fwd\",\"src\":\"a\\u0007\",\"dst\":\"b\",\"mode\":\"tunnel\"}]}"),
+	    CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b/net: out 10.1.0.0/24 === 10.2.0.0/24, tunnel 192.0.2.1 -> "
+			 "192.0.2.2, reqid c0d00001, priority 99743\n"
+			 "h/web: in 10.2.0.1/32[6/80] === 10.1.0.1/32[6], transport, reqid "
+			 "c0d0f001, priority 200000, trap, mark 0x1/0xffffffff, if_id 7\n"
+			 "(no SA): fwd a\\x07 === b, tunnel, priority ?\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
+				"{\"ok\":true,\"kernel\":\"none\",\"policies\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "no policies: conduitd installs nothing in the kernel (--kernel none)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
+				"{\"ok\":true,\"kernel\":\"netlink\",\"policies\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "no policies\n");
+}
+END_TEST
+
+START_TEST(list_algs)
+{
+	static const char algs[] =
+	    "\"algorithms\":[{\"name\":\"AES_GCM_16_256\",\"keyword\":\"aes256gcm16\","
+	    "\"type\":\"encryption\",\"ike\":true,\"esp\":true,\"weak\":false,\"kernel\":true,"
+	    "\"kernel_name\":\"rfc4106(gcm(aes))\"},{\"name\":\"MODP_1024\",\"keyword\":"
+	    "\"modp1024\",\"type\":\"key-exchange\",\"ike\":true,\"esp\":false,\"weak\":true,"
+	    "\"kernel\":null},{\"name\":\"AES_XCBC_96\",\"keyword\":\"aesxcbc\",\"type\":"
+	    "\"integrity\",\"ike\":true,\"esp\":true,\"weak\":false,\"kernel\":false,"
+	    "\"kernel_name\":\"xcbc(aes)\"},{\"name\":\"CHACHA\",\"keyword\":\"chacha20poly1305\","
+	    "\"type\":\"encryption\",\"ike\":false,\"esp\":true,\"kernel\":null,"
+	    "\"kernel_name\":\"x\"}]}";
+	char reply[1024];
+
+	snprintf(reply, sizeof(reply), "{\"ok\":true,\"kernel_backend\":\"netlink\",%s", algs);
+	ck_assert_int_eq(render("{\"cmd\":\"list-algs\"}", reply), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "encryption:\n"
+				   "  aes256gcm16           AES_GCM_16_256, IKE, ESP, kernel has it\n"
+				   "  chacha20poly1305      CHACHA, ESP, kernel unknown\n"
+				   "integrity:\n"
+				   "  aesxcbc               AES_XCBC_96, IKE, ESP, NOT in this kernel\n"
+				   "key-exchange:\n"
+				   "  modp1024              MODP_1024, IKE, weak\n");
+	snprintf(reply, sizeof(reply), "{\"ok\":true,\"kernel_backend\":\"none\",%s", algs);
+	ck_assert_int_eq(render("{\"cmd\":\"list-algs\"}", reply), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "(the kernel was not asked: conduitd runs with --kernel none)\n"
+				   "encryption:\n"
+				   "  aes256gcm16           AES_GCM_16_256, IKE, ESP\n"
+				   "  chacha20poly1305      CHACHA, ESP\n"
+				   "integrity:\n"
+				   "  aesxcbc               AES_XCBC_96, IKE, ESP\n"
+				   "key-exchange:\n"
+				   "  modp1024              MODP_1024, IKE, weak\n");
+}
+END_TEST
+
 START_TEST(list_sas)
 {
 	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}", list_sas_json), CTL_EXIT_OK);
@@ -133,7 +238,7 @@ START_TEST(list_sas)
 			 "site-b[3]: ESTABLISHED 17s ago, 192.0.2.1[left]...192.0.2.2[right]\n"
 			 "  AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\n"
 			 "  SPIs 0123456789abcdef_i fedcba9876543210_r, we initiated\n"
-			 "  net{4}: INSTALLED, TUNNEL, SPIs c1a2b3c4_i d1e2f3a4_o, AES_GCM_16_256\n"
+			 "  net{4}: INSTALLED, TUNNEL, SPIs c1a2b3c4_i d1e2f3a4_o, AES_GCM_16_256, up 17s\n"
 			 "    in  840 bytes, 10 packets\n"
 			 "    out 840 bytes, 10 packets\n"
 			 "    10.1.0.0/24 === 10.2.0.0/24\n"
@@ -240,6 +345,14 @@ START_TEST(terminate)
 	ck_assert_str_eq(out_text, "site-b: terminated 2 IKE SAs\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":0}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b: no IKE SA was up\n");
+	/* by id, and one child */
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"id\":7}", "{\"ok\":true,\"terminated\":1}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "IKE SA 7: terminated 1 IKE SA\n");
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"name\":\"site-b/net\"}",
+				"{\"ok\":true,\"terminated_children\":2}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b/net: terminated 2 CHILD_SAs\n");
 }
 END_TEST
 
@@ -250,6 +363,15 @@ START_TEST(rekey)
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 1 SA\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"rekeying\":2,\"busy\":1}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 2 SAs (1 already rekeying or going)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":1,\"busy\":0,\"ike_sas\":[8]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: reauthenticating 1 IKE SA (new IKE SA 8)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":0,\"busy\":1,\"ike_sas\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b: reauthenticating 0 IKE SAs; 1 already being replaced or going\n");
 }
 END_TEST
 
@@ -409,6 +531,9 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, status);
 	tcase_add_test(tc, list_sas);
+	tcase_add_test(tc, list_sas_times);
+	tcase_add_test(tc, list_pols);
+	tcase_add_test(tc, list_algs);
 	tcase_add_test(tc, list_conns);
 	tcase_add_test(tc, list_certs);
 	tcase_add_test(tc, initiate);
