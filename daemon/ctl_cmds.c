@@ -455,13 +455,13 @@ void ctl_h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
 			       .wall = (int64_t)time(NULL),
 			       .stats = !strcmp(kif_backend(d->kif), "netlink"),
 			       .conn = ctl_arg_string(req, "conn") };
+	bool has_id = ctl_arg_integer(req, "id", &lc.id);
 
-	ctl_arg_integer(req, "id", &lc.id);
 	if (lc.conn && !conf_find_conn(d->conf, lc.conn)) {
 		ctl_reply_error(reply, "no connection named %s", lc.conn);
 		return;
 	}
-	if (lc.id < 0 || lc.id > UINT32_MAX) {
+	if (has_id && (lc.id <= 0 || lc.id > UINT32_MAX)) {
 		ctl_reply_error(reply, "no IKE SA %lld: an IKE SA id is 1 to %u", (long long)lc.id,
 				UINT32_MAX);
 		return;
@@ -1093,8 +1093,8 @@ void ctl_h_list_pols(void *arg, const json_t *req, struct ctl_reply *reply)
 	}
 	free(pols);
 	free(own.v);
-	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel", kif_backend(d->kif),
-					"policies", list));
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
+					kif_backend(d->kif), "policies", list));
 }
 
 /* ------------------------------------------------------------------ */

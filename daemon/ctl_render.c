@@ -676,7 +676,7 @@ void ctl_render_rekey(FILE *out, const json_t *req, const json_t *r)
 void ctl_render_list_pols(FILE *out, const json_t *req, const json_t *r)
 {
 	(void)req;
-	const char *k = json_string_value(json_object_get(r, "kernel"));
+	const char *k = json_string_value(json_object_get(r, "kernel_backend"));
 	if (k != NULL && strcmp(k, "netlink") != 0) {
 		fputs("no policies: conduitd installs nothing in the kernel (--kernel ", out);
 		put_str(out, k);

@@ -167,7 +167,7 @@ START_TEST(list_pols)
 {
 	ck_assert_int_eq(
 	    render("{\"cmd\":\"list-pols\"}",
-		   "{\"ok\":true,\"kernel\":\"netlink\",\"policies\":[{\"dir\":\"out\","
+		   "{\"ok\":true,\"kernel_backend\":\"netlink\",\"policies\":[{\"dir\":\"out\","
 		   "\"src\":\"10.1.0.0/24\",\"dst\":\"10.2.0.0/24\",\"mode\":\"tunnel\","
 		   "\"reqid\":3234856961,\"priority\":99743,\"index\":3353,\"trap\":false,"
 		   "\"connection\":\"site-b\",\"child\":\"net\",\"tunnel_src\":\"192.0.2.1\","
@@ -184,12 +184,12 @@ START_TEST(list_pols)
 			 "c0d0f001, priority 200000, trap, mark 0x1/0xffffffff, if_id 7\n"
 			 "(no SA): fwd a\\x07 === b, tunnel, priority ?\n");
 	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
-				"{\"ok\":true,\"kernel\":\"none\",\"policies\":[]}"),
+				"{\"ok\":true,\"kernel_backend\":\"none\",\"policies\":[]}"),
 			 CTL_EXIT_OK);
 	ck_assert_str_eq(out_text,
 			 "no policies: conduitd installs nothing in the kernel (--kernel none)\n");
 	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
-				"{\"ok\":true,\"kernel\":\"netlink\",\"policies\":[]}"),
+				"{\"ok\":true,\"kernel_backend\":\"netlink\",\"policies\":[]}"),
 			 CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "no policies\n");
 }
