@@ -27,6 +27,7 @@
 #include "daemon/log.h"
 #include "daemon/trap.h"
 #include "ike/alg.h"
+#include "daemon/metrics.h"
 #include "ike/cert.h"
 #include "ike/ike_const.h"
 #include "ike/ike.h"
@@ -1195,4 +1196,45 @@ void ctl_h_list_algs(void *arg, const json_t *req, struct ctl_reply *reply)
 	}
 	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
 					kif_backend(d->kif), "algorithms", list));
+}
+
+/* ---- counters and metrics (daemon/metrics.c builds the replies) ---- */
+
+void ctl_h_counters(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *reset = json_object_get(req, "reset");
+
+	ctl_reply_send(reply, metrics_counters_reply(d->engine, ctl_arg_string(req, "name"),
+						     json_is_true(reset)));
+}
+
+/* The kernel's figures of a child's SAs (none with --kernel none). */
+static int metrics_traffic(void *ctx, uint32_t child_id, struct metrics_traffic *t)
+{
+	struct daemon *d = ctx;
+	struct kif_sa_stats in, out;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	rc = dkern_child_stats(d->kern, child_id, &in, &out);
+	if (rc)
+		return rc;
+	t->bytes_in = in.bytes;
+	t->packets_in = in.packets;
+	t->bytes_out = out.bytes;
+	t->packets_out = out.packets;
+	return 0;
+}
+
+void ctl_h_metrics(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	/* --kernel none keeps no SAs: its zeros would be made up */
+	bool kernel = d->kif && !strcmp(kif_backend(d->kif), "netlink");
+
+	(void)req;
+	ctl_reply_send(reply,
+		       metrics_reply(d->engine, PACKAGE_VERSION, kernel ? metrics_traffic : NULL, d));
 }

@@ -20,6 +20,8 @@ CTL_CMD(rekey);
 CTL_CMD(reload);
 CTL_CMD(list_pols);
 CTL_CMD(list_algs);
+CTL_CMD(counters);
+CTL_CMD(metrics);
 #undef CTL_CMD
 
 #define CTL_FNS(id) ctl_h_##id, ctl_render_##id
@@ -57,6 +59,14 @@ static const struct ctl_arg ctl_args_rekey[] = {
 	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
 };
 
+/* counters: "name" (a connection, optional), "reset" */
+static const struct ctl_arg ctl_args_counters[] = {
+	{ "name", CTL_ARG_STRING, false, CTL_ARGF_POSITIONAL, "NAME", NULL },
+	{ "reset", CTL_ARG_BOOLEAN, false, 0, NULL,
+	  "zero the counters once printed (NAME: only its)" },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
 const struct ctl_cmd_desc ctl_cmd_table[] = {
 	{ "status", "", "the daemon's version, uptime and SA counts", NULL, CTL_FNS(status) },
 	{ "list-conns", "", "the configured connections and their children", NULL,
@@ -90,6 +100,16 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "that CHILD_SA); the rekey runs in the background",
 	  ctl_args_rekey, CTL_FNS(rekey) },
 	{ "reload", "", "re-read the configuration and apply the changes", NULL, CTL_FNS(reload) },
+	{ "counters", "[NAME] [--reset]",
+	  "IKE messages sent and received by exchange and notify,\n"
+	  "retransmissions, drops, SAs established and failed,\n"
+	  "failures by reason: global and per connection (NAME:\n"
+	  "that one)",
+	  ctl_args_counters, CTL_FNS(counters) },
+	{ "metrics", "",
+	  "the counters, SA counts and per-child traffic in the\n"
+	  "Prometheus text format (node_exporter's textfile collector)",
+	  NULL, CTL_FNS(metrics) },
 };
 
 const size_t ctl_cmd_count = sizeof(ctl_cmd_table) / sizeof(ctl_cmd_table[0]);

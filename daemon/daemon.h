@@ -89,5 +89,6 @@ void ctl_cmds_event(struct daemon *d, const struct ike_event *ev);
 void ctl_cmds_cleanup(void);
 ctl_handler_fn ctl_h_status, ctl_h_list_conns, ctl_h_list_sas, ctl_h_list_certs, ctl_h_initiate,
     ctl_h_terminate, ctl_h_rekey, ctl_h_reload, ctl_h_list_pols, ctl_h_list_algs;
+ctl_handler_fn ctl_h_counters, ctl_h_metrics; /* daemon/metrics.c's replies */
 
 #endif

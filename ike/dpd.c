@@ -354,6 +354,7 @@ void ike_dpd_child_down(struct ike_engine *e, struct ike_sa *sa, struct ike_chil
 	ev.cause = cause;
 	ev.rekeyed = cause == IKE_CAUSE_REKEYED;
 	ev.action = action;
+	ike_ctr_event(e, sa->conn, &ev);
 	if (e->env.event)
 		e->env.event(e->env.ctx, &ev);
 	if (action == IKE_ACTION_RESTART)

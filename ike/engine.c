@@ -175,6 +175,7 @@ static void emit_event(struct ike_engine *e, enum ike_event_type type, const str
 		.quiet = quiet,
 	};
 
+	ike_ctr_event(e, sa->conn, &ev);
 	if (e->env.event)
 		e->env.event(e->env.ctx, &ev);
 }
@@ -289,6 +290,7 @@ void ike_sa_rtx_timer(struct ike_timer *t, void *ctx)
 		return;
 	}
 	sa->req_tries++;
+	IKE_CTR_ADD(e, sa->conn, retransmits_out);
 	ike_log_sa(e, IKE_LOG_INFO, sa, "retransmit %u of %s request %u", sa->req_tries, what,
 		   sa->msgid_next);
 	ike_send_msgs(e, sa, sa->req_pkt, sa->req_len);
@@ -376,6 +378,7 @@ int ike_send_request_plain(struct ike_engine *e, struct ike_sa *sa, const uint8_
 	ike_sa_set_packet(&sa->req_pkt, &sa->req_len, pkt, len);
 	if (!sa->req_pkt)
 		return -ENOMEM;
+	ike_ctr_sent_plain(e, sa->conn, pkt, len);
 	start_request(e, sa, req_kind);
 	return 0;
 }
@@ -384,6 +387,7 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 		       uint32_t msgid, struct ike_writer *inner, uint8_t first, uint8_t req_kind)
 {
 	struct ike_slice plain = ike_writer_slice(inner);
+	struct ike_ctr_tx tx;
 	struct ike_writer w;
 	struct ike_hdr h;
 	uint16_t oversize;
@@ -394,6 +398,7 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 	if (!response)
 		msgid = sa->msgid_next;
 	ike_sa_hdr(sa, &h, exchange, response, msgid);
+	ike_ctr_tx_scan(&tx, first, plain.ptr, plain.len); /* sealing overwrites it */
 	ike_writer_init(&w);
 	/* the plaintext is sealed in place: a grown buffer is wiped */
 	w.wipe = true;
@@ -409,6 +414,7 @@ int ike_send_protected(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange
 			   "%s %s %u (%u octets) exceeds the fragment size, sent unfragmented",
 			   ike_exchange_name(exchange), response ? "response" : "request", msgid,
 			   oversize);
+	ike_ctr_tx_commit(e, sa->conn, exchange, response, &tx);
 	/* All of it is ciphertext now: kept without wiping. */
 	if (response) {
 		free(sa->resp_pkt);
@@ -504,10 +510,20 @@ static void log_drop(struct ike_engine *e, const struct ike_addr *remote, const 
 {
 	char peer[IKE_ADDR_STR_LEN];
 
+	e->ctr.dropped++;
 	ike_log(e, IKE_LOG_DEBUG, "dropping message from %s (%s %s %u): %s",
 		ike_addr_str(remote, peer, sizeof(peer)), h ? ike_exchange_name(h->exchange) : "?",
 		h ? (h->flags & IKE_FLAG_RESPONSE ? "response" : "request") : "", h ? h->msg_id : 0,
 		why);
+}
+
+/* A message for sa dropped unprocessed: counted for its connection too. */
+static void sa_drop(struct ike_engine *e, const struct ike_sa *sa, const struct ike_rx *rx,
+		    const char *why, const struct ike_hdr *h)
+{
+	log_drop(e, &rx->remote, why, h);
+	if (sa->conn->ctr)
+		sa->conn->ctr->c.dropped++;
 }
 
 /* An unprotected reply with one notify, to a message that has no SA. */
@@ -535,8 +551,10 @@ static void reply_unprotected(struct ike_engine *e, const struct ike_hdr *req,
 	ike_writer_init(&w);
 	ike_build_begin(&b, &w, &h);
 	ike_add_notify(&b, 0, NULL, 0, type, data, len);
-	if (!ike_build_end(&b))
+	if (!ike_build_end(&b)) {
+		ike_ctr_sent_notify(e, h.exchange, true, type);
 		e->env.send(e->env.ctx, w.buf, w.len, local, remote);
+	}
 	ike_writer_free(&w);
 }
 
@@ -562,6 +580,7 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 		    sa->msgid_peer == 1 && sa->ho && sa->ho->msg1 && sa->ho->msg1_len == rx->len &&
 		    !memcmp(sa->ho->msg1, rx->pkt, rx->len)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "IKE_SA_INIT request retransmitted");
+			IKE_CTR_ADD(e, sa->conn, retransmits_in);
 			ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
 		} else {
 			log_drop(e, &rx->remote, "another IKE_SA_INIT request with a known SPI", h);
@@ -590,6 +609,7 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 	if (rx->m.present & PL(SK)) {
 		char peer[IKE_ADDR_STR_LEN];
 
+		e->ctr.dropped++;
 		if (ike_lc(e, IKE_LC_MALFORMED, &rx->remote))
 			ike_log(e, IKE_LOG_INFO,
 				"%s: IKE_SA_INIT request with an Encrypted payload: "
@@ -607,7 +627,10 @@ static void input_init_request(struct ike_engine *e, struct ike_rx *rx, const st
 		log_drop(e, &rx->remote, why, h);
 		return;
 	}
+	ike_ctr_received(e, NULL, true, &rx->m);
 	t->handler(e, NULL, rx);
+	/* the handler chose the connection (or none would have it) */
+	ike_ctr_received(e, rx->conn, false, &rx->m);
 }
 
 /* Unknown SPI (RFC 7296 2.21.4): never answer a response; a request may
@@ -716,24 +739,24 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 
 	/* Our role must be the opposite of the sender's. */
 	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator) {
-		log_drop(e, &rx->remote, "initiator flag does not match the SA", h);
+		sa_drop(e, sa, rx, "initiator flag does not match the SA", h);
 		return;
 	}
 	if (sa->initiator && sa->state == IKE_S_INIT_SENT) {
 		if (h->exchange != IKE_SA_INIT || !response) {
-			log_drop(e, &rx->remote, "unexpected before IKE_SA_INIT completes", h);
+			sa_drop(e, sa, rx, "unexpected before IKE_SA_INIT completes", h);
 			return;
 		}
 	} else if ((sa->initiator ? h->spi_r : h->spi_i) !=
 		   (sa->initiator ? sa->spi_r : sa->spi_i)) {
-		log_drop(e, &rx->remote, "peer SPI does not match the SA", h);
+		sa_drop(e, sa, rx, "peer SPI does not match the SA", h);
 		return;
 	}
 
 	/* The message ID window (RFC 7296 2.3), before any expensive work. */
 	if (response) {
 		if (sa->req_kind == IKE_REQ_NONE || h->msg_id != sa->msgid_next) {
-			log_drop(e, &rx->remote, "response to no outstanding request", h);
+			sa_drop(e, sa, rx, "response to no outstanding request", h);
 			return;
 		}
 	} else if (h->msg_id != sa->msgid_peer) {
@@ -743,14 +766,15 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt &&
 		    ike_frag_number(rx->pkt, rx->len) > 1) {
 			/* RFC 7383 2.6.1: fragment 1 alone stands for the request */
-			log_drop(e, &rx->remote, "a later fragment of a request answered", h);
+			sa_drop(e, sa, rx, "a later fragment of a request answered", h);
 		} else if (h->msg_id + 1 == sa->msgid_peer && sa->resp_pkt &&
 			   same_request(sa, rx)) {
 			ike_log_sa(e, IKE_LOG_DEBUG, sa, "%s request %u retransmitted, resending",
 				   ike_exchange_name(h->exchange), h->msg_id);
+			IKE_CTR_ADD(e, sa->conn, retransmits_in);
 			ike_send_msgs(e, sa, sa->resp_pkt, sa->resp_len);
 		} else {
-			log_drop(e, &rx->remote, "unexpected message ID", h);
+			sa_drop(e, sa, rx, "unexpected message ID", h);
 		}
 		return;
 	}
@@ -760,12 +784,12 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 
 		if (ike_msg_decode(&rx->m, rx->pkt, rx->len, &err)) {
 			/* Unauthenticated: a forged reply must not kill the SA. */
-			log_drop(e, &rx->remote, err.reason ? err.reason : "malformed", h);
+			sa_drop(e, sa, rx, err.reason ? err.reason : "malformed", h);
 			return;
 		}
 	} else {
 		if (!sa->keys_valid) {
-			log_drop(e, &rx->remote, "no keys yet", h);
+			sa_drop(e, sa, rx, "no keys yet", h);
 			return;
 		}
 		rc = unprotect(e, sa, rx, &bad_type, &why);
@@ -777,11 +801,12 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			return;
 		}
 		if (rc == -EBADMSG) {
-			log_drop(e, &rx->remote, why, h);
+			sa_drop(e, sa, rx, why, h);
 			return;
 		}
 		if (rc > 0) {
 			/* Authenticated but malformed (RFC 7296 2.21.2 and 3.2). */
+			IKE_CTR_ADD(e, sa->conn, invalid);
 			ike_log_sa(e, IKE_LOG_WARN, sa, "malformed %s %s %u (%s): %s",
 				   ike_exchange_name(h->exchange),
 				   response ? "response" : "request", h->msg_id, why,
@@ -804,8 +829,10 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 			request_hash(rx, sa->peer_req_hash);
 	}
 
+	ike_ctr_received(e, sa->conn, true, &rx->m);
 	t = find_transition(sa->state, h->exchange, response);
 	if (!t) {
+		IKE_CTR_ADD(e, sa->conn, invalid);
 		ike_log_sa(e, IKE_LOG_WARN, sa, "unexpected %s %s %u in state %u, ignored",
 			   ike_exchange_name(h->exchange), response ? "response" : "request",
 			   h->msg_id, sa->state);
@@ -823,6 +850,7 @@ static void input_sa(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx,
 		snprintf(reason, sizeof(reason), "%s %s without %s payload",
 			 ike_exchange_name(h->exchange), response ? "response" : "request",
 			 ike_payload_name(miss));
+		IKE_CTR_ADD(e, sa->conn, invalid);
 		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: INVALID_SYNTAX", reason);
 		if (!response) {
 			if (h->exchange != IKE_SA_INIT)
@@ -875,6 +903,7 @@ static void wrong_version(struct ike_engine *e, struct ike_rx *rx, const struct 
 	}
 	/* the sender initiated: our reply is not the initiator's */
 	q.flags = IKE_FLAG_INITIATOR;
+	e->ctr.dropped++;
 	if (ike_lc(e, IKE_LC_VERSION, &rx->remote))
 		ike_log(e, IKE_LOG_INFO,
 			"%s: IKE major version %u is not supported%s: "
@@ -974,6 +1003,8 @@ static void conn_prune_older(struct ike_engine *e, struct ike_conn *c)
 /* c is in the index already (ike_conn_index_add, which may fail). */
 static void conn_link(struct ike_engine *e, struct ike_conn *c)
 {
+	if (!c->ctr)
+		c->ctr = ike_ctr_conn_get(e, c->name);
 	HASH_ADD_STR(e->conns, name, c);
 	c->linked = true;
 	c->refcnt++;
@@ -1291,6 +1322,7 @@ void ike_engine_free(struct ike_engine *e)
 	}
 	HASH_ITER (hh, e->conns, c, tmp_c)
 		conn_unlink(e, c);
+	ike_ctr_free(e);
 	ike_dos_free(e);
 	ike_timer_heap_free(&e->timers);
 	ike_writer_free(&e->rx);

@@ -66,6 +66,8 @@ struct ike_engine {
 	struct ike_cert_cache *peer_certs; /* CERT payloads, parsed once */
 	struct ike_dos *dos;	      /* dos.c, cookie.c, log_limit.c */
 	char diag[IKE_DIAG_LEN];      /* diag.c: the last diagnosis */
+	struct ike_counters ctr;      /* counters.c: global */
+	struct ike_ctr_conn *ctr_conns; /* counters.c: by connection name */
 };
 
 /* A received message, decoded (and decrypted: m describes inner payloads
@@ -124,6 +126,45 @@ void ike_event_named(struct ike_engine *e, enum ike_event_type type, const struc
 		     const char *reason);
 const char *ike_addr_str(const struct ike_addr *a, char *buf, size_t len);
 #define IKE_ADDR_STR_LEN 56
+
+/* ---- counters.c ---- */
+/* A connection name's counters; every version of the connection points
+ * to them (ike_conn.ctr), and they stay until the engine goes. */
+struct ike_ctr_conn {
+	char name[64];
+	UT_hash_handle hh;
+	struct ike_counters c;
+};
+/* Found or made; NULL when out of memory (then counted globally only). */
+struct ike_ctr_conn *ike_ctr_conn_get(struct ike_engine *e, const char *name);
+void ike_ctr_free(struct ike_engine *e);
+/* A message received, decoded and, past IKE_SA_INIT, authenticated: to
+ * the global counters (global) and to c's (may be NULL). */
+void ike_ctr_received(struct ike_engine *e, const struct ike_conn *c, bool global,
+		      const struct ike_msg *m);
+/* The notifies of a message of ours, read from its payloads before they
+ * are sealed, counted once it is sent. */
+struct ike_ctr_tx {
+	size_t n;
+	unsigned int slot[IKE_MAX_NOTIFY];
+};
+void ike_ctr_tx_scan(struct ike_ctr_tx *tx, uint8_t first, const uint8_t *payloads, size_t len);
+void ike_ctr_tx_commit(struct ike_engine *e, const struct ike_conn *c, uint8_t exchange,
+		       bool response, const struct ike_ctr_tx *tx);
+/* An unencrypted message of ours (IKE_SA_INIT), whole. */
+void ike_ctr_sent_plain(struct ike_engine *e, const struct ike_conn *c, const uint8_t *pkt,
+			size_t len);
+/* An unprotected reply with one notify, to a message with no SA. */
+void ike_ctr_sent_notify(struct ike_engine *e, uint8_t exchange, bool response, uint16_t type);
+void ike_ctr_event(struct ike_engine *e, const struct ike_conn *c, const struct ike_event *ev);
+/* One more of a plain counter, globally and for c (may be NULL). */
+#define IKE_CTR_ADD(e, conn, field)                                                                \
+	do {                                                                                       \
+		const struct ike_conn *ctr_c_ = (conn);                                            \
+		(e)->ctr.field++;                                                                  \
+		if (ctr_c_ && ctr_c_->ctr)                                                         \
+			ctr_c_->ctr->c.field++;                                                    \
+	} while (0)
 
 /* ---- sending ---- */
 /* Send bytes to the SA's peer from its local address. */

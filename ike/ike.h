@@ -573,4 +573,82 @@ const char *ike_notify_name(uint16_t type);
 /* "IKE_SA_INIT" ... "INFORMATIONAL"; otherwise "UNKNOWN_EXCHANGE". */
 const char *ike_exchange_name(uint8_t type);
 
+/* ------------------------------------------------------------------ */
+/* Counters (ike/counters.c): what the engine sent, received, refused  */
+
+/* Exchange types counted apart; the rest together in OTHER. */
+enum ike_ctr_exchange {
+	IKE_CTR_X_SA_INIT,
+	IKE_CTR_X_AUTH,
+	IKE_CTR_X_CREATE_CHILD_SA,
+	IKE_CTR_X_INFORMATIONAL,
+	IKE_CTR_X_OTHER,
+	IKE_CTR_X_COUNT,
+};
+
+/* Notify types counted apart, each in a slot of a fixed array (a counter
+ * costs one index, never a search): NONE (type 0: a failure that no notify
+ * decided), the error types 1-63, the status types 16384-16447, and OTHER
+ * for every other type. */
+#define IKE_CTR_NOTIFY_NONE 0
+#define IKE_CTR_NOTIFY_OTHER 129
+#define IKE_CTR_NOTIFY_SLOTS 130
+
+enum ike_ctr_dir {
+	IKE_CTR_IN,
+	IKE_CTR_OUT,
+};
+
+#define IKE_CAUSE_COUNT (IKE_CAUSE_REKEYED + 1)
+
+/* Counts since the engine started or was last reset, globally and per
+ * connection name (a connection's counters outlive a reload that keeps
+ * its name). A message is counted once, however many fragments or
+ * retransmissions carried it; the global figures also count what no
+ * connection could be named for (an IKE_SA_INIT nobody accepts, a
+ * message for an unknown SPI). */
+struct ike_counters {
+	/* [enum ike_ctr_dir][0: request, 1: response][enum ike_ctr_exchange]:
+	 * in: received, decoded and (past IKE_SA_INIT) authenticated */
+	uint64_t messages[2][2][IKE_CTR_X_COUNT];
+	/* notifies in those messages, [dir][ike_ctr_notify_slot(type)] */
+	uint64_t notifies[2][IKE_CTR_NOTIFY_SLOTS];
+	uint64_t retransmits_out; /* our requests sent again (timer) */
+	uint64_t retransmits_in;  /* the peer's requests again, answered from cache */
+	/* not processed: unparsable, unknown SPI, out of window, failed
+	 * integrity, unexpected (logged at debug, never answered) */
+	uint64_t dropped;
+	/* authenticated but malformed or unexpected in the SA's state */
+	uint64_t invalid;
+	uint64_t ike_established, child_established; /* IKE_UP, CHILD_UP (rekeys included) */
+	uint64_t ike_failed, child_failed;	     /* IKE_EV_FAILED */
+	/* FAILED events by the notify that decided them, [notify slot] (NONE:
+	 * a timeout, a local error, an unanswered request) */
+	uint64_t failed_by_notify[IKE_CTR_NOTIFY_SLOTS];
+	/* IKE_DOWN, CHILD_DOWN by enum ike_down_cause (REKEYED: replaced) */
+	uint64_t ike_down[IKE_CAUSE_COUNT], child_down[IKE_CAUSE_COUNT];
+};
+
+/* The slot of a notify type in the arrays above, and back: the type of a
+ * slot (0 for NONE and OTHER). */
+unsigned int ike_ctr_notify_slot(uint16_t type);
+uint16_t ike_ctr_slot_notify(unsigned int slot);
+/* "IKE_SA_INIT"..."INFORMATIONAL", "OTHER". */
+const char *ike_ctr_exchange_name(enum ike_ctr_exchange x);
+/* "none", "peer_delete", "dead", "expired", "rekeyed". */
+const char *ike_cause_name(uint8_t cause);
+
+/* Copy the counters of a connection (name) or, name NULL, the global
+ * ones. 0, or -ENOENT: no connection of that name was ever added. */
+int ike_engine_counters(const struct ike_engine *e, const char *name, struct ike_counters *out);
+/* Call fn for each connection name that has counters, in the order they
+ * were first added; stops early if fn returns non-zero (returned). */
+int ike_engine_foreach_counters(const struct ike_engine *e,
+				int (*fn)(void *arg, const char *name, const struct ike_counters *),
+				void *arg);
+/* Zero a connection's counters or, name NULL, all of them: the global
+ * ones, every connection's and the cumulative figures of ike_engine_stats
+ * (events, cookies, replies, key exchanges). 0 or -ENOENT. */
+int ike_engine_counters_reset(struct ike_engine *e, const char *name);
+
 #endif

@@ -447,6 +447,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 		ike_selected_format(&sel, 0, algs, sizeof(algs));
 		ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, selected %s", algs);
 	}
+	ike_ctr_sent_plain(e, sa->conn, sa->resp_pkt, sa->resp_len);
 	ike_send_raw(e, sa, sa->resp_pkt, sa->resp_len);
 	return IKE_KEEP;
 }

@@ -67,6 +67,7 @@ struct ike_conn {
 	struct ike_conn_child *children;
 	LIST_HEAD(, ike_sa) sas; /* the IKE SAs made with this version */
 	struct ike_conn *older;	 /* replaced versions that still have SAs */
+	struct ike_ctr_conn *ctr; /* its name's counters (counters.c), or NULL */
 };
 
 /*

@@ -63,13 +63,15 @@ expect() { # expect "WANT" WORD... : complete the last word of the line
 		rc=1
 	fi
 }
-expect "status list-conns list-sas list-certs list-pols list-algs initiate terminate rekey reload" conduitctl ""
+expect "status list-conns list-sas list-certs list-pols list-algs initiate terminate rekey reload counters metrics" \
+	conduitctl ""
 expect "rekey reload" conduitctl -s "$tmp/sock" re
 expect "--conn --control" conduitctl --co
 expect "site-b site-b/net site-b/voip site-c site-c/proposals road" \
 	conduitctl -s "$tmp/sock" initiate ""
 expect "site-b/net site-b/voip" conduitctl --json --control "$tmp/sock" terminate site-b/
 expect "road" conduitctl -t 5 -s "$tmp/sock" rekey r
+expect "site-b site-c" conduitctl -s "$tmp/sock" counters site
 expect "" conduitctl -s "$tmp/sock" rekey site-b ""
 expect "" conduitctl -s "$tmp/sock" status ""
 expect "" conduitctl -s "$tmp/nothing-here" initiate ""

@@ -146,6 +146,7 @@ END_TEST
 
 START_TEST(test_missing_payload)
 {
+	struct ike_counters c;
 	struct ike_writer w;
 	struct ike_builder b;
 	struct ike_msg m;
@@ -157,6 +158,11 @@ START_TEST(test_missing_payload)
 	ck_assert_uint_eq(m.n_notify, 1);
 	ck_assert_uint_eq(m.notify[0].type, IKE_N_INVALID_SYNTAX);
 	free(buf);
+	/* counted: received, invalid, and the refusal sent */
+	ck_assert_int_eq(ike_engine_counters(B.e, "gw", &c), 0);
+	ck_assert_uint_eq(c.invalid, 1);
+	ck_assert_uint_eq(c.messages[IKE_CTR_IN][0][IKE_CTR_X_CREATE_CHILD_SA], 1);
+	ck_assert_uint_eq(c.notifies[IKE_CTR_OUT][ike_ctr_notify_slot(IKE_N_INVALID_SYNTAX)], 1);
 }
 END_TEST
 
@@ -229,6 +235,7 @@ END_TEST
 
 START_TEST(test_auth_on_established_ignored)
 {
+	struct ike_counters c;
 	struct ike_writer w;
 	struct ike_builder b;
 	struct ike_msg m;
@@ -240,6 +247,10 @@ START_TEST(test_auth_on_established_ignored)
 	ck_assert(!exchange(IKE_AUTH, &w, &b, &m, &buf));
 	ck_assert_ptr_null(tfind_event(&B, IKE_EV_IKE_DOWN));
 	ck_assert_uint_eq(tcount_events(&B, IKE_EV_IKE_UP), 1);
+	/* unexpected in the state: counted as invalid, nothing answered */
+	ck_assert_int_eq(ike_engine_counters(B.e, NULL, &c), 0);
+	ck_assert_uint_eq(c.invalid, 1);
+	ck_assert_uint_eq(c.messages[IKE_CTR_OUT][1][IKE_CTR_X_AUTH], 1); /* the handshake's */
 }
 END_TEST
 
