@@ -19,6 +19,7 @@
 
 #include "ike/engine.h"
 #include "ike/fmt.h"
+#include "ike/id.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
 
@@ -303,10 +304,19 @@ const char *ike_diag_peer_refused(struct ike_engine *e, const struct ike_sa *sa,
 	case IKE_N_AUTHENTICATION_FAILED:
 		own_id_str(sa, me, sizeof(me));
 		remote_id_str(sa, them, sizeof(them));
-		ike_fmt(&o,
-			"the peer refused our authentication (its PSK or its idea of our identity "
-			"differs): we sent id '%s' and expect the peer as '%s'",
-			me, them);
+		/* since we name the peer in IDr when its id is one identity,
+		 * a peer that is not that identity refuses us too */
+		if (sa->conn->cfg.remote_id.type && !ike_id_has_wildcards(&sa->conn->cfg.remote_id))
+			ike_fmt(&o,
+				"the peer refused our authentication (its PSK, its idea of our "
+				"identity, or its own identity differs): we sent id '%s' and "
+				"asked for the peer as '%s' (IDr)",
+				me, them);
+		else
+			ike_fmt(&o,
+				"the peer refused our authentication (its PSK or its idea of our "
+				"identity differs): we sent id '%s' and expect the peer as '%s'",
+				me, them);
 		break;
 	case IKE_N_TS_UNACCEPTABLE:
 	case IKE_N_SINGLE_PAIR_REQUIRED:

@@ -251,6 +251,10 @@ START_TEST(test_identity_idr)
 	ck_line(&B, "gw[1] 192.0.2.1[500]: IKE SA failed with AUTHENTICATION_FAILED: no "
 		    "connection accepts peer identity '192.0.2.1'; it asked for us as "
 		    "'moon.example'");
+	ck_line(&A, "gw[1] 192.0.2.2[500]: IKE SA failed with AUTHENTICATION_FAILED: IKE_AUTH "
+		    "refused: the peer refused our authentication (its PSK, its idea of our "
+		    "identity, or its own identity differs): we sent id '192.0.2.1' and asked "
+		    "for the peer as 'moon.example' (IDr)");
 }
 END_TEST
 
