@@ -19,6 +19,7 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ctl_render.h"
+#include "daemon/monitor_client.h"
 
 #define DEFAULT_TIMEOUT 30
 /* The daemon answers initiate itself at the timeout we send; wait a little
@@ -45,6 +46,9 @@ static const char usage_text[] =
     "  rekey NAME        rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
     "                    that CHILD_SA); the rekey runs in the background\n"
     "  reload            re-read the configuration and apply the changes\n"
+    "  monitor           print SA events as they happen (up, down and why,\n"
+    "                    rekeyed, NAT mapping moved, failures) until interrupted;\n"
+    "                    with --json, one JSON object per line\n"
     "\n"
     "Options:\n"
     "  -s, --control PATH  the control socket (default: $CONDUIT_CONTROL, else\n"
@@ -271,20 +275,20 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no command given (status, list-conns, list-sas, "
-					 "list-certs, initiate, terminate, rekey, reload)");
+					 "list-certs, initiate, terminate, rekey, reload, monitor)");
 
 	const char *cmd = argv[optind++];
 	bool takes_name;
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "list-conns") == 0 ||
 	    strcmp(cmd, "list-sas") == 0 || strcmp(cmd, "list-certs") == 0 ||
-	    strcmp(cmd, "reload") == 0)
+	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "monitor") == 0)
 		takes_name = false;
 	else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "terminate") == 0 ||
 		 strcmp(cmd, "rekey") == 0)
 		takes_name = true;
 	else
 		return usage_error("unknown command '%s'; commands: status, list-conns, list-sas, "
-				   "list-certs, initiate, terminate, rekey, reload",
+				   "list-certs, initiate, terminate, rekey, reload, monitor",
 				   cmd);
 	const char *name = NULL;
 	if (takes_name) {
@@ -294,6 +298,12 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (strcmp(cmd, "monitor") == 0) {
+		int mfd = connect_daemon(path);
+		if (mfd < 0)
+			return CTL_EXIT_UNREACHABLE;
+		return mon_client_run(mfd, path, json_out || pretty);
+	}
 
 	json_t *req = json_pack("{s:s}", "cmd", cmd);
 	if (req != NULL && name != NULL &&

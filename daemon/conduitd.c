@@ -44,6 +44,8 @@
 #include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/monitor.h"
+#include "daemon/monitor_event.h"
 #include "daemon/net.h"
 #include "daemon/route.h"
 #include "daemon/trap.h"
@@ -102,6 +104,7 @@ struct daemon {
 	uint32_t routing_table, routing_prio;
 	struct net *net;
 	struct ctl_server *ctl;
+	struct mon_hub *mon; /* conduitctl monitor's subscribers */
 	struct conf *conf;
 	const char *config_path;
 	const char *swanctl_dir; /* NULL: the configuration file's directory */
@@ -588,11 +591,23 @@ static void pending_answer(struct daemon *d, const struct ike_event *ev)
 
 static void trap_child(struct daemon *d, const char *conn, const char *child);
 
+/* To conduitctl monitor: serialised once, and only when someone listens. */
+static void monitor_publish(struct daemon *d, const struct ike_event *ev)
+{
+	if (!d->mon || !mon_hub_n_clients(d->mon))
+		return;
+	json_t *o = mon_event_json(ev, (int64_t)time(NULL));
+	if (o)
+		mon_hub_publish(d->mon, o);
+	json_decref(o);
+}
+
 static void env_event(void *ctx, const struct ike_event *ev)
 {
 	struct daemon *d = ctx;
 	char peer[128];
 
+	monitor_publish(d, ev);
 	switch (ev->type) {
 	case IKE_EV_FAILED:
 		/* half-open SAs timing out or evicted: the engine sums them up */
@@ -628,6 +643,8 @@ static void env_event(void *ctx, const struct ike_event *ev)
 			utrack_child_up(d->utrack, ev->child_id);
 		else
 			utrack_child_down(d->utrack, ev->child_id, ev->rekeyed);
+		break;
+	case IKE_EV_NAT_MOVED: /* the engine logged it */
 		break;
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
@@ -1558,6 +1575,14 @@ static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 	ctl_reply_send(reply, do_reload(arg));
 }
 
+static void h_monitor(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+
+	(void)req;
+	mon_ctl_subscribe(d->mon, reply);
+}
+
 static const struct ctl_command commands[] = {
 	{ "status", h_status, NULL },
 	{ "list-conns", h_list_conns, NULL },
@@ -1567,6 +1592,7 @@ static const struct ctl_command commands[] = {
 	{ "terminate", h_terminate, ctl_args_name },
 	{ "rekey", h_rekey, ctl_args_name },
 	{ "reload", h_reload, NULL },
+	{ "monitor", h_monitor, NULL },
 };
 
 static const struct ctl_handlers handlers = { commands, sizeof(commands) / sizeof(commands[0]) };
@@ -1746,6 +1772,7 @@ static void setup_watchdog(struct daemon *d)
 #define OPT_INSTALL_ROUTES 1008
 #define OPT_ROUTING_TABLE 1009
 #define OPT_ROUTING_PRIO 1010
+#define OPT_MONITOR_QUEUE 1030
 
 static void usage(FILE *f)
 {
@@ -1804,6 +1831,9 @@ static void usage(FILE *f)
 		   "      --routing-table N  that table (default 220)\n"
 		   "      --routing-table-prio N\n"
 		   "                        the priority of its rule (default 220)\n"
+		   "      --monitor-queue N events queued for each conduitctl monitor that\n"
+		   "                        reads slowly, beyond them dropped and counted\n"
+		   "                        (default 256, 1 to 65536)\n"
 		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
 	dos_opts_usage(f);
 	fprintf(f, "  -h, --help            show this help\n"
@@ -1903,6 +1933,7 @@ int main(int argc, char **argv)
 		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
 		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
 		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
+		{ "monitor-queue", required_argument, NULL, OPT_MONITOR_QUEUE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -1910,6 +1941,7 @@ int main(int argc, char **argv)
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	const char *control_group = NULL;
+	unsigned long monitor_queue = MON_DEFAULT_MAX_EVENTS;
 	gid_t group = (gid_t)-1;
 	struct instance_lock lock = { .fd = -1, .path = NULL };
 	char lock_path[256];
@@ -2012,6 +2044,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_MONITOR_QUEUE: {
+			char *end;
+
+			monitor_queue = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || !monitor_queue || monitor_queue > 65536) {
+				fprintf(stderr, "conduitd: --monitor-queue wants 1 to 65536 events\n");
+				return 2;
+			}
+			break;
+		}
 		case OPT_ROUTING_TABLE:
 		case OPT_ROUTING_PRIO: {
 			char *end;
@@ -2162,6 +2204,12 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
+	d->mon = mon_hub_new(d->base);
+	if (!d->mon) {
+		log_msg(LOG_LEVEL_ERROR, "out of memory");
+		goto out;
+	}
+	mon_hub_set_limits(d->mon, 0, monitor_queue, 0, 0);
 	d->ctl = ctl_server_new(d->base, control, group, &handlers, d, err, sizeof(err));
 	if (!d->ctl) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
@@ -2325,6 +2373,7 @@ out:
 		event_free(d->watchdog_ev);
 	if (d->stop_ev)
 		event_free(d->stop_ev);
+	mon_hub_free(d->mon); /* after the engine: monitors see the SAs go */
 	if (d->base)
 		event_base_free(d->base);
 	kif_close(d->kif);
