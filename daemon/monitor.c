@@ -149,6 +149,8 @@ static int push_notice(struct mon_client *c)
 		return -ENOMEM;
 	push(c, l, false);
 	line_unref(l);
+	log_msg(LOG_LEVEL_INFO, "control: monitor %u has caught up: %llu events dropped", c->id,
+		(unsigned long long)c->dropped);
 	c->dropped = 0;
 	return 0;
 }
@@ -360,6 +362,12 @@ void mon_hub_publish(struct mon_hub *hub, const json_t *event)
 		if (c->n_events >= c->max_events || c->bytes + l->len > c->max_bytes ||
 		    c->dropped > 0) {
 			if (c->dropped == 0 || c->n > 0) {
+				/* Once per episode: it takes a full queue. */
+				if (c->dropped == 0)
+					log_msg(LOG_LEVEL_INFO,
+						"control: monitor %u reads too slowly: dropping "
+						"events until it has caught up",
+						c->id);
 				c->dropped++;
 				c->dropped_all++;
 				hub->dropped++;

@@ -38,7 +38,7 @@
 #define MON_DEFAULT_MAX_BYTES (64 * 1024)
 #define MON_DEFAULT_STALL_MS 10000
 /* SO_SNDBUF of a subscriber's socket (the kernel doubles it). */
-#define MON_SNDBUF (16 * 1024)
+#define MON_SNDBUF 4096
 
 struct mon_hub;
 
