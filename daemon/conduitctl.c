@@ -19,6 +19,7 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ctl_render.h"
+#include "daemon/ctl_table.h"
 #include "daemon/monitor_client.h"
 
 #define DEFAULT_TIMEOUT 30
@@ -27,42 +28,41 @@
 #define GRACE_SECS 5
 #define REPLY_MAX (256u * 1024 * 1024)
 
-static const char usage_text[] =
-    "Usage: conduitctl [OPTIONS] COMMAND [NAME]\n"
-    "\n"
-    "Query and control conduitd, the IKEv2/IPsec daemon.\n"
-    "\n"
-    "Commands:\n"
-    "  status            the daemon's version, uptime and SA counts\n"
-    "  list-conns        the configured connections and their children\n"
-    "  list-sas          the IKE SAs and their CHILD SAs, with traffic counters\n"
-    "  list-certs        the certificates loaded: subject, issuer, validity, key,\n"
-    "                    whether its private key is loaded, the file\n"
-    "  initiate NAME     start connection NAME, every child of it on one IKE SA\n"
-    "                    (CONN/CHILD: that child), and wait until each is up or\n"
-    "                    has failed; an IKE SA already up is reused\n"
-    "  terminate NAME    delete the IKE SAs of connection NAME (CONN/CHILD: only\n"
-    "                    that CHILD_SA; the IKE SA and other children stay)\n"
-    "  rekey NAME        rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
-    "                    that CHILD_SA); the rekey runs in the background\n"
-    "  reload            re-read the configuration and apply the changes\n"
-    "  monitor           print SA events as they happen (up, down and why,\n"
-    "                    rekeyed, NAT mapping moved, failures) until interrupted;\n"
-    "                    with --json, one JSON object per line\n"
-    "\n"
-    "Options:\n"
-    "  -s, --control PATH  the control socket (default: $CONDUIT_CONTROL, else\n"
-    "                      " CTL_DEFAULT_PATH "), as conduitd's -s; -c is\n"
-    "                      refused: it is conduitd's configuration file\n"
-    "  -j, --json          print the daemon's JSON reply as it came (one line)\n"
-    "  -p, --pretty        print the daemon's JSON reply indented\n"
-    "  -t, --timeout SECS  how long to wait for an answer (default 30); initiate\n"
-    "                      asks the daemon to give up after SECS\n"
-    "  -h, --help          show this help\n"
-    "  -V, --version       show the version\n"
-    "\n"
-    "Exit status: 0 success, 1 the daemon reported an error, 2 usage error,\n"
-    "3 the daemon could not be reached or gave no valid answer.\n";
+static void usage(FILE *out)
+{
+	fputs("Usage: conduitctl [OPTIONS] COMMAND [NAME] [COMMAND OPTIONS]\n"
+	      "\n"
+	      "Query and control conduitd, the IKEv2/IPsec daemon.\n"
+	      "\n",
+	      out);
+	ctl_cmd_usage(out);
+	fputs("\n"
+	      "Options:\n"
+	      "  -s, --control PATH  the control socket (default: $CONDUIT_CONTROL, else\n"
+	      "                      " CTL_DEFAULT_PATH "), as conduitd's -s; -c is\n"
+	      "                      refused: it is conduitd's configuration file\n"
+	      "  -j, --json          print the daemon's JSON reply as it came (one line)\n"
+	      "  -p, --pretty        print the daemon's JSON reply indented\n"
+	      "  -t, --timeout SECS  how long to wait for an answer (default 30); initiate\n"
+	      "                      and terminate ask the daemon to give up after SECS\n"
+	      "  -h, --help          show this help\n"
+	      "  -V, --version       show the version\n"
+	      "\n"
+	      "Exit status: 0 success, 1 the daemon reported an error, 2 usage error,\n"
+	      "3 the daemon could not be reached or gave no valid answer.\n",
+	      out);
+}
+
+/* "status, list-conns, ..." */
+static void command_names(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ctl_cmd_count && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					ctl_cmd_table[i].name);
+}
 
 #define CTL_HINT_C "-c is conduitd's configuration option; the control socket is -s/--control"
 
@@ -217,26 +217,104 @@ static bool parse_timeout(const char *s, long *out)
 	return true;
 }
 
+/* The command options of the table (--conn, --id, ...): each name once. */
+#define OPT_CMD_BASE 1000
+#define MAX_CMD_OPTS 32
+
+struct cmd_opts {
+	const struct ctl_arg *arg[MAX_CMD_OPTS]; /* the first of each name */
+	const char *value[MAX_CMD_OPTS];	 /* given: optarg, or "" */
+	size_t n;
+};
+
+static void collect_cmd_opts(struct cmd_opts *co)
+{
+	for (size_t i = 0; i < ctl_cmd_count; i++) {
+		for (const struct ctl_arg *a = ctl_cmd_table[i].args; a && a->name; a++) {
+			size_t k;
+
+			if (a->flags & (CTL_ARGF_POSITIONAL | CTL_ARGF_TIMEOUT))
+				continue;
+			for (k = 0; k < co->n && strcmp(co->arg[k]->name, a->name); k++)
+				;
+			if (k == co->n && co->n < MAX_CMD_OPTS)
+				co->arg[co->n++] = a;
+		}
+	}
+}
+
+/* The command line's value of a into req; a usage error's status or 0. */
+static int set_arg(json_t *req, const char *cmd, const struct ctl_arg *a, const char *v)
+{
+	json_t *j = NULL;
+
+	switch (a->type) {
+	case CTL_ARG_STRING:
+		j = json_string(v);
+		if (j == NULL)
+			return usage_error("--%s of %s: not valid UTF-8", a->name, cmd);
+		break;
+	case CTL_ARG_INTEGER: {
+		char *end;
+		long long n;
+
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno || end == v || *end || n < 0)
+			return usage_error("--%s of %s wants a whole number, not '%s'", a->name,
+					   cmd, v);
+		j = json_integer(n);
+		break;
+	}
+	case CTL_ARG_BOOLEAN:
+		j = json_true();
+		break;
+	}
+	if (j == NULL || json_object_set_new(req, a->name, j) != 0) {
+		fputs("conduitctl: out of memory\n", stderr);
+		return CTL_EXIT_FAILED;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option std_opts[] = {
 		{ "control", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
+	const size_t n_std = sizeof(std_opts) / sizeof(std_opts[0]);
+	struct option opts[sizeof(std_opts) / sizeof(std_opts[0]) + MAX_CMD_OPTS + 1];
+	struct cmd_opts co = { .n = 0 };
 	const char *path = getenv("CONDUIT_CONTROL");
 	if (path == NULL || path[0] == '\0')
 		path = CTL_DEFAULT_PATH;
 	bool json_out = false, pretty = false, timeout_given = false;
 	long timeout = DEFAULT_TIMEOUT;
+	char names[256];
 	int c;
+
+	collect_cmd_opts(&co);
+	memset(opts, 0, sizeof(opts));
+	memcpy(opts, std_opts, sizeof(std_opts));
+	for (size_t k = 0; k < co.n; k++) {
+		opts[n_std + k].name = co.arg[k]->name;
+		opts[n_std + k].has_arg =
+		    co.arg[k]->type == CTL_ARG_BOOLEAN ? no_argument : required_argument;
+		opts[n_std + k].val = OPT_CMD_BASE + (int)k;
+	}
+	command_names(names, sizeof(names));
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:jpt:hV", opts, NULL)) != -1) {
+		if (c >= OPT_CMD_BASE && c < OPT_CMD_BASE + (int)co.n) {
+			co.value[c - OPT_CMD_BASE] = optarg ? optarg : "";
+			continue;
+		}
 		switch (c) {
 		case 's':
 			path = optarg;
@@ -255,7 +333,7 @@ int main(int argc, char **argv)
 			timeout_given = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage(stdout);
 			return CTL_EXIT_OK;
 		case 'V':
 			printf("conduitctl %s\n", PACKAGE_VERSION);
@@ -274,45 +352,73 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%s", "no command given (status, list-conns, list-sas, "
-					 "list-certs, initiate, terminate, rekey, reload, monitor)");
+		return usage_error("no command given (%s)", names);
 
 	const char *cmd = argv[optind++];
-	bool takes_name;
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "list-conns") == 0 ||
-	    strcmp(cmd, "list-sas") == 0 || strcmp(cmd, "list-certs") == 0 ||
-	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "monitor") == 0)
-		takes_name = false;
-	else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "terminate") == 0 ||
-		 strcmp(cmd, "rekey") == 0)
-		takes_name = true;
-	else
-		return usage_error("unknown command '%s'; commands: status, list-conns, list-sas, "
-				   "list-certs, initiate, terminate, rekey, reload, monitor",
-				   cmd);
-	const char *name = NULL;
-	if (takes_name) {
-		if (optind >= argc || argv[optind][0] == '\0')
-			return usage_error("%s needs a connection name (CONN or CONN/CHILD)", cmd);
-		name = argv[optind++];
+	const struct ctl_cmd_desc *desc = ctl_cmd_find(cmd);
+	if (desc == NULL)
+		return usage_error("unknown command '%s'; commands: %s", cmd, names);
+	json_t *req = json_pack("{s:s}", "cmd", cmd);
+	if (req == NULL) {
+		fputs("conduitctl: out of memory\n", stderr);
+		return CTL_EXIT_FAILED;
 	}
-	if (optind < argc)
+	bool waits = false;
+	for (const struct ctl_arg *a = desc->args; a != NULL && a->name != NULL; a++) {
+		int rc = 0;
+
+		if (a->flags & CTL_ARGF_POSITIONAL) {
+			if (optind < argc && argv[optind][0] != '\0') {
+				rc = set_arg(req, cmd, a, argv[optind++]);
+			} else if (a->required) {
+				json_decref(req);
+				return usage_error("%s needs a connection name (CONN or CONN/CHILD)",
+						   cmd);
+			}
+		} else if (a->flags & CTL_ARGF_TIMEOUT) {
+			/* the daemon answers at this timeout itself */
+			waits = true;
+			if (timeout_given) {
+				char secs[24];
+
+				snprintf(secs, sizeof(secs), "%ld", timeout);
+				rc = set_arg(req, cmd, a, secs);
+			}
+		}
+		if (rc != 0) {
+			json_decref(req);
+			return rc;
+		}
+	}
+	for (size_t k = 0; k < co.n; k++) {
+		const struct ctl_arg *a;
+		int rc;
+
+		if (co.value[k] == NULL)
+			continue;
+		a = ctl_cmd_arg(desc, co.arg[k]->name);
+		if (a == NULL || (a->flags & (CTL_ARGF_POSITIONAL | CTL_ARGF_TIMEOUT))) {
+			json_decref(req);
+			return usage_error("%s takes no option --%s", cmd, co.arg[k]->name);
+		}
+		rc = set_arg(req, cmd, a, co.value[k]);
+		if (rc != 0) {
+			json_decref(req);
+			return rc;
+		}
+	}
+	if (optind < argc) {
+		json_decref(req);
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (strcmp(cmd, "monitor") == 0) {
+	}
+	/* monitor is answered with a stream of events, not one reply */
+	if (strcmp(desc->name, "monitor") == 0) {
+		json_decref(req);
 		int mfd = connect_daemon(path);
 		if (mfd < 0)
 			return CTL_EXIT_UNREACHABLE;
 		return mon_client_run(mfd, path, json_out || pretty);
 	}
-
-	json_t *req = json_pack("{s:s}", "cmd", cmd);
-	if (req != NULL && name != NULL &&
-	    json_object_set_new(req, "name", json_string(name)) != 0) {
-		json_decref(req);
-		return usage_error("the name given to %s is not valid UTF-8", cmd);
-	}
-	if (req != NULL && strcmp(cmd, "initiate") == 0 && timeout_given)
-		json_object_set_new(req, "timeout", json_integer(timeout));
 	char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (line == NULL) {
 		fputs("conduitctl: out of memory\n", stderr);
@@ -320,7 +426,7 @@ int main(int argc, char **argv)
 	}
 
 	long long deadline =
-	    now_ms() + (timeout + (strcmp(cmd, "initiate") == 0 ? GRACE_SECS : 0)) * 1000LL;
+	    now_ms() + (timeout + (waits ? GRACE_SECS : 0)) * 1000LL;
 	int fd = connect_daemon(path);
 	if (fd < 0) {
 		free(line);

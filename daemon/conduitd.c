@@ -2,8 +2,8 @@
 /*
  * conduitd: the IKEv2 daemon. Glues the engine (ike/) to the world: UDP
  * sockets (net.c), the kernel (kernel.c over kernel-iface), the control
- * socket (ctl.c), the configuration (conf/, converted by config.c),
- * timers, signals and systemd.
+ * socket (ctl.c; the commands' handlers are in ctl_cmds.c), the
+ * configuration (conf/, converted by dcfg.c), timers, signals and systemd.
  */
 #include "config.h"
 
@@ -38,6 +38,7 @@
 
 #include "conf/conf.h"
 #include "daemon/creds.h"
+#include "daemon/daemon.h"
 #include "daemon/dcfg.h"
 #include "daemon/dos_opts.h"
 #include "daemon/ctl.h"
@@ -57,67 +58,10 @@
 #include "kernel-iface/xfrm.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR_CONDUIT "/conduit.conf"
-#define INITIATE_TIMEOUT_S 30
 #define SHUTDOWN_GRACE_MS 1000
 
-/* One CHILD SA an initiate waits for. */
-struct pending_child {
-	char name[64];
-	uint32_t child_id; /* once up */
-	bool done;
-	char error[512]; /* once failed */
-};
 
-/* An initiate answered when every child it asked for is up or has failed
- * (n == 0: a childless IKE SA, answered when it is up). */
-struct pending {
-	TAILQ_ENTRY(pending) entry;
-	uint32_t ike_sa_id;
-	struct ctl_reply *reply;
-	struct daemon *d;
-	size_t n;
-	struct pending_child *kids;
-};
-
-TAILQ_HEAD(pending_list, pending);
-
-/* A connection as the engine has it: converted (its DNS names resolved)
- * when it was last added, which traps, larval drops and the next
- * resolution compare with. */
-struct loaded {
-	UT_hash_handle hh; /* by dc.cfg.name */
-	struct dcfg_conn dc;
-};
-
-struct daemon {
-	struct event_base *base;
-	struct ike_engine *engine;
-	struct kif *kif;
-	struct dkern *kern;
-	struct dtrap *trap;
-	struct updown *updown; /* the scripts' runner */
-	struct utrack *utrack; /* when they run */
-	unsigned int updown_timeout;
-	struct kif_rt *rt;     /* rtnetlink */
-	struct droute *routes; /* install_routes */
-	bool install_routes;
-	uint32_t routing_table, routing_prio;
-	struct net *net;
-	struct ctl_server *ctl;
-	struct mon_hub *mon; /* conduitctl monitor's subscribers */
-	struct conf *conf;
-	const char *config_path;
-	const char *swanctl_dir; /* NULL: the configuration file's directory */
-	struct ike_creds *creds;
-	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
-	struct pending_list pending;
-	struct loaded *loaded;
-	time_t started;
-	bool stopping;
-	uint64_t stop_deadline;
-};
-
-static uint64_t mono_ms(void)
+uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
@@ -141,7 +85,7 @@ static void notify(const char *fmt, ...)
 #endif
 }
 
-static const char *addr_str(const struct ike_addr *a, char *buf, size_t len)
+const char *addr_str(const struct ike_addr *a, char *buf, size_t len)
 {
 	if (!a->family)
 		snprintf(buf, len, "%%any");
@@ -152,11 +96,6 @@ static const char *addr_str(const struct ike_addr *a, char *buf, size_t len)
 
 /* ------------------------------------------------------------------ */
 /* Counting SAs                                                        */
-
-struct sa_count {
-	const char *conn;
-	unsigned int ike, child;
-};
 
 static int count_fn(void *arg, const struct ike_sa_info *sa)
 {
@@ -169,7 +108,7 @@ static int count_fn(void *arg, const struct ike_sa_info *sa)
 	return 0;
 }
 
-static struct sa_count count_sas(struct daemon *d, const char *conn)
+struct sa_count count_sas(struct daemon *d, const char *conn)
 {
 	struct sa_count c = { .conn = conn };
 
@@ -431,7 +370,7 @@ static void env_wake_at(void *ctx, uint64_t at_ms)
 /* ------------------------------------------------------------------ */
 /* Connections as loaded                                               */
 
-static struct loaded *loaded_find(struct daemon *d, const char *name)
+struct loaded *loaded_find(struct daemon *d, const char *name)
 {
 	struct loaded *l;
 
@@ -506,89 +445,6 @@ static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t
 	return buf;
 }
 
-static void pending_free(struct pending *p)
-{
-	free(p->kids);
-	free(p);
-}
-
-/* Every child done: the answer, ok only if all came up. */
-static json_t *pending_result(const struct pending *p)
-{
-	json_t *ids = json_array(), *errs = json_array();
-	char msg[1024] = "";
-	size_t len = 0;
-
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->kids[i].child_id) {
-			json_array_append_new(ids, json_integer(p->kids[i].child_id));
-		} else if (p->kids[i].error[0]) {
-			json_array_append_new(errs,
-					      json_pack("{s:s, s:s}", "child", p->kids[i].name,
-							"error", p->kids[i].error));
-			len +=
-			    (size_t)snprintf(msg + len, len < sizeof(msg) ? sizeof(msg) - len : 0,
-					     "%s%s", len ? "; " : "", p->kids[i].error);
-		}
-	}
-	if (!json_array_size(errs)) {
-		json_decref(errs);
-		return json_pack("{s:b, s:i, s:o}", "ok", 1, "ike_sa", (json_int_t)p->ike_sa_id,
-				 "child_sas", ids);
-	}
-	return json_pack("{s:b, s:s, s:i, s:o, s:o}", "ok", 0, "error", msg, "ike_sa",
-			 (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
-}
-
-static void pending_answer(struct daemon *d, const struct ike_event *ev)
-{
-	struct pending *p, *tmp;
-
-	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
-		char msg[512];
-		bool all = true;
-
-		tmp = TAILQ_NEXT(p, entry);
-		if (p->ike_sa_id != ev->ike_sa_id)
-			continue;
-		snprintf(msg, sizeof(msg), "%s[%u]%s%s: %s%s%s", ev->conn_name, ev->ike_sa_id,
-			 ev->child_name ? " " : "", ev->child_name ? ev->child_name : "",
-			 ev->notify ? ike_notify_name(ev->notify) : "", ev->notify ? ": " : "",
-			 ev->reason ? ev->reason : "failed");
-		for (size_t i = 0; i < p->n; i++) {
-			struct pending_child *k = &p->kids[i];
-			bool mine = ev->child_name && !strcmp(ev->child_name, k->name);
-
-			if (k->done)
-				continue;
-			if (ev->type == IKE_EV_CHILD_UP && mine) {
-				k->child_id = ev->child_id;
-				k->done = true;
-			} else if ((ev->type == IKE_EV_FAILED && (mine || !ev->child_name)) ||
-				   ev->type == IKE_EV_IKE_DOWN) {
-				snprintf(k->error, sizeof(k->error), "%s", msg);
-				k->done = true;
-			}
-			all = all && k->done;
-		}
-		if (!p->n) {
-			if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
-				TAILQ_REMOVE(&d->pending, p, entry);
-				ctl_reply_send(p->reply,
-					       json_pack("{s:b, s:s}", "ok", 0, "error", msg));
-				pending_free(p);
-				continue;
-			}
-			all = ev->type == IKE_EV_IKE_UP;
-		}
-		if (!all)
-			continue;
-		TAILQ_REMOVE(&d->pending, p, entry);
-		ctl_reply_send(p->reply, pending_result(p));
-		pending_free(p);
-	}
-}
-
 static void trap_child(struct daemon *d, const char *conn, const char *child);
 
 /* To conduitctl monitor: serialised once, and only when someone listens. */
@@ -659,7 +515,7 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		if (l && l->dc.cfg.remote.family)
 			dkern_larval_drop(d->kern, &l->dc.cfg.remote);
 	}
-	pending_answer(d, ev);
+	ctl_cmds_event(d, ev);
 	update_status(d);
 }
 
@@ -963,7 +819,7 @@ static int add_conn(struct daemon *d, const struct conf *conf, const struct conf
  * the old one). A name that stopped resolving keeps the addresses it had:
  * a resolver that fails for a while should not strand the connection.
  */
-static void refresh_names(struct daemon *d, const char *name)
+void refresh_names(struct daemon *d, const char *name)
 {
 	struct loaded *l = loaded_find(d, name);
 	const struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, name) : NULL;
@@ -1057,7 +913,7 @@ static void trap_child(struct daemon *d, const char *conn, const char *child)
 }
 
 /* Returns the reply object ({"ok":...}). */
-static json_t *do_reload(struct daemon *d)
+json_t *do_reload(struct daemon *d)
 {
 	json_t *errors = json_array(), *added = json_array(), *removed = json_array(),
 	       *changed = json_array(), *unchanged = json_array();
@@ -1130,472 +986,6 @@ static json_t *do_reload(struct daemon *d)
 	return json_pack("{s:b, s:o, s:o, s:o, s:o}", "ok", 1, "added", added, "removed", removed,
 			 "changed", changed, "unchanged", unchanged);
 }
-
-/* ------------------------------------------------------------------ */
-/* Control handlers                                                    */
-
-/* The responder's denial of service figures (ike_engine_stats). */
-static json_t *status_limits(struct daemon *d)
-{
-	struct ike_engine_stats st;
-	json_t *events = json_array(), *l;
-
-	ike_engine_stats(d->engine, &st);
-	for (int c = 0; c < IKE_LC_COUNT; c++)
-		if (st.events[c])
-			json_array_append_new(
-			    events, json_pack("{s:s, s:I, s:I}", "class", ike_lc_name(c), "count",
-					      (json_int_t)st.events[c], "suppressed",
-					      (json_int_t)st.suppressed[c]));
-	l = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "half_open",
-		      (json_int_t)st.half_open, "half_open_max", (json_int_t)st.half_open_max,
-		      "half_open_max_ip", (json_int_t)st.half_open_max_ip, "half_open_sources",
-		      (json_int_t)st.half_open_sources, "half_open_bytes",
-		      (json_int_t)st.half_open_bytes, "half_open_memory",
-		      (json_int_t)st.half_open_memory, "half_open_timeout_ms",
-		      (json_int_t)st.half_open_timeout_ms, "cookie_threshold",
-		      (json_int_t)st.cookie_threshold, "cookie_threshold_ip",
-		      (json_int_t)st.cookie_threshold_ip, "cookies_required", st.cookies_required);
-	if (!l) {
-		json_decref(events);
-		return json_null();
-	}
-	json_object_update_new(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-					    "cookies_sent", (json_int_t)st.cookies_sent,
-					    "cookies_accepted", (json_int_t)st.cookies_accepted,
-					    "cookies_refused", (json_int_t)st.cookies_refused,
-					    "reply_rate", (json_int_t)st.reply_rate,
-					    "reply_rate_ip", (json_int_t)st.reply_rate_ip,
-					    "replies_sent", (json_int_t)st.replies_sent,
-					    "replies_limited", (json_int_t)st.replies_limited,
-					    "dh_keys", (json_int_t)st.dh_keys, "events", events));
-	return l;
-}
-
-static void h_status(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	size_t ike, child;
-
-	(void)req;
-	ike_engine_counts(d->engine, &ike, &child);
-	ctl_reply_send(reply,
-		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
-				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
-				 (json_int_t)(time(NULL) - d->started), "connections",
-				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
-				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
-}
-
-static json_t *str_list(const struct conf_list *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->items[i].value));
-	return a;
-}
-
-static void h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	json_t *conns = json_array();
-	struct conf_conn *cc;
-
-	(void)req;
-	TAILQ_FOREACH (cc, &d->conf->conns, entry) {
-		json_t *children = json_array(), *c;
-		char to[INET6_ADDRSTRLEN];
-		struct conf_child *ch;
-		struct loaded *l;
-
-		TAILQ_FOREACH (ch, &cc->children, entry)
-			json_array_append_new(
-			    children,
-			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "name", ch->name, "mode",
-				      ch->mode == CONF_MODE_TRANSPORT ? "transport" : "tunnel",
-				      "local_ts", str_list(&ch->local_ts), "remote_ts",
-				      str_list(&ch->remote_ts), "esp_proposals",
-				      str_list(&ch->esp_proposals), "start_action",
-				      conf_action_name(ch->start_action)));
-		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:s, s:o}", "name",
-			      cc->name, "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
-			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
-			      "remote_port", (json_int_t)cc->remote_port, "local_id",
-			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
-			      cc->remote.id.value ? cc->remote.id.value : "%any", "proposals",
-			      str_list(&cc->proposals), "encap", cc->encap, "unique",
-			      conf_unique_name(cc->unique), "children", children);
-		/* DNS names: where an initiate goes now (null: nowhere yet) */
-		l = loaded_find(d, cc->name);
-		if (c && l && l->dc.has_names)
-			json_object_set_new(
-			    c, "remote_resolved",
-			    l->dc.cfg.remote.family
-				? json_string(addr_str(&l->dc.cfg.remote, to, sizeof(to)))
-				: json_null());
-		json_array_append_new(conns, c);
-	}
-	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));
-}
-
-static const char *state_name(enum ike_sa_state_pub s)
-{
-	switch (s) {
-	case IKE_STATE_CONNECTING:
-		return "CONNECTING";
-	case IKE_STATE_ESTABLISHED:
-		return "ESTABLISHED";
-	case IKE_STATE_REKEYING:
-		return "REKEYING";
-	case IKE_STATE_DELETING:
-		return "DELETING";
-	}
-	return "UNKNOWN";
-}
-
-/* "10.1.0.0/24 10.3.0.0/24" (the engine's form) into a JSON list. */
-static json_t *split_ts(const char *s)
-{
-	json_t *a = json_array();
-	char buf[160];
-	char *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
-		json_array_append_new(a, json_string(tok));
-	return a;
-}
-
-struct list_ctx {
-	struct daemon *d;
-	json_t *sas;
-	uint64_t now;
-};
-
-static int list_fn(void *arg, const struct ike_sa_info *sa)
-{
-	struct list_ctx *lc = arg;
-	char l[64], r[64], spi_i[17], spi_r[17];
-	json_t *children = json_array(), *o;
-
-	for (size_t i = 0; i < sa->n_children; i++) {
-		const struct ike_child_info *ci = &sa->children[i];
-		struct kif_sa_stats in, out;
-		char si[9], so[9];
-		json_t *c;
-
-		memset(&in, 0, sizeof(in));
-		memset(&out, 0, sizeof(out));
-		dkern_child_stats(lc->d->kern, ci->child_id, &in, &out);
-		snprintf(si, sizeof(si), "%08x", ci->spi_in);
-		snprintf(so, sizeof(so), "%08x", ci->spi_out);
-		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I}",
-			      "id", (json_int_t)ci->child_id, "name", ci->name ? ci->name : "",
-			      "mode", ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
-			      "state", ci->state ? ci->state : "INSTALLED", "spi_in", si, "spi_out",
-			      so, "algorithms", ci->algorithms, "local_ts", split_ts(ci->local_ts),
-			      "remote_ts", split_ts(ci->remote_ts), "bytes_in",
-			      (json_int_t)in.bytes, "packets_in", (json_int_t)in.packets,
-			      "bytes_out", (json_int_t)out.bytes, "packets_out",
-			      (json_int_t)out.packets);
-		if (c && ci->established_ms && lc->now >= ci->established_ms)
-			json_object_set_new(
-			    c, "established",
-			    json_integer((json_int_t)((lc->now - ci->established_ms) / 1000)));
-		json_array_append_new(children, c);
-	}
-	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
-	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)sa->spi_r);
-	o = json_pack("{s:i, s:s, s:s, s:b, s:{s:s, s:i}, s:{s:s, s:i}, s:s, s:s, s:s, s:s, s:s, "
-		      "s:{s:b, s:b}, s:o}",
-		      "id", (json_int_t)sa->id, "connection", sa->conn_name, "state",
-		      state_name(sa->state), "initiator", sa->initiator, "local", "address",
-		      addr_str(&sa->local, l, sizeof(l)), "port", (json_int_t)sa->local.port,
-		      "remote", "address", addr_str(&sa->remote, r, sizeof(r)), "port",
-		      (json_int_t)sa->remote.port, "local_id", sa->local_id, "remote_id",
-		      sa->remote_id, "spi_i", spi_i, "spi_r", spi_r, "algorithms", sa->algorithms,
-		      "nat", "local", sa->nat_local, "remote", sa->nat_remote, "child_sas",
-		      children);
-	if (o) {
-		json_t *nat = json_object_get(o, "nat");
-
-		/* encap: ESP in UDP on the ports above; fake: encap = yes. */
-		json_object_set_new(nat, "encap", json_boolean(sa->encap));
-		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
-	}
-	if (o && sa->established_ms && lc->now >= sa->established_ms)
-		json_object_set_new(
-		    o, "established",
-		    json_integer((json_int_t)((lc->now - sa->established_ms) / 1000)));
-	json_array_append_new(lc->sas, o);
-	return 0;
-}
-
-static void h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	struct list_ctx lc = { .d = d, .sas = json_array(), .now = mono_ms() };
-
-	(void)req;
-	ike_engine_foreach_sa(d->engine, list_fn, &lc);
-	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
-}
-
-static void pending_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_why why)
-{
-	struct pending *p = arg;
-	struct daemon *d = p->d;
-
-	(void)reply;
-	if (why == CTL_CANCEL_TIMEOUT)
-		log_msg(LOG_LEVEL_WARN, "initiate of IKE SA %u: no result in time", p->ike_sa_id);
-	TAILQ_REMOVE(&d->pending, p, entry);
-	pending_free(p);
-}
-
-/* "CONN" or "CONN/CHILD" into conn (and *child, NULL without one).
- * -ENAMETOOLONG when it does not fit. */
-static int split_name(const char *name, char *conn, size_t size, char **child)
-{
-	if (strlen(name) >= size)
-		return -ENAMETOOLONG;
-	strcpy(conn, name);
-	*child = strchr(conn, '/');
-	if (*child)
-		*(*child)++ = '\0';
-	return 0;
-}
-
-static void h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	const char *name = ctl_arg_string(req, "name");
-	json_int_t timeout = INITIATE_TIMEOUT_S;
-	const struct conf_conn *cc;
-	const struct conf_child *ch;
-	char conn[128], *child;
-	struct pending *p;
-	int rc;
-
-	ctl_arg_integer(req, "timeout", &timeout);
-	if (timeout <= 0 || timeout > 3600) {
-		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
-		return;
-	}
-	if (split_name(name, conn, sizeof(conn), &child)) {
-		ctl_reply_error(reply, "no connection named %.64s...", name);
-		return;
-	}
-	refresh_names(d, conn);
-	rc = ike_engine_initiate(d->engine, conn, child);
-	if (rc < 0) {
-		const struct loaded *l = loaded_find(d, conn);
-
-		if (rc == -ENOENT)
-			ctl_reply_error(reply,
-					child ? "no child %s in connection %s"
-					      : "no connection named %s%s",
-					child ? child : name, child ? conn : "");
-		else if (rc == -EDESTADDRREQ && l && l->dc.warning[0])
-			ctl_reply_error(reply,
-					"%s: remote_addrs has no address to initiate to (%s)", conn,
-					l->dc.warning);
-		else if (rc == -EDESTADDRREQ)
-			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to",
-					conn);
-		else if (rc == -EINVAL)
-			ctl_reply_error(reply, "%s: no child to start, and childless = never",
-					conn);
-		else
-			ctl_reply_error(reply, "%s: cannot initiate: %s", name, strerror(-rc));
-		return;
-	}
-	p = calloc(1, sizeof(*p));
-	cc = d->conf ? conf_find_conn(d->conf, conn) : NULL;
-	if (p && cc && cc->n_children)
-		p->kids = calloc(cc->n_children, sizeof(*p->kids));
-	if (!p || (cc && cc->n_children && !p->kids)) {
-		if (p)
-			pending_free(p);
-		ctl_reply_error(reply, "out of memory");
-		return;
-	}
-	p->ike_sa_id = (uint32_t)rc;
-	p->reply = reply;
-	p->d = d;
-	/* The children asked for that are not up yet. */
-	if (cc)
-		TAILQ_FOREACH (ch, &cc->children, entry) {
-			if ((child && strcmp(ch->name, child)) ||
-			    ike_engine_child_is_up(d->engine, p->ike_sa_id, ch->name))
-				continue;
-			snprintf(p->kids[p->n].name, sizeof(p->kids[p->n].name), "%s", ch->name);
-			p->n++;
-		}
-	if (!p->n &&
-	    (child || (cc && cc->n_children) || ike_engine_ike_sa_is_up(d->engine, p->ike_sa_id))) {
-		/* Everything asked for is up already. */
-		ctl_reply_send(reply,
-			       json_pack("{s:b, s:i, s:[], s:b}", "ok", 1, "ike_sa",
-					 (json_int_t)p->ike_sa_id, "child_sas", "already_up", 1));
-		pending_free(p);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&d->pending, p, entry);
-	ctl_reply_defer(reply, (unsigned int)timeout * 1000, pending_cancel, p);
-}
-
-/* terminate CONN (its IKE SAs) or CONN/CHILD (that CHILD SA; the IKE SA
- * and the other children stay). */
-static void h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	const char *name = ctl_arg_string(req, "name");
-	const struct conf_conn *cc;
-	char conn[128], *child;
-	struct sa_count c;
-
-	if (split_name(name, conn, sizeof(conn), &child)) {
-		ctl_reply_error(reply, "no connection named %.64s...", name);
-		return;
-	}
-	cc = conf_find_conn(d->conf, conn);
-	if (!cc) {
-		ctl_reply_error(reply, "no connection named %s", conn);
-		return;
-	}
-	if (child) {
-		int rc;
-
-		if (!conf_find_child(cc, child)) {
-			ctl_reply_error(reply, "no child %s in connection %s", child, conn);
-			return;
-		}
-		rc = ike_engine_terminate_child(d->engine, conn, child);
-		ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated_children",
-						(json_int_t)(rc == 0)));
-		return;
-	}
-	c = count_sas(d, conn);
-	ike_engine_terminate(d->engine, conn, 0);
-	ctl_reply_send(reply, json_pack("{s:b, s:i}", "ok", 1, "terminated", (json_int_t)c.ike));
-}
-
-/* rekey CONN (its IKE SAs) or CONN/CHILD (that child in each IKE SA). */
-struct rekey_ctx {
-	struct daemon *d;
-	const char *conn;
-	size_t conn_len;
-	const char *child; /* NULL: the IKE SAs */
-	int n_ok, n_busy;
-};
-
-static int rekey_one(void *arg, const struct ike_sa_info *sa)
-{
-	struct rekey_ctx *r = arg;
-	int rc;
-
-	if (strlen(sa->conn_name) != r->conn_len || strncmp(sa->conn_name, r->conn, r->conn_len) ||
-	    sa->state != IKE_STATE_ESTABLISHED)
-		return 0;
-	if (!r->child) {
-		rc = ike_engine_rekey(r->d->engine, sa->id, 0);
-		r->n_ok += rc == 0;
-		r->n_busy += rc == -EBUSY;
-		return 0;
-	}
-	for (size_t i = 0; i < sa->n_children; i++) {
-		if (strcmp(sa->children[i].name, r->child))
-			continue;
-		rc = ike_engine_rekey(r->d->engine, sa->id, sa->children[i].child_id);
-		r->n_ok += rc == 0;
-		r->n_busy += rc == -EBUSY;
-	}
-	return 0;
-}
-
-static void h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	const char *name = ctl_arg_string(req, "name");
-	const char *slash = strchr(name, '/');
-	struct rekey_ctx r = { .d = d, .conn = name };
-	char conn[128];
-
-	r.conn_len = slash ? (size_t)(slash - name) : strlen(name);
-	r.child = slash ? slash + 1 : NULL;
-	snprintf(conn, sizeof(conn), "%.*s", (int)(r.conn_len < 127 ? r.conn_len : 127), name);
-	if (!conf_find_conn(d->conf, conn)) {
-		ctl_reply_error(reply, "no connection named %s", conn);
-		return;
-	}
-	ike_engine_foreach_sa(d->engine, rekey_one, &r);
-	if (!r.n_ok && !r.n_busy) {
-		ctl_reply_error(reply, "%s: no established %s to rekey", name,
-				r.child ? "CHILD_SA of that name" : "IKE SA");
-		return;
-	}
-	ctl_reply_send(reply, json_pack("{s:b, s:i, s:i}", "ok", 1, "rekeying", (json_int_t)r.n_ok,
-					"busy", (json_int_t)r.n_busy));
-}
-
-/* Every certificate loaded (never a key: only whether one is there). */
-static void h_list_certs(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-	json_t *certs = json_array();
-	size_t n = d->creds ? ike_creds_n_certs(d->creds) : 0;
-
-	(void)req;
-	for (size_t i = 0; i < n; i++) {
-		struct ike_creds_entry en;
-		char serial[128], kt[64];
-		int64_t nb = 0, na = 0;
-
-		ike_creds_cert_entry(d->creds, i, &en);
-		ike_cert_serial(en.cert, serial, sizeof(serial));
-		ike_cert_key_type(en.cert, kt, sizeof(kt));
-		ike_cert_validity(en.cert, &nb, &na);
-		json_array_append_new(
-		    certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:b, s:s}", "subject",
-				     ike_cert_subject(en.cert), "issuer", ike_cert_issuer(en.cert),
-				     "serial", serial, "not_before", (json_int_t)nb, "not_after",
-				     (json_int_t)na, "key_type", kt, "private_key", en.has_key,
-				     "kind", en.kind == IKE_CERT_KIND_CA ? "ca" : "end-entity",
-				     "anchor", en.anchor, "source", en.source));
-	}
-	ctl_reply_send(reply, json_pack("{s:b, s:o, s:I}", "ok", 1, "certs", certs, "crls",
-					(json_int_t)(d->creds ? ike_creds_n_crls(d->creds) : 0)));
-}
-
-static void h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	(void)req;
-	ctl_reply_send(reply, do_reload(arg));
-}
-
-static void h_monitor(void *arg, const json_t *req, struct ctl_reply *reply)
-{
-	struct daemon *d = arg;
-
-	(void)req;
-	mon_ctl_subscribe(d->mon, reply);
-}
-
-static const struct ctl_command commands[] = {
-	{ "status", h_status, NULL },
-	{ "list-conns", h_list_conns, NULL },
-	{ "list-sas", h_list_sas, NULL },
-	{ "list-certs", h_list_certs, NULL },
-	{ "initiate", h_initiate, ctl_args_initiate },
-	{ "terminate", h_terminate, ctl_args_name },
-	{ "rekey", h_rekey, ctl_args_name },
-	{ "reload", h_reload, NULL },
-	{ "monitor", h_monitor, NULL },
-};
-
-static const struct ctl_handlers handlers = { commands, sizeof(commands) / sizeof(commands[0]) };
 
 /* ------------------------------------------------------------------ */
 /* Loop                                                                */
@@ -2210,7 +1600,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	mon_hub_set_limits(d->mon, 0, monitor_queue, 0, 0);
-	d->ctl = ctl_server_new(d->base, control, group, &handlers, d, err, sizeof(err));
+	d->ctl = ctl_server_new(d->base, control, group, ctl_cmds_handlers(), d, err,
+				sizeof(err));
 	if (!d->ctl) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;

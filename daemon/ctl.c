@@ -44,17 +44,6 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-const struct ctl_arg ctl_args_name[] = {
-	{ "name", CTL_ARG_STRING, true },
-	{ NULL, CTL_ARG_STRING, false },
-};
-
-const struct ctl_arg ctl_args_initiate[] = {
-	{ "name", CTL_ARG_STRING, true },
-	{ "timeout", CTL_ARG_INTEGER, false },
-	{ NULL, CTL_ARG_STRING, false },
-};
-
 struct ctl_client;
 
 struct ctl_reply {
@@ -162,7 +151,7 @@ static json_t *error_json(const char *msg)
 		ascii[i] = '\0';
 		s = json_string(ascii);
 	}
-	return json_pack("{s:b,s:o*}", "ok", 0, "error", s);
+	return json_pack("{s:b,s:i,s:o*}", "ok", 0, "schema", CTL_SCHEMA_VERSION, "error", s);
 }
 
 static void client_kill(struct ctl_client *c, const char *why);
@@ -192,8 +181,8 @@ static void client_kick(struct ctl_client *c)
 	event_active(c->kick, EV_TIMEOUT, 1);
 }
 
-/* Queue one response line. Takes no reference. */
-static void client_send(struct ctl_client *c, const json_t *resp)
+/* Queue one response line (with "schema" added). Takes no reference. */
+static void client_send(struct ctl_client *c, json_t *resp)
 {
 	if (c->dead)
 		return;
@@ -202,11 +191,23 @@ static void client_send(struct ctl_client *c, const json_t *resp)
 		client_kill(c, "does not read its replies");
 		return;
 	}
+	/* Every reply says which version of the replies' layout it follows
+	 * (conduitctl(8), JSON OUTPUT), right after "ok". */
+	json_t *v = json_object();
+	if (v != NULL && json_is_object(resp) && json_object_get(resp, "schema") == NULL) {
+		json_t *ok = json_object_get(resp, "ok");
+		if (ok != NULL)
+			json_object_set(v, "ok", ok);
+		json_object_set_new(v, "schema", json_integer(CTL_SCHEMA_VERSION));
+		json_object_update(v, resp);
+		resp = v;
+	}
 	char *text = json_dumps(resp, JSON_COMPACT);
+	json_decref(v);
 	if (text == NULL) {
 		/* Only on allocation failure or a handler's bad value. */
 		text =
-		    strdup("{\"ok\":false,\"error\":\"internal error: cannot encode the reply\"}");
+		    strdup("{\"ok\":false,\"schema\":1,\"error\":\"internal error: cannot encode the reply\"}");
 		if (text == NULL) {
 			client_kill(c, "out of memory");
 			return;
@@ -1035,6 +1036,13 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path, gid
 	for (size_t i = 0; i < handlers->n_commands; i++) {
 		if (strlen(handlers->commands[i].name) >= CTL_CMD_NAME_MAX) {
 			snprintf(err, errlen, "control command name too long");
+			return NULL;
+		}
+		/* the command table's handlers are weak references: one not
+		 * linked in is NULL */
+		if (handlers->commands[i].fn == NULL) {
+			snprintf(err, errlen, "control command %s has no handler",
+				 handlers->commands[i].name);
 			return NULL;
 		}
 	}

@@ -7,7 +7,9 @@
  * operator). Requests on one connection are answered in order, one at a
  * time: while a command is waiting (initiate), later lines are held.
  *
- * Commands (the daemon provides the handlers, see conduitctl(8)):
+ * Commands: daemon/ctl_table.c lists them (the daemon's handlers are in
+ * daemon/ctl_cmds.c, conduitctl's renderers in daemon/ctl_render.c); the
+ * replies are documented in conduitctl(8), JSON OUTPUT. Examples:
  *   {"cmd":"status"}
  *     -> {"ok":true,"version":"0.1.0","pid":123,"uptime":42,
  *         "connections":2,"ike_sas":1,"child_sas":1}
@@ -62,6 +64,9 @@
 #include <jansson.h>
 
 #define CTL_DEFAULT_PATH "/run/conduit/conduit.sock"
+/* "schema" of every reply: the version of the replies' layout. Adding a
+ * field keeps it; removing or changing the meaning of one raises it. */
+#define CTL_SCHEMA_VERSION 1
 /* Longest request line (without its newline); longer: error, then close. */
 #define CTL_LINE_MAX (64 * 1024)
 /* Defaults of ctl_server_set_limits(). */
@@ -85,10 +90,18 @@ enum ctl_arg_type {
 	CTL_ARG_BOOLEAN,
 };
 
+/* How conduitctl fills an argument in (daemon/ctl_table.h): by default
+ * from the command's option --NAME (a boolean: present or not). */
+#define CTL_ARGF_POSITIONAL 1u /* the word after the command (NAME) */
+#define CTL_ARGF_TIMEOUT 2u    /* from --timeout, when given */
+
 struct ctl_arg {
 	const char *name; /* NULL ends a list */
 	enum ctl_arg_type type;
 	bool required;
+	unsigned int flags;  /* CTL_ARGF_* */
+	const char *metavar; /* the option's value in the usage ("N") */
+	const char *help;    /* the option's line in the usage */
 };
 
 /* The handler answers the request now (ctl_reply_send/ctl_reply_error
@@ -110,8 +123,8 @@ struct ctl_handlers {
 	size_t n_commands;
 };
 
-/* Argument lists of the standard commands. */
-extern const struct ctl_arg ctl_args_name[]; /* terminate: "name" string, required */
+/* Argument lists of the standard commands (defined in ctl_table.c). */
+extern const struct ctl_arg ctl_args_name[]; /* "name" string, required */
 /* initiate: "name" string, required; "timeout" integer seconds, optional:
  * the handler passes it to ctl_reply_defer (daemon's default: 30 s). */
 extern const struct ctl_arg ctl_args_initiate[];

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon/ctl_render.h"
+#include "daemon/ctl_table.h"
 
 /* Strings come from the daemon, and some from peers: never let them reach
  * the terminal raw. */
@@ -259,6 +260,43 @@ static void render_conn(FILE *out, const json_t *c)
 	}
 }
 
+/* ", idle 5s" (seconds since the SA last carried a packet), ", never
+ * used" (null); nothing when the daemon did not say (an older one). */
+static void put_idle(FILE *out, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	char d[32];
+
+	if (json_is_null(v)) {
+		fputs(", never used", out);
+	} else if (json_is_integer(v)) {
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, ", idle %s", d);
+	}
+}
+
+/* "rekey in 50m 3s, reauth in 2h 5m, expires in 58m" on a line of its
+ * own, of the times the SA has. */
+static void put_times(FILE *out, const char *indent, const json_t *sa)
+{
+	static const char *const keys[] = { "rekey_in", "reauth_in", "expires_in" };
+	static const char *const labels[] = { "rekey in", "reauth in", "expires in" };
+	bool any = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(sa, keys[i]);
+		char d[32];
+
+		if (!json_is_integer(v))
+			continue;
+		ctl_render_duration(d, sizeof(d), json_integer_value(v));
+		fprintf(out, "%s%s %s", any ? ", " : indent, labels[i], d);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void render_child_sa(FILE *out, const json_t *ch)
 {
 	fputs("  ", out);
@@ -276,17 +314,32 @@ static void render_child_sa(FILE *out, const json_t *ch)
 	put_field(out, ch, "spi_out");
 	fputs("_o, ", out);
 	put_field(out, ch, "algorithms");
+	const json_t *est = json_object_get(ch, "established");
+	if (json_is_integer(est)) {
+		char d[32];
+		ctl_render_duration(d, sizeof(d), json_integer_value(est));
+		fprintf(out, ", up %s", d);
+	}
 	fputc('\n', out);
 
-	fputs("    in  ", out);
-	put_int(out, ch, "bytes_in");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_in");
-	fputs(" packets\n    out ", out);
-	put_int(out, ch, "bytes_out");
-	fputs(" bytes, ", out);
-	put_int(out, ch, "packets_out");
-	fputs(" packets\n    ", out);
+	put_times(out, "    ", ch);
+	if (json_object_get(ch, "bytes_in") == NULL && json_object_get(ch, "bytes_out") == NULL) {
+		fputs("    traffic unknown (the kernel keeps no SAs)\n    ", out);
+	} else {
+		fputs("    in  ", out);
+		put_int(out, ch, "bytes_in");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_in");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_in");
+		fputs("\n    out ", out);
+		put_int(out, ch, "bytes_out");
+		fputs(" bytes, ", out);
+		put_int(out, ch, "packets_out");
+		fputs(" packets", out);
+		put_idle(out, ch, "idle_out");
+		fputs("\n    ", out);
+	}
 	put_list(out, json_object_get(ch, "local_ts"), ", ", "?");
 	fputs(" === ", out);
 	put_list(out, json_object_get(ch, "remote_ts"), ", ", "?");
@@ -327,6 +380,7 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 	put_field(out, sa, "spi_r");
 	fputs("_r, ", out);
 	fputs(get_bool(sa, "initiator") ? "we initiated\n" : "peer initiated\n", out);
+	put_times(out, "  ", sa);
 
 	const json_t *nat = json_object_get(sa, "nat");
 	bool nl = get_bool(nat, "local"), nr = get_bool(nat, "remote");
@@ -429,14 +483,29 @@ static void render_initiate(FILE *out, const json_t *req, const json_t *r)
 	fputs(")\n", out);
 }
 
+/* The request's NAME, or "IKE SA N" for --id N. */
+static void put_target(FILE *out, const json_t *req)
+{
+	if (json_is_string(json_object_get(req, "name")) ||
+	    !json_is_integer(json_object_get(req, "id"))) {
+		put_field(out, req, "name");
+		return;
+	}
+	fputs("IKE SA ", out);
+	put_int(out, req, "id");
+}
+
 static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 {
-	put_field(out, req, "name");
+	put_target(out, req);
 	const json_t *c = json_object_get(r, "terminated_children");
 	if (json_is_integer(c)) {
-		fputs(json_integer_value(c) ? ": CHILD_SA deleting\n"
-					    : ": no such CHILD_SA was up\n",
-		      out);
+		json_int_t n = json_integer_value(c);
+		if (n == 0)
+			fputs(": no such CHILD_SA was up\n", out);
+		else
+			fprintf(out, ": terminated %" JSON_INTEGER_FORMAT " CHILD_SA%s\n", n,
+				n == 1 ? "" : "s");
 		return;
 	}
 	const json_t *t = json_object_get(r, "terminated");
@@ -483,6 +552,60 @@ static void render_reload(FILE *out, const json_t *r)
 	}
 }
 
+/* The renderers of the command table (daemon/ctl_table.c). */
+
+void ctl_render_status(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_status(out, r);
+}
+
+void ctl_render_list_conns(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "connections"), "no connections", render_conn);
+}
+
+void ctl_render_list_sas(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "ike_sas"), "no IKE SAs", render_ike_sa);
+}
+
+void ctl_render_list_certs(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_array(out, json_object_get(r, "certs"), "no certificates", render_cert);
+}
+
+void ctl_render_initiate(FILE *out, const json_t *req, const json_t *r)
+{
+	render_initiate(out, req, r);
+}
+
+void ctl_render_terminate(FILE *out, const json_t *req, const json_t *r)
+{
+	render_terminate(out, req, r);
+}
+
+void ctl_render_rekey(FILE *out, const json_t *req, const json_t *r)
+{
+	render_rekey(out, req, r);
+}
+
+void ctl_render_reload(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	render_reload(out, r);
+}
+
+/* The answer to a subscription says nothing to show: the events that
+ * follow it are daemon/monitor_client.c's. */
+void ctl_render_monitor(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)out, (void)req, (void)r;
+}
+
 int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 {
 	const json_t *ok = json_object_get(reply, "ok");
@@ -506,26 +629,10 @@ int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)
 		return CTL_EXIT_FAILED;
 	}
 
-	const char *cmd = json_string_value(json_object_get(request, "cmd"));
-	if (cmd == NULL)
-		cmd = "";
-	if (strcmp(cmd, "status") == 0) {
-		render_status(out, reply);
-	} else if (strcmp(cmd, "list-conns") == 0) {
-		render_array(out, json_object_get(reply, "connections"), "no connections",
-			     render_conn);
-	} else if (strcmp(cmd, "list-sas") == 0) {
-		render_array(out, json_object_get(reply, "ike_sas"), "no IKE SAs", render_ike_sa);
-	} else if (strcmp(cmd, "list-certs") == 0) {
-		render_array(out, json_object_get(reply, "certs"), "no certificates", render_cert);
-	} else if (strcmp(cmd, "initiate") == 0) {
-		render_initiate(out, request, reply);
-	} else if (strcmp(cmd, "terminate") == 0) {
-		render_terminate(out, request, reply);
-	} else if (strcmp(cmd, "rekey") == 0) {
-		render_rekey(out, request, reply);
-	} else if (strcmp(cmd, "reload") == 0) {
-		render_reload(out, reply);
+	const struct ctl_cmd_desc *cmd =
+	    ctl_cmd_find(json_string_value(json_object_get(request, "cmd")));
+	if (cmd != NULL && cmd->render != NULL) {
+		cmd->render(out, request, reply);
 	} else {
 		/* A command this conduitctl does not know how to show. */
 		json_dumpf(reply, out, JSON_INDENT(2));

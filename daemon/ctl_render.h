@@ -30,6 +30,18 @@ enum ctl_exit {
  * CTL_EXIT_UNREACHABLE when reply is not a reply at all (no boolean "ok"). */
 int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply);
 
+/* The renderers of the command table (daemon/ctl_table.c): a successful
+ * reply to request, as text. */
+void ctl_render_status(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_list_conns(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_list_sas(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_list_certs(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_initiate(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_terminate(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_rekey(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_reload(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_monitor(FILE *out, const json_t *request, const json_t *reply);
+
 /* "42s", "5m 3s", "2h 5m", "3d 4h"; negative: "?". */
 void ctl_render_duration(char *buf, size_t len, json_int_t secs);
 

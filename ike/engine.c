@@ -1650,6 +1650,9 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.nat_remote = sa->nat_remote;
 		info.nat_fake = sa->nat_fake;
 		info.encap = ike_nat_encap(sa);
+		info.rekey_ms = ike_timer_armed(&sa->t_rekey) ? sa->t_rekey.at : 0;
+		info.reauth_ms = ike_timer_armed(&sa->t_reauth) ? sa->t_reauth.at : 0;
+		info.expire_ms = ike_timer_armed(&sa->t_hard) ? sa->t_hard.at : 0;
 		if (sa->n_children) {
 			ci = calloc(sa->n_children, sizeof(*ci));
 			if (!ci)
@@ -1672,6 +1675,8 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 				ike_ts_format(&c->ts[c->n_lts], ci[i].remote_ts,
 					      sizeof(ci[i].remote_ts));
 			ci[i].established_ms = c->established_ms;
+			ci[i].rekey_ms = ike_timer_armed(&c->t_rekey) ? c->t_rekey.at : 0;
+			ci[i].expire_ms = ike_timer_armed(&c->t_life) ? c->t_life.at : 0;
 			i++;
 		}
 		info.n_children = i;

@@ -432,6 +432,9 @@ struct ike_child_info {
 	char algorithms[96]; /* e.g. "AES_GCM_16_256" */
 	char local_ts[160], remote_ts[160];
 	uint64_t established_ms;
+	/* When the next rekey and the hard expiry (life_time) are due, on
+	 * the engine's clock; 0: none armed. */
+	uint64_t rekey_ms, expire_ms;
 };
 
 struct ike_sa_info {
@@ -449,6 +452,9 @@ struct ike_sa_info {
 	const struct ike_child_info *children;
 	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
 	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
+	/* When the next rekey, reauthentication and the hard expiry
+	 * (over_time) are due, on the engine's clock; 0: none armed. */
+	uint64_t rekey_ms, reauth_ms, expire_ms;
 };
 
 /* How many IKE SAs (in any state) and CHILD SAs the engine holds, in

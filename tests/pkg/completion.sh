@@ -63,9 +63,9 @@ expect() { # expect "WANT" WORD... : complete the last word of the line
 		rc=1
 	fi
 }
-expect "status list-conns list-sas list-certs initiate terminate rekey reload" conduitctl ""
+expect "status list-conns list-sas list-certs initiate terminate rekey reload monitor" conduitctl ""
 expect "rekey reload" conduitctl -s "$tmp/sock" re
-expect "--control" conduitctl --co
+expect "--conn --control" conduitctl --co
 expect "site-b site-b/net site-b/voip site-c site-c/proposals road" \
 	conduitctl -s "$tmp/sock" initiate ""
 expect "site-b/net site-b/voip" conduitctl --json --control "$tmp/sock" terminate site-b/

@@ -315,6 +315,12 @@ static json_t *read_reply(int fd)
 	json_t *j = json_loads(line, 0, &e);
 	ck_assert_msg(j != NULL, "reply is not JSON: %s: %s", e.text, line);
 	ck_assert(json_is_object(j));
+	/* every reply, errors too, carries the schema version after "ok";
+	 * the tests compare the rest */
+	ck_assert_msg(strncmp(line, "{\"ok\":", 6) == 0 && strstr(line, ",\"schema\":1") != NULL,
+		      "no schema after ok: %s", line);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "schema")), CTL_SCHEMA_VERSION);
+	json_object_del(j, "schema");
 	free(line);
 	return j;
 }

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "daemon/ctl.h"
+#include "daemon/ctl_table.h"
 #include "daemon/log.h"
 #include "tests/unit/unit.h"
 
@@ -51,7 +52,12 @@ static void h_status(void *arg, const json_t *req, struct ctl_reply *r)
 
 static void h_list_sas(void *arg, const json_t *req, struct ctl_reply *r)
 {
-	ctl_reply_send(r, json_pack("{s:b,s:[]}", "ok", 1, "ike_sas"));
+	/* what the daemon got, when conduitctl sent more than the command */
+	if (json_object_size(req) > 1)
+		ctl_reply_send(r, json_pack("{s:b,s:[],s:o}", "ok", 1, "ike_sas", "got",
+					    json_deep_copy(req)));
+	else
+		ctl_reply_send(r, json_pack("{s:b,s:[]}", "ok", 1, "ike_sas"));
 }
 
 static void h_terminate(void *arg, const json_t *req, struct ctl_reply *r)
@@ -112,7 +118,7 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *r)
 
 static const struct ctl_command commands[] = {
 	{ "status", h_status, NULL },
-	{ "list-sas", h_list_sas, NULL },
+	{ "list-sas", h_list_sas, ctl_args_list_sas },
 	{ "initiate", h_initiate, ctl_args_initiate },
 	{ "terminate", h_terminate, ctl_args_name },
 	{ "reload", h_reload, NULL },
@@ -258,13 +264,13 @@ START_TEST(status_json)
 	ck_assert_int_eq(run("--json", "--control", path, "status", NULL), 0);
 	char want[256];
 	snprintf(want, sizeof(want),
-		 "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":%d,\"uptime\":42,\"connections\":2,"
+		 "{\"ok\":true,\"schema\":1,\"version\":\"0.1.0\",\"pid\":%d,\"uptime\":42,\"connections\":2,"
 		 "\"ike_sas\":1,\"child_sas\":1}\n",
 		 (int)getpid());
 	ck_assert_str_eq(out, want);
 
 	ck_assert_int_eq(run("-p", "-s", path, "list-sas", NULL), 0);
-	ck_assert_str_eq(out, "{\n  \"ok\": true,\n  \"ike_sas\": []\n}\n");
+	ck_assert_str_eq(out, "{\n  \"ok\": true,\n  \"schema\": 1,\n  \"ike_sas\": []\n}\n");
 
 	/* --json keeps the exit status of a reported error. */
 	ck_assert_int_eq(run("--json", "--control", path, "reload", NULL), 1);
@@ -452,6 +458,25 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+/* A command's options (from the table) go into the request, typed;
+ * another command's are refused. */
+START_TEST(command_options)
+{
+	ck_assert_int_eq(run("-j", "-s", path, "list-sas", "--conn", "site-b", "--id", "3", NULL), 0);
+	ck_assert_str_eq(out, "{\"ok\":true,\"schema\":1,\"ike_sas\":[],\"got\":{\"cmd\":"
+			      "\"list-sas\",\"conn\":\"site-b\",\"id\":3}}\n");
+	/* before the command too (getopt permutes) */
+	ck_assert_int_eq(run("-j", "--id=4", "-s", path, "list-sas", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"got\":{\"cmd\":\"list-sas\",\"id\":4}"));
+	ck_assert_int_eq(run("-s", path, "list-sas", "--id", "x3", NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "--id of list-sas wants a whole number, not 'x3'"));
+	ck_assert_int_eq(run("-s", path, "status", "--conn", "site-b", NULL), 2);
+	ck_assert_ptr_nonnull(strstr(err, "status takes no option --conn"));
+	ck_assert_int_eq(run("-s", path, "list-sas", "--conn", NULL), 2);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 /* -c is conduitd's configuration file: conduitctl refuses it (it used to be
  * the socket here) and says where the socket option is. */
 START_TEST(c_is_not_the_socket)
@@ -517,6 +542,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, daemon_answers_garbage);
 	tcase_add_test(tc, daemon_never_answers);
 	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, command_options);
 	tcase_add_test(tc, help_and_version);
 	suite_add_tcase(s, tc);
 	return s;

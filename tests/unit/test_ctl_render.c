@@ -126,6 +126,43 @@ START_TEST(status)
 }
 END_TEST
 
+/* Ages, next rekey/reauth/expiry, idle times; and a child whose traffic
+ * the kernel does not report (--kernel none). */
+START_TEST(list_sas_times)
+{
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"list-sas\",\"conn\":\"gw\"}",
+		   "{\"ok\":true,\"schema\":1,\"ike_sas\":[{\"id\":5,\"connection\":\"gw\","
+		   "\"state\":\"ESTABLISHED\",\"initiator\":false,\"local\":{\"address\":\"192.0.2.1\","
+		   "\"port\":4500},\"remote\":{\"address\":\"192.0.2.2\",\"port\":4500},"
+		   "\"local_id\":\"a\",\"remote_id\":\"b\",\"spi_i\":\"01\",\"spi_r\":\"02\","
+		   "\"algorithms\":\"\",\"nat\":{},\"established\":3725,\"rekey_in\":3300,"
+		   "\"reauth_in\":90000,\"expires_in\":3900,\"child_sas\":["
+		   "{\"id\":6,\"name\":\"net\",\"mode\":\"tunnel\",\"state\":\"INSTALLED\","
+		   "\"spi_in\":\"c1\",\"spi_out\":\"d1\",\"algorithms\":\"AES_GCM_16_256\","
+		   "\"local_ts\":[\"10.1.0.0/24\"],\"remote_ts\":[\"10.2.0.0/24\"],"
+		   "\"bytes_in\":84,\"packets_in\":1,\"bytes_out\":0,\"packets_out\":0,"
+		   "\"idle_in\":4,\"idle_out\":null,\"established\":65,\"rekey_in\":59,"
+		   "\"expires_in\":600},"
+		   "{\"id\":7,\"name\":\"v\",\"mode\":\"transport\",\"state\":\"INSTALLED\","
+		   "\"spi_in\":\"c2\",\"spi_out\":\"d2\",\"algorithms\":\"AES_GCM_16_256\","
+		   "\"local_ts\":[\"10.1.0.1/32\"],\"remote_ts\":[\"10.2.0.1/32\"]}]}]}"),
+	    CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "gw[5]: ESTABLISHED 1h 2m ago, 192.0.2.1:4500[a]...192.0.2.2:4500[b]\n"
+			 "  SPIs 01_i 02_r, peer initiated\n"
+			 "  rekey in 55m 0s, reauth in 1d 1h, expires in 1h 5m\n"
+			 "  net{6}: INSTALLED, TUNNEL, SPIs c1_i d1_o, AES_GCM_16_256, up 1m 5s\n"
+			 "    rekey in 59s, expires in 10m 0s\n"
+			 "    in  84 bytes, 1 packets, idle 4s\n"
+			 "    out 0 bytes, 0 packets, never used\n"
+			 "    10.1.0.0/24 === 10.2.0.0/24\n"
+			 "  v{7}: INSTALLED, TRANSPORT, SPIs c2_i d2_o, AES_GCM_16_256\n"
+			 "    traffic unknown (the kernel keeps no SAs)\n"
+			 "    10.1.0.1/32 === 10.2.0.1/32\n");
+}
+END_TEST
+
 START_TEST(list_sas)
 {
 	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}", list_sas_json), CTL_EXIT_OK);
@@ -133,7 +170,7 @@ START_TEST(list_sas)
 			 "site-b[3]: ESTABLISHED 17s ago, 192.0.2.1[left]...192.0.2.2[right]\n"
 			 "  AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\n"
 			 "  SPIs 0123456789abcdef_i fedcba9876543210_r, we initiated\n"
-			 "  net{4}: INSTALLED, TUNNEL, SPIs c1a2b3c4_i d1e2f3a4_o, AES_GCM_16_256\n"
+			 "  net{4}: INSTALLED, TUNNEL, SPIs c1a2b3c4_i d1e2f3a4_o, AES_GCM_16_256, up 17s\n"
 			 "    in  840 bytes, 10 packets\n"
 			 "    out 840 bytes, 10 packets\n"
 			 "    10.1.0.0/24 === 10.2.0.0/24\n"
@@ -240,6 +277,14 @@ START_TEST(terminate)
 	ck_assert_str_eq(out_text, "site-b: terminated 2 IKE SAs\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"terminated\":0}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b: no IKE SA was up\n");
+	/* by id, and one child */
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"id\":7}", "{\"ok\":true,\"terminated\":1}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "IKE SA 7: terminated 1 IKE SA\n");
+	ck_assert_int_eq(render("{\"cmd\":\"terminate\",\"name\":\"site-b/net\"}",
+				"{\"ok\":true,\"terminated_children\":2}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b/net: terminated 2 CHILD_SAs\n");
 }
 END_TEST
 
@@ -409,6 +454,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, status);
 	tcase_add_test(tc, list_sas);
+	tcase_add_test(tc, list_sas_times);
 	tcase_add_test(tc, list_conns);
 	tcase_add_test(tc, list_certs);
 	tcase_add_test(tc, initiate);

@@ -406,7 +406,7 @@ START_TEST(test_over_ctl)
 	struct text t = { 0 };
 	drain(fd, &t);
 	ck_assert_ptr_nonnull(t.s);
-	ck_assert_str_eq(t.s, "{\"ok\":true}\n{\"ok\":true}\n"
+	ck_assert_str_eq(t.s, "{\"ok\":true,\"schema\":1}\n{\"ok\":true}\n"
 			      "{\"event\":\"test\",\"n\":7,\"pad\":\"xxx\"}\n");
 	free(t.s);
 	close(fd);

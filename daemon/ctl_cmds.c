@@ -1,0 +1,846 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conduitd's control commands: the handlers of the command table
+ * (daemon/ctl_table.c), over the engine's queries and commands. A command
+ * that waits for the engine (initiate) defers its reply and is answered
+ * from the engine's events (ctl_cmds_event).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "daemon/ctl.h"
+#include "daemon/ctl_table.h"
+#include "daemon/daemon.h"
+#include "daemon/kernel.h"
+#include "daemon/log.h"
+#include "daemon/monitor.h"
+#include "ike/cert.h"
+#include "ike/ike.h"
+#include "kernel-iface/xfrm.h"
+
+/* One CHILD SA an initiate waits for. */
+struct pending_child {
+	char name[64];
+	uint32_t child_id; /* once up */
+	bool done;
+	char error[512]; /* once failed */
+};
+
+/* An initiate answered when every child it asked for is up or has failed
+ * (n == 0: a childless IKE SA, answered when it is up). */
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	uint32_t ike_sa_id;
+	struct ctl_reply *reply;
+	struct daemon *d;
+	size_t n;
+	struct pending_child *kids;
+};
+
+static void pending_free(struct pending *p)
+{
+	free(p->kids);
+	free(p);
+}
+
+/* Every child done: the answer, ok only if all came up. */
+static json_t *pending_result(const struct pending *p)
+{
+	json_t *ids = json_array(), *errs = json_array();
+	char msg[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->kids[i].child_id) {
+			json_array_append_new(ids, json_integer(p->kids[i].child_id));
+		} else if (p->kids[i].error[0]) {
+			json_array_append_new(errs,
+					      json_pack("{s:s, s:s}", "child", p->kids[i].name,
+							"error", p->kids[i].error));
+			len +=
+			    (size_t)snprintf(msg + len, len < sizeof(msg) ? sizeof(msg) - len : 0,
+					     "%s%s", len ? "; " : "", p->kids[i].error);
+		}
+	}
+	if (!json_array_size(errs)) {
+		json_decref(errs);
+		return json_pack("{s:b, s:i, s:o}", "ok", 1, "ike_sa", (json_int_t)p->ike_sa_id,
+				 "child_sas", ids);
+	}
+	return json_pack("{s:b, s:s, s:i, s:o, s:o}", "ok", 0, "error", msg, "ike_sa",
+			 (json_int_t)p->ike_sa_id, "child_sas", ids, "failed", errs);
+}
+
+static void term_event(const struct ike_event *ev);
+
+void ctl_cmds_event(struct daemon *d, const struct ike_event *ev)
+{
+	term_event(ev);
+	struct pending *p, *tmp;
+
+	for (p = TAILQ_FIRST(&d->pending); p; p = tmp) {
+		char msg[512];
+		bool all = true;
+
+		tmp = TAILQ_NEXT(p, entry);
+		if (p->ike_sa_id != ev->ike_sa_id)
+			continue;
+		snprintf(msg, sizeof(msg), "%s[%u]%s%s: %s%s%s", ev->conn_name, ev->ike_sa_id,
+			 ev->child_name ? " " : "", ev->child_name ? ev->child_name : "",
+			 ev->notify ? ike_notify_name(ev->notify) : "", ev->notify ? ": " : "",
+			 ev->reason ? ev->reason : "failed");
+		for (size_t i = 0; i < p->n; i++) {
+			struct pending_child *k = &p->kids[i];
+			bool mine = ev->child_name && !strcmp(ev->child_name, k->name);
+
+			if (k->done)
+				continue;
+			if (ev->type == IKE_EV_CHILD_UP && mine) {
+				k->child_id = ev->child_id;
+				k->done = true;
+			} else if ((ev->type == IKE_EV_FAILED && (mine || !ev->child_name)) ||
+				   ev->type == IKE_EV_IKE_DOWN) {
+				snprintf(k->error, sizeof(k->error), "%s", msg);
+				k->done = true;
+			}
+			all = all && k->done;
+		}
+		if (!p->n) {
+			if (ev->type == IKE_EV_FAILED || ev->type == IKE_EV_IKE_DOWN) {
+				TAILQ_REMOVE(&d->pending, p, entry);
+				ctl_reply_send(p->reply,
+					       json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+				pending_free(p);
+				continue;
+			}
+			all = ev->type == IKE_EV_IKE_UP;
+		}
+		if (!all)
+			continue;
+		TAILQ_REMOVE(&d->pending, p, entry);
+		ctl_reply_send(p->reply, pending_result(p));
+		pending_free(p);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Control handlers                                                    */
+
+/* The responder's denial of service figures (ike_engine_stats). */
+static json_t *status_limits(struct daemon *d)
+{
+	struct ike_engine_stats st;
+	json_t *events = json_array(), *l;
+
+	ike_engine_stats(d->engine, &st);
+	for (int c = 0; c < IKE_LC_COUNT; c++)
+		if (st.events[c])
+			json_array_append_new(
+			    events, json_pack("{s:s, s:I, s:I}", "class", ike_lc_name(c), "count",
+					      (json_int_t)st.events[c], "suppressed",
+					      (json_int_t)st.suppressed[c]));
+	l = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "half_open",
+		      (json_int_t)st.half_open, "half_open_max", (json_int_t)st.half_open_max,
+		      "half_open_max_ip", (json_int_t)st.half_open_max_ip, "half_open_sources",
+		      (json_int_t)st.half_open_sources, "half_open_bytes",
+		      (json_int_t)st.half_open_bytes, "half_open_memory",
+		      (json_int_t)st.half_open_memory, "half_open_timeout_ms",
+		      (json_int_t)st.half_open_timeout_ms, "cookie_threshold",
+		      (json_int_t)st.cookie_threshold, "cookie_threshold_ip",
+		      (json_int_t)st.cookie_threshold_ip, "cookies_required", st.cookies_required);
+	if (!l) {
+		json_decref(events);
+		return json_null();
+	}
+	json_object_update_new(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+					    "cookies_sent", (json_int_t)st.cookies_sent,
+					    "cookies_accepted", (json_int_t)st.cookies_accepted,
+					    "cookies_refused", (json_int_t)st.cookies_refused,
+					    "reply_rate", (json_int_t)st.reply_rate,
+					    "reply_rate_ip", (json_int_t)st.reply_rate_ip,
+					    "replies_sent", (json_int_t)st.replies_sent,
+					    "replies_limited", (json_int_t)st.replies_limited,
+					    "dh_keys", (json_int_t)st.dh_keys, "events", events));
+	return l;
+}
+
+void ctl_h_status(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	size_t ike, child;
+
+	(void)req;
+	ike_engine_counts(d->engine, &ike, &child);
+	ctl_reply_send(reply,
+		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
+				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+				 (json_int_t)(time(NULL) - d->started), "connections",
+				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
+				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
+}
+
+static json_t *str_list(const struct conf_list *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->items[i].value));
+	return a;
+}
+
+void ctl_h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *conns = json_array();
+	struct conf_conn *cc;
+
+	(void)req;
+	TAILQ_FOREACH (cc, &d->conf->conns, entry) {
+		json_t *children = json_array(), *c;
+		char to[INET6_ADDRSTRLEN];
+		struct conf_child *ch;
+		struct loaded *l;
+
+		TAILQ_FOREACH (ch, &cc->children, entry)
+			json_array_append_new(
+			    children,
+			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "name", ch->name, "mode",
+				      ch->mode == CONF_MODE_TRANSPORT ? "transport" : "tunnel",
+				      "local_ts", str_list(&ch->local_ts), "remote_ts",
+				      str_list(&ch->remote_ts), "esp_proposals",
+				      str_list(&ch->esp_proposals), "start_action",
+				      conf_action_name(ch->start_action)));
+		c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:s, s:s, s:o, s:b, s:s, s:o}", "name",
+			      cc->name, "local_addrs", str_list(&cc->local_addrs), "remote_addrs",
+			      str_list(&cc->remote_addrs), "local_port", (json_int_t)cc->local_port,
+			      "remote_port", (json_int_t)cc->remote_port, "local_id",
+			      cc->local.id.value ? cc->local.id.value : "%any", "remote_id",
+			      cc->remote.id.value ? cc->remote.id.value : "%any", "proposals",
+			      str_list(&cc->proposals), "encap", cc->encap, "unique",
+			      conf_unique_name(cc->unique), "children", children);
+		/* DNS names: where an initiate goes now (null: nowhere yet) */
+		l = loaded_find(d, cc->name);
+		if (c && l && l->dc.has_names)
+			json_object_set_new(
+			    c, "remote_resolved",
+			    l->dc.cfg.remote.family
+				? json_string(addr_str(&l->dc.cfg.remote, to, sizeof(to)))
+				: json_null());
+		json_array_append_new(conns, c);
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));
+}
+
+static const char *state_name(enum ike_sa_state_pub s)
+{
+	switch (s) {
+	case IKE_STATE_CONNECTING:
+		return "CONNECTING";
+	case IKE_STATE_ESTABLISHED:
+		return "ESTABLISHED";
+	case IKE_STATE_REKEYING:
+		return "REKEYING";
+	case IKE_STATE_DELETING:
+		return "DELETING";
+	}
+	return "UNKNOWN";
+}
+
+/* "10.1.0.0/24 10.3.0.0/24" (the engine's form) into a JSON list. */
+static json_t *split_ts(const char *s)
+{
+	json_t *a = json_array();
+	char buf[160];
+	char *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+		json_array_append_new(a, json_string(tok));
+	return a;
+}
+
+struct list_ctx {
+	struct daemon *d;
+	json_t *sas;
+	uint64_t now;	 /* monotonic ms */
+	int64_t wall;	 /* seconds since the epoch (the kernel's last use) */
+	bool stats;	 /* the kernel keeps SAs (not --kernel none) */
+	const char *conn; /* filters: NULL, 0: any */
+	json_int_t id;
+};
+
+/* key: seconds from now until at (a time on the engine's clock, 0:
+ * none, then no key); 0 when it is overdue. */
+static void set_in(json_t *o, const char *key, uint64_t at, uint64_t now)
+{
+	if (o && at)
+		json_object_set_new(o, key, json_integer((json_int_t)(at > now ? (at - now) / 1000 : 0)));
+}
+
+/* key: seconds since established (no key while not established). */
+static void set_age(json_t *o, const char *key, uint64_t since, uint64_t now)
+{
+	if (o && since && now >= since)
+		json_object_set_new(o, key, json_integer((json_int_t)((now - since) / 1000)));
+}
+
+/* The kernel's counters of a child's SAs, and how long ago each last
+ * carried a packet ("idle_in"/"idle_out", null: never); nothing when
+ * the kernel keeps no SAs (--kernel none) or does not know the child. */
+static void child_traffic(struct list_ctx *lc, json_t *c, uint32_t child_id)
+{
+	struct kif_sa_stats in, out;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (!c || !lc->stats || dkern_child_stats(lc->d->kern, child_id, &in, &out))
+		return;
+	json_object_update_new(
+	    c, json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "bytes_in", (json_int_t)in.bytes,
+			 "packets_in", (json_int_t)in.packets, "bytes_out", (json_int_t)out.bytes,
+			 "packets_out", (json_int_t)out.packets, "idle_in",
+			 in.last_used ? json_integer(lc->wall > (int64_t)in.last_used
+							 ? lc->wall - (int64_t)in.last_used
+							 : 0)
+				      : json_null(),
+			 "idle_out",
+			 out.last_used ? json_integer(lc->wall > (int64_t)out.last_used
+							  ? lc->wall - (int64_t)out.last_used
+							  : 0)
+				       : json_null()));
+}
+
+static int list_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct list_ctx *lc = arg;
+	char l[64], r[64], spi_i[17], spi_r[17];
+	json_t *children, *o;
+
+	if ((lc->conn && strcmp(lc->conn, sa->conn_name)) || (lc->id && lc->id != sa->id))
+		return 0;
+	children = json_array();
+	for (size_t i = 0; i < sa->n_children; i++) {
+		const struct ike_child_info *ci = &sa->children[i];
+		char si[9], so[9];
+		json_t *c;
+
+		snprintf(si, sizeof(si), "%08x", ci->spi_in);
+		snprintf(so, sizeof(so), "%08x", ci->spi_out);
+		c = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+			      (json_int_t)ci->child_id, "name", ci->name ? ci->name : "", "mode",
+			      ci->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "state",
+			      ci->state ? ci->state : "INSTALLED", "spi_in", si, "spi_out", so,
+			      "algorithms", ci->algorithms, "local_ts", split_ts(ci->local_ts),
+			      "remote_ts", split_ts(ci->remote_ts));
+		child_traffic(lc, c, ci->child_id);
+		set_age(c, "established", ci->established_ms, lc->now);
+		set_in(c, "rekey_in", ci->rekey_ms, lc->now);
+		set_in(c, "expires_in", ci->expire_ms, lc->now);
+		json_array_append_new(children, c);
+	}
+	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
+	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)sa->spi_r);
+	o = json_pack("{s:i, s:s, s:s, s:b, s:{s:s, s:i}, s:{s:s, s:i}, s:s, s:s, s:s, s:s, s:s, "
+		      "s:{s:b, s:b}, s:o}",
+		      "id", (json_int_t)sa->id, "connection", sa->conn_name, "state",
+		      state_name(sa->state), "initiator", sa->initiator, "local", "address",
+		      addr_str(&sa->local, l, sizeof(l)), "port", (json_int_t)sa->local.port,
+		      "remote", "address", addr_str(&sa->remote, r, sizeof(r)), "port",
+		      (json_int_t)sa->remote.port, "local_id", sa->local_id, "remote_id",
+		      sa->remote_id, "spi_i", spi_i, "spi_r", spi_r, "algorithms", sa->algorithms,
+		      "nat", "local", sa->nat_local, "remote", sa->nat_remote, "child_sas",
+		      children);
+	if (o) {
+		json_t *nat = json_object_get(o, "nat");
+
+		/* encap: ESP in UDP on the ports above; fake: encap = yes. */
+		json_object_set_new(nat, "encap", json_boolean(sa->encap));
+		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
+	}
+	set_age(o, "established", sa->established_ms, lc->now);
+	set_in(o, "rekey_in", sa->rekey_ms, lc->now);
+	set_in(o, "reauth_in", sa->reauth_ms, lc->now);
+	set_in(o, "expires_in", sa->expire_ms, lc->now);
+	json_array_append_new(lc->sas, o);
+	return 0;
+}
+
+/* list-sas [--conn NAME] [--id N] */
+void ctl_h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	struct list_ctx lc = { .d = d,
+			       .now = mono_ms(),
+			       .wall = (int64_t)time(NULL),
+			       .stats = !strcmp(kif_backend(d->kif), "netlink"),
+			       .conn = ctl_arg_string(req, "conn") };
+
+	ctl_arg_integer(req, "id", &lc.id);
+	if (lc.conn && !conf_find_conn(d->conf, lc.conn)) {
+		ctl_reply_error(reply, "no connection named %s", lc.conn);
+		return;
+	}
+	if (lc.id < 0 || lc.id > UINT32_MAX) {
+		ctl_reply_error(reply, "no IKE SA %lld: an IKE SA id is 1 to %u", (long long)lc.id,
+				UINT32_MAX);
+		return;
+	}
+	lc.sas = json_array();
+	ike_engine_foreach_sa(d->engine, list_fn, &lc);
+	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
+}
+
+static void pending_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_why why)
+{
+	struct pending *p = arg;
+	struct daemon *d = p->d;
+
+	(void)reply;
+	if (why == CTL_CANCEL_TIMEOUT)
+		log_msg(LOG_LEVEL_WARN, "initiate of IKE SA %u: no result in time", p->ike_sa_id);
+	TAILQ_REMOVE(&d->pending, p, entry);
+	pending_free(p);
+}
+
+/* "CONN" or "CONN/CHILD" into conn (and *child, NULL without one).
+ * -ENAMETOOLONG when it does not fit. */
+static int split_name(const char *name, char *conn, size_t size, char **child)
+{
+	if (strlen(name) >= size)
+		return -ENAMETOOLONG;
+	strcpy(conn, name);
+	*child = strchr(conn, '/');
+	if (*child)
+		*(*child)++ = '\0';
+	return 0;
+}
+
+void ctl_h_initiate(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	json_int_t timeout = INITIATE_TIMEOUT_S;
+	const struct conf_conn *cc;
+	const struct conf_child *ch;
+	char conn[128], *child;
+	struct pending *p;
+	int rc;
+
+	ctl_arg_integer(req, "timeout", &timeout);
+	if (timeout <= 0 || timeout > 3600) {
+		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
+		return;
+	}
+	if (split_name(name, conn, sizeof(conn), &child)) {
+		ctl_reply_error(reply, "no connection named %.64s...", name);
+		return;
+	}
+	refresh_names(d, conn);
+	rc = ike_engine_initiate(d->engine, conn, child);
+	if (rc < 0) {
+		const struct loaded *l = loaded_find(d, conn);
+
+		if (rc == -ENOENT)
+			ctl_reply_error(reply,
+					child ? "no child %s in connection %s"
+					      : "no connection named %s%s",
+					child ? child : name, child ? conn : "");
+		else if (rc == -EDESTADDRREQ && l && l->dc.warning[0])
+			ctl_reply_error(reply,
+					"%s: remote_addrs has no address to initiate to (%s)", conn,
+					l->dc.warning);
+		else if (rc == -EDESTADDRREQ)
+			ctl_reply_error(reply, "%s: remote_addrs has no address to initiate to",
+					conn);
+		else if (rc == -EINVAL)
+			ctl_reply_error(reply, "%s: no child to start, and childless = never",
+					conn);
+		else
+			ctl_reply_error(reply, "%s: cannot initiate: %s", name, strerror(-rc));
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	cc = d->conf ? conf_find_conn(d->conf, conn) : NULL;
+	if (p && cc && cc->n_children)
+		p->kids = calloc(cc->n_children, sizeof(*p->kids));
+	if (!p || (cc && cc->n_children && !p->kids)) {
+		if (p)
+			pending_free(p);
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	p->ike_sa_id = (uint32_t)rc;
+	p->reply = reply;
+	p->d = d;
+	/* The children asked for that are not up yet. */
+	if (cc)
+		TAILQ_FOREACH (ch, &cc->children, entry) {
+			if ((child && strcmp(ch->name, child)) ||
+			    ike_engine_child_is_up(d->engine, p->ike_sa_id, ch->name))
+				continue;
+			snprintf(p->kids[p->n].name, sizeof(p->kids[p->n].name), "%s", ch->name);
+			p->n++;
+		}
+	if (!p->n &&
+	    (child || (cc && cc->n_children) || ike_engine_ike_sa_is_up(d->engine, p->ike_sa_id))) {
+		/* Everything asked for is up already. */
+		ctl_reply_send(reply,
+			       json_pack("{s:b, s:i, s:[], s:b}", "ok", 1, "ike_sa",
+					 (json_int_t)p->ike_sa_id, "child_sas", "already_up", 1));
+		pending_free(p);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->pending, p, entry);
+	ctl_reply_defer(reply, (unsigned int)timeout * 1000, pending_cancel, p);
+}
+
+/*
+ * terminate: answered once every SA it deletes is gone (the peer answered
+ * the Delete, or the retransmissions gave up), or at the timeout. The
+ * SAs are found before the engine is asked, and each wait is on the list
+ * before the engine runs, so an SA the engine drops at once (one still
+ * connecting) is counted too.
+ */
+struct term_target {
+	uint32_t ike_sa_id;
+	uint32_t child_id; /* 0: the IKE SA itself */
+	bool gone;	   /* an event said so */
+	bool present;	   /* scratch of term_check_fn */
+};
+
+struct term_wait {
+	TAILQ_ENTRY(term_wait) entry;
+	struct ctl_reply *reply;
+	bool deferred;
+	const char *what; /* "terminated" or "terminated_children" */
+	size_t n;
+	struct term_target t[];
+};
+
+static TAILQ_HEAD(, term_wait) term_waits = TAILQ_HEAD_INITIALIZER(term_waits);
+
+struct term_find {
+	const char *conn, *child; /* conn NULL: by id */
+	uint32_t id;
+	struct term_target *t;
+	size_t n, cap;
+	int err;
+};
+
+static void term_add(struct term_find *f, uint32_t ike_sa_id, uint32_t child_id)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		struct term_target *t = realloc(f->t, cap * sizeof(*t));
+
+		if (!t) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->t = t;
+		f->cap = cap;
+	}
+	f->t[f->n++] = (struct term_target){ ike_sa_id, child_id, false, false };
+}
+
+static int term_find_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct term_find *f = arg;
+
+	if (f->conn ? strcmp(f->conn, sa->conn_name) != 0 : f->id != sa->id)
+		return 0;
+	if (!f->child) {
+		term_add(f, sa->id, 0);
+		return 0;
+	}
+	for (size_t i = 0; i < sa->n_children; i++)
+		if (sa->children[i].name && !strcmp(sa->children[i].name, f->child))
+			term_add(f, sa->id, sa->children[i].child_id);
+	return 0;
+}
+
+/* Which targets are still there (after the engine ran): present. */
+static int term_check_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct term_wait *w = arg;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct term_target *t = &w->t[i];
+		bool there = !t->child_id;
+
+		if (t->ike_sa_id != sa->id)
+			continue;
+		for (size_t k = 0; k < sa->n_children && !there; k++)
+			there = sa->children[k].child_id == t->child_id;
+		t->present = there;
+	}
+	return 0;
+}
+
+static bool term_done(const struct term_wait *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->t[i].gone)
+			return false;
+	return true;
+}
+
+static void term_answer(struct term_wait *w)
+{
+	TAILQ_REMOVE(&term_waits, w, entry);
+	ctl_reply_send(w->reply, json_pack("{s:b, s:I}", "ok", 1, w->what, (json_int_t)w->n));
+	free(w);
+}
+
+static void term_cancel(void *arg, struct ctl_reply *reply, enum ctl_cancel_why why)
+{
+	struct term_wait *w = arg;
+	size_t left = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		left += !w->t[i].gone;
+	if (why == CTL_CANCEL_TIMEOUT)
+		ctl_reply_error(reply,
+				"terminate: %zu of %zu SA%s still deleting (the peer has not "
+				"answered the Delete yet; conduitd keeps trying)",
+				left, w->n, w->n == 1 ? "" : "s");
+	TAILQ_REMOVE(&term_waits, w, entry);
+	free(w);
+}
+
+/* The engine's events: an SA a terminate waits for went. */
+static void term_event(const struct ike_event *ev)
+{
+	struct term_wait *w, *tmp;
+
+	if (ev->type != IKE_EV_IKE_DOWN && ev->type != IKE_EV_CHILD_DOWN &&
+	    !(ev->type == IKE_EV_FAILED && !ev->child_name))
+		return;
+	for (w = TAILQ_FIRST(&term_waits); w; w = tmp) {
+		tmp = TAILQ_NEXT(w, entry);
+		for (size_t i = 0; i < w->n; i++) {
+			struct term_target *t = &w->t[i];
+
+			if (t->ike_sa_id != ev->ike_sa_id)
+				continue;
+			/* an IKE SA takes its children with it */
+			if (ev->type != IKE_EV_CHILD_DOWN || t->child_id == ev->child_id)
+				t->gone = true;
+		}
+		if (w->deferred && term_done(w))
+			term_answer(w);
+	}
+}
+
+/* terminate CONN (its IKE SAs), CONN/CHILD (that CHILD SA; the IKE SA and
+ * the other children stay) or --id N (IKE SA N). */
+void ctl_h_terminate(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	json_int_t id = 0, timeout = INITIATE_TIMEOUT_S;
+	struct term_find f = { .conn = NULL };
+	const struct conf_conn *cc;
+	struct term_wait *w;
+	char conn[128], *child = NULL;
+
+	ctl_arg_integer(req, "timeout", &timeout);
+	if (timeout <= 0 || timeout > 3600) {
+		ctl_reply_error(reply, "timeout must be 1 to 3600 seconds");
+		return;
+	}
+	if (ctl_arg_integer(req, "id", &id) == !!name) {
+		ctl_reply_error(reply, "terminate wants a connection name or an IKE SA id (--id), "
+				       "one of them");
+		return;
+	}
+	if (name) {
+		if (split_name(name, conn, sizeof(conn), &child)) {
+			ctl_reply_error(reply, "no connection named %.64s...", name);
+			return;
+		}
+		cc = conf_find_conn(d->conf, conn);
+		if (!cc) {
+			ctl_reply_error(reply, "no connection named %s", conn);
+			return;
+		}
+		if (child && !conf_find_child(cc, child)) {
+			ctl_reply_error(reply, "no child %s in connection %s", child, conn);
+			return;
+		}
+		f.conn = conn;
+		f.child = child;
+	} else {
+		if (id <= 0 || id > UINT32_MAX) {
+			ctl_reply_error(reply, "no IKE SA %lld", (long long)id);
+			return;
+		}
+		f.id = (uint32_t)id;
+	}
+	ike_engine_foreach_sa(d->engine, term_find_fn, &f);
+	if (!f.err && !name && !f.n) {
+		ctl_reply_error(reply, "no IKE SA %lld", (long long)id);
+		free(f.t);
+		return;
+	}
+	w = f.err ? NULL : calloc(1, sizeof(*w) + f.n * sizeof(w->t[0]));
+	if (!w) {
+		ctl_reply_error(reply, "out of memory");
+		free(f.t);
+		return;
+	}
+	w->reply = reply;
+	w->what = child ? "terminated_children" : "terminated";
+	w->n = f.n;
+	if (f.n)
+		memcpy(w->t, f.t, f.n * sizeof(w->t[0]));
+	free(f.t);
+	TAILQ_INSERT_TAIL(&term_waits, w, entry);
+	if (child)
+		ike_engine_terminate_child(d->engine, conn, child);
+	else if (name)
+		ike_engine_terminate(d->engine, conn, 0);
+	else
+		ike_engine_terminate(d->engine, NULL, (uint32_t)id);
+	/* what the engine dropped without an event we matched is gone too */
+	ike_engine_foreach_sa(d->engine, term_check_fn, w);
+	for (size_t i = 0; i < w->n; i++)
+		w->t[i].gone = w->t[i].gone || !w->t[i].present;
+	if (term_done(w)) {
+		term_answer(w);
+		return;
+	}
+	w->deferred = true;
+	ctl_reply_defer(reply, (unsigned int)timeout * 1000, term_cancel, w);
+}
+
+/* rekey CONN (its IKE SAs) or CONN/CHILD (that child in each IKE SA). */
+struct rekey_ctx {
+	struct daemon *d;
+	const char *conn;
+	size_t conn_len;
+	const char *child; /* NULL: the IKE SAs */
+	int n_ok, n_busy;
+};
+
+static int rekey_one(void *arg, const struct ike_sa_info *sa)
+{
+	struct rekey_ctx *r = arg;
+	int rc;
+
+	if (strlen(sa->conn_name) != r->conn_len || strncmp(sa->conn_name, r->conn, r->conn_len) ||
+	    sa->state != IKE_STATE_ESTABLISHED)
+		return 0;
+	if (!r->child) {
+		rc = ike_engine_rekey(r->d->engine, sa->id, 0);
+		r->n_ok += rc == 0;
+		r->n_busy += rc == -EBUSY;
+		return 0;
+	}
+	for (size_t i = 0; i < sa->n_children; i++) {
+		if (strcmp(sa->children[i].name, r->child))
+			continue;
+		rc = ike_engine_rekey(r->d->engine, sa->id, sa->children[i].child_id);
+		r->n_ok += rc == 0;
+		r->n_busy += rc == -EBUSY;
+	}
+	return 0;
+}
+
+void ctl_h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	const char *name = ctl_arg_string(req, "name");
+	const char *slash = strchr(name, '/');
+	struct rekey_ctx r = { .d = d, .conn = name };
+	char conn[128];
+
+	r.conn_len = slash ? (size_t)(slash - name) : strlen(name);
+	r.child = slash ? slash + 1 : NULL;
+	snprintf(conn, sizeof(conn), "%.*s", (int)(r.conn_len < 127 ? r.conn_len : 127), name);
+	if (!conf_find_conn(d->conf, conn)) {
+		ctl_reply_error(reply, "no connection named %s", conn);
+		return;
+	}
+	ike_engine_foreach_sa(d->engine, rekey_one, &r);
+	if (!r.n_ok && !r.n_busy) {
+		ctl_reply_error(reply, "%s: no established %s to rekey", name,
+				r.child ? "CHILD_SA of that name" : "IKE SA");
+		return;
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:i, s:i}", "ok", 1, "rekeying", (json_int_t)r.n_ok,
+					"busy", (json_int_t)r.n_busy));
+}
+
+/* Every certificate loaded (never a key: only whether one is there). */
+void ctl_h_list_certs(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	json_t *certs = json_array();
+	size_t n = d->creds ? ike_creds_n_certs(d->creds) : 0;
+
+	(void)req;
+	for (size_t i = 0; i < n; i++) {
+		struct ike_creds_entry en;
+		char serial[128], kt[64];
+		int64_t nb = 0, na = 0;
+
+		ike_creds_cert_entry(d->creds, i, &en);
+		ike_cert_serial(en.cert, serial, sizeof(serial));
+		ike_cert_key_type(en.cert, kt, sizeof(kt));
+		ike_cert_validity(en.cert, &nb, &na);
+		json_array_append_new(
+		    certs, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:b, s:s}", "subject",
+				     ike_cert_subject(en.cert), "issuer", ike_cert_issuer(en.cert),
+				     "serial", serial, "not_before", (json_int_t)nb, "not_after",
+				     (json_int_t)na, "key_type", kt, "private_key", en.has_key,
+				     "kind", en.kind == IKE_CERT_KIND_CA ? "ca" : "end-entity",
+				     "anchor", en.anchor, "source", en.source));
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:o, s:I}", "ok", 1, "certs", certs, "crls",
+					(json_int_t)(d->creds ? ike_creds_n_crls(d->creds) : 0)));
+}
+
+void ctl_h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	(void)req;
+	ctl_reply_send(reply, do_reload(arg));
+}
+
+/* The table's handlers, for ctl_server_new (which refuses a command
+ * whose handler is not linked in). */
+void ctl_h_monitor(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+
+	(void)req;
+	mon_ctl_subscribe(d->mon, reply);
+}
+
+const struct ctl_handlers *ctl_cmds_handlers(void)
+{
+	static struct ctl_command commands[64];
+	static struct ctl_handlers h = { commands, 0 };
+
+	if (h.n_commands == 0) {
+		for (size_t i = 0; i < ctl_cmd_count && i < sizeof(commands) / sizeof(commands[0]);
+		     i++) {
+			commands[i].name = ctl_cmd_table[i].name;
+			commands[i].fn = ctl_cmd_table[i].handler;
+			commands[i].args = ctl_cmd_table[i].args;
+		}
+		h.n_commands = ctl_cmd_count < 64 ? ctl_cmd_count : 64;
+	}
+	return &h;
+}
