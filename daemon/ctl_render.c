@@ -167,6 +167,14 @@ static void render_status(FILE *out, const json_t *r)
 	fputs("\n  CHILD SAs:   ", out);
 	put_int(out, r, "child_sas");
 	fputc('\n', out);
+	const json_t *m = json_object_get(r, "monitors");
+	if (json_is_object(m)) {
+		fputs("  monitors:    ", out);
+		put_int(out, m, "clients");
+		fputs(" (", out);
+		put_int(out, m, "dropped");
+		fputs(" events dropped)\n", out);
+	}
 	render_limits(out, json_object_get(r, "limits"));
 }
 
