@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,16 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
+		/* A client that only shut down its sending side (a pipe
+		 * into nc or socat ended) still reads: stop reading, keep
+		 * sending; a send error closes it once it is gone. */
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (n == 0 && poll(&p, 1, 0) == 1 && !(p.revents & (POLLHUP | POLLERR))) {
+			log_msg(LOG_LEVEL_DEBUG, "control: monitor %u: its sending side is closed",
+				c->id);
+			event_del(c->rev);
+			return;
+		}
 		client_close(c, LOG_LEVEL_DEBUG, n < 0 ? strerror(errno) : NULL);
 		return;
 	}

@@ -350,6 +350,28 @@ START_TEST(test_max_clients_and_eof)
 }
 END_TEST
 
+/* A subscriber that only shuts down its sending side still gets events;
+ * once it has closed, the next event finds out. */
+START_TEST(test_half_close)
+{
+	int fd = subscribe(NULL);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	run(10);
+	ck_assert_uint_eq(mon_hub_n_clients(hub), 1);
+	publish(1, 1);
+	struct text t = { 0 };
+	drain(fd, &t);
+	ck_assert_ptr_nonnull(t.s);
+	ck_assert(strstr(t.s, "\"n\":1") != NULL);
+	close(fd);
+	run(10);
+	publish(2, 1);
+	run(10);
+	ck_assert_uint_eq(mon_hub_n_clients(hub), 0);
+	free(t.s);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Over the control socket: the handler hands the connection to the hub. */
 
@@ -605,6 +627,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_stall_closes);
 	tcase_add_test(tc, test_slow_reader_kept);
 	tcase_add_test(tc, test_max_clients_and_eof);
+	tcase_add_test(tc, test_half_close);
 	tcase_add_test(tc, test_over_ctl);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("events");
