@@ -1716,6 +1716,7 @@ int main(int argc, char **argv)
 out:
 	/* Answer waiting initiates before the server goes. */
 	ctl_server_free(d->ctl);
+	ctl_cmds_cleanup();
 	if (d->engine)
 		ike_engine_free(d->engine);
 	ike_creds_unref(d->creds);

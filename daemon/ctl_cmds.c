@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <uthash.h>
 
 #include "conf/conf.h"
 #include "daemon/ctl.h"
@@ -25,7 +26,10 @@
 #include "daemon/kernel.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
+#include "daemon/trap.h"
+#include "ike/alg.h"
 #include "ike/cert.h"
+#include "ike/ike_const.h"
 #include "ike/ike.h"
 #include "kernel-iface/xfrm.h"
 
@@ -301,30 +305,96 @@ static void set_age(json_t *o, const char *key, uint64_t since, uint64_t now)
 		json_object_set_new(o, key, json_integer((json_int_t)((now - since) / 1000)));
 }
 
-/* The kernel's counters of a child's SAs, and how long ago each last
- * carried a packet ("idle_in"/"idle_out", null: never); nothing when
- * the kernel keeps no SAs (--kernel none) or does not know the child. */
+/*
+ * When each child's SAs last carried a packet. The kernel says so with
+ * XFRMA_LASTUSED only from Linux 6.4 on ("xfrm: update x->lastused for
+ * every packet"); before, ESP leaves it 0. Then list-sas tells from the
+ * counters: a counter seen to move since the previous listing moved by
+ * then, so the idle time is at least the time since that listing saw it.
+ * Records of children no longer listed are dropped at each listing.
+ */
+struct use_rec {
+	UT_hash_handle hh;
+	uint32_t child_id;
+	uint64_t packets[2];  /* in, out, at the last listing */
+	uint64_t changed[2];  /* when a listing saw them move (mono ms), 0: not yet */
+	uint64_t listing;     /* the last listing that saw the child */
+};
+
+static struct use_rec *use_recs;
+static uint64_t use_listing;
+
+/* "idle_in"/"idle_out" of one direction: seconds, null (never used), or
+ * nothing (used, but not yet known when). */
+static void set_idle(struct list_ctx *lc, json_t *c, const char *key, struct use_rec *u, int dir,
+		     const struct kif_sa_stats *st)
+{
+	if (st->last_used) {
+		json_object_set_new(c, key,
+				    json_integer(lc->wall > (int64_t)st->last_used
+						     ? lc->wall - (int64_t)st->last_used
+						     : 0));
+	} else if (!st->packets) {
+		json_object_set_new(c, key, json_null());
+	} else if (u) {
+		if (u->listing && u->packets[dir] != st->packets)
+			u->changed[dir] = lc->now;
+		if (u->changed[dir])
+			json_object_set_new(c, key,
+					    json_integer((json_int_t)((lc->now - u->changed[dir]) / 1000)));
+	}
+	if (u)
+		u->packets[dir] = st->packets;
+}
+
+/* The kernel's counters of a child's SAs and how long each direction has
+ * been idle; nothing when the kernel keeps no SAs (--kernel none) or does
+ * not know the child. */
 static void child_traffic(struct list_ctx *lc, json_t *c, uint32_t child_id)
 {
 	struct kif_sa_stats in, out;
+	struct use_rec *u;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	if (!c || !lc->stats || dkern_child_stats(lc->d->kern, child_id, &in, &out))
 		return;
-	json_object_update_new(
-	    c, json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "bytes_in", (json_int_t)in.bytes,
-			 "packets_in", (json_int_t)in.packets, "bytes_out", (json_int_t)out.bytes,
-			 "packets_out", (json_int_t)out.packets, "idle_in",
-			 in.last_used ? json_integer(lc->wall > (int64_t)in.last_used
-							 ? lc->wall - (int64_t)in.last_used
-							 : 0)
-				      : json_null(),
-			 "idle_out",
-			 out.last_used ? json_integer(lc->wall > (int64_t)out.last_used
-							  ? lc->wall - (int64_t)out.last_used
-							  : 0)
-				       : json_null()));
+	json_object_update_new(c, json_pack("{s:I, s:I, s:I, s:I}", "bytes_in", (json_int_t)in.bytes,
+					    "packets_in", (json_int_t)in.packets, "bytes_out",
+					    (json_int_t)out.bytes, "packets_out",
+					    (json_int_t)out.packets));
+	HASH_FIND(hh, use_recs, &child_id, sizeof(child_id), u);
+	if (!u && (u = calloc(1, sizeof(*u)))) {
+		u->child_id = child_id;
+		HASH_ADD(hh, use_recs, child_id, sizeof(u->child_id), u);
+	}
+	set_idle(lc, c, "idle_in", u, 0, &in);
+	set_idle(lc, c, "idle_out", u, 1, &out);
+	if (u)
+		u->listing = use_listing;
+}
+
+void ctl_cmds_cleanup(void)
+{
+	struct use_rec *u, *tmp;
+
+	HASH_ITER (hh, use_recs, u, tmp) {
+		HASH_DEL(use_recs, u);
+		free(u);
+	}
+}
+
+/* After a full listing: forget the children it did not see. */
+static void use_recs_sweep(void)
+{
+	struct use_rec *u, *tmp;
+
+	HASH_ITER (hh, use_recs, u, tmp) {
+		if (u->listing != use_listing) {
+			HASH_DEL(use_recs, u);
+			free(u);
+		}
+	}
 }
 
 static int list_fn(void *arg, const struct ike_sa_info *sa)
@@ -391,19 +461,22 @@ void ctl_h_list_sas(void *arg, const json_t *req, struct ctl_reply *reply)
 			       .wall = (int64_t)time(NULL),
 			       .stats = !strcmp(kif_backend(d->kif), "netlink"),
 			       .conn = ctl_arg_string(req, "conn") };
+	bool has_id = ctl_arg_integer(req, "id", &lc.id);
 
-	ctl_arg_integer(req, "id", &lc.id);
 	if (lc.conn && !conf_find_conn(d->conf, lc.conn)) {
 		ctl_reply_error(reply, "no connection named %s", lc.conn);
 		return;
 	}
-	if (lc.id < 0 || lc.id > UINT32_MAX) {
+	if (has_id && (lc.id <= 0 || lc.id > UINT32_MAX)) {
 		ctl_reply_error(reply, "no IKE SA %lld: an IKE SA id is 1 to %u", (long long)lc.id,
 				UINT32_MAX);
 		return;
 	}
 	lc.sas = json_array();
+	use_listing++;
 	ike_engine_foreach_sa(d->engine, list_fn, &lc);
+	if (!lc.conn && !lc.id)
+		use_recs_sweep();
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "ike_sas", lc.sas));
 }
 
@@ -738,6 +811,9 @@ struct rekey_ctx {
 	size_t conn_len;
 	const char *child; /* NULL: the IKE SAs */
 	int n_ok, n_busy;
+	bool reauth; /* collect the established IKE SAs' ids in ids */
+	uint32_t *ids;
+	size_t n_ids, cap;
 };
 
 static int rekey_one(void *arg, const struct ike_sa_info *sa)
@@ -748,6 +824,20 @@ static int rekey_one(void *arg, const struct ike_sa_info *sa)
 	if (strlen(sa->conn_name) != r->conn_len || strncmp(sa->conn_name, r->conn, r->conn_len) ||
 	    sa->state != IKE_STATE_ESTABLISHED)
 		return 0;
+	if (r->reauth) {
+		/* reauthenticated after the walk: it adds IKE SAs */
+		if (r->n_ids == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 4;
+			uint32_t *ids = realloc(r->ids, cap * sizeof(*ids));
+
+			if (!ids)
+				return -ENOMEM;
+			r->ids = ids;
+			r->cap = cap;
+		}
+		r->ids[r->n_ids++] = sa->id;
+		return 0;
+	}
 	if (!r->child) {
 		rc = ike_engine_rekey(r->d->engine, sa->id, 0);
 		r->n_ok += rc == 0;
@@ -779,7 +869,46 @@ void ctl_h_rekey(void *arg, const json_t *req, struct ctl_reply *reply)
 		ctl_reply_error(reply, "no connection named %s", conn);
 		return;
 	}
-	ike_engine_foreach_sa(d->engine, rekey_one, &r);
+	r.reauth = json_is_true(json_object_get(req, "reauth"));
+	if (r.reauth && r.child) {
+		ctl_reply_error(reply,
+				"rekey --reauth reauthenticates IKE SAs (with all their "
+				"children): give the connection, %s",
+				conn);
+		return;
+	}
+	if (ike_engine_foreach_sa(d->engine, rekey_one, &r) == -ENOMEM) {
+		free(r.ids);
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	if (r.reauth) {
+		json_t *nids = json_array();
+		const char *why = NULL;
+
+		for (size_t i = 0; i < r.n_ids; i++) {
+			int rc = ike_engine_reauth(d->engine, r.ids[i]);
+
+			if (rc > 0)
+				json_array_append_new(nids, json_integer(rc));
+			r.n_busy += rc == -EBUSY;
+			if (rc == -EDESTADDRREQ)
+				why = "the connection has no remote address to initiate to";
+			else if (rc < 0 && rc != -EBUSY && !why)
+				why = strerror(-rc);
+		}
+		free(r.ids);
+		if (!json_array_size(nids) && !r.n_busy) {
+			json_decref(nids);
+			ctl_reply_error(reply, "%s: %s", name,
+					why ? why : "no established IKE SA to reauthenticate");
+			return;
+		}
+		ctl_reply_send(reply, json_pack("{s:b, s:I, s:i, s:o}", "ok", 1, "reauthenticating",
+						(json_int_t)json_array_size(nids), "busy",
+						(json_int_t)r.n_busy, "ike_sas", nids));
+		return;
+	}
 	if (!r.n_ok && !r.n_busy) {
 		ctl_reply_error(reply, "%s: no established %s to rekey", name,
 				r.child ? "CHILD_SA of that name" : "IKE SA");
@@ -849,4 +978,208 @@ const struct ctl_handlers *ctl_cmds_handlers(void)
 		h.n_commands = ctl_cmd_count < 64 ? ctl_cmd_count : 64;
 	}
 	return &h;
+}
+
+/* ------------------------------------------------------------------ */
+/* list-pols                                                           */
+
+/* A child's engine reqid and names, from the engine's listing. */
+struct pol_owner {
+	uint32_t reqid;
+	char conn[64], child[64];
+};
+
+struct pol_owners {
+	struct pol_owner *v;
+	size_t n, cap;
+};
+
+static int pol_owner_fn(void *arg, const struct ike_sa_info *sa)
+{
+	struct pol_owners *o = arg;
+
+	for (size_t i = 0; i < sa->n_children; i++) {
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 16;
+			struct pol_owner *v = realloc(o->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			o->v = v;
+			o->cap = cap;
+		}
+		o->v[o->n].reqid = sa->children[i].reqid;
+		snprintf(o->v[o->n].conn, sizeof(o->v[0].conn), "%s", sa->conn_name);
+		snprintf(o->v[o->n].child, sizeof(o->v[0].child), "%s",
+			 sa->children[i].name ? sa->children[i].name : "");
+		o->n++;
+	}
+	return 0;
+}
+
+static const char *pol_dir(enum kif_dir d)
+{
+	return d == KIF_DIR_IN ? "in" : d == KIF_DIR_OUT ? "out" : "fwd";
+}
+
+/* "10.1.0.0/24", with the protocol and port when the selector has them
+ * ("10.1.0.0/24[tcp/80]"). */
+static json_t *pol_sel(const struct kif_addr *a, uint8_t plen, uint8_t proto, uint16_t port,
+		       uint16_t mask)
+{
+	char ip[64], buf[128];
+
+	kif_addr_str(a, ip, sizeof(ip));
+	if (!proto && !mask)
+		return json_sprintf("%s/%u", ip, plen);
+	snprintf(buf, sizeof(buf), "%s/%u[%u", ip, plen, proto);
+	if (mask)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%u", port);
+	return json_sprintf("%s]", buf);
+}
+
+/* conduit's policies in the kernel (its reqid range: children's and
+ * traps'), each with the connection and child it belongs to. */
+void ctl_h_list_pols(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	struct pol_owners own = { NULL, 0, 0 };
+	struct kif_policy *pols = NULL;
+	json_t *list;
+	size_t n = 0;
+	int rc;
+
+	(void)req;
+	rc = kif_policy_list(d->kif, &pols, &n);
+	if (rc) {
+		ctl_reply_error(reply, "cannot list the kernel's policies: %s", kif_error(d->kif));
+		return;
+	}
+	if (ike_engine_foreach_sa(d->engine, pol_owner_fn, &own)) {
+		free(pols);
+		free(own.v);
+		ctl_reply_error(reply, "out of memory");
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct kif_policy *p = &pols[i];
+		const struct kif_tmpl *t = &p->tmpl[0];
+		const char *conn = NULL, *child = NULL;
+		uint32_t ereqid = dkern_engine_reqid(d->kern, t->reqid);
+		bool trap = false;
+		char s[64], ds[64];
+		json_t *o;
+
+		for (size_t k = 0; ereqid && k < own.n && !conn; k++)
+			if (own.v[k].reqid == ereqid) {
+				conn = own.v[k].conn;
+				child = own.v[k].child;
+			}
+		if (!conn)
+			trap = dtrap_lookup(d->trap, t->reqid, &conn, &child) == 1;
+		o = json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:b}", "dir", pol_dir(p->dir), "src",
+			      pol_sel(&p->sel.src, p->sel.src_plen, p->sel.proto, p->sel.sport,
+				      p->sel.sport_mask),
+			      "dst",
+			      pol_sel(&p->sel.dst, p->sel.dst_plen, p->sel.proto, p->sel.dport,
+				      p->sel.dport_mask),
+			      "mode", t->mode == KIF_MODE_TUNNEL ? "tunnel" : "transport", "reqid",
+			      (json_int_t)t->reqid, "priority", (json_int_t)p->priority, "index",
+			      (json_int_t)p->index, "trap", trap);
+		if (o && conn) {
+			json_object_set_new(o, "connection", json_string(conn));
+			json_object_set_new(o, "child", json_string(child ? child : ""));
+		}
+		if (o && t->mode == KIF_MODE_TUNNEL && t->src.family) {
+			json_object_set_new(o, "tunnel_src",
+					    json_string(kif_addr_str(&t->src, s, sizeof(s))));
+			json_object_set_new(o, "tunnel_dst",
+					    json_string(kif_addr_str(&t->dst, ds, sizeof(ds))));
+		}
+		if (o && (p->mark_value || p->mark_mask))
+			json_object_update_new(o, json_pack("{s:I, s:I}", "mark",
+							    (json_int_t)p->mark_value, "mark_mask",
+							    (json_int_t)p->mark_mask));
+		if (o && p->if_id)
+			json_object_set_new(o, "if_id", json_integer((json_int_t)p->if_id));
+		json_array_append_new(list, o);
+	}
+	free(pols);
+	free(own.v);
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
+					kif_backend(d->kif), "policies", list));
+}
+
+/* ------------------------------------------------------------------ */
+/* list-algs                                                           */
+
+static const char *alg_type(uint8_t t)
+{
+	switch (t) {
+	case IKE_TRANS_ENCR:
+		return "encryption";
+	case IKE_TRANS_PRF:
+		return "prf";
+	case IKE_TRANS_INTEG:
+		return "integrity";
+	case IKE_TRANS_DH:
+		return "key-exchange";
+	case IKE_TRANS_ESN:
+		return "esn";
+	}
+	return "?";
+}
+
+/* The kernel's crypto API type of an ESP algorithm's kernel name. */
+static const char *alg_kernel_type(const struct ike_alg_info *a)
+{
+	if (a->type == IKE_TRANS_INTEG)
+		return "hash";
+	return (a->flags & IKE_ALG_AEAD) ? "aead" : "skcipher";
+}
+
+/* What this build negotiates (the algorithm table: IKE and ESP, by
+ * strongSwan keyword), and for ESP whether this kernel has it. */
+void ctl_h_list_algs(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+	bool probe = !strcmp(kif_backend(d->kif), "netlink");
+	json_t *list = json_array();
+
+	(void)req;
+	for (int i = IKE_ALG_NONE + 1; i < IKE_ALG_COUNT; i++) {
+		const struct ike_alg_info *a = ike_alg_get((enum ike_alg)i);
+		json_t *kw, *o, *kernel = json_null();
+		char name[64];
+
+		if (!a || !a->keywords[0])
+			continue;
+		kw = json_array();
+		for (size_t k = 0; k < IKE_ALG_MAX_KEYWORDS && a->keywords[k]; k++)
+			json_array_append_new(kw, json_string(a->keywords[k]));
+		/* strongSwan's name, with the key length of an encryption */
+		if (a->type == IKE_TRANS_ENCR && a->key_bits)
+			snprintf(name, sizeof(name), "%s_%u", a->name, a->key_bits);
+		else
+			snprintf(name, sizeof(name), "%s", a->name ? a->name : a->keywords[0]);
+		if (probe && (a->flags & IKE_ALG_ESP) && a->kernel &&
+		    (a->type == IKE_TRANS_ENCR || a->type == IKE_TRANS_INTEG)) {
+			int rc = kif_crypto_probe(alg_kernel_type(a), a->kernel);
+
+			if (rc >= 0) {
+				json_decref(kernel);
+				kernel = json_boolean(rc == 1);
+			}
+		}
+		o = json_pack("{s:s, s:s, s:o, s:s, s:b, s:b, s:b, s:o}", "name", name, "keyword",
+			      a->keywords[0], "keywords", kw, "type", alg_type(a->type), "ike",
+			      !!(a->flags & IKE_ALG_IKE), "esp", !!(a->flags & IKE_ALG_ESP), "weak",
+			      !!(a->flags & IKE_ALG_WEAK), "kernel", kernel);
+		if (o && a->kernel)
+			json_object_set_new(o, "kernel_name", json_string(a->kernel));
+		json_array_append_new(list, o);
+	}
+	ctl_reply_send(reply, json_pack("{s:b, s:s, s:o}", "ok", 1, "kernel_backend",
+					kif_backend(d->kif), "algorithms", list));
 }

@@ -528,6 +528,26 @@ static void render_terminate(FILE *out, const json_t *req, const json_t *r)
 
 static void render_rekey(FILE *out, const json_t *req, const json_t *r)
 {
+	if (json_is_integer(json_object_get(r, "reauthenticating"))) {
+		json_int_t n = json_integer_value(json_object_get(r, "reauthenticating"));
+		json_int_t busy = json_integer_value(json_object_get(r, "busy"));
+		const json_t *ids = json_object_get(r, "ike_sas");
+
+		put_field(out, req, "name");
+		fprintf(out, ": reauthenticating %" JSON_INTEGER_FORMAT " IKE SA%s", n,
+			n == 1 ? "" : "s");
+		if (json_array_size(ids)) {
+			fputs(json_array_size(ids) == 1 ? " (new IKE SA " : " (new IKE SAs ", out);
+			put_list(out, ids, ", ", "");
+			fputc(')', out);
+		}
+		if (busy)
+			fprintf(out, "; %" JSON_INTEGER_FORMAT " already being replaced or going",
+				busy);
+		fputc('\n', out);
+		return;
+	}
+
 	json_int_t n = json_integer_value(json_object_get(r, "rekeying"));
 	json_int_t busy = json_integer_value(json_object_get(r, "busy"));
 
@@ -558,6 +578,66 @@ static void render_reload(FILE *out, const json_t *r)
 		put_list(out, a, ", ", "");
 		fputc('\n', out);
 	}
+}
+
+static void render_policy(FILE *out, const json_t *p)
+{
+	if (json_is_string(json_object_get(p, "connection"))) {
+		put_field(out, p, "connection");
+		fputc('/', out);
+		put_field(out, p, "child");
+	} else {
+		fputs("(no SA)", out);
+	}
+	fputs(": ", out);
+	put_field(out, p, "dir");
+	fputc(' ', out);
+	put_field(out, p, "src");
+	fputs(" === ", out);
+	put_field(out, p, "dst");
+	fputs(", ", out);
+	put_field(out, p, "mode");
+	if (json_is_string(json_object_get(p, "tunnel_src"))) {
+		fputc(' ', out);
+		put_field(out, p, "tunnel_src");
+		fputs(" -> ", out);
+		put_field(out, p, "tunnel_dst");
+	}
+	const json_t *reqid = json_object_get(p, "reqid");
+	if (json_is_integer(reqid))
+		fprintf(out, ", reqid %08llx", (unsigned long long)json_integer_value(reqid));
+	fputs(", priority ", out);
+	put_int(out, p, "priority");
+	if (get_bool(p, "trap"))
+		fputs(", trap", out);
+	const json_t *mark = json_object_get(p, "mark");
+	if (json_is_integer(mark))
+		fprintf(out, ", mark %#llx/%#llx", (unsigned long long)json_integer_value(mark),
+			(unsigned long long)json_integer_value(json_object_get(p, "mark_mask")));
+	if (json_is_integer(json_object_get(p, "if_id"))) {
+		fputs(", if_id ", out);
+		put_int(out, p, "if_id");
+	}
+	fputc('\n', out);
+}
+
+static void render_alg(FILE *out, const json_t *a, bool kernel_asked)
+{
+	const json_t *k = json_object_get(a, "kernel");
+
+	fputs("  ", out);
+	put_field(out, a, "keyword");
+	const char *kw = json_string_value(json_object_get(a, "keyword"));
+	fprintf(out, "%*s", kw && strlen(kw) < 22 ? (int)(22 - strlen(kw)) : 1, "");
+	put_field(out, a, "name");
+	fprintf(out, "%s%s%s", get_bool(a, "ike") ? ", IKE" : "", get_bool(a, "esp") ? ", ESP" : "",
+		get_bool(a, "weak") ? ", weak" : "");
+	if (kernel_asked && get_bool(a, "esp") && json_object_get(a, "kernel_name") != NULL)
+		fputs(json_is_true(k)    ? ", kernel has it"
+		      : json_is_false(k) ? ", NOT in this kernel"
+					 : ", kernel unknown",
+		      out);
+	fputc('\n', out);
 }
 
 /* The renderers of the command table (daemon/ctl_table.c). */
@@ -599,6 +679,51 @@ void ctl_render_terminate(FILE *out, const json_t *req, const json_t *r)
 void ctl_render_rekey(FILE *out, const json_t *req, const json_t *r)
 {
 	render_rekey(out, req, r);
+}
+
+void ctl_render_list_pols(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)req;
+	const char *k = json_string_value(json_object_get(r, "kernel_backend"));
+	if (k != NULL && strcmp(k, "netlink") != 0) {
+		fputs("no policies: conduitd installs nothing in the kernel (--kernel ", out);
+		put_str(out, k);
+		fputs(")\n", out);
+		return;
+	}
+	render_array(out, json_object_get(r, "policies"), "no policies", render_policy);
+}
+
+void ctl_render_list_algs(FILE *out, const json_t *req, const json_t *r)
+{
+	static const char *const types[] = { "encryption", "integrity", "prf", "key-exchange",
+					     "esn" };
+	const json_t *algs = json_object_get(r, "algorithms");
+	const char *backend = json_string_value(json_object_get(r, "kernel_backend"));
+	bool asked = backend == NULL || strcmp(backend, "netlink") == 0;
+
+	(void)req;
+	if (!asked) {
+		fputs("(the kernel was not asked: conduitd runs with --kernel ", out);
+		put_str(out, backend);
+		fputs(")\n", out);
+	}
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		bool head = false;
+		size_t i;
+		json_t *a;
+
+		json_array_foreach(algs, i, a)
+		{
+			const char *ty = json_string_value(json_object_get(a, "type"));
+			if (!json_is_object(a) || ty == NULL || strcmp(ty, types[t]) != 0)
+				continue;
+			if (!head)
+				fprintf(out, "%s:\n", types[t]);
+			head = true;
+			render_alg(out, a, asked);
+		}
+	}
 }
 
 void ctl_render_reload(FILE *out, const json_t *req, const json_t *r)

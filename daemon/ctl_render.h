@@ -40,6 +40,8 @@ void ctl_render_initiate(FILE *out, const json_t *request, const json_t *reply);
 void ctl_render_terminate(FILE *out, const json_t *request, const json_t *reply);
 void ctl_render_rekey(FILE *out, const json_t *request, const json_t *reply);
 void ctl_render_reload(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_list_pols(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_list_algs(FILE *out, const json_t *request, const json_t *reply);
 void ctl_render_monitor(FILE *out, const json_t *request, const json_t *reply);
 
 /* "42s", "5m 3s", "2h 5m", "3d 4h"; negative: "?". */

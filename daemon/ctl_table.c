@@ -18,6 +18,8 @@ CTL_CMD(initiate);
 CTL_CMD(terminate);
 CTL_CMD(rekey);
 CTL_CMD(reload);
+CTL_CMD(list_pols);
+CTL_CMD(list_algs);
 CTL_CMD(monitor);
 #undef CTL_CMD
 
@@ -47,6 +49,15 @@ static const struct ctl_arg ctl_args_terminate[] = {
 	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
 };
 
+static const struct ctl_arg ctl_args_rekey[] = {
+	{ "name", CTL_ARG_STRING, true, CTL_ARGF_POSITIONAL, "NAME", NULL },
+	{ "reauth", CTL_ARG_BOOLEAN, false, 0, NULL,
+	  "reauthenticate instead: a new IKE SA from\n"
+	  "scratch with all the children, then the old one\n"
+	  "is deleted (make before break)" },
+	{ NULL, CTL_ARG_STRING, false, 0, NULL, NULL },
+};
+
 const struct ctl_cmd_desc ctl_cmd_table[] = {
 	{ "status", "", "the daemon's version, uptime and SA counts", NULL, CTL_FNS(status) },
 	{ "list-conns", "", "the configured connections and their children", NULL,
@@ -59,6 +70,12 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "the certificates loaded: subject, issuer, validity, key,\n"
 	  "whether its private key is loaded, the file",
 	  NULL, CTL_FNS(list_certs) },
+	{ "list-pols", "", "conduit's IPsec policies in the kernel, with the child\nthey belong to",
+	  NULL, CTL_FNS(list_pols) },
+	{ "list-algs", "",
+	  "the algorithms this build negotiates (IKE, ESP) and\n"
+	  "whether this kernel has each ESP one",
+	  NULL, CTL_FNS(list_algs) },
 	{ "initiate", "NAME",
 	  "start connection NAME, every child of it on one IKE SA\n"
 	  "(CONN/CHILD: that child), and wait until each is up or\n"
@@ -69,10 +86,10 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "that CHILD_SA; the IKE SA and other children stay), or\n"
 	  "IKE SA N; waits until the peer answered the deletes",
 	  ctl_args_terminate, CTL_FNS(terminate) },
-	{ "rekey", "NAME",
+	{ "rekey", "NAME [--reauth]",
 	  "rekey the IKE SAs of connection NAME now (CONN/CHILD:\n"
 	  "that CHILD_SA); the rekey runs in the background",
-	  ctl_args_name, CTL_FNS(rekey) },
+	  ctl_args_rekey, CTL_FNS(rekey) },
 	{ "reload", "", "re-read the configuration and apply the changes", NULL, CTL_FNS(reload) },
 	/* conduitctl prints the stream of events that follows the answer
 	 * with daemon/monitor_client.c */

@@ -86,7 +86,10 @@ json_t *do_reload(struct daemon *d);
  * (arg: the daemon), and the engine's events for waiting commands. */
 const struct ctl_handlers *ctl_cmds_handlers(void);
 void ctl_cmds_event(struct daemon *d, const struct ike_event *ev);
+/* Frees what the commands keep between calls (after ctl_server_free). */
+void ctl_cmds_cleanup(void);
 ctl_handler_fn ctl_h_status, ctl_h_list_conns, ctl_h_list_sas, ctl_h_list_certs, ctl_h_initiate,
-    ctl_h_terminate, ctl_h_rekey, ctl_h_reload, ctl_h_monitor;
+    ctl_h_terminate, ctl_h_rekey, ctl_h_reload, ctl_h_list_pols, ctl_h_list_algs,
+    ctl_h_monitor;
 
 #endif

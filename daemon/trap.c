@@ -328,6 +328,18 @@ int dtrap_acquire(struct dtrap *t, uint32_t reqid, const char **conn, const char
 	return 1;
 }
 
+int dtrap_lookup(struct dtrap *t, uint32_t reqid, const char **conn, const char **child)
+{
+	struct trap *tr;
+
+	HASH_FIND(hr, t->by_reqid, &reqid, sizeof(reqid), tr);
+	if (!tr)
+		return 0;
+	*conn = tr->conn->name;
+	*child = tr->child;
+	return 1;
+}
+
 void dtrap_initiated(struct dtrap *t, uint32_t reqid, int ike_sa_id)
 {
 	struct trap *tr;

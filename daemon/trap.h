@@ -63,6 +63,8 @@ void dtrap_remove_conn(struct dtrap *t, const char *conn);
  * it, then report with dtrap_initiated), 0 otherwise.
  */
 int dtrap_acquire(struct dtrap *t, uint32_t reqid, const char **conn, const char **child);
+/* Whose trap has reqid (list-pols): 1 with *conn and *child, or 0. */
+int dtrap_lookup(struct dtrap *t, uint32_t reqid, const char **conn, const char **child);
 /* The initiate dtrap_acquire asked for: the IKE SA id, or <= 0 if it
  * failed to start (the next ACQUIRE tries again). */
 void dtrap_initiated(struct dtrap *t, uint32_t reqid, int ike_sa_id);

@@ -1597,6 +1597,25 @@ int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id
 	return rc;
 }
 
+int ike_engine_reauth(struct ike_engine *e, uint32_t ike_sa_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, ike_sa_id), *o, *tmp;
+	int rc;
+
+	if (!sa)
+		return -ENOENT;
+	/* once: not while a reauthentication of it is under way */
+	HASH_ITER (hh_id, e->sas_by_id, o, tmp)
+		if (o->reauth_of == ike_sa_id)
+			return -EBUSY;
+	if (sa->state != IKE_S_ESTABLISHED || ike_task_find(sa, IKE_TASK_DELETE_IKE, 0, 0))
+		return -EBUSY;
+	enter(e);
+	rc = ike_sa_reauth_start(e, sa, "reauthentication requested");
+	leave(e);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 

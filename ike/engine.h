@@ -432,6 +432,10 @@ uint64_t ike_children_last_use(struct ike_engine *e, struct ike_sa *sa, bool in,
 uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint16_t cfg_idx,
 			    uint8_t mode, const struct ike_ts *ts, size_t n_lts, size_t n_rts);
 void ike_sa_reauth_timer(struct ike_timer *t, void *ctx);
+/* Reauthenticate the established sa now (why: for the log line): the new
+ * IKE SA's id (a positive int), or -EBUSY (not established), -ENOENT (its
+ * connection was removed), -EDESTADDRREQ, -EINVAL, -ENOMEM. */
+int ike_sa_reauth_start(struct ike_engine *e, struct ike_sa *sa, const char *why);
 /* nsa (initiator) is established and has recreated the children of the
  * IKE SA it reauthenticates (or failed to): that one is deleted now. */
 void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa);

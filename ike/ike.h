@@ -412,6 +412,13 @@ void ike_engine_nat_mapping(struct ike_engine *e, uint32_t reqid, uint32_t spi,
  * SA, now (or once the SA's exchange in progress is over). 0, -ENOENT, or
  * -EBUSY (already being rekeyed, replaced or deleted). */
 int ike_engine_rekey(struct ike_engine *e, uint32_t ike_sa_id, uint32_t child_id);
+/* Reauthenticate IKE SA ike_sa_id now, make before break as at its
+ * reauth_time: a new IKE SA with its children, then the old one is
+ * deleted. The new IKE SA's id (positive), or -ENOENT, -EBUSY (not
+ * established, going, or being reauthenticated), -EDESTADDRREQ (no
+ * remote address to initiate to: a responder-only connection), -EINVAL,
+ * -ENOMEM. */
+int ike_engine_reauth(struct ike_engine *e, uint32_t ike_sa_id);
 
 /* ------------------------------------------------------------------ */
 /* Listing, for the control socket                                     */

@@ -60,31 +60,29 @@ uint32_t ike_reqid_to_share(struct ike_engine *e, const struct ike_sa *sa, uint1
 	return 0;
 }
 
-void ike_sa_reauth_timer(struct ike_timer *t, void *ctx)
+int ike_sa_reauth_start(struct ike_engine *e, struct ike_sa *sa, const char *why)
 {
-	struct ike_engine *e = ctx;
-	struct ike_sa *sa = container_of(t, struct ike_sa, t_reauth);
 	struct ike_conn *now = ike_conn_find(e, sa->conn->name);
 	const struct ike_child *c;
+	struct ike_sa *nsa = NULL;
 	uint16_t *idx;
 	size_t n = 0;
 	int rc = 0;
 
 	if (sa->state != IKE_S_ESTABLISHED)
-		return;
+		return -EBUSY;
 	/* The connection as configured now (a reload may have changed it). */
 	if (!now || !now->cfg.remote.family) {
 		ike_log_sa(e, IKE_LOG_WARN, sa,
-			   "reauth_time reached, but the connection %s; the IKE SA stays until "
-			   "its over_time",
+			   "%s, but the connection %s; the IKE SA stays until its over_time", why,
 			   !now ? "was removed" : "has no remote address");
-		return;
+		return !now ? -ENOENT : -EDESTADDRREQ;
 	}
 	/* Every child it carries, by name in the configuration as it is now
 	 * (once each: a child config made twice comes back once). */
 	idx = calloc(now->cfg.n_children ? now->cfg.n_children : 1, sizeof(*idx));
 	if (!idx)
-		return;
+		return -ENOMEM;
 	for (size_t i = 0; i < now->cfg.n_children; i++) {
 		LIST_FOREACH (c, &sa->children, entry) {
 			if (ike_child_live(c) && !strcmp(sa->conn->children[c->cfg_idx].cfg.name,
@@ -95,16 +93,26 @@ void ike_sa_reauth_timer(struct ike_timer *t, void *ctx)
 		}
 	}
 	ike_log_sa(e, IKE_LOG_INFO, sa,
-		   "reauth_time reached: reauthenticating with %zu CHILD_SA%s (make before break)",
-		   n, n == 1 ? "" : "s");
+		   "%s: reauthenticating with %zu CHILD_SA%s (make before break)", why, n,
+		   n == 1 ? "" : "s");
 	if (!n && now->cfg.childless == IKE_CHILDLESS_NEVER)
 		rc = -EINVAL;
-	else if (!ike_initiate_sa(e, now, idx, n, sa->id, &rc))
+	else if (!(nsa = ike_initiate_sa(e, now, idx, n, sa->id, &rc)))
 		rc = rc ? rc : -EINVAL;
 	if (rc)
 		ike_log_sa(e, IKE_LOG_WARN, sa, "cannot start the reauthentication: %s",
 			   strerror(-rc));
 	free(idx);
+	return rc ? rc : (int)nsa->id;
+}
+
+void ike_sa_reauth_timer(struct ike_timer *t, void *ctx)
+{
+	struct ike_engine *e = ctx;
+	struct ike_sa *sa = container_of(t, struct ike_sa, t_reauth);
+
+	if (sa->state == IKE_S_ESTABLISHED)
+		ike_sa_reauth_start(e, sa, "reauth_time reached");
 }
 
 void ike_reauth_established(struct ike_engine *e, struct ike_sa *nsa)

@@ -123,6 +123,14 @@ static int none_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
 	return 0;
 }
 
+static int none_policy_list(struct kif *k, struct kif_policy **out, size_t *n)
+{
+	(void)k;
+	*out = NULL;
+	*n = 0;
+	return 0;
+}
+
 static const struct kif_ops none_ops = {
 	.name = "none",
 	.close = none_close,
@@ -138,6 +146,7 @@ static const struct kif_ops none_ops = {
 	.policy_get = none_policy_get,
 	.policy_delete = none_policy_delete,
 	.flush = none_flush,
+	.policy_list = none_policy_list,
 };
 
 static int open_none(struct kif **out)
@@ -248,4 +257,9 @@ int kif_policy_delete(struct kif *k, const struct kif_policy *key)
 int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy)
 {
 	return k->ops->flush(k, n_sa, n_policy);
+}
+
+int kif_policy_list(struct kif *k, struct kif_policy **out, size_t *n)
+{
+	return k->ops->policy_list(k, out, n);
 }

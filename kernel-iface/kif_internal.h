@@ -43,6 +43,7 @@ struct kif_ops {
 	int (*policy_get)(struct kif *k, const struct kif_policy *key, struct kif_policy *out);
 	int (*policy_delete)(struct kif *k, const struct kif_policy *key);
 	int (*flush)(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
+	int (*policy_list)(struct kif *k, struct kif_policy **out, size_t *n);
 };
 
 extern const struct kif_ops kif_netlink_ops;

@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/if_alg.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "kernel-iface/xfrm.h"
 
@@ -52,4 +54,25 @@ int kif_socket_bypass(int fd)
 			return -errno;
 	}
 	return 0;
+}
+
+int kif_crypto_probe(const char *type, const char *name)
+{
+	struct sockaddr_alg sa;
+	int fd, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.salg_family = AF_ALG;
+	if (strlen(type) >= sizeof(sa.salg_type) || strlen(name) >= sizeof(sa.salg_name))
+		return -ENAMETOOLONG;
+	memcpy(sa.salg_type, type, strlen(type));
+	memcpy(sa.salg_name, name, strlen(name));
+	fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* binding instantiates the algorithm, loading its modules as the
+	 * kernel would for an SA */
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 1;
+	close(fd);
+	return r == -ENOENT ? 0 : r;
 }

@@ -1435,6 +1435,33 @@ static int nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct ki
 	return 0;
 }
 
+static int nl_policy_list(struct kif *k, struct kif_policy **out, size_t *n)
+{
+	int r = -EAGAIN;
+
+	*out = NULL;
+	*n = 0;
+	/* A dump interrupted by concurrent changes may miss entries: again,
+	 * a bounded number of times; the last one is what we have. */
+	for (int round = 0; round < 4 && r == -EAGAIN; round++) {
+		struct collect c = { .size = sizeof(struct kif_policy) };
+		bool intr = false;
+
+		r = dump(k, XFRM_MSG_GETPOLICY, sizeof(struct xfrm_userpolicy_info),
+			 dump_owned_policy, &c, &intr);
+		if (r < 0) {
+			free(c.items);
+			return r;
+		}
+		free(*out);
+		*out = c.items;
+		*n = c.n;
+		r = intr ? -EAGAIN : 0;
+	}
+	k->err[0] = '\0';
+	return 0;
+}
+
 const struct kif_ops kif_netlink_ops = {
 	.name = "netlink",
 	.close = nl_close,
@@ -1450,4 +1477,5 @@ const struct kif_ops kif_netlink_ops = {
 	.policy_get = nl_policy_get,
 	.policy_delete = nl_policy_delete,
 	.flush = nl_flush,
+	.policy_list = nl_policy_list,
 };

@@ -259,6 +259,17 @@ int kif_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr
  * removed entries are stored when the pointers are not NULL. */
 int kif_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
 
+/* Every conduit-owned policy the kernel holds (its templates' reqids in
+ * conduit's range), priority and index filled in: *out (free() it) and
+ * *n; none with the none backend. 0 or -errno (kif_error says why). */
+int kif_policy_list(struct kif *k, struct kif_policy **out, size_t *n);
+
+/* Whether the kernel's crypto API has algorithm name of type ("aead",
+ * "skcipher", "hash"), as ESP would instantiate it (through AF_ALG, which
+ * loads its modules): 1 yes, 0 no, or -errno when it cannot tell (no
+ * AF_ALG in this kernel: -EAFNOSUPPORT). */
+int kif_crypto_probe(const char *type, const char *name);
+
 /* Events. */
 enum kif_event_type {
 	KIF_EV_ACQUIRE, /* traffic matched an out policy with no SA */

@@ -52,5 +52,11 @@ done
 for c in $pcmds; do
 	printf '%s\n' "$cmds" | grep -qxF "$c" || { echo "check-options: conduitctl.8 has a command conduitctl does not: $c" >&2; rc=1; }
 done
+# Each command's JSON reply is documented: a tag in the JSON OUTPUT section.
+jcmds=$(awk '/^\.SH / { on = ($2 == "JSON") } on && /^\.TP/ { tag = 1; next } on && tag { print } { tag = 0 }' \
+	"$src/man/conduitctl.8" | sed 's/^\.BI\{0,1\} "\{0,1\}\([a-z\\-]*\).*/\1/; s/\\-/-/g' | sort -u)
+for c in $cmds; do
+	printf '%s\n' "$jcmds" | grep -qxF -- "$c" || { echo "check-options: conduitctl.8 JSON OUTPUT lacks the command $c" >&2; rc=1; }
+done
 [ $rc -ne 0 ] || echo "check-options: every option and command of --help is in the man pages, and no other"
 exit $rc

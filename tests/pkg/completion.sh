@@ -63,7 +63,7 @@ expect() { # expect "WANT" WORD... : complete the last word of the line
 		rc=1
 	fi
 }
-expect "status list-conns list-sas list-certs initiate terminate rekey reload monitor" conduitctl ""
+expect "status list-conns list-sas list-certs list-pols list-algs initiate terminate rekey reload monitor" conduitctl ""
 expect "rekey reload" conduitctl -s "$tmp/sock" re
 expect "--conn --control" conduitctl --co
 expect "site-b site-b/net site-b/voip site-c site-c/proposals road" \

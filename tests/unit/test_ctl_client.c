@@ -449,7 +449,8 @@ START_TEST(usage_errors)
 	ck_assert_ptr_nonnull(strstr(err, "no command given"));
 	ck_assert_int_eq(run("--control", path, "frob", NULL), 2);
 	ck_assert_str_eq(err, "conduitctl: unknown command 'frob'; commands: status, list-conns, "
-			      "list-sas, list-certs, initiate, terminate, rekey, reload, monitor\n"
+			      "list-sas, list-certs, list-pols, list-algs, initiate, terminate, "
+			      "rekey, reload, monitor\n"
 			      "Try 'conduitctl --help'.\n");
 	ck_assert_int_eq(run("--control", path, "initiate", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "initiate needs a connection name"));

@@ -174,6 +174,74 @@ START_TEST(list_sas_times)
 }
 END_TEST
 
+START_TEST(list_pols)
+{
+	ck_assert_int_eq(
+	    render("{\"cmd\":\"list-pols\"}",
+		   "{\"ok\":true,\"kernel_backend\":\"netlink\",\"policies\":[{\"dir\":\"out\","
+		   "\"src\":\"10.1.0.0/24\",\"dst\":\"10.2.0.0/24\",\"mode\":\"tunnel\","
+		   "\"reqid\":3234856961,\"priority\":99743,\"index\":3353,\"trap\":false,"
+		   "\"connection\":\"site-b\",\"child\":\"net\",\"tunnel_src\":\"192.0.2.1\","
+		   "\"tunnel_dst\":\"192.0.2.2\"},{\"dir\":\"in\",\"src\":\"10.2.0.1/32[6/80]\","
+		   "\"dst\":\"10.1.0.1/32[6]\",\"mode\":\"transport\",\"reqid\":3234918401,"
+		   "\"priority\":200000,\"index\":8,\"trap\":true,\"connection\":\"h\","
+		   "\"child\":\"web\",\"mark\":1,\"mark_mask\":4294967295,\"if_id\":7},"
+		   "{\"dir\":\"fwd\",\"src\":\"a\\u0007\",\"dst\":\"b\",\"mode\":\"tunnel\"}]}"),
+	    CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b/net: out 10.1.0.0/24 === 10.2.0.0/24, tunnel 192.0.2.1 -> "
+			 "192.0.2.2, reqid c0d00001, priority 99743\n"
+			 "h/web: in 10.2.0.1/32[6/80] === 10.1.0.1/32[6], transport, reqid "
+			 "c0d0f001, priority 200000, trap, mark 0x1/0xffffffff, if_id 7\n"
+			 "(no SA): fwd a\\x07 === b, tunnel, priority ?\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
+				"{\"ok\":true,\"kernel_backend\":\"none\",\"policies\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "no policies: conduitd installs nothing in the kernel (--kernel none)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"list-pols\"}",
+				"{\"ok\":true,\"kernel_backend\":\"netlink\",\"policies\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "no policies\n");
+}
+END_TEST
+
+START_TEST(list_algs)
+{
+	static const char algs[] =
+	    "\"algorithms\":[{\"name\":\"AES_GCM_16_256\",\"keyword\":\"aes256gcm16\","
+	    "\"type\":\"encryption\",\"ike\":true,\"esp\":true,\"weak\":false,\"kernel\":true,"
+	    "\"kernel_name\":\"rfc4106(gcm(aes))\"},{\"name\":\"MODP_1024\",\"keyword\":"
+	    "\"modp1024\",\"type\":\"key-exchange\",\"ike\":true,\"esp\":false,\"weak\":true,"
+	    "\"kernel\":null},{\"name\":\"AES_XCBC_96\",\"keyword\":\"aesxcbc\",\"type\":"
+	    "\"integrity\",\"ike\":true,\"esp\":true,\"weak\":false,\"kernel\":false,"
+	    "\"kernel_name\":\"xcbc(aes)\"},{\"name\":\"CHACHA\",\"keyword\":\"chacha20poly1305\","
+	    "\"type\":\"encryption\",\"ike\":false,\"esp\":true,\"kernel\":null,"
+	    "\"kernel_name\":\"x\"}]}";
+	char reply[1024];
+
+	snprintf(reply, sizeof(reply), "{\"ok\":true,\"kernel_backend\":\"netlink\",%s", algs);
+	ck_assert_int_eq(render("{\"cmd\":\"list-algs\"}", reply), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "encryption:\n"
+				   "  aes256gcm16           AES_GCM_16_256, IKE, ESP, kernel has it\n"
+				   "  chacha20poly1305      CHACHA, ESP, kernel unknown\n"
+				   "integrity:\n"
+				   "  aesxcbc               AES_XCBC_96, IKE, ESP, NOT in this kernel\n"
+				   "key-exchange:\n"
+				   "  modp1024              MODP_1024, IKE, weak\n");
+	snprintf(reply, sizeof(reply), "{\"ok\":true,\"kernel_backend\":\"none\",%s", algs);
+	ck_assert_int_eq(render("{\"cmd\":\"list-algs\"}", reply), CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "(the kernel was not asked: conduitd runs with --kernel none)\n"
+				   "encryption:\n"
+				   "  aes256gcm16           AES_GCM_16_256, IKE, ESP\n"
+				   "  chacha20poly1305      CHACHA, ESP\n"
+				   "integrity:\n"
+				   "  aesxcbc               AES_XCBC_96, IKE, ESP\n"
+				   "key-exchange:\n"
+				   "  modp1024              MODP_1024, IKE, weak\n");
+}
+END_TEST
+
 START_TEST(list_sas)
 {
 	ck_assert_int_eq(render("{\"cmd\":\"list-sas\"}", list_sas_json), CTL_EXIT_OK);
@@ -306,6 +374,15 @@ START_TEST(rekey)
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 1 SA\n");
 	ck_assert_int_eq(render(req, "{\"ok\":true,\"rekeying\":2,\"busy\":1}"), CTL_EXIT_OK);
 	ck_assert_str_eq(out_text, "site-b/net: rekeying 2 SAs (1 already rekeying or going)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":1,\"busy\":0,\"ike_sas\":[8]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "site-b: reauthenticating 1 IKE SA (new IKE SA 8)\n");
+	ck_assert_int_eq(render("{\"cmd\":\"rekey\",\"name\":\"site-b\",\"reauth\":true}",
+				"{\"ok\":true,\"reauthenticating\":0,\"busy\":1,\"ike_sas\":[]}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "site-b: reauthenticating 0 IKE SAs; 1 already being replaced or going\n");
 }
 END_TEST
 
@@ -466,6 +543,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, status);
 	tcase_add_test(tc, list_sas);
 	tcase_add_test(tc, list_sas_times);
+	tcase_add_test(tc, list_pols);
+	tcase_add_test(tc, list_algs);
 	tcase_add_test(tc, list_conns);
 	tcase_add_test(tc, list_certs);
 	tcase_add_test(tc, initiate);

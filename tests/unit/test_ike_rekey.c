@@ -613,6 +613,78 @@ START_TEST(test_reauth_make_before_break)
 }
 END_TEST
 
+struct times {
+	uint64_t est, rekey, reauth, expire, c_est, c_rekey, c_expire;
+};
+
+static int times_of(void *arg, const struct ike_sa_info *sa)
+{
+	struct times *t = arg;
+
+	t->est = sa->established_ms;
+	t->rekey = sa->rekey_ms;
+	t->reauth = sa->reauth_ms;
+	t->expire = sa->expire_ms;
+	if (sa->n_children) {
+		t->c_est = sa->children[0].established_ms;
+		t->c_rekey = sa->children[0].rekey_ms;
+		t->c_expire = sa->children[0].expire_ms;
+	}
+	return 0;
+}
+
+/* The listing's timer times (list-sas: rekey_in, expires_in...). */
+START_TEST(test_listing_times)
+{
+	struct rcfg rc = rcfg_plain;
+	struct times t = { 0 };
+
+	rc.ike_rekey = 1000;
+	rc.ike_over = 100;
+	rc.ike_reauth = 5000;
+	up(&rc);
+	ike_engine_foreach_sa(A.e, times_of, &t);
+	ck_assert_uint_ne(t.est, 0);
+	ck_assert_uint_eq(t.rekey, t.est + 1000 * 1000);
+	ck_assert_uint_eq(t.reauth, t.est + 5000 * 1000);
+	ck_assert_uint_eq(t.expire, t.est + 5100 * 1000); /* over_time after the reauth */
+	ck_assert_uint_eq(t.c_rekey, t.c_est + 3600 * 1000);
+	ck_assert_uint_eq(t.c_expire, t.c_est + 3960 * 1000);
+	down();
+}
+END_TEST
+
+/* conduitctl rekey --reauth: make before break now, once at a time. */
+START_TEST(test_reauth_requested)
+{
+	struct rcfg rc = rcfg_plain;
+	uint32_t old;
+	int nid;
+
+	up(&rc);
+	old = the_sa(&A);
+	ck_assert_int_eq(ike_engine_reauth(A.e, old + 1000), -ENOENT);
+	nid = ike_engine_reauth(A.e, old);
+	ck_assert_int_gt(nid, 0);
+	ck_assert_uint_ne((uint32_t)nid, old);
+	/* a second request while the first runs */
+	ck_assert_int_eq(ike_engine_reauth(A.e, old), -EBUSY);
+	tpump(&A, &B);
+	{
+		struct rsas s = sas_of(&A);
+
+		ck_assert_uint_eq(s.n, 1);
+		ck_assert_uint_eq(s.sa[0].id, (uint32_t)nid);
+	}
+	ck_assert_uint_eq(nops(&LA), 3); /* install new, then delete old */
+	ck_assert_uint_eq(nops(&LB), 3);
+	check_one_pair();
+	ck_assert_uint_eq(LA.down_rekeyed, 1);
+	ck_assert_int_eq(ike_engine_reauth(A.e, old), -ENOENT);
+	down();
+}
+END_TEST
+
 /* A reauthentication that fails (the peer does not answer) leaves the old
  * IKE SA and its CHILD_SA alone until over_time ends it. */
 START_TEST(test_reauth_fails_keeps_old)
@@ -1029,6 +1101,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_child_rekey_invalid_ke);
 	tcase_add_test(tc, test_child_rekey_no_proposal);
 	tcase_add_test(tc, test_reauth_make_before_break);
+	tcase_add_test(tc, test_reauth_requested);
+	tcase_add_test(tc, test_listing_times);
 	tcase_add_test(tc, test_reauth_fails_keeps_old);
 	tcase_add_test(tc, test_ike_rekey_initiator);
 	tcase_add_test(tc, test_ike_rekey_responder);
