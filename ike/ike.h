@@ -455,13 +455,13 @@ struct ike_sa_info {
 	char algorithms[128]; /* e.g. "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
 	bool nat_local, nat_remote; /* a NAT in front of us / of the peer */
 	uint64_t established_ms;    /* 0: not established */
+	/* When the next rekey, reauthentication and the hard expiry
+	 * (over_time) are due, on the engine's clock; 0: none armed. */
+	uint64_t rekey_ms, reauth_ms, expire_ms;
 	size_t n_children;
 	const struct ike_child_info *children;
 	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
 	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
-	/* When the next rekey, reauthentication and the hard expiry
-	 * (over_time) are due, on the engine's clock; 0: none armed. */
-	uint64_t rekey_ms, reauth_ms, expire_ms;
 };
 
 /* How many IKE SAs (in any state) and CHILD SAs the engine holds, in
