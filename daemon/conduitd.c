@@ -500,8 +500,10 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		else
 			utrack_child_down(d->utrack, ev->child_id, ev->rekeyed);
 		break;
-	case IKE_EV_NAT_MOVED: /* the engine logged it */
-		break;
+	case IKE_EV_NAT_MOVED:
+		/* The engine logged it; for monitors only: no trap, initiate
+		 * or terminate waits for it. */
+		return;
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
 	if (ev->type == IKE_EV_CHILD_DOWN && ev->action == IKE_ACTION_TRAP && ev->child_name)
