@@ -20,6 +20,7 @@
 #include "daemon/ctl.h"
 #include "daemon/ctl_render.h"
 #include "daemon/ctl_table.h"
+#include "daemon/monitor_client.h"
 
 #define DEFAULT_TIMEOUT 30
 /* The daemon answers initiate itself at the timeout we send; wait a little
@@ -409,6 +410,14 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		json_decref(req);
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	}
+	/* monitor is answered with a stream of events, not one reply */
+	if (strcmp(desc->name, "monitor") == 0) {
+		json_decref(req);
+		int mfd = connect_daemon(path);
+		if (mfd < 0)
+			return CTL_EXIT_UNREACHABLE;
+		return mon_client_run(mfd, path, json_out || pretty);
 	}
 	char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (line == NULL) {

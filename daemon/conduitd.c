@@ -45,6 +45,8 @@
 #include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/monitor.h"
+#include "daemon/monitor_event.h"
 #include "daemon/net.h"
 #include "daemon/route.h"
 #include "daemon/trap.h"
@@ -445,11 +447,23 @@ static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t
 
 static void trap_child(struct daemon *d, const char *conn, const char *child);
 
+/* To conduitctl monitor: serialised once, and only when someone listens. */
+static void monitor_publish(struct daemon *d, const struct ike_event *ev)
+{
+	if (!d->mon || !mon_hub_n_clients(d->mon))
+		return;
+	json_t *o = mon_event_json(ev, (int64_t)time(NULL));
+	if (o)
+		mon_hub_publish(d->mon, o);
+	json_decref(o);
+}
+
 static void env_event(void *ctx, const struct ike_event *ev)
 {
 	struct daemon *d = ctx;
 	char peer[128];
 
+	monitor_publish(d, ev);
 	switch (ev->type) {
 	case IKE_EV_FAILED:
 		/* half-open SAs timing out or evicted: the engine sums them up */
@@ -488,6 +502,10 @@ static void env_event(void *ctx, const struct ike_event *ev)
 		else
 			utrack_child_down(d->utrack, ev->child_id, ev->rekeyed);
 		break;
+	case IKE_EV_NAT_MOVED:
+		/* The engine logged it; for monitors only: no trap, initiate
+		 * or terminate waits for it. */
+		return;
 	}
 	/* dpd_action/close_action = trap: the engine leaves it to us. */
 	if (ev->type == IKE_EV_CHILD_DOWN && ev->action == IKE_ACTION_TRAP && ev->child_name)
@@ -1148,6 +1166,7 @@ static void setup_watchdog(struct daemon *d)
 #define OPT_INSTALL_ROUTES 1008
 #define OPT_ROUTING_TABLE 1009
 #define OPT_ROUTING_PRIO 1010
+#define OPT_MONITOR_QUEUE 1030
 
 static void usage(FILE *f)
 {
@@ -1206,6 +1225,9 @@ static void usage(FILE *f)
 		   "      --routing-table N  that table (default 220)\n"
 		   "      --routing-table-prio N\n"
 		   "                        the priority of its rule (default 220)\n"
+		   "      --monitor-queue N events queued for each conduitctl monitor that\n"
+		   "                        reads slowly, beyond them dropped and counted\n"
+		   "                        (default 256, 1 to 65536)\n"
 		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
 	dos_opts_usage(f);
 	fprintf(f, "  -h, --help            show this help\n"
@@ -1305,6 +1327,7 @@ int main(int argc, char **argv)
 		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
 		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
 		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
+		{ "monitor-queue", required_argument, NULL, OPT_MONITOR_QUEUE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -1312,6 +1335,7 @@ int main(int argc, char **argv)
 	struct daemon dd, *d = &dd;
 	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
 	const char *control_group = NULL;
+	unsigned long monitor_queue = MON_DEFAULT_MAX_EVENTS;
 	gid_t group = (gid_t)-1;
 	struct instance_lock lock = { .fd = -1, .path = NULL };
 	char lock_path[256];
@@ -1414,6 +1438,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_MONITOR_QUEUE: {
+			char *end;
+
+			monitor_queue = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || !monitor_queue || monitor_queue > 65536) {
+				fprintf(stderr, "conduitd: --monitor-queue wants 1 to 65536 events\n");
+				return 2;
+			}
+			break;
+		}
 		case OPT_ROUTING_TABLE:
 		case OPT_ROUTING_PRIO: {
 			char *end;
@@ -1564,6 +1598,12 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
+	d->mon = mon_hub_new(d->base);
+	if (!d->mon) {
+		log_msg(LOG_LEVEL_ERROR, "out of memory");
+		goto out;
+	}
+	mon_hub_set_limits(d->mon, 0, monitor_queue, 0, 0);
 	d->ctl = ctl_server_new(d->base, control, group, ctl_cmds_handlers(), d, err,
 				sizeof(err));
 	if (!d->ctl) {
@@ -1729,6 +1769,7 @@ out:
 		event_free(d->watchdog_ev);
 	if (d->stop_ev)
 		event_free(d->stop_ev);
+	mon_hub_free(d->mon); /* after the engine: monitors see the SAs go */
 	if (d->base)
 		event_base_free(d->base);
 	kif_close(d->kif);

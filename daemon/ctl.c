@@ -793,6 +793,61 @@ void ctl_reply_defer(struct ctl_reply *r, unsigned int timeout_ms, ctl_cancel_fn
 		log_msg(LOG_LEVEL_ERROR, "control: cannot arm the timeout of '%s'", r->cmd);
 }
 
+int ctl_reply_detach(struct ctl_reply *r, char **unsent, size_t *unsent_len)
+{
+	*unsent = NULL;
+	*unsent_len = 0;
+	if (r == NULL || r->deferred || r->in_cancel || r->client == NULL || r->client->dead ||
+	    r->client->pending != r)
+		return -EINVAL;
+	struct ctl_client *c = r->client;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = evbuffer_get_length(out);
+	char *buf = NULL;
+	if (len > 0) {
+		buf = malloc(len);
+		if (buf == NULL)
+			return -ENOMEM;
+		/* Copied by peeking: the bufferevent freezes its output's
+		 * start (evbuffer_copyout refuses), and it goes with the
+		 * client anyway. */
+		struct evbuffer_iovec v[16];
+		size_t off = 0;
+		struct evbuffer_ptr pos;
+		evbuffer_ptr_set(out, &pos, 0, EVBUFFER_PTR_SET);
+		while (off < len) {
+			int n = evbuffer_peek(out, -1, &pos, v, 16);
+			if (n <= 0)
+				break;
+			size_t got = 0;
+			for (int i = 0; i < n && i < 16 && off < len; i++) {
+				size_t k = v[i].iov_len < len - off ? v[i].iov_len : len - off;
+				memcpy(buf + off, v[i].iov_base, k);
+				off += k;
+				got += k;
+			}
+			if (got == 0 || evbuffer_ptr_set(out, &pos, got, EVBUFFER_PTR_ADD) != 0)
+				break;
+		}
+		if (off != len) {
+			free(buf);
+			return -EIO;
+		}
+	}
+	int fd = fcntl(bufferevent_getfd(c->bev), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		int e = errno;
+		free(buf);
+		return -e;
+	}
+	*unsent = buf;
+	*unsent_len = len;
+	log_msg(LOG_LEVEL_DEBUG, "control: client %u: handed over for %s", c->id, r->cmd);
+	/* dispatch() frees the reply once the handler returns. */
+	client_kill(c, NULL);
+	return fd;
+}
+
 const char *ctl_reply_command(const struct ctl_reply *r)
 {
 	return r->cmd;

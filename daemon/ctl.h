@@ -203,6 +203,18 @@ typedef void ctl_cancel_fn(void *arg, struct ctl_reply *reply, enum ctl_cancel_w
 void ctl_reply_defer(struct ctl_reply *reply, unsigned int timeout_ms, ctl_cancel_fn *cancel,
 		     void *arg);
 
+/*
+ * Take the client's connection away from the server, for a command that
+ * streams (monitor): a new descriptor of the socket, or -errno. Only from
+ * the handler, before any other answer; the request is then over, with no
+ * reply sent, and the server forgets the client (its idle timeout and the
+ * client limit no longer apply). Replies still unsent (earlier requests on
+ * the same connection) are moved to *unsent (malloc'd, *unsent_len octets,
+ * NULL if none): the caller sends them first. Input after the request is
+ * discarded.
+ */
+int ctl_reply_detach(struct ctl_reply *reply, char **unsent, size_t *unsent_len);
+
 /* The command being answered ("initiate"). */
 const char *ctl_reply_command(const struct ctl_reply *reply);
 

@@ -25,6 +25,7 @@
 #include "daemon/daemon.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/monitor.h"
 #include "daemon/trap.h"
 #include "ike/alg.h"
 #include "daemon/metrics.h"
@@ -214,12 +215,18 @@ void ctl_h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 
 	(void)req;
 	ike_engine_counts(d->engine, &ike, &child);
-	ctl_reply_send(reply,
-		       json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
-				 PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
-				 (json_int_t)(time(NULL) - d->started), "connections",
-				 (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike,
-				 "child_sas", (json_int_t)child, "limits", status_limits(d)));
+	json_t *r = json_pack("{s:b, s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "ok", 1, "version",
+			      PACKAGE_VERSION, "pid", (json_int_t)getpid(), "uptime",
+			      (json_int_t)(time(NULL) - d->started), "connections",
+			      (json_int_t)d->conf->n_conns, "ike_sas", (json_int_t)ike, "child_sas",
+			      (json_int_t)child, "limits", status_limits(d));
+	/* conduitctl monitor: how many, and the events they lost (all time) */
+	if (r && d->mon)
+		json_object_set_new(r, "monitors",
+				    json_pack("{s:I, s:I}", "clients",
+					      (json_int_t)mon_hub_n_clients(d->mon), "dropped",
+					      (json_int_t)mon_hub_dropped(d->mon)));
+	ctl_reply_send(reply, r);
 }
 
 static json_t *str_list(const struct conf_list *l)
@@ -977,6 +984,14 @@ void ctl_h_reload(void *arg, const json_t *req, struct ctl_reply *reply)
 
 /* The table's handlers, for ctl_server_new (which refuses a command
  * whose handler is not linked in). */
+void ctl_h_monitor(void *arg, const json_t *req, struct ctl_reply *reply)
+{
+	struct daemon *d = arg;
+
+	(void)req;
+	mon_ctl_subscribe(d->mon, reply);
+}
+
 const struct ctl_handlers *ctl_cmds_handlers(void)
 {
 	static struct ctl_command commands[64];

@@ -167,6 +167,14 @@ static void render_status(FILE *out, const json_t *r)
 	fputs("\n  CHILD SAs:   ", out);
 	put_int(out, r, "child_sas");
 	fputc('\n', out);
+	const json_t *m = json_object_get(r, "monitors");
+	if (json_is_object(m)) {
+		fputs("  monitors:    ", out);
+		put_int(out, m, "clients");
+		fputs(" (", out);
+		put_int(out, m, "dropped");
+		fputs(" events dropped)\n", out);
+	}
 	render_limits(out, json_object_get(r, "limits"));
 }
 
@@ -722,6 +730,13 @@ void ctl_render_reload(FILE *out, const json_t *req, const json_t *r)
 {
 	(void)req;
 	render_reload(out, r);
+}
+
+/* The answer to a subscription says nothing to show: the events that
+ * follow it are daemon/monitor_client.c's. */
+void ctl_render_monitor(FILE *out, const json_t *req, const json_t *r)
+{
+	(void)out, (void)req, (void)r;
 }
 
 int ctl_render(FILE *out, FILE *err, const json_t *request, const json_t *reply)

@@ -45,6 +45,7 @@ void ctl_render_list_algs(FILE *out, const json_t *request, const json_t *reply)
 /* daemon/ctl_render_metrics.c */
 void ctl_render_counters(FILE *out, const json_t *request, const json_t *reply);
 void ctl_render_metrics(FILE *out, const json_t *request, const json_t *reply);
+void ctl_render_monitor(FILE *out, const json_t *request, const json_t *reply);
 
 /* "42s", "5m 3s", "2h 5m", "3d 4h"; negative: "?". */
 void ctl_render_duration(char *buf, size_t len, json_int_t secs);

@@ -22,6 +22,7 @@ CTL_CMD(list_pols);
 CTL_CMD(list_algs);
 CTL_CMD(counters);
 CTL_CMD(metrics);
+CTL_CMD(monitor);
 #undef CTL_CMD
 
 #define CTL_FNS(id) ctl_h_##id, ctl_render_##id
@@ -110,6 +111,13 @@ const struct ctl_cmd_desc ctl_cmd_table[] = {
 	  "the counters, SA counts and per-child traffic in the\n"
 	  "Prometheus text format (node_exporter's textfile collector)",
 	  NULL, CTL_FNS(metrics) },
+	/* conduitctl prints the stream of events that follows the answer
+	 * with daemon/monitor_client.c */
+	{ "monitor", "",
+	  "print SA events as they happen (up, down and why,\n"
+	  "rekeyed, NAT mapping moved, failures) until interrupted;\n"
+	  "with --json, one JSON object per line",
+	  NULL, CTL_FNS(monitor) },
 };
 
 const size_t ctl_cmd_count = sizeof(ctl_cmd_table) / sizeof(ctl_cmd_table[0]);

@@ -50,6 +50,7 @@ struct daemon {
 	uint32_t routing_table, routing_prio;
 	struct net *net;
 	struct ctl_server *ctl;
+	struct mon_hub *mon; /* conduitctl monitor's subscribers */
 	struct conf *conf;
 	const char *config_path;
 	const char *swanctl_dir; /* NULL: the configuration file's directory */
@@ -88,7 +89,8 @@ void ctl_cmds_event(struct daemon *d, const struct ike_event *ev);
 /* Frees what the commands keep between calls (after ctl_server_free). */
 void ctl_cmds_cleanup(void);
 ctl_handler_fn ctl_h_status, ctl_h_list_conns, ctl_h_list_sas, ctl_h_list_certs, ctl_h_initiate,
-    ctl_h_terminate, ctl_h_rekey, ctl_h_reload, ctl_h_list_pols, ctl_h_list_algs;
+    ctl_h_terminate, ctl_h_rekey, ctl_h_reload, ctl_h_list_pols, ctl_h_list_algs,
+    ctl_h_monitor;
 ctl_handler_fn ctl_h_counters, ctl_h_metrics; /* daemon/metrics.c's replies */
 
 #endif

@@ -238,6 +238,8 @@ void ike_ctr_event(struct ike_engine *e, const struct ike_conn *c, const struct 
 		case IKE_EV_CHILD_DOWN:
 			n->child_down[cause]++;
 			break;
+		case IKE_EV_NAT_MOVED: /* not counted (yet): monitor shows it */
+			break;
 		}
 	}
 }

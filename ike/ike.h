@@ -260,6 +260,10 @@ enum ike_event_type {
 	 * created (child_name set, child_id 0; the IKE SA stays). reason says
 	 * why, notify names the notify that decided it when there is one. */
 	IKE_EV_FAILED,
+	/* The peer's NAT mapping moved and the IKE SA (and its CHILD SAs)
+	 * followed it: old_remote and new_remote say from where to where,
+	 * reason what showed it. */
+	IKE_EV_NAT_MOVED,
 };
 
 /* Why an SA went down (IKE_DOWN, CHILD_DOWN). */
@@ -293,6 +297,8 @@ struct ike_event {
 	 * it was the redundant one of a rekey collision); its successor is
 	 * up, so this is no reason for close_action. */
 	bool rekeyed;
+	/* NAT_MOVED: the peer's address and port before and after. */
+	const struct ike_addr *old_remote, *new_remote;
 };
 
 struct ike_env {

@@ -186,8 +186,20 @@ static void move_to(struct ike_engine *e, struct ike_sa *sa, const struct ike_ad
 	ike_addr_str(peer, to, sizeof(to));
 	ike_log_sa(e, IKE_LOG_INFO, sa, "peer's NAT mapping moved from %s to %s (%s)", from, to,
 		   why);
+	struct ike_addr old = sa->remote;
 	sa->remote = *peer;
 	update_children(e, sa);
+	if (e->env.event) {
+		struct ike_event ev = {
+			.type = IKE_EV_NAT_MOVED,
+			.conn_name = sa->conn->name,
+			.ike_sa_id = sa->id,
+			.reason = why,
+			.old_remote = &old,
+			.new_remote = &sa->remote,
+		};
+		e->env.event(e->env.ctx, &ev);
+	}
 }
 
 void ike_nat_on_authenticated(struct ike_engine *e, struct ike_sa *sa, const struct ike_rx *rx,

@@ -63,7 +63,7 @@ expect() { # expect "WANT" WORD... : complete the last word of the line
 		rc=1
 	fi
 }
-expect "status list-conns list-sas list-certs list-pols list-algs initiate terminate rekey reload counters metrics" \
+expect "status list-conns list-sas list-certs list-pols list-algs initiate terminate rekey reload counters metrics monitor" \
 	conduitctl ""
 expect "rekey reload" conduitctl -s "$tmp/sock" re
 expect "--conn --control" conduitctl --co

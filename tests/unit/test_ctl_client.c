@@ -27,6 +27,7 @@
 #include "daemon/ctl.h"
 #include "daemon/ctl_table.h"
 #include "daemon/log.h"
+#include "daemon/monitor.h"
 #include "tests/unit/unit.h"
 
 #ifndef CONDUITCTL_BIN
@@ -116,8 +117,17 @@ static void h_initiate(void *arg, const json_t *req, struct ctl_reply *r)
 	evtimer_add(answer_ev, &tv);
 }
 
+/* conduitctl monitor: a real hub; the loop hook feeds it. */
+static struct mon_hub *hub;
+
+static void h_monitor(void *arg, const json_t *req, struct ctl_reply *r)
+{
+	mon_ctl_subscribe(hub, r);
+}
+
 static const struct ctl_command commands[] = {
 	{ "status", h_status, NULL },
+	{ "monitor", h_monitor, NULL },
 	{ "list-sas", h_list_sas, ctl_args_list_sas },
 	{ "initiate", h_initiate, ctl_args_initiate },
 	{ "terminate", h_terminate, ctl_args_name },
@@ -144,6 +154,8 @@ static void setup(void)
 	char err[256];
 	srv = ctl_server_new(base, path, (gid_t)-1, &handlers, NULL, err, sizeof(err));
 	ck_assert_msg(srv != NULL, "%s", err);
+	hub = mon_hub_new(base);
+	ck_assert_ptr_nonnull(hub);
 }
 
 static void teardown(void)
@@ -151,6 +163,7 @@ static void teardown(void)
 	if (raw_listen >= 0)
 		close(raw_listen);
 	ctl_server_free(srv);
+	mon_hub_free(hub);
 	forget_held();
 	event_base_free(base);
 	unlink(path);
@@ -167,6 +180,7 @@ static long long now_ms(void)
 static char out[256 * 1024], err[16 * 1024];
 /* Called on each turn of the wait loop (a raw fake daemon). */
 static void (*loop_hook)(void);
+static pid_t running; /* the conduitctl that run() waits for */
 
 static void drain(int *fd, char *buf, size_t cap, size_t *len)
 {
@@ -209,6 +223,7 @@ static int run(const char *arg0, ...)
 		execv(CONDUITCTL_BIN, args);
 		_exit(127);
 	}
+	running = pid;
 	close(po[1]);
 	close(pe[1]);
 	fcntl(po[0], F_SETFL, O_NONBLOCK);
@@ -435,7 +450,7 @@ START_TEST(usage_errors)
 	ck_assert_int_eq(run("--control", path, "frob", NULL), 2);
 	ck_assert_str_eq(err, "conduitctl: unknown command 'frob'; commands: status, list-conns, "
 			      "list-sas, list-certs, list-pols, list-algs, initiate, terminate, "
-			      "rekey, reload, counters, metrics\n"
+			      "rekey, reload, counters, metrics, monitor\n"
 			      "Try 'conduitctl --help'.\n");
 	ck_assert_int_eq(run("--control", path, "initiate", NULL), 2);
 	ck_assert_ptr_nonnull(strstr(err, "initiate needs a connection name"));
@@ -524,6 +539,92 @@ START_TEST(help_and_version)
 }
 END_TEST
 
+/* ---- conduitctl monitor ---- */
+
+static int mon_stage;  /* 0: waiting for the subscriber, 1: events sent, 2: done */
+static bool mon_close; /* end by the daemon going away, not by SIGINT */
+
+static void publish(const char *json)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	mon_hub_publish(hub, o);
+	json_decref(o);
+}
+
+static int lines(const char *text)
+{
+	int n = 0;
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+static void monitor_hook(void)
+{
+	if (mon_stage == 0 && mon_hub_n_clients(hub) == 1) {
+		publish("{\"event\":\"ike-up\",\"ike_sa\":3,\"connection\":\"site-b\"}");
+		publish("{\"event\":\"child-down\",\"ike_sa\":3,\"connection\":\"site-b\","
+			"\"child\":\"net\",\"child_sa\":4,\"cause\":\"dead\",\"action\":\"none\"}");
+		mon_stage = 1;
+	} else if (mon_stage == 1 && lines(out) == (mon_close ? 3 : 2)) {
+		if (mon_close) {
+			mon_hub_free(hub);
+			hub = mon_hub_new(base);
+		} else {
+			kill(running, SIGINT);
+		}
+		mon_stage = 2;
+	}
+}
+
+START_TEST(monitor_text)
+{
+	mon_stage = 0;
+	mon_close = false;
+	loop_hook = monitor_hook;
+	ck_assert_int_eq(run("--control", path, "monitor", NULL), 0);
+	loop_hook = NULL;
+	ck_assert_str_eq(out, "site-b[3]: IKE SA up\n"
+			      "site-b[3] net{4}: CHILD SA down: the peer is dead (DPD)\n");
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(ctl_server_n_clients(srv), 0);
+}
+END_TEST
+
+START_TEST(monitor_json_daemon_gone)
+{
+	mon_stage = 0;
+	mon_close = true;
+	loop_hook = monitor_hook;
+	ck_assert_int_eq(run("--json", "--control", path, "monitor", NULL), 3);
+	loop_hook = NULL;
+	ck_assert_str_eq(
+	    out, "{\"ok\":true,\"schema\":1,\"monitor\":true}\n"
+		 "{\"event\":\"ike-up\",\"ike_sa\":3,\"connection\":\"site-b\"}\n"
+		 "{\"event\":\"child-down\",\"ike_sa\":3,\"connection\":\"site-b\","
+		 "\"child\":\"net\",\"child_sa\":4,\"cause\":\"dead\",\"action\":\"none\"}\n");
+	char want[256];
+	snprintf(want, sizeof(want), "conduitctl: %s: the daemon closed the connection\n", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(monitor_refused)
+{
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	mon_hub_set_limits(hub, 1, 0, 0, 0);
+	ck_assert_int_eq(mon_hub_add(hub, sv[1], NULL, 0), 0);
+	ck_assert_int_eq(run("--control", path, "monitor", NULL), 1);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, "conduitctl: monitor: 1 monitors are connected already, the most "
+			      "allowed\n");
+	ck_assert_uint_eq(mon_hub_n_clients(hub), 1);
+	close(sv[0]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("conduitctl");
@@ -531,6 +632,9 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, status_readable);
+	tcase_add_test(tc, monitor_text);
+	tcase_add_test(tc, monitor_json_daemon_gone);
+	tcase_add_test(tc, monitor_refused);
 	tcase_add_test(tc, status_json);
 	tcase_add_test(tc, env_selects_socket);
 	tcase_add_test(tc, initiate_waits);

@@ -97,6 +97,17 @@ START_TEST(status)
 				   "  IKE SAs:     1\n"
 				   "  CHILD SAs:   1\n");
 	ck_assert_str_eq(err_text, "");
+	/* conduitctl monitor's subscribers and what they lost */
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}",
+				"{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":5,"
+				"\"connections\":2,\"ike_sas\":1,\"child_sas\":1,"
+				"\"monitors\":{\"clients\":2,\"dropped\":37}}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text, "conduitd 0.1.0, pid 123, up 5s\n"
+				   "  connections: 2\n"
+				   "  IKE SAs:     1\n"
+				   "  CHILD SAs:   1\n"
+				   "  monitors:    2 (37 events dropped)\n");
 	ck_assert_int_eq(
 	    render("{\"cmd\":\"status\"}",
 		   "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":5,"

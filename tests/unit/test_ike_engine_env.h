@@ -35,6 +35,7 @@ struct tevent {
 	uint16_t notify;
 	uint32_t ike_sa_id, child_id;
 	char reason[320];
+	struct ike_addr old_remote, new_remote; /* NAT_MOVED */
 };
 
 struct tpeer {
@@ -201,6 +202,12 @@ static inline void tenv_event(void *ctx, const struct ike_event *ev)
 	t->ike_sa_id = ev->ike_sa_id;
 	t->child_id = ev->child_id;
 	snprintf(t->reason, sizeof(t->reason), "%s", ev->reason ? ev->reason : "");
+	memset(&t->old_remote, 0, sizeof(t->old_remote));
+	memset(&t->new_remote, 0, sizeof(t->new_remote));
+	if (ev->old_remote)
+		t->old_remote = *ev->old_remote;
+	if (ev->new_remote)
+		t->new_remote = *ev->new_remote;
 }
 
 static inline void tenv_log(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)

@@ -632,8 +632,21 @@ START_TEST(test_mapping_event)
 	ck_assert_ptr_null(last_update(&B));
 	ck_assert_ptr_null(last_update(&A));
 	ck_assert_uint_eq(B.n_q, 0);
+	ck_assert_uint_eq(tcount_events(&B, IKE_EV_NAT_MOVED), 0);
 
+	struct ike_addr was = *remote_of(&B);
 	ike_engine_nat_mapping(B.e, reqid, spi, &moved);
+	/* conduitctl monitor's nat-moved: from where to where */
+	ck_assert_uint_eq(tcount_events(&B, IKE_EV_NAT_MOVED), 1);
+	ck_assert_uint_eq(tcount_events(&A, IKE_EV_NAT_MOVED), 0);
+	{
+		const struct tevent *ev = tfind_event(&B, IKE_EV_NAT_MOVED);
+
+		assert_addr(&ev->new_remote, PUB, new_port);
+		ck_assert_int_eq(memcmp(&ev->old_remote, &was, sizeof(was)), 0);
+		ck_assert_uint_ne(ev->old_remote.port, new_port);
+		ck_assert_str_eq(ev->reason, "ESP from there");
+	}
 	u = last_update(&B);
 	ck_assert_ptr_nonnull(u);
 	ck_assert_uint_eq(u->child_id, B.inst[0].child_id);
@@ -653,6 +666,7 @@ START_TEST(test_mapping_event)
 	ike_engine_nat_mapping(B.e, reqid, spi, &moved);
 	ck_assert_uint_eq(B.n_inst, n_b);
 	ck_assert_uint_eq(B.n_q, 0);
+	ck_assert_uint_eq(tcount_events(&B, IKE_EV_NAT_MOVED), 1);
 	/* Nothing retransmits: the check was answered. */
 	run_until(tclock + 70000);
 	ck_assert_uint_eq(tcount_events(&B, IKE_EV_IKE_DOWN), 0);
