@@ -29,6 +29,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ike/ike.h"
+
 #define IKE_CERT_KEYID_LEN 20 /* SHA-1, RFC 7296 3.7 */
 #define IKE_CERT_MAX_CHAIN 8  /* certificates in a chain we build or accept */
 #define IKE_CERT_WHY_LEN 320  /* room for a refusal's reason */
@@ -160,26 +162,8 @@ size_t ike_creds_n_crls(const struct ike_creds *cs);
 /* ------------------------------------------------------------------ */
 /* Validating a peer's chain (ike/cert_verify.c)                       */
 
-/* remote.revocation, with strongSwan's meaning. */
-enum ike_revocation {
-	IKE_REVOCATION_RELAXED = 0, /* only a certificate known to be revoked fails */
-	IKE_REVOCATION_IFURI,	    /* also fails when the certificate names a CRL URI
-				     * and no current CRL is at hand, or the CRL is stale */
-	IKE_REVOCATION_STRICT,	    /* fails unless a current CRL says it is good */
-};
-
-/* One connection's trust rules; every pointer may be NULL with its count 0. */
-struct ike_trust {
-	/* remote.cacerts: the chain must hold one of these (anchor or
-	 * intermediate); none: any anchor of the set. */
-	const struct ike_cert *const *cacerts;
-	size_t n_cacerts;
-	/* remote.certs: the peer's certificate must be one of these, and is
-	 * then trusted as it is (its dates and key usage still checked). */
-	const struct ike_cert *const *pinned;
-	size_t n_pinned;
-	uint8_t revocation; /* enum ike_revocation */
-};
+/* enum ike_revocation and struct ike_trust (one connection's trust rules)
+ * are in ike/ike.h: they are part of a connection's configuration. */
 
 /* Why a chain was refused: one reason each. */
 enum ike_cert_status {

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "ike/auth_cert.h"
 #include "ike/cert.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
@@ -1135,7 +1136,12 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg, co
 	c->cfg.children = NULL;
 	c->cfg.psk = NULL;
 	c->cfg.n_children = 0;
+	memset(&c->cfg.local_auth, 0, sizeof(c->cfg.local_auth));
+	memset(&c->cfg.remote_auth, 0, sizeof(c->cfg.remote_auth));
 	rc = -ENOMEM;
+	if (ike_auth_cfg_copy(&c->cfg.local_auth, &cfg->local_auth) ||
+	    ike_auth_cfg_copy(&c->cfg.remote_auth, &cfg->remote_auth))
+		goto fail;
 	c->proposals_str = dup_or(cfg->proposals, "default");
 	if (!c->proposals_str)
 		goto fail;

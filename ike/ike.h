@@ -105,6 +105,54 @@ enum ike_fragmentation {
 	IKE_FRAGMENTATION_NO,	   /* neither announce nor fragment */
 };
 
+struct ike_cert; /* ike/cert.h */
+
+/* remote.revocation, with strongSwan's meaning. */
+enum ike_revocation {
+	IKE_REVOCATION_RELAXED = 0, /* only a certificate known to be revoked fails */
+	IKE_REVOCATION_IFURI,	    /* also fails when the certificate names a CRL URI
+				     * and no current CRL is at hand, or the CRL is stale */
+	IKE_REVOCATION_STRICT,	    /* fails unless a current CRL says it is good */
+};
+
+/* One connection's trust rules (ike/cert.h validates chains with them);
+ * every pointer may be NULL with its count 0. */
+struct ike_trust {
+	/* remote.cacerts: the chain must hold one of these (anchor or
+	 * intermediate); none: any anchor of the set. */
+	const struct ike_cert *const *cacerts;
+	size_t n_cacerts;
+	/* remote.certs: the peer's certificate must be one of these, and is
+	 * then trusted as it is (its dates and key usage still checked). */
+	const struct ike_cert *const *pinned;
+	size_t n_pinned;
+	uint8_t revocation; /* enum ike_revocation */
+};
+
+/* How one side authenticates (swanctl.conf's local/remote auth). */
+enum ike_auth_method {
+	IKE_AUTH_PSK = 0,
+	IKE_AUTH_PUBKEY,
+	IKE_AUTH_ANY, /* remote only: what the peer uses, if we can check it */
+};
+/* send_cert */
+enum ike_send_cert { IKE_SEND_CERT_IFASKED = 0, IKE_SEND_CERT_ALWAYS, IKE_SEND_CERT_NEVER };
+
+struct ike_auth_cfg {
+	uint8_t method; /* enum ike_auth_method */
+	/* auth = rsa/pss, ecdsa-sha384, ed25519... (strongSwan's constraints):
+	 * the signature schemes allowed, as bits (1u << enum ike_sig_scheme);
+	 * 0: any. Ours: what we may sign with; the peer's: what its AUTH may use. */
+	uint32_t sig_schemes;
+	bool prefer_pss; /* RSA keys sign with RSASSA-PSS (auth = rsa/pss) */
+	/* local: the certificate to authenticate with (local.certs; NULL: the
+	 * first of ours whose subject or a subjectAltName is local_id, else
+	 * the first of ours). remote: unused (the pinned ones are in trust). */
+	const struct ike_cert *cert;
+	/* remote: cacerts, pinned certs (remote.certs), revocation (ike/cert.h) */
+	struct ike_trust trust;
+};
+
 struct ike_conn_cfg {
 	char name[64];
 	/* Where we initiate from and to: local family 0: any; remote family
@@ -139,6 +187,12 @@ struct ike_conn_cfg {
 	uint8_t fragmentation; /* enum ike_fragmentation */
 	size_t n_children;
 	const struct ike_child_cfg *children;
+	/* Authentication, each side by its own method; zeroed: PSK both ways.
+	 * The engine takes references on the certificates and copies the
+	 * pointer arrays. */
+	struct ike_auth_cfg local_auth, remote_auth;
+	uint8_t send_cert; /* enum ike_send_cert */
+	bool no_certreq;   /* send_certreq = no */
 };
 
 /* ------------------------------------------------------------------ */
@@ -443,6 +497,10 @@ struct ike_sa_info {
 	const struct ike_child_info *children;
 	bool nat_fake; /* encap = yes: no NAT, we made the peer believe in one */
 	bool encap;    /* ESP in UDP (local.port/remote.port carry it) */
+	/* How each side authenticated: "psk", "pubkey ECDSA P-256 SHA-256"...
+	 * ("" until IKE_AUTH is done). remote_id is the peer's authenticated
+	 * identity. */
+	char local_auth[48], remote_auth[48];
 };
 
 /* How many IKE SAs (in any state) and CHILD SAs the engine holds, in

@@ -139,7 +139,9 @@ enum ike_id_type {
 	IKE_ID_KEY_ID = 11,
 };
 
-enum ike_auth_method {
+/* The AUTH payload's Auth Method field (enum ike_auth_method in ike/ike.h is
+ * the configured way a side authenticates). */
+enum ike_auth_payload_method {
 	IKE_AUTH_RSA_SIG = 1,
 	IKE_AUTH_SHARED_KEY_MIC = 2,
 	IKE_AUTH_DSS_SIG = 3,

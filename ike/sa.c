@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/auth_cert.h"
 #include "ike/dh.h"
 #include "ike/dos.h"
 #include "ike/engine.h"
@@ -96,6 +97,8 @@ void ike_conn_put(struct ike_engine *e, struct ike_conn *c)
 	}
 	free(c->proposals_str);
 	free(c->ike);
+	ike_auth_cfg_release(&c->cfg.local_auth);
+	ike_auth_cfg_release(&c->cfg.remote_auth);
 	free(c);
 }
 

@@ -108,7 +108,7 @@ struct ike_cert_pl {
 };
 
 struct ike_auth_pl {
-	uint8_t method; /* enum ike_auth_method */
+	uint8_t method; /* enum ike_auth_payload_method */
 	struct ike_slice data;
 };
 
