@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "ike/cert_internal.h"
+#include "ike/id.h"
 
 static bool is_pem(const uint8_t *data, size_t len)
 {
@@ -98,6 +99,11 @@ static struct ike_cert *cert_from_x509(X509 *x, const char **err)
 		goto fail;
 	}
 	c->ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
+	len = i2d_X509_NAME(X509_get_subject_name(x), &c->subject_der);
+	if (len <= 0)
+		goto bad;
+	c->subject_der_len = (size_t)len;
+	c->san = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	c->self_signed = X509_self_signed(x, 1) == 1;
 	ERR_clear_error();
 	return c;
@@ -180,7 +186,60 @@ void ike_cert_unref(struct ike_cert *c)
 	OPENSSL_free(c->der);
 	free(c->subject);
 	free(c->issuer);
+	OPENSSL_free(c->subject_der);
+	GENERAL_NAMES_free(c->san);
 	free(c);
+}
+
+/* Equal as ike/id.c has identities equal (case of names folded), with no
+ * wildcard of either side standing for anything. */
+static bool id_equal(uint8_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	struct ike_id pat;
+
+	if (alen > sizeof(pat.data))
+		return false;
+	memset(&pat, 0, sizeof(pat));
+	pat.type = type;
+	pat.len = (uint16_t)alen;
+	memcpy(pat.data, a, alen);
+	return ike_id_matches_data(&pat, type, b, blen) == IKE_ID_MATCH_PERFECT;
+}
+
+bool ike_cert_has_id(const struct ike_cert *c, uint8_t type, const uint8_t *data, size_t len)
+{
+	int n;
+
+	if (type == IKE_ID_DER_ASN1_DN)
+		return id_equal(type, c->subject_der, c->subject_der_len, data, len);
+	n = c->san ? sk_GENERAL_NAME_num(c->san) : 0;
+	for (int i = 0; i < n; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(c->san, i);
+		const ASN1_STRING *v = NULL;
+		uint8_t want = 0;
+
+		switch (g->type) {
+		case GEN_DNS:
+			v = g->d.dNSName;
+			want = IKE_ID_FQDN;
+			break;
+		case GEN_EMAIL:
+			v = g->d.rfc822Name;
+			want = IKE_ID_RFC822_ADDR;
+			break;
+		case GEN_IPADD:
+			v = g->d.iPAddress;
+			want = ASN1_STRING_length(v) == 16 ? IKE_ID_IPV6_ADDR : IKE_ID_IPV4_ADDR;
+			break;
+		default:
+			continue;
+		}
+		if (want == type && v && ASN1_STRING_length(v) >= 0 &&
+		    id_equal(type, ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v), data,
+			     len))
+			return true;
+	}
+	return false;
 }
 
 X509 *ike_cert_x509(const struct ike_cert *c)
@@ -207,6 +266,12 @@ const uint8_t *ike_cert_keyid(const struct ike_cert *c)
 const uint8_t *ike_cert_fingerprint(const struct ike_cert *c)
 {
 	return c->fp;
+}
+
+const uint8_t *ike_cert_subject_der(const struct ike_cert *c, size_t *len)
+{
+	*len = c->subject_der_len;
+	return c->subject_der;
 }
 
 const char *ike_cert_subject(const struct ike_cert *c)

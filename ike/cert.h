@@ -56,9 +56,16 @@ const uint8_t *ike_cert_der(const struct ike_cert *c, size_t *len);
 const uint8_t *ike_cert_keyid(const struct ike_cert *c);
 /* SHA-256 of the DER: the certificate's identity in caches. */
 const uint8_t *ike_cert_fingerprint(const struct ike_cert *c);
+/* The subject as DER, as an ID_DER_ASN1_DN identity carries it. */
+const uint8_t *ike_cert_subject_der(const struct ike_cert *c, size_t *len);
 /* Subject and issuer as text ("C=CH, O=conduit, CN=moon"), for logs. */
 const char *ike_cert_subject(const struct ike_cert *c);
 const char *ike_cert_issuer(const struct ike_cert *c);
+/* Whether the certificate carries this identity (an ID payload's type and
+ * data): a DN equal to its subject, or an FQDN, email address or IP
+ * address equal to one of its subjectAltNames (names without case, no
+ * wildcards on either side). Nothing is decoded per call. */
+bool ike_cert_has_id(const struct ike_cert *c, uint8_t type, const uint8_t *data, size_t len);
 /* Self-issued and signed by its own key. */
 bool ike_cert_self_signed(const struct ike_cert *c);
 /* basicConstraints CA:TRUE. */

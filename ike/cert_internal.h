@@ -4,6 +4,7 @@
 #define CONDUIT_IKE_CERT_INTERNAL_H
 
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <uthash.h>
 
 #include "ike/cert.h"
@@ -17,6 +18,10 @@ struct ike_cert {
 	uint8_t keyid[IKE_CERT_KEYID_LEN];
 	uint8_t fp[32];
 	char *subject, *issuer;
+	/* what identities it carries, decoded once (ike_cert_has_id) */
+	uint8_t *subject_der;
+	size_t subject_der_len;
+	GENERAL_NAMES *san;
 	bool self_signed, ca;
 	/* in a cache */
 	UT_hash_handle hh;

@@ -42,6 +42,7 @@ struct ike_conn_group {
 	TAILQ_HEAD(, ike_conn) conns;	   /* every one, configuration order */
 	TAILQ_HEAD(, ike_conn) any_id;	   /* those accepting any identity or a pattern */
 	struct ike_conn_idb *by_id;
+	size_t n_certreq; /* connections that may check a peer's certificate */
 	size_t sig_len;
 	uint8_t sig[];
 };
@@ -187,6 +188,8 @@ int ike_conn_index_add(struct ike_engine *e, struct ike_conn *c)
 		TAILQ_INSERT_TAIL(&g->any_id, c, id_entry);
 	}
 	c->grp = g;
+	if (ike_conn_wants_certreq(c))
+		g->n_certreq++;
 	c->seq = ++e->conn_seq;
 	TAILQ_INSERT_TAIL(&g->conns, c, grp_entry);
 	return 0;
@@ -209,6 +212,8 @@ void ike_conn_index_remove(struct ike_engine *e, struct ike_conn *c)
 		TAILQ_REMOVE(&g->any_id, c, id_entry);
 	}
 	TAILQ_REMOVE(&g->conns, c, grp_entry);
+	if (ike_conn_wants_certreq(c))
+		g->n_certreq--;
 	c->grp = NULL;
 	group_put(e, g);
 }
@@ -367,6 +372,28 @@ void ike_conn_foreach_named(struct ike_engine *e, const struct ike_addr *local,
 
 	foreach_group(e, local, remote, collect, &cs);
 	call_sorted(&cs, fn, arg);
+}
+
+bool ike_conn_wants_certreq(const struct ike_conn *c)
+{
+	return c->cfg.remote_auth.method != IKE_AUTH_PSK && !c->cfg.no_certreq;
+}
+
+static void any_certreq(void *arg, struct ike_conn_group *g, int score, int class)
+{
+	(void)score;
+	(void)class;
+	if (g->n_certreq)
+		*(bool *)arg = true;
+}
+
+bool ike_conn_certreq_for(struct ike_engine *e, const struct ike_addr *local,
+			  const struct ike_addr *remote)
+{
+	bool any = false;
+
+	foreach_group(e, local, remote, any_certreq, &any);
+	return any;
 }
 
 void ike_conn_index_init(struct ike_engine *e)

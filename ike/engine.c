@@ -1655,6 +1655,8 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 		info.nat_local = sa->nat_local;
 		info.nat_remote = sa->nat_remote;
 		info.nat_fake = sa->nat_fake;
+		memcpy(info.local_auth, sa->auth_desc[0], sizeof(sa->auth_desc[0]));
+		memcpy(info.remote_auth, sa->auth_desc[1], sizeof(sa->auth_desc[1]));
 		info.encap = ike_nat_encap(sa);
 		if (sa->n_children) {
 			ci = calloc(sa->n_children, sizeof(*ci));

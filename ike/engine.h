@@ -275,6 +275,10 @@ int ike_nat_check_mode(struct ike_engine *e, struct ike_sa *sa, uint8_t mode);
 int ike_auth_start(struct ike_engine *e, struct ike_sa *sa);
 enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
 enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx);
+/* {Initiator,Responder}SignedOctets (RFC 7296 2.15): RealMessage | Nonce |
+ * MACedIDFor, in a new buffer (free it). 0 or -errno. */
+int ike_auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *rest_of_id,
+		    size_t rest_len, uint8_t **out, size_t *out_len);
 /* The AUTH payload data of a PSK (RFC 7296 2.15); out_len = prf length. */
 int ike_psk_auth(const struct ike_sa *sa, bool of_initiator, const uint8_t *psk, size_t psk_len,
 		 const uint8_t *rest_of_id, size_t rest_len, uint8_t *out, size_t *out_len);

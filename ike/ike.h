@@ -380,6 +380,9 @@ struct ike_engine_opts {
 	 * included, per family of the peer's address, as strongSwan's
 	 * charon.fragment_size. 0: IKE_FRAGMENT_SIZE_DEFAULT. */
 	uint16_t fragment_size_v4, fragment_size_v6;
+	/* Send no SIGNATURE_HASH_ALGORITHMS (RFC 7427) and sign with the
+	 * classic methods only (strongSwan's signature_authentication = no). */
+	bool no_rfc7427;
 };
 
 #define IKE_FRAGMENT_SIZE_DEFAULT 1280

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys, and the first
+ * IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys or signatures
+ * (certificates: auth_cert.c), each side by its own method, and the first
  * CHILD_SA it carries (no key exchange of its own: KEYMAT from SK_d and the
  * IKE_SA_INIT nonces, RFC 7296 2.17; child.c derives and installs it).
  */
@@ -12,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/auth_cert.h"
 #include "ike/crypto.h"
 #include "ike/engine.h"
 #include "ike/proposal.h"
@@ -60,15 +62,57 @@ out:
 	return rc;
 }
 
-/* Our identity: configured, or our IP address. */
+int ike_auth_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *rest_of_id,
+		    size_t rest_len, uint8_t **out, size_t *out_len)
+{
+	const struct ike_half_open *ho = sa->ho;
+	size_t len = ike_prf_len(sa->sel.prf), n;
+	const uint8_t *msg, *nonce;
+	size_t msg_len, nonce_len;
+	struct ike_cbuf in[1];
+	uint8_t *p;
+	int rc;
+
+	*out = NULL;
+	if (!len || !ho || !ho->msg1 || !ho->msg2 || !sa->keys_valid)
+		return -EINVAL;
+	msg = of_initiator ? ho->msg1 : ho->msg2;
+	msg_len = of_initiator ? ho->msg1_len : ho->msg2_len;
+	nonce = of_initiator ? ho->nr : ho->ni;
+	nonce_len = of_initiator ? ho->nr_len : ho->ni_len;
+	n = msg_len + nonce_len + len;
+	p = malloc(n);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, msg, msg_len);
+	memcpy(p + msg_len, nonce, nonce_len);
+	in[0] = (struct ike_cbuf){ rest_of_id, rest_len };
+	rc = ike_prf(sa->sel.prf, of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr,
+		     sa->keys.prf_len, in, 1, p + msg_len + nonce_len, len);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	*out = p;
+	*out_len = n;
+	return 0;
+}
+
+/* Our identity: configured, or our certificate's subject (pubkey), or our
+ * IP address. */
 static void own_id(const struct ike_sa *sa, uint8_t *type, const uint8_t **data, size_t *len)
 {
 	const struct ike_id *id = &sa->conn->cfg.local_id;
+
+	const struct ike_cert *own;
 
 	if (id->type) {
 		*type = id->type;
 		*data = id->data;
 		*len = id->len;
+	} else if ((own = ike_auth_own_cert(sa)) != NULL) {
+		*type = IKE_ID_DER_ASN1_DN;
+		*data = ike_cert_subject_der(own, len);
 	} else if (sa->local.family == AF_INET6) {
 		*type = IKE_ID_IPV6_ADDR;
 		*data = sa->local.ip;
@@ -178,32 +222,131 @@ static bool auth_ok(const struct ike_sa *sa, const struct psk *k, bool of_initia
 	return ok;
 }
 
-/* Adds our IDx and AUTH payloads; false if the AUTH cannot be computed. */
-static bool add_id_auth(struct ike_builder *b, const struct ike_sa *sa, const struct psk *k,
-			bool initiator)
+/* The IDr an initiator names (RFC 7296 2.15): the remote id when it is
+ * one identity, so a responder with several answers as that one. */
+static bool names_idr(const struct ike_sa *sa)
+{
+	const struct ike_id *r = &sa->conn->cfg.remote_id;
+
+	return r->type && !ike_id_has_wildcards(r);
+}
+
+/*
+ * Adds our IDx, CERTs, (initiator) CERTREQ and IDr, and AUTH, each by our
+ * side's method: the PSK's MAC or a signature. false (*why set) if the
+ * AUTH cannot be made.
+ */
+static bool add_id_auth(struct ike_engine *e, struct ike_builder *b, struct ike_sa *sa,
+			const struct psk *k, bool initiator, bool peer_asked, const char **why)
 {
 	uint8_t body[4 + IKE_ID_MAX_LEN], auth[IKE_PRF_MAX_LEN];
+	bool pubkey = sa->conn->cfg.local_auth.method == IKE_AUTH_PUBKEY;
+	const struct ike_cert *own = pubkey ? ike_auth_own_cert(sa) : NULL;
 	const uint8_t *data;
-	size_t len, body_len, auth_len = 0;
+	uint8_t *octets = NULL;
+	size_t len, body_len, auth_len = 0, octets_len = 0;
 	uint8_t type;
 	bool ok;
 
 	own_id(sa, &type, &data, &len);
 	body_len = id_body(type, data, len, body);
-	ok = k->ok && !ike_psk_auth(sa, initiator, k->key, k->len, body, body_len, auth, &auth_len);
 	ike_add_id(b, initiator ? IKE_PL_IDI : IKE_PL_IDR, type, data, len);
+	if (pubkey)
+		ike_auth_add_certs(b, sa, own, peer_asked);
+	if (initiator) {
+		const struct ike_id *r = &sa->conn->cfg.remote_id;
+
+		ike_auth_add_certreq(b, sa);
+		if (names_idr(sa))
+			ike_add_id(b, IKE_PL_IDR, r->type, r->data, r->len);
+	}
+	if (pubkey) {
+		ok = !ike_auth_octets(sa, initiator, body, body_len, &octets, &octets_len) &&
+		     !ike_auth_sign(e, sa, b, own, octets, octets_len, why);
+		if (!octets && !*why)
+			*why = "cannot compute the signed octets";
+		free(octets);
+		return ok;
+	}
+	ok = k->ok && !ike_psk_auth(sa, initiator, k->key, k->len, body, body_len, auth, &auth_len);
 	ike_add_auth(b, IKE_AUTH_SHARED_KEY_MIC, auth, ok ? auth_len : 0);
 	OPENSSL_cleanse(auth, sizeof(auth));
+	if (ok)
+		snprintf(sa->auth_desc[0], sizeof(sa->auth_desc[0]), "psk");
+	else
+		*why = "no pre-shared key for our identity and the peer's";
 	return ok;
+}
+
+/*
+ * The peer's AUTH (its IDx id) under connection c, by the method it used
+ * and c's remote auth: 0 (sa->auth_desc[1] set), or -EACCES with why.
+ * pc: its certificates (loaded here if not yet); ee: the end entity the
+ * connection choice validated, if any.
+ */
+static int peer_auth_ok(struct ike_engine *e, struct ike_sa *sa, const struct ike_conn *c,
+			const struct ike_msg *m, const struct ike_id_pl *id, bool of_initiator,
+			struct ike_peer_chain *pc, const struct ike_cert *ee, const struct psk *k,
+			char *why, size_t why_len)
+{
+	bool sig = m->auth.method != IKE_AUTH_SHARED_KEY_MIC;
+	uint8_t want = c->cfg.remote_auth.method;
+	uint8_t *octets = NULL;
+	size_t octets_len = 0;
+	int rc;
+
+	if (sig && want == IKE_AUTH_PSK) {
+		snprintf(why, why_len, "peer authenticates with a signature (method %u), remote "
+			 "auth is psk", m->auth.method);
+		return -EACCES;
+	}
+	if (!sig && want == IKE_AUTH_PUBKEY) {
+		snprintf(why, why_len, "peer authenticates with a pre-shared key, remote auth is "
+			 "pubkey");
+		return -EACCES;
+	}
+	if (!sig) {
+		if (!k->ok) {
+			snprintf(why, why_len, "no pre-shared key for the peer's identity and ours");
+			return -EACCES;
+		}
+		if (!auth_ok(sa, k, of_initiator, m, id)) {
+			snprintf(why, why_len, "peer's AUTH payload does not verify");
+			return -EACCES;
+		}
+		snprintf(sa->auth_desc[1], sizeof(sa->auth_desc[1]), "psk");
+		return 0;
+	}
+	if (!ee) {
+		ike_peer_chain_load(e, pc, m);
+		rc = ike_auth_check_cert(e, sa, c, pc, id, &ee, why, why_len);
+		if (rc)
+			return rc;
+	}
+	if (ike_auth_octets(sa, of_initiator, id->body.ptr, id->body.len, &octets, &octets_len)) {
+		snprintf(why, why_len, "cannot compute the signed octets");
+		return -EACCES;
+	}
+	rc = ike_auth_check_sig(sa, c, ee, m, octets, octets_len, why, why_len);
+	free(octets);
+	return rc;
 }
 
 /* ---- choosing the connection by identity (responder) ---- */
 
 struct pick {
+	struct ike_engine *e;
 	const struct ike_sa *sa;
 	const struct ike_msg *m;
 	struct ike_conn *best;
 	int best_score;
+	/* signature: the peer's certificates, the end entity the best one
+	 * validated; the best candidate by identity that refused it, why */
+	struct ike_peer_chain pc;
+	const struct ike_cert *ee;
+	struct ike_conn *refused;
+	int refused_score;
+	char why[IKE_CERT_WHY_LEN];
 	char accepted[256]; /* the identities the candidates accept, for the log */
 	size_t acc_len;
 };
@@ -267,37 +410,72 @@ static int consider(void *arg, struct ike_conn *c, int addr_score)
 	if (!algs_fit(c, &p->sa->sel))
 		return 0;
 	score = id_score * 64 + addr_score;
-	if (score > p->best_score) {
-		p->best = c;
-		p->best_score = score;
+	if (score <= p->best_score)
+		return 0;
+	/* the method the peer used must be one this connection accepts; a
+	 * certificate must validate under its trust and carry the IDi */
+	if (m->auth.method == IKE_AUTH_SHARED_KEY_MIC) {
+		if (c->cfg.remote_auth.method == IKE_AUTH_PUBKEY)
+			return 0;
+	} else if (c->cfg.remote_auth.method == IKE_AUTH_PSK) {
+		return 0;
+	} else {
+		char why[IKE_CERT_WHY_LEN];
+		const struct ike_cert *ee;
+
+		ike_peer_chain_load(p->e, &p->pc, m);
+		if (ike_auth_check_cert(p->e, p->sa, c, &p->pc, &m->idi, &ee, why, sizeof(why))) {
+			if (score > p->refused_score) {
+				p->refused = c;
+				p->refused_score = score;
+				memcpy(p->why, why, sizeof(why));
+			}
+			return 0;
+		}
+		p->ee = ee;
 	}
+	p->best = c;
+	p->best_score = score;
 	return 0;
 }
 
-/* Switch sa to the connection that fits the peer's identity best; false
- * (logged, with what the candidates would accept) when none does. */
-static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+/* Switch sa to the connection that fits the peer's identity (and its
+ * certificate) best; false (logged, with what the candidates would accept,
+ * or why the one its identity named refused its certificate, under that
+ * connection) when none does. */
+static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+			struct pick *p, char *why, size_t why_len)
 {
-	struct pick p = { .sa = sa, .m = m };
 	char who[128];
 
+	memset(p, 0, sizeof(*p));
+	p->e = e;
+	p->sa = sa;
+	p->m = m;
+	snprintf(why, why_len, "no connection accepts the peer's identity");
 	if (ike_conn_foreach_for_peer_id(e, &sa->local, &sa->remote, m->idi.type, m->idi.data.ptr,
-					 m->idi.data.len, consider, &p)) {
+					 m->idi.data.len, consider, p)) {
 		ike_log_sa(e, IKE_LOG_ERROR, sa, "out of memory choosing the connection");
 		return false;
 	}
-	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
-	if (!p.best) {
-		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, &p);
-		ike_log_sa(e, IKE_LOG_WARN, sa, "no connection accepts peer identity '%s'%s%s", who,
-			   p.acc_len ? "; the connections for this address accept " : "",
-			   p.accepted);
+	if (!p->best && p->refused) {
+		ike_sa_set_conn(e, sa, p->refused);
+		snprintf(why, why_len, "%s", p->why);
+		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", why);
 		return false;
 	}
-	if (p.best != sa->conn) {
+	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
+	if (!p->best) {
+		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, p);
+		ike_log_sa(e, IKE_LOG_WARN, sa, "no connection accepts peer identity '%s'%s%s", who,
+			   p->acc_len ? "; the connections for this address accept " : "",
+			   p->accepted);
+		return false;
+	}
+	if (p->best != sa->conn) {
 		ike_log_sa(e, IKE_LOG_INFO, sa, "peer identity '%s': switching to connection %s",
-			   who, p.best->name);
-		ike_sa_set_conn(e, sa, p.best);
+			   who, p->best->name);
+		ike_sa_set_conn(e, sa, p->best);
 	}
 	return true;
 }
@@ -442,7 +620,8 @@ int ike_auth_start(struct ike_engine *e, struct ike_sa *sa)
 	struct ike_half_open *ho = sa->ho;
 	struct ike_writer w;
 	struct ike_builder b;
-	struct psk k;
+	const char *why = NULL;
+	struct psk k = { .ok = false };
 	bool childless;
 	uint8_t first;
 	int rc;
@@ -452,17 +631,21 @@ int ike_auth_start(struct ike_engine *e, struct ike_sa *sa)
 		rc = ike_child_req_init(e, sa, &ho->child, ho->child.cfg_idx, NULL, false);
 	if (rc)
 		return rc;
-	get_psk(e, sa, NULL, &k);
-	if (!k.ok) {
-		ike_log_sa(e, IKE_LOG_ERROR, sa,
-			   "no pre-shared key for our identity and the peer's");
-		return -ENOKEY;
+	if (sa->conn->cfg.local_auth.method != IKE_AUTH_PUBKEY) {
+		get_psk(e, sa, NULL, &k);
+		if (!k.ok) {
+			ike_log_sa(e, IKE_LOG_ERROR, sa,
+				   "no pre-shared key for our identity and the peer's");
+			return -ENOKEY;
+		}
 	}
 	ike_writer_init(&w);
 	w.wipe = true;
 	ike_build_begin_inner(&b, &w);
-	if (!add_id_auth(&b, sa, &k, true))
+	if (!add_id_auth(e, &b, sa, &k, true, ho->peer_certreq, &why)) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot authenticate: %s", why);
 		ike_writer_fail(&w, -EINVAL);
+	}
 	psk_wipe(&k);
 	if (first_contact(sa))
 		ike_add_notify(&b, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
@@ -507,11 +690,11 @@ static void initiator_child(struct ike_engine *e, struct ike_sa *sa, const struc
 enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, struct ike_rx *rx)
 {
 	const struct ike_msg *m = &rx->m;
-	const char *why = NULL;
-	char reason[128];
-	struct psk k;
+	struct ike_peer_chain pc = { .n = 0 };
+	char reason[IKE_CERT_WHY_LEN];
+	struct psk k = { .ok = false };
 	uint16_t n;
-	bool ok;
+	int rc;
 
 	if (!(m->encrypted & IKE_PL_BIT(IKE_PL_AUTH)) || !(m->encrypted & IKE_PL_BIT(IKE_PL_IDR))) {
 		n = IKE_N_AUTHENTICATION_FAILED;
@@ -524,16 +707,22 @@ enum ike_verdict ike_auth_on_response(struct ike_engine *e, struct ike_sa *sa, s
 			 ike_notify_name(n));
 		return ike_sa_fail(e, sa, n, reason);
 	}
-	get_psk(e, sa, NULL, &k);
-	ok = id_acceptable(sa, &m->idr) && auth_ok(sa, &k, false, m, &m->idr);
-	psk_wipe(&k);
-	if (!ok) {
-		why = !id_acceptable(sa, &m->idr) ? "peer identity does not match remote_id"
-						  : "peer's AUTH payload does not verify";
-		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: sending AUTHENTICATION_FAILED", why);
+	if (!id_acceptable(sa, &m->idr)) {
+		snprintf(reason, sizeof(reason), "peer identity does not match remote_id");
+		rc = -EACCES;
+	} else {
+		if (m->auth.method == IKE_AUTH_SHARED_KEY_MIC)
+			get_psk(e, sa, NULL, &k);
+		rc = peer_auth_ok(e, sa, sa->conn, m, &m->idr, false, &pc, NULL, &k, reason,
+				  sizeof(reason));
+		psk_wipe(&k);
+		ike_peer_chain_free(&pc);
+	}
+	if (rc) {
+		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: sending AUTHENTICATION_FAILED", reason);
 		/* RFC 7296 2.21.2: a separate INFORMATIONAL, then we are done. */
 		ike_info_send_notify_once(e, sa, IKE_N_AUTHENTICATION_FAILED);
-		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
 	}
 	established(e, sa, m, &m->idr);
 	if (sa->ho->has_child)
@@ -583,27 +772,32 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	struct ike_writer w;
 	struct ike_builder b;
 	const char *why = NULL;
-	char reason[96];
+	char reason[IKE_CERT_WHY_LEN];
+	struct pick p;
 	uint32_t kept;
-	struct psk k;
+	struct psk k = { .ok = false };
 	bool childless;
 	uint16_t child_err;
 	uint8_t first;
 	int rc;
 
-	if (!choose_conn(e, sa, m)) {
-		why = "no connection accepts the peer's identity";
+	ike_auth_note_certreq(sa, m);
+	if (!choose_conn(e, sa, m, &p, reason, sizeof(reason))) {
+		ike_peer_chain_free(&p.pc);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
 	}
-	get_psk(e, sa, &m->idi, &k);
-	if (!k.ok || !auth_ok(sa, &k, true, m, &m->idi)) {
-		why = !k.ok ? "no pre-shared key for the peer's identity and ours"
-			    : "peer's AUTH payload does not verify";
+	if (m->auth.method == IKE_AUTH_SHARED_KEY_MIC ||
+	    sa->conn->cfg.local_auth.method != IKE_AUTH_PUBKEY)
+		get_psk(e, sa, &m->idi, &k);
+	rc = peer_auth_ok(e, sa, sa->conn, m, &m->idi, true, &p.pc, p.ee, &k, reason,
+			  sizeof(reason));
+	ike_peer_chain_free(&p.pc);
+	if (rc) {
 		psk_wipe(&k);
-		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", why);
+		ike_log_sa(e, IKE_LOG_WARN, sa, "%s: answering AUTHENTICATION_FAILED", reason);
 		ike_respond_notify(e, sa, rx, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, why);
+		return ike_sa_fail(e, sa, IKE_N_AUTHENTICATION_FAILED, reason);
 	}
 	kept = kept_by_unique(e, sa, &m->idi);
 	if (kept) {
@@ -634,8 +828,10 @@ enum ike_verdict ike_auth_on_request(struct ike_engine *e, struct ike_sa *sa, st
 	ike_writer_init(&w);
 	w.wipe = true;
 	ike_build_begin_inner(&b, &w);
-	if (!add_id_auth(&b, sa, &k, false))
+	if (!add_id_auth(e, &b, sa, &k, false, m->n_certreq > 0, &why)) {
+		ike_log_sa(e, IKE_LOG_ERROR, sa, "cannot authenticate: %s", why);
 		ike_writer_fail(&w, -EINVAL);
+	}
 	psk_wipe(&k);
 	if (child_err)
 		ike_add_notify(&b, 0, NULL, 0, child_err, NULL, 0);

@@ -90,6 +90,7 @@ static void rekeyed_up(struct ike_engine *e, struct ike_sa *nsa, struct ike_sa *
 	ike_sa_lifetimes_arm(e, nsa);
 	ike_nat_inherit(e, nsa, old);
 	ike_frag_inherit(nsa, old);
+	memcpy(nsa->auth_desc, old->auth_desc, sizeof(nsa->auth_desc));
 	ike_dpd_received(e, nsa); /* the rekey was news from the peer: DPD starts now */
 	ike_selected_format(&nsa->sel, 0, algs, sizeof(algs));
 	ike_log_sa(e, IKE_LOG_INFO, nsa,

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "ike/auth_cert.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
 #include "ike/dos.h"
@@ -185,6 +186,7 @@ int ike_sa_init_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_add_nonce(&b, ho->ni, ho->ni_len);
 	add_nat_notifies(e, &b, sa);
 	ike_frag_add_notify(&b, sa->conn, NULL);
+	ike_auth_add_init_payloads(e, &b, sa, NULL);
 	rc = ike_build_end(&b);
 	free(props);
 	if (!rc) {
@@ -377,6 +379,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ike_frag_add_notify(&b, rx->conn, m);
 	if (rx->conn->cfg.childless != IKE_CHILDLESS_NEVER)
 		ike_add_notify(&b, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
+	ike_auth_add_init_payloads(e, &b, sa, m);
 	rc = ike_build_end(&b);
 	if (!rc)
 		rc = derive_keys(sa);
@@ -397,6 +400,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 	ho->msg2_len = w.len;
 	check_nat(e, sa, m);
 	ike_frag_note_peer(sa, m);
+	ike_auth_note_init(sa, m);
 	/* The response is kept for a retransmitted request; the buffer
 	 * moves to the SA. */
 	free(sa->resp_pkt);
@@ -540,6 +544,7 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	check_nat(e, sa, m);
 	sa->peer_childless = ike_msg_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	ike_frag_note_peer(sa, m);
+	ike_auth_note_init(sa, m);
 	ike_selected_format(&sel, 0, algs, sizeof(algs));
 	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
 	if (ike_auth_start(e, sa))

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/auth_cert.h"
+#include "ike/cert.h"
 #include "ike/dh.h"
 #include "ike/dos.h"
 #include "ike/engine.h"
@@ -254,6 +255,7 @@ struct ike_sa *ike_sa_new_spi(struct ike_engine *e, struct ike_conn *conn, bool 
 		return NULL;
 	}
 	sa->ho->sa = sa;
+	sa->ho->creds = ike_creds_ref(e->creds);
 	do
 		sa->id = ++e->next_sa_id;
 	while (!sa->id || ike_sa_by_id(e, sa->id));
@@ -373,6 +375,7 @@ void ike_sa_half_open_free(struct ike_engine *e, struct ike_sa *sa)
 		e->n_half_open--;
 	}
 	ike_dh_free(ho->dh);
+	ike_creds_unref(ho->creds);
 	free(ho->msg1);
 	free(ho->msg2);
 	OPENSSL_cleanse(ho, sizeof(*ho));

@@ -238,6 +238,15 @@ struct ike_half_open {
 	/* RealMessage1 and RealMessage2 of RFC 7296 2.15 */
 	uint8_t *msg1, *msg2;
 	size_t msg1_len, msg2_len;
+	/* Public-key authentication (auth_cert.c): the credential set this
+	 * SA began with (a reference, so a reload cannot free what IKE_AUTH
+	 * uses), what the peer's IKE_SA_INIT said (RFC 7427 hashes, CERTREQ)
+	 * and which of our certificates its CERTREQ named. */
+	struct ike_creds *creds;
+	bool peer_rfc7427;
+	bool peer_certreq;
+	uint32_t peer_hashes;
+	const struct ike_cert *certreq_pick;
 	/* Initiator: the CHILD SA asked for in IKE_AUTH (none: childless) */
 	bool has_child;
 	bool child_reauth; /* it recreates a child of the SA reauthenticated */
@@ -306,6 +315,9 @@ struct ike_sa {
 				     * size) exceeded the fragment size; 0: it did not */
 	struct ike_frag_rx *frx[2]; /* reassembly of the peer's request [0], response [1] */
 	const char *why_down;	    /* reason given when its Delete completes */
+	/* how each side authenticated ("psk", "pubkey ECDSA SHA-256"): [0]
+	 * ours, [1] the peer's; "" before IKE_AUTH */
+	char auth_desc[2][40];
 };
 
 /* The SA can still carry CHILD SAs and start exchanges of its own. */
@@ -345,6 +357,12 @@ int ike_conn_foreach_for_peer_id(struct ike_engine *e, const struct ike_addr *lo
 void ike_conn_foreach_named(struct ike_engine *e, const struct ike_addr *local,
 			    const struct ike_addr *remote, size_t max,
 			    int (*fn)(void *arg, struct ike_conn *c, int score), void *arg);
+/* Whether c may check a peer's certificate and asks for one (CERTREQ). */
+bool ike_conn_wants_certreq(const struct ike_conn *c);
+/* Whether some connection for these addresses does (in constant time per
+ * address group). */
+bool ike_conn_certreq_for(struct ike_engine *e, const struct ike_addr *local,
+			  const struct ike_addr *remote);
 /* The index behind these (conn_index.c): a connection is in it from
  * ike_engine_add_conn until it is replaced or removed. */
 void ike_conn_index_init(struct ike_engine *e);

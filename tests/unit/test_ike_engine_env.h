@@ -68,6 +68,9 @@ static bool tverbose;
 /* When set, engines made by tpeer_init() look shared keys up with it. */
 static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *local,
 			  const struct ike_id *remote, uint8_t *key, size_t max, size_t *len);
+/* When set, engines made by tpeer_init() have this wall clock (for
+ * certificates' dates). */
+static int64_t (*twall_time)(void *ctx);
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
@@ -246,6 +249,7 @@ static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip,
 		.event = tenv_event,
 		.log = tenv_log,
 		.psk_lookup = tpsk_lookup,
+		.wall_time = twall_time,
 	};
 
 	memset(p, 0, sizeof(*p));
