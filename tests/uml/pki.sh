@@ -20,6 +20,14 @@
 #   eku.crt                 by inter, extendedKeyUsage emailProtection only
 #   ipsec.crt               by inter, extendedKeyUsage ipsecIKE
 #   bogus.crt               issued by moon, which is no CA
+#   inter2.crt inter2.key   "... CN=Intermediate CA 2", issued by root, ECDSA P-256
+#   mars.crt mars.key       ECDSA P-256, SAN mars.example.org, by inter2
+#   venus.crt venus.key     RSA-2048, SAN venus.example.org, by inter2
+#   erin.crt erin.key       Ed25519, SAN erin.example.org, by inter2
+#                           (the other gateway's certificates in the UML
+#                           scenarios: each side has its own intermediate,
+#                           the peer only the root)
+#   inter2.crl              by inter2, empty
 #   other-root.crt .key     another self-signed CA, unknown to the others
 #   stranger.crt .key       issued by other-root
 #   inter.crl               by inter (authorityKeyIdentifier, 1 day), revokes revoked.crt
@@ -150,6 +158,9 @@ selfsigned other-root "Other CA"
 key inter ec
 issue root inter "Intermediate CA" ca "DNS:inter.example.org"
 ca_cnf inter
+key inter2 ec
+issue root inter2 "Intermediate CA 2" ca "DNS:inter2.example.org"
+ca_cnf inter2
 
 key moon ec
 issue inter moon moon.example.org ee "DNS:moon.example.org"
@@ -168,6 +179,12 @@ issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
 issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
 issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
 issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+key mars ec
+issue inter2 mars mars.example.org ee "DNS:mars.example.org"
+key venus rsa
+issue inter2 venus venus.example.org ee "DNS:venus.example.org"
+key erin ed25519
+issue inter2 erin erin.example.org ee "DNS:erin.example.org"
 # An end entity acting as a CA.
 ca_cnf moon
 issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
@@ -175,6 +192,7 @@ issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
 o ca -batch -config ca-inter.cnf -revoke revoked.crt
 o ca -batch -config ca-inter.cnf -gencrl -out inter.crl
 o ca -batch -config ca-root.cnf -gencrl -out root.crl
+o ca -batch -config ca-inter2.cnf -gencrl -out inter2.crl
 # A CRL that names inter as its issuer but is signed by another key.
 o req -new -x509 -key other-root.key -subj "$dn/CN=Intermediate CA" -days 3650 -sha256 \
 	-config ext.cnf -extensions ca -out forged.crt -set_serial 1
