@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/x509v3.h>
 #include <uthash.h>
 
 #include "ike/cert.h"
@@ -1089,44 +1088,8 @@ static bool cert_subject_id(const struct ike_cert *c, struct ike_id *id)
 
 bool dcfg_cert_has_id(const struct ike_cert *cert, const struct ike_id *id)
 {
-	GENERAL_NAMES *sans;
-	struct ike_id subject;
-	bool found = false;
-
-	if (id->type == IKE_ID_DER_ASN1_DN)
-		return cert_subject_id(cert, &subject) &&
-		       ike_id_matches(id, &subject) > IKE_ID_MATCH_ANY;
-	sans = X509_get_ext_d2i(ike_cert_x509(cert), NID_subject_alt_name, NULL, NULL);
-	for (int i = 0; sans && !found && i < sk_GENERAL_NAME_num(sans); i++) {
-		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
-		const ASN1_STRING *v = NULL;
-		uint8_t type = 0;
-
-		switch (gn->type) {
-		case GEN_DNS:
-			type = IKE_ID_FQDN;
-			v = gn->d.dNSName;
-			break;
-		case GEN_EMAIL:
-			type = IKE_ID_RFC822_ADDR;
-			v = gn->d.rfc822Name;
-			break;
-		case GEN_IPADD:
-			v = gn->d.iPAddress;
-			type = ASN1_STRING_length(v) == 4    ? IKE_ID_IPV4_ADDR
-			       : ASN1_STRING_length(v) == 16 ? IKE_ID_IPV6_ADDR
-							     : 0;
-			break;
-		default:
-			break;
-		}
-		if (type && type == id->type && ASN1_STRING_length(v) > 0)
-			found = ike_id_matches_data(id, type, ASN1_STRING_get0_data(v),
-						    (size_t)ASN1_STRING_length(v)) >
-				IKE_ID_MATCH_ANY;
-	}
-	GENERAL_NAMES_free(sans);
-	return found;
+	/* the engine's own test, so that --check agrees with it */
+	return ike_cert_has_id(cert, id->type, id->data, id->len);
 }
 
 /* The configuration holds const pointers; dcfg_conn keeps references. */

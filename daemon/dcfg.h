@@ -206,9 +206,10 @@ int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
 			    const struct dcfg_resolver *res, const struct dcfg_creds *creds,
 			    struct dcfg_conn *out, char *err, size_t errlen);
 
-/* Whether a certificate carries an identity, as strongSwan's
- * has_subject(): its subject DN matches it, or a subjectAltName of its
- * type (dNSName for an FQDN, rfc822Name, iPAddress) equals it. */
+/* Whether a certificate carries an identity, as the engine checks it
+ * (ike_cert_has_id): its subject DN, or a subjectAltName of its type
+ * (dNSName for an FQDN, rfc822Name, iPAddress), equal to it (names without
+ * letter case; no wildcards). */
 bool dcfg_cert_has_id(const struct ike_cert *cert, const struct ike_id *id);
 
 /* The ike_sig_scheme bits of conf's signature constraint bits. */
