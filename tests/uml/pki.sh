@@ -28,6 +28,13 @@
 #                           scenarios: each side has its own intermediate,
 #                           the peer only the root)
 #   inter2.crl              by inter2, empty
+#   inter2-erin.crl         by inter2, a later one that revokes erin.crt
+#   with PKI_RSA4096=1 (the UML scenarios' PKI; slow to make), a chain of
+#   three RSA-4096 certificates, which makes IKE_AUTH exceed a 1280 MTU:
+#   root4k.crt .key         "... CN=RSA-4096 Root CA", self-signed
+#   inter4k.crt .key        "... CN=RSA-4096 Intermediate CA", by root4k
+#   left4k.crt .key         SAN left4k.example.org, by inter4k
+#   right4k.crt .key        SAN right4k.example.org, by inter4k
 #   other-root.crt .key     another self-signed CA, unknown to the others
 #   stranger.crt .key       issued by other-root
 #   inter.crl               by inter (authorityKeyIdentifier, 1 day), revokes revoked.crt
@@ -131,6 +138,7 @@ key() { # NAME ALG
 	case $2 in
 	ec) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" ;;
 	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
+	rsa4k) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$1.key" ;;
 	ed25519) o genpkey -algorithm ED25519 -out "$1.key" ;;
 	esac
 }
@@ -146,8 +154,8 @@ issue() {
 	rm -f "$name.csr"
 }
 
-selfsigned() { # NAME CN
-	key "$1" ec
+selfsigned() { # NAME CN [ALG]
+	key "$1" "${3:-ec}"
 	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 -sha256 \
 		-config ext.cnf -extensions ca -out "$1.crt" -set_serial 1
 	ca_cnf "$1"
@@ -185,6 +193,16 @@ key venus rsa
 issue inter2 venus venus.example.org ee "DNS:venus.example.org"
 key erin ed25519
 issue inter2 erin erin.example.org ee "DNS:erin.example.org"
+if [ "${PKI_RSA4096:-0}" = 1 ]; then
+	selfsigned root4k "RSA-4096 Root CA" rsa4k
+	key inter4k rsa4k
+	issue root4k inter4k "RSA-4096 Intermediate CA" ca "DNS:inter4k.example.org"
+	ca_cnf inter4k
+	for n in left4k right4k; do
+		key $n rsa4k
+		issue inter4k $n $n.example.org ee "DNS:$n.example.org"
+	done
+fi
 # An end entity acting as a CA.
 ca_cnf moon
 issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
@@ -193,6 +211,8 @@ o ca -batch -config ca-inter.cnf -revoke revoked.crt
 o ca -batch -config ca-inter.cnf -gencrl -out inter.crl
 o ca -batch -config ca-root.cnf -gencrl -out root.crl
 o ca -batch -config ca-inter2.cnf -gencrl -out inter2.crl
+o ca -batch -config ca-inter2.cnf -revoke erin.crt
+o ca -batch -config ca-inter2.cnf -gencrl -out inter2-erin.crl
 # A CRL that names inter as its issuer but is signed by another key.
 o req -new -x509 -key other-root.key -subj "$dn/CN=Intermediate CA" -days 3650 -sha256 \
 	-config ext.cnf -extensions ca -out forged.crt -set_serial 1
