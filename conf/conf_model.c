@@ -112,14 +112,12 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",	     "aggressive",  "pull",	      "dscp",	"mobike",	"dpd_timeout",
-	"ocsp",	     "ppk_id",	    "ppk_required",   "pools",	"mediation", "mediated_by",
-	"mediation_peer", NULL,
+	"vips",	  "aggressive",	  "pull",  "dscp",	"mobike",      "dpd_timeout",	 "ocsp",
+	"ppk_id", "ppk_required", "pools", "mediation", "mediated_by", "mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
-	"pubkeys", "groups",   "cert_policy", "eap_id", "aaa_id",
-	"xauth_id", "ca_id",	NULL,
+	"pubkeys", "groups", "cert_policy", "eap_id", "aaa_id", "xauth_id", "ca_id", NULL,
 };
 
 static const char *const child_not_impl[] = {
@@ -159,8 +157,8 @@ struct as_conduit_does {
 };
 
 static const struct as_conduit_does conn_as_is[] = {
-	{ "mobike", "no", true },	 /* no MOBIKE (RFC 4555) */
-	{ "aggressive", "no", true },	 /* IKEv1 only */
+	{ "mobike", "no", true },     /* no MOBIKE (RFC 4555) */
+	{ "aggressive", "no", true }, /* IKEv1 only */
 	{ NULL, NULL, false },
 };
 
@@ -417,8 +415,8 @@ static const struct {
 	enum key_type key;
 	bool pss, strength; /* strength: a number may follow (rsa-2048) */
 } key_tokens[] = {
-	{ "pubkey", KEY_ANY, false, false },  { "rsa", KEY_RSA, false, true },
-	{ "rsa/pss", KEY_RSA, true, true },   { "ecdsa", KEY_ECDSA, false, true },
+	{ "pubkey", KEY_ANY, false, false },	  { "rsa", KEY_RSA, false, true },
+	{ "rsa/pss", KEY_RSA, true, true },	  { "ecdsa", KEY_ECDSA, false, true },
 	{ "ed25519", KEY_ED25519, false, false }, { "ed448", KEY_ED448, false, false },
 };
 
@@ -681,10 +679,11 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 					 "implement yet (conduit has psk and pubkey)",
 					 show(a).s);
 			} else {
-				bad_value(ctx, kv,
-					  "psk, or pubkey, rsa, rsa/pss, ecdsa, ed25519, ed448 with "
-					  "optional constraints such as -sha256 (eap and xauth are "
-					  "not implemented)");
+				bad_value(
+				    ctx, kv,
+				    "psk, or pubkey, rsa, rsa/pss, ecdsa, ed25519, ed448 with "
+				    "optional constraints such as -sha256 (eap and xauth are "
+				    "not implemented)");
 			}
 		} else if (strcmp(kv->key, "id") == 0) {
 			char *id = strdup(kv->value);
@@ -999,9 +998,9 @@ static void free_conn(struct conf_conn *conn)
 }
 
 static const char *const conn_keys[] = {
-	"version",     "local_addrs", "remote_addrs", "local_port",    "remote_port", "proposals",
-	"encap",       "dpd_delay",   "rekey_time",   "reauth_time",   "over_time",   "rand_time",
-	"keyingtries", "childless",   "unique",	      "fragmentation", "if_id_in",    "if_id_out",
+	"version",     "local_addrs",  "remote_addrs", "local_port",	"remote_port", "proposals",
+	"encap",       "dpd_delay",    "rekey_time",   "reauth_time",	"over_time",   "rand_time",
+	"keyingtries", "childless",    "unique",       "fragmentation", "if_id_in",    "if_id_out",
 	"send_cert",   "send_certreq", NULL,
 };
 

@@ -973,8 +973,8 @@ static void refresh_names(struct daemon *d, const char *name)
 
 	if (!l || !l->dc.has_names || !cc || d->stopping)
 		return;
-	rc = dcfg_conn_convert_creds(d->conf, cc, &dcfg_dns,
-				     daemon_creds(d, &cr, dir, sizeof(dir)), &dc, err, sizeof(err));
+	rc = dcfg_conn_convert_creds(d->conf, cc, &dcfg_dns, daemon_creds(d, &cr, dir, sizeof(dir)),
+				     &dc, err, sizeof(err));
 	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;

@@ -1053,9 +1053,12 @@ uint32_t dcfg_sig_schemes(uint32_t conf_sig)
 		{ CONF_SIG_PSS_SHA256, 1u << IKE_SIG_RSA_PSS_SHA256 },
 		{ CONF_SIG_PSS_SHA384, 1u << IKE_SIG_RSA_PSS_SHA384 },
 		{ CONF_SIG_PSS_SHA512, 1u << IKE_SIG_RSA_PSS_SHA512 },
-		{ CONF_SIG_ECDSA_SHA256, 1u << IKE_SIG_ECDSA_SHA256 | 1u << IKE_SIG_ECDSA_256_CLASSIC },
-		{ CONF_SIG_ECDSA_SHA384, 1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC },
-		{ CONF_SIG_ECDSA_SHA512, 1u << IKE_SIG_ECDSA_SHA512 | 1u << IKE_SIG_ECDSA_521_CLASSIC },
+		{ CONF_SIG_ECDSA_SHA256,
+		  1u << IKE_SIG_ECDSA_SHA256 | 1u << IKE_SIG_ECDSA_256_CLASSIC },
+		{ CONF_SIG_ECDSA_SHA384,
+		  1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC },
+		{ CONF_SIG_ECDSA_SHA512,
+		  1u << IKE_SIG_ECDSA_SHA512 | 1u << IKE_SIG_ECDSA_521_CLASSIC },
 		{ CONF_SIG_ED25519, 1u << IKE_SIG_ED25519 },
 		{ CONF_SIG_ED448, 1u << IKE_SIG_ED448 },
 	};
@@ -1135,7 +1138,9 @@ static const struct ike_cert *find_cert(const struct dcfg_creds *cr, const struc
 static const char *auth_where(const struct conf_auth_round *r, const struct conf_conn *cc,
 			      char *buf, size_t len)
 {
-	return locstr(r->auth_text.value ? &r->auth_text.loc : r->loc.line ? &r->loc : &cc->loc,
+	return locstr(r->auth_text.value ? &r->auth_text.loc
+		      : r->loc.line	 ? &r->loc
+					 : &cc->loc,
 		      buf, len);
 }
 
@@ -1197,13 +1202,13 @@ done:
 	/* strongSwan only warns at run time; at load it is surely a mistake */
 	if (cert && id->type && a->method == IKE_AUTH_PUBKEY && !dcfg_cert_has_id(cert, id)) {
 		ike_id_format(id->type, id->data, id->len, idtext, sizeof(idtext));
-		return add_err(out, -EINVAL,
-			       "%sconnection %s: local id \"%s\" is not in certificate %s "
-			       "(subject \"%s\" or its subjectAltNames)",
-			       locstr(r->id.value ? &r->id.loc : &r->certs.items[0].loc, where,
-				      sizeof(where)),
-			       cc->name, idtext, r->certs.n ? r->certs.items[0].value : "?",
-			       ike_cert_subject(cert));
+		return add_err(
+		    out, -EINVAL,
+		    "%sconnection %s: local id \"%s\" is not in certificate %s "
+		    "(subject \"%s\" or its subjectAltNames)",
+		    locstr(r->id.value ? &r->id.loc : &r->certs.items[0].loc, where, sizeof(where)),
+		    cc->name, idtext, r->certs.n ? r->certs.items[0].value : "?",
+		    ike_cert_subject(cert));
 	}
 	if (a->method == IKE_AUTH_PUBKEY)
 		a->cert = ike_cert_ref(unconst_cert(cert));
@@ -1218,7 +1223,7 @@ static int conv_remote_auth(const struct conf_conn *cc, const struct dcfg_creds 
 	struct ike_auth_cfg *a = &out->cfg.remote_auth;
 	int rc = 0;
 
-	a->method = r->auth == CONF_AUTH_PSK	 ? IKE_AUTH_PSK
+	a->method = r->auth == CONF_AUTH_PSK	  ? IKE_AUTH_PSK
 		    : r->auth == CONF_AUTH_PUBKEY ? IKE_AUTH_PUBKEY
 						  : IKE_AUTH_ANY;
 	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);

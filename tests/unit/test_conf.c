@@ -970,9 +970,9 @@ END_TEST
 
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike", "mediation", "pools",     "vips",
-						 "aggressive", "pull", "dscp", "ocsp",
-						 "ppk_id", "dpd_timeout" };
+	static const char *const conn_keys[] = { "mobike",     "mediation",  "pools", "vips",
+						 "aggressive", "pull",	     "dscp",  "ocsp",
+						 "ppk_id",     "dpd_timeout" };
 	static const char *const child_keys[] = { "label",	   "hw_offload", "tfc_padding",
 						  "ah_proposals",  "policies",	 "interface",
 						  "copy_df",	   "per_cpu_sas",	 "sha256_96",
@@ -1032,7 +1032,7 @@ START_TEST(test_not_implemented_as_conduit_does)
 	ck_assert_int_eq(load_text(HEAD "  mobike = no\n"
 					"  aggressive = false\n  unique = no\n"
 					"  children { n {\n copy_df = yes\n replay_window = 32\n"
-					 " ipcomp = disabled\n sha256_96 = no\n} }\n" TAIL,
+					" ipcomp = disabled\n sha256_96 = no\n} }\n" TAIL,
 				   &c, &d),
 			 0);
 	ck_assert_uint_eq(d.n_errors, 0);
@@ -1267,8 +1267,8 @@ START_TEST(test_pubkey_auth)
 			    side ? &conf_find_conn(c, "c")->remote : &conf_find_conn(c, "c")->local;
 
 			ck_assert_int_eq(r->auth, CONF_AUTH_PUBKEY);
-			ck_assert_msg(r->sig_schemes == good[i].chain, "%s: chain %#x", good[i].auth,
-				      r->sig_schemes);
+			ck_assert_msg(r->sig_schemes == good[i].chain, "%s: chain %#x",
+				      good[i].auth, r->sig_schemes);
 			ck_assert_msg(r->ike_sig_schemes == good[i].ike, "%s: ike %#x",
 				      good[i].auth, r->ike_sig_schemes);
 			ck_assert_msg(r->pss == good[i].pss, "%s: pss", good[i].auth);
@@ -1293,9 +1293,8 @@ START_TEST(test_pubkey_auth)
 		free(text);
 	}
 	/* a scheme of another key type: strongSwan adds nothing, conduit says so */
-	ck_assert_int_eq(load_text("connections { c { remote { auth = ecdsa-identity } } }\n", &c,
-				   &d),
-			 0);
+	ck_assert_int_eq(
+	    load_text("connections { c { remote { auth = ecdsa-identity } } }\n", &c, &d), 0);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_WARNING, 1, "does not apply to ecdsa keys"), 1);
 	ck_assert_uint_eq(conf_find_conn(c, "c")->remote.sig_schemes, 0);
 	conf_free(c);
@@ -1307,17 +1306,21 @@ END_TEST
  * errors, and reload's comparison. */
 START_TEST(test_cert_keys)
 {
-	static const char *const text = "connections {\n c {\n"
-					"  send_cert = always\n"
-					"  send_certreq = no\n"
-					"  local { certs = moonCert.pem\n id = moon.example }\n"
-					"  remote { auth = pubkey\n certs = sunCert.pem, /abs/carol.pem\n"
-					"   cacerts = strongswanCert.pem\n revocation = strict }\n"
-					" }\n d { }\n}\n";
-	static const char *const changed[] = { "always", "= no", "moonCert", "sunCert",
-					       "strongswanCert", "strict", "auth = pubkey" };
-	static const char *const instead[] = { "never", "= yes", "moonCert2", "sunCert2",
-					       "otherCA", "ifuri", "auth = pubkey-sha256" };
+	static const char *const text =
+	    "connections {\n c {\n"
+	    "  send_cert = always\n"
+	    "  send_certreq = no\n"
+	    "  local { certs = moonCert.pem\n id = moon.example }\n"
+	    "  remote { auth = pubkey\n certs = sunCert.pem, /abs/carol.pem\n"
+	    "   cacerts = strongswanCert.pem\n revocation = strict }\n"
+	    " }\n d { }\n}\n";
+	static const char *const changed[] = { "always",       "= no",		 "moonCert",
+					       "sunCert",      "strongswanCert", "strict",
+					       "auth = pubkey" };
+	static const char *const instead[] = {
+		"never",   "= yes", "moonCert2",	   "sunCert2",
+		"otherCA", "ifuri", "auth = pubkey-sha256"
+	};
 	struct conf *c = load_clean(text), *o;
 	struct conf_conn *cc = conf_find_conn(c, "c"), *dd = conf_find_conn(c, "d");
 	struct conf_diags d;
@@ -1351,8 +1354,7 @@ START_TEST(test_cert_keys)
 
 		ck_assert_ptr_nonnull(at);
 		*at = '\0';
-		ck_assert_int_ge(asprintf(&u, "%s%s%s", t, instead[i], at + strlen(changed[i])),
-				 0);
+		ck_assert_int_ge(asprintf(&u, "%s%s%s", t, instead[i], at + strlen(changed[i])), 0);
 		o = load_clean(u);
 		ck_assert_msg(!conf_conn_equal(cc, conf_find_conn(o, "c")), "%s", changed[i]);
 		conf_free(o);
@@ -1385,8 +1387,7 @@ START_TEST(test_cert_keys)
 			  1);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 9, "second local authentication round"),
 			  1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 10, "'cert-1' is a strongSwan option"),
-			  1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 10, "'cert-1' is a strongSwan option"), 1);
 	conf_diags_clear(&d);
 }
 END_TEST

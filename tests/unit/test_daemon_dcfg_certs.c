@@ -94,8 +94,7 @@ static const char *id_text(const struct ike_id *id)
 	return buf;
 }
 
-static const struct ike_cert *cert_at(const struct ike_creds *cs, const char *sub,
-				      const char *name)
+static const struct ike_cert *cert_at(const struct ike_creds *cs, const char *sub, const char *name)
 {
 	char path[600];
 
@@ -166,8 +165,9 @@ START_TEST(local_id_must_be_in_the_cert)
 			ck_assert_msg(v.rc == -EINVAL, "%s: %d", ids[i].id, v.rc);
 			ck_assert_uint_eq(v.dc.n_errors, 1);
 			ck_assert_msg(strstr(v.err, "swanctl.conf:4: connection c: local id \"") &&
-					  strstr(v.err, "\" is not in certificate moon.pem (subject "
-							"\"C=CH, O=conduit test, CN=moon.example.org\""),
+					  strstr(v.err,
+						 "\" is not in certificate moon.pem (subject "
+						 "\"C=CH, O=conduit test, CN=moon.example.org\""),
 				      "%s", v.err);
 		}
 		done(&v);
@@ -230,8 +230,8 @@ START_TEST(missing_files)
 					     "certificate file ") &&
 			  strstr(v.dc.errors[1], "/x509ca/gone.pem"),
 		      "%s", v.dc.errors[1]);
-	ck_assert_msg(strstr(v.dc.errors[2], "swanctl.conf:7: connection c: remote certs: "),
-		      "%s", v.dc.errors[2]);
+	ck_assert_msg(strstr(v.dc.errors[2], "swanctl.conf:7: connection c: remote certs: "), "%s",
+		      v.dc.errors[2]);
 	done(&v);
 
 	/* ours must have its key */
@@ -277,14 +277,17 @@ START_TEST(remote_trust)
 	ck_assert_uint_eq(v.dc.cfg.local_auth.sig_schemes, 0);
 	ck_assert_uint_eq(v.dc.cfg.remote_auth.sig_schemes, 1u << IKE_SIG_RSA_PSS_SHA384);
 	ck_assert_uint_eq(v.dc.cfg.remote_auth.trust.n_cacerts, 2);
-	ck_assert_ptr_eq(v.dc.cfg.remote_auth.trust.cacerts[0], cert_at(v.cs, "x509ca", "inter.pem"));
+	ck_assert_ptr_eq(v.dc.cfg.remote_auth.trust.cacerts[0],
+			 cert_at(v.cs, "x509ca", "inter.pem"));
 	/* an absolute path names the file loaded from there */
-	ck_assert_ptr_eq(v.dc.cfg.remote_auth.trust.cacerts[1], cert_at(v.cs, "x509ca", "root.pem"));
+	ck_assert_ptr_eq(v.dc.cfg.remote_auth.trust.cacerts[1],
+			 cert_at(v.cs, "x509ca", "root.pem"));
 	ck_assert_uint_eq(v.dc.cfg.remote_auth.trust.n_pinned, 1);
 	ck_assert_ptr_eq(v.dc.cfg.remote_auth.trust.pinned[0], cert_at(v.cs, "x509", "carol.pem"));
 	ck_assert_int_eq(v.dc.cfg.remote_auth.trust.revocation, IKE_REVOCATION_STRICT);
 	/* strongSwan: a pinned certificate's subject is the remote id */
-	ck_assert_str_eq(id_text(&v.dc.cfg.remote_id), "C=CH, O=conduit test, CN=carol@example.org");
+	ck_assert_str_eq(id_text(&v.dc.cfg.remote_id),
+			 "C=CH, O=conduit test, CN=carol@example.org");
 	done(&v);
 }
 END_TEST
@@ -305,10 +308,11 @@ START_TEST(psk_unchanged)
 	done(&v);
 
 	/* we sign, the peer uses a key: the key is found for it */
-	convert(&v,
-		"connections { c { local { certs = moon.pem }\n remote { auth = psk\n id = peer } } }\n"
-		"secrets { ike { id = peer\n secret = kk } }\n",
-		true);
+	convert(
+	    &v,
+	    "connections { c { local { certs = moon.pem }\n remote { auth = psk\n id = peer } } }\n"
+	    "secrets { ike { id = peer\n secret = kk } }\n",
+	    true);
 	ck_assert_msg(v.rc == 0, "%s", v.err);
 	ck_assert_int_eq(v.dc.cfg.local_auth.method, IKE_AUTH_PUBKEY);
 	ck_assert_int_eq(v.dc.cfg.remote_auth.method, IKE_AUTH_PSK);
@@ -354,7 +358,8 @@ END_TEST
 START_TEST(sig_scheme_map)
 {
 	ck_assert_uint_eq(dcfg_sig_schemes(0), 0);
-	ck_assert_uint_eq(dcfg_sig_schemes(1u << CONF_SIG_RSA_SHA1), 1u << IKE_SIG_RSA_SHA1_CLASSIC);
+	ck_assert_uint_eq(dcfg_sig_schemes(1u << CONF_SIG_RSA_SHA1),
+			  1u << IKE_SIG_RSA_SHA1_CLASSIC);
 	ck_assert_uint_eq(dcfg_sig_schemes(1u << CONF_SIG_ECDSA_SHA512),
 			  1u << IKE_SIG_ECDSA_SHA512 | 1u << IKE_SIG_ECDSA_521_CLASSIC);
 	ck_assert_uint_eq(dcfg_sig_schemes(1u << CONF_SIG_PSS_SHA256 | 1u << CONF_SIG_ED25519),
