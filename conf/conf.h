@@ -42,21 +42,68 @@ struct conf_list {
 	struct conf_loc loc; /* of the key */
 };
 
-/* Authentication of one side. strongSwan's default for local is pubkey,
- * which conduit does not implement, so a loaded local round is always PSK.
- * A remote round without "auth" accepts any method in strongSwan; conduit
- * implements PSK only, so ANY behaves as PSK at run time. */
+/* Authentication of one side, strongSwan's auth values (vici_config.c
+ * parse_auth): psk, or public keys (pubkey, rsa, ecdsa, rsa/pss, and
+ * conduit's ed25519 and ed448) with optional signature constraints. A
+ * local round without "auth" is pubkey, a remote one accepts any method,
+ * as in strongSwan. */
 enum conf_auth {
 	CONF_AUTH_ANY = 0,
 	CONF_AUTH_PSK,
+	CONF_AUTH_PUBKEY,
+};
+
+/* A signature scheme a constraint names (strongSwan's auth_cfg.c
+ * add_pubkey_constraints), as bits 1u << enum conf_sig. ECDSA with a hash
+ * stands for both encodings: RFC 7427's and the classic method of the
+ * curve that goes with that hash. */
+enum conf_sig {
+	CONF_SIG_RSA_SHA1 = 0, /* RSASSA-PKCS1-v1_5 with SHA-1: the classic method 1 */
+	CONF_SIG_RSA_SHA256,   /* RSASSA-PKCS1-v1_5 */
+	CONF_SIG_RSA_SHA384,
+	CONF_SIG_RSA_SHA512,
+	CONF_SIG_PSS_SHA256, /* RSASSA-PSS */
+	CONF_SIG_PSS_SHA384,
+	CONF_SIG_PSS_SHA512,
+	CONF_SIG_ECDSA_SHA256,
+	CONF_SIG_ECDSA_SHA384,
+	CONF_SIG_ECDSA_SHA512,
+	CONF_SIG_ED25519,
+	CONF_SIG_ED448,
+	CONF_SIG_COUNT,
+};
+
+/* remote.revocation, strongSwan's values and default. */
+enum conf_revocation {
+	CONF_REVOCATION_RELAXED = 0,
+	CONF_REVOCATION_IFURI,
+	CONF_REVOCATION_STRICT,
+};
+
+/* send_cert, strongSwan's values and default. */
+enum conf_send_cert {
+	CONF_SEND_CERT_IFASKED = 0,
+	CONF_SEND_CERT_ALWAYS,
+	CONF_SEND_CERT_NEVER,
 };
 
 struct conf_auth_round {
 	enum conf_auth auth;
+	struct conf_str auth_text; /* the auth value as written; NULL: not set */
+	/* Constraints of a pubkey round (bits 1u << enum conf_sig; 0: any):
+	 * on the certificates' signatures and on the AUTH payload's. Without
+	 * an "ike:" prefix a constraint is both, as in strongSwan. */
+	uint32_t sig_schemes, ike_sig_schemes;
+	bool pss; /* rsa/pss: RSA keys sign with RSASSA-PSS */
 	/* NULL value when not configured: strongSwan then uses the local IP
-	 * address as local identity, and accepts any remote identity (%any). */
+	 * address as local identity (the certificate's subject with pubkey),
+	 * and accepts any remote identity (%any). */
 	struct conf_str id;
-	struct conf_loc loc; /* of the section */
+	/* File names in x509/ (or absolute): local, our certificate; remote,
+	 * the peer's certificates pinned. cacerts: in x509ca/ (remote only). */
+	struct conf_list certs, cacerts;
+	enum conf_revocation revocation; /* remote only */
+	struct conf_loc loc;		 /* of the section */
 };
 
 enum conf_mode {
@@ -175,6 +222,8 @@ struct conf_conn {
 	enum conf_childless childless; /* default allow */
 	enum conf_unique unique;       /* default no */
 	enum conf_fragmentation fragmentation; /* default yes */
+	enum conf_send_cert send_cert;	       /* default ifasked */
+	bool send_certreq;		       /* default yes */
 	struct conf_auth_round local;
 	struct conf_auth_round remote;
 	uint32_t if_id_in, if_id_out; /* default 0; the children's default */
@@ -302,6 +351,9 @@ const char *conf_action_name(enum conf_action a);
 const char *conf_unique_name(enum conf_unique u);
 /* "yes", "accept", "force", "no" */
 const char *conf_fragmentation_name(enum conf_fragmentation f);
+/* "ifasked", "always", "never"; "relaxed", "ifuri", "strict" */
+const char *conf_send_cert_name(enum conf_send_cert s);
+const char *conf_revocation_name(enum conf_revocation r);
 
 struct conf_conn *conf_find_conn(const struct conf *conf, const char *name);
 struct conf_child *conf_find_child(const struct conf_conn *conn, const char *name);

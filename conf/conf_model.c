@@ -112,14 +112,12 @@ static struct shown show(const char *v)
 
 /* Every other swanctl.conf key of strongSwan 5.9 and 6.0, per section. */
 static const char *const conn_not_impl[] = {
-	"vips",		"aggressive", "pull",	   "dscp",	  "mobike",	    "dpd_timeout",
-	"send_certreq", "send_cert",  "ocsp",	   "ppk_id",	  "ppk_required",   "pools",
-	"mediation", "mediated_by", "mediation_peer", NULL,
+	"vips",	  "aggressive",	  "pull",  "dscp",	"mobike",      "dpd_timeout",	 "ocsp",
+	"ppk_id", "ppk_required", "pools", "mediation", "mediated_by", "mediation_peer", NULL,
 };
 
 static const char *const auth_not_impl[] = {
-	"certs",  "pubkeys", "cacerts",	 "groups", "cert_policy", "revocation",
-	"eap_id", "aaa_id",  "xauth_id", "ca_id",  NULL,
+	"pubkeys", "groups", "cert_policy", "eap_id", "aaa_id", "xauth_id", "ca_id", NULL,
 };
 
 static const char *const child_not_impl[] = {
@@ -159,10 +157,8 @@ struct as_conduit_does {
 };
 
 static const struct as_conduit_does conn_as_is[] = {
-	{ "mobike", "no", true },	 /* no MOBIKE (RFC 4555) */
-	{ "aggressive", "no", true },	 /* IKEv1 only */
-	{ "send_certreq", "no", true },	 /* no certificates at all */
-	{ "send_cert", "never", false }, /* nor sends them */
+	{ "mobike", "no", true },     /* no MOBIKE (RFC 4555) */
+	{ "aggressive", "no", true }, /* IKEv1 only */
 	{ NULL, NULL, false },
 };
 
@@ -344,6 +340,20 @@ const char *conf_fragmentation_name(enum conf_fragmentation f)
 	return (unsigned int)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }
 
+const char *conf_send_cert_name(enum conf_send_cert sc)
+{
+	static const char *const names[] = { "ifasked", "always", "never" };
+
+	return (unsigned int)sc < sizeof(names) / sizeof(names[0]) ? names[sc] : "?";
+}
+
+const char *conf_revocation_name(enum conf_revocation r)
+{
+	static const char *const names[] = { "relaxed", "ifuri", "strict" };
+
+	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
 const char *conf_unique_name(enum conf_unique u)
 {
 	return (size_t)u < sizeof(unique_names) / sizeof(unique_names[0]) ? unique_names[u] : "?";
@@ -395,6 +405,225 @@ struct child_state {
 	uint64_t life_time, rand_time, life_bytes, rand_bytes, life_packets, rand_packets;
 };
 
+/* ---- public key authentication ---- */
+
+enum key_type { KEY_ANY, KEY_RSA, KEY_ECDSA, KEY_ED25519, KEY_ED448 };
+
+/* auth_cfg.c add_pubkey_constraints(): the key tokens... */
+static const struct {
+	const char *name;
+	enum key_type key;
+	bool pss, strength; /* strength: a number may follow (rsa-2048) */
+} key_tokens[] = {
+	{ "pubkey", KEY_ANY, false, false },	  { "rsa", KEY_RSA, false, true },
+	{ "rsa/pss", KEY_RSA, true, true },	  { "ecdsa", KEY_ECDSA, false, true },
+	{ "ed25519", KEY_ED25519, false, false }, { "ed448", KEY_ED448, false, false },
+};
+
+/* ... and its scheme tokens, per key type, with what conduit has of each
+ * (-1: a scheme conduit neither signs nor verifies with). */
+static const struct {
+	const char *name;
+	enum key_type key;
+	int sig; /* enum conf_sig */
+} sig_tokens[] = {
+	{ "md5", KEY_RSA, -1 },
+	{ "sha1", KEY_RSA, CONF_SIG_RSA_SHA1 },
+	{ "sha224", KEY_RSA, -1 },
+	{ "sha256", KEY_RSA, CONF_SIG_RSA_SHA256 },
+	{ "sha384", KEY_RSA, CONF_SIG_RSA_SHA384 },
+	{ "sha512", KEY_RSA, CONF_SIG_RSA_SHA512 },
+	{ "sha1", KEY_ECDSA, -1 },
+	{ "sha256", KEY_ECDSA, CONF_SIG_ECDSA_SHA256 },
+	{ "sha384", KEY_ECDSA, CONF_SIG_ECDSA_SHA384 },
+	{ "sha512", KEY_ECDSA, CONF_SIG_ECDSA_SHA512 },
+	{ "identity", KEY_ED25519, CONF_SIG_ED25519 },
+	{ "identity", KEY_ED448, CONF_SIG_ED448 },
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define SIG_BIT(s) (UINT32_C(1) << (s))
+#define PUBKEY_AUTH_MAX 200 /* strongSwan reads 63 characters */
+
+/* Whether auth's value is one of strongSwan's public key values (its
+ * parse_auth(): the prefixes ike:, pubkey, rsa, ecdsa, case-sensitive),
+ * or conduit's ed25519 and ed448. */
+static bool is_pubkey_auth(const char *a)
+{
+	return strncmp(a, "ike:", 4) == 0 || strncmp(a, "pubkey", 6) == 0 ||
+	       strncmp(a, "rsa", 3) == 0 || strncmp(a, "ecdsa", 5) == 0 ||
+	       strncmp(a, "ed25519", 7) == 0 || strncmp(a, "ed448", 5) == 0;
+}
+
+struct constraint_state {
+	int key; /* index in key_tokens of the current key token, -1: none yet */
+	bool ike, any_sig;
+	uint32_t chain, ike_only;
+	bool ike_added;
+};
+
+static void add_sig(struct constraint_state *cs, int sig)
+{
+	if (cs->ike) {
+		cs->ike_only |= SIG_BIT(sig);
+		cs->ike_added = true;
+	} else {
+		cs->chain |= SIG_BIT(sig);
+	}
+	cs->any_sig = true;
+}
+
+/* A key type of one scheme (ed25519, ed448) without a scheme token
+ * constrains to that scheme: "auth = ed25519" means what it says
+ * (strongSwan has no such value, and adds nothing for "pubkey-ed25519"). */
+static void end_key(struct constraint_state *cs)
+{
+	if (cs->key < 0 || cs->any_sig)
+		return;
+	if (key_tokens[cs->key].key == KEY_ED25519)
+		add_sig(cs, CONF_SIG_ED25519);
+	else if (key_tokens[cs->key].key == KEY_ED448)
+		add_sig(cs, CONF_SIG_ED448);
+}
+
+/* One scheme token after the key token; false (with an error) when it
+ * is not one. */
+static bool sig_token(struct conf_ctx *ctx, const struct conf_kv *kv, struct constraint_state *cs,
+		      const char *tok)
+{
+	enum key_type key = key_tokens[cs->key].key;
+	bool known = false, missing = false, added = false;
+
+	if (key_tokens[cs->key].pss) {
+		static const char *const pss[] = { "sha256", "sha384", "sha512" };
+
+		for (size_t i = 0; i < N_OF(pss); i++)
+			if (strcmp(tok, pss[i]) == 0) {
+				add_sig(cs, CONF_SIG_PSS_SHA256 + (int)i);
+				return true;
+			}
+		known = !strcmp(tok, "sha1") || !strcmp(tok, "md5") || !strcmp(tok, "sha224");
+		missing = known;
+	} else {
+		for (size_t i = 0; i < N_OF(sig_tokens); i++) {
+			if (strcmp(sig_tokens[i].name, tok) != 0)
+				continue;
+			known = true;
+			if (key != KEY_ANY && key != sig_tokens[i].key)
+				continue;
+			if (sig_tokens[i].sig < 0) {
+				missing = true;
+				continue;
+			}
+			add_sig(cs, sig_tokens[i].sig);
+			added = true;
+		}
+	}
+	if (added)
+		return true;
+	if (!known) {
+		conf_err(ctx, &kv->loc,
+			 "auth = %s: unknown constraint '%s' (strongSwan ignores it; conduit "
+			 "knows sha1, sha256, sha384, sha512 and identity after pubkey, rsa, "
+			 "rsa/pss, ecdsa, ed25519 or ed448)",
+			 show(kv->value).s, show(tok).s);
+		return false;
+	}
+	if (missing) {
+		conf_err(ctx, &kv->loc,
+			 "auth = %s: '%s' with %s keys is a signature scheme conduit does not "
+			 "implement",
+			 show(kv->value).s, show(tok).s, key_tokens[cs->key].name);
+		return false;
+	}
+	/* strongSwan takes it and adds nothing (ecdsa-identity) */
+	conf_warn(ctx, &kv->loc,
+		  "auth = %s: '%s' does not apply to %s keys: no constraint added, as in "
+		  "strongSwan",
+		  show(kv->value).s, show(tok).s, key_tokens[cs->key].name);
+	return true;
+}
+
+/*
+ * auth = pubkey and its kin, as strongSwan's auth_cfg.c
+ * add_pubkey_constraints() reads them: tokens separated by '-'; a key
+ * token (pubkey, rsa, rsa/pss, ecdsa, ed25519, ed448), with "ike:" before
+ * it when what follows constrains the AUTH payload only; then scheme
+ * tokens (sha1, sha256, sha384, sha512, identity) for that key type, each
+ * allowing the schemes of that hash; rsa/pss with a hash is RSASSA-PSS.
+ * Without an "ike:" constraint, the others apply to the AUTH payload too
+ * (strongSwan's signature_authentication_constraints = yes). strongSwan
+ * skips tokens it does not know; conduit names them.
+ */
+static bool parse_pubkey(struct conf_ctx *ctx, const struct conf_kv *kv,
+			 struct conf_auth_round *round)
+{
+	struct constraint_state cs = { .key = -1 };
+	bool strength = false, ok = true, pss = false;
+	char buf[PUBKEY_AUTH_MAX + 1], *save = NULL, *tok;
+
+	if (strlen(kv->value) > PUBKEY_AUTH_MAX) {
+		bad_value(ctx, kv, "a shorter list of constraints");
+		return false;
+	}
+	strcpy(buf, kv->value);
+	if (buf[0] == '-' || (*buf && buf[strlen(buf) - 1] == '-') || strstr(buf, "--")) {
+		conf_err(ctx, &kv->loc, "auth = %s: empty constraint between '-'",
+			 show(kv->value).s);
+		return false;
+	}
+	for (tok = strtok_r(buf, "-", &save); tok; tok = strtok_r(NULL, "-", &save)) {
+		const char *name = tok;
+		bool ike = false;
+		size_t k;
+
+		if (strength) {
+			strength = false;
+			if (strspn(tok, "0123456789") == strlen(tok) && atoi(tok) > 0) {
+				conf_err(ctx, &kv->loc,
+					 "auth = %s: key strength constraints ('%s-%s') are a "
+					 "strongSwan option conduit does not implement yet",
+					 show(kv->value).s, key_tokens[cs.key].name, tok);
+				ok = false;
+				continue;
+			}
+		}
+		if (strncmp(name, "ike:", 4) == 0) {
+			name += 4;
+			ike = true;
+		}
+		for (k = 0; k < N_OF(key_tokens); k++)
+			if (strcmp(name, key_tokens[k].name) == 0)
+				break;
+		if (k < N_OF(key_tokens)) {
+			end_key(&cs);
+			cs.key = (int)k;
+			cs.ike = ike;
+			cs.any_sig = false;
+			strength = key_tokens[k].strength;
+			pss = pss || key_tokens[k].pss;
+			continue;
+		}
+		if (ike || cs.key < 0) {
+			conf_err(ctx, &kv->loc,
+				 "auth = %s: '%s' is not a key type (pubkey, rsa, rsa/pss, ecdsa, "
+				 "ed25519, ed448)",
+				 show(kv->value).s, show(tok).s);
+			ok = false;
+			continue;
+		}
+		if (!sig_token(ctx, kv, &cs, tok))
+			ok = false;
+	}
+	end_key(&cs);
+	if (!ok)
+		return false;
+	round->sig_schemes = cs.chain;
+	round->ike_sig_schemes = cs.ike_added ? cs.ike_only : cs.chain;
+	round->pss = pss;
+	return true;
+}
+
 static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
 			const struct conf_section *sec, bool local)
 {
@@ -427,18 +656,34 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 
 			if (local)
 				st->local_auth_set = true;
+			char *text = strdup(a);
+
+			if (!text) {
+				ctx->oom = 1;
+				return;
+			}
+			free(round->auth_text.value);
+			round->auth_text.value = text;
+			round->auth_text.loc = kv->loc;
+			round->sig_schemes = round->ike_sig_schemes = 0;
+			round->pss = false;
 			if (strcasecmp(a, "psk") == 0) {
 				round->auth = CONF_AUTH_PSK;
+			} else if (is_pubkey_auth(a)) {
+				round->auth = CONF_AUTH_PUBKEY;
+				parse_pubkey(ctx, kv, round);
 			} else if (conf_has_prefix(a, "eap") || conf_has_prefix(a, "xauth") ||
-				   strncmp(a, "pubkey", 6) == 0 || strncmp(a, "rsa", 3) == 0 ||
-				   strncmp(a, "ecdsa", 5) == 0 || strncmp(a, "bliss", 5) == 0 ||
-				   strncmp(a, "ike:", 4) == 0) {
+				   strncmp(a, "bliss", 5) == 0) {
 				conf_err(ctx, &kv->loc,
 					 "auth = %s is a strongSwan option conduit does not "
-					 "implement yet (conduit has psk only)",
+					 "implement yet (conduit has psk and pubkey)",
 					 show(a).s);
 			} else {
-				bad_value(ctx, kv, "psk (or pubkey, eap, xauth: not implemented)");
+				bad_value(
+				    ctx, kv,
+				    "psk, or pubkey, rsa, rsa/pss, ecdsa, ed25519, ed448 with "
+				    "optional constraints such as -sha256 (eap and xauth are "
+				    "not implemented)");
 			}
 		} else if (strcmp(kv->key, "id") == 0) {
 			char *id = strdup(kv->value);
@@ -453,6 +698,36 @@ static void build_round(struct conf_ctx *ctx, struct conf_conn *conn, struct con
 		} else if (strcmp(kv->key, "round") == 0) {
 			/* orders rounds; with one round per side it changes nothing */
 			get_uint(ctx, kv, UINT32_MAX, &v);
+		} else if (strcmp(kv->key, "certs") == 0) {
+			set_list(ctx, kv, &round->certs, false);
+			if (local && round->certs.n > 1)
+				conf_err(ctx, &kv->loc,
+					 "certs: several local certificates to choose from is a "
+					 "strongSwan option conduit does not implement yet (give "
+					 "one)");
+		} else if (strcmp(kv->key, "cacerts") == 0) {
+			if (local)
+				conf_err(ctx, &kv->loc,
+					 "cacerts in a local round is a strongSwan option conduit "
+					 "does not implement yet (remote cacerts is)");
+			else
+				set_list(ctx, kv, &round->cacerts, false);
+		} else if (strcmp(kv->key, "revocation") == 0) {
+			static const char *const names[] = { "relaxed", "ifuri", "strict" };
+			bool ok = false;
+
+			for (size_t i = 0; i < N_OF(names) && !ok; i++)
+				if (!strcasecmp(kv->value, names[i])) {
+					round->revocation = (enum conf_revocation)i;
+					ok = true;
+				}
+			if (!ok)
+				bad_value(ctx, kv, "strict, ifuri or relaxed");
+			else if (local)
+				conf_err(ctx, &kv->loc,
+					 "revocation in a local round is a strongSwan option "
+					 "conduit does not implement yet (it checks the peer's "
+					 "certificates: set it in remote)");
 		} else if (in_list(auth_not_impl, kv->key)) {
 			not_impl(ctx, &kv->loc, kv->key);
 		} else {
@@ -697,6 +972,14 @@ static void name_index_add(struct conf_ctx *ctx, struct conf *conf, struct conf_
 	HASH_ADD_STR(conf->conns_by_name, name, e);
 }
 
+static void free_round(struct conf_auth_round *r)
+{
+	free(r->auth_text.value);
+	free(r->id.value);
+	conf_list_free(&r->certs);
+	conf_list_free(&r->cacerts);
+}
+
 static void free_conn(struct conf_conn *conn)
 {
 	struct conf_child *child;
@@ -708,17 +991,17 @@ static void free_conn(struct conf_conn *conn)
 	conf_list_free(&conn->local_addrs);
 	conf_list_free(&conn->remote_addrs);
 	conf_list_free(&conn->proposals);
-	free(conn->local.id.value);
-	free(conn->remote.id.value);
+	free_round(&conn->local);
+	free_round(&conn->remote);
 	free(conn->name);
 	free(conn);
 }
 
 static const char *const conn_keys[] = {
-	"version",     "local_addrs", "remote_addrs", "local_port",    "remote_port", "proposals",
-	"encap",       "dpd_delay",   "rekey_time",   "reauth_time",   "over_time",   "rand_time",
-	"keyingtries", "childless",   "unique",	      "fragmentation", "if_id_in",    "if_id_out",
-	NULL,
+	"version",     "local_addrs",  "remote_addrs", "local_port",	"remote_port", "proposals",
+	"encap",       "dpd_delay",    "rekey_time",   "reauth_time",	"over_time",   "rand_time",
+	"keyingtries", "childless",    "unique",       "fragmentation", "if_id_in",    "if_id_out",
+	"send_cert",   "send_certreq", NULL,
 };
 
 static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_state *st,
@@ -797,6 +1080,19 @@ static void conn_kv(struct conf_ctx *ctx, struct conf_conn *conn, struct conn_st
 			}
 		if (!ok)
 			bad_value(ctx, kv, "no, never, replace or keep");
+	} else if (strcmp(k, "send_cert") == 0) {
+		bool ok = false;
+
+		for (int i = CONF_SEND_CERT_IFASKED; i <= CONF_SEND_CERT_NEVER && !ok; i++)
+			if (!strcasecmp(kv->value, conf_send_cert_name((enum conf_send_cert)i))) {
+				conn->send_cert = (enum conf_send_cert)i;
+				ok = true;
+			}
+		if (!ok)
+			bad_value(ctx, kv, "ifasked, always or never");
+	} else if (strcmp(k, "send_certreq") == 0) {
+		if (conf_parse_bool(kv->value, &conn->send_certreq) < 0)
+			bad_value(ctx, kv, "yes or no");
 	} else if (strcmp(k, "if_id_in") == 0) {
 		get_if_id(ctx, kv, &conn->if_id_in);
 	} else if (strcmp(k, "if_id_out") == 0) {
@@ -859,6 +1155,7 @@ static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct con
 	conn->local_port = 500; /* the socket's port, usually 500 */
 	conn->remote_port = 500;
 	conn->keyingtries = 1;
+	conn->send_certreq = true;
 	TAILQ_FOREACH (kv, &sec->kvs, entry) {
 		if (!kv->value) {
 			conf_warn(ctx, &kv->loc, "'%s' has no value: ignored, as strongSwan does",
@@ -889,14 +1186,10 @@ static void build_conn(struct conf_ctx *ctx, struct conf *conf, const struct con
 		}
 	}
 	conn_times(conn, &st);
-	if (!st.local_auth_set && !ctx->oom) {
-		struct conf_loc loc = st.local_seen ? st.local_loc : conn->loc;
-
-		conf_err(ctx, &loc,
-			 "connection '%s': local authentication defaults to pubkey in strongSwan, "
-			 "which conduit does not implement yet: set local { auth = psk }",
-			 conn->name);
-	}
+	/* strongSwan authenticates us with a public key when local has no
+	 * auth (or there is no local section); the peer may use any method */
+	if (!st.local_auth_set)
+		conn->local.auth = CONF_AUTH_PUBKEY;
 	if (default_list(ctx, &conn->local_addrs, "%any", &conn->loc) < 0 ||
 	    default_list(ctx, &conn->remote_addrs, "%any", &conn->loc) < 0 ||
 	    default_list(ctx, &conn->proposals, "default", &conn->loc) < 0) {
@@ -1499,6 +1792,14 @@ bool conf_child_equal(const struct conf_child *a, const struct conf_child *b)
 	       a->life_packets == b->life_packets && a->rand_packets == b->rand_packets;
 }
 
+static bool round_equal(const struct conf_auth_round *a, const struct conf_auth_round *b)
+{
+	return a->auth == b->auth && a->sig_schemes == b->sig_schemes &&
+	       a->ike_sig_schemes == b->ike_sig_schemes && a->pss == b->pss &&
+	       str_equal(a->id.value, b->id.value) && list_equal(&a->certs, &b->certs) &&
+	       list_equal(&a->cacerts, &b->cacerts) && a->revocation == b->revocation;
+}
+
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 {
 	const struct conf_child *ca, *cb;
@@ -1513,9 +1814,9 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	    a->keyingtries != b->keyingtries || a->childless != b->childless ||
 	    a->unique != b->unique || a->fragmentation != b->fragmentation ||
 	    a->if_id_in != b->if_id_in || a->if_id_out != b->if_id_out ||
-	    a->local.auth != b->local.auth || a->remote.auth != b->remote.auth ||
-	    !str_equal(a->local.id.value, b->local.id.value) ||
-	    !str_equal(a->remote.id.value, b->remote.id.value) || a->n_children != b->n_children)
+	    a->send_cert != b->send_cert || a->send_certreq != b->send_certreq ||
+	    !round_equal(&a->local, &b->local) || !round_equal(&a->remote, &b->remote) ||
+	    a->n_children != b->n_children)
 		return false;
 	for (ca = TAILQ_FIRST(&a->children), cb = TAILQ_FIRST(&b->children); ca && cb;
 	     ca = TAILQ_NEXT(ca, entry), cb = TAILQ_NEXT(cb, entry))

@@ -642,17 +642,22 @@ static void creds_problem(void *ctx, const char *where, const char *msg)
 		json_array_append_new(cd->errors, json_string(line));
 }
 
+/* swanctl's directory: --swanctl-dir, or the configuration file's. */
+static const char *creds_dir(const struct daemon *d, char *buf, size_t size)
+{
+	return d->swanctl_dir ? d->swanctl_dir : creds_default_dir(d->config_path, buf, size);
+}
+
 /* Certificates, keys and CRLs of swanctl's directories (creds.h), with
- * conf's key secrets; NULL when there were problems (each an error,
- * counted in *n_err) or no memory. */
+ * conf's key secrets. Problems are errors, counted in *n_err: the set is
+ * still returned, so that connections are checked against what did load
+ * (the caller refuses the configuration); NULL only without memory. */
 static struct ike_creds *load_creds(const struct daemon *d, const struct conf *conf,
 				    json_t *errors, unsigned int *n_err)
 {
 	struct creds_diag cd = {.errors = errors};
 	char dirbuf[4096];
-	const char *dir = d->swanctl_dir
-			      ? d->swanctl_dir
-			      : creds_default_dir(d->config_path, dirbuf, sizeof(dirbuf));
+	const char *dir = creds_dir(d, dirbuf, sizeof(dirbuf));
 	size_t n = 0;
 	struct ike_creds *cs = creds_load(dir, conf, (int64_t)time(NULL), creds_problem, &cd, &n);
 
@@ -661,12 +666,8 @@ static struct ike_creds *load_creds(const struct daemon *d, const struct conf *c
 		(*n_err)++;
 		return NULL;
 	}
-	if (n) {
-		*n_err += (unsigned int)n;
-		ike_creds_unref(cs);
-		return NULL;
-	}
-	if (ike_creds_n_certs(cs) && !plain_diags)
+	*n_err += (unsigned int)n;
+	if (ike_creds_n_certs(cs) && !plain_diags && !n)
 		log_msg(LOG_LEVEL_INFO,
 			"loaded %zu certificate%s (%zu with a private key) and %zu CRL%s from %s",
 			ike_creds_n_certs(cs), ike_creds_n_certs(cs) == 1 ? "" : "s",
@@ -684,7 +685,7 @@ static struct ike_creds *load_creds(const struct daemon *d, const struct conf *c
  * converted: the secrets may have changed).
  */
 static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve,
-				  struct daemon *d, bool *unchanged)
+				  struct daemon *d, bool *unchanged, const struct dcfg_creds *cr)
 {
 	struct ike_engine *scratch = ike_engine_new(&check_env, NULL);
 	const struct conf_conn *cc;
@@ -701,7 +702,8 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 		const struct loaded *l = oc ? loaded_find(d, cc->name) : NULL;
 		bool same = l && conf_conn_equal(oc, cc);
 
-		rc = dcfg_conn_convert(conf, cc, resolve ? &dcfg_dns : NULL, &dc, err, sizeof(err));
+		rc = dcfg_conn_convert_creds(conf, cc, resolve ? &dcfg_dns : NULL, cr, &dc, err,
+					     sizeof(err));
 		if (!rc && dc.warning[0] && !same)
 			conn_warning(&dc);
 		if (d)
@@ -777,14 +779,26 @@ static void resolve_local(struct ike_conn_cfg *cfg)
 	close(fd);
 }
 
+/* The running credentials, for a conversion. */
+static const struct dcfg_creds *daemon_creds(const struct daemon *d, struct dcfg_creds *cr,
+					     char *buf, size_t size)
+{
+	cr->cs = d->creds;
+	cr->dir = creds_dir(d, buf, size);
+	return cr;
+}
+
 static int add_conn(struct daemon *d, const struct conf *conf, const struct conf_conn *cc)
 {
+	struct dcfg_creds cr;
+	char dir[4096];
 	struct dcfg_conn dc;
 	char err[DCFG_ERR_LEN + 320], to[INET6_ADDRSTRLEN];
 	const char *eerr = NULL;
 	int rc;
 
-	rc = dcfg_conn_convert(conf, cc, &dcfg_dns, &dc, err, sizeof(err));
+	rc = dcfg_conn_convert_creds(conf, cc, &dcfg_dns, daemon_creds(d, &cr, dir, sizeof(dir)),
+				     &dc, err, sizeof(err));
 	if (rc) {
 		for (size_t i = 0; i < (dc.n_errors ? dc.n_errors : 1); i++)
 			log_msg(LOG_LEVEL_ERROR, "%s", dc.n_errors ? dc.errors[i] : err);
@@ -828,13 +842,16 @@ void refresh_names(struct daemon *d, const char *name)
 	struct loaded *l = loaded_find(d, name);
 	const struct conf_conn *cc = d->conf ? conf_find_conn(d->conf, name) : NULL;
 	char err[DCFG_ERR_LEN + 320], was[INET6_ADDRSTRLEN], now[INET6_ADDRSTRLEN];
+	struct dcfg_creds cr;
+	char dir[4096];
 	const char *eerr = NULL;
 	struct dcfg_conn dc;
 	int rc;
 
 	if (!l || !l->dc.has_names || !cc || d->stopping)
 		return;
-	rc = dcfg_conn_convert(d->conf, cc, &dcfg_dns, &dc, err, sizeof(err));
+	rc = dcfg_conn_convert_creds(d->conf, cc, &dcfg_dns, daemon_creds(d, &cr, dir, sizeof(dir)),
+				     &dc, err, sizeof(err));
 	if (rc) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;
@@ -930,16 +947,21 @@ json_t *do_reload(struct daemon *d)
 
 	log_msg(LOG_LEVEL_INFO, "reloading %s", d->config_path);
 	nc = load_conf(d->config_path, errors);
-	if (nc) {
+	/* the credentials first: connections name their certificates */
+	if (nc)
+		ncreds = load_creds(d, nc, errors, &n_err);
+	if (nc && ncreds) {
+		char dir[4096];
+		struct dcfg_creds cr = { ncreds, creds_dir(d, dir, sizeof(dir)) };
+
 		unchanged_at = calloc(nc->n_conns ? nc->n_conns : 1, sizeof(*unchanged_at));
-		n_err = unchanged_at ? validate_conf(nc, errors, false, d, unchanged_at) : 1;
+		n_err += unchanged_at ? validate_conf(nc, errors, false, d, unchanged_at, &cr) : 1;
 		if (!unchanged_at)
 			json_array_append_new(errors, json_string("out of memory"));
 	}
-	if (nc && !n_err)
-		ncreds = load_creds(d, nc, errors, &n_err);
-	if (!nc || n_err) {
+	if (!nc || !ncreds || n_err) {
 		free(unchanged_at);
+		ike_creds_unref(ncreds);
 		size_t n = json_array_size(errors);
 
 		log_msg(LOG_LEVEL_ERROR,
@@ -960,9 +982,17 @@ json_t *do_reload(struct daemon *d)
 			json_array_append_new(removed, json_string(oc->name));
 		}
 	}
+	/* SAs keep the set they began with; new ones take this one */
+	ike_engine_set_creds(d->engine, ncreds);
+	ike_creds_unref(d->creds);
+	d->creds = ncreds;
 	TAILQ_FOREACH (cc, &nc->conns, entry) {
 		oc = conf_find_conn(d->conf, cc->name);
 		if (unchanged_at[i++]) {
+			/* its certificates are the reloaded ones now: the engine
+			 * takes the connection anew (replacing it, SAs stay) */
+			if (cc->local.auth != CONF_AUTH_PSK || cc->remote.auth != CONF_AUTH_PSK)
+				add_conn(d, nc, cc);
 			json_array_append_new(unchanged, json_string(cc->name));
 			continue;
 		}
@@ -978,10 +1008,6 @@ json_t *do_reload(struct daemon *d)
 	free(unchanged_at);
 	conf_free(d->conf);
 	d->conf = nc;
-	/* SAs keep the set they began with; new ones take this one */
-	ike_engine_set_creds(d->engine, ncreds);
-	ike_creds_unref(d->creds);
-	d->creds = ncreds;
 	json_decref(errors);
 	update_status(d);
 	log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu added, %zu removed, %zu changed, %zu unchanged",
@@ -1552,10 +1578,16 @@ int main(int argc, char **argv)
 
 	d->conf = load_conf(d->config_path, NULL);
 	{
-		unsigned int n_err = d->conf ? validate_conf(d->conf, NULL, check, NULL, NULL) : 1;
+		unsigned int n_err = d->conf ? 0 : 1;
+		char dir[4096];
+		struct dcfg_creds cr;
 
-		if (!n_err)
+		/* the credentials first: connections name their certificates */
+		if (d->conf)
 			d->creds = load_creds(d, d->conf, NULL, &n_err);
+		if (d->creds) /* else load_creds counted the failure */
+			n_err += validate_conf(d->conf, NULL, check, NULL, NULL,
+					       daemon_creds(d, &cr, dir, sizeof(dir)));
 		rc = (int)n_err;
 	}
 	if (rc) {
@@ -1564,6 +1596,7 @@ int main(int argc, char **argv)
 		else
 			log_msg(LOG_LEVEL_ERROR, "%s: configuration refused", d->config_path);
 		conf_free(d->conf);
+		ike_creds_unref(d->creds);
 		return 1;
 	}
 	if (check) {

@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <uthash.h>
 
+#include "ike/cert.h"
 #include "ike/der.h"
+#include "ike/sig.h"
 #include "ike/id.h"
 #include "ike/alg.h"
 #include "ike/proposal.h"
@@ -1033,6 +1036,233 @@ static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
 	return rc;
 }
 
+/* ---- public key authentication ---- */
+
+uint32_t dcfg_sig_schemes(uint32_t conf_sig)
+{
+	/* ECDSA with a hash is both encodings: RFC 7427's and the classic
+	 * method of the curve that goes with the hash (RFC 4754) */
+	static const struct {
+		enum conf_sig c;
+		uint32_t ike;
+	} map[] = {
+		{ CONF_SIG_RSA_SHA1, 1u << IKE_SIG_RSA_SHA1_CLASSIC },
+		{ CONF_SIG_RSA_SHA256, 1u << IKE_SIG_RSA_PKCS1_SHA256 },
+		{ CONF_SIG_RSA_SHA384, 1u << IKE_SIG_RSA_PKCS1_SHA384 },
+		{ CONF_SIG_RSA_SHA512, 1u << IKE_SIG_RSA_PKCS1_SHA512 },
+		{ CONF_SIG_PSS_SHA256, 1u << IKE_SIG_RSA_PSS_SHA256 },
+		{ CONF_SIG_PSS_SHA384, 1u << IKE_SIG_RSA_PSS_SHA384 },
+		{ CONF_SIG_PSS_SHA512, 1u << IKE_SIG_RSA_PSS_SHA512 },
+		{ CONF_SIG_ECDSA_SHA256,
+		  1u << IKE_SIG_ECDSA_SHA256 | 1u << IKE_SIG_ECDSA_256_CLASSIC },
+		{ CONF_SIG_ECDSA_SHA384,
+		  1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC },
+		{ CONF_SIG_ECDSA_SHA512,
+		  1u << IKE_SIG_ECDSA_SHA512 | 1u << IKE_SIG_ECDSA_521_CLASSIC },
+		{ CONF_SIG_ED25519, 1u << IKE_SIG_ED25519 },
+		{ CONF_SIG_ED448, 1u << IKE_SIG_ED448 },
+	};
+	uint32_t out = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (conf_sig & (1u << map[i].c))
+			out |= map[i].ike;
+	return out;
+}
+
+/* The subject of a certificate as an ID_DER_ASN1_DN; false when it does
+ * not fit an identity. */
+static bool cert_subject_id(const struct ike_cert *c, struct ike_id *id)
+{
+	X509_NAME *name = X509_get_subject_name(ike_cert_x509(c));
+	int len = name ? i2d_X509_NAME(name, NULL) : -1;
+	unsigned char *p = NULL;
+
+	memset(id, 0, sizeof(*id));
+	if (len <= 0 || (size_t)len > sizeof(id->data))
+		return false;
+	p = id->data;
+	if (i2d_X509_NAME(name, &p) != len)
+		return false;
+	id->type = IKE_ID_DER_ASN1_DN;
+	id->len = (uint16_t)len;
+	return true;
+}
+
+bool dcfg_cert_has_id(const struct ike_cert *cert, const struct ike_id *id)
+{
+	/* the engine's own test, so that --check agrees with it */
+	return ike_cert_has_id(cert, id->type, id->data, id->len);
+}
+
+/* The configuration holds const pointers; dcfg_conn keeps references. */
+static struct ike_cert *unconst_cert(const struct ike_cert *c)
+{
+	union {
+		const struct ike_cert *c;
+		struct ike_cert *m;
+	} u = { .c = c };
+	return u.m;
+}
+
+/* A file of local.certs, remote.certs or remote.cacerts: the loaded
+ * certificate, or NULL with an error at the item's place. */
+static const struct ike_cert *find_cert(const struct dcfg_creds *cr, const struct conf_str *item,
+					const char *sub, const char *conn, const char *key,
+					struct dcfg_conn *out)
+{
+	char path[4096], where[300];
+	const struct ike_cert *c = NULL;
+
+	if (item->value[0] == '/')
+		snprintf(path, sizeof(path), "%s", item->value);
+	else
+		snprintf(path, sizeof(path), "%s/%s/%s", cr && cr->dir ? cr->dir : ".", sub,
+			 item->value);
+	if (cr && cr->cs)
+		c = ike_creds_by_source(cr->cs, path);
+	if (c)
+		return c;
+	if (access(path, F_OK) < 0)
+		add_err(out, -ENOENT, "%sconnection %s: %s: no certificate file %s",
+			locstr(&item->loc, where, sizeof(where)), conn, key, path);
+	else
+		add_err(out, -ENOENT,
+			"%sconnection %s: %s: %s is not a certificate conduit loaded (only "
+			"files in %s/%s/ are)",
+			locstr(&item->loc, where, sizeof(where)), conn, key, path,
+			cr && cr->dir ? cr->dir : ".", sub);
+	return NULL;
+}
+
+static const char *auth_where(const struct conf_auth_round *r, const struct conf_conn *cc,
+			      char *buf, size_t len)
+{
+	return locstr(r->auth_text.value ? &r->auth_text.loc
+		      : r->loc.line	 ? &r->loc
+					 : &cc->loc,
+		      buf, len);
+}
+
+/* Our side: the method, the certificate and, when none is written, the
+ * identity from it. */
+static int conv_local_auth(const struct conf_conn *cc, const struct dcfg_creds *cr,
+			   struct dcfg_conn *out)
+{
+	const struct conf_auth_round *r = &cc->local;
+	struct ike_auth_cfg *a = &out->cfg.local_auth;
+	struct ike_id *id = &out->cfg.local_id;
+	const struct ike_cert *cert = NULL;
+	char where[300], idtext[256];
+
+	a->method = r->auth == CONF_AUTH_PSK ? IKE_AUTH_PSK : IKE_AUTH_PUBKEY;
+	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);
+	a->prefer_pss = r->pss;
+	if (r->certs.n) {
+		cert = find_cert(cr, &r->certs.items[0], "x509", cc->name, "local certs", out);
+		if (!cert)
+			return -ENOENT;
+		if (!ike_creds_key(cr->cs, cert))
+			return add_err(out, -ENOKEY,
+				       "%sconnection %s: local certs: %s has no private key in "
+				       "private/, rsa/, ecdsa/ or pkcs8/",
+				       locstr(&r->certs.items[0].loc, where, sizeof(where)),
+				       cc->name, r->certs.items[0].value);
+	}
+	if (a->method != IKE_AUTH_PUBKEY)
+		goto done;
+	if (!cert && id->type) {
+		/* strongSwan looks for a certificate of ours with the id */
+		size_t n = cr && cr->cs ? ike_creds_n_own(cr->cs) : 0;
+
+		for (size_t i = 0; i < n && !cert; i++)
+			if (dcfg_cert_has_id(ike_creds_own(cr->cs, i), id))
+				cert = ike_creds_own(cr->cs, i);
+		if (!cert) {
+			ike_id_format(id->type, id->data, id->len, idtext, sizeof(idtext));
+			return add_err(out, -ENOKEY,
+				       "%sconnection %s: local id \"%s\": no certificate of ours "
+				       "(x509/ with its key) carries it; name one in local certs",
+				       locstr(&r->id.loc, where, sizeof(where)), cc->name, idtext);
+		}
+	}
+	if (!cert && !(cr && cr->cs && ike_creds_n_own(cr->cs)))
+		return add_err(out, -ENOKEY,
+			       "%sconnection %s: local auth = %s needs a certificate with its "
+			       "private key, and none is loaded (x509/ and private/)",
+			       auth_where(r, cc, where, sizeof(where)), cc->name,
+			       r->auth_text.value ? r->auth_text.value : "pubkey");
+done:
+	if (cert && !id->type && !r->id.value && !cert_subject_id(cert, id))
+		return add_err(out, -EINVAL,
+			       "%sconnection %s: the subject of %s is too long for an identity: "
+			       "set local id",
+			       locstr(&r->certs.items[0].loc, where, sizeof(where)), cc->name,
+			       r->certs.items[0].value);
+	/* strongSwan only warns at run time; at load it is surely a mistake */
+	if (cert && id->type && a->method == IKE_AUTH_PUBKEY && !dcfg_cert_has_id(cert, id)) {
+		ike_id_format(id->type, id->data, id->len, idtext, sizeof(idtext));
+		return add_err(
+		    out, -EINVAL,
+		    "%sconnection %s: local id \"%s\" is not in certificate %s "
+		    "(subject \"%s\" or its subjectAltNames)",
+		    locstr(r->id.value ? &r->id.loc : &r->certs.items[0].loc, where, sizeof(where)),
+		    cc->name, idtext, r->certs.n ? r->certs.items[0].value : "?",
+		    ike_cert_subject(cert));
+	}
+	if (a->method == IKE_AUTH_PUBKEY)
+		a->cert = ike_cert_ref(unconst_cert(cert));
+	return 0;
+}
+
+/* The peer's side: method, constraints, trust. */
+static int conv_remote_auth(const struct conf_conn *cc, const struct dcfg_creds *cr,
+			    struct dcfg_conn *out)
+{
+	const struct conf_auth_round *r = &cc->remote;
+	struct ike_auth_cfg *a = &out->cfg.remote_auth;
+	int rc = 0;
+
+	a->method = r->auth == CONF_AUTH_PSK	  ? IKE_AUTH_PSK
+		    : r->auth == CONF_AUTH_PUBKEY ? IKE_AUTH_PUBKEY
+						  : IKE_AUTH_ANY;
+	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);
+	a->prefer_pss = r->pss;
+	a->trust.revocation = r->revocation == CONF_REVOCATION_STRICT  ? IKE_REVOCATION_STRICT
+			      : r->revocation == CONF_REVOCATION_IFURI ? IKE_REVOCATION_IFURI
+								       : IKE_REVOCATION_RELAXED;
+	out->cacerts = calloc(r->cacerts.n + 1, sizeof(*out->cacerts));
+	out->pinned = calloc(r->certs.n + 1, sizeof(*out->pinned));
+	if (!out->cacerts || !out->pinned)
+		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+	for (size_t i = 0; i < r->cacerts.n; i++) {
+		const struct ike_cert *c =
+		    find_cert(cr, &r->cacerts.items[i], "x509ca", cc->name, "remote cacerts", out);
+
+		if (!c) {
+			rc = -ENOENT;
+			continue;
+		}
+		out->cacerts[a->trust.n_cacerts++] = ike_cert_ref(unconst_cert(c));
+	}
+	for (size_t i = 0; i < r->certs.n; i++) {
+		const struct ike_cert *c =
+		    find_cert(cr, &r->certs.items[i], "x509", cc->name, "remote certs", out);
+
+		if (!c) {
+			rc = -ENOENT;
+			continue;
+		}
+		out->pinned[a->trust.n_pinned++] = ike_cert_ref(unconst_cert(c));
+	}
+	a->trust.cacerts = a->trust.n_cacerts ? out->cacerts : NULL;
+	a->trust.pinned = a->trust.n_pinned ? out->pinned : NULL;
+	/* strongSwan: the identity of a pinned certificate's subject */
+	if (!out->cfg.remote_id.type && !r->id.value && a->trust.n_pinned)
+		cert_subject_id(out->pinned[0], &out->cfg.remote_id);
+	return rc;
+}
+
 /* The PSK strongSwan would use for the configured identities. */
 static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out)
 {
@@ -1074,6 +1304,13 @@ static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct 
 int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 		      const struct dcfg_resolver *res, struct dcfg_conn *out, char *err,
 		      size_t errlen)
+{
+	return dcfg_conn_convert_creds(conf, cc, res, NULL, out, err, errlen);
+}
+
+int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
+			    const struct dcfg_resolver *res, const struct dcfg_creds *creds,
+			    struct dcfg_conn *out, char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = &out->cfg;
 	char where[300];
@@ -1123,8 +1360,19 @@ int dcfg_conn_convert(const struct conf *conf, const struct conf_conn *cc,
 		      : cc->unique == CONF_UNIQUE_KEEP	  ? IKE_UNIQUE_KEEP
 							  : IKE_UNIQUE_NO;
 	conv_children(cc, out);
-	/* the key follows from the identities: not when one is unreadable */
-	if (!ids)
+	/* the certificates, and the identities that default to theirs */
+	if (!ids) {
+		ids |= conv_local_auth(cc, creds, out);
+		ids |= conv_remote_auth(cc, creds, out);
+	}
+	cfg->send_cert = cc->send_cert == CONF_SEND_CERT_ALWAYS	 ? IKE_SEND_CERT_ALWAYS
+			 : cc->send_cert == CONF_SEND_CERT_NEVER ? IKE_SEND_CERT_NEVER
+								 : IKE_SEND_CERT_IFASKED;
+	cfg->no_certreq = !cc->send_certreq;
+	/* the key follows from the identities: not when one is unreadable.
+	 * Needed when we use it; a peer that may use one (remote auth any)
+	 * finds it at run time (psk_lookup). */
+	if (!ids && (cc->local.auth == CONF_AUTH_PSK || cc->remote.auth == CONF_AUTH_PSK))
 		conv_psk(conf, cc, out);
 out:
 	if (!out->first_rc)
@@ -1140,6 +1388,13 @@ out:
 
 void dcfg_conn_free(struct dcfg_conn *c)
 {
+	for (size_t i = 0; c->cacerts && i < c->cfg.remote_auth.trust.n_cacerts; i++)
+		ike_cert_unref(unconst_cert(c->cacerts[i]));
+	for (size_t i = 0; c->pinned && i < c->cfg.remote_auth.trust.n_pinned; i++)
+		ike_cert_unref(unconst_cert(c->pinned[i]));
+	free(c->cacerts);
+	free(c->pinned);
+	ike_cert_unref(unconst_cert(c->cfg.local_auth.cert));
 	if (c->psk) {
 		OPENSSL_cleanse(c->psk, c->psk_len);
 		free(c->psk);

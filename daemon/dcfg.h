@@ -15,6 +15,17 @@
 
 #define DCFG_ERR_LEN 256
 
+struct ike_creds;
+
+/* The credentials a conversion resolves local.certs, remote.certs and
+ * remote.cacerts against: the loaded set (creds.h) and swanctl's
+ * directory it was loaded from (a relative file name is dir/x509/NAME,
+ * or dir/x509ca/NAME for cacerts). */
+struct dcfg_creds {
+	const struct ike_creds *cs; /* NULL: nothing loaded */
+	const char *dir;
+};
+
 /*
  * What a child is to the daemon beside the engine's struct ike_child_cfg:
  * its updown script and how its SAs and policies are marked (swanctl.conf's
@@ -48,6 +59,9 @@ struct dcfg_conn {
 	int first_rc;
 	uint8_t *psk;
 	size_t psk_len;
+	/* cfg.remote_auth's trust arrays; every certificate cfg points to is
+	 * referenced here, so the conversion outlives a reload's new set */
+	const struct ike_cert **cacerts, **pinned;
 	/* local_addrs' ranges, then remote_addrs' (cfg points into it) */
 	struct ike_addr_range *ranges;
 	/* local_addrs or remote_addrs has a DNS name: resolve it again
@@ -173,6 +187,33 @@ bool dcfg_addrs_equal(const struct dcfg_conn *a, const struct dcfg_conn *b);
 int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
 		  uint8_t *key, size_t max, size_t *len);
 void dcfg_conn_free(struct dcfg_conn *c);
+
+/*
+ * dcfg_conn_convert() with credentials (creds NULL: none), which a
+ * connection authenticating with public keys needs: cfg.local_auth and
+ * remote_auth from local and remote (auth method, constraints as signature
+ * scheme bits, rsa/pss), the certificates of local.certs, remote.certs
+ * and remote.cacerts from creds (a file not loaded, or a local one without
+ * its private key, is an error at its file:line), revocation, send_cert,
+ * send_certreq. local.id defaults to the local certificate's subject DN
+ * (remote.id to the first pinned certificate's), as in strongSwan; a local
+ * id that the certificate does not carry (subject or subjectAltName) is an
+ * error; without local.certs, the first of our certificates that carries
+ * the local id is the one (none is an error), or without an id the engine
+ * chooses among ours (having none is an error).
+ */
+int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
+			    const struct dcfg_resolver *res, const struct dcfg_creds *creds,
+			    struct dcfg_conn *out, char *err, size_t errlen);
+
+/* Whether a certificate carries an identity, as the engine checks it
+ * (ike_cert_has_id): its subject DN, or a subjectAltName of its type
+ * (dNSName for an FQDN, rfc822Name, iPAddress), equal to it (names without
+ * letter case; no wildcards). */
+bool dcfg_cert_has_id(const struct ike_cert *cert, const struct ike_id *id);
+
+/* The ike_sig_scheme bits of conf's signature constraint bits. */
+uint32_t dcfg_sig_schemes(uint32_t conf_sig);
 
 /* Weak algorithms (the table's IKE_ALG_WEAK) in a connection's proposals
  * are accepted, with a warning each (file:line, connection, child, key,

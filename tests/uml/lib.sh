@@ -292,7 +292,9 @@ ctl() { local n=$1; shift; node "$n" "$CONDUITCTL" "$@"; }
 # given swanctl.conf, load it, and wait until charon answers. Its log goes
 # to $JOB/charon-NODE.log. CHARON_PLUGINS adds plugins to its load list
 # (e.g. xcbc for AES-XCBC in IKE), CHARON_EXTRA lines to the charon section
-# of its strongswan.conf.
+# of its strongswan.conf, SWANCTL_PLUGINS plugins to swanctl's (pkcs8 openssl
+# for PKCS#8 and Ed25519 keys). Credentials: put them in
+# $JOB/strongswan-NODE/swanctl/x509... before (swanctl --load-all reads them).
 charon_start() {
 	local n=$1 conf=$2 dir=$JOB/strongswan-$1
 	mkdir -p "$dir"/swanctl/{x509,x509ca,x509aa,x509ac,x509crl,x509ocsp,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
@@ -318,7 +320,7 @@ charon_start() {
 			}
 		}
 		swanctl {
-			load = pem pkcs1 x509 pubkey
+			load = pem pkcs1 x509 pubkey ${SWANCTL_PLUGINS:-}
 		}
 	EOC
 	rm -f "/run/nodes/$n/charon.vici" # an earlier charon's, on a restart

@@ -20,6 +20,21 @@
 #   eku.crt                 by inter, extendedKeyUsage emailProtection only
 #   ipsec.crt               by inter, extendedKeyUsage ipsecIKE
 #   bogus.crt               issued by moon, which is no CA
+#   inter2.crt inter2.key   "... CN=Intermediate CA 2", issued by root, ECDSA P-256
+#   mars.crt mars.key       ECDSA P-256, SAN mars.example.org, by inter2
+#   venus.crt venus.key     RSA-2048, SAN venus.example.org, by inter2
+#   erin.crt erin.key       Ed25519, SAN erin.example.org, by inter2
+#                           (the other gateway's certificates in the UML
+#                           scenarios: each side has its own intermediate,
+#                           the peer only the root)
+#   inter2.crl              by inter2, empty
+#   inter2-erin.crl         by inter2, a later one that revokes erin.crt
+#   with PKI_RSA4096=1 (the UML scenarios' PKI; slow to make), a chain of
+#   three RSA-4096 certificates, which makes IKE_AUTH exceed a 1280 MTU:
+#   root4k.crt .key         "... CN=RSA-4096 Root CA", self-signed
+#   inter4k.crt .key        "... CN=RSA-4096 Intermediate CA", by root4k
+#   left4k.crt .key         SAN left4k.example.org, by inter4k
+#   right4k.crt .key        SAN right4k.example.org, by inter4k
 #   other-root.crt .key     another self-signed CA, unknown to the others
 #   stranger.crt .key       issued by other-root
 #   inter.crl               by inter (authorityKeyIdentifier, 1 day), revokes revoked.crt
@@ -123,6 +138,7 @@ key() { # NAME ALG
 	case $2 in
 	ec) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" ;;
 	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
+	rsa4k) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$1.key" ;;
 	ed25519) o genpkey -algorithm ED25519 -out "$1.key" ;;
 	esac
 }
@@ -138,8 +154,8 @@ issue() {
 	rm -f "$name.csr"
 }
 
-selfsigned() { # NAME CN
-	key "$1" ec
+selfsigned() { # NAME CN [ALG]
+	key "$1" "${3:-ec}"
 	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 -sha256 \
 		-config ext.cnf -extensions ca -out "$1.crt" -set_serial 1
 	ca_cnf "$1"
@@ -150,6 +166,9 @@ selfsigned other-root "Other CA"
 key inter ec
 issue root inter "Intermediate CA" ca "DNS:inter.example.org"
 ca_cnf inter
+key inter2 ec
+issue root inter2 "Intermediate CA 2" ca "DNS:inter2.example.org"
+ca_cnf inter2
 
 key moon ec
 issue inter moon moon.example.org ee "DNS:moon.example.org"
@@ -168,6 +187,22 @@ issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
 issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
 issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
 issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+key mars ec
+issue inter2 mars mars.example.org ee "DNS:mars.example.org"
+key venus rsa
+issue inter2 venus venus.example.org ee "DNS:venus.example.org"
+key erin ed25519
+issue inter2 erin erin.example.org ee "DNS:erin.example.org"
+if [ "${PKI_RSA4096:-0}" = 1 ]; then
+	selfsigned root4k "RSA-4096 Root CA" rsa4k
+	key inter4k rsa4k
+	issue root4k inter4k "RSA-4096 Intermediate CA" ca "DNS:inter4k.example.org"
+	ca_cnf inter4k
+	for n in left4k right4k; do
+		key $n rsa4k
+		issue inter4k $n $n.example.org ee "DNS:$n.example.org"
+	done
+fi
 # An end entity acting as a CA.
 ca_cnf moon
 issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
@@ -175,6 +210,9 @@ issue moon bogus bogus.example.org ee "DNS:bogus.example.org"
 o ca -batch -config ca-inter.cnf -revoke revoked.crt
 o ca -batch -config ca-inter.cnf -gencrl -out inter.crl
 o ca -batch -config ca-root.cnf -gencrl -out root.crl
+o ca -batch -config ca-inter2.cnf -gencrl -out inter2.crl
+o ca -batch -config ca-inter2.cnf -revoke erin.crt
+o ca -batch -config ca-inter2.cnf -gencrl -out inter2-erin.crl
 # A CRL that names inter as its issuer but is signed by another key.
 o req -new -x509 -key other-root.key -subj "$dn/CN=Intermediate CA" -days 3650 -sha256 \
 	-config ext.cnf -extensions ca -out forged.crt -set_serial 1

@@ -970,15 +970,15 @@ END_TEST
 
 START_TEST(test_not_implemented_keys)
 {
-	static const char *const conn_keys[] = { "mobike", "mediation", "pools",     "vips",
-						 "aggressive", "pull", "dscp", "ocsp",
-						 "send_cert", "dpd_timeout" };
+	static const char *const conn_keys[] = { "mobike",     "mediation",  "pools", "vips",
+						 "aggressive", "pull",	     "dscp",  "ocsp",
+						 "ppk_id",     "dpd_timeout" };
 	static const char *const child_keys[] = { "label",	   "hw_offload", "tfc_padding",
 						  "ah_proposals",  "policies",	 "interface",
 						  "copy_df",	   "per_cpu_sas",	 "sha256_96",
 						  "replay_window", "reqid",	 "inactivity" };
-	static const char *const auth_keys[] = { "certs",  "cacerts",	 "pubkeys",
-						 "eap_id", "revocation", "groups" };
+	static const char *const auth_keys[] = { "ca_id",  "cert_policy", "pubkeys",
+						 "eap_id", "aaa_id",	  "groups" };
 
 	for (size_t set = 0; set < 3; set++) {
 		const char *const *keys = set == 0 ? conn_keys : set == 1 ? child_keys : auth_keys;
@@ -1029,23 +1029,23 @@ START_TEST(test_not_implemented_as_conduit_does)
 	struct conf_diags d;
 	struct conf *c;
 
-	ck_assert_int_eq(load_text(HEAD "  mobike = no\n  send_cert = never\n"
+	ck_assert_int_eq(load_text(HEAD "  mobike = no\n"
 					"  aggressive = false\n  unique = no\n"
 					"  children { n {\n copy_df = yes\n replay_window = 32\n"
-					 " ipcomp = disabled\n sha256_96 = no\n} }\n" TAIL,
+					" ipcomp = disabled\n sha256_96 = no\n} }\n" TAIL,
 				   &c, &d),
 			 0);
 	ck_assert_uint_eq(d.n_errors, 0);
 	conf_free(c);
 	conf_diags_clear(&d);
 
-	ck_assert_int_eq(load_text(HEAD "  send_cert = always\n"
+	ck_assert_int_eq(load_text(HEAD "  mobike = yes\n"
 					"  children { n {\n replay_window = 64\n} }\n" TAIL,
 				   &c, &d),
 			 -EINVAL);
 	ck_assert_uint_eq(d.n_errors, 2);
-	ck_assert_str_eq(d.list[0].text, "'send_cert' is a strongSwan option conduit does not "
-					 "implement yet; only 'send_cert = never', which is what "
+	ck_assert_str_eq(d.list[0].text, "'mobike' is a strongSwan option conduit does not "
+					 "implement yet; only 'mobike = no', which is what "
 					 "conduit does, is accepted");
 	ck_assert_str_eq(d.list[1].text, "'replay_window' is a strongSwan option conduit does not "
 					 "implement yet; only 'replay_window = 32', which is what "
@@ -1173,12 +1173,14 @@ START_TEST(test_auth_rules)
 	struct conf_diags d;
 	struct conf *c;
 
-	/* no local auth: strongSwan's pubkey default, not implemented */
-	ck_assert_int_eq(load_text("connections {\n c {\n  remote { auth = psk }\n }\n}\n", &c, &d),
-			 -EINVAL);
-	ck_assert_uint_eq(d.n_errors, 1);
-	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 2, "defaults to pubkey"), 1);
-	conf_diags_clear(&d);
+	/* no local auth: strongSwan's default, pubkey; no remote auth: any */
+	c = load_clean("connections {\n c {\n  remote { auth = psk }\n }\n d { }\n}\n");
+	ck_assert_int_eq(conf_find_conn(c, "c")->local.auth, CONF_AUTH_PUBKEY);
+	ck_assert_int_eq(conf_find_conn(c, "c")->remote.auth, CONF_AUTH_PSK);
+	ck_assert_int_eq(conf_find_conn(c, "d")->local.auth, CONF_AUTH_PUBKEY);
+	ck_assert_int_eq(conf_find_conn(c, "d")->remote.auth, CONF_AUTH_ANY);
+	ck_assert_ptr_null(conf_find_conn(c, "d")->local.auth_text.value);
+	conf_free(c);
 
 	ck_assert_int_eq(load_text(HEAD "  remote { auth = eap-tls }\n" TAIL, &c, &d), -EINVAL);
 	ck_assert_uint_eq(d.n_errors, 1);
@@ -1192,6 +1194,200 @@ START_TEST(test_auth_rules)
 				   &c, &d),
 			 -EINVAL);
 	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "needs a remote address"), 1);
+	conf_diags_clear(&d);
+}
+END_TEST
+
+#define SIGB(x) (1u << CONF_SIG_##x)
+
+/* auth values as strongSwan's add_pubkey_constraints() reads them: what
+ * the chain and the AUTH payload are constrained to. */
+START_TEST(test_pubkey_auth)
+{
+	static const struct {
+		const char *auth;
+		uint32_t chain, ike;
+		bool pss;
+	} good[] = {
+		{ "pubkey", 0, 0, false },
+		{ "rsa", 0, 0, false },
+		{ "ecdsa", 0, 0, false },
+		/* rsa/pss alone: PSS when we sign, no constraint */
+		{ "rsa/pss", 0, 0, true },
+		{ "rsa-sha256", SIGB(RSA_SHA256), SIGB(RSA_SHA256), false },
+		{ "rsa-sha1", SIGB(RSA_SHA1), SIGB(RSA_SHA1), false },
+		{ "rsa/pss-sha384", SIGB(PSS_SHA384), SIGB(PSS_SHA384), true },
+		{ "ecdsa-sha384", SIGB(ECDSA_SHA384), SIGB(ECDSA_SHA384), false },
+		/* pubkey: the hash for every key type */
+		{ "pubkey-sha256", SIGB(RSA_SHA256) | SIGB(ECDSA_SHA256),
+		  SIGB(RSA_SHA256) | SIGB(ECDSA_SHA256), false },
+		{ "pubkey-sha512-sha256",
+		  SIGB(RSA_SHA256) | SIGB(ECDSA_SHA256) | SIGB(RSA_SHA512) | SIGB(ECDSA_SHA512),
+		  SIGB(RSA_SHA256) | SIGB(ECDSA_SHA256) | SIGB(RSA_SHA512) | SIGB(ECDSA_SHA512),
+		  false },
+		{ "pubkey-identity", SIGB(ED25519) | SIGB(ED448), SIGB(ED25519) | SIGB(ED448),
+		  false },
+		{ "ed25519", SIGB(ED25519), SIGB(ED25519), false },
+		{ "ed448-identity", SIGB(ED448), SIGB(ED448), false },
+		/* ike: the AUTH payload only; the others then the chain only */
+		{ "ike:rsa/pss-sha256", 0, SIGB(PSS_SHA256), true },
+		{ "rsa-sha256-ike:ecdsa-sha384", SIGB(RSA_SHA256), SIGB(ECDSA_SHA384), false },
+		{ "ecdsa-sha256-rsa-sha384", SIGB(ECDSA_SHA256) | SIGB(RSA_SHA384),
+		  SIGB(ECDSA_SHA256) | SIGB(RSA_SHA384), false },
+	};
+	static const struct {
+		const char *auth, *msg;
+	} bad[] = {
+		{ "pubkey-sha3", "unknown constraint 'sha3'" },
+		{ "rsa-sha256-blah", "unknown constraint 'blah'" },
+		{ "rsa-2048", "key strength constraints ('rsa-2048')" },
+		{ "rsa-md5", "'md5' with rsa keys is a signature scheme conduit does not" },
+		{ "ecdsa-sha1", "'sha1' with ecdsa keys is a signature scheme conduit does not" },
+		{ "rsa/pss-sha1", "'sha1' with rsa/pss keys" },
+		{ "pubkey--sha256", "empty constraint" },
+		{ "rsafoo", "'rsafoo' is not a key type" },
+		{ "pubkey-ike:sha256", "'ike:sha256' is not a key type" },
+		{ "eap-tls", "auth = eap-tls is a strongSwan option conduit does not implement" },
+		{ "xauth", "auth = xauth is a strongSwan option" },
+		{ "certificate", "invalid value 'certificate' for 'auth'" },
+	};
+	struct conf_diags d;
+	struct conf *c;
+	char *text;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_int_ge(asprintf(&text,
+					  "connections {\n c {\n  local { auth = %s }\n"
+					  "  remote { auth = %s }\n }\n}\n",
+					  good[i].auth, good[i].auth),
+				 0);
+		c = load_clean(text);
+		for (int side = 0; side < 2; side++) {
+			const struct conf_auth_round *r =
+			    side ? &conf_find_conn(c, "c")->remote : &conf_find_conn(c, "c")->local;
+
+			ck_assert_int_eq(r->auth, CONF_AUTH_PUBKEY);
+			ck_assert_msg(r->sig_schemes == good[i].chain, "%s: chain %#x",
+				      good[i].auth, r->sig_schemes);
+			ck_assert_msg(r->ike_sig_schemes == good[i].ike, "%s: ike %#x",
+				      good[i].auth, r->ike_sig_schemes);
+			ck_assert_msg(r->pss == good[i].pss, "%s: pss", good[i].auth);
+			ck_assert_str_eq(r->auth_text.value, good[i].auth);
+			ck_assert_uint_eq(r->auth_text.loc.line, side ? 4 : 3);
+		}
+		conf_free(c);
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_ge(
+		    asprintf(&text, "connections {\n c {\n  remote {\n auth = %s\n }\n }\n}\n",
+			     bad[i].auth),
+		    0);
+		ck_assert_int_eq(load_text(text, &c, &d), -EINVAL);
+		if (d.n_errors != 1)
+			dump(&d);
+		ck_assert_uint_eq(d.n_errors, 1);
+		ck_assert_msg(count_diag(&d, CONF_SEV_ERROR, 4, bad[i].msg) == 1, "%s: %s",
+			      bad[i].auth, d.list[0].msg);
+		conf_diags_clear(&d);
+		free(text);
+	}
+	/* a scheme of another key type: strongSwan adds nothing, conduit says so */
+	ck_assert_int_eq(
+	    load_text("connections { c { remote { auth = ecdsa-identity } } }\n", &c, &d), 0);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_WARNING, 1, "does not apply to ecdsa keys"), 1);
+	ck_assert_uint_eq(conf_find_conn(c, "c")->remote.sig_schemes, 0);
+	conf_free(c);
+	conf_diags_clear(&d);
+}
+END_TEST
+
+/* certs, cacerts, revocation, send_cert, send_certreq: values, defaults,
+ * errors, and reload's comparison. */
+START_TEST(test_cert_keys)
+{
+	static const char *const text =
+	    "connections {\n c {\n"
+	    "  send_cert = always\n"
+	    "  send_certreq = no\n"
+	    "  local { certs = moonCert.pem\n id = moon.example }\n"
+	    "  remote { auth = pubkey\n certs = sunCert.pem, /abs/carol.pem\n"
+	    "   cacerts = strongswanCert.pem\n revocation = strict }\n"
+	    " }\n d { }\n}\n";
+	static const char *const changed[] = { "always",       "= no",		 "moonCert",
+					       "sunCert",      "strongswanCert", "strict",
+					       "auth = pubkey" };
+	static const char *const instead[] = {
+		"never",   "= yes", "moonCert2",	   "sunCert2",
+		"otherCA", "ifuri", "auth = pubkey-sha256"
+	};
+	struct conf *c = load_clean(text), *o;
+	struct conf_conn *cc = conf_find_conn(c, "c"), *dd = conf_find_conn(c, "d");
+	struct conf_diags d;
+
+	ck_assert_int_eq(cc->send_cert, CONF_SEND_CERT_ALWAYS);
+	ck_assert(!cc->send_certreq);
+	ck_assert_int_eq(cc->local.auth, CONF_AUTH_PUBKEY);
+	ck_assert_uint_eq(cc->local.certs.n, 1);
+	ck_assert_str_eq(cc->local.certs.items[0].value, "moonCert.pem");
+	ck_assert_uint_eq(cc->local.certs.items[0].loc.line, 5);
+	ck_assert_uint_eq(cc->remote.certs.n, 2);
+	ck_assert_str_eq(cc->remote.certs.items[1].value, "/abs/carol.pem");
+	ck_assert_uint_eq(cc->remote.cacerts.n, 1);
+	ck_assert_str_eq(cc->remote.cacerts.items[0].value, "strongswanCert.pem");
+	ck_assert_uint_eq(cc->remote.cacerts.items[0].loc.line, 9);
+	ck_assert_int_eq(cc->remote.revocation, CONF_REVOCATION_STRICT);
+	/* strongSwan's defaults */
+	ck_assert_int_eq(dd->send_cert, CONF_SEND_CERT_IFASKED);
+	ck_assert(dd->send_certreq);
+	ck_assert_uint_eq(dd->local.certs.n + dd->remote.certs.n + dd->remote.cacerts.n, 0);
+	ck_assert_int_eq(dd->remote.revocation, CONF_REVOCATION_RELAXED);
+	ck_assert_str_eq(conf_send_cert_name(CONF_SEND_CERT_NEVER), "never");
+	ck_assert_str_eq(conf_revocation_name(CONF_REVOCATION_IFURI), "ifuri");
+
+	/* each key counts on reload */
+	o = load_clean(text);
+	ck_assert(conf_conn_equal(cc, conf_find_conn(o, "c")));
+	conf_free(o);
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		char *t = strdup(text), *at = strstr(t, changed[i]), *u;
+
+		ck_assert_ptr_nonnull(at);
+		*at = '\0';
+		ck_assert_int_ge(asprintf(&u, "%s%s%s", t, instead[i], at + strlen(changed[i])), 0);
+		o = load_clean(u);
+		ck_assert_msg(!conf_conn_equal(cc, conf_find_conn(o, "c")), "%s", changed[i]);
+		conf_free(o);
+		free(t);
+		free(u);
+	}
+	conf_free(c);
+
+	ck_assert_int_eq(load_text("connections {\n c {\n"
+				   "  send_cert = sometimes\n"
+				   "  send_certreq = perhaps\n"
+				   "  local { certs = a.pem, b.pem\n cacerts = ca.pem\n"
+				   "   revocation = strict }\n"
+				   "  remote { revocation = lax }\n"
+				   "  local-2 { auth = pubkey }\n"
+				   "  remote { cert-1 { file = x.pem } }\n"
+				   " }\n}\n",
+				   &c, &d),
+			 -EINVAL);
+	if (d.n_errors != 8)
+		dump(&d);
+	ck_assert_uint_eq(d.n_errors, 8);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 3, "expected ifasked, always or never"),
+			  1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 4, "expected yes or no"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 5, "several local certificates"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 6, "cacerts in a local round"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 7, "revocation in a local round"), 1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 8, "expected strict, ifuri or relaxed"),
+			  1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 9, "second local authentication round"),
+			  1);
+	ck_assert_uint_eq(count_diag(&d, CONF_SEV_ERROR, 10, "'cert-1' is a strongSwan option"), 1);
 	conf_diags_clear(&d);
 }
 END_TEST
@@ -1785,6 +1981,8 @@ static Suite *make_suite(void)
 	tcase_add_test(msgs, test_key_secrets);
 	tcase_add_test(msgs, test_three_mistakes);
 	tcase_add_test(msgs, test_auth_rules);
+	tcase_add_test(msgs, test_pubkey_auth);
+	tcase_add_test(msgs, test_cert_keys);
 	tcase_add_test(msgs, test_psk_without_secret_warns);
 	suite_add_tcase(s, msgs);
 
