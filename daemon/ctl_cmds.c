@@ -473,6 +473,12 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 		json_object_set_new(nat, "encap", json_boolean(sa->encap));
 		json_object_set_new(nat, "fake", json_boolean(sa->nat_fake));
 	}
+	/* how each side authenticated, once it has ("psk", "pubkey ECDSA
+	 * SHA-256"...); remote_id above is the identity the peer proved */
+	if (o && (sa->local_auth[0] || sa->remote_auth[0]))
+		json_object_set_new(o, "auth",
+				    json_pack("{s:s, s:s}", "local", sa->local_auth, "remote",
+					      sa->remote_auth));
 	set_age(o, "established", sa->established_ms, lc->now);
 	set_in(o, "rekey_in", sa->rekey_ms, lc->now);
 	set_in(o, "reauth_in", sa->reauth_ms, lc->now);

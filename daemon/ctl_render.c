@@ -388,6 +388,14 @@ static void render_ike_sa(FILE *out, const json_t *sa)
 	put_field(out, sa, "spi_r");
 	fputs("_r, ", out);
 	fputs(get_bool(sa, "initiator") ? "we initiated\n" : "peer initiated\n", out);
+	const json_t *auth = json_object_get(sa, "auth");
+	if (json_is_object(auth)) {
+		fputs("  auth: we ", out);
+		put_field(out, auth, "local");
+		fputs(", peer ", out);
+		put_field(out, auth, "remote");
+		fputc('\n', out);
+	}
 	put_times(out, "  ", sa);
 
 	const json_t *nat = json_object_get(sa, "nat");
