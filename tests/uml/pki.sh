@@ -27,6 +27,11 @@
 #                           (the other gateway's certificates in the UML
 #                           scenarios: each side has its own intermediate,
 #                           the peer only the root)
+#   moon384.crt .key        ECDSA P-256, SAN moon384.example.org, by inter but
+#                           signed with ECDSA SHA-384 (inter's own is SHA-256)
+#   root512.crt .key        "... CN=Root CA 512", self-signed with ECDSA SHA-512
+#   leaf512.crt .key        by root512, signed with ECDSA SHA-256 (chain
+#                           constraints leave the anchor's own signature aside)
 #   inter2.crl              by inter2, empty
 #   inter2-erin.crl         by inter2, a later one that revokes erin.crt
 #   with PKI_RSA4096=1 (the UML scenarios' PKI; slow to make), a chain of
@@ -154,9 +159,9 @@ issue() {
 	rm -f "$name.csr"
 }
 
-selfsigned() { # NAME CN [ALG]
+selfsigned() { # NAME CN [ALG [HASH]]
 	key "$1" "${3:-ec}"
-	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 -sha256 \
+	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 "-${4:-sha256}" \
 		-config ext.cnf -extensions ca -out "$1.crt" -set_serial 1
 	ca_cnf "$1"
 }
@@ -187,6 +192,9 @@ issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
 issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
 issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
 issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+issue inter moon384 moon384.example.org ee "DNS:moon384.example.org" -md sha384
+selfsigned root512 "Root CA 512" ec sha512
+issue root512 leaf512 leaf512.example.org ee "DNS:leaf512.example.org"
 key mars ec
 issue inter2 mars mars.example.org ee "DNS:mars.example.org"
 key venus rsa

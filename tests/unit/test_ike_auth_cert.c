@@ -113,6 +113,7 @@ struct ac {
 	uint8_t local, remote;	/* enum ike_auth_method */
 	uint32_t local_schemes; /* 0: any */
 	uint32_t remote_schemes;
+	uint32_t chain_schemes; /* remote: the chain's signatures; 0: any */
 	bool pss;
 	const struct ike_cert *cert; /* local.certs */
 	const char *local_dn, *remote_dn, *local_fqdn, *remote_fqdn;
@@ -165,6 +166,7 @@ static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	cfg.remote_auth.method = ac->remote;
 	cfg.remote_auth.sig_schemes = ac->remote_schemes;
 	cfg.remote_auth.trust.revocation = ac->revocation;
+	cfg.remote_auth.trust.chain_schemes = ac->chain_schemes;
 	if (ac->pinned) {
 		cfg.remote_auth.trust.pinned = pins;
 		cfg.remote_auth.trust.n_pinned = 1;
@@ -518,6 +520,42 @@ START_TEST(refuse_scheme_not_allowed)
 }
 END_TEST
 
+/* B's remote auth = ecdsa-sha384 (no "ike:"): the certificates of A's
+ * chain must be signed with it too, as strongSwan has it. moon and inter
+ * are signed with SHA-256; moon384 with SHA-384 by inter (SHA-256). */
+START_TEST(refuse_chain_scheme_both_roles)
+{
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .chain_schemes = 1u << IKE_SIG_ECDSA_SHA384 };
+
+	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false,
+		"certificate \"C=CH, O=conduit test, CN=moon.example.org\" is signed with ECDSA "
+		"SHA-256, not allowed by remote auth (ECDSA SHA-384)");
+	refusal("moon.crt", "moon.key", NULL, &ab, NULL, true,
+		"moon.example.org\" is signed with ECDSA SHA-256, not allowed");
+	/* the intermediate's signature counts too */
+	refusal("moon384.crt", "moon384.key", NULL, &ab, NULL, false,
+		"certificate \"C=CH, O=conduit test, CN=Intermediate CA\" is signed with ECDSA "
+		"SHA-256, not allowed by remote auth (ECDSA SHA-384)");
+}
+END_TEST
+
+/* A chain that complies comes up, the AUTH payload unconstrained. */
+START_TEST(chain_scheme_allowed)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .chain_schemes = 1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_SHA256 };
+
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon384.crt", "key:moon384.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	assert_up("pubkey ECDSA SHA-256", "pubkey ECDSA SHA-256");
+	done();
+}
+END_TEST
+
 /* Our constraint picks the scheme: local auth = ECDSA with SHA-384. */
 START_TEST(local_constraint_chooses_scheme)
 {
@@ -694,6 +732,8 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, refuse_id_not_in_cert);
 	tcase_add_test(tc, refuse_wrong_signature);
 	tcase_add_test(tc, refuse_scheme_not_allowed);
+	tcase_add_test(tc, refuse_chain_scheme_both_roles);
+	tcase_add_test(tc, chain_scheme_allowed);
 	tcase_add_test(tc, local_constraint_chooses_scheme);
 	tcase_add_test(tc, refuse_method_mismatch);
 	tcase_add_test(tc, creds_replaced_mid_handshake);
