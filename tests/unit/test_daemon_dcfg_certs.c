@@ -183,6 +183,15 @@ START_TEST(local_id_must_be_in_the_cert)
 		{ "moon.example.org", true }, /* subjectAltName dNSName */
 		{ "@moon.example.org", true },
 		{ "\"C=CH, O=conduit test, CN=moon.example.org\"", true },
+		/* as ike/id.c matches at run time (strongSwan's rdn_equals):
+		 * letter case aside in PrintableStrings (C), not in the
+		 * certificate's UTF8Strings (O, CN); FQDNs without case */
+		{ "\"C=ch, O=conduit test, CN=moon.example.org\"", true },
+		{ "\"C=CH, O=conduit test, CN=MOON.example.org\"", false },
+		{ "MOON.Example.ORG", true },
+		/* a wildcard in the id stands for nothing here */
+		{ "\"C=CH, O=conduit test, CN=*\"", false },
+		{ "\"C=CH, O=conduit test, CN=moon.example.com\"", false },
 		{ "sun.example.org", false },
 		{ "\"C=CH, O=conduit test, CN=sun.example.org\"", false },
 		{ "moon@example.org", false },
