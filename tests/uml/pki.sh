@@ -27,6 +27,7 @@
 #                           (the other gateway's certificates in the UML
 #                           scenarios: each side has its own intermediate,
 #                           the peer only the root)
+#   frank.crt frank.key     Ed448, SAN frank.example.org, by inter
 #   moon384.crt .key        ECDSA P-256, SAN moon384.example.org, by inter but
 #                           signed with ECDSA SHA-384 (inter's own is SHA-256)
 #   root512.crt .key        "... CN=Root CA 512", self-signed with ECDSA SHA-512
@@ -145,6 +146,7 @@ key() { # NAME ALG
 	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
 	rsa4k) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$1.key" ;;
 	ed25519) o genpkey -algorithm ED25519 -out "$1.key" ;;
+	ed448) o genpkey -algorithm ED448 -out "$1.key" ;;
 	esac
 }
 
@@ -192,6 +194,8 @@ issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
 issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
 issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
 issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+key frank ed448
+issue inter frank frank.example.org ee "DNS:frank.example.org"
 issue inter moon384 moon384.example.org ee "DNS:moon384.example.org" -md sha384
 selfsigned root512 "Root CA 512" ec sha512
 issue root512 leaf512 leaf512.example.org ee "DNS:leaf512.example.org"
