@@ -33,6 +33,9 @@
 #   root512.crt .key        "... CN=Root CA 512", self-signed with ECDSA SHA-512
 #   leaf512.crt .key        by root512, signed with ECDSA SHA-256 (chain
 #                           constraints leave the anchor's own signature aside)
+#   edroot.crt, edleaf.crt  an Ed25519 root and an end entity it signed (Ed25519)
+#   rsaroot.crt, pssleaf.crt an RSA-2048 root and an end entity it signed
+#                           with RSASSA-PSS SHA-256
 #   inter2.crl              by inter2, empty
 #   inter2-erin.crl         by inter2, a later one that revokes erin.crt
 #   with PKI_RSA4096=1 (the UML scenarios' PKI; slow to make), a chain of
@@ -199,6 +202,11 @@ issue inter frank frank.example.org ee "DNS:frank.example.org"
 issue inter moon384 moon384.example.org ee "DNS:moon384.example.org" -md sha384
 selfsigned root512 "Root CA 512" ec sha512
 issue root512 leaf512 leaf512.example.org ee "DNS:leaf512.example.org"
+selfsigned edroot "Ed25519 Root CA" ed25519 sha512
+issue edroot edleaf edleaf.example.org ee "DNS:edleaf.example.org" -md default
+selfsigned rsaroot "RSA Root CA" rsa
+issue rsaroot pssleaf pssleaf.example.org ee "DNS:pssleaf.example.org" \
+	-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
 key mars ec
 issue inter2 mars mars.example.org ee "DNS:mars.example.org"
 key venus rsa

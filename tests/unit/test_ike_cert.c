@@ -639,7 +639,8 @@ END_TEST
  * issuer, the end entity's and the intermediates', not the anchor's. */
 START_TEST(chain_schemes)
 {
-	struct ike_creds *cs = SET(NULL, "ca:root.crt", "ca:root512.crt");
+	struct ike_creds *cs =
+	    SET(NULL, "ca:root.crt", "ca:root512.crt", "ca:edroot.crt", "ca:rsaroot.crt");
 	struct ike_trust t = { .chain_schemes = SB(ECDSA_SHA256) | SB(ECDSA_256_CLASSIC) };
 	char why[IKE_CERT_WHY_LEN];
 
@@ -670,6 +671,18 @@ START_TEST(chain_schemes)
 	ASSERT_STATUS(VERIFY(cs, &t, why, "sun.crt", "inter.crt"), IKE_CERT_SIG_SCHEME, why);
 	t.chain_schemes = SB(ECDSA_SHA256);
 	ASSERT_STATUS(VERIFY(cs, &t, why, "sun.crt", "inter.crt"), IKE_CERT_OK, why);
+	/* EdDSA and RSASSA-PSS signatures are named by their schemes */
+	t.chain_schemes = SB(ED25519);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "edleaf.crt"), IKE_CERT_OK, why);
+	t.chain_schemes = SB(RSA_PSS_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "pssleaf.crt"), IKE_CERT_OK, why);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "edleaf.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "is signed with Ed25519, not allowed"), "%s", why);
+	t.chain_schemes = SB(RSA_PKCS1_SHA256) | SB(ED448);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "pssleaf.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "is signed with RSASSA-PSS SHA-256, not allowed by remote auth "
+				  "(RSA PKCS#1 v1.5 SHA-256, Ed448)"),
+		      "%s", why);
 	/* 0: any */
 	t.chain_schemes = 0;
 	ASSERT_STATUS(VERIFY(cs, &t, why, "moon384.crt", "inter.crt"), IKE_CERT_OK, why);
