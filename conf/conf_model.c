@@ -459,6 +459,7 @@ struct constraint_state {
 	int key; /* index in key_tokens of the current key token, -1: none yet */
 	bool ike, any_sig;
 	uint32_t chain, ike_only;
+	uint32_t implied; /* end_key()'s: the AUTH payload's only */
 	bool ike_added;
 };
 
@@ -474,16 +475,27 @@ static void add_sig(struct constraint_state *cs, int sig)
 }
 
 /* A key type of one scheme (ed25519, ed448) without a scheme token
- * constrains to that scheme: "auth = ed25519" means what it says
- * (strongSwan has no such value, and adds nothing for "pubkey-ed25519"). */
+ * constrains the AUTH payload to that scheme: "auth = ed25519" means what
+ * it says. strongSwan takes the token as a key type and adds nothing, so
+ * the certificate chain is left unconstrained, as there: an Ed25519
+ * certificate issued by an ECDSA CA still passes (ed25519-identity
+ * constrains the chain too, in both). */
 static void end_key(struct constraint_state *cs)
 {
+	int sig;
+
 	if (cs->key < 0 || cs->any_sig)
 		return;
 	if (key_tokens[cs->key].key == KEY_ED25519)
-		add_sig(cs, CONF_SIG_ED25519);
+		sig = CONF_SIG_ED25519;
 	else if (key_tokens[cs->key].key == KEY_ED448)
-		add_sig(cs, CONF_SIG_ED448);
+		sig = CONF_SIG_ED448;
+	else
+		return;
+	if (cs->ike)
+		add_sig(cs, sig);
+	else
+		cs->implied |= SIG_BIT(sig);
 }
 
 /* One scheme token after the key token; false (with an error) when it
@@ -619,7 +631,7 @@ static bool parse_pubkey(struct conf_ctx *ctx, const struct conf_kv *kv,
 	if (!ok)
 		return false;
 	round->sig_schemes = cs.chain;
-	round->ike_sig_schemes = cs.ike_added ? cs.ike_only : cs.chain;
+	round->ike_sig_schemes = cs.ike_added ? cs.ike_only : cs.chain | cs.implied;
 	round->pss = pss;
 	return true;
 }

@@ -1227,6 +1227,7 @@ static int conv_remote_auth(const struct conf_conn *cc, const struct dcfg_creds 
 		    : r->auth == CONF_AUTH_PUBKEY ? IKE_AUTH_PUBKEY
 						  : IKE_AUTH_ANY;
 	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);
+	a->trust.chain_schemes = dcfg_sig_schemes(r->sig_schemes);
 	a->prefer_pss = r->pss;
 	a->trust.revocation = r->revocation == CONF_REVOCATION_STRICT  ? IKE_REVOCATION_STRICT
 			      : r->revocation == CONF_REVOCATION_IFURI ? IKE_REVOCATION_IFURI

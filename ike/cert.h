@@ -186,6 +186,7 @@ enum ike_cert_status {
 				 * keyCertSign, path length) */
 	IKE_CERT_NOT_PINNED,	/* not one of remote.certs */
 	IKE_CERT_NO_REVOCATION, /* strict/ifuri: no current CRL says it is good */
+	IKE_CERT_SIG_SCHEME,	/* signed with a scheme remote.auth does not allow */
 };
 
 /* "expired", "revoked"... (static). */

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "ike/cert_internal.h"
+#include "ike/sig.h"
 
 const char *ike_cert_status_name(enum ike_cert_status s)
 {
@@ -41,6 +42,8 @@ const char *ike_cert_status_name(enum ike_cert_status s)
 		return "not pinned";
 	case IKE_CERT_NO_REVOCATION:
 		return "no revocation information";
+	case IKE_CERT_SIG_SCHEME:
+		return "signature scheme not allowed";
 	}
 	return "unknown";
 }
@@ -311,6 +314,100 @@ static enum ike_cert_status verify_error(X509_STORE_CTX *ctx, const struct ike_c
 	return s;
 }
 
+/* The scheme a certificate is signed with, as the AUTH payload's schemes
+ * name it (ECDSA by hash, any curve, as strongSwan's chain constraints
+ * have it); IKE_SIG_NONE for one we have no name for (ECDSA with SHA-1,
+ * RSA with SHA-224...), which no constraint allows. */
+static enum ike_sig_scheme cert_sig_scheme(X509 *x)
+{
+	int md = NID_undef, pk = NID_undef;
+
+	if (!X509_get_signature_info(x, &md, &pk, NULL, NULL)) {
+		ERR_clear_error();
+		return IKE_SIG_NONE;
+	}
+	switch (pk) {
+	case NID_rsaEncryption:
+		return md == NID_sha1	  ? IKE_SIG_RSA_SHA1_CLASSIC
+		       : md == NID_sha256 ? IKE_SIG_RSA_PKCS1_SHA256
+		       : md == NID_sha384 ? IKE_SIG_RSA_PKCS1_SHA384
+		       : md == NID_sha512 ? IKE_SIG_RSA_PKCS1_SHA512
+					  : IKE_SIG_NONE;
+	case NID_rsassaPss:
+		return md == NID_sha256	  ? IKE_SIG_RSA_PSS_SHA256
+		       : md == NID_sha384 ? IKE_SIG_RSA_PSS_SHA384
+		       : md == NID_sha512 ? IKE_SIG_RSA_PSS_SHA512
+					  : IKE_SIG_NONE;
+	case NID_X9_62_id_ecPublicKey:
+		return md == NID_sha256	  ? IKE_SIG_ECDSA_SHA256
+		       : md == NID_sha384 ? IKE_SIG_ECDSA_SHA384
+		       : md == NID_sha512 ? IKE_SIG_ECDSA_SHA512
+					  : IKE_SIG_NONE;
+	case NID_ED25519:
+		return IKE_SIG_ED25519;
+	case NID_ED448:
+		return IKE_SIG_ED448;
+	}
+	return IKE_SIG_NONE;
+}
+
+/* A scheme's name for a certificate's signature: without the AUTH
+ * method number ike_sig_name() gives the classic ones. */
+static const char *cert_sig_name(enum ike_sig_scheme s)
+{
+	switch (s) {
+	case IKE_SIG_RSA_SHA1_CLASSIC:
+		return "RSA PKCS#1 v1.5 SHA-1";
+	case IKE_SIG_ECDSA_256_CLASSIC:
+	case IKE_SIG_ECDSA_384_CLASSIC:
+	case IKE_SIG_ECDSA_521_CLASSIC:
+		return NULL; /* the method-14 name of the same hash says it */
+	default:
+		return ike_sig_name(s);
+	}
+}
+
+/*
+ * remote.auth's chain constraints (strongSwan's AUTH_RULE_SIGNATURE_SCHEME,
+ * checked by its auth_cfg complies()): the signature of each certificate
+ * of the validated chain by its issuer, the end entity's and the
+ * intermediates', but not the anchor's own, must use an allowed scheme.
+ */
+static enum ike_cert_status check_chain_schemes(uint32_t allowed, STACK_OF(X509) * chain, char *why,
+						size_t len)
+{
+	int n = sk_X509_num(chain);
+
+	if (!allowed)
+		return IKE_CERT_OK;
+	for (int i = 0; i + 1 < n; i++) {
+		X509 *x = sk_X509_value(chain, i);
+		enum ike_sig_scheme s = cert_sig_scheme(x);
+		char list[160] = "", *subj;
+		size_t off = 0;
+		const char *name;
+
+		if (s != IKE_SIG_NONE && (allowed & (UINT32_C(1) << s)))
+			continue;
+		for (int b = IKE_SIG_NONE + 1; b < IKE_SIG_MAX; b++) {
+			name = cert_sig_name((enum ike_sig_scheme)b);
+			if (!(allowed & (UINT32_C(1) << b)) || !name || off >= sizeof(list))
+				continue;
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						off ? ", " : "", name);
+		}
+		name = s != IKE_SIG_NONE ? cert_sig_name(s) : OBJ_nid2ln(X509_get_signature_nid(x));
+		subj = ike_name_text(X509_get_subject_name(x));
+		refuse(IKE_CERT_SIG_SCHEME, why, len,
+		       "certificate \"%s\" is signed with %s, not allowed by remote auth (%s)",
+		       subj ? subj : "?", name ? name : "an unknown algorithm", list);
+		free(subj);
+		ERR_clear_error();
+		return IKE_CERT_SIG_SCHEME;
+	}
+	return IKE_CERT_OK;
+}
+
 static bool chain_has(STACK_OF(X509) * chain, const struct ike_trust *trust)
 {
 	for (int i = 0; i < sk_X509_num(chain); i++)
@@ -381,7 +478,9 @@ enum ike_cert_status ike_cert_verify(const struct ike_creds *cs, const struct ik
 			   ee->subject);
 		goto out;
 	}
-	s = check_usage(ee, why, why_len);
+	s = check_chain_schemes(trust->chain_schemes, X509_STORE_CTX_get0_chain(ctx), why, why_len);
+	if (s == IKE_CERT_OK)
+		s = check_usage(ee, why, why_len);
 	if (s == IKE_CERT_OK)
 		s = check_revocation(cs, trust->revocation, X509_STORE_CTX_get0_chain(ctx),
 				     wall_time, why, why_len);

@@ -127,6 +127,11 @@ struct ike_trust {
 	const struct ike_cert *const *pinned;
 	size_t n_pinned;
 	uint8_t revocation; /* enum ike_revocation */
+	/* remote.auth's constraints without "ike:" (strongSwan's
+	 * AUTH_RULE_SIGNATURE_SCHEME): the schemes the chain's certificates
+	 * may be signed with, as bits (1u << enum ike_sig_scheme), the
+	 * anchor's own signature aside; 0: any. */
+	uint32_t chain_schemes;
 };
 
 /* How one side authenticates (swanctl.conf's local/remote auth). */

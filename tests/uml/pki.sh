@@ -27,6 +27,15 @@
 #                           (the other gateway's certificates in the UML
 #                           scenarios: each side has its own intermediate,
 #                           the peer only the root)
+#   frank.crt frank.key     Ed448, SAN frank.example.org, by inter
+#   moon384.crt .key        ECDSA P-256, SAN moon384.example.org, by inter but
+#                           signed with ECDSA SHA-384 (inter's own is SHA-256)
+#   root512.crt .key        "... CN=Root CA 512", self-signed with ECDSA SHA-512
+#   leaf512.crt .key        by root512, signed with ECDSA SHA-256 (chain
+#                           constraints leave the anchor's own signature aside)
+#   edroot.crt, edleaf.crt  an Ed25519 root and an end entity it signed (Ed25519)
+#   rsaroot.crt, pssleaf.crt an RSA-2048 root and an end entity it signed
+#                           with RSASSA-PSS SHA-256
 #   inter2.crl              by inter2, empty
 #   inter2-erin.crl         by inter2, a later one that revokes erin.crt
 #   with PKI_RSA4096=1 (the UML scenarios' PKI; slow to make), a chain of
@@ -140,6 +149,7 @@ key() { # NAME ALG
 	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" ;;
 	rsa4k) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$1.key" ;;
 	ed25519) o genpkey -algorithm ED25519 -out "$1.key" ;;
+	ed448) o genpkey -algorithm ED448 -out "$1.key" ;;
 	esac
 }
 
@@ -154,9 +164,9 @@ issue() {
 	rm -f "$name.csr"
 }
 
-selfsigned() { # NAME CN [ALG]
+selfsigned() { # NAME CN [ALG [HASH]]
 	key "$1" "${3:-ec}"
-	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 -sha256 \
+	o req -new -x509 -key "$1.key" -subj "$dn/CN=$2" -days 3650 "-${4:-sha256}" \
 		-config ext.cnf -extensions ca -out "$1.crt" -set_serial 1
 	ca_cnf "$1"
 }
@@ -187,6 +197,16 @@ issue inter noku noku.example.org ee_noku "DNS:noku.example.org"
 issue inter eku eku.example.org ee_eku "DNS:eku.example.org"
 issue inter ipsec ipsec.example.org ee_ipsec "DNS:ipsec.example.org"
 issue other-root stranger stranger.example.org ee "DNS:stranger.example.org"
+key frank ed448
+issue inter frank frank.example.org ee "DNS:frank.example.org"
+issue inter moon384 moon384.example.org ee "DNS:moon384.example.org" -md sha384
+selfsigned root512 "Root CA 512" ec sha512
+issue root512 leaf512 leaf512.example.org ee "DNS:leaf512.example.org"
+selfsigned edroot "Ed25519 Root CA" ed25519 sha512
+issue edroot edleaf edleaf.example.org ee "DNS:edleaf.example.org" -md default
+selfsigned rsaroot "RSA Root CA" rsa
+issue rsaroot pssleaf pssleaf.example.org ee "DNS:pssleaf.example.org" \
+	-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
 key mars ec
 issue inter2 mars mars.example.org ee "DNS:mars.example.org"
 key venus rsa

@@ -1227,7 +1227,11 @@ START_TEST(test_pubkey_auth)
 		  false },
 		{ "pubkey-identity", SIGB(ED25519) | SIGB(ED448), SIGB(ED25519) | SIGB(ED448),
 		  false },
-		{ "ed25519", SIGB(ED25519), SIGB(ED25519), false },
+		/* conduit's: the AUTH payload only (strongSwan: nothing) */
+		{ "ed25519", 0, SIGB(ED25519), false },
+		{ "ed25519-ed448", 0, SIGB(ED25519) | SIGB(ED448), false },
+		{ "ike:ed25519", 0, SIGB(ED25519), false },
+		{ "ed448-identity-ed25519", SIGB(ED448), SIGB(ED448) | SIGB(ED25519), false },
 		{ "ed448-identity", SIGB(ED448), SIGB(ED448), false },
 		/* ike: the AUTH payload only; the others then the chain only */
 		{ "ike:rsa/pss-sha256", 0, SIGB(PSS_SHA256), true },

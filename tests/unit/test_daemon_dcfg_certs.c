@@ -102,6 +102,44 @@ static const struct ike_cert *cert_at(const struct ike_creds *cs, const char *su
 	return ike_creds_by_source(cs, path);
 }
 
+/* remote.auth's constraints: without "ike:" on the chain too (strongSwan's
+ * AUTH_RULE_SIGNATURE_SCHEME), with it the AUTH payload only. */
+START_TEST(remote_chain_constraints)
+{
+	static const struct {
+		const char *auth;
+		uint32_t ike, chain;
+	} t[] = {
+		{ "pubkey", 0, 0 },
+		{ "ecdsa-sha384", 1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC,
+		  1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC },
+		{ "rsa-sha256-ike:ecdsa-sha384",
+		  1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC,
+		  1u << IKE_SIG_RSA_PKCS1_SHA256 },
+		{ "ike:rsa/pss-sha256", 1u << IKE_SIG_RSA_PSS_SHA256, 0 },
+		/* conduit's ed25519: the AUTH payload only */
+		{ "ed25519", 1u << IKE_SIG_ED25519, 0 },
+	};
+	char text[300];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct conv v;
+
+		snprintf(text, sizeof(text),
+			 "connections { c {\n local { certs = moon.pem }\n"
+			 " remote { auth = %s\n id = sun.example.org } } }\n",
+			 t[i].auth);
+		convert(&v, text, true);
+		ck_assert_msg(v.rc == 0, "%s: %s", t[i].auth, v.err);
+		ck_assert_msg(v.dc.cfg.remote_auth.sig_schemes == t[i].ike, "%s: ike %#x",
+			      t[i].auth, v.dc.cfg.remote_auth.sig_schemes);
+		ck_assert_msg(v.dc.cfg.remote_auth.trust.chain_schemes == t[i].chain,
+			      "%s: chain %#x", t[i].auth, v.dc.cfg.remote_auth.trust.chain_schemes);
+		done(&v);
+	}
+}
+END_TEST
+
 START_TEST(local_cert_and_default_id)
 {
 	struct conv v;
@@ -145,6 +183,15 @@ START_TEST(local_id_must_be_in_the_cert)
 		{ "moon.example.org", true }, /* subjectAltName dNSName */
 		{ "@moon.example.org", true },
 		{ "\"C=CH, O=conduit test, CN=moon.example.org\"", true },
+		/* as ike/id.c matches at run time (strongSwan's rdn_equals):
+		 * letter case aside in PrintableStrings (C), not in the
+		 * certificate's UTF8Strings (O, CN); FQDNs without case */
+		{ "\"C=ch, O=conduit test, CN=moon.example.org\"", true },
+		{ "\"C=CH, O=conduit test, CN=MOON.example.org\"", false },
+		{ "MOON.Example.ORG", true },
+		/* a wildcard in the id stands for nothing here */
+		{ "\"C=CH, O=conduit test, CN=*\"", false },
+		{ "\"C=CH, O=conduit test, CN=moon.example.com\"", false },
 		{ "sun.example.org", false },
 		{ "\"C=CH, O=conduit test, CN=sun.example.org\"", false },
 		{ "moon@example.org", false },
@@ -377,6 +424,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, local_cert_and_default_id);
+	tcase_add_test(tc, remote_chain_constraints);
 	tcase_add_test(tc, local_id_must_be_in_the_cert);
 	tcase_add_test(tc, local_cert_found_by_id);
 	tcase_add_test(tc, missing_files);

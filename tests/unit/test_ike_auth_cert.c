@@ -16,7 +16,9 @@
 
 #include "ike/cert.h"
 #include "ike/der.h"
+#include "ike/ike_const.h"
 #include "ike/sig.h"
+#include "ike/wire.h"
 #include "tests/unit/test_ike_engine_env.h"
 #include "tests/unit/unit.h"
 
@@ -113,6 +115,7 @@ struct ac {
 	uint8_t local, remote;	/* enum ike_auth_method */
 	uint32_t local_schemes; /* 0: any */
 	uint32_t remote_schemes;
+	uint32_t chain_schemes; /* remote: the chain's signatures; 0: any */
 	bool pss;
 	const struct ike_cert *cert; /* local.certs */
 	const char *local_dn, *remote_dn, *local_fqdn, *remote_fqdn;
@@ -165,6 +168,7 @@ static int aconn(struct tpeer *p, const struct tpeer *peer, const struct tconf *
 	cfg.remote_auth.method = ac->remote;
 	cfg.remote_auth.sig_schemes = ac->remote_schemes;
 	cfg.remote_auth.trust.revocation = ac->revocation;
+	cfg.remote_auth.trust.chain_schemes = ac->chain_schemes;
 	if (ac->pinned) {
 		cfg.remote_auth.trust.pinned = pins;
 		cfg.remote_auth.trust.n_pinned = 1;
@@ -212,6 +216,10 @@ static struct info info_of(struct tpeer *p)
  * A and B with these sets and settings; initiator (A or B) starts "gw";
  * the messages flow until none is left. The sets are the engines' now.
  */
+/* When set, run() passes the datagrams through it (tpump_f). */
+static tfilter run_filter;
+static void *run_arg;
+
 static void run(struct ike_creds *ca, const struct ac *aa, struct ike_creds *cb,
 		const struct ac *ab, struct tpeer *initiator, const struct ike_engine_opts *opts_a)
 {
@@ -228,7 +236,7 @@ static void run(struct ike_creds *ca, const struct ac *aa, struct ike_creds *cb,
 	aconn(&A, &B, &tconf_a, aa);
 	aconn(&B, &A, &tconf_b, ab);
 	ck_assert_int_gt(ike_engine_initiate(initiator->e, "gw", NULL), 0);
-	tpump(&A, &B);
+	tpump_f(&A, &B, run_filter, run_arg);
 }
 
 static void done(void)
@@ -338,6 +346,75 @@ START_TEST(ed25519_both_roles)
 {
 	key_case("carol.crt", "carol.key", false, false, "pubkey Ed25519");
 	key_case("carol.crt", "carol.key", false, true, "pubkey Ed25519");
+}
+END_TEST
+
+START_TEST(ed448_both_roles)
+{
+	key_case("frank.crt", "frank.key", false, false, "pubkey Ed448");
+	key_case("frank.crt", "frank.key", false, true, "pubkey Ed448");
+}
+END_TEST
+
+/* What IKE_SA_INIT messages (in clear) carry: CERTREQ payloads counted
+ * per sender. */
+struct sa_init_seen {
+	size_t msgs[2], certreqs[2]; /* [0]: from A, [1]: from B */
+};
+
+static bool count_certreq(const struct tpeer *from, const struct tpkt *k, size_t n, void *arg)
+{
+	struct sa_init_seen *s = arg;
+	struct ike_wire_err err;
+	struct ike_msg m;
+	int who = from == &B;
+
+	(void)n;
+	if (ike_msg_decode(&m, k->data, k->len, &err) == 0 && m.hdr.exchange == IKE_SA_INIT) {
+		s->msgs[who]++;
+		s->certreqs[who] += m.n_certreq;
+	}
+	return true;
+}
+
+/* send_certreq = no. The responder's CERTREQ is in IKE_SA_INIT, seen on
+ * the wire; the initiator's is encrypted in IKE_AUTH, and its absence
+ * shows in the responder (send_cert = ifasked, the default) then sending
+ * no CERT: the initiator, knowing no certificate of the peer, refuses. */
+START_TEST(send_certreq_no)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct sa_init_seen seen;
+
+	/* as responder: none in IKE_SA_INIT, so A sends no CERT */
+	memset(&seen, 0, sizeof(seen));
+	ab.no_certreq = true;
+	run_filter = count_certreq;
+	run_arg = &seen;
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	ck_assert_uint_eq(seen.msgs[1], 1);
+	ck_assert_uint_eq(seen.certreqs[1], 0);
+	assert_refused(&B, "peer sent no certificate");
+	done();
+	/* the same with send_certreq = yes: B's CERTREQ, and up */
+	memset(&seen, 0, sizeof(seen));
+	ab.no_certreq = false;
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	ck_assert_uint_eq(seen.msgs[1], 1);
+	ck_assert_uint_eq(seen.certreqs[1], 1);
+	assert_up("pubkey ECDSA SHA-256", "pubkey ECDSA SHA-256");
+	done();
+	run_filter = NULL;
+	run_arg = NULL;
+	/* as initiator: B sends no CERT, and A refuses */
+	aa.no_certreq = true;
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	assert_refused(&A, "peer sent no certificate, and none is known for \"");
+	done();
 }
 END_TEST
 
@@ -453,6 +530,23 @@ static void refusal(const char *a_items_ee, const char *a_key, const struct ac *
 	done();
 }
 
+/* send_cert = never: no CERT even when asked; B, which has no copy of A's
+ * certificate, refuses in both roles (pinned_without_cert_payload shows
+ * the same A accepted when B has it). */
+START_TEST(send_cert_never)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .send_cert = IKE_SEND_CERT_NEVER,
+			 .local_fqdn = "moon.example.org" };
+
+	refusal("moon.crt", "moon.key", &aa, NULL, NULL, false,
+		"peer sent no certificate, and none is known for \"moon.example.org\"");
+	refusal("moon.crt", "moon.key", &aa, NULL, NULL, true,
+		"peer sent no certificate, and none is known for \"moon.example.org\"");
+}
+END_TEST
+
 START_TEST(refuse_revoked_both_roles)
 {
 	refusal("revoked.crt", "revoked.key", NULL, NULL, "crl:inter.crl", false, "revoked");
@@ -515,6 +609,42 @@ START_TEST(refuse_scheme_not_allowed)
 	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false,
 		"peer signed with ECDSA SHA-256, which remote auth does not allow");
 	refusal("moon.crt", "moon.key", NULL, &ab, NULL, true, "which remote auth does not allow");
+}
+END_TEST
+
+/* B's remote auth = ecdsa-sha384 (no "ike:"): the certificates of A's
+ * chain must be signed with it too, as strongSwan has it. moon and inter
+ * are signed with SHA-256; moon384 with SHA-384 by inter (SHA-256). */
+START_TEST(refuse_chain_scheme_both_roles)
+{
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .chain_schemes = 1u << IKE_SIG_ECDSA_SHA384 };
+
+	refusal("moon.crt", "moon.key", NULL, &ab, NULL, false,
+		"certificate \"C=CH, O=conduit test, CN=moon.example.org\" is signed with ECDSA "
+		"SHA-256, not allowed by remote auth (ECDSA SHA-384)");
+	refusal("moon.crt", "moon.key", NULL, &ab, NULL, true,
+		"moon.example.org\" is signed with ECDSA SHA-256, not allowed");
+	/* the intermediate's signature counts too */
+	refusal("moon384.crt", "moon384.key", NULL, &ab, NULL, false,
+		"certificate \"C=CH, O=conduit test, CN=Intermediate CA\" is signed with ECDSA "
+		"SHA-256, not allowed by remote auth (ECDSA SHA-384)");
+}
+END_TEST
+
+/* A chain that complies comes up, the AUTH payload unconstrained. */
+START_TEST(chain_scheme_allowed)
+{
+	struct ac aa = { .local = IKE_AUTH_PUBKEY, .remote = IKE_AUTH_PUBKEY };
+	struct ac ab = { .local = IKE_AUTH_PUBKEY,
+			 .remote = IKE_AUTH_PUBKEY,
+			 .chain_schemes = 1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_SHA256 };
+
+	run(SET("ca:root.crt", "ca:inter.crt", "ee:moon384.crt", "key:moon384.key"), &aa,
+	    SET("ca:root.crt", "ee:dave.crt", "key:dave.key"), &ab, &A, NULL);
+	assert_up("pubkey ECDSA SHA-256", "pubkey ECDSA SHA-256");
+	done();
 }
 END_TEST
 
@@ -683,6 +813,9 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, rsa_pkcs1_both_roles);
 	tcase_add_test(tc, rsa_pss_both_roles);
 	tcase_add_test(tc, ed25519_both_roles);
+	tcase_add_test(tc, ed448_both_roles);
+	tcase_add_test(tc, send_certreq_no);
+	tcase_add_test(tc, send_cert_never);
 	tcase_add_test(tc, identities_dn_and_fqdn);
 	tcase_add_test(tc, pinned_without_cert_payload);
 	tcase_add_test(tc, certreq_chooses_certificate);
@@ -694,6 +827,8 @@ static Suite *auth_cert_suite(void)
 	tcase_add_test(tc, refuse_id_not_in_cert);
 	tcase_add_test(tc, refuse_wrong_signature);
 	tcase_add_test(tc, refuse_scheme_not_allowed);
+	tcase_add_test(tc, refuse_chain_scheme_both_roles);
+	tcase_add_test(tc, chain_scheme_allowed);
 	tcase_add_test(tc, local_constraint_chooses_scheme);
 	tcase_add_test(tc, refuse_method_mismatch);
 	tcase_add_test(tc, creds_replaced_mid_handshake);

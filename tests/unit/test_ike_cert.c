@@ -11,6 +11,7 @@
 
 #include "ike/cert.h"
 #include "ike/engine.h"
+#include "ike/sig.h"
 #include "tests/unit/unit.h"
 
 static char pki[256];
@@ -632,6 +633,63 @@ START_TEST(trust_pinned)
 }
 END_TEST
 
+#define SB(s) (UINT32_C(1) << IKE_SIG_##s)
+
+/* remote.auth's chain constraints: every signature of the chain by its
+ * issuer, the end entity's and the intermediates', not the anchor's. */
+START_TEST(chain_schemes)
+{
+	struct ike_creds *cs =
+	    SET(NULL, "ca:root.crt", "ca:root512.crt", "ca:edroot.crt", "ca:rsaroot.crt");
+	struct ike_trust t = { .chain_schemes = SB(ECDSA_SHA256) | SB(ECDSA_256_CLASSIC) };
+	char why[IKE_CERT_WHY_LEN];
+
+	/* moon and inter are both signed with ECDSA SHA-256 */
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon.crt", "inter.crt"), IKE_CERT_OK, why);
+	/* root512 signed itself with SHA-512: the anchor's own is not checked */
+	ASSERT_STATUS(VERIFY(cs, &t, why, "leaf512.crt"), IKE_CERT_OK, why);
+	/* the end entity's signature */
+	t.chain_schemes = SB(RSA_PKCS1_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon.crt", "inter.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "certificate \"C=CH, O=conduit test, CN=moon.example.org\" is "
+				  "signed with ECDSA SHA-256, not allowed by remote auth (RSA "
+				  "PKCS#1 v1.5 SHA-256)"),
+		      "%s", why);
+	t.chain_schemes = SB(ECDSA_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon384.crt", "inter.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "moon384.example.org\" is signed with ECDSA SHA-384"), "%s", why);
+	/* the intermediate's: moon384 itself passes, inter (SHA-256) does not */
+	t.chain_schemes = SB(ECDSA_SHA384);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon384.crt", "inter.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "\"C=CH, O=conduit test, CN=Intermediate CA\" is signed with "
+				  "ECDSA SHA-256, not allowed by remote auth (ECDSA SHA-384)"),
+		      "%s", why);
+	t.chain_schemes = SB(ECDSA_SHA384) | SB(ECDSA_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon384.crt", "inter.crt"), IKE_CERT_OK, why);
+	/* an RSA end entity is signed by its (ECDSA) issuer: the key does not count */
+	t.chain_schemes = SB(RSA_PKCS1_SHA256) | SB(RSA_PSS_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "sun.crt", "inter.crt"), IKE_CERT_SIG_SCHEME, why);
+	t.chain_schemes = SB(ECDSA_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "sun.crt", "inter.crt"), IKE_CERT_OK, why);
+	/* EdDSA and RSASSA-PSS signatures are named by their schemes */
+	t.chain_schemes = SB(ED25519);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "edleaf.crt"), IKE_CERT_OK, why);
+	t.chain_schemes = SB(RSA_PSS_SHA256);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "pssleaf.crt"), IKE_CERT_OK, why);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "edleaf.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "is signed with Ed25519, not allowed"), "%s", why);
+	t.chain_schemes = SB(RSA_PKCS1_SHA256) | SB(ED448);
+	ASSERT_STATUS(VERIFY(cs, &t, why, "pssleaf.crt"), IKE_CERT_SIG_SCHEME, why);
+	ck_assert_msg(strstr(why, "is signed with RSASSA-PSS SHA-256, not allowed by remote auth "
+				  "(RSA PKCS#1 v1.5 SHA-256, Ed448)"),
+		      "%s", why);
+	/* 0: any */
+	t.chain_schemes = 0;
+	ASSERT_STATUS(VERIFY(cs, &t, why, "moon384.crt", "inter.crt"), IKE_CERT_OK, why);
+	ike_creds_unref(cs);
+}
+END_TEST
+
 START_TEST(revocation_relaxed)
 {
 	struct ike_creds *cs = SET(NULL, "ca:root.crt", "crl:inter.crl");
@@ -873,6 +931,7 @@ static Suite *cert_suite(void)
 	tcase_add_test(tc, verify_malformed);
 	tcase_add_test(tc, trust_cacerts);
 	tcase_add_test(tc, trust_pinned);
+	tcase_add_test(tc, chain_schemes);
 	tcase_add_test(tc, revocation_relaxed);
 	tcase_add_test(tc, revocation_strict);
 	tcase_add_test(tc, revocation_ifuri);
