@@ -20,6 +20,21 @@
 /* The IKE header alone is 28 octets. */
 #define IKE_HDR_LEN 28
 #define NET_MAX_DGRAM 65535
+/* Datagrams read by one recvmmsg(). Each has a whole NET_MAX_DGRAM buffer
+ * (2 MiB in all, of address space: only the pages datagrams reach are
+ * ever touched), so none is truncated however the batch is made up. */
+#define NET_BATCH 32
+
+struct net_batch {
+	struct mmsghdr msgs[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	struct sockaddr_storage peer[NET_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf[NET_BATCH];
+};
 
 struct net_sock {
 	int fd;
@@ -35,7 +50,8 @@ struct net {
 	unsigned int n;
 	net_input_fn *fn;
 	void *arg;
-	uint8_t *buf;
+	uint8_t *buf; /* NET_BATCH buffers of NET_MAX_DGRAM */
+	struct net_batch *batch;
 	/* A flood (or a dead route) fails every packet: one line a second
 	 * per kind, see log_limit. */
 	struct log_limit recv_err, send_err, no_sock;
@@ -96,87 +112,100 @@ static void from_sockaddr(struct ike_addr *a, const struct sockaddr_storage *ss)
 	}
 }
 
+/* The local address (IP_PKTINFO / IPV6_PKTINFO) and the source of one
+ * received datagram. */
+static void addrs_of(const struct net_sock *s, struct msghdr *msg, struct ike_addr *local,
+		     struct ike_addr *remote)
+{
+	struct cmsghdr *cm;
+
+	from_sockaddr(remote, msg->msg_name);
+	memset(local, 0, sizeof(*local));
+	local->family = (uint8_t)s->family;
+	local->port = s->port;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memcpy(local->ip, &pi.ipi_addr, 4);
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memcpy(local->ip, &pi.ipi6_addr, 16);
+		}
+	}
+}
+
+/* One datagram of a batch: classified, then handed to the engine. */
+static void deliver(struct net *n, const struct net_sock *s, struct msghdr *msg, uint8_t *pkt,
+		    size_t len)
+{
+	struct ike_addr local, remote;
+	enum net_verdict v;
+	size_t off;
+
+	if (msg->msg_flags & MSG_TRUNC)
+		return;
+	v = net_classify(pkt, len, s->natt, &off);
+	if (v == NET_KEEPALIVE) {
+		log_msg(LOG_LEVEL_TRACE, "NAT-T keepalive received");
+		return;
+	}
+	if (v == NET_DROP) {
+		uint64_t left;
+		char note[80];
+
+		if (log_enabled(LOG_LEVEL_DEBUG) && log_limit_pass(&n->dropped, mono_ms(), &left))
+			log_msg(LOG_LEVEL_DEBUG, "dropped a %zu-octet datagram on port %u%s", len,
+				s->port, left_out_note(note, sizeof(note), left));
+		return;
+	}
+	addrs_of(s, msg, &local, &remote);
+	n->fn(n->arg, pkt + off, len - off, &local, &remote);
+}
+
+/* One recvmmsg() per wake-up: up to NET_BATCH datagrams for one system
+ * call (under a flood the kernel's per-call cost was most of ours), and
+ * no more, so one busy socket cannot starve the others or the timers. */
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock *s = arg;
 	struct net *n = s->net;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} cbuf;
+	struct net_batch *b = n->batch;
+	int got;
 	(void)what;
 
-	/* Drain a few per wake-up, so one busy socket cannot starve others. */
-	for (int i = 0; i < 32; i++) {
-		struct sockaddr_storage peer;
-		struct iovec iov = { .iov_base = n->buf, .iov_len = NET_MAX_DGRAM };
-		struct msghdr msg = {
-			.msg_name = &peer,
-			.msg_namelen = sizeof(peer),
-			.msg_iov = &iov,
+	for (int i = 0; i < NET_BATCH; i++) {
+		b->iov[i].iov_base = n->buf + (size_t)i * NET_MAX_DGRAM;
+		b->iov[i].iov_len = NET_MAX_DGRAM;
+		b->msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->peer[i],
+			.msg_namelen = sizeof(b->peer[i]),
+			.msg_iov = &b->iov[i],
 			.msg_iovlen = 1,
-			.msg_control = cbuf.buf,
-			.msg_controllen = sizeof(cbuf.buf),
+			.msg_control = b->cbuf[i].buf,
+			.msg_controllen = sizeof(b->cbuf[i].buf),
 		};
-		struct ike_addr local, remote;
-		struct cmsghdr *cm;
-		enum net_verdict v;
-		ssize_t len;
-		size_t off;
-
-		len = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (len < 0) {
-			int e = errno;
-			uint64_t left;
-			char note[80];
-
-			if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
-			    log_limit_pass(&n->recv_err, mono_ms(), &left))
-				log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s%s", s->port,
-					strerror(e), left_out_note(note, sizeof(note), left));
-			return;
-		}
-		if (msg.msg_flags & MSG_TRUNC)
-			continue;
-		from_sockaddr(&remote, &peer);
-		memset(&local, 0, sizeof(local));
-		local.family = (uint8_t)s->family;
-		local.port = s->port;
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				memcpy(local.ip, &pi.ipi_addr, 4);
-			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
-				   cm->cmsg_type == IPV6_PKTINFO &&
-				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				memcpy(local.ip, &pi.ipi6_addr, 16);
-			}
-		}
-		v = net_classify(n->buf, (size_t)len, s->natt, &off);
-		if (v == NET_KEEPALIVE) {
-			log_msg(LOG_LEVEL_TRACE, "NAT-T keepalive received");
-			continue;
-		}
-		if (v == NET_DROP) {
-			uint64_t left;
-			char note[80];
-
-			if (log_enabled(LOG_LEVEL_DEBUG) &&
-			    log_limit_pass(&n->dropped, mono_ms(), &left))
-				log_msg(LOG_LEVEL_DEBUG,
-					"dropped a %zd-octet datagram on port %u%s", len, s->port,
-					left_out_note(note, sizeof(note), left));
-			continue;
-		}
-		n->fn(n->arg, n->buf + off, (size_t)len - off, &local, &remote);
+		b->msgs[i].msg_len = 0;
 	}
+	got = recvmmsg(fd, b->msgs, NET_BATCH, MSG_DONTWAIT, NULL);
+	if (got < 0) {
+		int e = errno;
+		uint64_t left;
+		char note[80];
+
+		if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
+		    log_limit_pass(&n->recv_err, mono_ms(), &left))
+			log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s%s", s->port,
+				strerror(e), left_out_note(note, sizeof(note), left));
+		return;
+	}
+	for (int i = 0; i < got; i++)
+		deliver(n, s, &b->msgs[i].msg_hdr, b->iov[i].iov_base, b->msgs[i].msg_len);
 }
 
 static int open_sock(struct net *n, struct event_base *base, int family, uint16_t port, bool natt)
@@ -264,7 +293,10 @@ struct net *net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_po
 {
 	struct net *n = calloc(1, sizeof(*n));
 
-	if (!n || !(n->buf = malloc(NET_MAX_DGRAM))) {
+	if (!n || !(n->buf = malloc((size_t)NET_BATCH * NET_MAX_DGRAM)) ||
+	    !(n->batch = calloc(1, sizeof(*n->batch)))) {
+		if (n)
+			free(n->buf);
 		free(n);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -293,6 +325,7 @@ void net_free(struct net *n)
 		close(n->socks[i].fd);
 	}
 	free(n->buf);
+	free(n->batch);
 	free(n);
 }
 

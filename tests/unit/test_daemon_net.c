@@ -233,6 +233,201 @@ START_TEST(ipv6_sockets)
 }
 END_TEST
 
+struct rxlog {
+	unsigned int n;
+	struct {
+		uint8_t tag;
+		size_t len;
+		uint32_t sum;
+		struct ike_addr local, remote;
+	} e[80];
+};
+
+static uint32_t sum_of(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum = sum * 31 + p[i];
+	return sum;
+}
+
+static void on_rx_log(void *arg, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+		      const struct ike_addr *remote)
+{
+	struct rxlog *r = arg;
+
+	ck_assert_uint_lt(r->n, 80);
+	r->e[r->n].tag = len ? pkt[0] : 0;
+	r->e[r->n].len = len;
+	r->e[r->n].sum = sum_of(pkt, len);
+	r->e[r->n].local = *local;
+	r->e[r->n].remote = *remote;
+	r->n++;
+}
+
+static bool addr4_is(const struct ike_addr *a, const char *ip, uint16_t port)
+{
+	struct ike_addr want;
+
+	memset(&want, 0, sizeof(want));
+	want.family = AF_INET;
+	want.port = port;
+	ck_assert_int_eq(inet_pton(AF_INET, ip, want.ip), 1);
+	return !memcmp(a, &want, sizeof(want));
+}
+
+/*
+ * recvmmsg batches: more datagrams than one batch (32), from eight IPv4
+ * sources to two local addresses and from three IPv6 sources, with runts
+ * (dropped) and a 60000-octet datagram (whole) among them. Each reaches
+ * the engine once, intact, with its own source and local address.
+ */
+START_TEST(batch_many_sources)
+{
+	static uint8_t big[60000];
+	struct event_base *base;
+	struct rxlog *r = calloc(1, sizeof(*r));
+	int s4[8], s6[3];
+	char err[128], ip[64];
+	unsigned int want = 0, tag = 1;
+	uint8_t pkt[40];
+	struct net *n;
+
+	ck_assert_ptr_nonnull(r);
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "batch_many_sources: no network namespace (%s): not run\n",
+			strerror(errno));
+		free(r);
+		return;
+	}
+	lo_v6("fd00::7"); /* lo up, and a second IPv6 address */
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx_log, r, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	for (int i = 0; i < 8; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT_PEER + i) };
+
+		snprintf(ip, sizeof(ip), "127.0.0.%d", 10 + i);
+		ck_assert_int_eq(inet_pton(AF_INET, ip, &a.sin_addr), 1);
+		s4[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		ck_assert_int_ge(s4[i], 0);
+		ck_assert_int_eq(bind(s4[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+					  .sin6_port = htons(PORT_PEER + 20 + i),
+					  .sin6_addr = in6addr_loopback };
+
+		s6[i] = socket(AF_INET6, SOCK_DGRAM, 0);
+		ck_assert_int_ge(s6[i], 0);
+		ck_assert_int_eq(bind(s6[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 % 251);
+	big[0] = 0xee;
+	/* 5 rounds: each source sends one (IPv4 to 127.0.0.1 and 127.0.0.2
+	 * in turn, IPv6 to fd00::7), and a runt; the big one in round 2. */
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 8; i++) {
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(PORT_IKE) };
+
+			to.sin_addr.s_addr = htonl(i % 2 ? 0x7f000002 : 0x7f000001);
+			memset(pkt, (int)tag, sizeof(pkt));
+			ck_assert_int_eq(
+			    sendto(s4[i], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+			    (ssize_t)sizeof(pkt));
+			tag++;
+			want++;
+		}
+		for (int i = 0; i < 3; i++) {
+			struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+						   .sin6_port = htons(PORT_IKE) };
+
+			ck_assert_int_eq(inet_pton(AF_INET6, "fd00::7", &to.sin6_addr), 1);
+			memset(pkt, (int)tag, sizeof(pkt));
+			ck_assert_int_eq(
+			    sendto(s6[i], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+			    (ssize_t)sizeof(pkt));
+			tag++;
+			want++;
+		}
+		{
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(PORT_IKE) };
+
+			to.sin_addr.s_addr = htonl(0x7f000001);
+			ck_assert_int_eq(
+			    sendto(s4[round], pkt, 27, 0, (struct sockaddr *)&to, sizeof(to)), 27);
+			if (round == 2) {
+				ck_assert_int_eq(sendto(s4[7], big, sizeof(big), 0,
+							(struct sockaddr *)&to, sizeof(to)),
+						 (ssize_t)sizeof(big));
+				want++;
+			}
+		}
+	}
+	for (int i = 0; i < 20 && r->n < want; i++)
+		pump(base);
+	ck_assert_uint_eq(r->n, want);
+	/* Each one once, with its own addresses; in order within a family. */
+	{
+		unsigned int seen4 = 0, seen6 = 0;
+		bool big_seen = false;
+
+		for (unsigned int k = 0; k < r->n; k++) {
+			unsigned int t = r->e[k].tag, round, i;
+
+			if (t == 0xee) {
+				ck_assert(!big_seen);
+				big_seen = true;
+				ck_assert_uint_eq(r->e[k].len, sizeof(big));
+				ck_assert_uint_eq(r->e[k].sum, sum_of(big, sizeof(big)));
+				ck_assert(addr4_is(&r->e[k].local, "127.0.0.1", PORT_IKE));
+				ck_assert(addr4_is(&r->e[k].remote, "127.0.0.17", PORT_PEER + 7));
+				continue;
+			}
+			ck_assert_uint_ge(t, 1);
+			ck_assert_uint_lt(t, tag);
+			ck_assert_uint_eq(r->e[k].len, sizeof(pkt));
+			memset(pkt, (int)t, sizeof(pkt));
+			ck_assert_uint_eq(r->e[k].sum, sum_of(pkt, sizeof(pkt)));
+			round = (t - 1) / 11;
+			i = (t - 1) % 11;
+			(void)round;
+			if (i < 8) {
+				/* the IPv4 ones arrive in the order sent */
+				ck_assert_uint_eq(t, 1 + (seen4 / 8) * 11 + seen4 % 8);
+				seen4++;
+				snprintf(ip, sizeof(ip), "127.0.0.%u", 10 + i);
+				ck_assert_msg(addr4_is(&r->e[k].remote, ip, PORT_PEER + i),
+					      "datagram %u: wrong source", t);
+				ck_assert_msg(addr4_is(&r->e[k].local,
+						       i % 2 ? "127.0.0.2" : "127.0.0.1", PORT_IKE),
+					      "datagram %u: wrong local address", t);
+			} else {
+				ck_assert_uint_eq(t, 9 + (seen6 / 3) * 11 + seen6 % 3);
+				seen6++;
+				ck_assert(addr6_is(&r->e[k].remote, "::1", PORT_PEER + 20 + i - 8));
+				ck_assert(addr6_is(&r->e[k].local, "fd00::7", PORT_IKE));
+			}
+		}
+		ck_assert(big_seen);
+		ck_assert_uint_eq(seen4, 40);
+		ck_assert_uint_eq(seen6, 15);
+	}
+	for (int i = 0; i < 8; i++)
+		close(s4[i]);
+	for (int i = 0; i < 3; i++)
+		close(s6[i]);
+	net_free(n);
+	event_base_free(base);
+	free(r);
+}
+END_TEST
+
 static size_t count_substr(const char *s, const char *sub)
 {
 	size_t n = 0;
@@ -372,6 +567,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, ipv6_sockets);
+	tcase_add_test(tc, batch_many_sources);
 	tcase_add_test(tc, send_errors_rate_limited);
 	tcase_add_test(tc, drops_rate_limited);
 	suite_add_tcase(s, tc);
