@@ -235,6 +235,7 @@ END_TEST
 
 struct rxlog {
 	unsigned int n;
+	struct net *echo; /* send each one back from where it arrived */
 	struct {
 		uint8_t tag;
 		size_t len;
@@ -264,6 +265,43 @@ static void on_rx_log(void *arg, const uint8_t *pkt, size_t len, const struct ik
 	r->e[r->n].local = *local;
 	r->e[r->n].remote = *remote;
 	r->n++;
+	if (r->echo)
+		ck_assert_int_eq(net_send(r->echo, pkt, len, local, remote), 0);
+}
+
+/* All the datagrams waiting on fd: how many, each from the IKE port of
+ * from_ip with the length and first octet of one it sent. */
+static unsigned int drain_echoes(int fd, int family, const char *from_ip, uint8_t *buf, size_t size)
+{
+	unsigned int got = 0;
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		char ip[64];
+		ssize_t len = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		const void *a;
+		uint16_t port;
+
+		if (len < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			return got;
+		}
+		ck_assert_int_eq(from.ss_family, family);
+		if (family == AF_INET) {
+			a = &((struct sockaddr_in *)&from)->sin_addr;
+			port = ntohs(((struct sockaddr_in *)&from)->sin_port);
+		} else {
+			a = &((struct sockaddr_in6 *)&from)->sin6_addr;
+			port = ntohs(((struct sockaddr_in6 *)&from)->sin6_port);
+		}
+		/* the big one went to 127.0.0.1 */
+		ck_assert_str_eq(inet_ntop(family, a, ip, sizeof(ip)),
+				 len == 60000 ? "127.0.0.1" : from_ip);
+		ck_assert_uint_eq(port, PORT_IKE);
+		ck_assert(len == 40 || (len == 60000 && buf[0] == 0xee));
+		got++;
+	}
 }
 
 static bool addr4_is(const struct ike_addr *a, const char *ip, uint16_t port)
@@ -281,7 +319,10 @@ static bool addr4_is(const struct ike_addr *a, const char *ip, uint16_t port)
  * recvmmsg batches: more datagrams than one batch (32), from eight IPv4
  * sources to two local addresses and from three IPv6 sources, with runts
  * (dropped) and a 60000-octet datagram (whole) among them. Each reaches
- * the engine once, intact, with its own source and local address.
+ * the engine once, intact, with its own source and local address. Each
+ * is sent back from inside the batch (queued, then one sendmmsg(); the
+ * big one at once): every source gets its own, from the address it sent
+ * to.
  */
 START_TEST(batch_many_sources)
 {
@@ -306,6 +347,7 @@ START_TEST(batch_many_sources)
 	ck_assert_ptr_nonnull(base);
 	n = net_new(base, PORT_IKE, PORT_NATT, on_rx_log, r, err, sizeof(err));
 	ck_assert_msg(n != NULL, "%s", err);
+	r->echo = n;
 	for (int i = 0; i < 8; i++) {
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT_PEER + i) };
 
@@ -418,6 +460,12 @@ START_TEST(batch_many_sources)
 		ck_assert_uint_eq(seen4, 40);
 		ck_assert_uint_eq(seen6, 15);
 	}
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(drain_echoes(s4[i], AF_INET, i % 2 ? "127.0.0.2" : "127.0.0.1",
+					       big, sizeof(big)),
+				  i == 7 ? 6 : 5);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(drain_echoes(s6[i], AF_INET6, "fd00::7", big, sizeof(big)), 5);
 	for (int i = 0; i < 8; i++)
 		close(s4[i]);
 	for (int i = 0; i < 3; i++)
