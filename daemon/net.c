@@ -468,10 +468,11 @@ static void tx_flush(struct net *n)
 	while (i < q->n) {
 		int sent = sendmmsg(q->fd, q->mm + i, q->n - i, 0);
 
-		if (sent < 0) {
-			if (errno == EINTR)
+		if (sent <= 0) {
+			if (sent < 0 && errno == EINTR)
 				continue;
-			send_failed(n, &q->tx[i].remote, errno);
+			/* 0 should not happen: skip it rather than spin */
+			send_failed(n, &q->tx[i].remote, sent < 0 ? errno : EIO);
 			i++;
 		} else {
 			i += (unsigned int)sent;
