@@ -476,6 +476,8 @@ START_TEST(batch_many_sources)
 }
 END_TEST
 
+static struct net *arg2net; /* for on_rx_unreachable */
+
 static size_t count_substr(const char *s, const char *sub)
 {
 	size_t n = 0;
@@ -539,6 +541,76 @@ START_TEST(send_errors_rate_limited)
 	out[got] = '\0';
 	ck_assert_uint_eq(count_substr(out, "\n"), 2);
 	ck_assert_uint_eq(count_substr(out, "(99 more like it left out since the last)\n"), 1);
+	net_free(n);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
+static void on_rx_unreachable(void *arg, const uint8_t *pkt, size_t len,
+			      const struct ike_addr *local, const struct ike_addr *remote)
+{
+	struct ike_addr to;
+	unsigned int *n = arg;
+
+	(void)remote;
+	memset(&to, 0, sizeof(to));
+	to.family = AF_INET;
+	to.port = 500;
+	ck_assert_int_eq(inet_pton(AF_INET, "203.0.113.1", to.ip), 1);
+	/* queued: the error shows at the end of the batch */
+	ck_assert_int_eq(net_send(arg2net, pkt, len, local, &to), 0);
+	(*n)++;
+}
+
+/*
+ * Replies queued in a batch that the kernel refuses (no route): each one
+ * skipped, not retried for ever, and one log line for all of them.
+ */
+START_TEST(batch_send_errors)
+{
+	static char out[16384];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT_IKE) };
+	struct event_base *base;
+	uint8_t pkt[40] = { 0 };
+	unsigned int got = 0;
+	char err[128];
+	struct net *n;
+	FILE *f;
+	int fd, s;
+	ssize_t len;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "batch_send_errors: no network namespace (%s): not run\n",
+			strerror(errno));
+		return;
+	}
+	lo_v6("fd00::8"); /* lo up */
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	log_init(fd, LOG_LEVEL_INFO);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx_unreachable, &got, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	arg2net = n;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(s, 0);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+				 (ssize_t)sizeof(pkt));
+	for (int i = 0; i < 10 && got < 20; i++)
+		pump(base);
+	ck_assert_uint_eq(got, 20);
+	len = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(len, 0);
+	out[len] = '\0';
+	ck_assert_uint_eq(count_substr(out, "send to 203.0.113.1 UDP port 500: "), 1);
+	ck_assert_uint_eq(count_substr(out, "\n"), 1);
+	close(s);
 	net_free(n);
 	event_base_free(base);
 	close(fd);
@@ -618,6 +690,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, batch_many_sources);
 	tcase_add_test(tc, send_errors_rate_limited);
 	tcase_add_test(tc, drops_rate_limited);
+	tcase_add_test(tc, batch_send_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
