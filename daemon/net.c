@@ -20,6 +20,21 @@
 /* The IKE header alone is 28 octets. */
 #define IKE_HDR_LEN 28
 #define NET_MAX_DGRAM 65535
+/* Datagrams read by one recvmmsg(). Each has a whole NET_MAX_DGRAM buffer
+ * (2 MiB in all, of address space: only the pages datagrams reach are
+ * ever touched), so none is truncated however the batch is made up. */
+#define NET_BATCH 32
+
+struct net_batch {
+	struct mmsghdr msgs[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	struct sockaddr_storage peer[NET_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf[NET_BATCH];
+};
 
 struct net_sock {
 	int fd;
@@ -30,12 +45,37 @@ struct net_sock {
 	struct net *net;
 };
 
+/* Replies queued while a batch is handed out (see net_send). */
+#define NET_TX_SLOT 2048
+/* One outgoing datagram: the msghdr points into the entry itself. */
+struct net_tx {
+	struct msghdr msg;
+	struct sockaddr_storage ss;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov[2];
+	struct ike_addr remote; /* for the error line */
+};
+
+struct net_txq {
+	int fd; /* the socket they all leave from */
+	unsigned int n;
+	struct mmsghdr mm[NET_BATCH];
+	struct net_tx *tx;
+	uint8_t *buf; /* NET_BATCH slots of NET_TX_SLOT */
+};
+
 struct net {
 	struct net_sock socks[4];
 	unsigned int n;
 	net_input_fn *fn;
 	void *arg;
-	uint8_t *buf;
+	uint8_t *buf; /* NET_BATCH buffers of NET_MAX_DGRAM */
+	struct net_batch *batch;
+	struct net_txq *txq;
+	bool in_batch;
 	/* A flood (or a dead route) fails every packet: one line a second
 	 * per kind, see log_limit. */
 	struct log_limit recv_err, send_err, no_sock;
@@ -96,87 +136,106 @@ static void from_sockaddr(struct ike_addr *a, const struct sockaddr_storage *ss)
 	}
 }
 
+static void tx_flush(struct net *n);
+
+/* The local address (IP_PKTINFO / IPV6_PKTINFO) and the source of one
+ * received datagram. */
+static void addrs_of(const struct net_sock *s, struct msghdr *msg, struct ike_addr *local,
+		     struct ike_addr *remote)
+{
+	struct cmsghdr *cm;
+
+	from_sockaddr(remote, msg->msg_name);
+	memset(local, 0, sizeof(*local));
+	local->family = (uint8_t)s->family;
+	local->port = s->port;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memcpy(local->ip, &pi.ipi_addr, 4);
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memcpy(local->ip, &pi.ipi6_addr, 16);
+		}
+	}
+}
+
+/* One datagram of a batch: classified, then handed to the engine. */
+static void deliver(struct net *n, const struct net_sock *s, struct msghdr *msg, uint8_t *pkt,
+		    size_t len)
+{
+	struct ike_addr local, remote;
+	enum net_verdict v;
+	size_t off;
+
+	if (msg->msg_flags & MSG_TRUNC)
+		return;
+	v = net_classify(pkt, len, s->natt, &off);
+	if (v == NET_KEEPALIVE) {
+		log_msg(LOG_LEVEL_TRACE, "NAT-T keepalive received");
+		return;
+	}
+	if (v == NET_DROP) {
+		uint64_t left;
+		char note[80];
+
+		if (log_enabled(LOG_LEVEL_DEBUG) && log_limit_pass(&n->dropped, mono_ms(), &left))
+			log_msg(LOG_LEVEL_DEBUG, "dropped a %zu-octet datagram on port %u%s", len,
+				s->port, left_out_note(note, sizeof(note), left));
+		return;
+	}
+	addrs_of(s, msg, &local, &remote);
+	n->fn(n->arg, pkt + off, len - off, &local, &remote);
+}
+
+/* One recvmmsg() per wake-up: up to NET_BATCH datagrams for one system
+ * call (under a flood the kernel's per-call cost was most of ours), and
+ * no more, so one busy socket cannot starve the others or the timers. */
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_sock *s = arg;
 	struct net *n = s->net;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} cbuf;
+	struct net_batch *b = n->batch;
+	int got;
 	(void)what;
 
-	/* Drain a few per wake-up, so one busy socket cannot starve others. */
-	for (int i = 0; i < 32; i++) {
-		struct sockaddr_storage peer;
-		struct iovec iov = { .iov_base = n->buf, .iov_len = NET_MAX_DGRAM };
-		struct msghdr msg = {
-			.msg_name = &peer,
-			.msg_namelen = sizeof(peer),
-			.msg_iov = &iov,
+	for (int i = 0; i < NET_BATCH; i++) {
+		b->iov[i].iov_base = n->buf + (size_t)i * NET_MAX_DGRAM;
+		b->iov[i].iov_len = NET_MAX_DGRAM;
+		b->msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->peer[i],
+			.msg_namelen = sizeof(b->peer[i]),
+			.msg_iov = &b->iov[i],
 			.msg_iovlen = 1,
-			.msg_control = cbuf.buf,
-			.msg_controllen = sizeof(cbuf.buf),
+			.msg_control = b->cbuf[i].buf,
+			.msg_controllen = sizeof(b->cbuf[i].buf),
 		};
-		struct ike_addr local, remote;
-		struct cmsghdr *cm;
-		enum net_verdict v;
-		ssize_t len;
-		size_t off;
-
-		len = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (len < 0) {
-			int e = errno;
-			uint64_t left;
-			char note[80];
-
-			if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
-			    log_limit_pass(&n->recv_err, mono_ms(), &left))
-				log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s%s", s->port,
-					strerror(e), left_out_note(note, sizeof(note), left));
-			return;
-		}
-		if (msg.msg_flags & MSG_TRUNC)
-			continue;
-		from_sockaddr(&remote, &peer);
-		memset(&local, 0, sizeof(local));
-		local.family = (uint8_t)s->family;
-		local.port = s->port;
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				memcpy(local.ip, &pi.ipi_addr, 4);
-			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
-				   cm->cmsg_type == IPV6_PKTINFO &&
-				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				memcpy(local.ip, &pi.ipi6_addr, 16);
-			}
-		}
-		v = net_classify(n->buf, (size_t)len, s->natt, &off);
-		if (v == NET_KEEPALIVE) {
-			log_msg(LOG_LEVEL_TRACE, "NAT-T keepalive received");
-			continue;
-		}
-		if (v == NET_DROP) {
-			uint64_t left;
-			char note[80];
-
-			if (log_enabled(LOG_LEVEL_DEBUG) &&
-			    log_limit_pass(&n->dropped, mono_ms(), &left))
-				log_msg(LOG_LEVEL_DEBUG,
-					"dropped a %zd-octet datagram on port %u%s", len, s->port,
-					left_out_note(note, sizeof(note), left));
-			continue;
-		}
-		n->fn(n->arg, n->buf + off, (size_t)len - off, &local, &remote);
+		b->msgs[i].msg_len = 0;
 	}
+	got = recvmmsg(fd, b->msgs, NET_BATCH, MSG_DONTWAIT, NULL);
+	if (got < 0) {
+		int e = errno;
+		uint64_t left;
+		char note[80];
+
+		if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
+		    log_limit_pass(&n->recv_err, mono_ms(), &left))
+			log_msg(LOG_LEVEL_WARN, "receive on UDP port %u: %s%s", s->port,
+				strerror(e), left_out_note(note, sizeof(note), left));
+		return;
+	}
+	n->in_batch = true;
+	for (int i = 0; i < got; i++)
+		deliver(n, s, &b->msgs[i].msg_hdr, b->iov[i].iov_base, b->msgs[i].msg_len);
+	n->in_batch = false;
+	if (n->txq->n)
+		tx_flush(n);
 }
 
 static int open_sock(struct net *n, struct event_base *base, int family, uint16_t port, bool natt)
@@ -264,7 +323,19 @@ struct net *net_new(struct event_base *base, uint16_t ike_port, uint16_t natt_po
 {
 	struct net *n = calloc(1, sizeof(*n));
 
-	if (!n || !(n->buf = malloc(NET_MAX_DGRAM))) {
+	if (!n || !(n->buf = malloc((size_t)NET_BATCH * NET_MAX_DGRAM)) ||
+	    !(n->batch = calloc(1, sizeof(*n->batch))) || !(n->txq = calloc(1, sizeof(*n->txq))) ||
+	    !(n->txq->tx = calloc(NET_BATCH, sizeof(*n->txq->tx))) ||
+	    !(n->txq->buf = malloc((size_t)NET_BATCH * NET_TX_SLOT))) {
+		if (n) {
+			if (n->txq) {
+				free(n->txq->tx);
+				free(n->txq->buf);
+			}
+			free(n->txq);
+			free(n->batch);
+			free(n->buf);
+		}
 		free(n);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -293,6 +364,10 @@ void net_free(struct net *n)
 		close(n->socks[i].fd);
 	}
 	free(n->buf);
+	free(n->batch);
+	free(n->txq->tx);
+	free(n->txq->buf);
+	free(n->txq);
 	free(n);
 }
 
@@ -301,20 +376,117 @@ unsigned int net_count(const struct net *n)
 	return n->n;
 }
 
+/* Fill t to send pkt (not copied) from s, local to remote. */
+static void tx_build(struct net_tx *t, const struct net_sock *s, const uint8_t *pkt, size_t len,
+		     const struct ike_addr *local, const struct ike_addr *remote)
+{
+	static const uint8_t marker[4];
+	static const uint8_t zero[16];
+
+	memset(t, 0, sizeof(*t));
+	t->remote = *remote;
+	if (remote->family == AF_INET) {
+		struct sockaddr_in *a = (void *)&t->ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(remote->port);
+		memcpy(&a->sin_addr, remote->ip, 4);
+		t->msg.msg_namelen = sizeof(*a);
+		if (local->family == AF_INET && memcmp(local->ip, zero, 4)) {
+			struct in_pktinfo pi;
+			struct cmsghdr *cm;
+
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi_spec_dst, local->ip, 4);
+			t->msg.msg_control = t->cbuf.buf;
+			t->msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm = CMSG_FIRSTHDR(&t->msg);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		}
+	} else {
+		struct sockaddr_in6 *a = (void *)&t->ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(remote->port);
+		memcpy(&a->sin6_addr, remote->ip, 16);
+		t->msg.msg_namelen = sizeof(*a);
+		if (local->family == AF_INET6 && memcmp(local->ip, zero, 16)) {
+			struct in6_pktinfo pi;
+			struct cmsghdr *cm;
+
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi6_addr, local->ip, 16);
+			t->msg.msg_control = t->cbuf.buf;
+			t->msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm = CMSG_FIRSTHDR(&t->msg);
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		}
+	}
+	t->msg.msg_name = &t->ss;
+	t->msg.msg_iov = t->iov;
+	/* A NAT-T keepalive (one 0xFF octet, RFC 3948 2.3) goes bare. */
+	if (s->natt && !(len == 1 && pkt[0] == 0xff)) {
+		t->iov[0].iov_base = (void *)(uintptr_t)marker;
+		t->iov[0].iov_len = sizeof(marker);
+		t->iov[1].iov_base = (void *)(uintptr_t)pkt;
+		t->iov[1].iov_len = len;
+		t->msg.msg_iovlen = 2;
+	} else {
+		t->iov[0].iov_base = (void *)(uintptr_t)pkt;
+		t->iov[0].iov_len = len;
+		t->msg.msg_iovlen = 1;
+	}
+}
+
+static void send_failed(struct net *n, const struct ike_addr *remote, int e)
+{
+	uint64_t left;
+	char note[80];
+
+	if (log_limit_pass(&n->send_err, mono_ms(), &left)) {
+		char ip[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(remote->family, remote->ip, ip, sizeof(ip));
+		log_msg(LOG_LEVEL_WARN, "send to %s UDP port %u: %s%s", ip, remote->port,
+			strerror(e), left_out_note(note, sizeof(note), left));
+	}
+}
+
+/* Send what replies to a batch of datagrams have queued: one sendmmsg()
+ * for as many as the kernel takes; a failure skips (and logs) that one. */
+static void tx_flush(struct net *n)
+{
+	struct net_txq *q = n->txq;
+	unsigned int i = 0;
+
+	while (i < q->n) {
+		int sent = sendmmsg(q->fd, q->mm + i, q->n - i, 0);
+
+		if (sent <= 0) {
+			if (sent < 0 && errno == EINTR)
+				continue;
+			/* 0 should not happen: skip it rather than spin */
+			send_failed(n, &q->tx[i].remote, sent < 0 ? errno : EIO);
+			i++;
+		} else {
+			i += (unsigned int)sent;
+		}
+	}
+	q->n = 0;
+	q->fd = -1;
+}
+
 int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_addr *local,
 	     const struct ike_addr *remote)
 {
-	static const uint8_t marker[4];
 	struct net_sock *s = NULL;
-	struct sockaddr_storage ss;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov[2];
-	struct msghdr msg;
-	static const uint8_t zero[16];
-	ssize_t sent;
+	struct net_txq *q = n->txq;
 	uint64_t left;
 	char note[80];
 
@@ -328,78 +500,38 @@ int net_send(struct net *n, const uint8_t *pkt, size_t len, const struct ike_add
 				left_out_note(note, sizeof(note), left));
 		return -EADDRNOTAVAIL;
 	}
-	memset(&ss, 0, sizeof(ss));
-	memset(&msg, 0, sizeof(msg));
-	memset(&cbuf, 0, sizeof(cbuf));
-	if (remote->family == AF_INET) {
-		struct sockaddr_in *a = (void *)&ss;
+	/* While a batch of received datagrams is handed out, small replies
+	 * (COOKIEs, refusals, IKE_SA_INIT responses) wait for one sendmmsg()
+	 * at its end; anything else goes at once (the caller ignores errors:
+	 * they are logged either way). */
+	if (n->in_batch && len <= NET_TX_SLOT) {
+		struct net_tx *t;
+		uint8_t *copy;
 
-		a->sin_family = AF_INET;
-		a->sin_port = htons(remote->port);
-		memcpy(&a->sin_addr, remote->ip, 4);
-		msg.msg_namelen = sizeof(*a);
-		if (local->family == AF_INET && memcmp(local->ip, zero, 4)) {
-			struct in_pktinfo pi;
-			struct cmsghdr *cm;
-
-			memset(&pi, 0, sizeof(pi));
-			memcpy(&pi.ipi_spec_dst, local->ip, 4);
-			msg.msg_control = cbuf.buf;
-			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-			cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		}
-	} else {
-		struct sockaddr_in6 *a = (void *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(remote->port);
-		memcpy(&a->sin6_addr, remote->ip, 16);
-		msg.msg_namelen = sizeof(*a);
-		if (local->family == AF_INET6 && memcmp(local->ip, zero, 16)) {
-			struct in6_pktinfo pi;
-			struct cmsghdr *cm;
-
-			memset(&pi, 0, sizeof(pi));
-			memcpy(&pi.ipi6_addr, local->ip, 16);
-			msg.msg_control = cbuf.buf;
-			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-			cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = IPPROTO_IPV6;
-			cm->cmsg_type = IPV6_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		}
+		if (q->n && (q->fd != s->fd || q->n == NET_BATCH))
+			tx_flush(n);
+		copy = q->buf + (size_t)q->n * NET_TX_SLOT;
+		memcpy(copy, pkt, len);
+		t = &q->tx[q->n];
+		tx_build(t, s, copy, len, local, remote);
+		q->mm[q->n].msg_hdr = t->msg;
+		q->mm[q->n].msg_len = 0;
+		q->fd = s->fd;
+		q->n++;
+		return 0;
 	}
-	msg.msg_name = &ss;
-	msg.msg_iov = iov;
-	/* A NAT-T keepalive (one 0xFF octet, RFC 3948 2.3) goes bare. */
-	if (s->natt && !(len == 1 && pkt[0] == 0xff)) {
-		iov[0].iov_base = (void *)(uintptr_t)marker;
-		iov[0].iov_len = sizeof(marker);
-		iov[1].iov_base = (void *)(uintptr_t)pkt;
-		iov[1].iov_len = len;
-		msg.msg_iovlen = 2;
-	} else {
-		iov[0].iov_base = (void *)(uintptr_t)pkt;
-		iov[0].iov_len = len;
-		msg.msg_iovlen = 1;
-	}
-	sent = sendmsg(s->fd, &msg, 0);
-	if (sent < 0) {
-		int e = errno;
+	if (q->n)
+		tx_flush(n); /* keep the order they were sent in */
+	{
+		struct net_tx t;
 
-		if (log_limit_pass(&n->send_err, mono_ms(), &left)) {
-			char ip[INET6_ADDRSTRLEN] = "?";
+		tx_build(&t, s, pkt, len, local, remote);
+		if (sendmsg(s->fd, &t.msg, 0) < 0) {
+			int e = errno;
 
-			inet_ntop(remote->family, remote->ip, ip, sizeof(ip));
-			log_msg(LOG_LEVEL_WARN, "send to %s UDP port %u: %s%s", ip, remote->port,
-				strerror(e), left_out_note(note, sizeof(note), left));
+			send_failed(n, remote, e);
+			return -e;
 		}
-		return -e;
 	}
 	return 0;
 }

@@ -22,30 +22,53 @@
 #include "ike/dos.h"
 #include "ike/engine.h"
 
+/* Forget a secret: its MAC context holds the key schedule. */
+static void secret_clear(struct ike_cookie_secret *s)
+{
+	ike_mac_free(&s->mac);
+	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+void ike_cookie_free(struct ike_dos *d)
+{
+	secret_clear(&d->cookie_cur);
+	secret_clear(&d->cookie_old);
+}
+
 /* The secret of the current period, made (and the old one kept) when the
- * period has changed. */
-static void rotate(struct ike_engine *e, uint64_t now)
+ * period has changed. The MAC is keyed here, once a period, so a COOKIE
+ * costs a restart of a keyed context, not a MAC set up per packet. */
+static int rotate(struct ike_engine *e, uint64_t now)
 {
 	struct ike_dos *d = e->dos;
 	uint64_t period = now / IKE_COOKIE_PERIOD_MS;
+	uint8_t key[32];
+	int rc;
 
 	if (d->cookie_cur.valid && d->cookie_cur.period == period)
-		return;
+		return 0;
+	secret_clear(&d->cookie_old);
 	if (d->cookie_cur.valid && d->cookie_cur.period + 1 == period)
-		d->cookie_old = d->cookie_cur;
+		d->cookie_old = d->cookie_cur; /* takes over its MAC context */
 	else
-		OPENSSL_cleanse(&d->cookie_old, sizeof(d->cookie_old));
+		secret_clear(&d->cookie_cur);
+	memset(&d->cookie_cur, 0, sizeof(d->cookie_cur));
+	e->env.random(e->env.ctx, key, sizeof(key));
+	rc = ike_mac_init(&d->cookie_cur.mac, IKE_MAC_HMAC_SHA256, key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc)
+		return rc; /* stays invalid: tried again on the next COOKIE */
 	d->cookie_cur.valid = true;
 	d->cookie_cur.period = period;
-	e->env.random(e->env.ctx, d->cookie_cur.key, sizeof(d->cookie_cur.key));
+	return 0;
 }
 
-static int cookie_mac(const struct ike_cookie_secret *s, uint64_t spi_i, const uint8_t *ni,
-		      size_t ni_len, const struct ike_addr *remote, uint8_t out[IKE_COOKIE_LEN])
+static int cookie_mac(struct ike_cookie_secret *s, uint64_t spi_i, const uint8_t *ni, size_t ni_len,
+		      const struct ike_addr *remote, uint8_t out[IKE_COOKIE_LEN])
 {
 	uint8_t buf[8 + 1 + 16 + 2], mac[IKE_MAC_MAX_LEN];
 	size_t n = 8;
-	struct ike_mac m;
+	struct ike_mac *m = &s->mac;
 	int rc;
 
 	ike_be64(buf, spi_i);
@@ -54,16 +77,16 @@ static int cookie_mac(const struct ike_cookie_secret *s, uint64_t spi_i, const u
 	n += remote->family == AF_INET6 ? 16 : 4;
 	buf[n++] = (uint8_t)(remote->port >> 8);
 	buf[n++] = (uint8_t)remote->port;
-	rc = ike_mac_init(&m, IKE_MAC_HMAC_SHA256, s->key, sizeof(s->key));
+	/* from the key schedule: whatever a failed COOKIE left behind is gone */
+	rc = ike_mac_restart(m);
 	if (!rc)
-		rc = ike_mac_update(&m, buf, 8);
+		rc = ike_mac_update(m, buf, 8);
 	if (!rc)
-		rc = ike_mac_update(&m, ni, ni_len);
+		rc = ike_mac_update(m, ni, ni_len);
 	if (!rc)
-		rc = ike_mac_update(&m, buf + 8, n - 8);
+		rc = ike_mac_update(m, buf + 8, n - 8);
 	if (!rc)
-		rc = ike_mac_final(&m, mac);
-	ike_mac_free(&m);
+		rc = ike_mac_final(m, mac);
 	if (rc)
 		return rc;
 	out[0] = (uint8_t)s->period;
@@ -81,7 +104,10 @@ bool ike_cookie_required(struct ike_engine *e, const struct ike_addr *remote)
 int ike_cookie_make(struct ike_engine *e, uint64_t spi_i, const uint8_t *ni, size_t ni_len,
 		    const struct ike_addr *remote, uint8_t out[IKE_COOKIE_LEN])
 {
-	rotate(e, ike_now(e));
+	int rc = rotate(e, ike_now(e));
+
+	if (rc)
+		return rc;
 	return cookie_mac(&e->dos->cookie_cur, spi_i, ni, ni_len, remote, out);
 }
 
@@ -89,13 +115,14 @@ bool ike_cookie_valid(struct ike_engine *e, const uint8_t *data, size_t len, uin
 		      const uint8_t *ni, size_t ni_len, const struct ike_addr *remote)
 {
 	struct ike_dos *d = e->dos;
-	const struct ike_cookie_secret *s = NULL;
+	struct ike_cookie_secret *s = NULL;
 	uint64_t now = ike_now(e);
 	uint8_t want[IKE_COOKIE_LEN];
 
 	if (len != IKE_COOKIE_LEN)
 		return false;
-	rotate(e, now);
+	if (rotate(e, now))
+		return false;
 	if (data[0] == (uint8_t)d->cookie_cur.period)
 		s = &d->cookie_cur;
 	else if (d->cookie_old.valid && data[0] == (uint8_t)d->cookie_old.period &&

@@ -155,6 +155,7 @@ void ike_dos_free(struct ike_engine *e)
 		free(s);
 	}
 	ike_timer_disarm(e, &d->t_lc);
+	ike_cookie_free(d);
 	free(d->by_count);
 	OPENSSL_cleanse(d->sip, sizeof(d->sip));
 	free(d);

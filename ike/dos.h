@@ -22,6 +22,7 @@
 #include <sys/queue.h>
 #include <uthash.h>
 
+#include "ike/crypto_internal.h"
 #include "ike/ike.h"
 #include "ike/timer.h"
 
@@ -56,7 +57,10 @@ TAILQ_HEAD(ike_dos_src_list, ike_dos_src);
 struct ike_cookie_secret {
 	bool valid;
 	uint64_t period; /* now_ms / IKE_COOKIE_PERIOD_MS when made */
-	uint8_t key[32];
+	/* HMAC-SHA-256 keyed once with the period's random secret (the key
+	 * itself is not kept): each COOKIE restarts it from the key schedule
+	 * instead of setting up a MAC per packet. Freed on rotation. */
+	struct ike_mac mac;
 };
 
 struct ike_rate_slot {
@@ -116,12 +120,14 @@ bool ike_dos_reply_allowed(struct ike_engine *e, const struct ike_addr *remote, 
 /* ---- cookie.c ---- */
 /* Whether a COOKIE is required of a request from remote now. */
 bool ike_cookie_required(struct ike_engine *e, const struct ike_addr *remote);
-/* The COOKIE for these (out: IKE_COOKIE_LEN octets). 0 or -EIO. */
+/* The COOKIE for these (out: IKE_COOKIE_LEN octets). 0, -EIO or -ENOMEM. */
 int ike_cookie_make(struct ike_engine *e, uint64_t spi_i, const uint8_t *ni, size_t ni_len,
 		    const struct ike_addr *remote, uint8_t out[IKE_COOKIE_LEN]);
 /* Whether data is a COOKIE we made for these, with a secret still good. */
 bool ike_cookie_valid(struct ike_engine *e, const uint8_t *data, size_t len, uint64_t spi_i,
 		      const uint8_t *ni, size_t ni_len, const struct ike_addr *remote);
+/* Free both secrets' MAC contexts (from ike_dos_free). */
+void ike_cookie_free(struct ike_dos *d);
 
 /* ---- log_limit.c ---- */
 /* A per-packet event of class cls from src (may be NULL): counted; true

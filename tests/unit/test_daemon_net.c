@@ -233,6 +233,251 @@ START_TEST(ipv6_sockets)
 }
 END_TEST
 
+struct rxlog {
+	unsigned int n;
+	struct net *echo; /* send each one back from where it arrived */
+	struct {
+		uint8_t tag;
+		size_t len;
+		uint32_t sum;
+		struct ike_addr local, remote;
+	} e[80];
+};
+
+static uint32_t sum_of(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum = sum * 31 + p[i];
+	return sum;
+}
+
+static void on_rx_log(void *arg, const uint8_t *pkt, size_t len, const struct ike_addr *local,
+		      const struct ike_addr *remote)
+{
+	struct rxlog *r = arg;
+
+	ck_assert_uint_lt(r->n, 80);
+	r->e[r->n].tag = len ? pkt[0] : 0;
+	r->e[r->n].len = len;
+	r->e[r->n].sum = sum_of(pkt, len);
+	r->e[r->n].local = *local;
+	r->e[r->n].remote = *remote;
+	r->n++;
+	if (r->echo)
+		ck_assert_int_eq(net_send(r->echo, pkt, len, local, remote), 0);
+}
+
+/* All the datagrams waiting on fd: how many, each from the IKE port of
+ * from_ip with the length and first octet of one it sent. */
+static unsigned int drain_echoes(int fd, int family, const char *from_ip, uint8_t *buf, size_t size)
+{
+	unsigned int got = 0;
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		char ip[64];
+		ssize_t len = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		const void *a;
+		uint16_t port;
+
+		if (len < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			return got;
+		}
+		ck_assert_int_eq(from.ss_family, family);
+		if (family == AF_INET) {
+			a = &((struct sockaddr_in *)&from)->sin_addr;
+			port = ntohs(((struct sockaddr_in *)&from)->sin_port);
+		} else {
+			a = &((struct sockaddr_in6 *)&from)->sin6_addr;
+			port = ntohs(((struct sockaddr_in6 *)&from)->sin6_port);
+		}
+		/* the big one went to 127.0.0.1 */
+		ck_assert_str_eq(inet_ntop(family, a, ip, sizeof(ip)),
+				 len == 60000 ? "127.0.0.1" : from_ip);
+		ck_assert_uint_eq(port, PORT_IKE);
+		ck_assert(len == 40 || (len == 60000 && buf[0] == 0xee));
+		got++;
+	}
+}
+
+static bool addr4_is(const struct ike_addr *a, const char *ip, uint16_t port)
+{
+	struct ike_addr want;
+
+	memset(&want, 0, sizeof(want));
+	want.family = AF_INET;
+	want.port = port;
+	ck_assert_int_eq(inet_pton(AF_INET, ip, want.ip), 1);
+	return !memcmp(a, &want, sizeof(want));
+}
+
+/*
+ * recvmmsg batches: more datagrams than one batch (32), from eight IPv4
+ * sources to two local addresses and from three IPv6 sources, with runts
+ * (dropped) and a 60000-octet datagram (whole) among them. Each reaches
+ * the engine once, intact, with its own source and local address. Each
+ * is sent back from inside the batch (queued, then one sendmmsg(); the
+ * big one at once): every source gets its own, from the address it sent
+ * to.
+ */
+START_TEST(batch_many_sources)
+{
+	static uint8_t big[60000];
+	struct event_base *base;
+	struct rxlog *r = calloc(1, sizeof(*r));
+	int s4[8], s6[3];
+	char err[128], ip[64];
+	unsigned int want = 0, tag = 1;
+	uint8_t pkt[40];
+	struct net *n;
+
+	ck_assert_ptr_nonnull(r);
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "batch_many_sources: no network namespace (%s): not run\n",
+			strerror(errno));
+		free(r);
+		return;
+	}
+	lo_v6("fd00::7"); /* lo up, and a second IPv6 address */
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx_log, r, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	r->echo = n;
+	for (int i = 0; i < 8; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT_PEER + i) };
+
+		snprintf(ip, sizeof(ip), "127.0.0.%d", 10 + i);
+		ck_assert_int_eq(inet_pton(AF_INET, ip, &a.sin_addr), 1);
+		s4[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		ck_assert_int_ge(s4[i], 0);
+		ck_assert_int_eq(bind(s4[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+					  .sin6_port = htons(PORT_PEER + 20 + i),
+					  .sin6_addr = in6addr_loopback };
+
+		s6[i] = socket(AF_INET6, SOCK_DGRAM, 0);
+		ck_assert_int_ge(s6[i], 0);
+		ck_assert_int_eq(bind(s6[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 % 251);
+	big[0] = 0xee;
+	/* 5 rounds: each source sends one (IPv4 to 127.0.0.1 and 127.0.0.2
+	 * in turn, IPv6 to fd00::7), and a runt; the big one in round 2. */
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 8; i++) {
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(PORT_IKE) };
+
+			to.sin_addr.s_addr = htonl(i % 2 ? 0x7f000002 : 0x7f000001);
+			memset(pkt, (int)tag, sizeof(pkt));
+			ck_assert_int_eq(
+			    sendto(s4[i], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+			    (ssize_t)sizeof(pkt));
+			tag++;
+			want++;
+		}
+		for (int i = 0; i < 3; i++) {
+			struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+						   .sin6_port = htons(PORT_IKE) };
+
+			ck_assert_int_eq(inet_pton(AF_INET6, "fd00::7", &to.sin6_addr), 1);
+			memset(pkt, (int)tag, sizeof(pkt));
+			ck_assert_int_eq(
+			    sendto(s6[i], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+			    (ssize_t)sizeof(pkt));
+			tag++;
+			want++;
+		}
+		{
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(PORT_IKE) };
+
+			to.sin_addr.s_addr = htonl(0x7f000001);
+			ck_assert_int_eq(
+			    sendto(s4[round], pkt, 27, 0, (struct sockaddr *)&to, sizeof(to)), 27);
+			if (round == 2) {
+				ck_assert_int_eq(sendto(s4[7], big, sizeof(big), 0,
+							(struct sockaddr *)&to, sizeof(to)),
+						 (ssize_t)sizeof(big));
+				want++;
+			}
+		}
+	}
+	for (int i = 0; i < 20 && r->n < want; i++)
+		pump(base);
+	ck_assert_uint_eq(r->n, want);
+	/* Each one once, with its own addresses; in order within a family. */
+	{
+		unsigned int seen4 = 0, seen6 = 0;
+		bool big_seen = false;
+
+		for (unsigned int k = 0; k < r->n; k++) {
+			unsigned int t = r->e[k].tag, round, i;
+
+			if (t == 0xee) {
+				ck_assert(!big_seen);
+				big_seen = true;
+				ck_assert_uint_eq(r->e[k].len, sizeof(big));
+				ck_assert_uint_eq(r->e[k].sum, sum_of(big, sizeof(big)));
+				ck_assert(addr4_is(&r->e[k].local, "127.0.0.1", PORT_IKE));
+				ck_assert(addr4_is(&r->e[k].remote, "127.0.0.17", PORT_PEER + 7));
+				continue;
+			}
+			ck_assert_uint_ge(t, 1);
+			ck_assert_uint_lt(t, tag);
+			ck_assert_uint_eq(r->e[k].len, sizeof(pkt));
+			memset(pkt, (int)t, sizeof(pkt));
+			ck_assert_uint_eq(r->e[k].sum, sum_of(pkt, sizeof(pkt)));
+			round = (t - 1) / 11;
+			i = (t - 1) % 11;
+			(void)round;
+			if (i < 8) {
+				/* the IPv4 ones arrive in the order sent */
+				ck_assert_uint_eq(t, 1 + (seen4 / 8) * 11 + seen4 % 8);
+				seen4++;
+				snprintf(ip, sizeof(ip), "127.0.0.%u", 10 + i);
+				ck_assert_msg(addr4_is(&r->e[k].remote, ip, PORT_PEER + i),
+					      "datagram %u: wrong source", t);
+				ck_assert_msg(addr4_is(&r->e[k].local,
+						       i % 2 ? "127.0.0.2" : "127.0.0.1", PORT_IKE),
+					      "datagram %u: wrong local address", t);
+			} else {
+				ck_assert_uint_eq(t, 9 + (seen6 / 3) * 11 + seen6 % 3);
+				seen6++;
+				ck_assert(addr6_is(&r->e[k].remote, "::1", PORT_PEER + 20 + i - 8));
+				ck_assert(addr6_is(&r->e[k].local, "fd00::7", PORT_IKE));
+			}
+		}
+		ck_assert(big_seen);
+		ck_assert_uint_eq(seen4, 40);
+		ck_assert_uint_eq(seen6, 15);
+	}
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(drain_echoes(s4[i], AF_INET, i % 2 ? "127.0.0.2" : "127.0.0.1",
+					       big, sizeof(big)),
+				  i == 7 ? 6 : 5);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(drain_echoes(s6[i], AF_INET6, "fd00::7", big, sizeof(big)), 5);
+	for (int i = 0; i < 8; i++)
+		close(s4[i]);
+	for (int i = 0; i < 3; i++)
+		close(s6[i]);
+	net_free(n);
+	event_base_free(base);
+	free(r);
+}
+END_TEST
+
+static struct net *arg2net; /* for on_rx_unreachable */
+
 static size_t count_substr(const char *s, const char *sub)
 {
 	size_t n = 0;
@@ -296,6 +541,76 @@ START_TEST(send_errors_rate_limited)
 	out[got] = '\0';
 	ck_assert_uint_eq(count_substr(out, "\n"), 2);
 	ck_assert_uint_eq(count_substr(out, "(99 more like it left out since the last)\n"), 1);
+	net_free(n);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
+static void on_rx_unreachable(void *arg, const uint8_t *pkt, size_t len,
+			      const struct ike_addr *local, const struct ike_addr *remote)
+{
+	struct ike_addr to;
+	unsigned int *n = arg;
+
+	(void)remote;
+	memset(&to, 0, sizeof(to));
+	to.family = AF_INET;
+	to.port = 500;
+	ck_assert_int_eq(inet_pton(AF_INET, "203.0.113.1", to.ip), 1);
+	/* queued: the error shows at the end of the batch */
+	ck_assert_int_eq(net_send(arg2net, pkt, len, local, &to), 0);
+	(*n)++;
+}
+
+/*
+ * Replies queued in a batch that the kernel refuses (no route): each one
+ * skipped, not retried for ever, and one log line for all of them.
+ */
+START_TEST(batch_send_errors)
+{
+	static char out[16384];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT_IKE) };
+	struct event_base *base;
+	uint8_t pkt[40] = { 0 };
+	unsigned int got = 0;
+	char err[128];
+	struct net *n;
+	FILE *f;
+	int fd, s;
+	ssize_t len;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "batch_send_errors: no network namespace (%s): not run\n",
+			strerror(errno));
+		return;
+	}
+	lo_v6("fd00::8"); /* lo up */
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	log_init(fd, LOG_LEVEL_INFO);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	n = net_new(base, PORT_IKE, PORT_NATT, on_rx_unreachable, &got, err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s", err);
+	arg2net = n;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(s, 0);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)),
+				 (ssize_t)sizeof(pkt));
+	for (int i = 0; i < 10 && got < 20; i++)
+		pump(base);
+	ck_assert_uint_eq(got, 20);
+	len = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(len, 0);
+	out[len] = '\0';
+	ck_assert_uint_eq(count_substr(out, "send to 203.0.113.1 UDP port 500: "), 1);
+	ck_assert_uint_eq(count_substr(out, "\n"), 1);
+	close(s);
 	net_free(n);
 	event_base_free(base);
 	close(fd);
@@ -372,8 +687,10 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, ipv6_sockets);
+	tcase_add_test(tc, batch_many_sources);
 	tcase_add_test(tc, send_errors_rate_limited);
 	tcase_add_test(tc, drops_rate_limited);
+	tcase_add_test(tc, batch_send_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
