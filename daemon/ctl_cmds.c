@@ -281,21 +281,6 @@ void ctl_h_list_conns(void *arg, const json_t *req, struct ctl_reply *reply)
 	ctl_reply_send(reply, json_pack("{s:b, s:o}", "ok", 1, "connections", conns));
 }
 
-static const char *state_name(enum ike_sa_state_pub s)
-{
-	switch (s) {
-	case IKE_STATE_CONNECTING:
-		return "CONNECTING";
-	case IKE_STATE_ESTABLISHED:
-		return "ESTABLISHED";
-	case IKE_STATE_REKEYING:
-		return "REKEYING";
-	case IKE_STATE_DELETING:
-		return "DELETING";
-	}
-	return "UNKNOWN";
-}
-
 /* "10.1.0.0/24 10.3.0.0/24" (the engine's form) into a JSON list. */
 static json_t *split_ts(const char *s)
 {
@@ -459,7 +444,7 @@ static int list_fn(void *arg, const struct ike_sa_info *sa)
 	o = json_pack("{s:i, s:s, s:s, s:b, s:{s:s, s:i}, s:{s:s, s:i}, s:s, s:s, s:s, s:s, s:s, "
 		      "s:{s:b, s:b}, s:o}",
 		      "id", (json_int_t)sa->id, "connection", sa->conn_name, "state",
-		      state_name(sa->state), "initiator", sa->initiator, "local", "address",
+		      ike_sa_state_pub_name(sa->state), "initiator", sa->initiator, "local", "address",
 		      addr_str(&sa->local, l, sizeof(l)), "port", (json_int_t)sa->local.port,
 		      "remote", "address", addr_str(&sa->remote, r, sizeof(r)), "port",
 		      (json_int_t)sa->remote.port, "local_id", sa->local_id, "remote_id",

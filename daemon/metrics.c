@@ -138,21 +138,6 @@ static json_t *dos_json(const struct ike_engine_stats *st)
 	    st->cookies_required);
 }
 
-static const char *state_name(enum ike_sa_state_pub s)
-{
-	switch (s) {
-	case IKE_STATE_CONNECTING:
-		return "CONNECTING";
-	case IKE_STATE_ESTABLISHED:
-		return "ESTABLISHED";
-	case IKE_STATE_REKEYING:
-		return "REKEYING";
-	case IKE_STATE_DELETING:
-		return "DELETING";
-	}
-	return "UNKNOWN";
-}
-
 struct sa_walk {
 	json_t *ike, *child, *traffic; /* {conn:{state:n}}, {conn:{child:{state:n}}}, [...] */
 	metrics_traffic_fn *fn;
@@ -184,7 +169,7 @@ static int sa_fn(void *arg, const struct ike_sa_info *sa)
 {
 	struct sa_walk *w = arg;
 
-	bump(sub(w->ike, sa->conn_name), state_name(sa->state));
+	bump(sub(w->ike, sa->conn_name), ike_sa_state_pub_name(sa->state));
 	for (size_t i = 0; i < sa->n_children; i++) {
 		const struct ike_child_info *ci = &sa->children[i];
 		const char *name = ci->name ? ci->name : "";

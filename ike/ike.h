@@ -583,6 +583,9 @@ int ike_engine_foreach_sa(struct ike_engine *e, int (*fn)(void *arg, const struc
 const char *ike_notify_name(uint16_t type);
 /* "IKE_SA_INIT" ... "INFORMATIONAL"; otherwise "UNKNOWN_EXCHANGE". */
 const char *ike_exchange_name(uint8_t type);
+/* An IKE SA's state as listings show it: "CONNECTING", "ESTABLISHED",
+ * "REKEYING", "DELETING"; otherwise "UNKNOWN". */
+const char *ike_sa_state_pub_name(enum ike_sa_state_pub s);
 
 /* ------------------------------------------------------------------ */
 /* Counters (ike/counters.c): what the engine sent, received, refused  */

@@ -91,3 +91,18 @@ const char *ike_exchange_name(uint8_t type)
 	}
 	return "UNKNOWN_EXCHANGE";
 }
+
+const char *ike_sa_state_pub_name(enum ike_sa_state_pub s)
+{
+	switch (s) {
+	case IKE_STATE_CONNECTING:
+		return "CONNECTING";
+	case IKE_STATE_ESTABLISHED:
+		return "ESTABLISHED";
+	case IKE_STATE_REKEYING:
+		return "REKEYING";
+	case IKE_STATE_DELETING:
+		return "DELETING";
+	}
+	return "UNKNOWN";
+}
