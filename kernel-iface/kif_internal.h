@@ -72,19 +72,44 @@ typedef int kif_reply_cb(const struct nlmsghdr *nlh, void *arg);
 /* Send nlh (REQUEST|ACK added) and read to the ack or, for dumps, to DONE.
  * Returns 0, a negative errno from the kernel (its extack text in ext), or
  * cb's first negative result. *intr is set when a dump was interrupted. */
-int kif_talk(struct kif *k, struct nlmsghdr *nlh, kif_reply_cb *cb, void *arg,
-	     char *ext, size_t extlen, bool *intr);
+int kif_talk(struct kif *k, struct nlmsghdr *nlh, kif_reply_cb *cb, void *arg, char *ext,
+	     size_t extlen, bool *intr);
 
-void kif_seterr(struct kif *k, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Large enough for any request kernel-iface builds (two keys, templates). */
+#define KIF_REQ_SIZE 4096
+
+/* The request socket (netlink.c), as the netlink ops table needs it. */
+void kif_nl_close(struct kif *k);
+int kif_nl_event_fd(const struct kif *k);
+int kif_nl_event_set_rcvbuf(struct kif *k, int bytes);
+
+/* Shared by xfrm.c (one SA or policy) and xfrm_flush.c (flush, move,
+ * list). */
+void kif_addr_to_xfrm(xfrm_address_t *x, const struct kif_addr *a);
+int kif_check_family(const struct kif_addr *a, const struct kif_addr *b);
+void kif_describe_sa_id(char *buf, size_t len, const struct kif_sa_id *id, uint32_t reqid);
+void kif_describe_policy(char *buf, size_t len, const struct kif_policy *p);
+/* Records "OP WHAT: [HINT: ]strerror [kernel: EXT]" as k's error; returns err. */
+int kif_fail(struct kif *k, int err, const char *op, const char *what, const char *hint,
+	     const char *ext);
+void kif_put_sa_id(struct nlmsghdr *nlh, int type, const struct kif_sa_id *id);
+/* A policy conduit installed (each template's reqid is one of ours). */
+bool kif_policy_owned(const struct kif_policy *p);
+int kif_policy_del_index(struct kif *k, const struct kif_policy *p, const char *what);
+/* xfrm_flush.c, for the ops table: see struct kif_ops. */
+int kif_nl_flush(struct kif *k, unsigned int *n_sa, unsigned int *n_policy);
+int kif_nl_sa_move(struct kif *k, const struct kif_sa_id *id, const struct kif_addr *src,
+		   const struct kif_addr *dst, bool encap, uint16_t sport, uint16_t dport);
+int kif_nl_policy_list(struct kif *k, struct kif_policy **out, size_t *n);
+
+void kif_seterr(struct kif *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Decoders shared by the request and event paths. */
 void kif_sel_from_xfrm(struct kif_selector *s, const struct xfrm_selector *x);
-void kif_addr_from_xfrm(struct kif_addr *a, const xfrm_address_t *x,
-			unsigned int family);
+void kif_addr_from_xfrm(struct kif_addr *a, const xfrm_address_t *x, unsigned int family);
 /* One SA from a NEWSA message (GETSA reply, dump); -EBADMSG if malformed. */
-int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id,
-		 struct kif_sa_stats *st, struct xfrm_usersa_info *raw);
+int kif_parse_sa(const struct nlmsghdr *nlh, struct kif_sa_id *id, struct kif_sa_stats *st,
+		 struct xfrm_usersa_info *raw);
 
 /* One policy from a NEWPOLICY message (GETPOLICY reply, dump) into *p;
  * -EBADMSG if malformed. Templates beyond KIF_MAX_TMPL make it -E2BIG:
