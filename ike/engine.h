@@ -260,6 +260,10 @@ void ike_frag_unanswered_note(const struct ike_engine *e, const struct ike_sa *s
 void ike_frag_sa_free(struct ike_engine *e, struct ike_sa *sa);
 
 /* ---- timers ---- */
+/* Around work that may arm or disarm timers (an entry point of ike.h):
+ * the environment's wake-up is updated once, at the outermost leave. */
+void ike_engine_enter(struct ike_engine *e);
+void ike_engine_leave(struct ike_engine *e);
 void ike_timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
 void ike_timer_disarm(struct ike_engine *e, struct ike_timer *t);
 uint64_t ike_now(struct ike_engine *e);
@@ -276,6 +280,10 @@ int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group);
  * parsed on first sight: a new reference, or NULL and *err. */
 struct ike_cert *ike_peer_cert(struct ike_engine *e, const uint8_t *der, size_t len,
 			       const char **err);
+
+/* ---- connections (conn.c) ---- */
+/* Takes c out of the engine's table and index, dropping their reference. */
+void ike_conn_unlink(struct ike_engine *e, struct ike_conn *c);
 
 /* ---- failure paths ---- */
 /* The initiate failed or the SA is going: event, log, free. */
