@@ -311,10 +311,16 @@ static int gai_resolve(void *ctx, const char *name, struct ike_addr *v4, struct 
 const struct dcfg_resolver dcfg_dns = { gai_resolve, NULL };
 
 /*
- * How well a secret's ids match an identity, on strongSwan's scale: 20 an
- * equal id, 1 "%any" (a secret without ids stands for %any), 0 none.
+ * How well a secret's ids match an identity, on strongSwan's scale
+ * (enum ike_id_match): 20 an equal id, 19 a pattern with one wildcard
+ * ("*@example.org"; a DN with n "*" values: 20 - n), 1 "%any" (a secret
+ * without ids stands for %any), 0 none.
  */
-enum { MATCH_NONE = 0, MATCH_ANY = 1, MATCH_PERFECT = 20 };
+enum {
+	MATCH_NONE = IKE_ID_MATCH_NONE,
+	MATCH_ANY = IKE_ID_MATCH_ANY,
+	MATCH_PERFECT = IKE_ID_MATCH_PERFECT
+};
 
 /*
  * The secrets indexed by identity, built once per configuration (a
@@ -327,6 +333,7 @@ struct psk_secret {
 	struct ike_id *ids; /* parsed; %any and unparsable ones left out */
 	bool wildcard;	    /* no ids, or %any: everyone's (MATCH_ANY) */
 	bool address;	    /* an IP address id: maybe ours when we have no id */
+	bool pattern;	    /* an id with wildcards: matched, not looked up */
 };
 
 #define ID_KEY_MAX (3 + IKE_ID_MAX_LEN)
@@ -342,8 +349,8 @@ struct psk_index {
 	size_t n;
 	struct psk_secret *v;
 	struct psk_by_id *ids;
-	size_t n_wild, n_addr;
-	size_t *wild, *addr; /* indexes of wildcard / address-id secrets */
+	size_t n_wild, n_addr, n_pat;
+	size_t *wild, *addr, *pat; /* indexes of wildcard / address-id / pattern secrets */
 };
 
 /* The hash key of an identity: type, length (2 octets), data with letter
@@ -372,6 +379,7 @@ static void psk_index_free(void *p)
 	free(x->v);
 	free(x->wild);
 	free(x->addr);
+	free(x->pat);
 	free(x);
 }
 
@@ -394,7 +402,7 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 {
 	struct psk_index *x = calloc(1, sizeof(*x));
 	const struct conf_secret *s;
-	size_t cap_wild = 0, cap_addr = 0, i = 0;
+	size_t cap_wild = 0, cap_addr = 0, cap_pat = 0, i = 0;
 
 	if (!x || !(x->v = calloc(conf->n_secrets ? conf->n_secrets : 1, sizeof(*x->v))))
 		goto fail;
@@ -422,6 +430,13 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 			e->n_ids++;
 			if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR)
 				e->address = true;
+			/* "*@example.org" names no identity to look up by:
+			 * such secrets are matched one by one (few, in
+			 * practice: a pattern stands for many users). */
+			if (ike_id_has_wildcards(id)) {
+				e->pattern = true;
+				continue;
+			}
 			klen = id_key(id, key);
 			HASH_FIND(hh, x->ids, key, klen, b);
 			if (!b) {
@@ -436,7 +451,8 @@ static struct psk_index *psk_index_build(const struct conf *conf)
 				goto fail;
 		}
 		if ((e->wildcard && push(&x->wild, &x->n_wild, &cap_wild, i)) ||
-		    ((e->wildcard || e->address) && push(&x->addr, &x->n_addr, &cap_addr, i)))
+		    ((e->wildcard || e->address) && push(&x->addr, &x->n_addr, &cap_addr, i)) ||
+		    (e->pattern && push(&x->pat, &x->n_pat, &cap_pat, i)))
 			goto fail;
 		x->n = ++i;
 	}
@@ -473,10 +489,21 @@ static const struct psk_by_id *psk_of_id(const struct psk_index *x, const struct
 
 static int id_match(const struct psk_secret *e, const struct ike_id *want)
 {
-	for (size_t i = 0; i < e->n_ids; i++)
-		if (dcfg_id_equal(&e->ids[i], want))
+	int best = e->wildcard ? MATCH_ANY : MATCH_NONE;
+
+	for (size_t i = 0; i < e->n_ids; i++) {
+		int q;
+
+		if (e->pattern && ike_id_has_wildcards(&e->ids[i]))
+			q = ike_id_matches(&e->ids[i], want);
+		else if (dcfg_id_equal(&e->ids[i], want))
 			return MATCH_PERFECT;
-	return e->wildcard ? MATCH_ANY : MATCH_NONE;
+		else
+			continue;
+		if (q > best)
+			best = q;
+	}
+	return best;
 }
 
 struct best_psk {
@@ -526,32 +553,49 @@ const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct 
 		return NULL;
 	if (!remote_id || !remote_id->type) {
 		/* Any peer: every secret matches it as %any, so ours decides:
-		 * the first that names it, else the first for everyone, else
-		 * the first of all. */
+		 * the first that names it, else the best pattern matching it,
+		 * else the first for everyone, else the first of all. */
 		l = known ? psk_of_id(x, local_id) : NULL;
 		if (!known)
 			return x->v[0].s;
-		return l && l->n   ? x->v[l->secrets[0]].s
-		       : x->n_wild ? x->v[x->wild[0]].s
-				   : x->v[0].s;
+		if (l && l->n)
+			return x->v[l->secrets[0]].s;
+		for (size_t i = 0; i < x->n_pat; i++) {
+			int q = id_match(&x->v[x->pat[i]], local_id);
+
+			if (q > b.best_me && q > MATCH_ANY) {
+				b.best = x->pat[i];
+				b.best_me = q;
+			}
+		}
+		if (b.best != SIZE_MAX)
+			return x->v[b.best].s;
+		return x->n_wild ? x->v[x->wild[0]].s : x->v[0].s;
 	}
 	/* Only these can match either identity: the others are skipped by
 	 * the rule above. And the peer's identity ranks first: secrets that
-	 * name it beat all others, then those for everyone (%any), then
-	 * those that name only ours; so the first non-empty group decides. */
+	 * name it beat all others, then those whose pattern matches it, then
+	 * those for everyone (%any), then those that name only ours (or
+	 * match ours with a pattern); so the first group with a match of
+	 * the peer decides, patterns and %any ranked together. */
 	r = psk_of_id(x, remote_id);
 	l = known ? psk_of_id(x, local_id) : NULL;
 	if (r && r->n) {
 		for (size_t i = 0; i < r->n; i++)
 			consider_psk(&b, r->secrets[i]);
-	} else if (x->n_wild) {
-		for (size_t i = 0; i < x->n_wild; i++)
-			consider_psk(&b, x->wild[i]);
-	} else if (l && l->n) {
-		b.best = l->secrets[0];
-	} else if (!known && x->n_addr) {
-		b.best = x->addr[0];
+		return x->v[b.best].s;
 	}
+	for (size_t i = 0; i < x->n_pat; i++)
+		consider_psk(&b, x->pat[i]);
+	for (size_t i = 0; i < x->n_wild; i++)
+		consider_psk(&b, x->wild[i]);
+	if (b.best != SIZE_MAX && b.best_other > MATCH_NONE)
+		return x->v[b.best].s;
+	/* none matches the peer: ours decides among those that match it */
+	if (l && l->n)
+		consider_psk(&b, l->secrets[0]);
+	else if (!known && x->n_addr)
+		consider_psk(&b, x->addr[0]);
 	return b.best == SIZE_MAX ? NULL : x->v[b.best].s;
 }
 

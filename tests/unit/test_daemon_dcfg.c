@@ -68,9 +68,8 @@ START_TEST(id_types)
 	ck_assert_int_eq(id.data[2], 0x10);
 
 	/* '=' makes a Distinguished Name, as in strongSwan */
-	ck_assert_int_eq(dcfg_id_parse("C=CH, O=strongSwan, CN=moon.strongswan.org", &id, err,
-				       sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+	    dcfg_id_parse("C=CH, O=strongSwan, CN=moon.strongswan.org", &id, err, sizeof(err)), 0);
 	ck_assert_int_eq(id.type, IKE_ID_DER_ASN1_DN);
 	ck_assert_int_eq(id.len, 66);
 	ck_assert_int_eq(id.data[0], 0x30);
@@ -79,7 +78,8 @@ START_TEST(id_types)
 		struct ike_id id2;
 		char text[128];
 
-		ck_assert_int_eq(dcfg_id_parse("/C=CH/O=strongSwan/CN=*", &id2, err, sizeof(err)), 0);
+		ck_assert_int_eq(dcfg_id_parse("/C=CH/O=strongSwan/CN=*", &id2, err, sizeof(err)),
+				 0);
 		ck_assert_int_eq(id2.type, IKE_ID_DER_ASN1_DN);
 		ck_assert_int_eq(ike_id_matches(&id2, &id), IKE_ID_MATCH_PERFECT - 1);
 		ike_id_format(id.type, id.data, id.len, text, sizeof(text));
@@ -253,6 +253,28 @@ START_TEST(psk_lookup)
 	ck_assert_str_eq(key_for(c, "y", "z"), "(none)");
 	/* Any peer: the peer may turn out to be x, so the secret may apply. */
 	ck_assert_str_eq(key_for(c, "y", NULL), "ike-x");
+	conf_free(c);
+
+	/* Secret ids with strongSwan's wildcards match as patterns: an
+	 * equal id beats a pattern, a pattern beats %any, a DN with fewer
+	 * wildcards beats one with more. */
+	c = load("secrets {\n"
+		 "  ike-any { id = %any\nsecret = k0\n}\n"
+		 "  ike-users { id = *@example.org\nsecret = k1\n}\n"
+		 "  ike-carol { id = carol@example.org\nsecret = k2\n}\n"
+		 "  ike-hosts { id = *.example.org\nsecret = k3\n}\n"
+		 "  ike-dn1 { id = \"C=CH, O=strongSwan, CN=*\"\nsecret = k4\n}\n"
+		 "  ike-dn2 { id = \"C=CH, O=*, CN=*\"\nsecret = k5\n}\n"
+		 "}\n");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "alice@example.org"), "ike-users");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "carol@example.org"), "ike-carol");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "moon.example.org"), "ike-hosts");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "alice@example.com"), "ike-any");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "C=CH, O=strongSwan, CN=sun"), "ike-dn1");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "C=CH, O=other, CN=sun"), "ike-dn2");
+	ck_assert_str_eq(key_for(c, "gw.example.com", "C=DE, O=other, CN=sun"), "ike-any");
+	/* our id through a pattern, when the peer is anyone */
+	ck_assert_str_eq(key_for(c, "gw.example.org", NULL), "ike-hosts");
 	conf_free(c);
 }
 END_TEST
@@ -1078,11 +1100,17 @@ static int ref_match(const struct conf_secret *s, const struct ike_id *want)
 		struct ike_id id;
 		char err[DCFG_ERR_LEN];
 
-		if (!strcmp(s->ids[i].value, "%any"))
+		if (!strcmp(s->ids[i].value, "%any")) {
 			best = best > 1 ? best : 1;
-		else if (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err)) &&
-			 dcfg_id_equal(&id, want))
-			best = 20;
+		} else if (!dcfg_id_parse(s->ids[i].value, &id, err, sizeof(err))) {
+			/* strongSwan's identification_t matches(): equal is
+			 * 20, a pattern its quality (19, 20 - n for a DN) */
+			int q = ike_id_has_wildcards(&id)  ? ike_id_matches(&id, want)
+				: dcfg_id_equal(&id, want) ? 20
+							   : 0;
+
+			best = q > best ? q : best;
+		}
 	}
 	return best;
 }
@@ -1147,19 +1175,22 @@ START_TEST(psk_index_agrees)
 		"secrets { ike-1 { id-a = Gw\nid-b = U1\nsecret = 1\n}\n"
 		" ike-2 { id-a = \"C=CH, CN=Gw\"\nid-b = \"C=CH, CN=u1\"\nsecret = 2\n}\n"
 		" ike-3 { id = %any\nsecret = 3\n} }\n",
+		/* patterns (strongSwan's wildcards) among exact ids and %any */
+		"secrets { ike-1 { id = *.example\nsecret = 1\n}\n"
+		" ike-2 { id-a = gw\nid-b = u1.example\nsecret = 2\n}\n"
+		" ike-3 { id = %any\nsecret = 3\n}\n"
+		" ike-4 { id-a = \"C=CH, CN=*\"\nid-b = gw\nsecret = 4\n}\n"
+		" ike-5 { id = \"C=*, CN=*\"\nsecret = 5\n} }\n",
+		"secrets { ike-1 { id-a = gw\nsecret = 1\n}\n"
+		" ike-2 { id = *@example\nsecret = 2\n}\n"
+		" ike-3 { id-a = *.example\nid-b = 192.0.2.1\nsecret = 3\n} }\n",
 	};
-	static const char *const ids[] = { NULL,
-					   "gw",
-					   "u1",
-					   "u2",
-					   "u3",
-					   "192.0.2.1",
-					   "2001:db8::1",
-					   "%any",
-					   "GW",
-					   "C=CH, CN=gw",
-					   "c=ch, cn=GW",
-					   "C=CH, CN=u1" };
+	static const char *const ids[] = { NULL,	  "gw",		 "u1",
+					   "u2",	  "u3",		 "192.0.2.1",
+					   "2001:db8::1", "%any",	 "GW",
+					   "C=CH, CN=gw", "c=ch, cn=GW", "C=CH, CN=u1",
+					   "u1.example",  "U2.Example",	 "a@example",
+					   "C=DE, CN=x" };
 	const size_t n = sizeof(ids) / sizeof(ids[0]);
 	char err[DCFG_ERR_LEN];
 
