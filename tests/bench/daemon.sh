@@ -8,7 +8,8 @@
 #
 #   tests/bench/daemon.sh [-b BUILDDIR] [-k INFLIGHT] [--ike P] [--esp P]
 #                         [--responder conduit|strongswan|both]
-#                         [--initiator ikeload|charon] [--workers N] STEP...
+#                         [--initiator ikeload|charon] [--workers N]
+#                         [--premade] STEP...
 #
 # Each STEP is how many SAs to hold after it (e.g. 1000 10000 50000).
 # conduitd runs with --kernel none, strongSwan's charon with its
@@ -20,6 +21,8 @@
 # (conduitd --workers; 0, the default, without) and prints the pool's
 # figures after the run. The CPU of conduitd's main thread (the event
 # loop, which the pool relieves) is printed beside the whole process's.
+# --premade has ikeload make its key pairs before its clock starts, so
+# that less of the machine's CPU goes to the initiator during the run.
 # --initiator charon drives the responder with a second charon and its
 # load-tester plugin instead of ikeload (an initiator that is neither
 # side's own): its own /run and ports 5000/5500, fake kernel, strongSwan's
@@ -36,6 +39,7 @@ esp=aes128gcm16
 who=conduit
 ini=ikeload
 workers=0
+premade=
 steps=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -46,7 +50,8 @@ while [ $# -gt 0 ]; do
 	--responder) who=$2; shift 2 ;;
 	--initiator) ini=$2; shift 2 ;;
 	--workers) workers=$2; shift 2 ;;
-	-h | --help) sed -n '3,28p' "$0"; exit 0 ;;
+	--premade) premade=--premade; shift ;;
+	-h | --help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) steps+=("$1"); shift ;;
 	esac
 done
@@ -61,7 +66,7 @@ conduit | strongswan) ;;
 both)
 	out=$(mktemp)
 	"$0" -b "$build" -k "$k" --ike "$ike" --esp "$esp" --initiator "$ini" \
-		--workers "$workers" --responder conduit "${steps[@]}" | tee "$out"
+		--workers "$workers" $premade --responder conduit "${steps[@]}" | tee "$out"
 	"$0" -b "$build" -k "$k" --ike "$ike" --esp "$esp" --initiator "$ini" \
 		--responder strongswan "${steps[@]}" | tee -a "$out"
 	# conduit/strongSwan at each number held: CPU and RSS per new SA
@@ -81,7 +86,7 @@ if [ -z "${CONDUIT_BENCH_NETNS:-}" ]; then
 	# file's directory is compiled in)
 	exec env CONDUIT_BENCH_NETNS=1 unshare -n -m "$0" -b "$build" -k "$k" --ike "$ike" \
 		--esp "$esp" --responder "$who" --initiator "$ini" --workers "$workers" \
-		"${steps[@]}"
+		$premade "${steps[@]}"
 fi
 
 ip link set lo up
@@ -228,7 +233,7 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 run_load() {
 	if [ "$ini" = ikeload ]; then
 		"$build/tests/bench/ikeload" --remote 127.0.0.1 --first "$held" -n "$n" -k "$k" \
-			--ike "$ike" --esp "$esp" --psk "$psk" "${ids[@]}"
+			--ike "$ike" --esp "$esp" --psk "$psk" $premade "${ids[@]}"
 		return
 	fi
 	local i0 i1 t0 t1 res
