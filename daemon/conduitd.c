@@ -437,9 +437,30 @@ static void loaded_free_all(struct daemon *d)
 
 /* The key exchange groups the loaded connections may use, IKE and ESP
  * (PFS): the worker pool stocks no other, and wipes what it held of any
- * other group. */
+ * other group. Connections mostly share their proposals: each distinct
+ * string is parsed once (a reload of 10k connections stays fast). */
+struct pool_seen {
+	const char *s[32];
+	uint8_t proto[32];
+	size_t n;
+};
+
+static bool pool_seen_before(struct pool_seen *seen, const char *str, uint8_t proto)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (seen->proto[i] == proto &&
+		    (seen->s[i] == str || (seen->s[i] && str && !strcmp(seen->s[i], str))))
+			return true;
+	if (seen->n < 32) {
+		seen->s[seen->n] = str;
+		seen->proto[seen->n++] = proto;
+	}
+	return false;
+}
+
 static void pool_groups(struct daemon *d)
 {
+	struct pool_seen seen = { .n = 0 };
 	uint16_t g[32];
 	size_t n = 0;
 	struct loaded *l, *tmp;
@@ -447,10 +468,14 @@ static void pool_groups(struct daemon *d)
 	if (!d->workers)
 		return;
 	HASH_ITER (hh, d->loaded, l, tmp) {
-		dworkers_groups_of(l->dc.cfg.proposals, IKE_PROTO_IKE, g, &n, 32);
-		for (size_t i = 0; i < l->dc.cfg.n_children; i++)
-			dworkers_groups_of(l->dc.cfg.children[i].esp_proposals, IKE_PROTO_ESP, g,
-					   &n, 32);
+		const struct ike_conn_cfg *cfg = &l->dc.cfg;
+
+		if (!pool_seen_before(&seen, cfg->proposals, IKE_PROTO_IKE))
+			dworkers_groups_of(cfg->proposals, IKE_PROTO_IKE, g, &n, 32);
+		for (size_t i = 0; i < cfg->n_children; i++)
+			if (!pool_seen_before(&seen, cfg->children[i].esp_proposals, IKE_PROTO_ESP))
+				dworkers_groups_of(cfg->children[i].esp_proposals, IKE_PROTO_ESP, g,
+						   &n, 32);
 	}
 	dworkers_set_groups(d->workers, g, n);
 }
