@@ -14,6 +14,7 @@
  * private DRBG. One ike_dh is only ever touched by one thread at a time:
  * a worker until it is in the stock, then the main thread.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -173,6 +174,8 @@ struct dworkers *dworkers_new(unsigned int n, unsigned int per_group, char *err,
 			break;
 		}
 		w->n_threads++;
+		/* for top -H and ps -L: which threads these are */
+		pthread_setname_np(w->threads[i], "conduitd-keys");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (w->n_threads < n) {
