@@ -53,6 +53,7 @@
 #include "ike/cert.h"
 #include "daemon/updown.h"
 #include "daemon/updown_track.h"
+#include "daemon/workers.h"
 #include "ike/ike.h"
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
@@ -432,6 +433,58 @@ static void loaded_free_all(struct daemon *d)
 		dcfg_conn_free(&l->dc);
 		free(l);
 	}
+}
+
+/* The key exchange groups the loaded connections may use, IKE and ESP
+ * (PFS): the worker pool stocks no other, and wipes what it held of any
+ * other group. Connections mostly share their proposals: each distinct
+ * string is parsed once (a reload of 10k connections stays fast). */
+struct pool_seen {
+	const char *s[32];
+	uint8_t proto[32];
+	size_t n;
+};
+
+static bool pool_seen_before(struct pool_seen *seen, const char *str, uint8_t proto)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (seen->proto[i] == proto &&
+		    (seen->s[i] == str || (seen->s[i] && str && !strcmp(seen->s[i], str))))
+			return true;
+	if (seen->n < 32) {
+		seen->s[seen->n] = str;
+		seen->proto[seen->n++] = proto;
+	}
+	return false;
+}
+
+static void pool_groups(struct daemon *d)
+{
+	struct pool_seen seen = { .n = 0 };
+	uint16_t g[32];
+	size_t n = 0;
+	struct loaded *l, *tmp;
+
+	if (!d->workers)
+		return;
+	HASH_ITER (hh, d->loaded, l, tmp) {
+		const struct ike_conn_cfg *cfg = &l->dc.cfg;
+
+		if (!pool_seen_before(&seen, cfg->proposals, IKE_PROTO_IKE))
+			dworkers_groups_of(cfg->proposals, IKE_PROTO_IKE, g, &n, 32);
+		for (size_t i = 0; i < cfg->n_children; i++)
+			if (!pool_seen_before(&seen, cfg->children[i].esp_proposals, IKE_PROTO_ESP))
+				dworkers_groups_of(cfg->children[i].esp_proposals, IKE_PROTO_ESP, g,
+						   &n, 32);
+	}
+	dworkers_set_groups(d->workers, g, n);
+}
+
+static int env_dh_take(void *ctx, uint16_t group, struct ike_dh **dh)
+{
+	struct daemon *d = ctx;
+
+	return dworkers_take(d->workers, group, dh);
 }
 
 static const char *peer_of(struct daemon *d, const char *conn, char *buf, size_t len)
@@ -1008,6 +1061,7 @@ json_t *do_reload(struct daemon *d)
 	free(unchanged_at);
 	conf_free(d->conf);
 	d->conf = nc;
+	pool_groups(d);
 	json_decref(errors);
 	update_status(d);
 	log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu added, %zu removed, %zu changed, %zu unchanged",
@@ -1193,6 +1247,7 @@ static void setup_watchdog(struct daemon *d)
 #define OPT_ROUTING_TABLE 1009
 #define OPT_ROUTING_PRIO 1010
 #define OPT_MONITOR_QUEUE 1030
+#define OPT_WORKERS 1031
 
 static void usage(FILE *f)
 {
@@ -1254,6 +1309,9 @@ static void usage(FILE *f)
 		   "      --monitor-queue N events queued for each conduitctl monitor that\n"
 		   "                        reads slowly, beyond them dropped and counted\n"
 		   "                        (default 256, 1 to 65536)\n"
+		   "      --workers N       threads that make key exchange key pairs ahead\n"
+		   "                        of time on other cores (default 0: none, all\n"
+		   "                        made on the event loop; 1 to 64)\n"
 		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
 	dos_opts_usage(f);
 	fprintf(f, "  -h, --help            show this help\n"
@@ -1354,6 +1412,7 @@ int main(int argc, char **argv)
 		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
 		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
 		{ "monitor-queue", required_argument, NULL, OPT_MONITOR_QUEUE },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -1374,6 +1433,7 @@ int main(int argc, char **argv)
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
 	long frag_all = -1, frag_v4 = -1, frag_v6 = -1;
+	unsigned long n_workers = 0;
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
@@ -1470,6 +1530,17 @@ int main(int argc, char **argv)
 			monitor_queue = strtoul(optarg, &end, 10);
 			if (*end || end == optarg || !monitor_queue || monitor_queue > 65536) {
 				fprintf(stderr, "conduitd: --monitor-queue wants 1 to 65536 events\n");
+				return 2;
+			}
+			break;
+		}
+		case OPT_WORKERS: {
+			char *end;
+
+			n_workers = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || n_workers > DWORKERS_MAX) {
+				fprintf(stderr, "conduitd: --workers wants 0 to %u threads\n",
+					DWORKERS_MAX);
 				return 2;
 			}
 			break;
@@ -1730,6 +1801,15 @@ int main(int argc, char **argv)
 	env.child_last_out = env_child_last_out;
 	env.child_last_in = env_child_last_in;
 	env.psk_lookup = env_psk_lookup;
+	/* threads only after daemonize(): a fork keeps none */
+	if (n_workers) {
+		d->workers = dworkers_new((unsigned int)n_workers, 0, err, sizeof(err));
+		if (!d->workers) {
+			log_msg(LOG_LEVEL_ERROR, "%s", err);
+			goto out;
+		}
+		env.dh_take = env_dh_take;
+	}
 	d->engine = ike_engine_new(&env, &eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int || !d->engine ||
 	    event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
@@ -1740,6 +1820,7 @@ int main(int argc, char **argv)
 	ike_engine_set_creds(d->engine, d->creds);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		add_conn(d, d->conf, cc);
+	pool_groups(d);
 	TAILQ_FOREACH (cc, &d->conf->conns, entry)
 		start_conn(d, cc);
 	setup_watchdog(d);
@@ -1758,6 +1839,9 @@ out:
 		ike_engine_free(d->engine);
 	ike_creds_unref(d->creds);
 	d->engine = NULL;
+	/* after the engine, which takes from it; the stock is wiped */
+	dworkers_free(d->workers);
+	d->workers = NULL;
 	/* Tunnels the engine left without deleting them go down too; their
 	 * scripts run with nothing else in the loop (the engine is gone). */
 	if (d->utrack && d->updown) {

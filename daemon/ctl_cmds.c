@@ -25,6 +25,7 @@
 #include "daemon/daemon.h"
 #include "daemon/kernel.h"
 #include "daemon/log.h"
+#include "daemon/workers.h"
 #include "daemon/monitor.h"
 #include "daemon/trap.h"
 #include "ike/alg.h"
@@ -226,6 +227,19 @@ void ctl_h_status(void *arg, const json_t *req, struct ctl_reply *reply)
 				    json_pack("{s:I, s:I}", "clients",
 					      (json_int_t)mon_hub_n_clients(d->mon), "dropped",
 					      (json_int_t)mon_hub_dropped(d->mon)));
+	/* --workers: the key pool, when there is one */
+	if (r && d->workers) {
+		struct dworkers_stats ws;
+
+		dworkers_stats(d->workers, &ws);
+		json_object_set_new(
+		    r, "workers",
+		    json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I}", "threads",
+			      (json_int_t)ws.threads, "groups", (json_int_t)ws.groups, "in_stock",
+			      (json_int_t)ws.in_stock, "taken", (json_int_t)ws.taken, "inline",
+			      (json_int_t)ws.inline_made, "made", (json_int_t)ws.made, "failed",
+			      (json_int_t)ws.failed));
+	}
 	ctl_reply_send(reply, r);
 }
 

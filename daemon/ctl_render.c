@@ -175,6 +175,22 @@ static void render_status(FILE *out, const json_t *r)
 		put_int(out, m, "dropped");
 		fputs(" events dropped)\n", out);
 	}
+	const json_t *w = json_object_get(r, "workers");
+	if (json_is_object(w)) {
+		fputs("  key pool:    ", out);
+		put_int(out, w, "threads");
+		fputs(" threads, ", out);
+		put_int(out, w, "in_stock");
+		fputs(" key pairs ready for ", out);
+		put_int(out, w, "groups");
+		fputs(" groups; ", out);
+		put_int(out, w, "taken");
+		fputs(" taken, ", out);
+		put_int(out, w, "inline");
+		fputs(" made inline, ", out);
+		put_int(out, w, "failed");
+		fputs(" failed\n", out);
+	}
 	render_limits(out, json_object_get(r, "limits"));
 }
 

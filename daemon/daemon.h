@@ -58,6 +58,7 @@ struct daemon {
 	struct event *wake_ev, *kif_ev, *sig_hup, *sig_term, *sig_int, *watchdog_ev, *stop_ev;
 	struct pending_list pending;
 	struct loaded *loaded;
+	struct dworkers *workers; /* --workers: key pairs made ahead; NULL: off */
 	time_t started;
 	bool stopping;
 	uint64_t stop_deadline;

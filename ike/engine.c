@@ -368,6 +368,17 @@ int ike_new_dh(struct ike_engine *e, struct ike_dh **dh, uint16_t group)
 
 	if (!n || n > sizeof(rnd))
 		return -ENOTSUP;
+	*dh = NULL;
+	if (e->env.dh_take && !e->env.dh_take(e->env.ctx, group, dh)) {
+		/* a key of another group would fail the peer's checks later,
+		 * far from the cause: refuse it here */
+		if (*dh && ike_dh_group(*dh) == group) {
+			e->dos->st.dh_keys++;
+			return 0;
+		}
+		ike_dh_free(*dh);
+		*dh = NULL;
+	}
 	e->env.random(e->env.ctx, rnd, n);
 	e->dos->st.dh_keys++;
 	rc = ike_dh_new(dh, group, rnd, n);

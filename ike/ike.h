@@ -21,6 +21,7 @@
 #include "ike/types.h"
 
 struct ike_engine;
+struct ike_dh;
 
 enum ike_log_level {
 	IKE_LOG_ERROR,
@@ -350,6 +351,12 @@ struct ike_env {
 	 * certificates and CRLs date (now_ms is monotonic and says nothing
 	 * of the calendar). Without it certificates cannot be validated. */
 	int64_t (*wall_time)(void *ctx);
+	/* Optional: a key exchange private value made ahead of time (a
+	 * worker pool's stock), asked for first whenever the engine needs a
+	 * new one. 0 hands *dh (a key pair of group, never handed out
+	 * before) over to the engine, which frees it; anything else: the
+	 * engine makes one itself from random(). */
+	int (*dh_take)(void *ctx, uint16_t group, struct ike_dh **dh);
 };
 
 #define IKE_PSK_MAX_LEN 1024

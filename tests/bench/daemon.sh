@@ -8,7 +8,8 @@
 #
 #   tests/bench/daemon.sh [-b BUILDDIR] [-k INFLIGHT] [--ike P] [--esp P]
 #                         [--responder conduit|strongswan|both]
-#                         [--initiator ikeload|charon] STEP...
+#                         [--initiator ikeload|charon] [--workers N]
+#                         [--premade] STEP...
 #
 # Each STEP is how many SAs to hold after it (e.g. 1000 10000 50000).
 # conduitd runs with --kernel none, strongSwan's charon with its
@@ -16,6 +17,12 @@
 # ../shared/bench/build-load-tester.sh): nothing is installed in any kernel
 # (the host's has no ESP), so this measures the daemons alone, sockets
 # included, on the same work from the same initiator. Needs root.
+# --workers N runs conduitd with its key-generation pool of N threads
+# (conduitd --workers; 0, the default, without) and prints the pool's
+# figures after the run. The CPU of conduitd's main thread (the event
+# loop, which the pool relieves) is printed beside the whole process's.
+# --premade has ikeload make its key pairs before its clock starts, so
+# that less of the machine's CPU goes to the initiator during the run.
 # --initiator charon drives the responder with a second charon and its
 # load-tester plugin instead of ikeload (an initiator that is neither
 # side's own): its own /run and ports 5000/5500, fake kernel, strongSwan's
@@ -31,6 +38,8 @@ ike=aes128gcm16-prfsha256-x25519
 esp=aes128gcm16
 who=conduit
 ini=ikeload
+workers=0
+premade=
 steps=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,7 +49,9 @@ while [ $# -gt 0 ]; do
 	--esp) esp=$2; shift 2 ;;
 	--responder) who=$2; shift 2 ;;
 	--initiator) ini=$2; shift 2 ;;
-	-h | --help) sed -n '3,24p' "$0"; exit 0 ;;
+	--workers) workers=$2; shift 2 ;;
+	--premade) premade=--premade; shift ;;
+	-h | --help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) steps+=("$1"); shift ;;
 	esac
 done
@@ -55,7 +66,7 @@ conduit | strongswan) ;;
 both)
 	out=$(mktemp)
 	"$0" -b "$build" -k "$k" --ike "$ike" --esp "$esp" --initiator "$ini" \
-		--responder conduit "${steps[@]}" | tee "$out"
+		--workers "$workers" $premade --responder conduit "${steps[@]}" | tee "$out"
 	"$0" -b "$build" -k "$k" --ike "$ike" --esp "$esp" --initiator "$ini" \
 		--responder strongswan "${steps[@]}" | tee -a "$out"
 	# conduit/strongSwan at each number held: CPU and RSS per new SA
@@ -74,7 +85,8 @@ if [ -z "${CONDUIT_BENCH_NETNS:-}" ]; then
 	# a mount namespace too: each charon gets a /run of its own (its pid
 	# file's directory is compiled in)
 	exec env CONDUIT_BENCH_NETNS=1 unshare -n -m "$0" -b "$build" -k "$k" --ike "$ike" \
-		--esp "$esp" --responder "$who" --initiator "$ini" "${steps[@]}"
+		--esp "$esp" --responder "$who" --initiator "$ini" --workers "$workers" \
+		$premade "${steps[@]}"
 fi
 
 ip link set lo up
@@ -155,7 +167,7 @@ if [ "$who" = conduit ]; then
 	# busy initiator address
 	"$build/daemon/conduitd" --kernel none -f -c "$dir/conduit.conf" \
 		--control "$dir/ctl.sock" -l error --cookie-threshold 1000000 \
-		--cookie-threshold-ip 1000000 --half-open-max-ip 1000000 \
+		--cookie-threshold-ip 1000000 --half-open-max-ip 1000000 --workers "$workers" \
 		${CONDUITD_BENCH_OPTS:-} 2>"$dir/daemon.log" &
 	pid=$!
 	status() { "$build/daemon/conduitctl" --control "$dir/ctl.sock" status; }
@@ -209,6 +221,8 @@ sleep 0.5
 
 ticks=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$ticks" '{print ($14 + $15) * 1000 / t}' "/proc/${1:-$pid}/stat"; }
+# the main thread's alone (its comm has no spaces: fields as above)
+main_ms() { awk -v t="$ticks" '{print ($14 + $15) * 1000 / t}' "/proc/$pid/task/$pid/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
 # ikeload, or the load-tester's control socket: each request "COUNT 0"
@@ -219,7 +233,7 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 run_load() {
 	if [ "$ini" = ikeload ]; then
 		"$build/tests/bench/ikeload" --remote 127.0.0.1 --first "$held" -n "$n" -k "$k" \
-			--ike "$ike" --esp "$esp" --psk "$psk" "${ids[@]}"
+			--ike "$ike" --esp "$esp" --psk "$psk" $premade "${ids[@]}"
 		return
 	fi
 	local i0 i1 t0 t1 res
@@ -327,6 +341,7 @@ for target in "${steps[@]}"; do
 	n=$((target - held))
 	[ "$n" -gt 0 ] || continue
 	c0=$(cpu_ms)
+	m0=$(main_ms)
 	r0=$(rss_kb)
 	out=$(run_load) || {
 		echo "$out"
@@ -335,17 +350,22 @@ for target in "${steps[@]}"; do
 		exit 1
 	}
 	c1=$(cpu_ms)
+	m1=$(main_ms)
 	r1=$(rss_kb)
 	held=$target
 	awk -v n="$n" -v h="$held" -v c="$((c1 - c0))" -v r="$((r1 - r0))" -v o="$out" -v w="$who" 'BEGIN {
 		printf "%-10s %7d SAs held: %.3f ms CPU per new SA, %.0f B RSS per new SA  (%s)\n",
 			w, h, c / n, r * 1024 / n, o }'
+	[ "$who" = conduit ] &&
+		awk -v n="$n" -v m="$((m1 - m0))" -v w="$workers" 'BEGIN {
+		printf "  of which the main thread (event loop): %.3f ms per new SA (--workers %s)\n", m / n, w }'
 done
 if [ "$who" = conduit ]; then
 	t0=$(date +%s%N)
 	status >"$dir/status"
 	t1=$(date +%s%N)
 	echo "conduitctl status with $held SAs held: $(((t1 - t0) / 1000000)) ms; RSS $(rss_kb) kB (at start $rss0 kB)"
+	grep 'key pool:' "$dir/status" || true
 else
 	echo "charon: RSS $(rss_kb) kB with $held SAs held (at start $rss0 kB)"
 fi

@@ -7,7 +7,8 @@
 # host has no ESP; nothing is installed in any kernel). Two IKE SAs, over
 # IPv4 and IPv6, with PSK; a rekey of the CHILD SA and of the IKE SA; a
 # reload that adds a connection; status, list-sas, list-conns; terminate;
-# SIGTERM. Fails on any sanitizer report (halt_on_error, leaks included;
+# SIGTERM. The responder runs with a key pool (--workers 2): its threads
+# stop, and its stock is freed, at SIGTERM. Fails on any sanitizer report (halt_on_error, leaks included;
 # reports go to files it reads) or a non-zero exit. Run by make check-san;
 # skipped (77) when the build is not sanitized, not run as root, or no
 # network namespace can be made. CONDUIT_KEEP=1 keeps its directory.
@@ -146,10 +147,10 @@ conf() {
 conf left >"$dir/left.conf"
 conf right >"$dir/right.conf"
 
-start() { # start NODE NETNS
+start() { # start NODE NETNS [OPTION...]
 	mkdir -m 0700 "$dir/$1"
 	ip netns exec "$2" "$D" --kernel none --foreground --config "$dir/$1.conf" \
-		--control "$dir/$1/ctl.sock" --log-level debug >"$dir/$1.log" 2>&1 &
+		--control "$dir/$1/ctl.sock" --log-level debug "${@:3}" >"$dir/$1.log" 2>&1 &
 	pids+=($!)
 	eval "PID_$1=$!"
 	for _ in $(seq 1 100); do
@@ -176,7 +177,7 @@ wait_log() { # wait_log NODE REGEX SECONDS
 	fail "$1: no '$2' within $3 s: $(tail -n 5 "$dir/$1.log")"
 }
 
-start right "$NS_R"
+start right "$NS_R" --workers 2
 start left "$NS_L"
 log "both conduitds (ASan+UBSan) up"
 
@@ -221,6 +222,11 @@ grep -q v6 "$dir/list-sas.txt" || fail "list-sas shows no v6 SA: $(cat "$dir/lis
 out=$(ctl left terminate v6 2>&1) || fail "terminate v6: $out"
 wait_log right "v6\[[0-9]+\] .*IKE SA deleted" 10
 log "reload, queries, terminate done"
+# the responder's key pool served some of those key exchanges
+taken=$(ctl right --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["workers"]["taken"])') ||
+	fail "status on right has no key pool"
+[ "$taken" -gt 0 ] || fail "the key pool on right handed out no key pair"
+log "key pool on right: $taken key pairs taken"
 check_reports "before SIGTERM"
 
 for n in left right; do

@@ -109,6 +109,20 @@ START_TEST(status)
 				   "  IKE SAs:     1\n"
 				   "  CHILD SAs:   1\n"
 				   "  monitors:    2 (37 events dropped)\n");
+	/* conduitd --workers: the key pool */
+	ck_assert_int_eq(render("{\"cmd\":\"status\"}",
+				"{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":5,"
+				"\"connections\":2,\"ike_sas\":1,\"child_sas\":1,"
+				"\"workers\":{\"threads\":2,\"groups\":1,\"in_stock\":30,"
+				"\"taken\":1200,\"inline\":14,\"made\":1230,\"failed\":0}}"),
+			 CTL_EXIT_OK);
+	ck_assert_str_eq(out_text,
+			 "conduitd 0.1.0, pid 123, up 5s\n"
+			 "  connections: 2\n"
+			 "  IKE SAs:     1\n"
+			 "  CHILD SAs:   1\n"
+			 "  key pool:    2 threads, 30 key pairs ready for 1 groups; 1200 "
+			 "taken, 14 made inline, 0 failed\n");
 	ck_assert_int_eq(
 	    render("{\"cmd\":\"status\"}",
 		   "{\"ok\":true,\"version\":\"0.1.0\",\"pid\":123,\"uptime\":5,"

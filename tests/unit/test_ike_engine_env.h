@@ -72,6 +72,8 @@ static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *loca
 /* When set, engines made by tpeer_init() have this wall clock (for
  * certificates' dates). */
 static int64_t (*twall_time)(void *ctx);
+/* When set, engines made by tpeer_init() take key pairs from it first. */
+static int (*tdh_take)(void *ctx, uint16_t group, struct ike_dh **dh);
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
@@ -257,6 +259,7 @@ static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip,
 		.log = tenv_log,
 		.psk_lookup = tpsk_lookup,
 		.wall_time = twall_time,
+		.dh_take = tdh_take,
 	};
 
 	memset(p, 0, sizeof(*p));
