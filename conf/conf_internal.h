@@ -71,7 +71,7 @@ struct conf_section *conf_section_new(const char *name, const struct conf_loc *l
 /* "connections.site-b.children.net" for diagnostics; caller frees */
 char *conf_section_path(const struct conf_section *sec);
 
-/* conf_model.c */
+/* conf_model.c (and the other parts of the model builder: conf_model.h) */
 struct conf *conf_build(struct conf_ctx *ctx);
 
 /* conf_values.c: each returns 0 or -EINVAL; none accepts an empty string. */

@@ -12,10 +12,9 @@
 #include "conf/conf.h"
 #include "daemon/creds.h"
 #include "ike/cert.h"
+#include "tests/unit/test_pki.h"
 #include "tests/unit/unit.h"
 
-static char pki[400];
-static char top[300];
 static int64_t now;
 static int n_dirs;
 
@@ -33,32 +32,21 @@ static void on_problem(void *ctx, const char *where, const char *msg)
 	snprintf(p->all + len, sizeof(p->all) - len, "%s: %s\n", where, msg);
 }
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "%s", cmd);
-}
-
 /* A fresh swanctl directory with "SUBDIR/NAME=PKIFILE" entries. */
 static const char *layout(const char *const *items)
 {
 	static char dir[400];
 
 	/* each test runs in a child of its own: the pid keeps them apart */
-	snprintf(dir, sizeof(dir), "%s/d%d-%d", top, (int)getpid(), n_dirs++);
-	sh("mkdir -p '%s'", dir);
+	snprintf(dir, sizeof(dir), "%s/d%d-%d", test_pki_top, (int)getpid(), n_dirs++);
+	test_sh("mkdir -p '%s'", dir);
 	for (; *items; items++) {
 		const char *eq = strchr(*items, '=');
 
 		ck_assert_ptr_nonnull(eq);
-		sh("mkdir -p \"$(dirname '%s/%.*s')\" && cp '%s/%s' '%s/%.*s'", dir,
-		   (int)(eq - *items), *items, pki, eq + 1, dir, (int)(eq - *items), *items);
+		test_sh("mkdir -p \"$(dirname '%s/%.*s')\" && cp '%s/%s' '%s/%.*s'", dir,
+			(int)(eq - *items), *items, test_pki, eq + 1, dir, (int)(eq - *items),
+			*items);
 	}
 	return dir;
 }
@@ -129,7 +117,7 @@ START_TEST(absolute_secret_path_and_missing_dirs)
 	struct ike_creds *cs;
 
 	/* a subdirectory inside private/ is no key file, and no problem */
-	sh("mkdir '%s/private/old'", dir);
+	test_sh("mkdir '%s/private/old'", dir);
 	snprintf(text, sizeof(text),
 		 "secrets {\n private-1 {\n  file = %s/private/moon.pem\n  secret = moon-secret\n"
 		 " }\n}\n",
@@ -201,7 +189,7 @@ START_TEST(file_problems)
 	struct problems p = { 0 };
 	struct ike_creds *cs;
 
-	sh("ln -s '%s/x509/nowhere.pem' '%s/x509/dangling.pem'", dir, dir);
+	test_sh("ln -s '%s/x509/nowhere.pem' '%s/x509/dangling.pem'", dir, dir);
 	cs = load(dir, NULL, &p);
 	ck_assert_msg(p.n == 5, "%s", p.all);
 	ck_assert_msg(strstr(p.all, "/x509/dangling.pem: cannot read: No such file or directory"),
@@ -249,29 +237,8 @@ static Suite *creds_suite(void)
 
 int main(void)
 {
-	const char *src = getenv("CONDUIT_SRCDIR");
-	char cmd[1024];
-	SRunner *sr;
-	int failed;
-
-	snprintf(top, sizeof(top), "%s/conduit-creds-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
+	if (test_pki_make("creds", NULL) != 0)
 		return EXIT_FAILURE;
-	}
-	snprintf(pki, sizeof(pki), "%s/pki", top);
-	snprintf(cmd, sizeof(cmd), "bash '%s/tests/uml/pki.sh' '%s'", src ? src : "..", pki);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "%s failed\n", cmd);
-		return EXIT_FAILURE;
-	}
 	now = (int64_t)time(NULL);
-	sr = srunner_create(creds_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_pki_run(creds_suite());
 }

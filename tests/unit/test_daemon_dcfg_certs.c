@@ -17,21 +17,10 @@
 #include "ike/cert.h"
 #include "ike/id.h"
 #include "ike/sig.h"
+#include "tests/unit/test_pki.h"
 #include "tests/unit/unit.h"
 
-static char top[300], pki[320], dir[320];
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(system(cmd) == 0, "%s", cmd);
-}
+static char dir[320];
 
 static struct conf *conf_of(const char *text)
 {
@@ -289,12 +278,13 @@ START_TEST(missing_files)
 	done(&v);
 
 	/* a file there but not loaded from swanctl's directories */
-	sh("cp '%s/moon.crt' '%s/elsewhere.pem'", pki, top);
+	test_sh("cp '%s/moon.crt' '%s/elsewhere.pem'", test_pki, test_pki_top);
 	{
 		char text[700];
 
 		snprintf(text, sizeof(text),
-			 "connections { c {\n remote {\n certs = %s/elsewhere.pem\n } } }\n", top);
+			 "connections { c {\n remote {\n certs = %s/elsewhere.pem\n } } }\n",
+			 test_pki_top);
 		convert(&v, text, true);
 	}
 	ck_assert_int_eq(v.rc, -ENOENT);
@@ -438,35 +428,14 @@ static Suite *suite(void)
 
 int main(void)
 {
-	const char *src = getenv("CONDUIT_SRCDIR");
-	char cmd[8192];
-	SRunner *sr;
-	int failed;
-
-	snprintf(top, sizeof(top), "%s/conduit-dcfg-certs-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(top)) {
-		perror("mkdtemp");
+	if (test_pki_make(
+		"dcfg-certs",
+		"mkdir -p swanctl && cd swanctl && "
+		"mkdir x509 x509ca private rsa && cp ../pki/root.crt x509ca/root.pem && "
+		"cp ../pki/inter.crt x509ca/inter.pem && cp ../pki/moon.crt x509/moon.pem && "
+		"cp ../pki/sun.crt x509/sun.pem && cp ../pki/carol.crt x509/carol.pem && "
+		"cp ../pki/moon.key private/moon.key && cp ../pki/sun.key rsa/sun.key") != 0)
 		return EXIT_FAILURE;
-	}
-	snprintf(pki, sizeof(pki), "%s/pki", top);
-	snprintf(dir, sizeof(dir), "%s/swanctl", top);
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/uml/pki.sh' '%s' && mkdir -p '%s' && cd '%s' && "
-		 "mkdir x509 x509ca private rsa && cp '%s/root.crt' x509ca/root.pem && "
-		 "cp '%s/inter.crt' x509ca/inter.pem && cp '%s/moon.crt' x509/moon.pem && "
-		 "cp '%s/sun.crt' x509/sun.pem && cp '%s/carol.crt' x509/carol.pem && "
-		 "cp '%s/moon.key' private/moon.key && cp '%s/sun.key' rsa/sun.key",
-		 src ? src : "..", pki, dir, dir, pki, pki, pki, pki, pki, pki, pki);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "%s failed\n", cmd);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", top);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	snprintf(dir, sizeof(dir), "%s/swanctl", test_pki_top);
+	return test_pki_run(suite());
 }

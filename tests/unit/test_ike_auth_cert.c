@@ -20,49 +20,15 @@
 #include "ike/sig.h"
 #include "ike/wire.h"
 #include "tests/unit/test_ike_engine_env.h"
+#include "tests/unit/test_pki.h"
 #include "tests/unit/unit.h"
 
-static char pki[256];
 static int64_t wall_now;
 
 static int64_t test_wall(void *ctx)
 {
 	(void)ctx;
 	return wall_now;
-}
-
-static uint8_t *load(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	uint8_t *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", pki, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_gt(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static struct ike_cert *cert(const char *name)
-{
-	size_t len;
-	uint8_t *d = load(name, &len);
-	const char *err = NULL;
-	struct ike_cert *c = ike_cert_parse(d, len, &err);
-
-	ck_assert_msg(c != NULL, "%s: %s", name, err);
-	free(d);
-	return c;
 }
 
 /* A finished set of "ca:root.crt", "ee:moon.crt", "key:moon.key",
@@ -72,24 +38,7 @@ static struct ike_creds *set_of(const char *const *items)
 	struct ike_creds *cs = ike_creds_new();
 
 	ck_assert_ptr_nonnull(cs);
-	for (; *items; items++) {
-		const char *it = *items, *err = NULL;
-		const char *name = strchr(it, ':') + 1;
-		size_t len;
-		uint8_t *d = load(name, &len);
-		int rc;
-
-		if (strncmp(it, "ca:", 3) == 0)
-			rc = ike_creds_add_cert(cs, IKE_CERT_KIND_CA, d, len, name, &err);
-		else if (strncmp(it, "ee:", 3) == 0)
-			rc = ike_creds_add_cert(cs, IKE_CERT_KIND_EE, d, len, name, &err);
-		else if (strncmp(it, "key:", 4) == 0)
-			rc = ike_creds_add_key(cs, d, len, NULL, name, &err);
-		else
-			rc = ike_creds_add_crl(cs, d, len, name, &err);
-		free(d);
-		ck_assert_msg(rc == 0, "%s: %s", it, err);
-	}
+	pki_add_all(cs, items);
 	/* expired.crt among ours is a problem it reports, and keeps */
 	ck_assert_int_ge(ike_creds_finish(cs, wall_now, NULL, NULL), 0);
 	return cs;
@@ -442,7 +391,7 @@ END_TEST
 /* send_cert = never: B knows A's certificate only as remote.certs. */
 START_TEST(pinned_without_cert_payload)
 {
-	struct ike_cert *moon = cert("moon.crt");
+	struct ike_cert *moon = pki_cert("moon.crt");
 	struct ac aa = { .local = IKE_AUTH_PUBKEY,
 			 .remote = IKE_AUTH_PUBKEY,
 			 .send_cert = IKE_SEND_CERT_NEVER,
@@ -586,7 +535,7 @@ END_TEST
  * (and another key) as remote.certs, and A sends none. */
 START_TEST(refuse_wrong_signature)
 {
-	struct ike_cert *moon2 = cert("moon2.crt");
+	struct ike_cert *moon2 = pki_cert("moon2.crt");
 	struct ac aa = { .local = IKE_AUTH_PUBKEY,
 			 .remote = IKE_AUTH_PUBKEY,
 			 .send_cert = IKE_SEND_CERT_NEVER,
@@ -841,38 +790,17 @@ static Suite *auth_cert_suite(void)
 
 int main(void)
 {
-	const char *src = getenv("CONDUIT_SRCDIR");
-	char cmd[1024];
-	SRunner *sr;
-	int failed;
-
 	tverbose = getenv("TVERBOSE") != NULL;
-	snprintf(pki, sizeof(pki), "%s/conduit-pki-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(pki)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	/* pki.sh's set, and moon2: moon's names on another key (self-signed),
 	 * for a signature that does not verify */
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/uml/pki.sh' '%s' && cd '%s' && "
-		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-		 "-keyout moon2.key -subj '/C=CH/O=conduit test/CN=moon.example.org' "
-		 "-addext subjectAltName=DNS:moon.example.org "
-		 "-addext keyUsage=digitalSignature -days 30 -out moon2.crt 2>/dev/null",
-		 src ? src : "..", pki, pki);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "making the PKI failed\n");
+	if (test_pki_make(
+		"pki",
+		"cd pki && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		"-nodes -keyout moon2.key -subj '/C=CH/O=conduit test/CN=moon.example.org' "
+		"-addext subjectAltName=DNS:moon.example.org "
+		"-addext keyUsage=digitalSignature -days 30 -out moon2.crt 2>/dev/null") != 0)
 		return 1;
-	}
 	/* after the PKI is made: its certificates start now */
 	wall_now = (int64_t)time(NULL) + 60;
-	sr = srunner_create(auth_cert_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", pki);
-	return failed ? 1 : 0;
+	return test_pki_run(auth_cert_suite());
 }

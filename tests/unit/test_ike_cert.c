@@ -12,74 +12,20 @@
 #include "ike/cert.h"
 #include "ike/engine.h"
 #include "ike/sig.h"
+#include "tests/unit/test_pki.h"
 #include "tests/unit/unit.h"
 
-static char pki[256];
 static int64_t now;
-
-static uint8_t *load(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	uint8_t *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", pki, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_gt(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static struct ike_cert *cert(const char *name)
-{
-	size_t len;
-	uint8_t *d = load(name, &len);
-	const char *err = NULL;
-	struct ike_cert *c = ike_cert_parse(d, len, &err);
-
-	ck_assert_msg(c != NULL, "%s: %s", name, err);
-	free(d);
-	return c;
-}
-
-static void add_cert(struct ike_creds *cs, enum ike_cert_kind kind, const char *name)
-{
-	size_t len;
-	uint8_t *d = load(name, &len);
-	const char *err = NULL;
-
-	ck_assert_msg(ike_creds_add_cert(cs, kind, d, len, name, &err) == 0, "%s: %s", name, err);
-	free(d);
-}
 
 static int add_key(struct ike_creds *cs, const char *name, const char *pass)
 {
 	size_t len;
-	uint8_t *d = load(name, &len);
+	uint8_t *d = pki_load(name, &len);
 	const char *err = NULL;
 	int r = ike_creds_add_key(cs, d, len, pass, name, &err);
 
 	free(d);
 	return r;
-}
-
-static void add_crl(struct ike_creds *cs, const char *name)
-{
-	size_t len;
-	uint8_t *d = load(name, &len);
-	const char *err = NULL;
-
-	ck_assert_msg(ike_creds_add_crl(cs, d, len, name, &err) == 0, "%s: %s", name, err);
-	free(d);
 }
 
 struct problems {
@@ -107,20 +53,7 @@ static struct ike_creds *set_of(struct problems *p, const char *const *items)
 	ck_assert_ptr_nonnull(cs);
 	if (!p)
 		p = &dummy;
-	for (; *items; items++) {
-		const char *it = *items;
-
-		if (strncmp(it, "ca:", 3) == 0)
-			add_cert(cs, IKE_CERT_KIND_CA, it + 3);
-		else if (strncmp(it, "ee:", 3) == 0)
-			add_cert(cs, IKE_CERT_KIND_EE, it + 3);
-		else if (strncmp(it, "key:", 4) == 0)
-			ck_assert_int_eq(add_key(cs, it + 4, NULL), 0);
-		else if (strncmp(it, "crl:", 4) == 0)
-			add_crl(cs, it + 4);
-		else
-			ck_abort_msg("bad item %s", it);
-	}
+	pki_add_all(cs, items);
 	ck_assert_int_eq(ike_creds_finish(cs, now, on_problem, p), p->n);
 	return cs;
 }
@@ -136,7 +69,7 @@ static enum ike_cert_status verify_at(const struct ike_creds *cs, const struct i
 	enum ike_cert_status s;
 
 	for (; *names; names++)
-		chain[n++] = cert(*names);
+		chain[n++] = pki_cert(*names);
 	s = ike_cert_verify(cs, t, chain, n, at, why, IKE_CERT_WHY_LEN);
 	for (size_t i = 0; i < n; i++)
 		ike_cert_unref(chain[i]);
@@ -156,9 +89,9 @@ static enum ike_cert_status verify_at(const struct ike_creds *cs, const struct i
 
 START_TEST(parse_pem_der)
 {
-	struct ike_cert *pem = cert("moon.crt"), *der = cert("moon.der");
+	struct ike_cert *pem = pki_cert("moon.crt"), *der = pki_cert("moon.der");
 	size_t len;
-	uint8_t *d = load("moon.der", &len);
+	uint8_t *d = pki_load("moon.der", &len);
 	const char *err = NULL;
 	char kt[32];
 
@@ -192,7 +125,7 @@ END_TEST
 START_TEST(hostile_der)
 {
 	size_t len;
-	uint8_t *d = load("sun.crt", &len), *der;
+	uint8_t *d = pki_load("sun.crt", &len), *der;
 	struct ike_cert *c = ike_cert_parse(d, len, NULL);
 	const uint8_t *orig;
 	const char *err;
@@ -229,7 +162,7 @@ START_TEST(hostile_keys_crls)
 
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		size_t len;
-		uint8_t *d = load(files[f], &len);
+		uint8_t *d = pki_load(files[f], &len);
 		bool crl = strstr(files[f], ".crl") != NULL;
 
 		for (size_t n = 0; n <= len; n++) {
@@ -266,14 +199,14 @@ START_TEST(key_types)
 		  { "root.crt", "ECDSA P-256" } };
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct ike_cert *c = cert(t[i].file);
+		struct ike_cert *c = pki_cert(t[i].file);
 		char kt[32];
 
 		ike_cert_key_type(c, kt, sizeof(kt));
 		ck_assert_str_eq(kt, t[i].type);
 		ike_cert_unref(c);
 	}
-	struct ike_cert *root = cert("root.crt");
+	struct ike_cert *root = pki_cert("root.crt");
 
 	ck_assert(ike_cert_self_signed(root));
 	ck_assert(ike_cert_is_ca(root));
@@ -288,8 +221,8 @@ START_TEST(set_chain_certreq)
 	struct problems p = { 0 };
 	struct ike_creds *cs =
 	    SET(&p, "ca:root.crt", "ca:inter.crt", "ee:moon.crt", "key:moon.key", "ee:sun.crt");
-	struct ike_cert *root = cert("root.crt"), *inter = cert("inter.crt"),
-			*other = cert("other-root.crt");
+	struct ike_cert *root = pki_cert("root.crt"), *inter = pki_cert("inter.crt"),
+			*other = pki_cert("other-root.crt");
 	const struct ike_cert *const *chain;
 	const struct ike_cert *own;
 	const uint8_t *cr;
@@ -317,7 +250,7 @@ START_TEST(set_chain_certreq)
 	/* the key id as openssl computes it (pki.sh: SHA-1 of the SPKI DER) */
 	{
 		size_t hlen;
-		uint8_t *hex = load("root.keyid", &hlen);
+		uint8_t *hex = pki_load("root.keyid", &hlen);
 		char got[41];
 
 		for (size_t i = 0; i < 20; i++)
@@ -395,7 +328,7 @@ START_TEST(set_keys_encrypted_der)
 	struct ike_creds *cs = ike_creds_new();
 	struct problems p = { 0 };
 
-	add_cert(cs, IKE_CERT_KIND_EE, "moon.crt");
+	pki_add_all(cs, (const char *const[]){ "ee:moon.crt", NULL });
 	ck_assert_int_eq(add_key(cs, "moon-enc.key", NULL), -EACCES);
 	ck_assert_int_eq(add_key(cs, "moon-enc.key", "wrong"), -EACCES);
 	ck_assert_int_eq(add_key(cs, "moon-enc.key", "moon-secret"), 0);
@@ -510,7 +443,7 @@ END_TEST
 static struct ike_cert *tampered_moon(void)
 {
 	size_t len;
-	uint8_t *d = load("moon.der", &len);
+	uint8_t *d = pki_load("moon.der", &len);
 	const char *err = NULL;
 	struct ike_cert *c;
 	bool done = false;
@@ -531,7 +464,7 @@ static struct ike_cert *tampered_moon(void)
 START_TEST(verify_bad_signature)
 {
 	struct ike_creds *cs = SET(NULL, "ca:root.crt");
-	struct ike_cert *chain[2] = { tampered_moon(), cert("inter.crt") };
+	struct ike_cert *chain[2] = { tampered_moon(), pki_cert("inter.crt") };
 	char why[IKE_CERT_WHY_LEN];
 	enum ike_cert_status s = ike_cert_verify(cs, NULL, chain, 2, now, why, sizeof(why));
 
@@ -575,7 +508,7 @@ START_TEST(verify_malformed)
 	char why[IKE_CERT_WHY_LEN];
 
 	for (size_t i = 0; i < IKE_CERT_MAX_CHAIN + 1; i++)
-		chain[i] = cert(i ? "inter.crt" : "moon.crt");
+		chain[i] = pki_cert(i ? "inter.crt" : "moon.crt");
 	ASSERT_STATUS(ike_cert_verify(cs, NULL, chain, 0, now, why, sizeof(why)),
 		      IKE_CERT_MALFORMED, why);
 	ASSERT_STATUS(
@@ -596,7 +529,7 @@ START_TEST(trust_cacerts)
 	struct ike_creds *cs = SET(NULL, "ca:root.crt", "ca:other-root.crt");
 	const struct ike_cert *root = ike_creds_by_source(cs, "root.crt");
 	const struct ike_cert *other = ike_creds_by_source(cs, "other-root.crt");
-	struct ike_cert *inter = cert("inter.crt");
+	struct ike_cert *inter = pki_cert("inter.crt");
 	struct ike_trust t = { .cacerts = &root, .n_cacerts = 1 };
 	char why[IKE_CERT_WHY_LEN];
 
@@ -767,7 +700,7 @@ END_TEST
 
 static struct ike_cert *cache_get(struct ike_cert_cache *cc, const char *name)
 {
-	struct ike_cert *c = cert(name), *got;
+	struct ike_cert *c = pki_cert(name), *got;
 	size_t len;
 	const uint8_t *der = ike_cert_der(c, &len);
 
@@ -870,7 +803,7 @@ START_TEST(engine_creds_and_cache)
 			       .random = e_random };
 	struct ike_engine *e = ike_engine_new(&env, NULL);
 	struct ike_creds *cs = SET(NULL, "ca:root.crt"), *cs2 = SET(NULL, "ca:other-root.crt");
-	struct ike_cert *moon = cert("moon.crt"), *a, *b;
+	struct ike_cert *moon = pki_cert("moon.crt"), *a, *b;
 	const uint8_t *der;
 	size_t len;
 	uint64_t hits, misses;
@@ -944,28 +877,8 @@ static Suite *cert_suite(void)
 /* The PKI is made once per run, in a directory of its own. */
 int main(void)
 {
-	const char *src = getenv("CONDUIT_SRCDIR");
-	char cmd[1024];
-	SRunner *sr;
-	int failed;
-
-	snprintf(pki, sizeof(pki), "%s/conduit-pki-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(pki)) {
-		perror("mkdtemp");
+	if (test_pki_make("pki", NULL) != 0)
 		return EXIT_FAILURE;
-	}
-	snprintf(cmd, sizeof(cmd), "bash '%s/tests/uml/pki.sh' '%s'", src ? src : "..", pki);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "%s failed\n", cmd);
-		return EXIT_FAILURE;
-	}
 	now = (int64_t)time(NULL);
-	sr = srunner_create(cert_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", pki);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_pki_run(cert_suite());
 }
