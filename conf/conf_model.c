@@ -105,6 +105,7 @@ struct secret_ids {
 	struct id_entry *set;
 	bool wildcard; /* a secret without ids, or with %any: everyone's */
 	bool address;  /* a secret with an IP address id: maybe ours, with no local id */
+	bool pattern;  /* a secret id with wildcards (*@example.org): may match anyone */
 };
 
 static void canonical_id(const char *id, char *buf, size_t len)
@@ -136,6 +137,10 @@ static void secret_ids_init(struct secret_ids *si, const struct conf *conf)
 			}
 			if (inet_pton(AF_INET, v, bin) == 1 || inet_pton(AF_INET6, v, bin) == 1)
 				si->address = true;
+			/* matched as a pattern at run time (daemon/dcfg.c);
+			 * this warning only compares text, so it stays quiet */
+			if (strchr(v, '*'))
+				si->pattern = true;
 			canonical_id(v, key, sizeof(key));
 			HASH_FIND_STR(si->set, key, e);
 			if (e)
@@ -176,10 +181,10 @@ static bool has_id(const struct secret_ids *si, const char *id)
 
 /* Whether some secret may apply to conn: one without ids or for %any, one
  * naming its local or remote id, or (without a local id, ours is our
- * address) one naming an address. */
+ * address) one naming an address; any pattern may. */
 static bool id_matches(const struct secret_ids *si, const struct conf_conn *conn)
 {
-	return si->wildcard || (si->address && !conn->local.id.value) ||
+	return si->wildcard || si->pattern || (si->address && !conn->local.id.value) ||
 	       has_id(si, conn->local.id.value) || has_id(si, conn->remote.id.value);
 }
 

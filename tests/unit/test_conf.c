@@ -1434,6 +1434,11 @@ START_TEST(test_psk_without_secret_warns)
 		       "  remote { id = peer }\n }\n}\n"
 		       "secrets { ike { id = %any\n secret = x } }\n");
 	conf_free(c);
+	/* a pattern id may match the peer (daemon/dcfg.c matches it) */
+	c = load_clean("connections {\n c {\n  local { auth = psk\n id = gw }\n"
+		       "  remote { id = alice@example.org }\n }\n}\n"
+		       "secrets { ike { id = *@example.org\n secret = x } }\n");
+	conf_free(c);
 
 	/* no secrets at all: nothing can apply */
 	ck_assert_int_eq(load_text("connections {\n c {\n  local { auth = psk }\n }\n}\n", &c, &d),
