@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "daemon/dcfg.h"
+#include "daemon/dcfg_internal.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,26 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <openssl/crypto.h>
-#include <uthash.h>
 
 #include "ike/cert.h"
 #include "ike/der.h"
-#include "ike/sig.h"
 #include "ike/id.h"
-#include "ike/alg.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
 
-/* One more error of the conversion (out->errors); the first one's rc is
- * what dcfg_conn_convert returns. */
-static int add_err(struct dcfg_conn *out, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int add_err(struct dcfg_conn *out, int rc, const char *fmt, ...)
+int dcfg_add_err(struct dcfg_conn *out, int rc, const char *fmt, ...)
 {
 	char **l = realloc(out->errors, (out->n_errors + 1) * sizeof(*l));
 	va_list ap;
@@ -310,309 +299,6 @@ static int gai_resolve(void *ctx, const char *name, struct ike_addr *v4, struct 
 
 const struct dcfg_resolver dcfg_dns = { gai_resolve, NULL };
 
-/*
- * How well a secret's ids match an identity, on strongSwan's scale
- * (enum ike_id_match): 20 an equal id, 19 a pattern with one wildcard
- * ("*@example.org"; a DN with n "*" values: 20 - n), 1 "%any" (a secret
- * without ids stands for %any), 0 none.
- */
-enum {
-	MATCH_NONE = IKE_ID_MATCH_NONE,
-	MATCH_ANY = IKE_ID_MATCH_ANY,
-	MATCH_PERFECT = IKE_ID_MATCH_PERFECT
-};
-
-/*
- * The secrets indexed by identity, built once per configuration (a
- * lookup per IKE_AUTH and per connection at load must not parse every
- * secret's ids: 10k users would make that 10^8 parses at load).
- */
-struct psk_secret {
-	const struct conf_secret *s;
-	size_t n_ids;
-	struct ike_id *ids; /* parsed; %any and unparsable ones left out */
-	bool wildcard;	    /* no ids, or %any: everyone's (MATCH_ANY) */
-	bool address;	    /* an IP address id: maybe ours when we have no id */
-	bool pattern;	    /* an id with wildcards: matched, not looked up */
-};
-
-#define ID_KEY_MAX (3 + IKE_ID_MAX_LEN)
-
-struct psk_by_id {
-	UT_hash_handle hh;
-	uint8_t key[ID_KEY_MAX]; /* id_key(): type, length, data */
-	size_t n, cap;
-	size_t *secrets; /* indexes, in file order */
-};
-
-struct psk_index {
-	size_t n;
-	struct psk_secret *v;
-	struct psk_by_id *ids;
-	size_t n_wild, n_addr, n_pat;
-	size_t *wild, *addr, *pat; /* indexes of wildcard / address-id / pattern secrets */
-};
-
-/* The hash key of an identity: type, length (2 octets), data with letter
- * case folded as dcfg_id_equal() ignores it (ike_id_fold_key()); its
- * length varies with the identity's, so a 10-octet FQDN is not hashed as
- * 515 octets. */
-static size_t id_key(const struct ike_id *id, uint8_t key[ID_KEY_MAX])
-{
-	return ike_id_fold_key(id->type, id->data, id->len, key);
-}
-
-static void psk_index_free(void *p)
-{
-	struct psk_index *x = p;
-	struct psk_by_id *b, *tmp;
-
-	if (!x)
-		return;
-	HASH_ITER (hh, x->ids, b, tmp) {
-		HASH_DEL(x->ids, b);
-		free(b->secrets);
-		free(b);
-	}
-	for (size_t i = 0; i < x->n; i++)
-		free(x->v[i].ids);
-	free(x->v);
-	free(x->wild);
-	free(x->addr);
-	free(x->pat);
-	free(x);
-}
-
-static int push(size_t **v, size_t *n, size_t *cap, size_t i)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 4;
-		size_t *p = realloc(*v, c * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
-	(*v)[(*n)++] = i;
-	return 0;
-}
-
-static struct psk_index *psk_index_build(const struct conf *conf)
-{
-	struct psk_index *x = calloc(1, sizeof(*x));
-	const struct conf_secret *s;
-	size_t cap_wild = 0, cap_addr = 0, cap_pat = 0, i = 0;
-
-	if (!x || !(x->v = calloc(conf->n_secrets ? conf->n_secrets : 1, sizeof(*x->v))))
-		goto fail;
-	TAILQ_FOREACH (s, &conf->secrets, entry) {
-		struct psk_secret *e = &x->v[i];
-
-		e->s = s;
-		e->wildcard = !s->n_ids;
-		e->ids = calloc(s->n_ids ? s->n_ids : 1, sizeof(*e->ids));
-		if (!e->ids)
-			goto fail;
-		for (size_t k = 0; k < s->n_ids; k++) {
-			char err[DCFG_ERR_LEN];
-			struct ike_id *id = &e->ids[e->n_ids];
-			struct psk_by_id *b;
-			uint8_t key[ID_KEY_MAX];
-			size_t klen;
-
-			if (!strcmp(s->ids[k].value, "%any")) {
-				e->wildcard = true;
-				continue;
-			}
-			if (dcfg_id_parse(s->ids[k].value, id, err, sizeof(err)))
-				continue;
-			e->n_ids++;
-			if (id->type == IKE_ID_IPV4_ADDR || id->type == IKE_ID_IPV6_ADDR)
-				e->address = true;
-			/* "*@example.org" names no identity to look up by:
-			 * such secrets are matched one by one (few, in
-			 * practice: a pattern stands for many users). */
-			if (ike_id_has_wildcards(id)) {
-				e->pattern = true;
-				continue;
-			}
-			klen = id_key(id, key);
-			HASH_FIND(hh, x->ids, key, klen, b);
-			if (!b) {
-				b = calloc(1, sizeof(*b));
-				if (!b)
-					goto fail;
-				memcpy(b->key, key, klen);
-				HASH_ADD(hh, x->ids, key, klen, b);
-			}
-			if ((!b->n || b->secrets[b->n - 1] != i) &&
-			    push(&b->secrets, &b->n, &b->cap, i))
-				goto fail;
-		}
-		if ((e->wildcard && push(&x->wild, &x->n_wild, &cap_wild, i)) ||
-		    ((e->wildcard || e->address) && push(&x->addr, &x->n_addr, &cap_addr, i)) ||
-		    (e->pattern && push(&x->pat, &x->n_pat, &cap_pat, i)))
-			goto fail;
-		x->n = ++i;
-	}
-	return x;
-fail:
-	psk_index_free(x);
-	return NULL;
-}
-
-/* The index of conf, built on first use and kept with it. */
-static const struct psk_index *psk_index_of(const struct conf *conf)
-{
-	if (!conf->cache)
-		return NULL;
-	if (!conf->cache->data) {
-		conf->cache->data = psk_index_build(conf);
-		conf->cache->free = psk_index_free;
-	}
-	return conf->cache->data;
-}
-
-static const struct psk_by_id *psk_of_id(const struct psk_index *x, const struct ike_id *id)
-{
-	struct psk_by_id *b;
-	uint8_t key[ID_KEY_MAX];
-	size_t klen;
-
-	if (!id || !id->type)
-		return NULL;
-	klen = id_key(id, key);
-	HASH_FIND(hh, x->ids, key, klen, b);
-	return b;
-}
-
-static int id_match(const struct psk_secret *e, const struct ike_id *want)
-{
-	int best = e->wildcard ? MATCH_ANY : MATCH_NONE;
-
-	for (size_t i = 0; i < e->n_ids; i++) {
-		int q;
-
-		if (e->pattern && ike_id_has_wildcards(&e->ids[i]))
-			q = ike_id_matches(&e->ids[i], want);
-		else if (dcfg_id_equal(&e->ids[i], want))
-			return MATCH_PERFECT;
-		else
-			continue;
-		if (q > best)
-			best = q;
-	}
-	return best;
-}
-
-struct best_psk {
-	const struct psk_index *x;
-	const struct ike_id *local, *remote;
-	size_t best;
-	int best_me, best_other;
-};
-
-/*
- * strongSwan's choice of a shared key: a secret applies when either
- * identity is among its ids (or it has none); of those, the best match of
- * the peer's identity wins, then the best match of ours, then the first in
- * the file. An identity not known here (no remote id: any peer; no local
- * id and no local address) is a wildcard every secret matches as %any, so
- * with no remote id ours alone decides.
- */
-static void consider_psk(struct best_psk *b, size_t i)
-{
-	const struct psk_secret *e = &b->x->v[i];
-	bool known = b->local && b->local->type;
-	int me = known ? id_match(e, b->local) : MATCH_ANY;
-	int other = id_match(e, b->remote);
-
-	if ((known			   ? me
-	     : (e->wildcard || e->address) ? MATCH_ANY
-					   : MATCH_NONE) == MATCH_NONE &&
-	    other == MATCH_NONE)
-		return;
-	if (other > b->best_other || (other == b->best_other && me > b->best_me) ||
-	    (other == b->best_other && me == b->best_me && i < b->best)) {
-		b->best = i;
-		b->best_me = me;
-		b->best_other = other;
-	}
-}
-
-const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
-					  const struct ike_id *remote_id)
-{
-	const struct psk_index *x = psk_index_of(conf);
-	struct best_psk b = { x, local_id, remote_id, SIZE_MAX, -1, -1 };
-	bool known = local_id && local_id->type;
-	const struct psk_by_id *l, *r;
-
-	if (!x || !x->n)
-		return NULL;
-	if (!remote_id || !remote_id->type) {
-		/* Any peer: every secret matches it as %any, so ours decides:
-		 * the first that names it, else the best pattern matching it,
-		 * else the first for everyone, else the first of all. */
-		l = known ? psk_of_id(x, local_id) : NULL;
-		if (!known)
-			return x->v[0].s;
-		if (l && l->n)
-			return x->v[l->secrets[0]].s;
-		for (size_t i = 0; i < x->n_pat; i++) {
-			int q = id_match(&x->v[x->pat[i]], local_id);
-
-			if (q > b.best_me && q > MATCH_ANY) {
-				b.best = x->pat[i];
-				b.best_me = q;
-			}
-		}
-		if (b.best != SIZE_MAX)
-			return x->v[b.best].s;
-		return x->n_wild ? x->v[x->wild[0]].s : x->v[0].s;
-	}
-	/* Only these can match either identity: the others are skipped by
-	 * the rule above. And the peer's identity ranks first: secrets that
-	 * name it beat all others, then those whose pattern matches it, then
-	 * those for everyone (%any), then those that name only ours (or
-	 * match ours with a pattern); so the first group with a match of
-	 * the peer decides, patterns and %any ranked together. */
-	r = psk_of_id(x, remote_id);
-	l = known ? psk_of_id(x, local_id) : NULL;
-	if (r && r->n) {
-		for (size_t i = 0; i < r->n; i++)
-			consider_psk(&b, r->secrets[i]);
-		return x->v[b.best].s;
-	}
-	for (size_t i = 0; i < x->n_pat; i++)
-		consider_psk(&b, x->pat[i]);
-	for (size_t i = 0; i < x->n_wild; i++)
-		consider_psk(&b, x->wild[i]);
-	if (b.best != SIZE_MAX && b.best_other > MATCH_NONE)
-		return x->v[b.best].s;
-	/* none matches the peer: ours decides among those that match it */
-	if (l && l->n)
-		consider_psk(&b, l->secrets[0]);
-	else if (!known && x->n_addr)
-		consider_psk(&b, x->addr[0]);
-	return b.best == SIZE_MAX ? NULL : x->v[b.best].s;
-}
-
-int dcfg_psk_copy(const struct conf *conf, const struct ike_id *local, const struct ike_id *remote,
-		  uint8_t *key, size_t max, size_t *len)
-{
-	const struct conf_secret *s = dcfg_psk_lookup(conf, local, remote);
-
-	if (!s)
-		return -ENOKEY;
-	if (s->key_len > max)
-		return -EMSGSIZE;
-	memcpy(key, s->key, s->key_len);
-	*len = s->key_len;
-	return 0;
-}
-
 static bool addr_equal(const struct ike_addr *a, const struct ike_addr *b)
 {
 	return a->family == b->family && a->port == b->port && !memcmp(a->ip, b->ip, sizeof(a->ip));
@@ -668,7 +354,7 @@ static char *join(const struct conf_list *l)
 	return s;
 }
 
-static const char *locstr(const struct conf_loc *loc, char *buf, size_t len)
+const char *dcfg_locstr(const struct conf_loc *loc, char *buf, size_t len)
 {
 	if (loc->file && loc->line)
 		snprintf(buf, len, "%s:%u: ", loc->file, loc->line);
@@ -717,8 +403,9 @@ static int conv_addrs(const struct conf_list *l, const char *conn, const char *k
 		rc = dcfg_addr_parse(text, &a, why, sizeof(why));
 		if (rc) {
 			/* the next entries may be wrong too: say so in one run */
-			add_err(out, rc, "%sconnection %s: %s: %s",
-				locstr(&l->items[i].loc, where, sizeof(where)), conn, key, why);
+			dcfg_add_err(out, rc, "%sconnection %s: %s: %s",
+				     dcfg_locstr(&l->items[i].loc, where, sizeof(where)), conn, key,
+				     why);
 			first = first ? first : rc;
 			continue;
 		}
@@ -818,7 +505,7 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 	ends = calloc(nl + nr + 1, sizeof(*ends));
 	if (!out->ranges || !ends) {
 		free(ends);
-		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+		return dcfg_add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
 	}
 	l.ranges = out->ranges;
 	l.ends = ends;
@@ -850,11 +537,11 @@ static int conv_endpoints(const struct conf_conn *cc, const struct dcfg_resolver
 		if (!reach && !out->has_names) {
 			/* Our end of the tunnel must be of the peer's family:
 			 * say so now rather than fail at the first initiate. */
-			add_err(out, -EINVAL,
-				"%sconnection %s: local_addrs has no %s address to reach %s",
-				locstr(&cc->local_addrs.loc, where, sizeof(where)), cc->name,
-				cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
-				inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
+			dcfg_add_err(out, -EINVAL,
+				     "%sconnection %s: local_addrs has no %s address to reach %s",
+				     dcfg_locstr(&cc->local_addrs.loc, where, sizeof(where)),
+				     cc->name, cfg->remote.family == AF_INET6 ? "IPv6" : "IPv4",
+				     inet_ntop(cfg->remote.family, cfg->remote.ip, ip, sizeof(ip)));
 			free(ends);
 			return -EINVAL;
 		}
@@ -909,9 +596,9 @@ static int check_proposals(const struct conf_list *l, uint8_t protocol, const ch
 	for (size_t i = 0; i < l->n; i++) {
 		if (!ike_proposals_parse(l->items[i].value, protocol, p, 2, &n, why, sizeof(why)))
 			continue;
-		rc = add_err(out, -EINVAL, "%s%s%s: %s",
-			     locstr(&l->items[i].loc, where, sizeof(where)),
-			     whose(conn, child, who, sizeof(who)), key, why);
+		rc = dcfg_add_err(out, -EINVAL, "%s%s%s: %s",
+				  dcfg_locstr(&l->items[i].loc, where, sizeof(where)),
+				  whose(conn, child, who, sizeof(who)), key, why);
 	}
 	return rc;
 }
@@ -928,9 +615,9 @@ static int check_ts(const struct conf_list *l, const char *key, const char *conn
 	for (size_t i = 0; i < l->n; i++) {
 		if (!ike_ts_parse(l->items[i].value, &ts, why, sizeof(why)))
 			continue;
-		rc = add_err(out, -EINVAL, "%s%s%s: %s",
-			     locstr(&l->items[i].loc, where, sizeof(where)),
-			     whose(conn, child, who, sizeof(who)), key, why);
+		rc = dcfg_add_err(out, -EINVAL, "%s%s%s: %s",
+				  dcfg_locstr(&l->items[i].loc, where, sizeof(where)),
+				  whose(conn, child, who, sizeof(who)), key, why);
 	}
 	return rc;
 }
@@ -957,7 +644,7 @@ static void weak_in(const struct conf_list *l, uint8_t protocol, const char *con
 				snprintf(msg, sizeof(msg),
 					 "%s%s%s: weak algorithm '%s' in proposal '%s' (accepted; "
 					 "RFC 8221 and RFC 8247 advise against it)",
-					 locstr(&l->items[i].loc, where, sizeof(where)),
+					 dcfg_locstr(&l->items[i].loc, where, sizeof(where)),
 					 whose(conn, child, who, sizeof(who)), key,
 					 ike_alg_keyword(a), l->items[i].value);
 				warn(arg, msg);
@@ -1002,8 +689,8 @@ static int conv_id(const struct conf_auth_round *r, const char *conn, const char
 		return 0;
 	rc = dcfg_id_parse(r->id.value, id, why, sizeof(why));
 	if (rc)
-		add_err(out, rc, "%sconnection %s: %s id: %s",
-			locstr(&r->id.loc, where, sizeof(where)), conn, side, why);
+		dcfg_add_err(out, rc, "%sconnection %s: %s id: %s",
+			     dcfg_locstr(&r->id.loc, where, sizeof(where)), conn, side, why);
 	return rc;
 }
 
@@ -1042,10 +729,11 @@ static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
 		struct ike_child_cfg *k = &out->children[i];
 
 		if (strlen(ch->name) >= sizeof(k->name)) {
-			rc = add_err(out, -EINVAL,
-				     "%sconnection %s: child %s: name longer than %zu characters",
-				     locstr(&ch->loc, where, sizeof(where)), cc->name, ch->name,
-				     sizeof(k->name) - 1);
+			rc = dcfg_add_err(
+			    out, -EINVAL,
+			    "%sconnection %s: child %s: name longer than %zu characters",
+			    dcfg_locstr(&ch->loc, where, sizeof(where)), cc->name, ch->name,
+			    sizeof(k->name) - 1);
 			continue;
 		}
 		strcpy(k->name, ch->name);
@@ -1060,7 +748,7 @@ static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
 		k->remote_ts = keep(out, join(&ch->remote_ts));
 		k->esp_proposals = keep(out, join(&ch->esp_proposals));
 		if (!k->local_ts || !k->remote_ts || !k->esp_proposals)
-			return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+			return dcfg_add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
 		k->rekey_time = clamp32(ch->rekey_time);
 		k->life_time = clamp32(ch->life_time);
 		k->rand_time = clamp32(ch->rand_time);
@@ -1077,234 +765,6 @@ static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
 	}
 	out->cfg.n_children = i;
 	out->cfg.children = out->children;
-	return rc;
-}
-
-/* ---- public key authentication ---- */
-
-uint32_t dcfg_sig_schemes(uint32_t conf_sig)
-{
-	/* ECDSA with a hash is both encodings: RFC 7427's and the classic
-	 * method of the curve that goes with the hash (RFC 4754) */
-	static const struct {
-		enum conf_sig c;
-		uint32_t ike;
-	} map[] = {
-		{ CONF_SIG_RSA_SHA1, 1u << IKE_SIG_RSA_SHA1_CLASSIC },
-		{ CONF_SIG_RSA_SHA256, 1u << IKE_SIG_RSA_PKCS1_SHA256 },
-		{ CONF_SIG_RSA_SHA384, 1u << IKE_SIG_RSA_PKCS1_SHA384 },
-		{ CONF_SIG_RSA_SHA512, 1u << IKE_SIG_RSA_PKCS1_SHA512 },
-		{ CONF_SIG_PSS_SHA256, 1u << IKE_SIG_RSA_PSS_SHA256 },
-		{ CONF_SIG_PSS_SHA384, 1u << IKE_SIG_RSA_PSS_SHA384 },
-		{ CONF_SIG_PSS_SHA512, 1u << IKE_SIG_RSA_PSS_SHA512 },
-		{ CONF_SIG_ECDSA_SHA256,
-		  1u << IKE_SIG_ECDSA_SHA256 | 1u << IKE_SIG_ECDSA_256_CLASSIC },
-		{ CONF_SIG_ECDSA_SHA384,
-		  1u << IKE_SIG_ECDSA_SHA384 | 1u << IKE_SIG_ECDSA_384_CLASSIC },
-		{ CONF_SIG_ECDSA_SHA512,
-		  1u << IKE_SIG_ECDSA_SHA512 | 1u << IKE_SIG_ECDSA_521_CLASSIC },
-		{ CONF_SIG_ED25519, 1u << IKE_SIG_ED25519 },
-		{ CONF_SIG_ED448, 1u << IKE_SIG_ED448 },
-	};
-	uint32_t out = 0;
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (conf_sig & (1u << map[i].c))
-			out |= map[i].ike;
-	return out;
-}
-
-/* The subject of a certificate as an ID_DER_ASN1_DN; false when it does
- * not fit an identity. */
-static bool cert_subject_id(const struct ike_cert *c, struct ike_id *id)
-{
-	X509_NAME *name = X509_get_subject_name(ike_cert_x509(c));
-	int len = name ? i2d_X509_NAME(name, NULL) : -1;
-	unsigned char *p = NULL;
-
-	memset(id, 0, sizeof(*id));
-	if (len <= 0 || (size_t)len > sizeof(id->data))
-		return false;
-	p = id->data;
-	if (i2d_X509_NAME(name, &p) != len)
-		return false;
-	id->type = IKE_ID_DER_ASN1_DN;
-	id->len = (uint16_t)len;
-	return true;
-}
-
-bool dcfg_cert_has_id(const struct ike_cert *cert, const struct ike_id *id)
-{
-	/* the engine's own test, so that --check agrees with it */
-	return ike_cert_has_id(cert, id->type, id->data, id->len);
-}
-
-/* The configuration holds const pointers; dcfg_conn keeps references. */
-static struct ike_cert *unconst_cert(const struct ike_cert *c)
-{
-	union {
-		const struct ike_cert *c;
-		struct ike_cert *m;
-	} u = { .c = c };
-	return u.m;
-}
-
-/* A file of local.certs, remote.certs or remote.cacerts: the loaded
- * certificate, or NULL with an error at the item's place. */
-static const struct ike_cert *find_cert(const struct dcfg_creds *cr, const struct conf_str *item,
-					const char *sub, const char *conn, const char *key,
-					struct dcfg_conn *out)
-{
-	char path[4096], where[300];
-	const struct ike_cert *c = NULL;
-
-	if (item->value[0] == '/')
-		snprintf(path, sizeof(path), "%s", item->value);
-	else
-		snprintf(path, sizeof(path), "%s/%s/%s", cr && cr->dir ? cr->dir : ".", sub,
-			 item->value);
-	if (cr && cr->cs)
-		c = ike_creds_by_source(cr->cs, path);
-	if (c)
-		return c;
-	if (access(path, F_OK) < 0)
-		add_err(out, -ENOENT, "%sconnection %s: %s: no certificate file %s",
-			locstr(&item->loc, where, sizeof(where)), conn, key, path);
-	else
-		add_err(out, -ENOENT,
-			"%sconnection %s: %s: %s is not a certificate conduit loaded (only "
-			"files in %s/%s/ are)",
-			locstr(&item->loc, where, sizeof(where)), conn, key, path,
-			cr && cr->dir ? cr->dir : ".", sub);
-	return NULL;
-}
-
-static const char *auth_where(const struct conf_auth_round *r, const struct conf_conn *cc,
-			      char *buf, size_t len)
-{
-	return locstr(r->auth_text.value ? &r->auth_text.loc
-		      : r->loc.line	 ? &r->loc
-					 : &cc->loc,
-		      buf, len);
-}
-
-/* Our side: the method, the certificate and, when none is written, the
- * identity from it. */
-static int conv_local_auth(const struct conf_conn *cc, const struct dcfg_creds *cr,
-			   struct dcfg_conn *out)
-{
-	const struct conf_auth_round *r = &cc->local;
-	struct ike_auth_cfg *a = &out->cfg.local_auth;
-	struct ike_id *id = &out->cfg.local_id;
-	const struct ike_cert *cert = NULL;
-	char where[300], idtext[256];
-
-	a->method = r->auth == CONF_AUTH_PSK ? IKE_AUTH_PSK : IKE_AUTH_PUBKEY;
-	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);
-	a->prefer_pss = r->pss;
-	if (r->certs.n) {
-		cert = find_cert(cr, &r->certs.items[0], "x509", cc->name, "local certs", out);
-		if (!cert)
-			return -ENOENT;
-		if (!ike_creds_key(cr->cs, cert))
-			return add_err(out, -ENOKEY,
-				       "%sconnection %s: local certs: %s has no private key in "
-				       "private/, rsa/, ecdsa/ or pkcs8/",
-				       locstr(&r->certs.items[0].loc, where, sizeof(where)),
-				       cc->name, r->certs.items[0].value);
-	}
-	if (a->method != IKE_AUTH_PUBKEY)
-		goto done;
-	if (!cert && id->type) {
-		/* strongSwan looks for a certificate of ours with the id */
-		size_t n = cr && cr->cs ? ike_creds_n_own(cr->cs) : 0;
-
-		for (size_t i = 0; i < n && !cert; i++)
-			if (dcfg_cert_has_id(ike_creds_own(cr->cs, i), id))
-				cert = ike_creds_own(cr->cs, i);
-		if (!cert) {
-			ike_id_format(id->type, id->data, id->len, idtext, sizeof(idtext));
-			return add_err(out, -ENOKEY,
-				       "%sconnection %s: local id \"%s\": no certificate of ours "
-				       "(x509/ with its key) carries it; name one in local certs",
-				       locstr(&r->id.loc, where, sizeof(where)), cc->name, idtext);
-		}
-	}
-	if (!cert && !(cr && cr->cs && ike_creds_n_own(cr->cs)))
-		return add_err(out, -ENOKEY,
-			       "%sconnection %s: local auth = %s needs a certificate with its "
-			       "private key, and none is loaded (x509/ and private/)",
-			       auth_where(r, cc, where, sizeof(where)), cc->name,
-			       r->auth_text.value ? r->auth_text.value : "pubkey");
-done:
-	if (cert && !id->type && !r->id.value && !cert_subject_id(cert, id))
-		return add_err(out, -EINVAL,
-			       "%sconnection %s: the subject of %s is too long for an identity: "
-			       "set local id",
-			       locstr(&r->certs.items[0].loc, where, sizeof(where)), cc->name,
-			       r->certs.items[0].value);
-	/* strongSwan only warns at run time; at load it is surely a mistake */
-	if (cert && id->type && a->method == IKE_AUTH_PUBKEY && !dcfg_cert_has_id(cert, id)) {
-		ike_id_format(id->type, id->data, id->len, idtext, sizeof(idtext));
-		return add_err(
-		    out, -EINVAL,
-		    "%sconnection %s: local id \"%s\" is not in certificate %s "
-		    "(subject \"%s\" or its subjectAltNames)",
-		    locstr(r->id.value ? &r->id.loc : &r->certs.items[0].loc, where, sizeof(where)),
-		    cc->name, idtext, r->certs.n ? r->certs.items[0].value : "?",
-		    ike_cert_subject(cert));
-	}
-	if (a->method == IKE_AUTH_PUBKEY)
-		a->cert = ike_cert_ref(unconst_cert(cert));
-	return 0;
-}
-
-/* The peer's side: method, constraints, trust. */
-static int conv_remote_auth(const struct conf_conn *cc, const struct dcfg_creds *cr,
-			    struct dcfg_conn *out)
-{
-	const struct conf_auth_round *r = &cc->remote;
-	struct ike_auth_cfg *a = &out->cfg.remote_auth;
-	int rc = 0;
-
-	a->method = r->auth == CONF_AUTH_PSK	  ? IKE_AUTH_PSK
-		    : r->auth == CONF_AUTH_PUBKEY ? IKE_AUTH_PUBKEY
-						  : IKE_AUTH_ANY;
-	a->sig_schemes = dcfg_sig_schemes(r->ike_sig_schemes);
-	a->trust.chain_schemes = dcfg_sig_schemes(r->sig_schemes);
-	a->prefer_pss = r->pss;
-	a->trust.revocation = r->revocation == CONF_REVOCATION_STRICT  ? IKE_REVOCATION_STRICT
-			      : r->revocation == CONF_REVOCATION_IFURI ? IKE_REVOCATION_IFURI
-								       : IKE_REVOCATION_RELAXED;
-	out->cacerts = calloc(r->cacerts.n + 1, sizeof(*out->cacerts));
-	out->pinned = calloc(r->certs.n + 1, sizeof(*out->pinned));
-	if (!out->cacerts || !out->pinned)
-		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
-	for (size_t i = 0; i < r->cacerts.n; i++) {
-		const struct ike_cert *c =
-		    find_cert(cr, &r->cacerts.items[i], "x509ca", cc->name, "remote cacerts", out);
-
-		if (!c) {
-			rc = -ENOENT;
-			continue;
-		}
-		out->cacerts[a->trust.n_cacerts++] = ike_cert_ref(unconst_cert(c));
-	}
-	for (size_t i = 0; i < r->certs.n; i++) {
-		const struct ike_cert *c =
-		    find_cert(cr, &r->certs.items[i], "x509", cc->name, "remote certs", out);
-
-		if (!c) {
-			rc = -ENOENT;
-			continue;
-		}
-		out->pinned[a->trust.n_pinned++] = ike_cert_ref(unconst_cert(c));
-	}
-	a->trust.cacerts = a->trust.n_cacerts ? out->cacerts : NULL;
-	a->trust.pinned = a->trust.n_pinned ? out->pinned : NULL;
-	/* strongSwan: the identity of a pinned certificate's subject */
-	if (!out->cfg.remote_id.type && !r->id.value && a->trust.n_pinned)
-		cert_subject_id(out->pinned[0], &out->cfg.remote_id);
 	return rc;
 }
 
@@ -1328,17 +788,18 @@ static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct 
 	/* Without a remote id every secret may be the peer's (the engine
 	 * asks again with its identity): only none at all is an error. */
 	if (!sec && !conf->n_secrets)
-		return add_err(out, -ENOKEY,
-			       "%sconnection %s: no pre-shared key: secrets has no ike section",
-			       locstr(&cc->loc, where, sizeof(where)), cc->name);
+		return dcfg_add_err(
+		    out, -ENOKEY, "%sconnection %s: no pre-shared key: secrets has no ike section",
+		    dcfg_locstr(&cc->loc, where, sizeof(where)), cc->name);
 	if (!sec)
-		return add_err(out, -ENOKEY,
-			       "%sconnection %s: no pre-shared key (secrets { ike... }) matches "
-			       "its identities",
-			       locstr(&cc->loc, where, sizeof(where)), cc->name);
+		return dcfg_add_err(
+		    out, -ENOKEY,
+		    "%sconnection %s: no pre-shared key (secrets { ike... }) matches "
+		    "its identities",
+		    dcfg_locstr(&cc->loc, where, sizeof(where)), cc->name);
 	out->psk = malloc(sec->key_len ? sec->key_len : 1);
 	if (!out->psk)
-		return add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+		return dcfg_add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
 	memcpy(out->psk, sec->key, sec->key_len);
 	out->psk_len = sec->key_len;
 	cfg->psk = out->psk;
@@ -1363,8 +824,9 @@ int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(cc->name) >= sizeof(cfg->name)) {
-		add_err(out, -EINVAL, "%sconnection %s: name longer than %zu characters",
-			locstr(&cc->loc, where, sizeof(where)), cc->name, sizeof(cfg->name) - 1);
+		dcfg_add_err(out, -EINVAL, "%sconnection %s: name longer than %zu characters",
+			     dcfg_locstr(&cc->loc, where, sizeof(where)), cc->name,
+			     sizeof(cfg->name) - 1);
 		goto out;
 	}
 	strcpy(cfg->name, cc->name);
@@ -1380,7 +842,7 @@ int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
 	out->dchildren = calloc(cc->n_children ? cc->n_children : 1, sizeof(*out->dchildren));
 	out->strings = calloc(3 * cc->n_children + 1, sizeof(char *));
 	if (!out->proposals || !out->children || !out->dchildren || !out->strings) {
-		add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
+		dcfg_add_err(out, -ENOMEM, "connection %s: out of memory", cc->name);
 		goto out;
 	}
 	cfg->proposals = out->proposals;
@@ -1407,8 +869,8 @@ int dcfg_conn_convert_creds(const struct conf *conf, const struct conf_conn *cc,
 	conv_children(cc, out);
 	/* the certificates, and the identities that default to theirs */
 	if (!ids) {
-		ids |= conv_local_auth(cc, creds, out);
-		ids |= conv_remote_auth(cc, creds, out);
+		ids |= dcfg_conv_local_auth(cc, creds, out);
+		ids |= dcfg_conv_remote_auth(cc, creds, out);
 	}
 	cfg->send_cert = cc->send_cert == CONF_SEND_CERT_ALWAYS	 ? IKE_SEND_CERT_ALWAYS
 			 : cc->send_cert == CONF_SEND_CERT_NEVER ? IKE_SEND_CERT_NEVER
@@ -1434,12 +896,12 @@ out:
 void dcfg_conn_free(struct dcfg_conn *c)
 {
 	for (size_t i = 0; c->cacerts && i < c->cfg.remote_auth.trust.n_cacerts; i++)
-		ike_cert_unref(unconst_cert(c->cacerts[i]));
+		ike_cert_unref(dcfg_unconst_cert(c->cacerts[i]));
 	for (size_t i = 0; c->pinned && i < c->cfg.remote_auth.trust.n_pinned; i++)
-		ike_cert_unref(unconst_cert(c->pinned[i]));
+		ike_cert_unref(dcfg_unconst_cert(c->pinned[i]));
 	free(c->cacerts);
 	free(c->pinned);
-	ike_cert_unref(unconst_cert(c->cfg.local_auth.cert));
+	ike_cert_unref(dcfg_unconst_cert(c->cfg.local_auth.cert));
 	if (c->psk) {
 		OPENSSL_cleanse(c->psk, c->psk_len);
 		free(c->psk);
