@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* conf/'s model to the engine's configuration: identities, addresses
+ * (names resolved), proposals and selectors checked, children, every
+ * error of a connection at its key's file:line; the PSK choice is in
+ * dcfg_psk.c, public key authentication in dcfg_auth.c. */
 #include "config.h"
 
 #include "daemon/dcfg.h"
