@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -755,6 +756,21 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 		const struct loaded *l = oc ? loaded_find(d, cc->name) : NULL;
 		bool same = l && conf_conn_equal(oc, cc);
 
+		/* Written as before, with PSK both ways and a local id: what
+		 * the reload could change is its key. The same secret as
+		 * loaded leaves it unchanged without converting it again (a
+		 * reload of 10k unchanged connections spent a sixth of its
+		 * time there); anything else is converted and checked. */
+		if (same && unchanged && cc->local.auth == CONF_AUTH_PSK &&
+		    cc->remote.auth == CONF_AUTH_PSK && l->dc.cfg.local_id.type && l->dc.psk) {
+			const struct conf_secret *s = dcfg_conn_psk(conf, &l->dc.cfg);
+
+			if (s && s->key_len == l->dc.psk_len &&
+			    CRYPTO_memcmp(s->key, l->dc.psk, s->key_len) == 0) {
+				unchanged[i++] = true;
+				continue;
+			}
+		}
 		rc = dcfg_conn_convert_creds(conf, cc, resolve ? &dcfg_dns : NULL, cr, &dc, err,
 					     sizeof(err));
 		if (!rc && dc.warning[0] && !same)
@@ -1437,6 +1453,11 @@ int main(int argc, char **argv)
 	int c, rc, status = 1;
 
 	memset(d, 0, sizeof(*d));
+	/* No fastbins: a configuration is parsed into hundreds of thousands
+	 * of small allocations, and freeing them next to larger ones made
+	 * glibc consolidate its fastbins over and over (a quarter of a
+	 * reload of 10k connections); small blocks still come from tcache. */
+	mallopt(M_MXFAST, 0);
 	memset(&eopts, 0, sizeof(eopts));
 	TAILQ_INIT(&d->pending);
 	d->config_path = DEFAULT_CONFIG;

@@ -773,12 +773,9 @@ static int conv_children(const struct conf_conn *cc, struct dcfg_conn *out)
 }
 
 /* The PSK strongSwan would use for the configured identities. */
-static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out)
+const struct conf_secret *dcfg_conn_psk(const struct conf *conf, const struct ike_conn_cfg *cfg)
 {
-	struct ike_conn_cfg *cfg = &out->cfg;
-	const struct conf_secret *sec;
 	struct ike_id lid;
-	char where[300];
 
 	/* strongSwan looks the key up with our address as our identity when
 	 * none is configured. */
@@ -788,7 +785,15 @@ static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct 
 		lid.len = cfg->local.family == AF_INET ? 4 : 16;
 		memcpy(lid.data, cfg->local.ip, lid.len);
 	}
-	sec = dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
+	return dcfg_psk_lookup(conf, lid.type ? &lid : NULL, &cfg->remote_id);
+}
+
+static int conv_psk(const struct conf *conf, const struct conf_conn *cc, struct dcfg_conn *out)
+{
+	struct ike_conn_cfg *cfg = &out->cfg;
+	const struct conf_secret *sec = dcfg_conn_psk(conf, cfg);
+	char where[300];
+
 	/* Without a remote id every secret may be the peer's (the engine
 	 * asks again with its identity): only none at all is an error. */
 	if (!sec && !conf->n_secrets)

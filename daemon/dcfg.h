@@ -145,6 +145,10 @@ extern const struct dcfg_resolver dcfg_dns;
  */
 const struct conf_secret *dcfg_psk_lookup(const struct conf *conf, const struct ike_id *local_id,
 					  const struct ike_id *remote_id);
+/* The secret a converted connection's PSK comes from: dcfg_psk_lookup()
+ * with cfg's identities, our address standing for ours when none is
+ * configured (as strongSwan looks it up); NULL when none matches. */
+const struct conf_secret *dcfg_conn_psk(const struct conf *conf, const struct ike_conn_cfg *cfg);
 
 /* A dpd_action or close_action as the engine takes it (enum
  * ike_child_action): start/restart -> RESTART, trap -> TRAP, none -> NONE. */
