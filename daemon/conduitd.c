@@ -9,8 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <grp.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -49,6 +47,7 @@
 #include "daemon/monitor.h"
 #include "daemon/monitor_event.h"
 #include "daemon/net.h"
+#include "daemon/options.h"
 #include "daemon/route.h"
 #include "daemon/trap.h"
 #include "ike/cert.h"
@@ -59,7 +58,6 @@
 #include "ike/ts.h"
 #include "kernel-iface/xfrm.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR_CONDUIT "/conduit.conf"
 #define SHUTDOWN_GRACE_MS 1000
 
 
@@ -1251,133 +1249,6 @@ static void setup_watchdog(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
-#define OPT_NAT_TRANSPORT 1000 /* long options only */
-#define OPT_KERNEL 1001
-#define OPT_CONTROL_GROUP 1002
-#define OPT_FRAGMENT_SIZE 1003
-#define OPT_FRAGMENT_SIZE_V4 1004
-#define OPT_FRAGMENT_SIZE_V6 1005
-#define OPT_SWANCTL_DIR 1006
-#define OPT_UPDOWN_TIMEOUT 1007
-#define OPT_INSTALL_ROUTES 1008
-#define OPT_ROUTING_TABLE 1009
-#define OPT_ROUTING_PRIO 1010
-#define OPT_MONITOR_QUEUE 1030
-#define OPT_WORKERS 1031
-
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: conduitd [OPTION]...\n"
-		   "The conduit IKEv2/IPsec daemon.\n"
-		   "\n"
-		   "  -c, --config FILE     configuration file (default " DEFAULT_CONFIG ")\n"
-		   "  -f, --foreground      stay in the foreground and log to stderr (for\n"
-		   "                        systemd); without it, detach and log to syslog\n"
-		   "  -l, --log-level LVL   error, warn, info (default), debug or trace\n"
-		   "  -s, --control PATH    control socket (default " CTL_DEFAULT_PATH ");\n"
-		   "                        conduitctl takes the same -s/--control (-c is\n"
-		   "                        this configuration option, never the socket);\n"
-		   "                        the lock file " INSTANCE_LOCK_NAME " beside it keeps a\n"
-		   "                        second conduitd from touching the kernel\n"
-		   "      --control-group GROUP\n"
-		   "                        give the control socket (0660) and its directory\n"
-		   "                        (0750) to GROUP, so its members can use conduitctl\n"
-		   "  -n, --check           load and validate the configuration, print every\n"
-		   "                        problem, exit 0 if it is valid; touches nothing\n"
-		   "      --swanctl-dir DIR where x509/, x509ca/, x509crl/, private/, rsa/,\n"
-		   "                        ecdsa/ and pkcs8/ are (default: the configuration\n"
-		   "                        file's directory)\n"
-		   "  -T, --retransmit-timeout TIME\n"
-		   "                        first retransmission of an unanswered request\n"
-		   "                        after TIME (seconds, e.g. 0.5, or 500ms; default\n"
-		   "                        1), each next one after twice the wait before\n"
-		   "  -R, --retransmit-tries N\n"
-		   "                        retransmissions before the peer counts as gone\n"
-		   "                        (default 5): with the defaults a request fails,\n"
-		   "                        and a peer that stopped answering DPD is dead,\n"
-		   "                        63 s after it was first sent (TIME * (2^(N+1) - 1))\n"
-		   "  -k, --nat-keepalive S NAT-T keepalive interval when behind a NAT, in\n"
-		   "                        seconds (default 20, 0: none; charon.keep_alive)\n"
-		   "      --nat-transport   allow transport mode CHILD SAs across a NAT\n"
-		   "      --fragment-size N largest IP datagram (IP and UDP headers and the\n"
-		   "                        non-ESP marker included) an IKE message or\n"
-		   "                        fragment may take, both families (default 1280;\n"
-		   "                        0: 576 for IPv4, 1280 for IPv6; 576 to 65535;\n"
-		   "                        charon.fragment_size)\n"
-		   "      --fragment-size-v4 N\n"
-		   "                        the same for IPv4 only, over --fragment-size\n"
-		   "      --fragment-size-v6 N\n"
-		   "                        the same for IPv6 only, over --fragment-size\n"
-		   "      --kernel BACKEND  netlink (default): SAs and policies go into the\n"
-		   "                        kernel; none: nothing is installed anywhere (a\n"
-		   "                        benchmark of the daemon on a kernel without ESP;\n"
-		   "                        no tunnel carries traffic)\n"
-		   "      --updown-timeout S\n"
-		   "                        kill an updown script (and what it started)\n"
-		   "                        still running after S seconds (default 30)\n"
-		   "      --install-routes yes|no\n"
-		   "                        routes to the remote selectors in a table of\n"
-		   "                        their own, as strongSwan's install_routes\n"
-		   "                        (default yes)\n"
-		   "      --routing-table N  that table (default 220)\n"
-		   "      --routing-table-prio N\n"
-		   "                        the priority of its rule (default 220)\n"
-		   "      --monitor-queue N events queued for each conduitctl monitor that\n"
-		   "                        reads slowly, beyond them dropped and counted\n"
-		   "                        (default 256, 1 to 65536)\n"
-		   "      --workers N       threads that make key exchange key pairs ahead\n"
-		   "                        of time on other cores (default 0: none, all\n"
-		   "                        made on the event loop; 1 to 64)\n"
-		   "A responder on the internet (COOKIEs, RFC 7296 2.6; limits, RFC 8019):\n");
-	dos_opts_usage(f);
-	fprintf(f, "  -h, --help            show this help\n"
-		   "  -V, --version         show the version\n");
-}
-
-/* A fragment size: 0, or IKE_FRAGMENT_SIZE_MIN to 65535. */
-static int parse_fragment_size(const char *s, long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' ||
-	    (v && (v < IKE_FRAGMENT_SIZE_MIN || v > 65535)))
-		return -1;
-	*out = (long)v;
-	return 0;
-}
-
-/* "0.5", "2", "500ms", "1.5s": 50 ms to an hour. */
-static int parse_timeout_ms(const char *s, uint32_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	if (!(v >= 0.05 && v <= 3600))
-		return -EINVAL;
-	*out = (uint32_t)(v * 1000 + 0.5);
-	return 0;
-}
-
-static int parse_tries(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (end == s || *end || v < 1 || v > 20)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static int daemonize(void)
 {
 	pid_t pid = fork();
@@ -1407,264 +1278,52 @@ static int daemonize(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "control", required_argument, NULL, 's' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "retransmit-timeout", required_argument, NULL, 'T' },
-		{ "retransmit-tries", required_argument, NULL, 'R' },
-		{ "nat-keepalive", required_argument, NULL, 'k' },
-		{ "nat-transport", no_argument, NULL, OPT_NAT_TRANSPORT },
-		{ "fragment-size", required_argument, NULL, OPT_FRAGMENT_SIZE },
-		{ "fragment-size-v4", required_argument, NULL, OPT_FRAGMENT_SIZE_V4 },
-		{ "fragment-size-v6", required_argument, NULL, OPT_FRAGMENT_SIZE_V6 },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
-		{ "swanctl-dir", required_argument, NULL, OPT_SWANCTL_DIR },
-		{ "updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT },
-		{ "install-routes", required_argument, NULL, OPT_INSTALL_ROUTES },
-		{ "routing-table", required_argument, NULL, OPT_ROUTING_TABLE },
-		{ "routing-table-prio", required_argument, NULL, OPT_ROUTING_PRIO },
-		{ "monitor-queue", required_argument, NULL, OPT_MONITOR_QUEUE },
-		{ "workers", required_argument, NULL, OPT_WORKERS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-	};
-	struct option all_opts[sizeof(opts) / sizeof(opts[0]) + DOS_OPT_COUNT + 1];
+	struct dopts o;
 	struct daemon dd, *d = &dd;
-	const char *control = CTL_DEFAULT_PATH, *backend = "netlink";
-	const char *control_group = NULL;
-	unsigned long monitor_queue = MON_DEFAULT_MAX_EVENTS;
-	gid_t group = (gid_t)-1;
+	const char *control, *backend;
+	unsigned long monitor_queue, n_workers;
+	gid_t group;
 	struct instance_lock lock = { .fd = -1, .path = NULL };
 	char lock_path[256];
 	pid_t holder;
-	enum log_level level = LOG_LEVEL_INFO;
-	bool foreground = false, check = false;
+	enum log_level level;
+	bool foreground, check;
 	struct ike_env env;
 	struct ike_engine_opts eopts;
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
-	long frag_all = -1, frag_v4 = -1, frag_v6 = -1;
-	unsigned long n_workers = 0;
-	int c, rc, status = 1;
+	int rc, status = 1;
 
-	memset(d, 0, sizeof(*d));
 	/* No fastbins: a configuration is parsed into hundreds of thousands
 	 * of small allocations, and freeing them next to larger ones made
 	 * glibc consolidate its fastbins over and over (a quarter of a
 	 * reload of 10k connections); small blocks still come from tcache. */
 	mallopt(M_MXFAST, 0);
-	memset(&eopts, 0, sizeof(eopts));
+	rc = dopts_parse(argc, argv, &o);
+	if (rc != DOPTS_RUN)
+		return rc;
+	memset(d, 0, sizeof(*d));
 	TAILQ_INIT(&d->pending);
-	d->config_path = DEFAULT_CONFIG;
-	d->updown_timeout = UPDOWN_DEFAULT_TIMEOUT;
-	d->install_routes = true;
-	d->routing_table = DROUTE_TABLE;
-	d->routing_prio = DROUTE_PRIO;
-	memset(all_opts, 0, sizeof(all_opts));
-	memcpy(all_opts, opts, sizeof(opts));
-	memcpy(all_opts + sizeof(opts) / sizeof(opts[0]), dos_long_opts, sizeof(dos_long_opts));
-	while ((c = getopt_long(argc, argv, "c:fl:s:nhVT:R:k:", all_opts, NULL)) != -1) {
-		if (dos_opt_is(c)) {
-			if (dos_opt_parse(c, optarg, &eopts, err, sizeof(err))) {
-				fprintf(stderr, "conduitd: %s\n", err);
-				return 2;
-			}
-			continue;
-		}
-		switch (c) {
-		case 'k': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || end == optarg || v > 86400) {
-				fprintf(stderr,
-					"conduitd: --nat-keepalive wants 0 to 86400 seconds\n");
-				return 2;
-			}
-			eopts.nat_keepalive_ms = v ? (uint32_t)v * 1000 : IKE_NAT_KEEPALIVE_OFF;
-			break;
-		}
-		case OPT_NAT_TRANSPORT:
-			eopts.nat_transport = true;
-			break;
-		case OPT_SWANCTL_DIR:
-			d->swanctl_dir = optarg;
-			break;
-		case OPT_KERNEL:
-			if (strcmp(optarg, "netlink") && strcmp(optarg, "none")) {
-				fprintf(stderr,
-					"conduitd: --kernel \"%s\": give netlink or none\n",
-					optarg);
-				return 2;
-			}
-			backend = optarg;
-			break;
-		case OPT_CONTROL_GROUP:
-			control_group = optarg;
-			break;
-		case OPT_FRAGMENT_SIZE:
-		case OPT_FRAGMENT_SIZE_V4:
-		case OPT_FRAGMENT_SIZE_V6:
-			if (parse_fragment_size(optarg, c == OPT_FRAGMENT_SIZE	    ? &frag_all
-							: c == OPT_FRAGMENT_SIZE_V4 ? &frag_v4
-										    : &frag_v6)) {
-				fprintf(stderr,
-					"conduitd: --%s \"%s\": give 0 (576 for IPv4, 1280 for "
-					"IPv6) or %u to 65535 octets\n",
-					c == OPT_FRAGMENT_SIZE	    ? "fragment-size"
-					: c == OPT_FRAGMENT_SIZE_V4 ? "fragment-size-v4"
-								    : "fragment-size-v6",
-					optarg, IKE_FRAGMENT_SIZE_MIN);
-				return 2;
-			}
-			break;
-		case OPT_UPDOWN_TIMEOUT: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || end == optarg || !v || v > 3600) {
-				fprintf(stderr,
-					"conduitd: --updown-timeout wants 1 to 3600 seconds\n");
-				return 2;
-			}
-			d->updown_timeout = (unsigned int)v;
-			break;
-		}
-		case OPT_INSTALL_ROUTES:
-			if (!strcmp(optarg, "yes")) {
-				d->install_routes = true;
-			} else if (!strcmp(optarg, "no")) {
-				d->install_routes = false;
-			} else {
-				fprintf(stderr, "conduitd: --install-routes wants yes or no\n");
-				return 2;
-			}
-			break;
-		case OPT_MONITOR_QUEUE: {
-			char *end;
-
-			monitor_queue = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || !monitor_queue || monitor_queue > 65536) {
-				fprintf(stderr, "conduitd: --monitor-queue wants 1 to 65536 events\n");
-				return 2;
-			}
-			break;
-		}
-		case OPT_WORKERS: {
-			char *end;
-
-			n_workers = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || n_workers > DWORKERS_MAX) {
-				fprintf(stderr, "conduitd: --workers wants 0 to %u threads\n",
-					DWORKERS_MAX);
-				return 2;
-			}
-			break;
-		}
-		case OPT_ROUTING_TABLE:
-		case OPT_ROUTING_PRIO: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			/* 0 and 253-255 are the kernel's own tables */
-			if (*end || end == optarg || !v || v > UINT32_MAX ||
-			    (c == OPT_ROUTING_TABLE && v >= 253 && v <= 255)) {
-				fprintf(
-				    stderr, "conduitd: --%s wants a number from 1 to %u%s\n",
-				    c == OPT_ROUTING_TABLE ? "routing-table" : "routing-table-prio",
-				    UINT32_MAX,
-				    c == OPT_ROUTING_TABLE ? " but 253-255 (the kernel's)" : "");
-				return 2;
-			}
-			if (c == OPT_ROUTING_TABLE)
-				d->routing_table = (uint32_t)v;
-			else
-				d->routing_prio = (uint32_t)v;
-			break;
-		}
-		case 'c':
-			d->config_path = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 'l':
-			if (log_level_parse(optarg, &level)) {
-				fprintf(stderr, "conduitd: unknown log level \"%s\"\n", optarg);
-				return 2;
-			}
-			break;
-		case 's':
-			control = optarg;
-			break;
-		case 'n':
-			check = true;
-			break;
-		case 'T':
-			if (parse_timeout_ms(optarg, &eopts.retransmit_base_ms)) {
-				fprintf(stderr,
-					"conduitd: --retransmit-timeout \"%s\": give seconds "
-					"(0.05 to 3600, e.g. 0.5) or milliseconds (e.g. 500ms)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'R':
-			if (parse_tries(optarg, &eopts.retransmit_tries)) {
-				fprintf(stderr,
-					"conduitd: --retransmit-tries \"%s\": give 1 to 20\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("conduitd %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "conduitd: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (control_group != NULL) {
-		struct group *gr = getgrnam(control_group);
-		char *end;
-		unsigned long v = strtoul(control_group, &end, 10);
-
-		if (gr != NULL)
-			group = gr->gr_gid;
-		else if (end != control_group && *end == '\0' && v < (gid_t)-1)
-			group = (gid_t)v;
-		else {
-			fprintf(stderr, "conduitd: --control-group: no group \"%s\"\n",
-				control_group);
-			return 2;
-		}
-	}
+	d->config_path = o.config_path;
+	d->swanctl_dir = o.swanctl_dir;
+	d->updown_timeout = o.updown_timeout;
+	d->install_routes = o.install_routes;
+	d->routing_table = o.routing_table;
+	d->routing_prio = o.routing_prio;
+	control = o.control;
+	backend = o.backend;
+	group = o.group;
+	level = o.level;
+	foreground = o.foreground;
+	check = o.check;
+	eopts = o.eopts;
+	monitor_queue = o.monitor_queue;
+	n_workers = o.n_workers;
 	if (instance_lock_path(control, lock_path, sizeof(lock_path))) {
 		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", control);
 		return 2;
 	}
-	/* charon.fragment_size: one value for both families, 0 for the
-	 * family's own (576 for IPv4, 1280 for IPv6) */
-	if (frag_v4 < 0)
-		frag_v4 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
-	if (frag_v6 < 0)
-		frag_v6 = frag_all >= 0 ? frag_all : IKE_FRAGMENT_SIZE_DEFAULT;
-	eopts.fragment_size_v4 = (uint16_t)(frag_v4 ? frag_v4 : 576);
-	eopts.fragment_size_v6 = (uint16_t)(frag_v6 ? frag_v6 : 1280);
 	log_init(STDERR_FILENO, level);
 	plain_diags = check;
 
