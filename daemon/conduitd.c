@@ -1473,6 +1473,7 @@ int main(int argc, char **argv)
 	env.wake_at = env_wake_at;
 	env.event = env_event;
 	env.log = log_ike;
+	env.log_enabled = log_ike_enabled;
 	d->wake_ev = evtimer_new(d->base, on_wake, d);
 	d->kif_ev = event_new(d->base, kif_event_fd(d->kif), EV_READ | EV_PERSIST, on_kif, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);

@@ -313,6 +313,12 @@ void log_ike(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
 	emit((enum log_level)level, NULL, false, fmt, ap);
 }
 
+bool log_ike_enabled(void *ctx, enum ike_log_level level)
+{
+	(void)ctx;
+	return log_enabled((enum log_level)level);
+}
+
 bool log_limit_pass(struct log_limit *l, uint64_t now_ms, uint64_t *left_out)
 {
 	if (l->written && now_ms - l->last_ms < LOG_LIMIT_INTERVAL_MS) {

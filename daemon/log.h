@@ -108,5 +108,7 @@ bool log_limit_pass(struct log_limit *l, uint64_t now_ms, uint64_t *left_out);
 /* For struct ike_env.log: the engine's levels map one to one. */
 void log_ike(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+/* The engine's log_enabled: whether log_ike() writes a line of level. */
+bool log_ike_enabled(void *ctx, enum ike_log_level level);
 
 #endif

@@ -64,6 +64,8 @@ static void log_installed(struct ike_engine *e, struct ike_sa *sa, struct ike_ch
 {
 	char algs_s[96], l[IKE_TS_STR_LEN], r[IKE_TS_STR_LEN];
 
+	if (!ike_log_on(e, sa->log_quiet ? IKE_LOG_DEBUG : IKE_LOG_INFO))
+		return;
 	ike_selected_format(&c->sel, 0, algs_s, sizeof(algs_s));
 	ike_ts_format(&c->ts[0], l, sizeof(l));
 	ike_ts_format(&c->ts[c->n_lts], r, sizeof(r));

@@ -111,6 +111,9 @@ static inline uint64_t ike_get_be64(const uint8_t *p)
 }
 
 /* ---- logging and events ---- */
+/* Whether a line of lvl would be written: a line whose arguments cost
+ * formatting (proposals, selectors, identities) asks first. */
+bool ike_log_on(const struct ike_engine *e, enum ike_log_level lvl);
 void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "conn[id] peer: ..." */

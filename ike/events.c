@@ -19,11 +19,16 @@ static void call_log(struct ike_engine *e, enum ike_log_level lvl, const char *f
 	va_end(ap);
 }
 
+bool ike_log_on(const struct ike_engine *e, enum ike_log_level lvl)
+{
+	return e->env.log && (!e->env.log_enabled || e->env.log_enabled(e->env.ctx, lvl));
+}
+
 void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!e->env.log)
+	if (!ike_log_on(e, lvl))
 		return;
 	va_start(ap, fmt);
 	e->env.log(e->env.ctx, lvl, fmt, ap);
@@ -49,10 +54,10 @@ void ike_log_sa(struct ike_engine *e, enum ike_log_level lvl, const struct ike_s
 	char msg[1024], peer[IKE_ADDR_STR_LEN];
 	va_list ap;
 
-	if (!e->env.log)
-		return;
 	if (sa->log_quiet && lvl == IKE_LOG_INFO)
 		lvl = IKE_LOG_DEBUG;
+	if (!ike_log_on(e, lvl))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -333,6 +333,10 @@ struct ike_env {
 	void (*wake_at)(void *ctx, uint64_t at_ms);
 	void (*event)(void *ctx, const struct ike_event *ev);
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt, va_list ap);
+	/* Optional: whether log() would write a line of this level; the
+	 * engine then neither formats nor passes the lines it would drop
+	 * (NULL: every level goes to log()). */
+	bool (*log_enabled)(void *ctx, enum ike_log_level level);
 	/* Optional: when the child's outbound SA last carried a packet, in
 	 * now_ms()'s time. 0, or -errno when unknown or never. NAT keepalives
 	 * go out only when neither IKE nor this ESP did for the interval. */

@@ -465,13 +465,13 @@ static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ik
 		snprintf(why, why_len, "%s", p->why); /* logged once, by ike_sa_fail() */
 		return false;
 	}
-	ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 	if (!p->best) {
 		/* the reason of the failure, logged once by the caller; the
 		 * IDr the peer named may be what none of them is */
 		char idr[128] = "";
 
 		ike_conn_foreach_named(e, &sa->local, &sa->remote, 8, note_accepted_fn, p);
+		ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 		if (m->encrypted & IKE_PL_BIT(IKE_PL_IDR))
 			ike_id_format(m->idr.type, m->idr.data.ptr, m->idr.data.len, idr,
 				      sizeof(idr));
@@ -482,6 +482,7 @@ static bool choose_conn(struct ike_engine *e, struct ike_sa *sa, const struct ik
 		return false;
 	}
 	if (p->best != sa->conn) {
+		ike_id_format(m->idi.type, m->idi.data.ptr, m->idi.data.len, who, sizeof(who));
 		ike_log_sa(e, IKE_LOG_INFO, sa, "peer identity '%s': switching to connection %s",
 			   who, p->best->name);
 		ike_sa_set_conn(e, sa, p->best);

@@ -441,7 +441,7 @@ enum ike_verdict ike_sa_init_on_request(struct ike_engine *e, struct ike_sa *unu
 		return IKE_GONE;
 	}
 	ike_timer_arm(e, &sa->t_sa, ike_now(e) + e->opts.half_open_timeout_ms);
-	{
+	if (ike_log_on(e, sa->log_quiet ? IKE_LOG_DEBUG : IKE_LOG_INFO)) {
 		char algs[128];
 
 		ike_selected_format(&sel, 0, algs, sizeof(algs));
@@ -572,8 +572,10 @@ enum ike_verdict ike_sa_init_on_response(struct ike_engine *e, struct ike_sa *sa
 	sa->peer_childless = ike_msg_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	ike_frag_note_peer(sa, m);
 	ike_auth_note_init(sa, m);
-	ike_selected_format(&sel, 0, algs, sizeof(algs));
-	ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
+	if (ike_log_on(e, sa->log_quiet ? IKE_LOG_DEBUG : IKE_LOG_INFO)) {
+		ike_selected_format(&sel, 0, algs, sizeof(algs));
+		ike_log_sa(e, IKE_LOG_INFO, sa, "IKE_SA_INIT done, selected %s", algs);
+	}
 	if (ike_auth_start(e, sa))
 		return ike_sa_fail(e, sa, 0, "cannot start IKE_AUTH");
 	return IKE_KEEP;

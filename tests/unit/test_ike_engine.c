@@ -44,6 +44,29 @@ static void connect_ab(const struct tconf *ca, const struct tconf *cb)
 	tpump(&A, &B);
 }
 
+static bool warn_and_up(void *ctx, enum ike_log_level level)
+{
+	(void)ctx;
+	return level <= IKE_LOG_WARN;
+}
+
+/* An environment that logs warnings only gets no info line from the
+ * engine (nor has it formatted one), and the tunnel comes up the same. */
+START_TEST(test_log_enabled)
+{
+	teardown();
+	tlog_enabled = warn_and_up;
+	setup();
+	tlog_enabled = NULL;
+	connect_ab(&conf_a, &conf_b);
+	ck_assert_ptr_nonnull(tfind_event(&A, IKE_EV_CHILD_UP));
+	ck_assert_ptr_nonnull(tfind_event(&B, IKE_EV_CHILD_UP));
+	ck_assert_uint_eq(A.n_log_info, 0);
+	ck_assert_uint_eq(B.n_log_info, 0);
+	ck_assert_uint_eq(A.logs_len, 0);
+}
+END_TEST
+
 static bool ts_eq(const struct ike_ts *a, const struct ike_ts *b)
 {
 	return a->type == b->type && a->ip_proto == b->ip_proto && a->start_port == b->start_port &&
@@ -1140,6 +1163,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_matrix, 0, 3 * sizeof(suites) / sizeof(suites[0]));
 	tcase_add_test(tc, test_default_proposals);
+	tcase_add_test(tc, test_log_enabled);
 	tcase_add_test(tc, test_initial_contact);
 	tcase_add_test(tc, test_cookie_initiator);
 	tcase_add_test(tc, test_cookie_loop_ends);

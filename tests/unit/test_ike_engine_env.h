@@ -74,6 +74,8 @@ static int (*tpsk_lookup)(void *ctx, const char *conn, const struct ike_id *loca
 static int64_t (*twall_time)(void *ctx);
 /* When set, engines made by tpeer_init() take key pairs from it first. */
 static int (*tdh_take)(void *ctx, uint16_t group, struct ike_dh **dh);
+/* When set, engines made by tpeer_init() ask it whether a level is logged. */
+static bool (*tlog_enabled)(void *ctx, enum ike_log_level level);
 /*
  * Recording what one peer receives, in the fuzz target's input format: a
  * mode octet (0: the input goes to a responder B, 1: to an initiator A
@@ -260,6 +262,7 @@ static inline void tpeer_init(struct tpeer *p, const char *name, const char *ip,
 		.psk_lookup = tpsk_lookup,
 		.wall_time = twall_time,
 		.dh_take = tdh_take,
+		.log_enabled = tlog_enabled,
 	};
 
 	memset(p, 0, sizeof(*p));
