@@ -171,6 +171,16 @@ static const struct option opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 };
 
+/* A decimal number from min to max in s, whole. */
+static bool number_in(const char *s, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !errno && end != s && !*end && *s != '-' && *v >= min && *v <= max;
+}
+
 const struct option *dopts_options(size_t *n)
 {
 	*n = sizeof(opts) / sizeof(opts[0]);
@@ -208,10 +218,9 @@ int dopts_parse(int argc, char **argv, struct dopts *o)
 		}
 		switch (c) {
 		case 'k': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*end || end == optarg || v > 86400) {
+			if (!number_in(optarg, 0, 86400, &v)) {
 				fprintf(stderr,
 					"conduitd: --nat-keepalive wants 0 to 86400 seconds\n");
 				return 2;
@@ -253,10 +262,9 @@ int dopts_parse(int argc, char **argv, struct dopts *o)
 			}
 			break;
 		case OPT_UPDOWN_TIMEOUT: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*end || end == optarg || !v || v > 3600) {
+			if (!number_in(optarg, 1, 3600, &v)) {
 				fprintf(stderr,
 					"conduitd: --updown-timeout wants 1 to 3600 seconds\n");
 				return 2;
@@ -275,11 +283,7 @@ int dopts_parse(int argc, char **argv, struct dopts *o)
 			}
 			break;
 		case OPT_MONITOR_QUEUE: {
-			char *end;
-
-			o->monitor_queue = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || !o->monitor_queue ||
-			    o->monitor_queue > 65536) {
+			if (!number_in(optarg, 1, 65536, &o->monitor_queue)) {
 				fprintf(stderr,
 					"conduitd: --monitor-queue wants 1 to 65536 events\n");
 				return 2;
@@ -287,10 +291,7 @@ int dopts_parse(int argc, char **argv, struct dopts *o)
 			break;
 		}
 		case OPT_WORKERS: {
-			char *end;
-
-			o->n_workers = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || o->n_workers > DWORKERS_MAX) {
+			if (!number_in(optarg, 0, DWORKERS_MAX, &o->n_workers)) {
 				fprintf(stderr, "conduitd: --workers wants 0 to %u threads\n",
 					DWORKERS_MAX);
 				return 2;
@@ -299,11 +300,10 @@ int dopts_parse(int argc, char **argv, struct dopts *o)
 		}
 		case OPT_ROUTING_TABLE:
 		case OPT_ROUTING_PRIO: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
 			/* 0 and 253-255 are the kernel's own tables */
-			if (*end || end == optarg || !v || v > UINT32_MAX ||
+			if (!number_in(optarg, 1, UINT32_MAX, &v) ||
 			    (c == OPT_ROUTING_TABLE && v >= 253 && v <= 255)) {
 				fprintf(
 				    stderr, "conduitd: --%s wants a number from 1 to %u%s\n",

@@ -91,12 +91,21 @@ END_TEST
 START_TEST(test_refused)
 {
 	static const char *const bad[][2] = {
-		{ "--workers", "65" },		{ "--kernel", "xfrm" },
-		{ "--fragment-size", "575" },	{ "--retransmit-timeout", "0.01" },
-		{ "--retransmit-tries", "21" }, { "--install-routes", "maybe" },
-		{ "--routing-table", "254" },	{ "--monitor-queue", "0" },
-		{ "--nat-keepalive", "86401" }, { "--updown-timeout", "0" },
-		{ "--log-level", "loud" },	{ "--control-group", "no-such-group-here" },
+		{ "--workers", "65" },
+		{ "--workers", "-1" },
+		{ "--workers", "2x" },
+		{ "--workers", "" },
+		{ "--kernel", "xfrm" },
+		{ "--fragment-size", "575" },
+		{ "--retransmit-timeout", "0.01" },
+		{ "--retransmit-tries", "21" },
+		{ "--install-routes", "maybe" },
+		{ "--routing-table", "254" },
+		{ "--monitor-queue", "0" },
+		{ "--nat-keepalive", "86401" },
+		{ "--updown-timeout", "0" },
+		{ "--log-level", "loud" },
+		{ "--control-group", "no-such-group-here" },
 		{ "--cookie-threshold", "-1" },
 	};
 	struct dopts o;
