@@ -60,7 +60,6 @@
 
 #define SHUTDOWN_GRACE_MS 1000
 
-
 uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -704,10 +703,10 @@ static const char *creds_dir(const struct daemon *d, char *buf, size_t size)
  * conf's key secrets. Problems are errors, counted in *n_err: the set is
  * still returned, so that connections are checked against what did load
  * (the caller refuses the configuration); NULL only without memory. */
-static struct ike_creds *load_creds(const struct daemon *d, const struct conf *conf,
-				    json_t *errors, unsigned int *n_err)
+static struct ike_creds *load_creds(const struct daemon *d, const struct conf *conf, json_t *errors,
+				    unsigned int *n_err)
 {
-	struct creds_diag cd = {.errors = errors};
+	struct creds_diag cd = { .errors = errors };
 	char dirbuf[4096];
 	const char *dir = creds_dir(d, dirbuf, sizeof(dirbuf));
 	size_t n = 0;
@@ -736,6 +735,12 @@ static struct ike_creds *load_creds(const struct daemon *d, const struct conf *c
  * the proposal warnings skip it) and the same PSK (known only once it is
  * converted: the secrets may have changed).
  */
+/* Whether a loaded connection's key is this one (compared in constant time). */
+static bool same_psk(const struct loaded *l, const uint8_t *key, size_t len)
+{
+	return l->dc.psk_len == len && CRYPTO_memcmp(l->dc.psk, key, len) == 0;
+}
+
 static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool resolve,
 				  struct daemon *d, bool *unchanged, const struct dcfg_creds *cr)
 {
@@ -763,8 +768,7 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 		    cc->remote.auth == CONF_AUTH_PSK && l->dc.cfg.local_id.type && l->dc.psk) {
 			const struct conf_secret *s = dcfg_conn_psk(conf, &l->dc.cfg);
 
-			if (s && s->key_len == l->dc.psk_len &&
-			    CRYPTO_memcmp(s->key, l->dc.psk, s->key_len) == 0) {
+			if (s && same_psk(l, s->key, s->key_len)) {
 				unchanged[i++] = true;
 				continue;
 			}
@@ -774,8 +778,7 @@ static unsigned int validate_conf(const struct conf *conf, json_t *errors, bool 
 		if (!rc && dc.warning[0] && !same)
 			conn_warning(&dc);
 		if (d)
-			unchanged[i++] = !rc && same && l->dc.psk_len == dc.psk_len &&
-					 CRYPTO_memcmp(l->dc.psk, dc.psk, dc.psk_len) == 0;
+			unchanged[i++] = !rc && same && same_psk(l, dc.psk, dc.psk_len);
 		if (!rc && !same && scratch && ike_engine_add_conn(scratch, &dc.cfg, &eerr)) {
 			snprintf(err, sizeof(err), "%s:%u: connection %s: %s", cc->loc.file,
 				 cc->loc.line, cc->name, eerr ? eerr : "refused by the engine");
@@ -1280,16 +1283,10 @@ int main(int argc, char **argv)
 {
 	struct dopts o;
 	struct daemon dd, *d = &dd;
-	const char *control, *backend;
-	unsigned long monitor_queue, n_workers;
-	gid_t group;
 	struct instance_lock lock = { .fd = -1, .path = NULL };
 	char lock_path[256];
 	pid_t holder;
-	enum log_level level;
-	bool foreground, check;
 	struct ike_env env;
-	struct ike_engine_opts eopts;
 	struct conf_conn *cc;
 	unsigned int n_sa = 0, n_pol = 0;
 	char err[512];
@@ -1311,21 +1308,12 @@ int main(int argc, char **argv)
 	d->install_routes = o.install_routes;
 	d->routing_table = o.routing_table;
 	d->routing_prio = o.routing_prio;
-	control = o.control;
-	backend = o.backend;
-	group = o.group;
-	level = o.level;
-	foreground = o.foreground;
-	check = o.check;
-	eopts = o.eopts;
-	monitor_queue = o.monitor_queue;
-	n_workers = o.n_workers;
-	if (instance_lock_path(control, lock_path, sizeof(lock_path))) {
-		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", control);
+	if (instance_lock_path(o.control, lock_path, sizeof(lock_path))) {
+		fprintf(stderr, "conduitd: --control \"%s\": path too long\n", o.control);
 		return 2;
 	}
-	log_init(STDERR_FILENO, level);
-	plain_diags = check;
+	log_init(STDERR_FILENO, o.level);
+	plain_diags = o.check;
 
 	d->conf = load_conf(d->config_path, NULL);
 	{
@@ -1337,12 +1325,12 @@ int main(int argc, char **argv)
 		if (d->conf)
 			d->creds = load_creds(d, d->conf, NULL, &n_err);
 		if (d->creds) /* else load_creds counted the failure */
-			n_err += validate_conf(d->conf, NULL, check, NULL, NULL,
+			n_err += validate_conf(d->conf, NULL, o.check, NULL, NULL,
 					       daemon_creds(d, &cr, dir, sizeof(dir)));
 		rc = (int)n_err;
 	}
 	if (rc) {
-		if (check)
+		if (o.check)
 			fprintf(stderr, "%s: configuration refused\n", d->config_path);
 		else
 			log_msg(LOG_LEVEL_ERROR, "%s: configuration refused", d->config_path);
@@ -1350,7 +1338,7 @@ int main(int argc, char **argv)
 		ike_creds_unref(d->creds);
 		return 1;
 	}
-	if (check) {
+	if (o.check) {
 		size_t n_certs = ike_creds_n_certs(d->creds);
 
 		printf("%s: configuration OK (%zu connection%s, %zu secret%s, %zu certificate%s)\n",
@@ -1366,7 +1354,7 @@ int main(int argc, char **argv)
 	 * the only conduitd: the lock first (in the control socket's
 	 * directory, made fit for it), then the control socket, then the
 	 * kernel's leftovers, then the IKE ports. */
-	if (ctl_prepare_dir(control, group, err, sizeof(err))) {
+	if (ctl_prepare_dir(o.control, o.group, err, sizeof(err))) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		conf_free(d->conf);
 		return 1;
@@ -1387,14 +1375,14 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "out of memory");
 		goto out;
 	}
-	mon_hub_set_limits(d->mon, 0, monitor_queue, 0, 0);
-	d->ctl = ctl_server_new(d->base, control, group, ctl_cmds_handlers(), d, err,
-				sizeof(err));
+	mon_hub_set_limits(d->mon, 0, o.monitor_queue, 0, 0);
+	d->ctl =
+	    ctl_server_new(d->base, o.control, o.group, ctl_cmds_handlers(), d, err, sizeof(err));
 	if (!d->ctl) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;
 	}
-	rc = kif_open_backend(backend, &d->kif);
+	rc = kif_open_backend(o.backend, &d->kif);
 	if (!rc && strcmp(kif_backend(d->kif), "netlink"))
 		log_msg(LOG_LEVEL_WARN,
 			"--kernel %s: no SAs or policies are installed in the kernel: benchmark "
@@ -1415,7 +1403,7 @@ int main(int argc, char **argv)
 			n_sa == 1 ? "" : "s", n_pol, n_pol == 1 ? "y" : "ies");
 	/* routes: conduit's leftovers go whatever --install-routes says;
 	 * with --kernel none, no kernel state at all */
-	rc = strcmp(backend, "netlink") ? -ENOTSUP : kif_rt_open(&d->rt);
+	rc = strcmp(o.backend, "netlink") ? -ENOTSUP : kif_rt_open(&d->rt);
 	if (rc == -ENOTSUP) {
 		d->rt = NULL;
 	} else if (rc) {
@@ -1445,7 +1433,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERROR, "%s", err);
 		goto out;
 	}
-	if (!foreground) {
+	if (!o.foreground) {
 		rc = daemonize();
 		if (rc) {
 			log_msg(LOG_LEVEL_ERROR, "cannot daemonize: %s", strerror(-rc));
@@ -1483,15 +1471,15 @@ int main(int argc, char **argv)
 	env.child_last_in = env_child_last_in;
 	env.psk_lookup = env_psk_lookup;
 	/* threads only after daemonize(): a fork keeps none */
-	if (n_workers) {
-		d->workers = dworkers_new((unsigned int)n_workers, 0, err, sizeof(err));
+	if (o.n_workers) {
+		d->workers = dworkers_new((unsigned int)o.n_workers, 0, err, sizeof(err));
 		if (!d->workers) {
 			log_msg(LOG_LEVEL_ERROR, "%s", err);
 			goto out;
 		}
 		env.dh_take = env_dh_take;
 	}
-	d->engine = ike_engine_new(&env, &eopts);
+	d->engine = ike_engine_new(&env, &o.eopts);
 	if (!d->wake_ev || !d->kif_ev || !d->sig_hup || !d->sig_term || !d->sig_int || !d->engine ||
 	    event_add(d->kif_ev, NULL) || event_add(d->sig_hup, NULL) ||
 	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL)) {
@@ -1506,7 +1494,7 @@ int main(int argc, char **argv)
 		start_conn(d, cc);
 	setup_watchdog(d);
 	log_msg(LOG_LEVEL_INFO, "conduitd %s started: %zu connection%s, control socket %s",
-		PACKAGE_VERSION, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", control);
+		PACKAGE_VERSION, d->conf->n_conns, d->conf->n_conns == 1 ? "" : "s", o.control);
 	notify("READY=1");
 	update_status(d);
 
